@@ -1,0 +1,51 @@
+// Starts a built entry (out/main/<entry>.js) on a Node that has node:sqlite. The project pins
+// Node 24 as a devDependency; when an older Node runs this file we hand over to that one.
+// When the sources are newer than the build, it builds first, so a fresh clone just works.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+function nodeIsRecentEnough() {
+  const [major, minor] = process.versions.node.split('.').map(Number);
+  return major > 22 || (major === 22 && minor >= 13);
+}
+
+function newestMtime(dir) {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    newest = Math.max(newest, entry.isDirectory() ? newestMtime(path) : statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+function needsBuild(entryFile) {
+  if (!existsSync(entryFile) || !existsSync(join(root, 'out/renderer/index.html'))) return true;
+  if (!existsSync(join(root, 'src'))) return false; // an installed package ships its build
+  return newestMtime(join(root, 'src')) > statSync(entryFile).mtimeMs;
+}
+
+export async function launch(entry) {
+  if (!nodeIsRecentEnough()) {
+    const pinned = join(root, 'node_modules/node/bin/node');
+    if (!existsSync(pinned)) {
+      console.error(`Parallax needs Node 22.13 or newer (this is ${process.versions.node}). Run npm ci to get the pinned Node 24.`);
+      process.exit(1);
+    }
+    const result = spawnSync(pinned, [fileURLToPath(import.meta.url).replace(/launch\.js$/, `${entry === 'cli' ? 'parallax' : 'parallax-web'}.js`), ...process.argv.slice(2)], { stdio: 'inherit' });
+    process.exit(result.status ?? 1);
+  }
+  const entryFile = join(root, 'out/main', `${entry}.js`);
+  if (needsBuild(entryFile)) {
+    process.stderr.write('Building Parallax (first start, or the sources changed)…\n');
+    const result = spawnSync(process.execPath, [join(root, 'node_modules/electron-vite/bin/electron-vite.js'), 'build', '--logLevel', 'warn'], {
+      cwd: root,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
+    if (result.status !== 0) process.exit(result.status ?? 1);
+  }
+  await import(pathToFileURL(entryFile).href);
+}

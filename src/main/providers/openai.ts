@@ -1,0 +1,119 @@
+/**
+ * OpenAI and every OpenAI-compatible endpoint (Ollama, LM Studio, vLLM, OpenRouter, …),
+ * through the official SDK pointed at a base URL. The SDK retries 408/409/429/5xx with
+ * exponential backoff and honours `Retry-After`.
+ */
+import OpenAI from 'openai';
+import { AppError } from '../../shared/errors';
+import type { Message, Usage } from '../../shared/schemas';
+import { redact } from '../secrets/secrets';
+import type { ChatProvider, ChatRequest, StreamPart } from './types';
+
+export interface OpenAIProviderOptions {
+  baseUrl: string;
+  apiKey: string | undefined;
+  maxRetries?: number;
+  timeoutMs?: number;
+}
+
+/** api.openai.com wants `max_completion_tokens`; compatible servers know `max_tokens`. */
+function isOpenAIHost(baseUrl: string): boolean {
+  try {
+    return new URL(baseUrl).hostname === 'api.openai.com';
+  } catch {
+    return false;
+  }
+}
+
+export class OpenAIProvider implements ChatProvider {
+  private readonly client: OpenAI;
+  private readonly openaiHost: boolean;
+
+  constructor(private readonly options: OpenAIProviderOptions) {
+    this.client = new OpenAI({
+      // Local servers need no key, but the SDK insists on one.
+      apiKey: options.apiKey ?? 'no-key',
+      baseURL: options.baseUrl,
+      maxRetries: options.maxRetries ?? 3,
+      timeout: options.timeoutMs ?? 10 * 60_000,
+      dangerouslyAllowBrowser: false,
+    });
+    this.openaiHost = isOpenAIHost(options.baseUrl);
+  }
+
+  async *stream(request: ChatRequest): AsyncIterable<StreamPart> {
+    const { params } = request;
+    const body: OpenAI.Chat.Completions.ChatCompletionCreateParamsStreaming = {
+      model: request.model,
+      messages: request.messages.map((m: Message) => ({ role: m.role, content: m.content })),
+      stream: true,
+      stream_options: { include_usage: true },
+      ...(params.temperature !== undefined ? { temperature: params.temperature } : {}),
+      ...(params.maxTokens !== undefined
+        ? this.openaiHost
+          ? { max_completion_tokens: params.maxTokens }
+          : { max_tokens: params.maxTokens }
+        : {}),
+    };
+    let finishReason: string | undefined;
+    let usage: Usage = {};
+    try {
+      const stream = await this.client.chat.completions.create(body, { signal: request.signal });
+      for await (const chunk of stream) {
+        const choice = chunk.choices[0];
+        const text = choice?.delta?.content;
+        if (text) yield { type: 'delta', text };
+        if (choice?.finish_reason) finishReason = choice.finish_reason;
+        if (chunk.usage) usage = { inputTokens: chunk.usage.prompt_tokens, outputTokens: chunk.usage.completion_tokens };
+      }
+    } catch (error) {
+      throw this.describe(error, request.signal);
+    }
+    if (request.signal.aborted) throw new AppError('cancelled', 'Stopped.');
+    if (finishReason === undefined) {
+      throw new AppError('provider_error', 'The stream ended before the model finished (no finish reason). The partial answer is kept.');
+    }
+    yield { type: 'done', usage, finishReason };
+  }
+
+  async listModels(signal?: AbortSignal): Promise<string[]> {
+    try {
+      const page = await this.client.models.list(signal ? { signal } : undefined);
+      const ids: string[] = [];
+      for await (const model of page) ids.push(model.id);
+      return ids.sort();
+    } catch (error) {
+      throw this.describe(error, signal);
+    }
+  }
+
+  /** Turns whatever the SDK threw into an AppError with a sentence a person can act on. */
+  private describe(error: unknown, signal?: AbortSignal): AppError {
+    const key = this.options.apiKey;
+    if (error instanceof AppError) return error;
+    if (signal?.aborted || error instanceof OpenAI.APIUserAbortError) return new AppError('cancelled', 'Stopped.');
+    if (error instanceof OpenAI.APIConnectionTimeoutError) {
+      return new AppError('network', `${this.options.baseUrl} did not answer in time.`);
+    }
+    if (error instanceof OpenAI.APIConnectionError) {
+      const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
+      return new AppError('network', redact(`Could not reach ${this.options.baseUrl}${cause}. Is the server running?`, key));
+    }
+    if (error instanceof OpenAI.APIError) {
+      const detail = redact(error.message, key);
+      switch (error.status) {
+        case 401:
+        case 403:
+          return new AppError('auth', `The provider refused the key (${error.status}). Check the key in Settings. ${detail}`);
+        case 404:
+          return new AppError('provider_error', `Not found (404): check the model name and base URL. ${detail}`);
+        case 429:
+          return new AppError('rate_limited', `Rate limited (429) even after retrying. ${detail}`);
+        default:
+          return new AppError('provider_error', detail);
+      }
+    }
+    const message = error instanceof Error ? error.message : String(error);
+    return new AppError('provider_error', redact(message, key));
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * Which providers exist and how to reach them: the built-in echo, the endpoints saved in
+ * Settings, and (for the CLI) providers a config file declares for one run.
+ */
+import { AppError } from '../../shared/errors';
+import type { ProviderInfo } from '../../shared/schemas';
+import { resolveKey, type Environment, type SecretStore } from '../secrets/secrets';
+import type { Store, StoredProvider } from '../store/store';
+import { ECHO_PROVIDER_ID, EchoProvider, type EchoOptions } from './echo';
+import { OpenAIProvider } from './openai';
+import type { ChatProvider } from './types';
+
+export interface ResolvedProvider {
+  id: string;
+  name: string;
+  provider: ChatProvider;
+  /** Requests allowed in flight at once for this provider. */
+  concurrency: number;
+}
+
+export const DEFAULT_CONCURRENCY = 8;
+
+export class ProviderRegistry {
+  private readonly transient = new Map<string, ResolvedProvider>();
+  private readonly echo: EchoProvider;
+
+  constructor(
+    private readonly store: Store,
+    private readonly secrets: SecretStore,
+    private readonly env: Environment,
+    echoOptions?: EchoOptions,
+  ) {
+    this.echo = new EchoProvider(echoOptions);
+  }
+
+  /** Adds a provider that lives only as long as this process (a CLI config's providers). */
+  registerTransient(resolved: ResolvedProvider): void {
+    this.transient.set(resolved.id, resolved);
+  }
+
+  async list(): Promise<ProviderInfo[]> {
+    const echo: ProviderInfo = {
+      id: ECHO_PROVIDER_ID,
+      name: 'Echo (offline)',
+      kind: 'echo',
+      baseUrl: '',
+      key: { configured: false, source: 'none' },
+      builtIn: true,
+    };
+    const saved = await Promise.all(this.store.listProviders().map((p) => this.info(p)));
+    return [echo, ...saved];
+  }
+
+  async info(stored: StoredProvider): Promise<ProviderInfo> {
+    const { status } = await resolveKey(this.secrets, this.env, stored.id, stored.apiKeyEnvar);
+    return {
+      id: stored.id,
+      name: stored.name,
+      kind: 'openai',
+      baseUrl: stored.baseUrl,
+      ...(stored.apiKeyEnvar ? { apiKeyEnvar: stored.apiKeyEnvar } : {}),
+      key: status,
+      builtIn: false,
+    };
+  }
+
+  async resolve(providerId: string): Promise<ResolvedProvider> {
+    if (providerId === ECHO_PROVIDER_ID) {
+      return { id: ECHO_PROVIDER_ID, name: 'Echo', provider: this.echo, concurrency: 64 };
+    }
+    const transient = this.transient.get(providerId);
+    if (transient) return transient;
+    const stored = this.store.getProvider(providerId);
+    if (!stored) throw new AppError('not_found', `No provider with id "${providerId}". It may have been removed in Settings.`);
+    const { key } = await resolveKey(this.secrets, this.env, stored.id, stored.apiKeyEnvar);
+    return {
+      id: stored.id,
+      name: stored.name,
+      provider: new OpenAIProvider({ baseUrl: stored.baseUrl, apiKey: key }),
+      concurrency: DEFAULT_CONCURRENCY,
+    };
+  }
+}

@@ -1,0 +1,12 @@
+import { countTokens } from 'gpt-tokenizer';
+import type { Message } from '../../shared/schemas';
+
+/** Token count with the o200k encoding (GPT-4o and later): an estimate for other models. */
+export function tokenCount(text: string): number {
+  return countTokens(text);
+}
+
+export function messageTokens(messages: readonly Message[]): number {
+  // Each message carries a few tokens of framing (role and separators) in the chat format.
+  return messages.reduce((sum, m) => sum + tokenCount(m.content) + 4, 2);
+}

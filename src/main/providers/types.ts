@@ -1,0 +1,18 @@
+import type { Message, Params, Usage } from '../../shared/schemas';
+
+export interface ChatRequest {
+  model: string;
+  messages: Message[];
+  params: Params;
+  signal: AbortSignal;
+}
+
+export type StreamPart =
+  | { type: 'delta'; text: string }
+  | { type: 'done'; usage: Usage; finishReason: string | undefined };
+
+/** Something that answers chat requests: the offline echo, or an OpenAI-compatible endpoint. */
+export interface ChatProvider {
+  stream(request: ChatRequest): AsyncIterable<StreamPart>;
+  listModels(signal?: AbortSignal): Promise<string[]>;
+}

@@ -1,0 +1,312 @@
+/**
+ * The local database: one SQLite file in the data folder, through the built-in `node:sqlite`
+ * (no native module to rebuild for Electron). WAL mode; every finished cell is committed on
+ * its own, so a crash loses at most the cells in flight.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
+import type {
+  Cell,
+  CellStatus,
+  Column,
+  Message,
+  Params,
+  RunDetail,
+  RunStatus,
+  RunSummary,
+  Variables,
+} from '../../shared/schemas';
+import { MIGRATIONS } from './migrations';
+
+export interface StoredProvider {
+  id: string;
+  name: string;
+  kind: 'openai';
+  baseUrl: string;
+  apiKeyEnvar?: string;
+}
+
+export interface NewRun {
+  id: string;
+  createdAt: string;
+  source: 'app' | 'cli';
+  title: string;
+  messages: Message[];
+  variables: Variables;
+  columns: Column[];
+}
+
+export interface NewCell {
+  id: string;
+  position: number;
+  columnIndex: number;
+  providerId: string;
+  providerName: string;
+  model: string;
+  params: Params;
+  variables: Variables;
+  messages: Message[];
+}
+
+type Row = Record<string, SQLInputValue>;
+
+function str(row: Row, key: string): string {
+  const value = row[key];
+  return typeof value === 'string' ? value : String(value ?? '');
+}
+function optStr(row: Row, key: string): string | undefined {
+  const value = row[key];
+  return typeof value === 'string' ? value : undefined;
+}
+function optNum(row: Row, key: string): number | undefined {
+  const value = row[key];
+  if (typeof value === 'number') return value;
+  if (typeof value === 'bigint') return Number(value);
+  return undefined;
+}
+function num(row: Row, key: string): number {
+  return optNum(row, key) ?? 0;
+}
+function json<T>(row: Row, key: string): T {
+  return JSON.parse(str(row, key)) as T;
+}
+
+export const DATABASE_FILE = 'parallax.db';
+
+export class Store {
+  private readonly db: DatabaseSync;
+
+  constructor(dataDir: string) {
+    mkdirSync(dataDir, { recursive: true });
+    this.db = new DatabaseSync(join(dataDir, DATABASE_FILE));
+    this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;');
+    this.migrate();
+  }
+
+  get schemaVersion(): number {
+    const row = this.db.prepare('PRAGMA user_version').get() as Row | undefined;
+    return row ? num(row, 'user_version') : 0;
+  }
+
+  private migrate(): void {
+    const from = this.schemaVersion;
+    for (let version = from; version < MIGRATIONS.length; version++) {
+      const sql = MIGRATIONS[version];
+      if (sql === undefined) continue;
+      this.transaction(() => {
+        this.db.exec(sql);
+        this.db.exec(`PRAGMA user_version = ${version + 1}`);
+      });
+    }
+  }
+
+  private transaction<T>(work: () => T): T {
+    this.db.exec('BEGIN IMMEDIATE');
+    try {
+      const result = work();
+      this.db.exec('COMMIT');
+      return result;
+    } catch (error) {
+      this.db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  close(): void {
+    if (this.db.isOpen) this.db.close();
+  }
+
+  // ── key/value ─────────────────────────────────────────────────────────────
+
+  getValue(key: string): string | undefined {
+    const row = this.db.prepare('SELECT value FROM kv WHERE key = ?').get(key) as Row | undefined;
+    return row ? str(row, 'value') : undefined;
+  }
+
+  setValue(key: string, value: string): void {
+    this.db.prepare('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+  }
+
+  // ── providers (never their keys) ─────────────────────────────────────────
+
+  listProviders(): StoredProvider[] {
+    const rows = this.db.prepare('SELECT * FROM providers ORDER BY created_at, name').all() as Row[];
+    return rows.map((row) => ({
+      id: str(row, 'id'),
+      name: str(row, 'name'),
+      kind: 'openai',
+      baseUrl: str(row, 'base_url'),
+      ...(optStr(row, 'api_key_envar') ? { apiKeyEnvar: optStr(row, 'api_key_envar') } : {}),
+    }));
+  }
+
+  getProvider(id: string): StoredProvider | undefined {
+    return this.listProviders().find((p) => p.id === id);
+  }
+
+  saveProvider(provider: StoredProvider): void {
+    this.db
+      .prepare(
+        `INSERT INTO providers (id, name, kind, base_url, api_key_envar, created_at) VALUES (?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, base_url = excluded.base_url, api_key_envar = excluded.api_key_envar`,
+      )
+      .run(provider.id, provider.name, provider.kind, provider.baseUrl, provider.apiKeyEnvar ?? null, new Date().toISOString());
+  }
+
+  deleteProvider(id: string): boolean {
+    return Number(this.db.prepare('DELETE FROM providers WHERE id = ?').run(id).changes) > 0;
+  }
+
+  // ── runs and cells ───────────────────────────────────────────────────────
+
+  createRun(run: NewRun, cells: readonly NewCell[]): void {
+    const insertCell = this.db.prepare(
+      `INSERT INTO cells (id, run_id, position, column_index, provider_id, provider_name, model, params, variables, messages, status)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')`,
+    );
+    this.transaction(() => {
+      this.db
+        .prepare('INSERT INTO runs (id, created_at, status, source, title, messages, variables, columns) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(run.id, run.createdAt, 'running', run.source, run.title, JSON.stringify(run.messages), JSON.stringify(run.variables), JSON.stringify(run.columns));
+      for (const cell of cells) {
+        insertCell.run(
+          cell.id,
+          run.id,
+          cell.position,
+          cell.columnIndex,
+          cell.providerId,
+          cell.providerName,
+          cell.model,
+          JSON.stringify(cell.params),
+          JSON.stringify(cell.variables),
+          JSON.stringify(cell.messages),
+        );
+      }
+    });
+  }
+
+  /** Records a cell's outcome; called once per finished cell, in its own transaction. */
+  finishCell(cell: Cell): void {
+    this.db
+      .prepare(
+        `UPDATE cells SET status = ?, output = ?, input_tokens = ?, output_tokens = ?, ttft_ms = ?, total_ms = ?, cost_usd = ?,
+           finish_reason = ?, error_code = ?, error_message = ? WHERE id = ?`,
+      )
+      .run(
+        cell.status,
+        cell.output,
+        cell.usage.inputTokens ?? null,
+        cell.usage.outputTokens ?? null,
+        cell.ttftMs ?? null,
+        cell.totalMs ?? null,
+        cell.costUsd ?? null,
+        cell.finishReason ?? null,
+        cell.error?.code ?? null,
+        cell.error?.message ?? null,
+        cell.id,
+      );
+  }
+
+  finishRun(runId: string, status: RunStatus): void {
+    this.db.prepare('UPDATE runs SET status = ? WHERE id = ?').run(status, runId);
+  }
+
+  /** Runs left `running` by a process that died are marked, with their unfinished cells. */
+  markInterrupted(): number {
+    return this.transaction(() => {
+      this.db
+        .prepare(
+          `UPDATE cells SET status = 'error', error_code = 'interrupted', error_message = 'Parallax stopped before this request finished.'
+           WHERE status IN ('pending', 'running') AND run_id IN (SELECT id FROM runs WHERE status = 'running')`,
+        )
+        .run();
+      return Number(this.db.prepare(`UPDATE runs SET status = 'interrupted' WHERE status = 'running'`).run().changes);
+    });
+  }
+
+  listRuns(limit: number, offset: number): { runs: RunSummary[]; total: number } {
+    const rows = this.db
+      .prepare(
+        `SELECT r.id, r.created_at, r.status, r.source, r.title,
+           (SELECT COUNT(*) FROM cells c WHERE c.run_id = r.id) AS cell_count,
+           (SELECT COUNT(*) FROM cells c WHERE c.run_id = r.id AND c.status = 'error') AS error_count,
+           (SELECT json_group_array(DISTINCT c.model) FROM cells c WHERE c.run_id = r.id) AS models
+         FROM runs r ORDER BY r.created_at DESC, r.rowid DESC LIMIT ? OFFSET ?`,
+      )
+      .all(limit, offset) as Row[];
+    const totalRow = this.db.prepare('SELECT COUNT(*) AS n FROM runs').get() as Row | undefined;
+    return { runs: rows.map((row) => this.summary(row)), total: totalRow ? num(totalRow, 'n') : 0 };
+  }
+
+  private summary(row: Row): RunSummary {
+    return {
+      id: str(row, 'id'),
+      createdAt: str(row, 'created_at'),
+      status: str(row, 'status') as RunStatus,
+      source: str(row, 'source') === 'cli' ? 'cli' : 'app',
+      title: str(row, 'title'),
+      cellCount: num(row, 'cell_count'),
+      errorCount: num(row, 'error_count'),
+      models: json<string[]>(row, 'models'),
+    };
+  }
+
+  getRun(runId: string): RunDetail | undefined {
+    const row = this.db
+      .prepare(
+        `SELECT r.*,
+           (SELECT COUNT(*) FROM cells c WHERE c.run_id = r.id) AS cell_count,
+           (SELECT COUNT(*) FROM cells c WHERE c.run_id = r.id AND c.status = 'error') AS error_count,
+           (SELECT json_group_array(DISTINCT c.model) FROM cells c WHERE c.run_id = r.id) AS models
+         FROM runs r WHERE r.id = ?`,
+      )
+      .get(runId) as Row | undefined;
+    if (!row) return undefined;
+    return {
+      run: this.summary(row),
+      messages: json<Message[]>(row, 'messages'),
+      variables: json<Variables>(row, 'variables'),
+      columns: json<Column[]>(row, 'columns'),
+      cells: this.cellsOf(runId),
+    };
+  }
+
+  /** Cells of a run in position order; `limit`/`offset` let large runs be read in pages. */
+  cellsOf(runId: string, limit = -1, offset = 0): Cell[] {
+    const rows = this.db.prepare('SELECT * FROM cells WHERE run_id = ? ORDER BY position LIMIT ? OFFSET ?').all(runId, limit, offset) as Row[];
+    return rows.map((row) => this.cell(row));
+  }
+
+  private cell(row: Row): Cell {
+    const errorCode = optStr(row, 'error_code');
+    const inputTokens = optNum(row, 'input_tokens');
+    const outputTokens = optNum(row, 'output_tokens');
+    const ttftMs = optNum(row, 'ttft_ms');
+    const totalMs = optNum(row, 'total_ms');
+    const costUsd = optNum(row, 'cost_usd');
+    const finishReason = optStr(row, 'finish_reason');
+    return {
+      id: str(row, 'id'),
+      runId: str(row, 'run_id'),
+      columnIndex: num(row, 'column_index'),
+      providerId: str(row, 'provider_id'),
+      providerName: str(row, 'provider_name'),
+      model: str(row, 'model'),
+      params: json<Params>(row, 'params'),
+      variables: json<Variables>(row, 'variables'),
+      messages: json<Message[]>(row, 'messages'),
+      status: str(row, 'status') as CellStatus,
+      output: str(row, 'output'),
+      usage: {
+        ...(inputTokens !== undefined ? { inputTokens } : {}),
+        ...(outputTokens !== undefined ? { outputTokens } : {}),
+      },
+      ...(ttftMs !== undefined ? { ttftMs } : {}),
+      ...(totalMs !== undefined ? { totalMs } : {}),
+      ...(costUsd !== undefined ? { costUsd } : {}),
+      ...(finishReason !== undefined ? { finishReason } : {}),
+      ...(errorCode !== undefined ? { error: { code: errorCode, message: optStr(row, 'error_message') ?? '' } } : {}),
+    };
+  }
+}

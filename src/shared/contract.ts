@@ -1,0 +1,92 @@
+/**
+ * The API contract: every method the UI can call, with its input and output schema, and
+ * every event main sends. The IPC binding, the preload, the web door and both renderer
+ * bridges are all derived from this one list.
+ */
+import { z } from 'zod';
+import {
+  cellSchema,
+  columnSchema,
+  messageSchema,
+  providerInfoSchema,
+  providerInputSchema,
+  runDetailSchema,
+  runStatusSchema,
+  runSummarySchema,
+  variablesSchema,
+  workspaceSchema,
+} from './schemas';
+
+const empty = z.object({}).strict();
+
+function method<I extends z.ZodType, O extends z.ZodType>(input: I, output: O): { input: I; output: O } {
+  return { input, output };
+}
+
+export const runRequestSchema = z.object({
+  messages: z.array(messageSchema).min(1, 'A run needs at least one message.'),
+  variables: variablesSchema,
+  columns: z.array(columnSchema).min(1, 'Add at least one column to run.').max(32, 'A run can have at most 32 columns.'),
+});
+export type RunRequest = z.infer<typeof runRequestSchema>;
+
+export const appInfoSchema = z.object({
+  version: z.string(),
+  door: z.enum(['electron', 'web']),
+  dataDir: z.string(),
+  /** Where keys typed into Settings are kept, so the UI can say so. */
+  keyStorage: z.enum(['vault', 'memory']),
+});
+export type AppInfo = z.infer<typeof appInfoSchema>;
+
+export const contract = {
+  'app.info': method(empty, appInfoSchema),
+  'workspace.get': method(empty, workspaceSchema),
+  'workspace.save': method(workspaceSchema, z.object({ savedAt: z.string() })),
+  'providers.list': method(empty, z.array(providerInfoSchema)),
+  'providers.save': method(providerInputSchema, providerInfoSchema),
+  'providers.remove': method(z.object({ id: z.string().min(1) }).strict(), z.object({})),
+  'providers.models': method(z.object({ providerId: z.string().min(1) }).strict(), z.object({ models: z.array(z.string()) })),
+  'runs.start': method(runRequestSchema, z.object({ runId: z.string(), cells: z.array(cellSchema) })),
+  'runs.stop': method(z.object({ runId: z.string().min(1) }).strict(), z.object({ stopped: z.number().int() })),
+  'runs.list': method(
+    z.object({ limit: z.number().int().min(1).max(500).default(100), offset: z.number().int().min(0).default(0) }).strict(),
+    z.object({ runs: z.array(runSummarySchema), total: z.number().int() }),
+  ),
+  'runs.get': method(z.object({ runId: z.string().min(1) }).strict(), runDetailSchema),
+} as const;
+
+export type Contract = typeof contract;
+export type MethodName = keyof Contract;
+export const methodNames = Object.keys(contract) as MethodName[];
+
+/** What a caller passes (defaults may be left out). */
+export type MethodInput<M extends MethodName> = z.input<Contract[M]['input']>;
+/** What a handler receives, after parsing. */
+export type ParsedInput<M extends MethodName> = z.output<Contract[M]['input']>;
+export type MethodOutput<M extends MethodName> = z.output<Contract[M]['output']>;
+
+/** The UI's view of main: one async function per method. */
+export type Api = { [M in MethodName]: (input: MethodInput<M>) => Promise<MethodOutput<M>> };
+/** Main's implementation of the contract. */
+export type Handlers = { [M in MethodName]: (input: ParsedInput<M>) => Promise<MethodOutput<M>> };
+
+export const eventSchema = z.discriminatedUnion('type', [
+  /** New text for a cell since the previous delta; `seq` increases by one per cell. */
+  z.object({ type: z.literal('cell.delta'), runId: z.string(), cellId: z.string(), seq: z.number().int(), text: z.string() }),
+  /** A cell changed state. When it is final, `cell.output` is the full text. */
+  z.object({ type: z.literal('cell.update'), runId: z.string(), cell: cellSchema }),
+  z.object({ type: z.literal('run.finished'), runId: z.string(), status: runStatusSchema }),
+]);
+export type AppEvent = z.infer<typeof eventSchema>;
+
+/** The IPC channel for a method; the preload and the IPC binding both use this. */
+export function ipcChannel(name: MethodName): string {
+  return `parallax:${name}`;
+}
+export const EVENT_CHANNEL = 'parallax:event';
+
+/** Flat function name the preload exposes for a method: `providers.list` → `providersList`. */
+export function bridgeFunctionName(name: MethodName): string {
+  return name.replace(/\.(\w)/g, (_m, c: string) => c.toUpperCase());
+}

@@ -1,0 +1,38 @@
+/**
+ * Prices in US dollars per million tokens, for estimating what a cell cost. Figures are the
+ * providers' published list prices for standard (non-batch, non-cached) requests; a model
+ * not listed has no estimate rather than a wrong one.
+ */
+export interface Price {
+  inputPerMTok: number;
+  outputPerMTok: number;
+}
+
+export const PRICES: Readonly<Record<string, Price>> = {
+  'gpt-4o': { inputPerMTok: 2.5, outputPerMTok: 10 },
+  'gpt-4o-mini': { inputPerMTok: 0.15, outputPerMTok: 0.6 },
+  'gpt-4.1': { inputPerMTok: 2, outputPerMTok: 8 },
+  'gpt-4.1-mini': { inputPerMTok: 0.4, outputPerMTok: 1.6 },
+  'gpt-4.1-nano': { inputPerMTok: 0.1, outputPerMTok: 0.4 },
+  'gpt-5': { inputPerMTok: 1.25, outputPerMTok: 10 },
+  'gpt-5-mini': { inputPerMTok: 0.25, outputPerMTok: 2 },
+  'gpt-5-nano': { inputPerMTok: 0.05, outputPerMTok: 0.4 },
+  'o3': { inputPerMTok: 2, outputPerMTok: 8 },
+  'o4-mini': { inputPerMTok: 1.1, outputPerMTok: 4.4 },
+  // Local and offline models cost nothing per token.
+  echo: { inputPerMTok: 0, outputPerMTok: 0 },
+};
+
+/** Looks a model up by its exact id, then by a dated snapshot's base name (gpt-4o-2024-08-06). */
+export function priceFor(model: string): Price | undefined {
+  const exact = PRICES[model];
+  if (exact) return exact;
+  const base = model.replace(/-\d{4}-\d{2}-\d{2}$/, '');
+  return PRICES[base];
+}
+
+export function estimateCost(model: string, inputTokens?: number, outputTokens?: number): number | undefined {
+  const price = priceFor(model);
+  if (!price || inputTokens === undefined || outputTokens === undefined) return undefined;
+  return (inputTokens * price.inputPerMTok + outputTokens * price.outputPerMTok) / 1_000_000;
+}
