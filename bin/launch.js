@@ -35,7 +35,7 @@ export async function launch(entry) {
       console.error(`Parallax needs Node 22.13 or newer (this is ${process.versions.node}). Run npm ci to get the pinned Node 24.`);
       process.exit(1);
     }
-    const result = spawnSync(pinned, [fileURLToPath(import.meta.url).replace(/launch\.js$/, `${entry === 'cli' ? 'parallax' : 'parallax-web'}.js`), ...process.argv.slice(2)], { stdio: 'inherit' });
+    const result = spawnSync(pinned, process.argv.slice(1), { stdio: 'inherit' });
     process.exit(result.status ?? 1);
   }
   const entryFile = join(root, 'out/main', `${entry}.js`);
