@@ -7,8 +7,8 @@ import { AppError } from '../../shared/errors';
 import type { ChatProvider, ChatRequest, StreamPart } from './types';
 import { messageTokens, tokenCount } from './tokens';
 
-export const ECHO_PROVIDER_ID = 'echo';
-export const ECHO_MODEL = 'echo';
+import { ECHO_MODEL } from '../../shared/providers';
+export { ECHO_MODEL, ECHO_PROVIDER_ID } from '../../shared/providers';
 
 export function echoText(messages: readonly Message[]): string {
   if (messages.length === 1 && messages[0]) return messages[0].content;

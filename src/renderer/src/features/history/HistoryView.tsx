@@ -1,0 +1,91 @@
+import { useEffect, useState } from 'react';
+import { api } from '../../bridge/current';
+import { messageOf } from '../../state/errors';
+import { useHistory } from '../../state/history';
+import { useRun } from '../../state/run';
+import { useUi } from '../../state/ui';
+
+function when(iso: string): string {
+  const date = new Date(iso);
+  return date.toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'medium' });
+}
+
+export function HistoryView(): React.JSX.Element {
+  const { runs, total, loading, error, refresh } = useHistory();
+  const [openError, setOpenError] = useState<string | undefined>();
+  useEffect(() => {
+    void refresh();
+  }, [refresh]);
+
+  const open = async (runId: string): Promise<void> => {
+    setOpenError(undefined);
+    try {
+      const detail = await api()['runs.get']({ runId });
+      useRun.getState().show(detail);
+      useUi.getState().setView('editor');
+    } catch (e) {
+      setOpenError(messageOf(e));
+    }
+  };
+
+  return (
+    <section className="panel history" aria-labelledby="history-heading">
+      <div className="row spread">
+        <h2 id="history-heading">History</h2>
+        <button type="button" onClick={() => void refresh()} disabled={loading}>
+          Refresh
+        </button>
+      </div>
+      {error && (
+        <p className="error-text" role="alert">
+          {error}
+        </p>
+      )}
+      {openError && (
+        <p className="error-text" role="alert">
+          Could not open the run: {openError}
+        </p>
+      )}
+      {!loading && runs.length === 0 && !error && <p className="empty">No runs yet. Write a prompt in the Editor and press Run: every run is kept here.</p>}
+      {runs.length > 0 && (
+        <table aria-label="Runs, newest first">
+          <thead>
+            <tr>
+              <th scope="col">When</th>
+              <th scope="col">Prompt</th>
+              <th scope="col">Models</th>
+              <th scope="col">Cells</th>
+              <th scope="col">Status</th>
+              <th scope="col">
+                <span className="visually-hidden">Actions</span>
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {runs.map((run) => (
+              <tr key={run.id}>
+                <td>{when(run.createdAt)}</td>
+                <td className="title-cell">{run.title || <span className="muted">(empty prompt)</span>}</td>
+                <td>{run.models.join(', ')}</td>
+                <td>
+                  {run.cellCount}
+                  {run.errorCount > 0 && <span className="error-text"> ({run.errorCount} failed)</span>}
+                </td>
+                <td>
+                  {run.status}
+                  {run.source === 'cli' && <span className="muted"> · CLI</span>}
+                </td>
+                <td>
+                  <button type="button" aria-label={`Open run from ${when(run.createdAt)}`} onClick={() => void open(run.id)}>
+                    Open
+                  </button>
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+      {total > runs.length && <p className="muted">Showing the newest {runs.length} of {total} runs.</p>}
+    </section>
+  );
+}

@@ -1,0 +1,175 @@
+import { useEffect, useState } from 'react';
+import { PROVIDER_PRESETS } from '../../../../shared/providers';
+import type { ProviderInfo } from '../../../../shared/schemas';
+import { messageOf } from '../../state/errors';
+import { useProviders } from '../../state/providers';
+import { useUi } from '../../state/ui';
+
+interface Draft {
+  id?: string;
+  name: string;
+  baseUrl: string;
+  apiKeyEnvar: string;
+  apiKey: string;
+}
+
+const EMPTY: Draft = { name: '', baseUrl: '', apiKeyEnvar: '', apiKey: '' };
+
+function keyText(p: ProviderInfo): string {
+  if (p.kind === 'echo') return 'no key needed';
+  if (!p.key.configured) return p.apiKeyEnvar ? `no key (set ${p.apiKeyEnvar} or enter one)` : 'no key';
+  const where = p.key.source === 'env' ? `from ${p.apiKeyEnvar ?? 'the environment'}` : p.key.source === 'vault' ? 'stored encrypted' : 'in memory';
+  return `key …${p.key.last4 ?? ''} (${where})`;
+}
+
+export function SettingsView(): React.JSX.Element {
+  const { providers, error, refresh, save, remove, loadModels } = useProviders();
+  const models = useProviders((s) => s.models);
+  const info = useUi((s) => s.info);
+  const [draft, setDraft] = useState<Draft>(EMPTY);
+  const [formError, setFormError] = useState<string | undefined>();
+  const [notice, setNotice] = useState<string | undefined>();
+  const [busy, setBusy] = useState(false);
+
+  useEffect(() => {
+    void refresh();
+  }, [refresh]);
+
+  const submit = async (event: React.FormEvent): Promise<void> => {
+    event.preventDefault();
+    setBusy(true);
+    setFormError(undefined);
+    setNotice(undefined);
+    try {
+      const saved = await save({
+        ...(draft.id ? { id: draft.id } : {}),
+        name: draft.name,
+        baseUrl: draft.baseUrl.trim(),
+        ...(draft.apiKeyEnvar.trim() ? { apiKeyEnvar: draft.apiKeyEnvar.trim() } : {}),
+        ...(draft.apiKey ? { apiKey: draft.apiKey } : {}),
+      });
+      setDraft(EMPTY);
+      setNotice(`Saved ${saved.name}.`);
+    } catch (e) {
+      setFormError(messageOf(e));
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const editable = providers.filter((p) => !p.builtIn);
+
+  return (
+    <section className="panel settings" aria-labelledby="settings-heading">
+      <h2 id="settings-heading">Providers</h2>
+      <p className="muted">
+        Echo is built in and works offline. Add OpenAI, or any OpenAI-compatible endpoint (Ollama, LM Studio, vLLM, OpenRouter…) by its base URL.{' '}
+        {info?.keyStorage === 'memory'
+          ? 'In browser mode a key typed here is kept in memory until the server stops; to keep one, set the environment variable named below before starting.'
+          : 'Keys are encrypted with your system keychain and never shown again.'}
+      </p>
+      {error && (
+        <p className="error-text" role="alert">
+          {error}
+        </p>
+      )}
+      <ul className="provider-list" aria-label="Providers">
+        {providers.map((p) => {
+          const m = models[p.id];
+          return (
+            <li key={p.id} className="provider">
+              <div>
+                <strong>{p.name}</strong> <span className="muted">{p.baseUrl || 'offline'}</span>
+                <div className="muted">{keyText(p)}</div>
+                {m?.state === 'ok' && <div className="muted">{m.models.length} models available</div>}
+                {m?.state === 'error' && (
+                  <div className="error-text" role="alert">
+                    {m.message}
+                  </div>
+                )}
+              </div>
+              {!p.builtIn && (
+                <div className="row">
+                  <button type="button" onClick={() => void loadModels(p.id, true)} disabled={m?.state === 'loading'}>
+                    {m?.state === 'loading' ? 'Testing…' : `Test ${p.name}`}
+                  </button>
+                  <button
+                    type="button"
+                    onClick={() => setDraft({ id: p.id, name: p.name, baseUrl: p.baseUrl, apiKeyEnvar: p.apiKeyEnvar ?? '', apiKey: '' })}
+                  >
+                    Edit {p.name}
+                  </button>
+                  <button
+                    type="button"
+                    className="danger"
+                    onClick={() => {
+                      if (window.confirm(`Remove ${p.name}? Its stored key is deleted too.`)) {
+                        void remove(p.id).catch((e: unknown) => setFormError(messageOf(e)));
+                      }
+                    }}
+                  >
+                    Remove {p.name}
+                  </button>
+                </div>
+              )}
+            </li>
+          );
+        })}
+      </ul>
+      {editable.length === 0 && <p className="muted">No endpoints yet. Start from a preset below.</p>}
+
+      <form className="provider-form" aria-labelledby="provider-form-heading" onSubmit={(e) => void submit(e)}>
+        <h3 id="provider-form-heading">{draft.id ? `Edit ${draft.name}` : 'Add a provider'}</h3>
+        <div className="row">
+          {PROVIDER_PRESETS.map((preset) => (
+            <button
+              key={preset.name}
+              type="button"
+              onClick={() => setDraft({ name: preset.name, baseUrl: preset.baseUrl, apiKeyEnvar: preset.apiKeyEnvar ?? '', apiKey: '' })}
+            >
+              {preset.name} preset
+            </button>
+          ))}
+        </div>
+        <label>
+          <span>Name</span>
+          <input value={draft.name} onChange={(e) => setDraft({ ...draft, name: e.target.value })} required />
+        </label>
+        <label>
+          <span>Base URL</span>
+          <input value={draft.baseUrl} onChange={(e) => setDraft({ ...draft, baseUrl: e.target.value })} placeholder="https://api.openai.com/v1" required />
+        </label>
+        <label>
+          <span>API key</span>
+          <input
+            type="password"
+            autoComplete="off"
+            value={draft.apiKey}
+            onChange={(e) => setDraft({ ...draft, apiKey: e.target.value })}
+            placeholder={draft.id ? 'leave empty to keep the current key' : 'optional for local servers'}
+          />
+        </label>
+        <label>
+          <span>Key environment variable</span>
+          <input value={draft.apiKeyEnvar} onChange={(e) => setDraft({ ...draft, apiKeyEnvar: e.target.value })} placeholder="OPENAI_API_KEY" />
+        </label>
+        {formError && (
+          <p className="error-text" role="alert">
+            {formError}
+          </p>
+        )}
+        {notice && <p role="status">{notice}</p>}
+        <div className="row">
+          <button type="submit" className="primary" disabled={busy}>
+            {draft.id ? 'Save changes' : 'Save provider'}
+          </button>
+          {draft.id && (
+            <button type="button" onClick={() => setDraft(EMPTY)}>
+              Cancel editing
+            </button>
+          )}
+        </div>
+      </form>
+    </section>
+  );
+}

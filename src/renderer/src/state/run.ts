@@ -1,0 +1,122 @@
+/**
+ * The run on screen: its cells, streaming. Deltas are gathered as they arrive and applied
+ * once per animation frame, and each column subscribes to its own cell only, so a token
+ * re-renders one cell, not the page.
+ */
+import { create } from 'zustand';
+import type { AppEvent } from '../../../shared/contract';
+import type { Cell, RunDetail } from '../../../shared/schemas';
+import { api } from '../bridge/current';
+import { messageOf } from './errors';
+import { snapshot, useWorkspace } from './workspace';
+
+interface RunState {
+  runId: string | undefined;
+  /** Column id → the id of that column's cell in the run on screen. */
+  cellByColumn: Record<string, string>;
+  cells: Record<string, Cell>;
+  running: boolean;
+  error: string | undefined;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  show(detail: RunDetail): void;
+}
+
+export const useRun = create<RunState>()((set, get) => ({
+  runId: undefined,
+  cellByColumn: {},
+  cells: {},
+  running: false,
+  error: undefined,
+  async start() {
+    if (get().running) return;
+    const { messages, variables, columns } = snapshot();
+    if (columns.length === 0) {
+      set({ error: 'Add a column first: a column is a provider and a model to run the prompt on.' });
+      return;
+    }
+    pendingText.clear();
+    set({ running: true, error: undefined });
+    try {
+      const { runId, cells } = await api()['runs.start']({ messages, variables, columns });
+      const cellByColumn: Record<string, string> = {};
+      const byId: Record<string, Cell> = {};
+      for (const cell of cells) {
+        const column = columns[cell.columnIndex];
+        if (column) cellByColumn[column.id] = cell.id;
+        byId[cell.id] = cell;
+      }
+      set({ runId, cellByColumn, cells: byId });
+    } catch (error) {
+      set({ running: false, error: messageOf(error) });
+    }
+  },
+  async stop() {
+    const { runId } = get();
+    if (!runId) return;
+    try {
+      await api()['runs.stop']({ runId });
+    } catch (error) {
+      set({ error: messageOf(error) });
+    }
+  },
+  show(detail) {
+    pendingText.clear();
+    const cellByColumn: Record<string, string> = {};
+    const cells: Record<string, Cell> = {};
+    for (const cell of detail.cells) {
+      const column = detail.columns[cell.columnIndex];
+      if (column && cellByColumn[column.id] === undefined) cellByColumn[column.id] = cell.id;
+      cells[cell.id] = cell;
+    }
+    useWorkspace.getState().load({ messages: detail.messages, variables: detail.variables, columns: detail.columns });
+    set({ runId: detail.run.id, cellByColumn, cells, running: detail.run.status === 'running', error: undefined });
+  },
+}));
+
+const pendingText = new Map<string, string>();
+let frame: number | undefined;
+
+function applyPending(): void {
+  frame = undefined;
+  if (pendingText.size === 0) return;
+  const updates = new Map(pendingText);
+  pendingText.clear();
+  useRun.setState((s) => {
+    const cells = { ...s.cells };
+    for (const [cellId, text] of updates) {
+      const cell = cells[cellId];
+      if (cell && (cell.status === 'running' || cell.status === 'pending')) {
+        cells[cellId] = { ...cell, status: 'running', output: cell.output + text };
+      }
+    }
+    return { cells };
+  });
+}
+
+/** Feeds main's events into the store; returns the unsubscribe function of the bridge. */
+export function handleRunEvent(event: AppEvent): void {
+  const { runId } = useRun.getState();
+  if (event.runId !== runId) return;
+  switch (event.type) {
+    case 'cell.delta':
+      pendingText.set(event.cellId, (pendingText.get(event.cellId) ?? '') + event.text);
+      frame ??= requestAnimationFrame(applyPending);
+      break;
+    case 'cell.update': {
+      const final = event.cell.status !== 'running' && event.cell.status !== 'pending';
+      if (final) pendingText.delete(event.cell.id);
+      useRun.setState((s) => {
+        const current = s.cells[event.cell.id];
+        // A "running" update carries no text; keep what has streamed in so far.
+        const cell = final ? event.cell : { ...event.cell, output: current?.output ?? '' };
+        return { cells: { ...s.cells, [cell.id]: cell } };
+      });
+      break;
+    }
+    case 'run.finished':
+      applyPending();
+      useRun.setState({ running: false });
+      break;
+  }
+}
