@@ -34,9 +34,11 @@ export function registerTemplateLanguage(monaco: typeof Monaco): void {
       ],
     },
   });
+  // No auto-closing of `{{`: it doubled the braces of pasted templates. Completion on `{`
+  // inserts the closing braces instead.
   monaco.languages.setLanguageConfiguration(TEMPLATE_LANGUAGE, {
-    autoClosingPairs: [{ open: '{{', close: '}}' }],
     brackets: [['{{', '}}']],
+    autoClosingPairs: [],
   });
   monaco.editor.defineTheme('parallax-dark', {
     base: 'vs-dark',

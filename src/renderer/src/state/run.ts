@@ -8,7 +8,7 @@ import type { AppEvent } from '../../../shared/contract';
 import type { Cell, RunDetail } from '../../../shared/schemas';
 import { api } from '../bridge/current';
 import { messageOf } from './errors';
-import { snapshot, useWorkspace } from './workspace';
+import { saveDraftNow, snapshot, useWorkspace } from './workspace';
 
 interface RunState {
   runId: string | undefined;
@@ -37,6 +37,8 @@ export const useRun = create<RunState>()((set, get) => ({
     }
     pendingText.clear();
     set({ running: true, error: undefined });
+    // The draft is what was run: keep it even if the app stops right after.
+    void saveDraftNow();
     try {
       const { runId, cells } = await api()['runs.start']({ messages, variables, columns });
       const cellByColumn: Record<string, string> = {};

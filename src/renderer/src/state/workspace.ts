@@ -68,10 +68,18 @@ export function snapshot(): Workspace {
   return { messages, variables, columns };
 }
 
+let flushPending: () => Promise<void> = () => Promise.resolve();
+
+/** Saves a waiting draft now instead of after the debounce (before a run, when the window hides). */
+export function saveDraftNow(): Promise<void> {
+  return flushPending();
+}
+
 /** Write-behind persistence: one debounced save after the user stops typing. */
 export function startAutosave(delayMs = 400): () => void {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const flush = async (): Promise<void> => {
+    if (timer) clearTimeout(timer);
     timer = undefined;
     try {
       await api()['workspace.save'](snapshot());
@@ -87,13 +95,18 @@ export function startAutosave(delayMs = 400): () => void {
     if (state.save.kind !== 'pending') useWorkspace.setState({ save: { kind: 'pending' } });
     timer = setTimeout(() => void flush(), delayMs);
   });
-  const onUnload = (): void => {
-    if (timer) void flush();
+  flushPending = () => (timer ? flush() : Promise.resolve());
+  const onHide = (): void => {
+    if (document.visibilityState === 'hidden') void flushPending();
   };
+  const onUnload = (): void => void flushPending();
   window.addEventListener('beforeunload', onUnload);
+  document.addEventListener('visibilitychange', onHide);
   return () => {
     unsubscribe();
+    flushPending = () => Promise.resolve();
     window.removeEventListener('beforeunload', onUnload);
+    document.removeEventListener('visibilitychange', onHide);
     if (timer) clearTimeout(timer);
   };
 }

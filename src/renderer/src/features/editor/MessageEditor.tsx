@@ -78,6 +78,7 @@ export function MessageEditor({ index, label, canRemove }: Props): React.JSX.Ele
             quickSuggestions: false,
             suggestOnTriggerCharacters: true,
             tabFocusMode: true,
+            autoClosingBrackets: 'never',
           }}
         />
       </div>
