@@ -8,13 +8,14 @@ import type { AppEvent } from '../../../shared/contract';
 import type { Cell, RunDetail } from '../../../shared/schemas';
 import { api } from '../bridge/current';
 import { messageOf } from './errors';
+import { applyCellUpdate, applyDeltas, type Cells } from './stream-reducer';
 import { saveDraftNow, snapshot, useWorkspace } from './workspace';
 
 interface RunState {
   runId: string | undefined;
   /** Column id → the id of that column's cell in the run on screen. */
   cellByColumn: Record<string, string>;
-  cells: Record<string, Cell>;
+  cells: Cells;
   running: boolean;
   error: string | undefined;
   start(): Promise<void>;
@@ -84,19 +85,10 @@ function applyPending(): void {
   if (pendingText.size === 0) return;
   const updates = new Map(pendingText);
   pendingText.clear();
-  useRun.setState((s) => {
-    const cells = { ...s.cells };
-    for (const [cellId, text] of updates) {
-      const cell = cells[cellId];
-      if (cell && (cell.status === 'running' || cell.status === 'pending')) {
-        cells[cellId] = { ...cell, status: 'running', output: cell.output + text };
-      }
-    }
-    return { cells };
-  });
+  useRun.setState((s) => ({ cells: applyDeltas(s.cells, updates) }));
 }
 
-/** Feeds main's events into the store; returns the unsubscribe function of the bridge. */
+/** Feeds main's events for the run on screen into the store. */
 export function handleRunEvent(event: AppEvent): void {
   const { runId } = useRun.getState();
   if (event.runId !== runId) return;
@@ -108,12 +100,7 @@ export function handleRunEvent(event: AppEvent): void {
     case 'cell.update': {
       const final = event.cell.status !== 'running' && event.cell.status !== 'pending';
       if (final) pendingText.delete(event.cell.id);
-      useRun.setState((s) => {
-        const current = s.cells[event.cell.id];
-        // A "running" update carries no text; keep what has streamed in so far.
-        const cell = final ? event.cell : { ...event.cell, output: current?.output ?? '' };
-        return { cells: { ...s.cells, [cell.id]: cell } };
-      });
+      useRun.setState((s) => ({ cells: applyCellUpdate(s.cells, event.cell) }));
       break;
     }
     case 'run.finished':

@@ -3,7 +3,7 @@
  * user's back (debounced, in one place) so a crash or restart loses nothing.
  */
 import { create } from 'zustand';
-import type { Column, Message, Params, Role, Workspace } from '../../../shared/schemas';
+import type { Column, Params, Role, Workspace } from '../../../shared/schemas';
 import { messageVariables } from '../../../shared/template';
 import { api } from '../bridge/current';
 import { messageOf } from './errors';

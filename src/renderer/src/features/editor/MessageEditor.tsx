@@ -1,5 +1,5 @@
 import Editor, { type OnMount } from '@monaco-editor/react';
-import { useCallback, useRef, useState } from 'react';
+import { useCallback, useState } from 'react';
 import type { Role } from '../../../../shared/schemas';
 import { monaco } from '../../monaco/setup';
 import { TEMPLATE_LANGUAGE } from '../../monaco/template-language';
@@ -25,8 +25,6 @@ export function MessageEditor({ index, label, canRemove }: Props): React.JSX.Ele
   const setRole = useWorkspace((s) => s.setRole);
   const removeMessage = useWorkspace((s) => s.removeMessage);
   const [height, setHeight] = useState(MIN_HEIGHT);
-  const indexRef = useRef(index);
-  indexRef.current = index;
 
   const onMount = useCallback<OnMount>((editor) => {
     const fit = (): void => setHeight(Math.min(MAX_HEIGHT, Math.max(MIN_HEIGHT, editor.getContentHeight())));
@@ -57,7 +55,7 @@ export function MessageEditor({ index, label, canRemove }: Props): React.JSX.Ele
           value={content}
           language={TEMPLATE_LANGUAGE}
           theme="parallax-dark"
-          onChange={(value) => setContent(indexRef.current, value ?? '')}
+          onChange={(value) => setContent(index, value ?? '')}
           onMount={onMount}
           loading={<div className="muted">Loading editor…</div>}
           options={{
