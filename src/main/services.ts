@@ -147,7 +147,7 @@ export function createServices(options: ServicesOptions): Services {
       return () => events.off('event', listener);
     },
     close() {
-      runner.stopAll();
+      runner.close();
       store.close();
     },
   };

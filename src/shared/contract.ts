@@ -16,6 +16,9 @@ import {
   variablesSchema,
   workspaceSchema,
 } from './schemas';
+import type { MethodName } from './methods';
+
+export { EVENT_CHANNEL, bridgeFunctionName, ipcChannel, methodNames, type MethodName } from './methods';
 
 const empty = z.object({}).strict();
 
@@ -57,8 +60,10 @@ export const contract = {
 } as const;
 
 export type Contract = typeof contract;
-export type MethodName = keyof Contract;
-export const methodNames = Object.keys(contract) as MethodName[];
+// The contract and the zod-free list of names (used by the preload) must agree exactly.
+type Exactly<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const namesAgree: Exactly<keyof Contract, MethodName> = true;
+void namesAgree;
 
 /** What a caller passes (defaults may be left out). */
 export type MethodInput<M extends MethodName> = z.input<Contract[M]['input']>;
@@ -80,13 +85,3 @@ export const eventSchema = z.discriminatedUnion('type', [
 ]);
 export type AppEvent = z.infer<typeof eventSchema>;
 
-/** The IPC channel for a method; the preload and the IPC binding both use this. */
-export function ipcChannel(name: MethodName): string {
-  return `parallax:${name}`;
-}
-export const EVENT_CHANNEL = 'parallax:event';
-
-/** Flat function name the preload exposes for a method: `providers.list` → `providersList`. */
-export function bridgeFunctionName(name: MethodName): string {
-  return name.replace(/\.(\w)/g, (_m, c: string) => c.toUpperCase());
-}

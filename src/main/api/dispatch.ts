@@ -3,7 +3,7 @@
  * with the contract's schema, runs the handler, and wraps the outcome in an envelope (Electron
  * only carries `error.message` across IPC, so errors travel as values).
  */
-import { z } from 'zod';
+import type { z } from 'zod';
 import { contract, type Handlers, type MethodName } from '../../shared/contract';
 import { toErrorInfo, type Envelope } from '../../shared/errors';
 

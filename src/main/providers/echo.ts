@@ -5,7 +5,7 @@
 import type { Message } from '../../shared/schemas';
 import { AppError } from '../../shared/errors';
 import type { ChatProvider, ChatRequest, StreamPart } from './types';
-import { messageTokens, tokenCount } from './tokens';
+import { messageTokens, tokenCount, truncateToTokens } from './tokens';
 
 import { ECHO_MODEL } from '../../shared/providers';
 export { ECHO_MODEL, ECHO_PROVIDER_ID } from '../../shared/providers';
@@ -49,7 +49,7 @@ export class EchoProvider implements ChatProvider {
     let finishReason = 'stop';
     if (limit !== undefined && tokenCount(text) > limit) {
       // Honour max tokens the way a model would: cut and say why.
-      output = text.slice(0, Math.max(0, limit * 4));
+      output = truncateToTokens(text, limit);
       finishReason = 'length';
     }
     for (let i = 0; i < output.length; i += this.options.chunkSize) {

@@ -57,8 +57,10 @@ export class OpenAIProvider implements ChatProvider {
     };
     let finishReason: string | undefined;
     let usage: Usage = {};
+    let streaming = false;
     try {
       const stream = await this.client.chat.completions.create(body, { signal: request.signal });
+      streaming = true;
       for await (const chunk of stream) {
         const choice = chunk.choices[0];
         const text = choice?.delta?.content;
@@ -67,7 +69,7 @@ export class OpenAIProvider implements ChatProvider {
         if (chunk.usage) usage = { inputTokens: chunk.usage.prompt_tokens, outputTokens: chunk.usage.completion_tokens };
       }
     } catch (error) {
-      throw this.describe(error, request.signal);
+      throw this.describe(error, request.signal, streaming);
     }
     if (request.signal.aborted) throw new AppError('cancelled', 'Stopped.');
     if (finishReason === undefined) {
@@ -88,7 +90,7 @@ export class OpenAIProvider implements ChatProvider {
   }
 
   /** Turns whatever the SDK threw into an AppError with a sentence a person can act on. */
-  private describe(error: unknown, signal?: AbortSignal): AppError {
+  private describe(error: unknown, signal?: AbortSignal, midStream = false): AppError {
     const key = this.options.apiKey;
     if (error instanceof AppError) return error;
     if (signal?.aborted || error instanceof OpenAI.APIUserAbortError) return new AppError('cancelled', 'Stopped.');
@@ -110,8 +112,20 @@ export class OpenAIProvider implements ChatProvider {
         case 429:
           return new AppError('rate_limited', `Rate limited (429) even after retrying. ${detail}`);
         default:
-          return new AppError('provider_error', detail);
+          return new AppError(
+            'provider_error',
+            error.status !== undefined && error.status >= 500
+              ? `The provider failed with a server error (${error.status}), even after retrying. ${detail}`
+              : `The provider refused the request${error.status !== undefined ? ` (${error.status})` : ''}. ${detail}`,
+          );
       }
+    }
+    if (error instanceof SyntaxError) {
+      return new AppError('provider_error', `The server at ${this.options.baseUrl} sent a chunk that is not valid JSON, so the answer stops there. The partial answer is kept.`);
+    }
+    if (midStream) {
+      const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : '';
+      return new AppError('network', redact(`The connection to ${this.options.baseUrl} closed before the model finished${cause}. The partial answer is kept.`, key));
     }
     const message = error instanceof Error ? error.message : String(error);
     return new AppError('provider_error', redact(message, key));

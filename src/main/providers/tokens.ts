@@ -1,4 +1,4 @@
-import { countTokens } from 'gpt-tokenizer';
+import { countTokens, decode, encode } from 'gpt-tokenizer';
 import type { Message } from '../../shared/schemas';
 
 /** Token count with the o200k encoding (GPT-4o and later): an estimate for other models. */
@@ -9,4 +9,9 @@ export function tokenCount(text: string): number {
 export function messageTokens(messages: readonly Message[]): number {
   // Each message carries a few tokens of framing (role and separators) in the chat format.
   return messages.reduce((sum, m) => sum + tokenCount(m.content) + 4, 2);
+}
+
+/** The longest beginning of `text` that is at most `limit` tokens. */
+export function truncateToTokens(text: string, limit: number): string {
+  return decode(encode(text).slice(0, Math.max(0, limit)));
 }

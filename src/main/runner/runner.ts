@@ -36,6 +36,7 @@ export class Runner {
   private readonly providerLimits = new Map<string, LimitFunction>();
   private readonly globalLimit: LimitFunction | undefined;
   private readonly coalescer: DeltaCoalescer;
+  private closed = false;
 
   constructor(
     private readonly store: Store,
@@ -95,6 +96,16 @@ export class Runner {
     for (const runId of this.active.keys()) this.stop(runId);
   }
 
+  /**
+   * Stops every run for good, right before the store closes (app quit). Cells still unwinding
+   * are not written to the closed store; the next open marks their runs interrupted.
+   */
+  close(): void {
+    this.closed = true;
+    this.stopAll();
+    this.coalescer.dispose();
+  }
+
   get activeRunIds(): string[] {
     return [...this.active.keys()];
   }
@@ -133,9 +144,10 @@ export class Runner {
         await (this.globalLimit ? this.globalLimit(limited) : limited());
       }),
     );
+    this.active.delete(runId);
+    if (this.closed) return 'interrupted';
     const status: RunStatus = active.stopped ? 'cancelled' : 'done';
     this.store.finishRun(runId, status);
-    this.active.delete(runId);
     this.emit({ type: 'run.finished', runId, status });
     return status;
   }
@@ -146,7 +158,7 @@ export class Runner {
       return;
     }
     const cell: Cell = { ...pending, status: 'running' };
-    this.emit({ type: 'cell.update', runId: cell.runId, cell });
+    this.emit({ type: 'cell.update', runId: cell.runId, cell: { ...cell } });
     const started = performance.now();
     let output = '';
     try {
@@ -178,6 +190,7 @@ export class Runner {
 
   private finish(cell: Cell): void {
     this.coalescer.forget(cell.id);
+    if (this.closed) return;
     this.store.finishCell(cell);
     this.emit({ type: 'cell.update', runId: cell.runId, cell });
   }

@@ -1,0 +1,62 @@
+/**
+ * The Content-Security-Policy of every page the app shows. It is sent twice on purpose:
+ * by the `app://` protocol handler with each file (Electron's webRequest header hooks do not
+ * run for custom protocols) and by `onHeadersReceived` for http(s) responses, which covers
+ * the dev server.
+ */
+import type { Session } from 'electron';
+
+const BASE_DIRECTIVES: ReadonlyArray<readonly [string, readonly string[]]> = [
+  ['default-src', ["'self'"]],
+  ['script-src', ["'self'"]],
+  // Monaco positions its widgets with inline style attributes.
+  ['style-src', ["'self'", "'unsafe-inline'"]],
+  // Monaco's workers are bundled files, but some are started from blob: URLs.
+  ['worker-src', ["'self'", 'blob:']],
+  ['img-src', ["'self'", 'data:']],
+  ['font-src', ["'self'", 'data:']],
+  // Model requests are made by main, never by the page.
+  ['connect-src', ["'self'"]],
+  ['object-src', ["'none'"]],
+  ['base-uri', ["'none'"]],
+  ['frame-ancestors', ["'none'"]],
+  ['form-action', ["'none'"]],
+];
+
+/**
+ * The policy string. With `devUrl`, the dev server's origin and its hot-reload websocket are
+ * allowed, and inline scripts too (Vite's React refresh preamble is an inline script); a
+ * packaged app never passes `devUrl`.
+ */
+export function contentSecurityPolicy(devUrl?: string): string {
+  const extra = new Map<string, string[]>();
+  if (devUrl !== undefined) {
+    const dev = new URL(devUrl);
+    const ws = `${dev.protocol === 'https:' ? 'wss:' : 'ws:'}//${dev.host}`;
+    extra.set('script-src', [dev.origin, "'unsafe-inline'"]);
+    extra.set('connect-src', [dev.origin, ws]);
+    extra.set('worker-src', [dev.origin]);
+  }
+  return BASE_DIRECTIVES.map(([name, sources]) => [name, ...sources, ...(extra.get(name) ?? [])].join(' ')).join('; ');
+}
+
+/** Replaces any CSP a response carries with ours, whatever the header's case. */
+export function withCsp(
+  headers: Record<string, string[]> | undefined,
+  policy: string,
+): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [name, value] of Object.entries(headers ?? {})) {
+    if (name.toLowerCase() !== 'content-security-policy') out[name] = value;
+  }
+  out['Content-Security-Policy'] = [policy];
+  return out;
+}
+
+export function applyContentSecurityPolicy(session: Session, devUrl?: string): string {
+  const policy = contentSecurityPolicy(devUrl);
+  session.webRequest.onHeadersReceived((details, callback) => {
+    callback({ responseHeaders: withCsp(details.responseHeaders, policy) });
+  });
+  return policy;
+}

@@ -1,0 +1,31 @@
+/**
+ * The names of the contract's methods, and how they map to IPC channels and preload
+ * functions. Kept free of zod so the sandboxed preload stays small; contract.ts checks at
+ * compile time that this list and the schemas agree.
+ */
+export const methodNames = [
+  'app.info',
+  'workspace.get',
+  'workspace.save',
+  'providers.list',
+  'providers.save',
+  'providers.remove',
+  'providers.models',
+  'runs.start',
+  'runs.stop',
+  'runs.list',
+  'runs.get',
+] as const;
+
+export type MethodName = (typeof methodNames)[number];
+
+/** The IPC channel for a method; the preload and the IPC binding both use this. */
+export function ipcChannel(name: MethodName): string {
+  return `parallax:${name}`;
+}
+export const EVENT_CHANNEL = 'parallax:event';
+
+/** Flat function name the preload exposes for a method: `providers.list` → `providersList`. */
+export function bridgeFunctionName(name: MethodName): string {
+  return name.replace(/\.(\w)/g, (_m, c: string) => c.toUpperCase());
+}

@@ -1,0 +1,149 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { MIGRATIONS } from '../../src/main/store/migrations';
+import { DATABASE_FILE, Store, type NewCell, type NewRun } from '../../src/main/store/store';
+import type { Cell } from '../../src/shared/schemas';
+
+let dir: string;
+const opened: Store[] = [];
+
+function openStore(): Store {
+  const store = new Store(dir);
+  opened.push(store);
+  return store;
+}
+
+/** Reads the database file directly, beside the Store. */
+function inspect<T>(read: (db: DatabaseSync) => T): T {
+  const db = new DatabaseSync(join(dir, DATABASE_FILE));
+  try {
+    return read(db);
+  } finally {
+    db.close();
+  }
+}
+
+function tables(db: DatabaseSync): string[] {
+  return (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all() as { name: string }[]).map((r) => r.name);
+}
+
+function userVersion(db: DatabaseSync): number {
+  return Number((db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version);
+}
+
+function newRun(id: string, createdAt = '2025-01-01T00:00:00.000Z'): NewRun {
+  return { id, createdAt, source: 'app', title: 'Hi', messages: [{ role: 'user', content: 'Hi {{x}}' }], variables: { x: '1' }, columns: [] };
+}
+
+function newCell(id: string, position: number): NewCell {
+  return {
+    id,
+    position,
+    columnIndex: position,
+    providerId: 'echo',
+    providerName: 'Echo',
+    model: 'echo',
+    params: {},
+    variables: { x: '1' },
+    messages: [{ role: 'user', content: 'Hi 1' }],
+  };
+}
+
+function doneCell(runId: string, cell: NewCell): Cell {
+  return { ...cell, runId, status: 'done', output: 'Hi 1', usage: { inputTokens: 4, outputTokens: 2 }, totalMs: 3, finishReason: 'stop' };
+}
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'parallax-store-'));
+});
+
+afterEach(() => {
+  for (const store of opened.splice(0)) store.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('migrations', () => {
+  it('bring a fresh database to user_version = MIGRATIONS.length with every table', () => {
+    expect(MIGRATIONS.length).toBeGreaterThan(0);
+    const store = openStore();
+    expect(store.schemaVersion).toBe(MIGRATIONS.length);
+    store.close();
+    inspect((db) => {
+      expect(userVersion(db)).toBe(MIGRATIONS.length);
+      expect(tables(db)).toEqual(expect.arrayContaining(['cells', 'kv', 'providers', 'runs']));
+    });
+  });
+
+  it('put the database in WAL mode', () => {
+    openStore().close();
+    inspect((db) => {
+      expect((db.prepare('PRAGMA journal_mode').get() as { journal_mode: string }).journal_mode).toBe('wal');
+    });
+  });
+
+  it('are not run again when the database is reopened, and data is kept', () => {
+    const first = openStore();
+    first.setValue('draft', 'kept');
+    first.saveProvider({ id: 'p1', name: 'Local', kind: 'openai', baseUrl: 'http://127.0.0.1:11434/v1' });
+    first.close();
+
+    const second = openStore();
+    expect(second.schemaVersion).toBe(MIGRATIONS.length);
+    expect(second.getValue('draft')).toBe('kept');
+    expect(second.listProviders()).toEqual([{ id: 'p1', name: 'Local', kind: 'openai', baseUrl: 'http://127.0.0.1:11434/v1' }]);
+  });
+
+  it('are keyed on user_version: a database already at the latest version is left alone', () => {
+    // An empty file that claims to be up to date: if migrations ran anyway, the tables would appear.
+    inspect((db) => db.exec(`PRAGMA user_version = ${MIGRATIONS.length}`));
+    openStore().close();
+    inspect((db) => {
+      expect(userVersion(db)).toBe(MIGRATIONS.length);
+      expect(tables(db)).not.toContain('runs');
+    });
+  });
+
+  it('start from whatever version the file is at', () => {
+    inspect((db) => db.exec('CREATE TABLE unrelated (x INTEGER)'));
+    const store = openStore();
+    expect(store.schemaVersion).toBe(MIGRATIONS.length);
+    store.close();
+    inspect((db) => expect(tables(db)).toEqual(expect.arrayContaining(['unrelated', 'runs', 'cells'])));
+  });
+});
+
+describe('markInterrupted', () => {
+  it('marks runs left running, with their unfinished cells, and leaves the rest alone', () => {
+    const store = openStore();
+    const crashed = [newCell('a1', 0), newCell('a2', 1)];
+    store.createRun(newRun('crashed', '2025-01-01T00:00:00.000Z'), crashed);
+    store.finishCell(doneCell('crashed', crashed[0] ?? newCell('a1', 0)));
+    const finished = [newCell('b1', 0)];
+    store.createRun(newRun('finished', '2025-01-02T00:00:00.000Z'), finished);
+    store.finishCell(doneCell('finished', finished[0] ?? newCell('b1', 0)));
+    store.finishRun('finished', 'done');
+
+    expect(store.markInterrupted()).toBe(1);
+
+    const detail = store.getRun('crashed');
+    expect(detail?.run.status).toBe('interrupted');
+    expect(detail?.run.errorCount).toBe(1);
+    expect(detail?.cells.map((c) => c.status)).toEqual(['done', 'error']);
+    expect(detail?.cells[0]).toMatchObject({ output: 'Hi 1', finishReason: 'stop', usage: { inputTokens: 4, outputTokens: 2 } });
+    expect(detail?.cells[1]?.error).toEqual({ code: 'interrupted', message: expect.stringMatching(/^[A-Z].*\.$/) });
+    expect(store.getRun('finished')?.run.status).toBe('done');
+    expect(store.getRun('finished')?.cells[0]?.status).toBe('done');
+
+    // A second pass finds nothing left to mark.
+    expect(store.markInterrupted()).toBe(0);
+    const { runs, total } = store.listRuns(10, 0);
+    expect(total).toBe(2);
+    expect(runs.map((r) => [r.id, r.status])).toEqual([
+      ['finished', 'done'],
+      ['crashed', 'interrupted'],
+    ]);
+  });
+});
