@@ -6,39 +6,9 @@
  */
 import type { Session } from 'electron';
 
-const BASE_DIRECTIVES: ReadonlyArray<readonly [string, readonly string[]]> = [
-  ['default-src', ["'self'"]],
-  ['script-src', ["'self'"]],
-  // Monaco positions its widgets with inline style attributes.
-  ['style-src', ["'self'", "'unsafe-inline'"]],
-  // Monaco's workers are bundled files, but some are started from blob: URLs.
-  ['worker-src', ["'self'", 'blob:']],
-  ['img-src', ["'self'", 'data:']],
-  ['font-src', ["'self'", 'data:']],
-  // Model requests are made by main, never by the page.
-  ['connect-src', ["'self'"]],
-  ['object-src', ["'none'"]],
-  ['base-uri', ["'none'"]],
-  ['frame-ancestors', ["'none'"]],
-  ['form-action', ["'none'"]],
-];
+import { contentSecurityPolicy } from '../../shared/csp';
 
-/**
- * The policy string. With `devUrl`, the dev server's origin and its hot-reload websocket are
- * allowed, and inline scripts too (Vite's React refresh preamble is an inline script); a
- * packaged app never passes `devUrl`.
- */
-export function contentSecurityPolicy(devUrl?: string): string {
-  const extra = new Map<string, string[]>();
-  if (devUrl !== undefined) {
-    const dev = new URL(devUrl);
-    const ws = `${dev.protocol === 'https:' ? 'wss:' : 'ws:'}//${dev.host}`;
-    extra.set('script-src', [dev.origin, "'unsafe-inline'"]);
-    extra.set('connect-src', [dev.origin, ws]);
-    extra.set('worker-src', [dev.origin]);
-  }
-  return BASE_DIRECTIVES.map(([name, sources]) => [name, ...sources, ...(extra.get(name) ?? [])].join(' ')).join('; ');
-}
+export { contentSecurityPolicy };
 
 /** Replaces any CSP a response carries with ours, whatever the header's case. */
 export function withCsp(

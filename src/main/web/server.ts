@@ -10,6 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { extname, join, resolve, sep } from 'node:path';
 import type { AppEvent } from '../../shared/contract';
+import { contentSecurityPolicy } from '../../shared/csp';
 import { dispatch } from '../api/dispatch';
 import type { Services } from '../services';
 
@@ -28,20 +29,8 @@ const MIME: Readonly<Record<string, string>> = {
   '.map': 'application/json; charset=utf-8',
 };
 
-export const WEB_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  // Monaco sets inline styles on its DOM nodes.
-  "style-src 'self' 'unsafe-inline'",
-  "worker-src 'self' blob:",
-  "img-src 'self' data:",
-  "font-src 'self' data:",
-  "connect-src 'self'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-  "form-action 'none'",
-].join('; ');
+/** The same policy the desktop window gets. */
+export const WEB_CSP = contentSecurityPolicy();
 
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
 
