@@ -1,0 +1,292 @@
+/**
+ * `parallax eval`: runs every prompt × provider × test of a promptfoo-style config as one run
+ * (source `cli`) through the same services the app uses, so the run shows up in History;
+ * reports progress on stderr and writes the requested result files.
+ */
+import { randomUUID } from 'node:crypto';
+import { accessSync, constants, mkdirSync, readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import type { AppEvent } from '../../shared/contract';
+import { formatIssue, parseConfig, type ConfigProvider, type EvalConfig } from '../../shared/promptfoo/config';
+import type { Column } from '../../shared/schemas';
+import { renderMessages } from '../../shared/template';
+import { ECHO_PROVIDER_ID } from '../providers/echo';
+import { OpenAIProvider } from '../providers/openai';
+import type { RunPlan } from '../runner/runner';
+import { MemorySecretStore, type Environment } from '../secrets/secrets';
+import { createServices } from '../services';
+import { DATABASE_FILE, type NewCell } from '../store/store';
+import { outputFormatOf, placeOf, writeOutputs, type OutputTarget } from './output';
+
+export interface EvalOptions {
+  configPath: string;
+  outputs: readonly string[];
+  dataDir: string;
+  maxConcurrency: number;
+  env: Environment;
+  cwd: string;
+  version: string;
+  /** Progress and messages (stderr). */
+  log: (text: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface EvalOutcome {
+  exitCode: 0 | 1 | 2;
+  runId?: string;
+  cells: number;
+  failed: number;
+  cancelled: number;
+}
+
+export const DEFAULT_OPENAI_BASE_URL = 'https://api.openai.com/v1';
+/** Shorter strings are placeholders ("ollama"), not secrets worth masking in outputs. */
+const MIN_SECRET_LENGTH = 8;
+const MAX_ERRORS_SHOWN = 20;
+const PER_CELL_PROGRESS_UNDER = 20;
+
+/** How a config provider is run: its id in the registry, base URL and the key's variable. */
+export interface ProviderBinding {
+  registryId: string;
+  name: string;
+  provider: ConfigProvider;
+  baseUrl?: string;
+  keyEnvar?: string;
+  key?: string;
+}
+
+export function bindProviders(providers: readonly ConfigProvider[], env: Environment): ProviderBinding[] {
+  const counts = new Map<string, number>();
+  for (const p of providers) counts.set(p.id, (counts.get(p.id) ?? 0) + 1);
+  return providers.map((provider, index) => {
+    const name = provider.label ?? provider.id;
+    if (provider.kind === 'echo') return { registryId: ECHO_PROVIDER_ID, name, provider };
+    const registryId = (counts.get(provider.id) ?? 0) > 1 ? `${provider.id}#${index + 1}` : provider.id;
+    const baseUrl = (provider.apiBaseUrl ?? env['OPENAI_BASE_URL'] ?? env['OPENAI_API_BASE_URL'] ?? DEFAULT_OPENAI_BASE_URL).replace(/\/+$/, '');
+    const keyEnvar = provider.apiKeyEnvar ?? 'OPENAI_API_KEY';
+    const key = env[keyEnvar] || undefined;
+    return { registryId, name, provider, baseUrl, keyEnvar, ...(key !== undefined ? { key } : {}) };
+  });
+}
+
+/** The run: columns are providers (outer) × prompts (inner) as in promptfoo; a row per test. */
+export function planRun(config: EvalConfig, bindings: readonly ProviderBinding[], runId: string = randomUUID()): RunPlan {
+  const columns: Column[] = [];
+  const columnPrompts: number[] = [];
+  bindings.forEach((binding, providerIdx) => {
+    config.prompts.forEach((_prompt, promptIdx) => {
+      columns.push({ id: `p${providerIdx + 1}.${promptIdx + 1}`, providerId: binding.registryId, model: binding.provider.model, params: binding.provider.params });
+      columnPrompts.push(promptIdx);
+    });
+  });
+  const cells: NewCell[] = [];
+  config.tests.forEach((test) => {
+    columns.forEach((column, columnIndex) => {
+      const prompt = config.prompts[columnPrompts[columnIndex] ?? 0];
+      const binding = bindings[Math.floor(columnIndex / config.prompts.length)];
+      cells.push({
+        id: randomUUID(),
+        position: cells.length,
+        columnIndex,
+        providerId: column.providerId,
+        providerName: binding?.name ?? column.providerId,
+        model: column.model,
+        params: column.params,
+        variables: test.vars,
+        messages: renderMessages(prompt?.messages ?? [], test.vars),
+      });
+    });
+  });
+  const first = config.prompts[0];
+  const lastUser = first ? ([...first.messages].reverse().find((m) => m.role === 'user') ?? first.messages[0]) : undefined;
+  const titleText = (config.description ?? lastUser?.content ?? 'parallax eval').replace(/\s+/g, ' ').trim();
+  return {
+    run: {
+      id: runId,
+      createdAt: new Date().toISOString(),
+      source: 'cli',
+      title: titleText.length > 120 ? `${titleText.slice(0, 119)}…` : titleText,
+      messages: first?.messages ?? [],
+      variables: config.tests[0]?.vars ?? {},
+      columns,
+    },
+    cells,
+  };
+}
+
+function makeRedactor(secrets: readonly string[]): (text: string) => string {
+  const long = [...new Set(secrets.filter((s) => s.length >= MIN_SECRET_LENGTH))].sort((a, b) => b.length - a.length);
+  if (long.length === 0) return (text) => text;
+  return (text) => long.reduce((out, secret) => (out.includes(secret) ? out.split(secret).join(`…${secret.slice(-4)}`) : out), text);
+}
+
+function seconds(ms: number): string {
+  return ms < 10_000 ? `${(ms / 1000).toFixed(2)} s` : `${(ms / 1000).toFixed(1)} s`;
+}
+
+function oneLine(text: string, max = 200): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
+  const usage = (lines: string[]): EvalOutcome => {
+    for (const line of lines) options.log(`${line}\n`);
+    options.log('Nothing was run.\n');
+    return { exitCode: 2, cells: 0, failed: 0, cancelled: 0 };
+  };
+
+  // 1. The config.
+  let text: string;
+  try {
+    text = readFileSync(resolve(options.cwd, options.configPath), 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'this is a folder, not a file' : (error as Error).message;
+    return usage([`${options.configPath}: cannot read the config: ${reason}`]);
+  }
+  const parsed = parseConfig(text, options.configPath);
+  for (const warning of parsed.warnings) options.log(`warning: ${formatIssue(warning)}\n`);
+  if (!parsed.ok) return usage(parsed.errors.map((e) => formatIssue(e)));
+  const { config } = parsed;
+
+  // 2. The outputs, checked before anything runs.
+  const targets: OutputTarget[] = [];
+  const problems: string[] = [];
+  for (const output of new Set(options.outputs)) {
+    const format = outputFormatOf(output);
+    if (!format) {
+      problems.push(`${output}: unknown output format; Parallax writes .json (promptfoo's format), .jsonl and .csv`);
+      continue;
+    }
+    const path = resolve(options.cwd, output);
+    try {
+      mkdirSync(dirname(path), { recursive: true });
+      accessSync(dirname(path), constants.W_OK);
+    } catch (error) {
+      problems.push(`${output}: cannot write there: ${(error as Error).message}`);
+      continue;
+    }
+    targets.push({ path, format });
+  }
+  if (problems.length > 0) return usage(problems);
+
+  // 3. Providers, and the keys they read (never printed).
+  const bindings = bindProviders(config.providers, options.env);
+  const redact = makeRedactor(bindings.flatMap((b) => (b.key !== undefined ? [b.key] : [])));
+  const log = (line: string): void => options.log(redact(line));
+  bindings.forEach((binding, index) => {
+    if (binding.provider.kind !== 'openai' || binding.key !== undefined) return;
+    const where = `providers[${index}] (${binding.name})`;
+    if (binding.provider.apiKeyEnvar !== undefined) {
+      log(`warning: ${where}: ${binding.keyEnvar ?? ''} is not set, so requests go without a key.\n`);
+    } else if (binding.baseUrl === DEFAULT_OPENAI_BASE_URL) {
+      log(`warning: ${where}: OPENAI_API_KEY is not set; OpenAI will refuse the requests. Set it, or name another variable with config.apiKeyEnvar.\n`);
+    }
+  });
+
+  let services;
+  try {
+    services = createServices({
+      dataDir: options.dataDir,
+      door: 'web',
+      version: options.version,
+      secrets: new MemorySecretStore(),
+      env: options.env,
+      echo: { chunkDelayMs: 0, chunkSize: 4096 },
+      runner: { maxConcurrency: options.maxConcurrency },
+    });
+  } catch (error) {
+    log(`parallax: cannot open the database in ${options.dataDir}: ${(error as Error).message}\n`);
+    return { exitCode: 1, cells: 0, failed: 0, cancelled: 0 };
+  }
+
+  try {
+    for (const binding of bindings) {
+      if (binding.provider.kind !== 'openai' || binding.baseUrl === undefined) continue;
+      services.registry.registerTransient({
+        id: binding.registryId,
+        name: binding.name,
+        provider: new OpenAIProvider({ baseUrl: binding.baseUrl, apiKey: binding.key }),
+        concurrency: options.maxConcurrency,
+      });
+    }
+
+    // 4. Run.
+    const plan = planRun(config, bindings);
+    const runId = plan.run.id;
+    const total = plan.cells.length;
+    const columnCount = config.prompts.length * config.providers.length;
+    const positions = new Map(plan.cells.map((c) => [c.id, c.position]));
+    let done = 0;
+    let failed = 0;
+    let cancelled = 0;
+    let lastDecile = 0;
+    const describeCell = (cellId: string, columnIndex: number): string => {
+      const place = placeOf(positions.get(cellId) ?? 0, columnIndex, config.prompts.length, columnCount);
+      const name = bindings[place.providerIdx]?.name ?? '?';
+      return `${name} · prompt ${place.promptIdx + 1} · test ${place.testIdx + 1}`;
+    };
+    const onEvent = (event: AppEvent): void => {
+      if (event.type !== 'cell.update' || event.runId !== runId) return;
+      const { cell } = event;
+      if (cell.status === 'pending' || cell.status === 'running') return;
+      done++;
+      if (cell.status === 'error') failed++;
+      if (cell.status === 'cancelled') cancelled++;
+      if (cell.status === 'error' && failed <= MAX_ERRORS_SHOWN) {
+        log(`  error: ${describeCell(cell.id, cell.columnIndex)}: ${oneLine(cell.error?.message ?? 'failed')}\n`);
+        if (failed === MAX_ERRORS_SHOWN) log(`  (further errors are in the results and the app's History)\n`);
+      }
+      if (total <= PER_CELL_PROGRESS_UNDER) {
+        const time = cell.totalMs !== undefined ? ` in ${Math.round(cell.totalMs)} ms` : '';
+        log(`[${done}/${total}] ${describeCell(cell.id, cell.columnIndex)}: ${cell.status === 'done' ? 'ok' : cell.status}${time}\n`);
+      } else {
+        const decile = Math.floor((done * 10) / total);
+        if (decile > lastDecile) {
+          lastDecile = decile;
+          log(`[${String(decile * 10).padStart(3)}%] ${done}/${total} cells, ${failed} failed${cancelled ? `, ${cancelled} cancelled` : ''}\n`);
+        }
+      }
+    };
+    const unsubscribe = services.onEvent(onEvent);
+    log(
+      `Running ${total} cell${total === 1 ? '' : 's'}: ${config.prompts.length} prompt${config.prompts.length === 1 ? '' : 's'} × ` +
+        `${config.providers.length} provider${config.providers.length === 1 ? '' : 's'} × ${config.tests.length} test${config.tests.length === 1 ? '' : 's'}, ` +
+        `at most ${options.maxConcurrency} at once.\n`,
+    );
+    const started = performance.now();
+    services.runner.start(plan);
+    const stop = (): void => {
+      services.runner.stop(runId);
+    };
+    if (options.signal?.aborted) stop();
+    options.signal?.addEventListener('abort', stop, { once: true });
+    try {
+      await services.runner.whenDone(runId);
+    } finally {
+      options.signal?.removeEventListener('abort', stop);
+      unsubscribe();
+    }
+    const wallMs = performance.now() - started;
+    const ok = total - failed - cancelled;
+    log(
+      `Finished ${total} cell${total === 1 ? '' : 's'} in ${seconds(wallMs)} (wall time): ${ok} ok, ${failed} failed` +
+        `${cancelled ? `, ${cancelled} cancelled` : ''}. Run ${runId} is saved in ${resolve(options.dataDir, DATABASE_FILE)}.\n`,
+    );
+
+    // 5. Results.
+    let exitCode: 0 | 1 = failed + cancelled > 0 ? 1 : 0;
+    try {
+      await writeOutputs(services.store, { runId, createdAt: plan.run.createdAt, config, version: options.version, durationMs: wallMs, redact }, targets);
+      for (const target of targets) log(`Wrote ${target.path}\n`);
+    } catch (error) {
+      log(`parallax: could not write the results: ${(error as Error).message}\n`);
+      exitCode = 1;
+    }
+    return { exitCode, runId, cells: total, failed, cancelled };
+  } finally {
+    services.close();
+  }
+}

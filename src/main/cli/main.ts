@@ -1,0 +1,140 @@
+/**
+ * The headless front door: `parallax eval -c promptfooconfig.yaml -o results.json`.
+ * Argument parsing lives here, apart from entry.ts, so tests can run the CLI in-process.
+ *
+ * Exit codes: 0 every cell succeeded; 1 a cell failed (or an output could not be written);
+ * 2 the command line or the config is wrong (nothing was run).
+ */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Environment } from '../secrets/secrets';
+import { defaultDataDir } from '../data-dir';
+import { runEval } from './eval';
+
+export interface CliIo {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: Environment;
+  cwd: string;
+  /** Aborting it stops the run (Ctrl+C); finished cells are kept and written. */
+  signal?: AbortSignal;
+}
+
+export const EXIT_OK = 0;
+export const EXIT_FAILED = 1;
+export const EXIT_USAGE = 2;
+
+export const DEFAULT_MAX_CONCURRENCY = 4;
+const MAX_CONCURRENCY_LIMIT = 1000;
+const DEFAULT_CONFIGS = ['promptfooconfig.yaml', 'promptfooconfig.yml', 'promptfooconfig.json'];
+
+export const USAGE = `Usage: parallax eval [-c <config>] [-o <file>]... [--data-dir <dir>] [-j <n>]
+
+Runs every prompt × provider × test of a promptfoo-style config, keeps the run in the
+Parallax database (History in the app shows it), and writes the results.
+
+Options:
+  -c, --config <file>          config file (default: ./promptfooconfig.yaml)
+  -o, --output <file>          write results; .json (promptfoo's format), .jsonl or .csv;
+                               repeat for several files
+      --data-dir <dir>         where runs are stored (default: $PARALLAX_DATA_DIR, else the
+                               app's data folder)
+  -j, --max-concurrency <n>    requests in flight at most (default ${DEFAULT_MAX_CONCURRENCY})
+  -h, --help                   show this help
+  -v, --version                show the version
+
+Config: prompts (inline text or chat JSON), providers (echo, openai:chat:<model>,
+openai:<model>, with config.apiBaseUrl, config.apiKeyEnvar, config.temperature,
+config.max_tokens) and tests[].vars. Keys come from OPENAI_API_KEY or the variable
+named by apiKeyEnvar.
+
+Exit status: 0 all cells succeeded, 1 some failed, 2 the command line or config is wrong.
+`;
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export async function runCli(argv: readonly string[], io: CliIo, version: string): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      options: {
+        config: { type: 'string', short: 'c' },
+        output: { type: 'string', short: 'o', multiple: true },
+        'data-dir': { type: 'string' },
+        'max-concurrency': { type: 'string', short: 'j' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (error) {
+    io.stderr(`parallax: ${errorMessage(error)}\n\n${USAGE}`);
+    return EXIT_USAGE;
+  }
+  const { values, positionals } = parsed;
+  if (values.help) {
+    io.stdout(USAGE);
+    return EXIT_OK;
+  }
+  if (values.version) {
+    io.stdout(`${version}\n`);
+    return EXIT_OK;
+  }
+  const [command, ...rest] = positionals;
+  if (command === undefined) {
+    io.stderr(`parallax: no command given.\n\n${USAGE}`);
+    return EXIT_USAGE;
+  }
+  if (command === 'help') {
+    io.stdout(USAGE);
+    return EXIT_OK;
+  }
+  if (command !== 'eval') {
+    io.stderr(`parallax: unknown command "${command}"; the command is eval.\n\n${USAGE}`);
+    return EXIT_USAGE;
+  }
+  if (rest.length > 0) {
+    io.stderr(`parallax: unexpected argument "${rest[0] ?? ''}"; give the config with -c <file>.\n`);
+    return EXIT_USAGE;
+  }
+
+  let maxConcurrency = DEFAULT_MAX_CONCURRENCY;
+  const j = values['max-concurrency'];
+  if (j !== undefined) {
+    maxConcurrency = Number(j);
+    if (!/^\d+$/.test(j.trim()) || !Number.isInteger(maxConcurrency) || maxConcurrency < 1 || maxConcurrency > MAX_CONCURRENCY_LIMIT) {
+      io.stderr(`parallax: -j/--max-concurrency must be a whole number from 1 to ${MAX_CONCURRENCY_LIMIT} (got "${j}").\n`);
+      return EXIT_USAGE;
+    }
+  }
+
+  let configPath = values.config;
+  if (configPath === undefined) {
+    configPath = DEFAULT_CONFIGS.find((name) => existsSync(resolve(io.cwd, name)));
+    if (configPath === undefined) {
+      io.stderr(`parallax: no config given and no ${DEFAULT_CONFIGS[0] ?? 'config'} here; run parallax eval -c <config.yaml>.\n`);
+      return EXIT_USAGE;
+    }
+  }
+
+  const dataDirArg = values['data-dir'] ?? io.env['PARALLAX_DATA_DIR'];
+  const dataDir = dataDirArg ? resolve(io.cwd, dataDirArg) : defaultDataDir(io.env);
+
+  const outcome = await runEval({
+    configPath,
+    outputs: values.output ?? [],
+    dataDir,
+    maxConcurrency,
+    env: io.env,
+    cwd: io.cwd,
+    version,
+    log: io.stderr,
+    ...(io.signal ? { signal: io.signal } : {}),
+  });
+  return outcome.exitCode;
+}

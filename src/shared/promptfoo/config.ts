@@ -1,0 +1,660 @@
+/**
+ * The subset of promptfoo's config file (promptfooconfig.yaml) that Parallax runs:
+ * `description`, `prompts`, `providers` (or `targets`), `tests[].vars` and `defaultTest.vars`.
+ * Everything is checked up front, and every problem names the file, the field, the line and
+ * what to do, so a config error never surfaces halfway through a paid run.
+ *
+ * Keys promptfoo knows but Parallax does not act on yet are warnings; keys promptfoo does not
+ * know are errors (usually a typo, which would otherwise silently change the run).
+ */
+import { LineCounter, isMap, isNode, isPair, isScalar, parseDocument, type Document } from 'yaml';
+import { z } from 'zod';
+import { messageSchema, paramsSchema, type Message, type Params, type Variables } from '../schemas';
+import { findPlaceholders } from '../template';
+
+/** One problem (or warning) in a config file, with where it is. */
+export interface ConfigIssue {
+  file: string;
+  /** The field, as a path: `providers[1].config.apiKeyEnvar`. Empty for the file as a whole. */
+  path: string;
+  /** 1-based. */
+  line?: number;
+  column?: number;
+  message: string;
+}
+export type ConfigError = ConfigIssue;
+
+/** `promptfooconfig.yaml: providers[1] (line 7): unknown provider "anthropic:foo"; …` */
+export function formatIssue(issue: ConfigIssue): string {
+  const where =
+    issue.line === undefined ? '' : issue.column === undefined ? `line ${issue.line}` : `line ${issue.line}, column ${issue.column}`;
+  const head = issue.path ? `${issue.file}: ${issue.path}${where ? ` (${where})` : ''}` : `${issue.file}${where ? ` (${where})` : ''}`;
+  return `${head}: ${issue.message}`;
+}
+
+export interface ConfigPrompt {
+  /** As written in the config: the template, or for a chat prompt its JSON. */
+  raw: string;
+  label: string;
+  /** True when the prompt is a chat array (JSON or YAML list of {role, content}). */
+  chat: boolean;
+  /** The template as messages; a plain string prompt is one user message. */
+  messages: Message[];
+}
+
+export type ProviderKind = 'echo' | 'openai';
+
+export interface ConfigProvider {
+  /** As written: `echo`, `openai:chat:gpt-4o-mini`, `openai:gpt-4o`. */
+  id: string;
+  label?: string;
+  kind: ProviderKind;
+  model: string;
+  /** OpenAI-compatible base URL, when the config sets one. */
+  apiBaseUrl?: string;
+  /** Name of the environment variable holding the key, when the config sets one. */
+  apiKeyEnvar?: string;
+  params: Params;
+}
+
+export interface ConfigTest {
+  description?: string;
+  vars: Variables;
+}
+
+export interface EvalConfig {
+  description?: string;
+  prompts: ConfigPrompt[];
+  providers: ConfigProvider[];
+  /** At least one: a config without tests runs each prompt once with no variables, as promptfoo does. */
+  tests: ConfigTest[];
+}
+
+export type ParseResult =
+  | { ok: true; config: EvalConfig; warnings: ConfigIssue[] }
+  | { ok: false; errors: ConfigError[]; warnings: ConfigIssue[] };
+
+export const SUPPORTED_PROVIDERS = 'echo, openai:chat:<model>, openai:<model>';
+
+/** Top-level keys of promptfoo's config that Parallax reads. */
+const READ_KEYS = new Set(['description', 'prompts', 'providers', 'targets', 'tests', 'defaultTest']);
+
+/** Top-level keys promptfoo knows that Parallax does not act on, with what to do instead. */
+const IGNORED_KEYS: Readonly<Record<string, string>> = {
+  outputPath: 'ignored; Parallax writes the files given with -o/--output',
+  evaluateOptions: 'ignored; use -j/--max-concurrency to bound requests in flight',
+  commandLineOptions: 'ignored; pass options on the command line',
+  env: 'ignored; set environment variables in the shell that runs Parallax',
+  scenarios: 'ignored; scenarios are not supported yet, so their tests do not run',
+  tags: 'ignored',
+  sharing: 'ignored; Parallax never uploads results',
+  nunjucksFilters: 'ignored; Parallax templates fill in {{ variables }} only',
+  derivedMetrics: 'ignored; metrics are not supported yet',
+  extensions: 'ignored; extensions are not supported',
+  metadata: 'ignored',
+  redteam: 'ignored; red-teaming is not supported',
+  writeLatestResults: 'ignored; every run is kept in the Parallax database',
+  tracing: 'ignored',
+  providerPromptMap: 'ignored; every prompt runs on every provider',
+};
+
+const OPENAI_NON_CHAT_TYPES = new Set([
+  'completion',
+  'embedding',
+  'embeddings',
+  'responses',
+  'assistant',
+  'image',
+  'realtime',
+  'transcription',
+  'moderation',
+  'agents',
+  'chatkit',
+  'codex-sdk',
+]);
+
+const ENVAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+const providerConfigKeys = new Set(['apiBaseUrl', 'apiKeyEnvar', 'temperature', 'max_tokens']);
+// Not z.httpUrl(): it wants a dotted domain, and local servers live on localhost and 127.0.0.1.
+const httpUrl = z.url({ protocol: /^https?$/ });
+
+type Path = ReadonlyArray<string | number>;
+
+function pathText(path: Path): string {
+  let text = '';
+  for (const part of path) {
+    if (typeof part === 'number') text += `[${part}]`;
+    else if (/^[A-Za-z_$][\w$-]*$/.test(part)) text += text ? `.${part}` : part;
+    else text += `[${JSON.stringify(part)}]`;
+  }
+  return text;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function describeType(value: unknown): string {
+  if (value === null || value === undefined) return 'empty';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a map';
+  return `a ${typeof value}`;
+}
+
+function quote(text: string, max = 60): string {
+  const flat = text.replace(/\s+/g, ' ');
+  return JSON.stringify(flat.length > max ? `${flat.slice(0, max - 1)}…` : flat);
+}
+
+/** Edit distance, for "did you mean" on unknown keys. */
+function distance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let previous = row[0] ?? 0;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const current = row[j] ?? 0;
+      row[j] = Math.min(current + 1, (row[j - 1] ?? 0) + 1, previous + (a[i - 1]?.toLowerCase() === b[j - 1]?.toLowerCase() ? 0 : 1));
+      previous = current;
+    }
+  }
+  return row[b.length] ?? 0;
+}
+
+function suggestion(key: string, candidates: Iterable<string>): string {
+  let best: string | undefined;
+  let bestDistance = Infinity;
+  for (const candidate of candidates) {
+    const d = distance(key, candidate);
+    if (d < bestDistance) {
+      best = candidate;
+      bestDistance = d;
+    }
+  }
+  return best !== undefined && bestDistance <= Math.max(2, Math.floor(key.length / 3)) ? `; did you mean "${best}"?` : '';
+}
+
+class Checker {
+  readonly errors: ConfigIssue[] = [];
+  readonly warnings: ConfigIssue[] = [];
+
+  constructor(
+    private readonly file: string,
+    private readonly doc: Document,
+    private readonly lines: LineCounter,
+  ) {}
+
+  /** Where a path's node starts; for a path that is not there, where its nearest parent starts. */
+  private position(path: Path, atKey: boolean): { line?: number; column?: number } {
+    // A missing top-level key has no place to point at: the whole document would say nothing.
+    for (let length = path.length; length >= Math.min(1, path.length); length--) {
+      const prefix = path.slice(0, length);
+      let node: unknown;
+      if (atKey && length === path.length && length > 0) {
+        const parent = length === 1 ? this.doc.contents : this.doc.getIn(prefix.slice(0, -1), true);
+        if (isMap(parent)) {
+          const wanted = prefix[prefix.length - 1];
+          const pair = parent.items.find((item) => isPair(item) && isScalar(item.key) && item.key.value === wanted);
+          node = pair?.key;
+        }
+      } else {
+        node = length === 0 ? this.doc.contents : this.doc.getIn(prefix, true);
+      }
+      if (isNode(node) && node.range) {
+        const { line, col } = this.lines.linePos(node.range[0]);
+        return { line, column: col };
+      }
+    }
+    return {};
+  }
+
+  private issue(path: Path, message: string, atKey: boolean): ConfigIssue {
+    const { line } = this.position(path, atKey);
+    return { file: this.file, path: pathText(path), ...(line !== undefined ? { line } : {}), message };
+  }
+
+  error(path: Path, message: string, atKey = false): void {
+    this.errors.push(this.issue(path, message, atKey));
+  }
+
+  warn(path: Path, message: string, atKey = false): void {
+    this.warnings.push(this.issue(path, message, atKey));
+  }
+}
+
+function parseChatArray(value: unknown, path: Path, check: Checker): Message[] | undefined {
+  if (!Array.isArray(value) || value.length === 0) {
+    check.error(path, 'a chat prompt must be a non-empty list of {role, content} messages');
+    return undefined;
+  }
+  const messages: Message[] = [];
+  value.forEach((item, index) => {
+    const parsed = messageSchema.safeParse(item);
+    if (parsed.success) messages.push(parsed.data);
+    else if (!isRecord(item)) check.error([...path, index], `a chat message must be a map with role and content, not ${describeType(item)}`);
+    else if (typeof item['content'] !== 'string') check.error([...path, index], 'a chat message needs content that is text');
+    else check.error([...path, index], `unknown role ${JSON.stringify(item['role'])}; a message's role is system, user or assistant`);
+  });
+  return messages.length === value.length ? messages : undefined;
+}
+
+/** A string that looks like a JSON list of objects with a role: promptfoo sends those as chat messages. */
+function looksLikeChatJson(text: string): unknown[] | undefined {
+  const trimmed = text.trim();
+  if (!trimmed.startsWith('[') || !trimmed.endsWith(']')) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(trimmed);
+  } catch {
+    return undefined;
+  }
+  if (!Array.isArray(parsed) || parsed.length === 0) return undefined;
+  return parsed.every((item) => isRecord(item) && 'role' in item) ? parsed : undefined;
+}
+
+function parsePromptText(raw: string, label: string | undefined, path: Path, check: Checker): ConfigPrompt | undefined {
+  if (raw.startsWith('file://')) {
+    check.error(path, `loading prompts from files (${quote(raw)}) is not supported yet; write the prompt inline`);
+    return undefined;
+  }
+  if (raw.trim() === '') {
+    check.error(path, 'the prompt is empty');
+    return undefined;
+  }
+  const chat = looksLikeChatJson(raw);
+  if (chat) {
+    const messages = parseChatArray(chat, path, check);
+    return messages ? { raw, label: label ?? raw, chat: true, messages } : undefined;
+  }
+  return { raw, label: label ?? raw, chat: false, messages: [{ role: 'user', content: raw }] };
+}
+
+function parsePrompt(value: unknown, path: Path, check: Checker): ConfigPrompt | undefined {
+  if (typeof value === 'string') return parsePromptText(value, undefined, path, check);
+  if (Array.isArray(value)) {
+    const messages = parseChatArray(value, path, check);
+    return messages ? { raw: JSON.stringify(messages), label: JSON.stringify(messages), chat: true, messages } : undefined;
+  }
+  if (isRecord(value)) {
+    const label = value['label'];
+    if (label !== undefined && typeof label !== 'string') {
+      check.error([...path, 'label'], `label must be text, not ${describeType(label)}`);
+      return undefined;
+    }
+    for (const key of Object.keys(value)) {
+      if (!['raw', 'label', 'id', 'config'].includes(key)) check.warn([...path, key], `"${key}" is ignored`, true);
+    }
+    if (value['config'] !== undefined) check.warn([...path, 'config'], 'per-prompt provider config is ignored', true);
+    const raw = value['raw'];
+    if (typeof raw === 'string') return parsePromptText(raw, label, [...path, 'raw'], check);
+    if (Array.isArray(raw)) {
+      const messages = parseChatArray(raw, [...path, 'raw'], check);
+      return messages ? { raw: JSON.stringify(messages), label: label ?? JSON.stringify(messages), chat: true, messages } : undefined;
+    }
+    const id = value['id'];
+    if (typeof id === 'string') {
+      check.error(path, `loading prompts by id or from files (${quote(id)}) is not supported yet; give the prompt text as raw`);
+      return undefined;
+    }
+    check.error(path, raw === undefined ? 'a prompt written as a map needs raw: <the prompt text>' : `raw must be text, not ${describeType(raw)}`);
+    return undefined;
+  }
+  check.error(path, `a prompt must be text, a chat list or a map with raw and label, not ${describeType(value)}`);
+  return undefined;
+}
+
+function parsePrompts(value: unknown, check: Checker): ConfigPrompt[] {
+  if (value === undefined || value === null) {
+    check.error(['prompts'], 'missing; add at least one prompt, e.g. prompts: ["Summarise: {{text}}"]');
+    return [];
+  }
+  if (typeof value === 'string') {
+    const prompt = parsePrompt(value, ['prompts'], check);
+    return prompt ? [prompt] : [];
+  }
+  if (isRecord(value)) {
+    check.error(['prompts'], 'a map of prompt files to labels is not supported yet; list the prompts inline');
+    return [];
+  }
+  if (!Array.isArray(value)) {
+    check.error(['prompts'], `must be a list of prompts, not ${describeType(value)}`);
+    return [];
+  }
+  if (value.length === 0) {
+    check.error(['prompts'], 'is empty; add at least one prompt');
+    return [];
+  }
+  const prompts: ConfigPrompt[] = [];
+  value.forEach((item, index) => {
+    const prompt = parsePrompt(item, ['prompts', index], check);
+    if (prompt) prompts.push(prompt);
+  });
+  return prompts;
+}
+
+function parseProviderId(id: string, path: Path, check: Checker): { kind: ProviderKind; model: string } | undefined {
+  const unknown = `unknown provider ${JSON.stringify(id)}; Parallax supports ${SUPPORTED_PROVIDERS}`;
+  if (id === 'echo') return { kind: 'echo', model: 'echo' };
+  if (!id.startsWith('openai:')) {
+    check.error(path, unknown);
+    return undefined;
+  }
+  const rest = id.slice('openai:'.length);
+  if (rest.startsWith('chat:')) {
+    const model = rest.slice('chat:'.length).trim();
+    if (model) return { kind: 'openai', model };
+    check.error(path, `${JSON.stringify(id)} names no model; write openai:chat:<model>, e.g. openai:chat:gpt-4o-mini`);
+    return undefined;
+  }
+  const type = rest.split(':')[0] ?? '';
+  if (rest.trim() === '' || rest === 'chat') {
+    check.error(path, `${JSON.stringify(id)} names no model; write openai:chat:<model>, e.g. openai:chat:gpt-4o-mini`);
+    return undefined;
+  }
+  if (rest.includes(':') && OPENAI_NON_CHAT_TYPES.has(type)) {
+    check.error(path, `unknown provider ${JSON.stringify(id)}: only chat models are supported; Parallax supports ${SUPPORTED_PROVIDERS}`);
+    return undefined;
+  }
+  return { kind: 'openai', model: rest.trim() };
+}
+
+function parseProviderConfig(config: unknown, kind: ProviderKind, path: Path, check: Checker): Omit<ConfigProvider, 'id' | 'kind' | 'model' | 'label'> | undefined {
+  const result: Omit<ConfigProvider, 'id' | 'kind' | 'model' | 'label'> = { params: {} };
+  if (config === undefined || config === null) return result;
+  if (!isRecord(config)) {
+    check.error(path, `config must be a map, not ${describeType(config)}`);
+    return undefined;
+  }
+  let ok = true;
+  const fail = (key: string, message: string): void => {
+    check.error([...path, key], message);
+    ok = false;
+  };
+  for (const [key, value] of Object.entries(config)) {
+    if (key === 'apiKey') {
+      // Never repeat the value: it is a secret.
+      fail(key, 'a key written in the config file is not accepted, so it cannot leak into results; put it in an environment variable and name that variable with apiKeyEnvar');
+    } else if (key === 'apiBaseUrl') {
+      if (typeof value !== 'string' || !httpUrl.safeParse(value).success) {
+        fail(key, `must be a full http(s) URL such as https://api.openai.com/v1 or http://localhost:11434/v1, not ${typeof value === 'string' ? quote(value) : describeType(value)}`);
+      } else if (kind === 'echo') {
+        check.warn([...path, key], 'the echo provider sends nothing over the network; apiBaseUrl is ignored', true);
+      } else {
+        result.apiBaseUrl = value.replace(/\/+$/, '');
+      }
+    } else if (key === 'apiKeyEnvar') {
+      if (typeof value !== 'string' || !ENVAR_NAME.test(value)) {
+        fail(key, `must be the name of an environment variable (letters, digits and underscores, not starting with a digit), such as OPENAI_API_KEY${typeof value === 'string' ? '' : `, not ${describeType(value)}`}`);
+      } else if (kind === 'echo') {
+        check.warn([...path, key], 'the echo provider needs no key; apiKeyEnvar is ignored', true);
+      } else {
+        result.apiKeyEnvar = value;
+      }
+    } else if (key === 'temperature') {
+      const parsed = paramsSchema.shape.temperature.safeParse(value);
+      if (typeof value !== 'number' || !parsed.success) fail(key, `must be a number from 0 to 2, not ${typeof value === 'number' ? value : describeType(value)}`);
+      else result.params.temperature = value;
+    } else if (key === 'max_tokens') {
+      const parsed = paramsSchema.shape.maxTokens.safeParse(value);
+      if (typeof value !== 'number' || !parsed.success) fail(key, `must be a whole number of tokens above 0, not ${typeof value === 'number' ? value : describeType(value)}`);
+      else result.params.maxTokens = value;
+    } else {
+      check.warn([...path, key], `"${key}" is ignored; Parallax reads ${[...providerConfigKeys].join(', ')}${suggestion(key, providerConfigKeys)}`, true);
+    }
+  }
+  return ok ? result : undefined;
+}
+
+function parseProvider(value: unknown, path: Path, check: Checker): ConfigProvider | undefined {
+  if (typeof value === 'string') {
+    const parsed = parseProviderId(value, path, check);
+    return parsed ? { id: value, ...parsed, params: {} } : undefined;
+  }
+  if (!isRecord(value)) {
+    check.error(path, `a provider must be an id such as openai:chat:gpt-4o-mini or a map with id, label and config, not ${describeType(value)}`);
+    return undefined;
+  }
+  let options: Record<string, unknown> = value;
+  let id = value['id'];
+  // promptfoo's other form: `- openai:gpt-4o: { config: … }`
+  const keys = Object.keys(value);
+  if (id === undefined && keys.length === 1 && keys[0] !== undefined && (isRecord(value[keys[0]]) || value[keys[0]] === null)) {
+    id = keys[0];
+    options = (value[keys[0]] as Record<string, unknown> | null) ?? {};
+    path = [...path, keys[0]];
+  }
+  if (typeof id !== 'string' || id.trim() === '') {
+    check.error(path, 'a provider written as a map needs id: <provider>, e.g. id: openai:chat:gpt-4o-mini');
+    return undefined;
+  }
+  const idPath = options === value ? [...path, 'id'] : path;
+  const parsed = parseProviderId(id, idPath, check);
+  const label = options['label'];
+  if (label !== undefined && (typeof label !== 'string' || label.trim() === '')) {
+    check.error([...path, 'label'], `label must be text, not ${describeType(label)}`);
+    return undefined;
+  }
+  for (const key of Object.keys(options)) {
+    if (!['id', 'label', 'config'].includes(key)) check.warn([...path, key], `"${key}" is ignored`, true);
+  }
+  if (!parsed) return undefined;
+  const config = parseProviderConfig(options['config'], parsed.kind, [...path, 'config'], check);
+  if (!config) return undefined;
+  return { id, ...(label !== undefined ? { label } : {}), ...parsed, ...config };
+}
+
+function parseProviders(value: unknown, key: 'providers' | 'targets', check: Checker): ConfigProvider[] {
+  if (value === undefined || value === null) {
+    check.error([key], `missing; add at least one provider (${SUPPORTED_PROVIDERS}), e.g. providers: [echo]`);
+    return [];
+  }
+  if (typeof value === 'string') {
+    const provider = parseProvider(value, [key], check);
+    return provider ? [provider] : [];
+  }
+  if (!Array.isArray(value)) {
+    check.error([key], `must be a list of providers, not ${describeType(value)}`);
+    return [];
+  }
+  if (value.length === 0) {
+    check.error([key], `is empty; add at least one provider (${SUPPORTED_PROVIDERS})`);
+    return [];
+  }
+  const providers: ConfigProvider[] = [];
+  value.forEach((item, index) => {
+    const provider = parseProvider(item, [key, index], check);
+    if (provider) providers.push(provider);
+  });
+  return providers;
+}
+
+function parseVars(value: unknown, path: Path, check: Checker): Variables | undefined {
+  if (value === undefined || value === null) return {};
+  if (typeof value === 'string' && value.startsWith('file://')) {
+    check.error(path, 'loading vars from a file is not supported yet; write them inline as name: value');
+    return undefined;
+  }
+  if (!isRecord(value)) {
+    check.error(path, `vars must be a map of name: value, not ${describeType(value)}`);
+    return undefined;
+  }
+  const vars: Variables = {};
+  let ok = true;
+  for (const [name, item] of Object.entries(value)) {
+    const at = [...path, name];
+    if (typeof item === 'string') {
+      if (item.startsWith('file://')) {
+        check.error(at, 'loading a value from a file is not supported yet; write the value inline');
+        ok = false;
+      } else {
+        vars[name] = item;
+      }
+    } else if (typeof item === 'number' || typeof item === 'boolean') {
+      vars[name] = String(item);
+    } else if (Array.isArray(item)) {
+      check.error(at, 'a list of values (which promptfoo expands into one test per value) is not supported yet; write one test per value');
+      ok = false;
+    } else if (isRecord(item)) {
+      // Objects become JSON, which `{{ name.field }}` reads into.
+      vars[name] = JSON.stringify(item);
+    } else {
+      check.error(at, 'has no value; write a string, a number or true/false');
+      ok = false;
+    }
+  }
+  return ok ? vars : undefined;
+}
+
+const TEST_KEYS_IGNORED = new Set(['options', 'metadata', 'threshold', 'provider', 'providers', 'prompts', 'providerOutput']);
+
+function parseTest(value: unknown, path: Path, defaults: Variables, check: Checker): ConfigTest | undefined {
+  if (!isRecord(value)) {
+    check.error(path, `a test must be a map with vars (and optionally description), not ${describeType(value)}`);
+    return undefined;
+  }
+  const description = value['description'];
+  if (description !== undefined && typeof description !== 'string') {
+    check.error([...path, 'description'], `description must be text, not ${describeType(description)}`);
+    return undefined;
+  }
+  for (const key of Object.keys(value)) {
+    if (key === 'vars' || key === 'description' || key === 'assert') continue;
+    if (TEST_KEYS_IGNORED.has(key)) check.warn([...path, key], `"${key}" is ignored`, true);
+    else check.warn([...path, key], `"${key}" is ignored${suggestion(key, ['vars', 'description', 'assert'])}`, true);
+  }
+  const vars = parseVars(value['vars'], [...path, 'vars'], check);
+  if (!vars) return undefined;
+  return { ...(description !== undefined ? { description } : {}), vars: { ...defaults, ...vars } };
+}
+
+function parseDefaultTest(value: unknown, check: Checker): Variables {
+  if (value === undefined || value === null) return {};
+  if (typeof value === 'string') {
+    check.error(['defaultTest'], 'loading defaultTest from a file is not supported yet; write it inline');
+    return {};
+  }
+  if (!isRecord(value)) {
+    check.error(['defaultTest'], `must be a map, not ${describeType(value)}`);
+    return {};
+  }
+  for (const key of Object.keys(value)) {
+    if (key === 'vars') continue;
+    if (key === 'assert') check.warn(['defaultTest', key], 'assertions are not checked yet; outputs are recorded without pass/fail', true);
+    else check.warn(['defaultTest', key], `"${key}" is ignored`, true);
+  }
+  return parseVars(value['vars'], ['defaultTest', 'vars'], check) ?? {};
+}
+
+function parseTests(value: unknown, defaults: Variables, check: Checker): ConfigTest[] {
+  if (value === undefined || value === null) return [{ vars: { ...defaults } }];
+  if (typeof value === 'string') {
+    check.error(['tests'], `loading tests from a file (${quote(value)}) is not supported yet; list them inline as tests: [{vars: {…}}]`);
+    return [];
+  }
+  if (!Array.isArray(value)) {
+    check.error(['tests'], `must be a list of tests, each with vars, not ${describeType(value)}`);
+    return [];
+  }
+  if (value.length === 0) return [{ vars: { ...defaults } }];
+  const tests: ConfigTest[] = [];
+  let asserts = 0;
+  value.forEach((item, index) => {
+    if (typeof item === 'string') {
+      check.error(['tests', index], `loading tests from a file (${quote(item)}) is not supported yet; list them inline`);
+      return;
+    }
+    if (isRecord(item) && item['assert'] !== undefined) asserts++;
+    const test = parseTest(item, ['tests', index], defaults, check);
+    if (test) tests.push(test);
+  });
+  if (asserts > 0) {
+    check.warn(['tests'], `${asserts} test${asserts === 1 ? ' has' : 's have'} assert; assertions are not checked yet, so outputs are recorded without pass/fail`);
+  }
+  return tests;
+}
+
+/** Template syntax that Parallax leaves as written (filters, tags), and variables no test fills. */
+function checkTemplates(prompts: readonly ConfigPrompt[], tests: readonly ConfigTest[], check: Checker): void {
+  prompts.forEach((prompt, index) => {
+    const texts = prompt.messages.map((m) => m.content);
+    const filled = texts.reduce((n, text) => n + findPlaceholders(text).length, 0);
+    const opened = texts.reduce((n, text) => n + (text.match(/\{\{/g)?.length ?? 0), 0);
+    if (texts.some((text) => text.includes('{%')) || opened > filled) {
+      check.warn(
+        ['prompts', index],
+        'uses template syntax Parallax does not render (Nunjucks filters, tags or expressions); only {{ name }} and {{ name.field }} are filled in, the rest is sent as written',
+      );
+    }
+    const needed = new Set(texts.flatMap((text) => findPlaceholders(text).map((p) => p.name.split('.')[0] ?? p.name)));
+    for (const name of needed) {
+      const missing = tests.map((test, t) => (test.vars[name] === undefined ? t : -1)).filter((t) => t >= 0);
+      if (missing.length === 0) continue;
+      const which =
+        missing.length === tests.length
+          ? 'no test sets it'
+          : `${missing.map((t) => `tests[${t}]`).join(', ')} ${missing.length === 1 ? 'does' : 'do'} not set it`;
+      check.warn(['prompts', index], `uses {{${name}}} but ${which}; it renders as empty text`);
+    }
+  });
+}
+
+export function parseConfig(text: string, fileName: string): ParseResult {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
+  const check = new Checker(fileName, doc, lines);
+
+  if (doc.errors.length > 0) {
+    const errors = doc.errors.map((error): ConfigIssue => {
+      const pos = lines.linePos(error.pos[0]);
+      const message = error.message.split('\n')[0] ?? error.message;
+      return { file: fileName, path: '', line: pos.line, column: pos.col, message: `YAML syntax error: ${message}` };
+    });
+    return { ok: false, errors, warnings: [] };
+  }
+
+  let root: unknown;
+  try {
+    root = doc.toJS({ maxAliasCount: 1000 });
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return { ok: false, errors: [{ file: fileName, path: '', message: `YAML error: ${message}` }], warnings: [] };
+  }
+  if (root === null || root === undefined) {
+    return { ok: false, errors: [{ file: fileName, path: '', message: 'the file is empty; it needs prompts, providers and tests' }], warnings: [] };
+  }
+  if (!isRecord(root)) {
+    check.error([], `the file must be a map with prompts, providers and tests, not ${describeType(root)}`);
+    return { ok: false, errors: check.errors, warnings: [] };
+  }
+
+  for (const key of Object.keys(root)) {
+    if (READ_KEYS.has(key)) continue;
+    const ignored = IGNORED_KEYS[key];
+    if (ignored !== undefined) check.warn([key], ignored, true);
+    else check.error([key], `unknown key${suggestion(key, [...READ_KEYS, ...Object.keys(IGNORED_KEYS)])}`, true);
+  }
+
+  const description = root['description'];
+  if (description !== undefined && description !== null && typeof description !== 'string') {
+    check.error(['description'], `must be text, not ${describeType(description)}`);
+  }
+  const prompts = parsePrompts(root['prompts'], check);
+  let providers: ConfigProvider[];
+  if (root['providers'] !== undefined && root['targets'] !== undefined) {
+    check.error(['targets'], 'give either providers or targets (its other name), not both', true);
+    providers = [];
+  } else {
+    providers = parseProviders(root['targets'] !== undefined ? root['targets'] : root['providers'], root['targets'] !== undefined ? 'targets' : 'providers', check);
+  }
+  const defaults = parseDefaultTest(root['defaultTest'], check);
+  const tests = parseTests(root['tests'], defaults, check);
+
+  if (check.errors.length > 0) return { ok: false, errors: check.errors, warnings: check.warnings };
+  checkTemplates(prompts, tests, check);
+  return {
+    ok: true,
+    config: { ...(typeof description === 'string' ? { description } : {}), prompts, providers, tests },
+    warnings: check.warnings,
+  };
+}
