@@ -117,7 +117,7 @@ describe('migrations', () => {
 
 describe('markInterrupted', () => {
   it('marks runs left running, with their unfinished cells, and leaves the rest alone', () => {
-    const store = openStore();
+    let store = openStore();
     const crashed = [newCell('a1', 0), newCell('a2', 1)];
     store.createRun(newRun('crashed', '2025-01-01T00:00:00.000Z'), crashed);
     store.finishCell(doneCell('crashed', crashed[0] ?? newCell('a1', 0)));
@@ -125,6 +125,11 @@ describe('markInterrupted', () => {
     store.createRun(newRun('finished', '2025-01-02T00:00:00.000Z'), finished);
     store.finishCell(doneCell('finished', finished[0] ?? newCell('b1', 0)));
     store.finishRun('finished', 'done');
+    // While its store is open, the run belongs to a live owner and is left alone.
+    expect(store.markInterrupted()).toBe(0);
+    expect(store.getRun('crashed')?.run.status).toBe('running');
+    store.close();
+    store = openStore();
 
     expect(store.markInterrupted()).toBe(1);
 
@@ -145,5 +150,18 @@ describe('markInterrupted', () => {
       ['finished', 'done'],
       ['crashed', 'interrupted'],
     ]);
+  });
+
+  it("leaves a live process's running runs alone and marks them once that process is gone", () => {
+    const first = openStore();
+    first.createRun(newRun('elsewhere'), [newCell('c1', 0)]);
+    first.close();
+    // Pretend another process (our parent, which is certainly alive) owns the run.
+    inspect((db) => db.prepare('UPDATE runs SET owner = ?').run(`${process.ppid}:another-process`));
+    const store = openStore();
+    expect(store.markInterrupted()).toBe(0);
+    expect(store.getRun('elsewhere')?.run.status).toBe('running');
+    expect(store.markInterrupted(() => false)).toBe(1);
+    expect(store.getRun('elsewhere')?.run.status).toBe('interrupted');
   });
 });

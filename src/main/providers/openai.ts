@@ -106,7 +106,7 @@ export class OpenAIProvider implements ChatProvider {
       switch (error.status) {
         case 401:
         case 403:
-          return new AppError('auth', `The provider refused the key (${error.status}). Check the key in Settings. ${detail}`);
+          return new AppError('auth', `The provider refused the key (${error.status}). Check the API key (in Settings, or the environment variable the provider reads). ${detail}`);
         case 404:
           return new AppError('provider_error', `Not found (404): check the model name and base URL. ${detail}`);
         case 429:

@@ -51,4 +51,9 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX cells_by_run ON cells (run_id, position);
   `,
+  // Which process owns a running run, so opening the database does not mark another live
+  // process's runs (the app's, while the CLI runs) as interrupted.
+  `
+  ALTER TABLE runs ADD COLUMN owner TEXT;
+  `,
 ];

@@ -4,6 +4,7 @@
  * its own, so a crash loses at most the cells in flight.
  */
 import { mkdirSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
 import type {
@@ -74,14 +75,31 @@ function json<T>(row: Row, key: string): T {
 
 export const DATABASE_FILE = 'parallax.db';
 
+/** Stores open in this process, by owner id: their runs are not orphans. */
+const openOwners = new Set<string>();
+
+/** True when a process with this pid exists (signal 0 only checks). */
+export function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export class Store {
   private readonly db: DatabaseSync;
+  /** `<pid>:<random>`: marks the runs this instance starts. */
+  readonly owner = `${process.pid}:${randomUUID()}`;
 
   constructor(dataDir: string) {
     mkdirSync(dataDir, { recursive: true });
     this.db = new DatabaseSync(join(dataDir, DATABASE_FILE));
     this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;');
     this.migrate();
+    openOwners.add(this.owner);
   }
 
   get schemaVersion(): number {
@@ -114,6 +132,7 @@ export class Store {
   }
 
   close(): void {
+    openOwners.delete(this.owner);
     if (this.db.isOpen) this.db.close();
   }
 
@@ -167,8 +186,8 @@ export class Store {
     );
     this.transaction(() => {
       this.db
-        .prepare('INSERT INTO runs (id, created_at, status, source, title, messages, variables, columns) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-        .run(run.id, run.createdAt, 'running', run.source, run.title, JSON.stringify(run.messages), JSON.stringify(run.variables), JSON.stringify(run.columns));
+        .prepare('INSERT INTO runs (id, created_at, status, source, title, messages, variables, columns, owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(run.id, run.createdAt, 'running', run.source, run.title, JSON.stringify(run.messages), JSON.stringify(run.variables), JSON.stringify(run.columns), this.owner);
       for (const cell of cells) {
         insertCell.run(
           cell.id,
@@ -212,16 +231,35 @@ export class Store {
     this.db.prepare('UPDATE runs SET status = ? WHERE id = ?').run(status, runId);
   }
 
-  /** Runs left `running` by a process that died are marked, with their unfinished cells. */
-  markInterrupted(): number {
+  /**
+   * Runs left `running` by a process that died (or a store closed mid-run) are marked
+   * interrupted, with their unfinished cells. Runs of a live process, this one's open stores
+   * included, are left alone.
+   */
+  markInterrupted(isAlive: (pid: number) => boolean = processAlive): number {
+    const running = this.db.prepare(`SELECT id, owner FROM runs WHERE status = 'running'`).all() as Row[];
+    const orphans = running
+      .filter((row) => {
+        const owner = optStr(row, 'owner');
+        if (owner === undefined) return true;
+        if (openOwners.has(owner)) return false;
+        const pid = Number(owner.split(':')[0]);
+        return pid === process.pid || !Number.isInteger(pid) || !isAlive(pid);
+      })
+      .map((row) => str(row, 'id'));
+    if (orphans.length === 0) return 0;
+    const markCells = this.db.prepare(
+      `UPDATE cells SET status = 'error', error_code = 'interrupted', error_message = 'Parallax stopped before this request finished.'
+       WHERE run_id = ? AND status IN ('pending', 'running')`,
+    );
+    const markRun = this.db.prepare(`UPDATE runs SET status = 'interrupted' WHERE id = ? AND status = 'running'`);
     return this.transaction(() => {
-      this.db
-        .prepare(
-          `UPDATE cells SET status = 'error', error_code = 'interrupted', error_message = 'Parallax stopped before this request finished.'
-           WHERE status IN ('pending', 'running') AND run_id IN (SELECT id FROM runs WHERE status = 'running')`,
-        )
-        .run();
-      return Number(this.db.prepare(`UPDATE runs SET status = 'interrupted' WHERE status = 'running'`).run().changes);
+      let count = 0;
+      for (const id of orphans) {
+        markCells.run(id);
+        count += Number(markRun.run(id).changes);
+      }
+      return count;
     });
   }
 
@@ -272,9 +310,14 @@ export class Store {
     };
   }
 
-  /** Cells of a run in position order; `limit`/`offset` let large runs be read in pages. */
-  cellsOf(runId: string, limit = -1, offset = 0): Cell[] {
-    const rows = this.db.prepare('SELECT * FROM cells WHERE run_id = ? ORDER BY position LIMIT ? OFFSET ?').all(runId, limit, offset) as Row[];
+  /**
+   * Cells of a run in position order. Large runs are read in pages: `fromPosition` is the
+   * position to start at (keyset paging on the index, so each page costs the same).
+   */
+  cellsOf(runId: string, limit = -1, fromPosition = 0): Cell[] {
+    const rows = this.db
+      .prepare('SELECT * FROM cells WHERE run_id = ? AND position >= ? ORDER BY position LIMIT ?')
+      .all(runId, fromPosition, limit) as Row[];
     return rows.map((row) => this.cell(row));
   }
 
