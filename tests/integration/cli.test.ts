@@ -11,7 +11,7 @@ import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { runCli, type CliIo } from '../../src/main/cli/main';
 import { Store } from '../../src/main/store/store';
-import { fakeAnswer, startFakeOpenAI, type FakeOpenAI } from './support/fake-openai';
+import { fakeAnswer, startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const KEY = `sk-test-${'k'.repeat(12)}-do-not-print-0123456789`;

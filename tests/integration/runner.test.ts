@@ -16,7 +16,7 @@ import { dispatch } from '../../src/main/api/dispatch';
 import { MemorySecretStore } from '../../src/main/secrets/secrets';
 import { createServices, planAppRun, type Services } from '../../src/main/services';
 import { DATABASE_FILE, Store } from '../../src/main/store/store';
-import { fakeAnswer, fakeChunks, fakePromptTokens, startFakeOpenAI, type FakeOpenAI } from './support/fake-openai';
+import { fakeAnswer, fakeChunks, fakePromptTokens, startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai';
 
 const API_KEY = 'sk-parallax-test-Zq8vN3kLw5Rt7Yp2';
 const SYSTEM = 'You are terse. Audience: {{audience}}.';
