@@ -79,7 +79,7 @@ export function SettingsView(): React.JSX.Element {
           return (
             <li key={p.id} className="provider">
               <div>
-                <strong>{p.name}</strong> <span className="muted">{p.baseUrl || 'offline'}</span>
+                <strong>{p.name}</strong> <span className="muted">{p.baseUrl || 'built in'}</span>
                 <div className="muted">{keyText(p)}</div>
                 {m?.state === 'ok' && <div className="muted">{m.models.length} models available</div>}
                 {m?.state === 'error' && (
