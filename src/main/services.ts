@@ -12,6 +12,8 @@ import type { EchoOptions } from './providers/echo';
 import { Runner, type RunnerOptions, type RunPlan } from './runner/runner';
 import type { Environment, SecretStore } from './secrets/secrets';
 import { Store, type NewCell } from './store/store';
+import { fileHandlers, type FileDialogs } from './handlers/files';
+import { libraryHandlers, modelOfColumns } from './handlers/library';
 import { loadWorkspace, saveWorkspace } from './workspace';
 
 export interface ServicesOptions {
@@ -22,6 +24,8 @@ export interface ServicesOptions {
   env: Environment;
   echo?: EchoOptions;
   runner?: RunnerOptions;
+  /** The desktop's native open/save dialogs; absent in browser mode and the CLI. */
+  dialogs?: FileDialogs;
 }
 
 export interface Services {
@@ -40,7 +44,7 @@ function titleOf(request: RunRequest): string {
   return text.length > 120 ? `${text.slice(0, 119)}…` : text;
 }
 
-export function planAppRun(request: RunRequest, providerNames: ReadonlyMap<string, string>): RunPlan {
+export function planAppRun(request: RunRequest, providerNames: ReadonlyMap<string, string>, promptVersionId?: string): RunPlan {
   const runId = randomUUID();
   const rendered = renderMessages(request.messages, request.variables);
   const cells: NewCell[] = request.columns.map((column, index) => ({
@@ -63,6 +67,7 @@ export function planAppRun(request: RunRequest, providerNames: ReadonlyMap<strin
       messages: request.messages,
       variables: request.variables,
       columns: request.columns,
+      ...(promptVersionId ? { promptVersionId } : {}),
     },
     cells,
   };
@@ -125,8 +130,15 @@ export function createServices(options: ServicesOptions): Services {
       }
     },
     'runs.start': async (request) => {
-      const names = new Map((await registry.list()).map((p) => [p.id, p.name]));
-      return runner.start(planAppRun(request, names));
+      const providers = await registry.list();
+      const names = new Map(providers.map((p) => [p.id, p.name]));
+      // A run of a library prompt is recorded against its version; a changed prompt gets a new one.
+      const model = modelOfColumns(request.columns, providers);
+      const version =
+        request.promptId === undefined
+          ? undefined
+          : store.library.versionForRun(request.promptId, { messages: request.messages, variables: request.variables, ...(model ? { model } : {}) });
+      return runner.start(planAppRun(request, names, version?.id));
     },
     'runs.stop': ({ runId }) => Promise.resolve({ stopped: runner.stop(runId) }),
     'runs.list': ({ limit, offset }) => Promise.resolve(store.listRuns(limit, offset)),
@@ -135,6 +147,8 @@ export function createServices(options: ServicesOptions): Services {
       if (!detail) return Promise.reject(new AppError('not_found', `No run with id "${runId}".`));
       return Promise.resolve(detail);
     },
+    ...libraryHandlers(store),
+    ...fileHandlers(store, registry, options.dialogs),
   };
 
   return {

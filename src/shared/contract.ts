@@ -16,6 +16,14 @@ import {
   variablesSchema,
   workspaceSchema,
 } from './schemas';
+import {
+  labelSchema,
+  promptNameSchema,
+  promptSummarySchema,
+  promptVersionSchema,
+  savePromptSchema,
+  versionSummarySchema,
+} from './library';
 import type { MethodName } from './methods';
 
 export { EVENT_CHANNEL, bridgeFunctionName, ipcChannel, methodNames, type MethodName } from './methods';
@@ -27,6 +35,8 @@ function method<I extends z.ZodType, O extends z.ZodType>(input: I, output: O): 
 }
 
 export const runRequestSchema = z.object({
+  /** The library prompt the draft belongs to: the run is recorded against its version. */
+  promptId: z.string().optional(),
   messages: z.array(messageSchema).min(1, 'A run needs at least one message.'),
   variables: variablesSchema,
   columns: z.array(columnSchema).min(1, 'Add at least one column to run.').max(32, 'A run can have at most 32 columns.'),
@@ -41,6 +51,17 @@ export const appInfoSchema = z.object({
   keyStorage: z.enum(['vault', 'memory']),
 });
 export type AppInfo = z.infer<typeof appInfoSchema>;
+
+export const PROMPT_FORMAT_IDS = ['prompty', 'promptfoo-json', 'promptfoo-text', 'openai-chat', 'markdown', 'typescript', 'python', 'curl'] as const;
+
+/** A file's content on its way out of or into the app. Files are small text; 5 MB is plenty. */
+export const fileSchema = z.object({
+  fileName: z.string().min(1).max(255),
+  text: z.string().max(5 * 1024 * 1024, 'The file is larger than 5 MB.'),
+});
+export const exportedFileSchema = fileSchema.extend({ mimeType: z.string() });
+
+const savedPromptSchema = z.object({ prompt: promptSummarySchema, version: promptVersionSchema, created: z.boolean() });
 
 export const contract = {
   'app.info': method(empty, appInfoSchema),
@@ -57,6 +78,28 @@ export const contract = {
     z.object({ runs: z.array(runSummarySchema), total: z.number().int() }),
   ),
   'runs.get': method(z.object({ runId: z.string().min(1) }).strict(), runDetailSchema),
+  'library.list': method(z.object({ query: z.string().max(500).default('') }).strict(), z.object({ prompts: z.array(promptSummarySchema) })),
+  'library.get': method(
+    z.object({ promptId: z.string().min(1) }).strict(),
+    z.object({ prompt: promptSummarySchema, versions: z.array(versionSummarySchema) }),
+  ),
+  'library.version': method(z.object({ versionId: z.string().min(1) }).strict(), promptVersionSchema),
+  'library.save': method(savePromptSchema, savedPromptSchema),
+  'library.label': method(z.object({ versionId: z.string().min(1), label: labelSchema.optional() }).strict(), promptVersionSchema),
+  'library.restore': method(z.object({ versionId: z.string().min(1) }).strict(), savedPromptSchema),
+  'library.remove': method(z.object({ promptId: z.string().min(1) }).strict(), z.object({})),
+  'files.exportPrompt': method(z.object({ versionId: z.string().min(1), format: z.enum(PROMPT_FORMAT_IDS) }).strict(), exportedFileSchema),
+  'files.importPrompt': method(
+    fileSchema.extend({ name: promptNameSchema.optional() }).strict(),
+    z.object({ prompt: promptSummarySchema, version: promptVersionSchema, warnings: z.array(z.string()) }),
+  ),
+  'files.exportExperiment': method(workspaceSchema, exportedFileSchema),
+  'files.importExperiment': method(
+    fileSchema.strict(),
+    z.object({ workspace: workspaceSchema, warnings: z.array(z.string()), providersAdded: z.array(z.string()) }),
+  ),
+  /** Desktop only: the native save dialog. Browser mode downloads instead. */
+  'files.saveAs': method(exportedFileSchema.strict(), z.object({ saved: z.boolean(), path: z.string().optional() })),
 } as const;
 
 export type Contract = typeof contract;

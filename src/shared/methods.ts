@@ -15,6 +15,18 @@ export const methodNames = [
   'runs.stop',
   'runs.list',
   'runs.get',
+  'library.list',
+  'library.get',
+  'library.version',
+  'library.save',
+  'library.label',
+  'library.restore',
+  'library.remove',
+  'files.exportPrompt',
+  'files.importPrompt',
+  'files.exportExperiment',
+  'files.importExperiment',
+  'files.saveAs',
 ] as const;
 
 export type MethodName = (typeof methodNames)[number];

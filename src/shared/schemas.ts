@@ -35,6 +35,8 @@ export type Variables = z.infer<typeof variablesSchema>;
 
 /** What the editor holds: the draft the user is working on. Saved so nothing is lost. */
 export const workspaceSchema = z.object({
+  /** The library prompt this draft belongs to, if it was saved or opened from the library. */
+  promptId: z.string().optional(),
   messages: z.array(messageSchema).min(1),
   variables: variablesSchema,
   columns: z.array(columnSchema),

@@ -12,6 +12,7 @@ import { applyContentSecurityPolicy } from './csp';
 import { denyAllPermissions, installNavigationGuards } from './guards';
 import { registerIpcHandlers } from './ipc';
 import { devServerUrl } from './origin';
+import { electronDialogs } from './dialogs';
 import { createWindowStateStore } from './prefs';
 import { handleAppProtocol, registerAppScheme } from './protocol';
 import { VaultSecretStore } from './vault';
@@ -62,6 +63,7 @@ async function start(): Promise<void> {
     env: process.env,
     // Stream the offline echo provider in small pieces so it looks like a model answering.
     echo: { chunkDelayMs: 12, chunkSize: 12 },
+    dialogs: electronDialogs(dialog, () => mainWindow),
   });
   registerIpcHandlers(ipcMain, services.handlers, devUrl);
   services.onEvent((event) => {

@@ -56,4 +56,33 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE runs ADD COLUMN owner TEXT;
   `,
+  // The prompt library: prompts with versions, and full-text search over prompts and outputs.
+  `
+  CREATE TABLE prompts (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    description TEXT NOT NULL DEFAULT '',
+    tags TEXT NOT NULL DEFAULT '[]',
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE TABLE prompt_versions (
+    id TEXT PRIMARY KEY,
+    prompt_id TEXT NOT NULL REFERENCES prompts (id) ON DELETE CASCADE,
+    number INTEGER NOT NULL,
+    created_at TEXT NOT NULL,
+    source TEXT NOT NULL,
+    messages TEXT NOT NULL,
+    variables TEXT NOT NULL,
+    model TEXT,
+    label TEXT,
+    UNIQUE (prompt_id, number)
+  );
+  CREATE UNIQUE INDEX prompt_version_labels ON prompt_versions (prompt_id, label) WHERE label IS NOT NULL;
+  ALTER TABLE runs ADD COLUMN prompt_version_id TEXT REFERENCES prompt_versions (id) ON DELETE SET NULL;
+  CREATE INDEX runs_by_prompt_version ON runs (prompt_version_id);
+  CREATE VIRTUAL TABLE prompt_search USING fts5 (prompt_id UNINDEXED, name, description, tags, template, tokenize = 'unicode61 remove_diacritics 2');
+  CREATE VIRTUAL TABLE output_search USING fts5 (cell_id UNINDEXED, run_id UNINDEXED, output, tokenize = 'unicode61 remove_diacritics 2');
+  INSERT INTO output_search (cell_id, run_id, output) SELECT id, run_id, output FROM cells WHERE output <> '';
+  `,
 ];

@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { DatabaseSync, type SQLInputValue } from 'node:sqlite';
+import { DatabaseSync } from 'node:sqlite';
 import type {
   Cell,
   CellStatus,
@@ -18,7 +18,9 @@ import type {
   RunSummary,
   Variables,
 } from '../../shared/schemas';
+import { Library } from './library';
 import { MIGRATIONS } from './migrations';
+import { inTransaction, json, num, optNum, optStr, str, type Row } from './rows';
 
 export interface StoredProvider {
   id: string;
@@ -36,6 +38,8 @@ export interface NewRun {
   messages: Message[];
   variables: Variables;
   columns: Column[];
+  /** The library version this run used, if the draft belongs to a saved prompt. */
+  promptVersionId?: string;
 }
 
 export interface NewCell {
@@ -48,29 +52,6 @@ export interface NewCell {
   params: Params;
   variables: Variables;
   messages: Message[];
-}
-
-type Row = Record<string, SQLInputValue>;
-
-function str(row: Row, key: string): string {
-  const value = row[key];
-  return typeof value === 'string' ? value : String(value ?? '');
-}
-function optStr(row: Row, key: string): string | undefined {
-  const value = row[key];
-  return typeof value === 'string' ? value : undefined;
-}
-function optNum(row: Row, key: string): number | undefined {
-  const value = row[key];
-  if (typeof value === 'number') return value;
-  if (typeof value === 'bigint') return Number(value);
-  return undefined;
-}
-function num(row: Row, key: string): number {
-  return optNum(row, key) ?? 0;
-}
-function json<T>(row: Row, key: string): T {
-  return JSON.parse(str(row, key)) as T;
 }
 
 export const DATABASE_FILE = 'parallax.db';
@@ -100,7 +81,11 @@ export class Store {
     this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;');
     this.migrate();
     openOwners.add(this.owner);
+    this.library = new Library(this.db);
   }
+
+  /** Prompts and their versions, in the same database. */
+  readonly library: Library;
 
   get schemaVersion(): number {
     const row = this.db.prepare('PRAGMA user_version').get() as Row | undefined;
@@ -120,15 +105,7 @@ export class Store {
   }
 
   private transaction<T>(work: () => T): T {
-    this.db.exec('BEGIN IMMEDIATE');
-    try {
-      const result = work();
-      this.db.exec('COMMIT');
-      return result;
-    } catch (error) {
-      this.db.exec('ROLLBACK');
-      throw error;
-    }
+    return inTransaction(this.db, work);
   }
 
   close(): void {
@@ -186,8 +163,21 @@ export class Store {
     );
     this.transaction(() => {
       this.db
-        .prepare('INSERT INTO runs (id, created_at, status, source, title, messages, variables, columns, owner) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)')
-        .run(run.id, run.createdAt, 'running', run.source, run.title, JSON.stringify(run.messages), JSON.stringify(run.variables), JSON.stringify(run.columns), this.owner);
+        .prepare(
+          'INSERT INTO runs (id, created_at, status, source, title, messages, variables, columns, owner, prompt_version_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        )
+        .run(
+          run.id,
+          run.createdAt,
+          'running',
+          run.source,
+          run.title,
+          JSON.stringify(run.messages),
+          JSON.stringify(run.variables),
+          JSON.stringify(run.columns),
+          this.owner,
+          run.promptVersionId ?? null,
+        );
       for (const cell of cells) {
         insertCell.run(
           cell.id,
@@ -207,6 +197,14 @@ export class Store {
 
   /** Records a cell's outcome; called once per finished cell, in its own transaction. */
   finishCell(cell: Cell): void {
+    this.transaction(() => {
+      this.writeCell(cell);
+      // Outputs are searchable from the library.
+      if (cell.output !== '') this.db.prepare('INSERT INTO output_search (cell_id, run_id, output) VALUES (?, ?, ?)').run(cell.id, cell.runId, cell.output);
+    });
+  }
+
+  private writeCell(cell: Cell): void {
     this.db
       .prepare(
         `UPDATE cells SET status = ?, output = ?, input_tokens = ?, output_tokens = ?, ttft_ms = ?, total_ms = ?, cost_usd = ?,

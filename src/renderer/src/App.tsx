@@ -1,7 +1,14 @@
-import { useEffect } from 'react';
+import { useEffect, useState } from 'react';
 import { ColumnsGrid } from './features/columns/ColumnsGrid';
 import { PromptPanel } from './features/editor/PromptPanel';
+import { ImportDialog } from './features/files/ImportDialog';
+import { importFile } from './features/files/import';
+import { readPicked } from './features/files/deliver';
 import { HistoryView } from './features/history/HistoryView';
+import { LibraryView } from './features/library/LibraryView';
+import { SaveDialog } from './features/library/SaveDialog';
+import { saveDraft } from './features/library/actions';
+import { messageOf } from './state/errors';
 import { SettingsView } from './features/settings/SettingsView';
 import { useRun } from './state/run';
 import { useUi, type View } from './state/ui';
@@ -9,6 +16,7 @@ import { useWorkspace } from './state/workspace';
 
 const VIEWS: { id: View; label: string }[] = [
   { id: 'editor', label: 'Editor' },
+  { id: 'library', label: 'Library' },
   { id: 'history', label: 'History' },
   { id: 'settings', label: 'Settings' },
 ];
@@ -45,11 +53,19 @@ export function App(): React.JSX.Element {
   const view = useUi((s) => s.view);
   const setView = useUi((s) => s.setView);
   const info = useUi((s) => s.info);
+  const notice = useUi((s) => s.notice);
+  const notify = useUi((s) => s.notify);
   const runError = useRun((s) => s.error);
+  const [naming, setNaming] = useState(false);
+  const [dropped, setDropped] = useState<{ file: { fileName: string; text: string }; error: string } | undefined>();
 
   useEffect(() => {
     const onKey = (event: KeyboardEvent): void => {
-      if ((event.ctrlKey || event.metaKey) && event.key === 'Enter') {
+      if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === 's') {
+        event.preventDefault();
+        if (useWorkspace.getState().promptId) saveDraft().then(notify, (e: unknown) => notify(messageOf(e)));
+        else setNaming(true);
+      } else if ((event.ctrlKey || event.metaKey) && event.key === 'Enter') {
         event.preventDefault();
         if (useUi.getState().view !== 'editor') useUi.getState().setView('editor');
         void useRun.getState().start();
@@ -59,7 +75,28 @@ export function App(): React.JSX.Element {
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
-  }, []);
+  }, [notify]);
+
+  // Files dropped anywhere on the window are imported.
+  useEffect(() => {
+    const onDragOver = (event: DragEvent): void => {
+      if (event.dataTransfer?.types.includes('Files')) event.preventDefault();
+    };
+    const onDrop = (event: DragEvent): void => {
+      const file = event.dataTransfer?.files[0];
+      if (!file) return;
+      event.preventDefault();
+      void readPicked(file)
+        .then((picked) => importFile(picked).then(notify, (e: unknown) => setDropped({ file: picked, error: messageOf(e) })))
+        .catch((e: unknown) => notify(messageOf(e)));
+    };
+    window.addEventListener('dragover', onDragOver);
+    window.addEventListener('drop', onDrop);
+    return () => {
+      window.removeEventListener('dragover', onDragOver);
+      window.removeEventListener('drop', onDrop);
+    };
+  }, [notify]);
 
   return (
     <div className="app">
@@ -91,10 +128,36 @@ export function App(): React.JSX.Element {
             <ColumnsGrid />
           </>
         )}
+        {view === 'library' && <LibraryView />}
         {view === 'history' && <HistoryView />}
         {view === 'settings' && <SettingsView />}
       </main>
+      {naming && (
+        <SaveDialog
+          onClose={() => setNaming(false)}
+          onSaved={(message) => {
+            setNaming(false);
+            notify(message);
+          }}
+        />
+      )}
+      {dropped && (
+        <ImportDialog
+          initialFile={dropped.file}
+          initialError={dropped.error}
+          onClose={() => setDropped(undefined)}
+          onDone={(message) => {
+            setDropped(undefined);
+            notify(message);
+          }}
+        />
+      )}
       <footer className="statusbar">
+        {notice && (
+          <span role="status" className="notice">
+            {notice}
+          </span>
+        )}
         {info ? (
           <span>
             Parallax {info.version} · {info.door === 'web' ? 'browser mode' : 'desktop'} · data in {info.dataDir}

@@ -6,6 +6,7 @@ import { App } from './App';
 import { createBridge } from './bridge';
 import { setBridge } from './bridge/current';
 import { messageOf } from './state/errors';
+import { useLibrary } from './state/library';
 import { useProviders } from './state/providers';
 import { handleRunEvent } from './state/run';
 import { useUi } from './state/ui';
@@ -37,6 +38,8 @@ async function start(): Promise<void> {
   useUi.setState({ info });
   useWorkspace.getState().load(workspace);
   startAutosave();
+  void useLibrary.getState().search('');
+  void useLibrary.getState().loadLinked();
   root.render(
     <StrictMode>
       <App />

@@ -8,6 +8,7 @@ import type { AppEvent } from '../../../shared/contract';
 import type { Cell, RunDetail } from '../../../shared/schemas';
 import { api } from '../bridge/current';
 import { messageOf } from './errors';
+import { useLibrary } from './library';
 import { applyCellUpdate, applyDeltas, type Cells } from './stream-reducer';
 import { saveDraftNow, snapshot, useWorkspace } from './workspace';
 
@@ -31,7 +32,7 @@ export const useRun = create<RunState>()((set, get) => ({
   error: undefined,
   async start() {
     if (get().running) return;
-    const { messages, variables, columns } = snapshot();
+    const { messages, variables, columns, promptId } = snapshot();
     if (columns.length === 0) {
       set({ error: 'Add a column first: a column is a provider and a model to run the prompt on.' });
       return;
@@ -41,7 +42,9 @@ export const useRun = create<RunState>()((set, get) => ({
     // The draft is what was run: keep it even if the app stops right after.
     void saveDraftNow();
     try {
-      const { runId, cells } = await api()['runs.start']({ messages, variables, columns });
+      const { runId, cells } = await api()['runs.start']({ messages, variables, columns, ...(promptId ? { promptId } : {}) });
+      // A run of a changed library prompt makes a version: follow it.
+      if (promptId) void useLibrary.getState().loadLinked();
       const cellByColumn: Record<string, string> = {};
       const byId: Record<string, Cell> = {};
       for (const cell of cells) {
@@ -73,6 +76,7 @@ export const useRun = create<RunState>()((set, get) => ({
       cells[cell.id] = cell;
     }
     useWorkspace.getState().load({ messages: detail.messages, variables: detail.variables, columns: detail.columns });
+    useLibrary.getState().setLinked(undefined);
     set({ runId: detail.run.id, cellByColumn, cells, running: detail.run.status === 'running', error: undefined });
   },
 }));

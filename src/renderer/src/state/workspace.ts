@@ -35,7 +35,7 @@ export const useWorkspace = create<WorkspaceState>()((set) => ({
   columns: [],
   loaded: false,
   save: { kind: 'saved' },
-  load: (workspace) => set({ ...workspace, loaded: true }),
+  load: (workspace) => set({ promptId: undefined, ...workspace, loaded: true }),
   setContent: (index, content) =>
     set((s) => ({ messages: s.messages.map((m, i) => (i === index ? { ...m, content } : m)) })),
   setRole: (index, role) => set((s) => ({ messages: s.messages.map((m, i) => (i === index ? { ...m, role } : m)) })),
@@ -64,8 +64,8 @@ export function useTemplateVariables(): string[] {
 }
 
 export function snapshot(): Workspace {
-  const { messages, variables, columns } = useWorkspace.getState();
-  return { messages, variables, columns };
+  const { messages, variables, columns, promptId } = useWorkspace.getState();
+  return { messages, variables, columns, ...(promptId ? { promptId } : {}) };
 }
 
 let flushPending: () => Promise<void> = () => Promise.resolve();
@@ -90,7 +90,7 @@ export function startAutosave(delayMs = 400): () => void {
   };
   const unsubscribe = useWorkspace.subscribe((state, previous) => {
     if (!state.loaded) return;
-    if (state.messages === previous.messages && state.variables === previous.variables && state.columns === previous.columns) return;
+    if (state.messages === previous.messages && state.variables === previous.variables && state.columns === previous.columns && state.promptId === previous.promptId) return;
     if (timer) clearTimeout(timer);
     if (state.save.kind !== 'pending') useWorkspace.setState({ save: { kind: 'pending' } });
     timer = setTimeout(() => void flush(), delayMs);

@@ -1,6 +1,7 @@
 import { ECHO_PROVIDER_ID as ECHO } from '../../../../shared/providers';
 import { useWorkspace } from '../../state/workspace';
 import { ColumnCard } from './ColumnCard';
+import { CompareAnswers } from './CompareAnswers';
 
 export function ColumnsGrid(): React.JSX.Element {
   const ids = useWorkspace((s) => s.columns.map((c) => c.id).join(','));
@@ -23,6 +24,7 @@ export function ColumnsGrid(): React.JSX.Element {
           ))}
         </div>
       )}
+      <CompareAnswers />
     </section>
   );
 }

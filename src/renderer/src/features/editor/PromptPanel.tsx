@@ -3,6 +3,7 @@ import type { Role } from '../../../../shared/schemas';
 import { setKnownVariables } from '../../monaco/template-language';
 import { useTemplateVariables, useWorkspace } from '../../state/workspace';
 import { MessageEditor, roleLabel } from './MessageEditor';
+import { PromptBar } from './PromptBar';
 
 /** "System message", "User message", and a number when a role repeats: "User message 2". */
 function labels(roles: readonly Role[]): string[] {
@@ -22,6 +23,7 @@ export function PromptPanel(): React.JSX.Element {
   return (
     <section className="panel prompt" aria-labelledby="prompt-heading">
       <h2 id="prompt-heading">Prompt</h2>
+      <PromptBar />
       {roleList.map((_, index) => (
         <MessageEditor key={index} index={index} label={names[index] ?? `Message ${index + 1}`} canRemove={roleList.length > 1} />
       ))}

@@ -1,0 +1,17 @@
+/** The desktop's native save dialog, for exports. */
+import { writeFile } from 'node:fs/promises';
+import type { BrowserWindow, Dialog } from 'electron';
+import type { FileDialogs } from '../handlers/files';
+
+export function electronDialogs(dialog: Pick<Dialog, 'showSaveDialog'>, window: () => BrowserWindow | undefined): FileDialogs {
+  return {
+    async save(file) {
+      const owner = window();
+      const options = { defaultPath: file.fileName };
+      const result = owner ? await dialog.showSaveDialog(owner, options) : await dialog.showSaveDialog(options);
+      if (result.canceled || !result.filePath) return { saved: false };
+      await writeFile(result.filePath, file.text, 'utf8');
+      return { saved: true, path: result.filePath };
+    },
+  };
+}

@@ -1,0 +1,75 @@
+/**
+ * Files in and out: prompt versions to and from every format, the draft as a
+ * promptfooconfig.yaml, and (desktop only) the native save dialog.
+ */
+import type { Handlers } from '../../shared/contract';
+import { AppError } from '../../shared/errors';
+import { exportPrompt, importPromptFile } from '../../shared/formats';
+import { versionDocument } from '../../shared/library';
+import { experimentToWorkspace, exportExperimentFile } from '../files/experiment';
+import { parseExperimentYaml } from '../../shared/promptfoo/experiment';
+import type { ProviderRegistry } from '../providers/registry';
+import type { Store } from '../store/store';
+import { randomUUID } from 'node:crypto';
+
+/** Opening needs no method: the page's file input is the native open dialog on the desktop. */
+export interface FileDialogs {
+  save(file: { fileName: string; text: string }): Promise<{ saved: boolean; path?: string }>;
+}
+
+type FileHandlers = Pick<Handlers, 'files.exportPrompt' | 'files.importPrompt' | 'files.exportExperiment' | 'files.importExperiment' | 'files.saveAs'>;
+
+function normaliseUrl(url: string): string {
+  return url.trim().replace(/\/+$/, '').toLowerCase();
+}
+
+export function fileHandlers(store: Store, registry: ProviderRegistry, dialogs: FileDialogs | undefined): FileHandlers {
+  const { library } = store;
+  const noDialogs = (): Promise<never> =>
+    Promise.reject(new AppError('bad_input', 'Native file dialogs exist only in the desktop app; browser mode downloads and uploads instead.'));
+  return {
+    'files.exportPrompt': ({ versionId, format }) => {
+      const version = library.version(versionId);
+      const prompt = version ? library.summaryOf(version.promptId) : undefined;
+      if (!version || !prompt) return Promise.reject(new AppError('not_found', 'That version no longer exists.'));
+      try {
+        return Promise.resolve(exportPrompt(versionDocument(prompt, version), format));
+      } catch (error) {
+        return Promise.reject(new AppError('bad_input', error instanceof Error ? error.message : String(error)));
+      }
+    },
+    'files.importPrompt': ({ fileName, text, name }) => {
+      const result = importPromptFile(fileName, text);
+      if (!result.ok) {
+        const lines = result.errors.map((e) => `${fileName}${e.line !== undefined ? ` (line ${e.line}${e.column !== undefined ? `, column ${e.column}` : ''})` : ''}: ${e.message}`);
+        return Promise.reject(new AppError('bad_input', `Nothing was imported. ${lines.join(' ')}`));
+      }
+      const { document } = result;
+      const meta = { name: name ?? document.name, description: document.description, tags: document.tags };
+      const content = { messages: document.messages, variables: document.sample, ...(document.model ? { model: document.model } : {}) };
+      const { prompt, version } = library.create(meta, content, 'import');
+      return Promise.resolve({ prompt, version, warnings: result.warnings });
+    },
+    'files.exportExperiment': async (workspace) => Promise.resolve(exportExperimentFile(workspace, await registry.list())),
+    'files.importExperiment': async ({ fileName, text }) => {
+      const parsed = parseExperimentYaml(text, fileName);
+      if (!parsed.ok) throw new AppError('bad_input', `Nothing was imported. ${parsed.errors.join(' ')}`);
+      const known = await registry.list();
+      const added: string[] = [];
+      const { workspace, warnings } = experimentToWorkspace(parsed.experiment, (spec) => {
+        if (spec.kind === 'echo') return 'echo';
+        const baseUrl = spec.baseUrl ?? 'https://api.openai.com/v1';
+        const existing = known.find((p) => p.kind === 'openai' && normaliseUrl(p.baseUrl) === normaliseUrl(baseUrl));
+        if (existing) return existing.id;
+        const id = randomUUID();
+        const name = spec.label ?? new URL(baseUrl).host;
+        store.saveProvider({ id, name, kind: 'openai', baseUrl: baseUrl.replace(/\/+$/, ''), ...(spec.apiKeyEnvar ? { apiKeyEnvar: spec.apiKeyEnvar } : {}) });
+        known.push({ id, name, kind: 'openai', baseUrl, key: { configured: false, source: 'none' }, builtIn: false });
+        added.push(name);
+        return id;
+      });
+      return { workspace, warnings: [...parsed.warnings, ...warnings], providersAdded: added };
+    },
+    'files.saveAs': (file) => (dialogs ? dialogs.save(file) : noDialogs()),
+  };
+}

@@ -1,0 +1,65 @@
+import { useState } from 'react';
+import { Modal } from '../../components/Modal';
+import { messageOf } from '../../state/errors';
+import { importFile } from './import';
+
+interface Props {
+  /** A file dropped on the window that could not be imported as it was (e.g. a name clash). */
+  initialFile?: { fileName: string; text: string };
+  initialError?: string;
+  onClose(): void;
+  onDone(message: string): void;
+}
+
+export function ImportDialog({ initialFile, initialError, onClose, onDone }: Props): React.JSX.Element {
+  const [file, setFile] = useState<File | { fileName: string; text: string } | undefined>(initialFile);
+  const [name, setName] = useState('');
+  const [error, setError] = useState<string | undefined>(initialError);
+  const [busy, setBusy] = useState(false);
+  return (
+    <Modal title="Import a file" onClose={onClose}>
+      <form
+        className="form"
+        onSubmit={(event) => {
+          event.preventDefault();
+          if (!file) {
+            setError('Choose a file first.');
+            return;
+          }
+          setBusy(true);
+          setError(undefined);
+          importFile(file, name.trim() === '' ? undefined : name.trim())
+            .then(onDone)
+            .catch((e: unknown) => setError(messageOf(e)))
+            .finally(() => setBusy(false));
+        }}
+      >
+        <p className="muted hint">
+          A prompt file (.prompty, .json, .txt, .j2, .md) is added to the library. A promptfooconfig.yaml opens in the editor. You can also drop files on the window.
+        </p>
+        <label>
+          <span>File</span>
+          <input type="file" accept=".prompty,.json,.txt,.j2,.md,.yaml,.yml" onChange={(e) => setFile(e.target.files?.[0])} />
+        </label>
+        {initialFile && <p className="muted">{initialFile.fileName}</p>}
+        <label>
+          <span>Name in the library (optional)</span>
+          <input value={name} onChange={(e) => setName(e.target.value)} placeholder="the name inside the file" />
+        </label>
+        {error && (
+          <p className="error-text" role="alert">
+            {error}
+          </p>
+        )}
+        <div className="row">
+          <button type="submit" className="primary" disabled={busy}>
+            Import
+          </button>
+          <button type="button" onClick={onClose}>
+            Cancel
+          </button>
+        </div>
+      </form>
+    </Modal>
+  );
+}

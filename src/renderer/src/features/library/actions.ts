@@ -1,0 +1,47 @@
+/** What the editor and the library do with prompts, shared by buttons and shortcuts. */
+import type { PromptVersion } from '../../../../shared/library';
+import { api } from '../../bridge/current';
+import { useLibrary } from '../../state/library';
+import { useProviders } from '../../state/providers';
+import { snapshot, useWorkspace } from '../../state/workspace';
+import type { PromptModel } from '../../../../shared/formats/document';
+import { ECHO_PROVIDER_ID } from '../../../../shared/providers';
+
+function draftModel(): PromptModel | undefined {
+  const column = useWorkspace.getState().columns[0];
+  if (!column || column.model.trim() === '') return undefined;
+  const provider = useProviders.getState().providers.find((p) => p.id === column.providerId);
+  const endpoint =
+    column.providerId === ECHO_PROVIDER_ID || !provider || provider.kind === 'echo'
+      ? {}
+      : { baseUrl: provider.baseUrl, ...(provider.apiKeyEnvar ? { apiKeyEnvar: provider.apiKeyEnvar } : {}) };
+  return { name: column.model, ...endpoint, params: column.params };
+}
+
+/**
+ * Saves the draft: as a new version of its library prompt, or as a new prompt. Returns a
+ * sentence for the status line.
+ */
+export async function saveDraft(options: { newPrompt?: { name: string; description: string; tags: string[] } } = {}): Promise<string> {
+  const { messages, variables, promptId } = snapshot();
+  const model = draftModel();
+  const content = { messages, variables, ...(model ? { model } : {}) };
+  let result;
+  if (options.newPrompt || promptId === undefined) {
+    if (!options.newPrompt) throw new Error('Give the prompt a name first.');
+    result = await api()['library.save']({ ...options.newPrompt, ...content });
+  } else {
+    const { prompt } = await api()['library.get']({ promptId });
+    result = await api()['library.save']({ promptId, name: prompt.name, description: prompt.description, tags: prompt.tags, ...content });
+  }
+  useWorkspace.setState({ promptId: result.prompt.id });
+  useLibrary.getState().setLinked(result.version);
+  void useLibrary.getState().refresh();
+  return result.created ? `Saved ${result.prompt.name} as version ${result.version.number}.` : `No changes since version ${result.version.number} of ${result.prompt.name}.`;
+}
+
+/** Puts a version into the editor; the comparison columns stay as they are. */
+export function openVersion(version: PromptVersion): void {
+  useWorkspace.setState({ promptId: version.promptId, messages: version.messages, variables: version.variables });
+  useLibrary.getState().setLinked(version);
+}

@@ -1,0 +1,84 @@
+/**
+ * The library as the UI sees it: the searchable list, the prompt being looked at with its
+ * versions, and which library prompt (and version) the editor's draft belongs to.
+ */
+import { create } from 'zustand';
+import type { PromptSummary, PromptVersion, VersionSummary } from '../../../shared/library';
+import { api } from '../bridge/current';
+import { messageOf } from './errors';
+import { useWorkspace } from './workspace';
+
+interface LibraryState {
+  query: string;
+  prompts: PromptSummary[];
+  listError: string | undefined;
+  selectedId: string | undefined;
+  detail: { prompt: PromptSummary; versions: VersionSummary[] } | undefined;
+  detailError: string | undefined;
+  /** The saved version the draft was last saved as or opened from. */
+  linked: PromptVersion | undefined;
+  search(query: string): Promise<void>;
+  select(promptId: string | undefined): Promise<void>;
+  refresh(): Promise<void>;
+  setLinked(version: PromptVersion | undefined): void;
+  loadLinked(): Promise<void>;
+}
+
+export const useLibrary = create<LibraryState>()((set, get) => ({
+  query: '',
+  prompts: [],
+  listError: undefined,
+  selectedId: undefined,
+  detail: undefined,
+  detailError: undefined,
+  linked: undefined,
+  async search(query) {
+    set({ query });
+    try {
+      const { prompts } = await api()['library.list']({ query });
+      if (get().query === query) set({ prompts, listError: undefined });
+    } catch (error) {
+      set({ listError: messageOf(error) });
+    }
+  },
+  async select(promptId) {
+    set({ selectedId: promptId, detailError: undefined, ...(promptId === undefined ? { detail: undefined } : {}) });
+    if (promptId === undefined) return;
+    try {
+      const detail = await api()['library.get']({ promptId });
+      if (get().selectedId === promptId) set({ detail });
+    } catch (error) {
+      set({ detail: undefined, detailError: messageOf(error) });
+    }
+  },
+  async refresh() {
+    await get().search(get().query);
+    const { selectedId } = get();
+    if (selectedId) await get().select(selectedId);
+  },
+  setLinked(version) {
+    set({ linked: version });
+  },
+  /** After a restart: find the version the draft belongs to, so "edited" can be shown. */
+  async loadLinked() {
+    const promptId = useWorkspace.getState().promptId;
+    if (!promptId) return;
+    try {
+      const { versions } = await api()['library.get']({ promptId });
+      const latest = versions[0];
+      if (latest) set({ linked: await api()['library.version']({ versionId: latest.id }) });
+    } catch {
+      // The prompt was removed: the draft simply stops belonging to it.
+      useWorkspace.setState({ promptId: undefined });
+    }
+  },
+}));
+
+/** True when the draft's template, sample values or first column differ from its saved version. */
+export function useDraftEdited(): boolean {
+  const linked = useLibrary((s) => s.linked);
+  const messages = useWorkspace((s) => s.messages);
+  const variables = useWorkspace((s) => s.variables);
+  if (!linked) return true;
+  return JSON.stringify(linked.messages) !== JSON.stringify(messages) || JSON.stringify(linked.variables) !== JSON.stringify(variables);
+}
