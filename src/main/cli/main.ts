@@ -1,9 +1,11 @@
 /**
- * The headless front door: `parallax eval -c promptfooconfig.yaml -o results.json`.
+ * The headless front door: `parallax eval -c promptfooconfig.yaml -o results.json`,
+ * `parallax export --prompt <name> --format prompty -o file`, `parallax import <file>`.
  * Argument parsing lives here, apart from entry.ts, so tests can run the CLI in-process.
  *
- * Exit codes: 0 every cell succeeded; 1 a cell failed (or an output could not be written);
- * 2 the command line or the config is wrong (nothing was run).
+ * Exit codes: 0 every cell succeeded (or the file was written / imported); 1 a cell failed
+ * (or an output could not be written); 2 the command line, the config or the file is wrong
+ * (nothing was run, written or imported).
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -11,6 +13,8 @@ import { parseArgs } from 'node:util';
 import type { Environment } from '../secrets/secrets';
 import { defaultDataDir } from '../data-dir';
 import { runEval } from './eval';
+import { runExportCommand } from './export';
+import { runImportCommand } from './import';
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -30,11 +34,13 @@ const MAX_CONCURRENCY_LIMIT = 1000;
 const DEFAULT_CONFIGS = ['promptfooconfig.yaml', 'promptfooconfig.yml', 'promptfooconfig.json'];
 
 export const USAGE = `Usage: parallax eval [-c <config>] [-o <file>]... [--data-dir <dir>] [-j <n>]
+       parallax export --prompt <name> --format <format> [--version <n|label|latest>] [-o <file>] [--data-dir <dir>]
+       parallax import <file> [--name <name>] [--data-dir <dir>]
 
-Runs every prompt × provider × test of a promptfoo-style config, keeps the run in the
-Parallax database (History in the app shows it), and writes the results.
+parallax eval runs every prompt × provider × test of a promptfoo-style config, keeps the
+run in the Parallax database (History in the app shows it), and writes the results.
 
-Options:
+Options of eval:
   -c, --config <file>          config file (default: ./promptfooconfig.yaml)
   -o, --output <file>          write results; .json (promptfoo's format), .jsonl or .csv;
                                repeat for several files
@@ -49,14 +55,51 @@ openai:<model>, with config.apiBaseUrl, config.apiKeyEnvar, config.temperature,
 config.max_tokens) and tests[].vars. Keys come from OPENAI_API_KEY or the variable
 named by apiKeyEnvar.
 
-Exit status: 0 all cells succeeded, 1 some failed, 2 the command line or config is wrong.
+parallax export writes a library prompt (its latest version, or the one given) as a file.
+  -p, --prompt <name>          the prompt's name in the library (case does not matter)
+      --version <ref>          a version number, a label such as production, or latest
+                               (default latest)
+  -f, --format <format>        prompty, promptfoo-json, promptfoo-text, openai-chat,
+                               markdown, typescript, python or curl
+  -o, --output <file>          where to write it (default: standard output)
+      --data-dir <dir>         the library's folder (as for eval)
+
+parallax import adds a file to the library as a new prompt: .prompty, .json (a chat array
+or OpenAI chat JSON), .txt or .j2 (one message), .md (Markdown with front matter). A
+promptfooconfig (.yaml, .yml) adds each of its prompts as "<description or file name> #<n>",
+with its first test's variables as the sample. A file with an error imports nothing.
+  -n, --name <name>            the new prompt's name (default: the name in the file); for a
+                               config, the start of each prompt's name
+      --data-dir <dir>         the library's folder (as for eval)
+
+No export contains an API key; code snippets read the key from an environment variable.
+
+Exit status: 0 done (for eval: all cells succeeded), 1 some cells failed or a file could
+not be written, 2 the command line, the config or the file is wrong (nothing was done).
 `;
 
 function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+/** The data folder: --data-dir, else $PARALLAX_DATA_DIR, else the app's folder. */
+export function dataDirOf(dataDirOption: string | undefined, io: CliIo): string {
+  const dataDirArg = dataDirOption ?? io.env['PARALLAX_DATA_DIR'];
+  return dataDirArg ? resolve(io.cwd, dataDirArg) : defaultDataDir(io.env);
+}
+
+/** Commands that read their own options (export's --version takes a value; the app's does not). */
+type Command = (argv: readonly string[], io: CliIo) => Promise<number>;
+
+function ownCommand(name: string | undefined): Command | undefined {
+  if (name === 'export') return runExportCommand;
+  if (name === 'import') return runImportCommand;
+  return undefined;
+}
+
 export async function runCli(argv: readonly string[], io: CliIo, version: string): Promise<number> {
+  const own = ownCommand(argv[0]);
+  if (own) return own(argv.slice(1), io);
   let parsed;
   try {
     parsed = parseArgs({
@@ -94,8 +137,12 @@ export async function runCli(argv: readonly string[], io: CliIo, version: string
     io.stdout(USAGE);
     return EXIT_OK;
   }
+  if (ownCommand(command)) {
+    io.stderr(`parallax: put the options after the command, e.g. parallax ${command} … --data-dir <dir>.\n\n${USAGE}`);
+    return EXIT_USAGE;
+  }
   if (command !== 'eval') {
-    io.stderr(`parallax: unknown command "${command}"; the command is eval.\n\n${USAGE}`);
+    io.stderr(`parallax: unknown command "${command}"; the commands are eval, export and import.\n\n${USAGE}`);
     return EXIT_USAGE;
   }
   if (rest.length > 0) {
@@ -122,8 +169,7 @@ export async function runCli(argv: readonly string[], io: CliIo, version: string
     }
   }
 
-  const dataDirArg = values['data-dir'] ?? io.env['PARALLAX_DATA_DIR'];
-  const dataDir = dataDirArg ? resolve(io.cwd, dataDirArg) : defaultDataDir(io.env);
+  const dataDir = dataDirOf(values['data-dir'], io);
 
   const outcome = await runEval({
     configPath,

@@ -1,0 +1,205 @@
+/**
+ * The draft (Workspace) to and from an experiment file (promptfooconfig.yaml): the template
+ * becomes the one prompt, each column a provider, the variables the one test; and back.
+ *
+ * Providers in the file carry no ids, only what identifies an endpoint (base URL, key
+ * variable, label). Opening a file therefore asks the caller to find or create a provider for
+ * each one (`resolveProvider`); everything that can be wrong with the file is checked before
+ * the first such call, so a bad file never creates anything.
+ */
+import { randomUUID } from 'node:crypto';
+import { AppError } from '../../shared/errors';
+import {
+  EXPERIMENT_FILE_NAME,
+  EXPERIMENT_MIME_TYPE,
+  exportExperimentYaml,
+  parseExperimentYaml,
+  type Experiment,
+  type ExperimentProvider,
+} from '../../shared/promptfoo/experiment';
+import { ECHO_MODEL, ECHO_PROVIDER_ID } from '../../shared/providers';
+import { workspaceSchema, type Column, type Params, type ProviderInfo, type Workspace } from '../../shared/schemas';
+
+/** What identifies a provider in a file; the caller turns it into a provider id. */
+export interface ProviderSpec {
+  kind: 'echo' | 'openai';
+  baseUrl?: string;
+  apiKeyEnvar?: string;
+  /** The name to give a provider the caller has to create. */
+  label?: string;
+}
+
+export type ResolveProvider = (spec: ProviderSpec) => string;
+
+function copyParams(params: Params): Params {
+  return {
+    ...(params.temperature !== undefined ? { temperature: params.temperature } : {}),
+    ...(params.maxTokens !== undefined ? { maxTokens: params.maxTokens } : {}),
+  };
+}
+
+function keyOf(provider: ExperimentProvider): string {
+  return provider.label ?? (provider.kind === 'echo' ? 'echo' : `openai:chat:${provider.model}`);
+}
+
+/**
+ * promptfoo tells providers apart by label (else by id), so two columns on the same provider
+ * and model would merge into one there. Labels are the provider's name; where names repeat
+ * the model is added (`OpenAI: gpt-4o`), and where that repeats too, a number (`echo #2`).
+ */
+function distinctLabels(providers: ExperimentProvider[], names: readonly string[]): ExperimentProvider[] {
+  const repeated = (list: readonly ExperimentProvider[]): Set<string> => {
+    const counts = new Map<string, number>();
+    for (const p of list) counts.set(keyOf(p), (counts.get(keyOf(p)) ?? 0) + 1);
+    return new Set([...counts].filter(([, n]) => n > 1).map(([key]) => key));
+  };
+  let dupes = repeated(providers);
+  let out = providers.map((p, i) => (p.kind === 'openai' && dupes.has(keyOf(p)) ? { ...p, label: `${names[i] ?? p.label ?? 'openai'}: ${p.model}` } : p));
+  dupes = repeated(out);
+  const seen = new Map<string, number>();
+  out = out.map((p) => {
+    const key = keyOf(p);
+    if (!dupes.has(key)) return p;
+    const n = (seen.get(key) ?? 0) + 1;
+    seen.set(key, n);
+    return { ...p, label: `${key} #${n}` };
+  });
+  return out;
+}
+
+function columnName(column: Column, index: number, provider?: ProviderInfo): string {
+  const what = [provider?.name, column.model.trim()].filter((s): s is string => !!s).join(', ');
+  return `Column ${index + 1}${what ? ` (${what})` : ''}`;
+}
+
+/** The draft as an experiment: its template, one provider per column, its variables as the one test. */
+export function workspaceToExperiment(workspace: Workspace, providers: readonly ProviderInfo[]): Experiment {
+  if (workspace.columns.length === 0) {
+    throw new AppError('bad_input', 'The draft has no columns; add a column (a provider and a model) before exporting it as a promptfoo config.');
+  }
+  const names: string[] = [];
+  const list = workspace.columns.map((column, index): ExperimentProvider => {
+    const params = copyParams(column.params);
+    if (column.providerId === ECHO_PROVIDER_ID) {
+      names.push('echo');
+      return { kind: 'echo', model: ECHO_MODEL, params };
+    }
+    const provider = providers.find((p) => p.id === column.providerId);
+    if (!provider) {
+      throw new AppError(
+        'bad_input',
+        `${columnName(column, index)} uses a provider that is no longer in Settings; pick another provider for it, or remove the column, and export again.`,
+      );
+    }
+    names.push(provider.name);
+    if (provider.kind === 'echo') return { kind: 'echo', model: ECHO_MODEL, params };
+    const model = column.model.trim();
+    if (model === '') throw new AppError('bad_input', `${columnName(column, index, provider)} has no model; enter the model's id (for example gpt-4o-mini) and export again.`);
+    return {
+      kind: 'openai',
+      model,
+      label: provider.name,
+      baseUrl: provider.baseUrl.trim().replace(/\/+$/, ''),
+      ...(provider.apiKeyEnvar ? { apiKeyEnvar: provider.apiKeyEnvar } : {}),
+      params,
+    };
+  });
+  return {
+    prompts: [workspace.messages.map((m) => ({ role: m.role, content: m.content }))],
+    providers: distinctLabels(list, names),
+    tests: [{ vars: { ...workspace.variables } }],
+  };
+}
+
+/** The name a label gives a provider: without the `: <model>` and ` #n` that made it distinct. */
+function providerName(provider: ExperimentProvider): string | undefined {
+  if (provider.label === undefined) return undefined;
+  let name = provider.label.replace(/ #\d+$/, '');
+  const suffix = `: ${provider.model}`;
+  if (name.endsWith(suffix) && name.length > suffix.length) name = name.slice(0, -suffix.length);
+  name = name.trim();
+  return name === '' ? undefined : name;
+}
+
+function specOf(provider: ExperimentProvider): ProviderSpec {
+  if (provider.kind === 'echo') return { kind: 'echo' };
+  const label = providerName(provider);
+  return {
+    kind: 'openai',
+    ...(provider.baseUrl !== undefined ? { baseUrl: provider.baseUrl } : {}),
+    ...(provider.apiKeyEnvar !== undefined ? { apiKeyEnvar: provider.apiKeyEnvar } : {}),
+    ...(label !== undefined ? { label } : {}),
+  };
+}
+
+/** "the other one is" / "the other 3 are". */
+function others(n: number): string {
+  return n === 1 ? 'the other one is' : `the other ${n} are`;
+}
+
+/**
+ * An experiment as a draft: the first prompt's messages, the first test's variables, a new
+ * column per provider. Throws AppError('bad_input') before resolving any provider when the
+ * experiment cannot be a draft.
+ */
+export function experimentToWorkspace(experiment: Experiment, resolveProvider: ResolveProvider): { workspace: Workspace; warnings: string[] } {
+  const warnings: string[] = [];
+  const first = experiment.prompts[0];
+  if (!first || first.length === 0) throw new AppError('bad_input', 'The experiment has no prompt to open; add one under prompts.');
+  if (experiment.prompts.length > 1) {
+    warnings.push(`The file has ${experiment.prompts.length} prompts; only the first is opened (${others(experiment.prompts.length - 1)} not).`);
+  }
+  if (experiment.tests.length > 1) {
+    warnings.push(`The file has ${experiment.tests.length} tests; the first test's variables are opened (${others(experiment.tests.length - 1)} not).`);
+  }
+  const draft = {
+    messages: first.map((m) => ({ role: m.role, content: m.content })),
+    variables: { ...(experiment.tests[0]?.vars ?? {}) },
+    columns: experiment.providers.map((provider) => ({
+      id: randomUUID(),
+      providerId: provider.kind === 'echo' ? ECHO_PROVIDER_ID : 'unresolved',
+      model: provider.kind === 'echo' ? ECHO_MODEL : provider.model.trim(),
+      params: copyParams(provider.params),
+    })),
+  };
+  // Everything is checked before any provider is looked up or created.
+  const checked = workspaceSchema.safeParse(draft);
+  if (!checked.success) {
+    const issue = checked.error.issues[0];
+    throw new AppError('bad_input', `The experiment cannot be opened: ${issue ? `${issue.path.join('.')}: ${issue.message}` : 'it does not fit a draft'}.`);
+  }
+  const emptyModel = experiment.providers.findIndex((p) => p.kind === 'openai' && p.model.trim() === '');
+  if (emptyModel >= 0) throw new AppError('bad_input', `The experiment cannot be opened: providers[${emptyModel}] names no model.`);
+
+  const resolved = new Map<string, string>();
+  const columns = draft.columns.map((column, index): Column => {
+    const provider = experiment.providers[index];
+    if (!provider) return column;
+    const spec = specOf(provider);
+    const key = JSON.stringify(spec);
+    let providerId = resolved.get(key);
+    if (providerId === undefined) {
+      providerId = resolveProvider(spec);
+      resolved.set(key, providerId);
+    }
+    return { ...column, providerId };
+  });
+  return { workspace: { ...draft, columns }, warnings };
+}
+
+/** A promptfooconfig as a draft, all or nothing: a file with errors resolves no provider. */
+export function importExperimentFile(
+  fileName: string,
+  text: string,
+  resolveProvider: ResolveProvider,
+): { ok: true; workspace: Workspace; warnings: string[] } | { ok: false; errors: string[] } {
+  const parsed = parseExperimentYaml(text, fileName);
+  if (!parsed.ok) return { ok: false, errors: parsed.errors };
+  const { workspace, warnings } = experimentToWorkspace(parsed.experiment, resolveProvider);
+  return { ok: true, workspace, warnings: [...parsed.warnings, ...warnings] };
+}
+
+/** The draft as the file a promptfoo user runs: prompts, providers without keys, tests. */
+export function exportExperimentFile(workspace: Workspace, providers: readonly ProviderInfo[]): { fileName: typeof EXPERIMENT_FILE_NAME; text: string; mimeType: typeof EXPERIMENT_MIME_TYPE } {
+  return { fileName: EXPERIMENT_FILE_NAME, text: exportExperimentYaml(workspaceToExperiment(workspace, providers)), mimeType: EXPERIMENT_MIME_TYPE };
+}

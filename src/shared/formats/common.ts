@@ -1,0 +1,383 @@
+/**
+ * What the prompt file formats share: import reports (all or nothing, with line and column),
+ * YAML front matter in and out, parameter names, and the rules that keep keys out of files.
+ */
+import { Document, LineCounter, Scalar, isMap, isNode, isPair, isScalar, parse, parseDocument, visit, type Document as YamlDocument } from 'yaml';
+import { AppError } from '../errors';
+import { paramsSchema, type Params, type Variables } from '../schemas';
+import { promptDocumentSchema, type FormatIssue, type ImportResult, type PromptDocument, type PromptModel } from './document';
+
+export const ENVAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+export const DEFAULT_KEY_ENVAR = 'OPENAI_API_KEY';
+
+export interface Position {
+  line?: number;
+  column?: number;
+}
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+export function describeType(value: unknown): string {
+  if (value === null || value === undefined) return 'empty';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a map';
+  return `a ${typeof value}`;
+}
+
+function where(at: Position | undefined): string {
+  if (at?.line === undefined) return '';
+  return at.column === undefined ? `line ${at.line}: ` : `line ${at.line}, column ${at.column}: `;
+}
+
+/** Collects what an import found. Any error means nothing is imported. */
+export class ImportReport {
+  readonly errors: FormatIssue[] = [];
+  readonly warnings: string[] = [];
+
+  error(message: string, at?: Position): void {
+    this.errors.push({ ...(at?.line !== undefined ? { line: at.line } : {}), ...(at?.column !== undefined ? { column: at.column } : {}), message });
+  }
+
+  /** Warnings are sentences; the position goes in front so a person can find the spot. */
+  warn(message: string, at?: Position): void {
+    this.warnings.push(`${where(at)}${message}`);
+  }
+
+  /** The last gate: the document must satisfy the schema every other part of Parallax trusts. */
+  finish(document: PromptDocument): ImportResult {
+    if (this.errors.length > 0) return { ok: false, errors: this.errors };
+    const parsed = promptDocumentSchema.safeParse(document);
+    if (!parsed.success) {
+      return { ok: false, errors: parsed.error.issues.map((issue) => ({ message: `${issue.path.join('.') || 'the prompt'}: ${issue.message}` })) };
+    }
+    return { ok: true, document: parsed.data, warnings: this.warnings };
+  }
+
+  fail(message: string, at?: Position): ImportResult {
+    this.error(message, at);
+    return { ok: false, errors: this.errors };
+  }
+}
+
+/** A refusal to export, as the project's typed error so every front door reports it the same way. */
+export function cannotExport(formatLabel: string, reason: string): AppError {
+  return new AppError('bad_input', `Cannot export as ${formatLabel}: ${reason}`);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Text
+
+/**
+ * Drops a byte order mark and, for a file written with Windows line ends (its first line ends
+ * in CRLF), turns CRLF into LF. A file that uses LF keeps any CR inside messages as written.
+ */
+export function normalizeText(text: string): string {
+  const unmarked = text.startsWith('\uFEFF') ? text.slice(1) : text;
+  const firstBreak = unmarked.indexOf('\n');
+  return firstBreak > 0 && unmarked[firstBreak - 1] === '\r' ? unmarked.replace(/\r\n/g, '\n') : unmarked;
+}
+
+/** `prompts/Greeting.v2.prompty` → `Greeting.v2`: the name an import gives a file that names nothing. */
+export function fileStem(fileName: string): string {
+  const base = fileName.split(/[\\/]/).pop() ?? '';
+  const dot = base.lastIndexOf('.');
+  const stem = (dot > 0 ? base.slice(0, dot) : base).trim();
+  return stem || 'Imported prompt';
+}
+
+export function extensionOf(fileName: string): string {
+  const base = fileName.split(/[\\/]/).pop() ?? '';
+  const dot = base.lastIndexOf('.');
+  return dot > 0 ? base.slice(dot).toLowerCase() : '';
+}
+
+/** 1-based line and column of a character offset. */
+export function positionOf(text: string, offset: number): Position {
+  const before = text.slice(0, Math.max(0, Math.min(offset, text.length)));
+  const lines = before.split('\n');
+  return { line: lines.length, column: (lines[lines.length - 1]?.length ?? 0) + 1 };
+}
+
+/** For comments in generated code: one line, no control characters, not too long. */
+export function oneLine(text: string, max = 100): string {
+  // eslint-disable-next-line no-control-regex -- control characters are what this removes
+  const flat = text.replace(/[\u0000-\u001f\u007f\u2028\u2029]+/g, ' ').trim();
+  return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
+}
+
+// ---------------------------------------------------------------------------------------------
+// YAML front matter
+
+export type FrontMatter =
+  | { found: false; body: string }
+  | { found: true; yaml: string; /** File line of the first YAML line. */ yamlLine: number; body: string; /** File line of the first body line. */ bodyLine: number }
+  | { found: 'unclosed' };
+
+/** `---` on the first line, YAML, `---` on a line of its own, then the body. */
+export function splitFrontMatter(text: string): FrontMatter {
+  const lines = text.split('\n');
+  if (lines[0]?.trimEnd() !== '---') return { found: false, body: text };
+  const close = lines.findIndex((line, index) => index > 0 && line.trimEnd() === '---');
+  if (close < 0) return { found: 'unclosed' };
+  return { found: true, yaml: lines.slice(1, close).join('\n'), yamlLine: 2, body: lines.slice(close + 1).join('\n'), bodyLine: close + 2 };
+}
+
+/** True when a YAML 1.1 reader (PyYAML, which Prompty's Python runtime uses) reads the plain text back as this same string. */
+function plainIsStringIn11(value: string): boolean {
+  try {
+    return parse(value, { version: '1.1', logLevel: 'silent' }) === value;
+  } catch {
+    return false;
+  }
+}
+
+/** A run of three or more of `ch` with every second one escaped, so the run never reads as `---`/`+++`. */
+function breakRuns(text: string, ch: '-' | '+'): string {
+  const escape = ch === '-' ? '\\x2D' : '\\x2B';
+  const run = ch === '-' ? /-{3,}/g : /\+{3,}/g;
+  return text.replace(run, (match) => [...match].map((c, i) => (i % 2 === 1 ? escape : c)).join(''));
+}
+
+/**
+ * Writes `---\n<yaml>---\n`. Two readers shape the output beyond what the `yaml` package does:
+ * - Prompty's Python runtime finds the end of the front matter with a regex that stops at the
+ *   first `---` or `+++` anywhere, even inside a value: strings holding one are double-quoted
+ *   and the run is written with `\x2D`/`\x2B` escapes, which every YAML reader decodes.
+ * - PyYAML reads YAML 1.1, where `yes`, `no`, `on`, `off` are booleans: such strings are quoted.
+ */
+export function writeFrontMatter(data: Record<string, unknown>): string {
+  const doc = new Document(data);
+  visit(doc, {
+    Scalar(_key, node) {
+      if (typeof node.value !== 'string') return;
+      if (/---|\+\+\+/.test(node.value)) node.type = Scalar.QUOTE_DOUBLE;
+      else if (!node.value.includes('\n') && !plainIsStringIn11(node.value)) node.type = Scalar.QUOTE_DOUBLE;
+    },
+  });
+  // With the risky strings double-quoted (and no line folding), every `---` left is inside one.
+  const yaml = breakRuns(breakRuns(doc.toString({ lineWidth: 0 }), '-'), '+');
+  return `---\n${yaml}---\n`;
+}
+
+/** Parsed YAML that still knows where each value came from, for messages with line numbers. */
+export class YamlSource {
+  private constructor(
+    private readonly doc: YamlDocument,
+    private readonly lines: LineCounter,
+    private readonly lineOffset: number,
+    readonly value: unknown,
+  ) {}
+
+  /** `firstLine` is the file line the text starts on. Syntax errors go to the report. */
+  static parse(text: string, firstLine: number, report: ImportReport): YamlSource | undefined {
+    const lines = new LineCounter();
+    const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true, logLevel: 'silent' });
+    if (doc.errors.length > 0) {
+      for (const error of doc.errors) {
+        const pos = lines.linePos(error.pos[0]);
+        report.error(`YAML syntax error: ${error.message.split('\n')[0] ?? error.message}`, { line: pos.line + firstLine - 1, column: pos.col });
+      }
+      return undefined;
+    }
+    try {
+      return new YamlSource(doc, lines, firstLine - 1, doc.toJS({ maxAliasCount: 100 }));
+    } catch (error) {
+      report.error(`YAML error: ${error instanceof Error ? error.message : String(error)}`, { line: firstLine });
+      return undefined;
+    }
+  }
+
+  /** Where a value (or with `atKey`, its key) starts; for a missing path, its nearest parent. */
+  at(path: ReadonlyArray<string | number>, atKey = false): Position {
+    for (let length = path.length; length >= 0; length--) {
+      const prefix = path.slice(0, length);
+      let node: unknown = length === 0 ? this.doc.contents : this.doc.getIn(prefix, true);
+      if (atKey && length === path.length && length > 0) {
+        const parent = length === 1 ? this.doc.contents : this.doc.getIn(prefix.slice(0, -1), true);
+        if (isMap(parent)) {
+          const wanted = prefix[prefix.length - 1];
+          node = parent.items.find((item) => isPair(item) && isScalar(item.key) && item.key.value === wanted)?.key ?? node;
+        }
+      }
+      if (isNode(node) && node.range) {
+        const { line, col } = this.lines.linePos(node.range[0]);
+        return { line: line + this.lineOffset, column: col };
+      }
+    }
+    return {};
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Parameters
+
+/**
+ * Parallax's parameter names and the names OpenAI's API (and Prompty's `parameters`) use.
+ * `satisfies` makes a new field in Params a compile error here until it gets its row.
+ */
+export const API_PARAM_NAMES = { temperature: 'temperature', maxTokens: 'max_tokens' } as const satisfies Record<keyof Params, string>;
+export type ParamKey = keyof typeof API_PARAM_NAMES;
+export const PARAM_KEYS = Object.keys(API_PARAM_NAMES) as ParamKey[];
+
+/** What a valid value looks like, for the error sentence. */
+const PARAM_RULES: Record<ParamKey, string> = {
+  temperature: 'a number from 0 to 2',
+  maxTokens: 'a whole number of tokens above 0',
+};
+
+/** `{ temperature: 0.2, max_tokens: 256 }`, in a stable order, set values only. */
+export function paramsToApi(params: Params): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const key of PARAM_KEYS) {
+    const value = params[key];
+    if (value !== undefined) out[API_PARAM_NAMES[key]] = value;
+  }
+  return out;
+}
+
+/**
+ * Reads parameters from a map under the given names (API names or Parallax's own), checking
+ * each with the schema. Returns the params and the keys it used, so callers can warn on the rest.
+ */
+export function readParams(
+  source: Record<string, unknown>,
+  names: Readonly<Partial<Record<ParamKey, string>>>,
+  report: ImportReport,
+  at: (key: string) => Position,
+  label: (key: string) => string,
+): { params: Params; used: Set<string> } {
+  const params: Params = {};
+  const used = new Set<string>();
+  for (const key of PARAM_KEYS) {
+    const name = names[key];
+    if (name === undefined || !(name in source)) continue;
+    used.add(name);
+    const value = source[name];
+    if (value === null || value === undefined) continue;
+    const parsed = paramsSchema.shape[key].safeParse(value);
+    if (parsed.success && parsed.data !== undefined) params[key] = parsed.data;
+    else report.error(`${label(name)} must be ${PARAM_RULES[key]}, not ${typeof value === 'number' ? String(value) : describeType(value)}`, at(name));
+  }
+  return { params, used };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Keys
+
+/** Export refuses a key variable that is not a variable name: that field may hold a pasted key. */
+export function checkKeyEnvar(model: PromptModel | undefined, formatLabel: string): void {
+  if (model?.apiKeyEnvar !== undefined && !ENVAR_NAME.test(model.apiKeyEnvar)) {
+    throw cannotExport(
+      formatLabel,
+      'the model\'s key variable is not the name of an environment variable (letters, digits and underscores), and Parallax never writes what may be a key into a file. Fix it in the prompt\'s model settings.',
+    );
+  }
+}
+
+export type KeyReference = { kind: 'envar'; name: string; droppedDefault: boolean } | { kind: 'literal' } | { kind: 'none' };
+
+/** Prompty's `${env:NAME}` (or `${env:NAME:default}`); anything else non-empty is a key written into the file. */
+export function readKeyReference(value: unknown): KeyReference {
+  if (value === undefined || value === null || value === '') return { kind: 'none' };
+  if (typeof value !== 'string') return { kind: 'literal' };
+  const match = /^\$\{env:([^:}]+)(?::([^}]*))?\}$/.exec(value.trim());
+  const name = match?.[1]?.trim();
+  if (!match || name === undefined || !ENVAR_NAME.test(name)) return { kind: 'literal' };
+  return { kind: 'envar', name, droppedDefault: (match[2] ?? '') !== '' };
+}
+
+export const LITERAL_KEY_WARNING =
+  'holds an API key written into the file; Parallax dropped it and did not store it. Keep keys in environment variables and name the variable instead';
+
+// ---------------------------------------------------------------------------------------------
+// Sample values
+
+/** A value that is canonical JSON for an object or list: written as YAML so templates can read into it, and read back to the same text. */
+function structured(value: string): unknown {
+  if (!value.startsWith('{') && !value.startsWith('[')) return undefined;
+  try {
+    const parsed: unknown = JSON.parse(value);
+    return typeof parsed === 'object' && parsed !== null && JSON.stringify(parsed) === value ? parsed : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function sampleToYaml(sample: Variables): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(sample)) out[name] = structured(value) ?? value;
+  return out;
+}
+
+/** The YAML type name a sample value gets (Prompty's `inputs.<name>.type`). */
+export function sampleType(value: string | undefined): 'string' | 'object' | 'array' {
+  const parsed = value === undefined ? undefined : structured(value);
+  return parsed === undefined ? 'string' : Array.isArray(parsed) ? 'array' : 'object';
+}
+
+/** Variables are text: numbers and booleans as written, maps and lists as JSON (which `{{ name.field }}` reads into). */
+export function sampleValue(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value === null || value === undefined) return '';
+  if (typeof value === 'object') return JSON.stringify(value);
+  return String(value);
+}
+
+export function readSample(value: unknown, report: ImportReport, at: Position, label: string): Variables {
+  if (value === undefined || value === null) return {};
+  if (!isRecord(value)) {
+    report.warn(`${label} is ${describeType(value)}, not a map of name: value; no sample values were imported`, at);
+    return {};
+  }
+  const sample: Variables = {};
+  for (const [name, item] of Object.entries(value)) sample[name] = sampleValue(item);
+  return sample;
+}
+
+/** A list of names (authors, tags): a single string counts as a list of one. */
+export function readStringList(value: unknown, report: ImportReport, at: Position, label: string): string[] {
+  if (value === undefined || value === null) return [];
+  if (typeof value === 'string') return [value];
+  if (!Array.isArray(value)) {
+    report.error(`${label} must be a list of text, not ${describeType(value)}`, at);
+    return [];
+  }
+  const list: string[] = [];
+  for (const item of value) {
+    if (typeof item === 'string' || typeof item === 'number' || typeof item === 'boolean') list.push(String(item));
+    else report.error(`${label} must be a list of text; one entry is ${describeType(item)}`, at);
+  }
+  return list;
+}
+
+export function readText(value: unknown, report: ImportReport, at: Position, label: string): string | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  report.error(`${label} must be text, not ${describeType(value)}`, at);
+  return undefined;
+}
+
+/** Only http(s) URLs become a base URL; Prompty's `${env:…}` cannot be resolved in a file import. */
+export function readBaseUrl(value: unknown, report: ImportReport, at: Position, label: string): string | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  if (typeof value === 'string' && value.trim().startsWith('${env:')) {
+    report.warn(`${label} reads an environment variable, which an imported file cannot resolve; set the base URL in Parallax`, at);
+    return undefined;
+  }
+  if (typeof value !== 'string' || !/^https?:\/\/[^\s/]+/i.test(value.trim())) {
+    // The value is not repeated: a field that is not a URL may hold anything, a key included.
+    report.error(`${label} must be a full http(s) URL such as https://api.openai.com/v1`, at);
+    return undefined;
+  }
+  return value.trim();
+}
+
+/** Warns once per key a format does not read; never repeats the value, which may be a secret. */
+export function warnIgnored(record: Record<string, unknown>, read: ReadonlySet<string>, report: ImportReport, at: (key: string) => Position, prefix: string, hint = ''): void {
+  for (const key of Object.keys(record)) {
+    if (!read.has(key)) report.warn(`${prefix}${key} is ignored${hint}`, at(key));
+  }
+}

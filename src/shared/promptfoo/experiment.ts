@@ -1,0 +1,182 @@
+/**
+ * An experiment as a file: the subset of promptfoo's `promptfooconfig.yaml` that Parallax
+ * writes and reads back (design.md §5). Writing is done here; reading goes through the one
+ * config parser (`parseConfig` in ./config), the same one `parallax eval` uses, so what the
+ * app opens and what the CLI runs never disagree.
+ *
+ * Round trip: `parseExperimentYaml(exportExperimentYaml(e))` gives back `e` for every
+ * experiment the file form can carry. What it cannot carry, it normalises:
+ * - an experiment with no tests comes back with one test with no variables (promptfoo runs a
+ *   config without tests once, and so does the parser);
+ * - an echo provider's model is always `echo`, and it has no base URL or key variable;
+ * - a base URL loses trailing slashes, a model its surrounding spaces, and an empty label is
+ *   not written (promptfoo refuses one).
+ *
+ * No API key is ever written: the type has no field for one, and providers are copied field by
+ * field, so an object carrying more (a key, a key status) adds nothing to the file.
+ */
+import { Document, isScalar, parseDocument, visit } from 'yaml';
+import type { Message, Params, Variables } from '../schemas';
+import { formatIssue, parseConfig, type ConfigProvider, type ProviderKind } from './config';
+
+export interface ExperimentProvider {
+  kind: ProviderKind;
+  /** The model id as the API knows it; `echo` for the echo provider. */
+  model: string;
+  /** promptfoo's display name for the provider; promptfoo tells providers apart by it. */
+  label?: string;
+  /** OpenAI-compatible base URL (openai only); absent means promptfoo's default, OpenAI. */
+  baseUrl?: string;
+  /** The environment variable the key is read from (openai only). Never the key. */
+  apiKeyEnvar?: string;
+  params: Params;
+}
+
+export interface ExperimentTest {
+  description?: string;
+  vars: Variables;
+}
+
+export interface Experiment {
+  description?: string;
+  /** Each prompt is a template as messages; a plain-text prompt is one user message. */
+  prompts: Message[][];
+  providers: ExperimentProvider[];
+  tests: ExperimentTest[];
+}
+
+export type ExperimentParseResult = { ok: true; experiment: Experiment; warnings: string[] } | { ok: false; errors: string[] };
+
+export const EXPERIMENT_FILE_NAME = 'promptfooconfig.yaml';
+export const EXPERIMENT_MIME_TYPE = 'application/yaml';
+
+const HEADER = [
+  ' yaml-language-server: $schema=https://promptfoo.dev/config-schema.json',
+  ' Written by Parallax. Run it with `npx promptfoo eval` or `parallax eval`; open it in Parallax to edit it.',
+  ' No API key is written here: each provider reads its key from the environment variable',
+  ' named by apiKeyEnvar (OPENAI_API_KEY when none is named).',
+].join('\n');
+
+/**
+ * True when a single user message can be written as a plain string and read back as exactly
+ * that message, by the parser and by promptfoo. promptfoo parses a prompt that starts with
+ * `[` or `{` as JSON (and fails when it is not), one that starts with `- ` as YAML, and loads
+ * `file://` paths; an empty prompt is refused. Those go as a chat list instead, which is exact.
+ */
+function plainTextCarries(content: string): boolean {
+  const trimmed = content.trim();
+  if (trimmed === '' || content.startsWith('file://') || trimmed.startsWith('[') || trimmed.startsWith('{') || trimmed.startsWith('- ')) return false;
+  try {
+    JSON.parse(trimmed);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * False when text written unquoted could be read back as something other than that text by
+ * YAML 1.2 (this parser) or by YAML 1.1 readers (js-yaml, which promptfoo uses, still reads
+ * timestamps, and older readers read yes/no as booleans): such text is written in quotes.
+ */
+function plainIsString(text: string): boolean {
+  if (text.includes('\n')) return true; // written as a literal block, which is always text
+  for (const version of ['1.1', '1.2'] as const) {
+    try {
+      const doc = parseDocument(text, { version, logLevel: 'silent' });
+      if (doc.errors.length > 0 || doc.toJS() !== text) return false;
+    } catch {
+      return false;
+    }
+  }
+  return true;
+}
+
+/** promptfoo's chat prompt: a JSON list of {role, content}, one message a line. */
+function chatJson(messages: readonly Message[]): string {
+  return `[\n${messages.map((m) => `  ${JSON.stringify({ role: m.role, content: m.content })}`).join(',\n')}\n]`;
+}
+
+function promptValue(messages: readonly Message[]): string {
+  const only = messages[0];
+  if (messages.length === 1 && only && only.role === 'user' && plainTextCarries(only.content)) return only.content;
+  return chatJson(messages);
+}
+
+function paramsConfig(params: Params): Record<string, number> {
+  return {
+    ...(params.temperature !== undefined ? { temperature: params.temperature } : {}),
+    ...(params.maxTokens !== undefined ? { max_tokens: params.maxTokens } : {}),
+  };
+}
+
+function providerValue(provider: ExperimentProvider): string | Record<string, unknown> {
+  const labelText = provider.label !== undefined && provider.label.trim() !== '' ? provider.label : undefined;
+  const label = labelText !== undefined ? { label: labelText } : {};
+  if (provider.kind === 'echo') {
+    const config = paramsConfig(provider.params);
+    if (labelText === undefined && Object.keys(config).length === 0) return 'echo';
+    return { id: 'echo', ...label, ...(Object.keys(config).length > 0 ? { config } : {}) };
+  }
+  const config = {
+    ...(provider.baseUrl !== undefined && provider.baseUrl !== '' ? { apiBaseUrl: provider.baseUrl.replace(/\/+$/, '') } : {}),
+    ...(provider.apiKeyEnvar !== undefined && provider.apiKeyEnvar !== '' ? { apiKeyEnvar: provider.apiKeyEnvar } : {}),
+    ...paramsConfig(provider.params),
+  };
+  return { id: `openai:chat:${provider.model.trim()}`, ...label, ...(Object.keys(config).length > 0 ? { config } : {}) };
+}
+
+function testValue(test: ExperimentTest): Record<string, unknown> {
+  return { ...(test.description !== undefined ? { description: test.description } : {}), vars: { ...test.vars } };
+}
+
+/** The experiment as a promptfooconfig.yaml that promptfoo runs and `parseExperimentYaml` reads back. */
+export function exportExperimentYaml(experiment: Experiment): string {
+  const value = {
+    ...(experiment.description !== undefined ? { description: experiment.description } : {}),
+    prompts: experiment.prompts.map(promptValue),
+    providers: experiment.providers.map(providerValue),
+    ...(experiment.tests.length > 0 ? { tests: experiment.tests.map(testValue) } : {}),
+  };
+  const doc = new Document(value);
+  doc.commentBefore = HEADER;
+  visit(doc, {
+    Scalar(_key, node) {
+      if (isScalar(node) && typeof node.value === 'string' && !plainIsString(node.value)) node.type = 'QUOTE_DOUBLE';
+    },
+  });
+  // No folding (lineWidth 0): long lines stay one line, and multi-line text is a literal block.
+  return doc.toString({ lineWidth: 0, blockQuote: 'literal' });
+}
+
+function toExperimentProvider(provider: ConfigProvider): ExperimentProvider {
+  return {
+    kind: provider.kind,
+    model: provider.model,
+    ...(provider.label !== undefined ? { label: provider.label } : {}),
+    ...(provider.apiBaseUrl !== undefined ? { baseUrl: provider.apiBaseUrl } : {}),
+    ...(provider.apiKeyEnvar !== undefined ? { apiKeyEnvar: provider.apiKeyEnvar } : {}),
+    params: { ...provider.params },
+  };
+}
+
+/**
+ * Reads a promptfooconfig (Parallax's or one written by hand) into an experiment. Errors and
+ * warnings are sentences that name the file, the field and the line, as `parallax eval` prints
+ * them; on any error nothing is returned, so a caller never acts on half a file.
+ */
+export function parseExperimentYaml(text: string, fileName: string): ExperimentParseResult {
+  const parsed = parseConfig(text, fileName);
+  if (!parsed.ok) return { ok: false, errors: parsed.errors.map(formatIssue) };
+  const { config } = parsed;
+  return {
+    ok: true,
+    experiment: {
+      ...(config.description !== undefined ? { description: config.description } : {}),
+      prompts: config.prompts.map((prompt) => prompt.messages.map((m) => ({ role: m.role, content: m.content }))),
+      providers: config.providers.map(toExperimentProvider),
+      tests: config.tests.map((test) => ({ ...(test.description !== undefined ? { description: test.description } : {}), vars: { ...test.vars } })),
+    },
+    warnings: parsed.warnings.map(formatIssue),
+  };
+}
