@@ -40,7 +40,7 @@ export const awkward: PromptDocument = {
     { role: 'user', content: '  indented first line\n\tand a tab' },
     { role: 'user', content: '---\n+++\n...\n---' },
   ],
-  sample: { empty: '', spaces: '  both  ', yes: 'yes', number: '42', multi: 'a\nb\n' },
+  sample: { empty: '', spaces: '  both  ', yes: 'yes', number: '42', multi: 'a\nb\n', separators: 'line\u2028para\u2029next\u0085end', 'odd key: ---': '+++' },
 };
 
 export function expectOk(result: ImportResult): { document: PromptDocument; warnings: string[] } {

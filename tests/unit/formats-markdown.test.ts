@@ -136,5 +136,6 @@ describe('markdown broken input', () => {
     expect(expectErrors(importMd(''))[0]?.message).toMatch(/the file is empty/);
     expect(expectErrors(importMd('---\nname: x\n## user\nhi\n'))[0]).toMatchObject({ line: 1, message: expect.stringMatching(/never closed/) });
     expect(expectErrors(importMd('---\nname: x\n---\n\n'))[0]?.message).toMatch(/there are no messages/);
+    expect(expectErrors(importMd('---\nname: x\n---\nJust text, no sections.\n'))).toEqual([{ line: 4, message: expect.stringMatching(/there are no messages/) }]);
   });
 });

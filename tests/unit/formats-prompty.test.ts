@@ -80,14 +80,19 @@ describe('prompty export', () => {
       'm = r.search(sys.stdin.read())',
       'print(json.dumps({"attributes": yaml.load(m.group(1), Loader=yaml.FullLoader), "body": m.group(2)}))',
     ].join('\n');
-    const run = spawnSync('python3', ['-c', script], { input: exportText(rich), encoding: 'utf8' });
-    expect(run.stderr).toBe('');
-    const parsed = JSON.parse(run.stdout) as { attributes: Record<string, unknown>; body: string };
+    const read = (document: PromptDocument): { attributes: Record<string, unknown>; body: string } => {
+      const run = spawnSync('python3', ['-c', script], { input: exportText(document), encoding: 'utf8' });
+      expect(run.stderr).toBe('');
+      return JSON.parse(run.stdout) as { attributes: Record<string, unknown>; body: string };
+    };
+    const parsed = read(rich);
     expect(parsed.attributes['name']).toBe(rich.name);
     expect(parsed.attributes['description']).toBe(rich.description);
     expect(parsed.attributes['tags']).toEqual(rich.tags);
     expect(parsed.attributes['sample']).toEqual({ ...rich.sample, user: { name: 'Ada', tags: ['x'] } });
     expect(parsed.body.startsWith('system:\nYou help customers')).toBe(true);
+    // "yes", "42", NEL/LS/PS and keys with --- are where YAML 1.1 and 1.2 readers part ways.
+    expect(read(awkward).attributes['sample']).toEqual(awkward.sample);
   });
 
   it('refuses a message line that Prompty would read as a new message, and names it', () => {

@@ -9,17 +9,16 @@
  * backticks in it, which keeps it byte for byte. Everything a prompt holds fits, so the round
  * trip is exact; only the key never goes in (apiKeyEnvar names the variable).
  *
- * A .md file with no role headings at all is read the way promptfoo reads a .md prompt: the
- * whole text as one user message.
+ * A .md file with neither front matter nor role headings is read the way promptfoo reads a .md
+ * prompt: the whole text as one user message.
  */
-import type { Message } from '../schemas';
+import { roleSchema, type Message } from '../schemas';
 import type { ImportResult, PromptDocument, PromptFormat, PromptModel } from './document';
 import {
   ENVAR_NAME,
   ImportReport,
   LITERAL_KEY_WARNING,
   PARAM_KEYS,
-  YamlSource,
   checkKeyEnvar,
   describeType,
   fileStem,
@@ -31,13 +30,11 @@ import {
   readStringList,
   readText,
   sampleToYaml,
-  splitFrontMatter,
   warnIgnored,
-  writeFrontMatter,
   type ParamKey,
   type Position,
 } from './common';
-import { roleSchema } from '../schemas';
+import { YamlSource, splitFrontMatter, writeFrontMatter } from './front-matter';
 
 const LABEL = 'Markdown (.md)';
 const FENCE_TAG = 'prompt';
@@ -144,16 +141,17 @@ function sectionContent(lines: readonly string[]): string {
   return body.join('\n');
 }
 
-function parseBody(body: string, firstLine: number, report: ImportReport): Message[] {
+/** `whole`: a file without front matter and without role headings is one user message, as promptfoo reads a .md prompt. */
+function parseBody(body: string, firstLine: number, report: ImportReport, whole: boolean): Message[] {
   const lines = body.split('\n');
   const { before, sections: found } = sections(lines);
-  if (!found.some((section) => roleSchema.safeParse(section.heading.toLowerCase()).success)) {
-    if (body.trim() === '') {
+  if (found.length === 0 || (whole && !found.some((section) => roleSchema.safeParse(section.heading.toLowerCase()).success))) {
+    if (!whole || body.trim() === '') {
       report.error('there are no messages; write a ## user heading with the message below it', { line: firstLine });
       return [];
     }
     report.warn('there are no ## system, ## user or ## assistant headings, so the whole text is one user message (as promptfoo reads a .md prompt)');
-    return [{ role: 'user', content: body.replace(/^\n/, '') }];
+    return [{ role: 'user', content: body }];
   }
   const strayLine = before.findIndex((line) => !isBlank(line));
   if (strayLine >= 0) {
@@ -211,11 +209,11 @@ function importMarkdown(text: string, fileName: string): ImportResult {
   const split = splitFrontMatter(source);
   if (split.found === 'unclosed') return report.fail('the front matter that starts here is never closed; add a line with --- after it', { line: 1 });
   if (!split.found) {
-    const messages = parseBody(source, 1, report);
+    const messages = parseBody(source, 1, report, true);
     return report.finish({ name: fileStem(fileName), description: '', tags: [], authors: [], messages, sample: {} });
   }
   const yaml = YamlSource.parse(split.yaml, split.yamlLine, report);
-  const messages = parseBody(split.body, split.bodyLine, report);
+  const messages = parseBody(split.body, split.bodyLine, report, false);
   if (!yaml) return { ok: false, errors: report.errors };
   const root = yaml.value ?? {};
   if (!isRecord(root)) return report.fail(`the front matter must be a map (name, model, sample…), not ${describeType(root)}`, yaml.at([]));

@@ -18,7 +18,6 @@ import {
   API_PARAM_NAMES,
   ImportReport,
   LITERAL_KEY_WARNING,
-  YamlSource,
   cannotExport,
   checkKeyEnvar,
   describeType,
@@ -35,11 +34,10 @@ import {
   sampleToYaml,
   sampleType,
   sampleValue,
-  splitFrontMatter,
   warnIgnored,
-  writeFrontMatter,
   type Position,
 } from './common';
+import { YamlSource, splitFrontMatter, writeFrontMatter } from './front-matter';
 
 const LABEL = 'Prompty (.prompty)';
 
@@ -74,7 +72,7 @@ function exportPrompty(document: PromptDocument): string {
   if (document.model) front['model'] = modelToPrompty(document.model);
   if (Object.keys(document.sample).length > 0) front['sample'] = sampleToYaml(document.sample);
   const variables = messageVariables(document.messages);
-  if (variables.length > 0) front['inputs'] = Object.fromEntries(variables.map((name) => [name, { type: sampleType(document.sample[name]) }]));
+  if (variables.length > 0) front['inputs'] = Object.fromEntries(variables.map((name) => [name, { type: sampleType(Object.hasOwn(document.sample, name) ? document.sample[name] : undefined) }]));
   const body = document.messages.map((message) => `${message.role}:\n${message.content}`).join('\n\n');
   return `${writeFrontMatter(front)}${body}\n`;
 }
@@ -226,7 +224,7 @@ function importPrompty(text: string, fileName: string): ImportResult {
   const inputs = root['inputs'];
   if (isRecord(inputs)) {
     for (const [input, spec] of Object.entries(inputs)) {
-      if (sample[input] === undefined && isRecord(spec) && spec['default'] !== undefined) sample[input] = sampleValue(spec['default']);
+      if (!Object.hasOwn(sample, input) && isRecord(spec) && spec['default'] !== undefined) sample[input] = sampleValue(spec['default']);
     }
   }
   readTemplate(root['template'], yaml, report);

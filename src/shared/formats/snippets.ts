@@ -6,12 +6,13 @@
  * Variables: TypeScript and Python carry the sample values in a `variables` object and a small
  * `render` function that fills simple `{{ name }}` placeholders. It is not Parallax's engine:
  * dotted names (`{{ user.name }}`) and other Jinja syntax stay as written, and the snippet says
- * so when the template uses them. curl has no place for a function, so its JSON body has the
- * sample values filled in by the same simple rule.
+ * so when the template uses them. A placeholder without a sample value is listed with '' (as
+ * Parallax renders it: empty). curl has no place for a function, so its JSON body has the
+ * values filled in by the same rule.
  */
 import { findPlaceholders } from '../template';
 import type { Variables } from '../schemas';
-import type { PromptDocument, PromptFormat } from './document';
+import type { PromptDocument, PromptFormat, PromptModel } from './document';
 import { DEFAULT_KEY_ENVAR, checkKeyEnvar, oneLine } from './common';
 import { chatRequestBody, requireModel } from './openai-chat';
 
@@ -24,11 +25,10 @@ export function fillSimplePlaceholders(template: string, values: Variables): str
 }
 
 interface Plan {
+  model: PromptModel;
   envar: string;
-  /** Simple placeholder names, in order, with the value the snippet starts with. */
+  /** Every simple placeholder name, in order, with its sample value; '' without one (Parallax renders a missing value as empty). */
   variables: Array<[string, string]>;
-  /** Placeholders render() leaves alone, for a note in the snippet. */
-  dotted: string[];
   header: string[];
 }
 
@@ -43,12 +43,14 @@ function plan(document: PromptDocument, formatLabel: string): Plan {
   const envar = model.apiKeyEnvar ?? DEFAULT_KEY_ENVAR;
   const header = [`${oneLine(document.name)} — exported from Parallax.`];
   if (document.description.trim()) header.push(oneLine(document.description));
-  return { envar, variables: [...names].map((name) => [name, document.sample[name] ?? '']), dotted: [...dotted], header };
+  header.push(...dottedNote([...dotted]));
+  return { model, envar, variables: [...names].map((name) => [name, (Object.hasOwn(document.sample, name) ? document.sample[name] : undefined) ?? '']), header };
 }
 
-function dottedNote(dotted: readonly string[]): string | undefined {
-  if (dotted.length === 0) return undefined;
-  return `Note: render() fills simple names only, so ${dotted.map((name) => `{{ ${name} }}`).join(', ')} stay${dotted.length === 1 ? 's' : ''} as written.`;
+/** Said in the snippet's header when the template has placeholders the simple rule leaves alone. */
+function dottedNote(dotted: readonly string[]): string[] {
+  if (dotted.length === 0) return [];
+  return [`Note: only simple {{ name }} placeholders are filled, so ${dotted.map((name) => `{{ ${name} }}`).join(', ')} stay${dotted.length === 1 ? 's' : ''} as written.`];
 }
 
 function hex4(ch: string): string {
@@ -83,8 +85,7 @@ export function shellQuote(text: string): string {
 
 function exportTypeScript(document: PromptDocument): string {
   const label = 'TypeScript (openai SDK)';
-  const { envar, variables, dotted, header } = plan(document, label);
-  const model = requireModel(document, label);
+  const { model, envar, variables, header } = plan(document, label);
   const lines = header.map((line) => `// ${line}`);
   lines.push(`// Run as an ES module (e.g. npx tsx file.ts) after npm install openai. The key is read from $${envar}.`);
   lines.push("import OpenAI from 'openai';", '');
@@ -94,8 +95,6 @@ function exportTypeScript(document: PromptDocument): string {
     lines.push('// Sample values for the template\'s variables: replace them with your own.');
     lines.push('const variables: Record<string, string> = {', ...variables.map(([name, value]) => `  ${JSON.stringify(name)}: ${tsString(value)},`), '};', '');
     lines.push('// Fills simple {{ name }} placeholders; dotted names and other template syntax stay as written.');
-    const note = dottedNote(dotted);
-    if (note) lines.push(`// ${note}`);
     lines.push(
       'function render(template: string): string {',
       '  return template.replace(/\\{\\{\\s*([A-Za-z_][\\w-]*)\\s*\\}\\}/g, (whole: string, name: string) => {',
@@ -123,8 +122,7 @@ function exportTypeScript(document: PromptDocument): string {
 
 function exportPython(document: PromptDocument): string {
   const label = 'Python (openai SDK)';
-  const { envar, variables, dotted, header } = plan(document, label);
-  const model = requireModel(document, label);
+  const { model, envar, variables, header } = plan(document, label);
   const lines = header.map((line) => `# ${line}`);
   lines.push(`# Run with Python 3.9+ after pip install openai. The key is read from the environment variable ${envar}.`);
   lines.push('import os', ...(variables.length > 0 ? ['import re'] : []), '', 'from openai import OpenAI', '');
@@ -133,10 +131,9 @@ function exportPython(document: PromptDocument): string {
   if (variables.length > 0) {
     lines.push("# Sample values for the template's variables: replace them with your own.");
     lines.push('variables = {', ...variables.map(([name, value]) => `    ${pyString(name)}: ${pyString(value)},`), '}', '', '');
-    const note = dottedNote(dotted);
     lines.push(
       'def render(template: str) -> str:',
-      `    """Fills simple {{ name }} placeholders; dotted names and other template syntax stay as written.${note ? ` ${note}` : ''}"""`,
+      '    """Fills simple {{ name }} placeholders; dotted names and other template syntax stay as written."""',
       '    return re.sub(r"\\{\\{\\s*([A-Za-z_][A-Za-z0-9_-]*)\\s*\\}\\}", lambda m: variables.get(m.group(1), m.group(0)), template)',
       '',
       '',
@@ -162,13 +159,12 @@ export const CURL_BODY_END = 'PARALLAX_REQUEST';
 
 function exportCurl(document: PromptDocument): string {
   const label = 'curl';
-  const { envar, dotted, header } = plan(document, label);
-  const model = requireModel(document, label);
-  const messages = document.messages.map((m) => ({ role: m.role, content: fillSimplePlaceholders(m.content, document.sample) }));
+  const { model, envar, variables, header } = plan(document, label);
+  const values = Object.fromEntries(variables);
+  const messages = document.messages.map((m) => ({ role: m.role, content: fillSimplePlaceholders(m.content, values) }));
   const url = `${(model.baseUrl || DEFAULT_BASE_URL).replace(/\/+$/, '')}/chat/completions`;
   const lines = ['#!/bin/sh', ...header.map((line) => `# ${line}`)];
   lines.push(`# The key is read from the environment variable ${envar}. The messages have the sample values filled in.`);
-  if (dotted.length > 0) lines.push(`# Note: only simple {{ name }} placeholders are filled, so ${dotted.map((name) => `{{ ${name} }}`).join(', ')} stay as written.`);
   // A quoted heredoc passes the body byte for byte: no $, backslash or backtick inside is expanded.
   lines.push(
     `curl ${shellQuote(url)} \\`,
