@@ -55,6 +55,8 @@ test('save a prompt, edit it into a second version, diff them, export as .prompt
   const v3 = versions.getByRole('row').filter({ hasText: 'v3' });
   await expect(v3).toContainText('run');
   await expect(v3).toContainText('1 run · 2 answers');
+  await v3.getByText('1 run · 2 answers').click();
+  await expect(page.getByRole('list', { name: 'Runs of version 3' }).getByRole('listitem')).toHaveCount(1);
   await expect(versions.getByRole('row').filter({ hasText: 'v1' })).toContainText('not run');
 
   // Diff version 1 against version 2.

@@ -22,6 +22,8 @@ interface RunState {
   start(): Promise<void>;
   stop(): Promise<void>;
   show(detail: RunDetail): void;
+  /** Loads a saved run into the editor and grid. */
+  open(runId: string): Promise<void>;
 }
 
 export const useRun = create<RunState>()((set, get) => ({
@@ -65,6 +67,9 @@ export const useRun = create<RunState>()((set, get) => ({
     } catch (error) {
       set({ error: messageOf(error) });
     }
+  },
+  async open(runId) {
+    get().show(await api()['runs.get']({ runId }));
   },
   show(detail) {
     pendingText.clear();

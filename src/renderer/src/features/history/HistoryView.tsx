@@ -1,5 +1,4 @@
 import { useEffect, useState } from 'react';
-import { api } from '../../bridge/current';
 import { messageOf } from '../../state/errors';
 import { useHistory } from '../../state/history';
 import { useRun } from '../../state/run';
@@ -20,8 +19,7 @@ export function HistoryView(): React.JSX.Element {
   const open = async (runId: string): Promise<void> => {
     setOpenError(undefined);
     try {
-      const detail = await api()['runs.get']({ runId });
-      useRun.getState().show(detail);
+      await useRun.getState().open(runId);
       useUi.getState().setView('editor');
     } catch (e) {
       setOpenError(messageOf(e));

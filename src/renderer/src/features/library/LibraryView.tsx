@@ -3,6 +3,7 @@ import type { PromptSummary, PromptVersion, VersionSummary } from '../../../../s
 import { api } from '../../bridge/current';
 import { messageOf } from '../../state/errors';
 import { useLibrary } from '../../state/library';
+import { useRun } from '../../state/run';
 import { useUi } from '../../state/ui';
 import { ExportDialog } from '../files/ExportDialog';
 import { formatMs } from '../columns/format';
@@ -174,7 +175,37 @@ function PromptVersions({ prompt, versions }: { prompt: PromptSummary; versions:
               </td>
               <td>{when(v.createdAt)}</td>
               <td>{v.modelName ?? '–'}</td>
-              <td>{runsAtAGlance(v)}</td>
+              <td>
+                {v.runs.length === 0 ? (
+                  runsAtAGlance(v)
+                ) : (
+                  <details>
+                    <summary>{runsAtAGlance(v)}</summary>
+                    <ul className="version-runs" aria-label={`Runs of version ${v.number}`}>
+                      {v.runs.map((r) => (
+                        <li key={r.runId}>
+                          {when(r.createdAt)} · {r.status} · {r.cellCount} answers{r.errorCount > 0 ? ` · ${r.errorCount} failed` : ''}{' '}
+                          <button
+                            type="button"
+                            className="link"
+                            aria-label={`Open run from ${when(r.createdAt)}`}
+                            onClick={() =>
+                              act(
+                                useRun
+                                  .getState()
+                                  .open(r.runId)
+                                  .then(() => useUi.getState().setView('editor')),
+                              )
+                            }
+                          >
+                            Open
+                          </button>
+                        </li>
+                      ))}
+                    </ul>
+                  </details>
+                )}
+              </td>
               <td>
                 {labelling === v.id ? (
                   <LabelEditor
