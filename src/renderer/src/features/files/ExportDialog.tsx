@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { api } from '../../bridge/current';
+import { FormActions } from '../../components/FormActions';
 import { Modal } from '../../components/Modal';
 import { messageOf } from '../../state/errors';
 import { deliverFile } from './deliver';
@@ -47,19 +48,7 @@ export function ExportDialog({ versionId, title, onClose, onDone }: Props): Reac
           </select>
         </label>
         <p className="muted hint">Exports never contain an API key: code snippets read it from an environment variable.</p>
-        {error && (
-          <p className="error-text" role="alert">
-            {error}
-          </p>
-        )}
-        <div className="row">
-          <button type="submit" className="primary" disabled={busy}>
-            Export
-          </button>
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-        </div>
+        <FormActions submitLabel="Export" busy={busy} error={error} onCancel={onClose} />
       </form>
     </Modal>
   );

@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { FormActions } from '../../components/FormActions';
 import { Modal } from '../../components/Modal';
 import { messageOf } from '../../state/errors';
 import { importFile } from './import';
@@ -46,19 +47,7 @@ export function ImportDialog({ initialFile, initialError, onClose, onDone }: Pro
           <span>Name in the library (optional)</span>
           <input value={name} onChange={(e) => setName(e.target.value)} placeholder="the name inside the file" />
         </label>
-        {error && (
-          <p className="error-text" role="alert">
-            {error}
-          </p>
-        )}
-        <div className="row">
-          <button type="submit" className="primary" disabled={busy}>
-            Import
-          </button>
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-        </div>
+        <FormActions submitLabel="Import" busy={busy} error={error} onCancel={onClose} />
       </form>
     </Modal>
   );

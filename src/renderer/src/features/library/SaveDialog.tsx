@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { FormActions } from '../../components/FormActions';
 import { Modal } from '../../components/Modal';
 import { saveDraft } from './actions';
 
@@ -42,19 +43,7 @@ export function SaveDialog({ initialName = '', onClose, onSaved }: Props): React
           <span>Tags (comma-separated)</span>
           <input value={tags} onChange={(e) => setTags(e.target.value)} placeholder="support, summarise" />
         </label>
-        {error && (
-          <p className="error-text" role="alert">
-            {error}
-          </p>
-        )}
-        <div className="row">
-          <button type="submit" className="primary" disabled={busy}>
-            Save to library
-          </button>
-          <button type="button" onClick={onClose}>
-            Cancel
-          </button>
-        </div>
+        <FormActions submitLabel="Save to library" busy={busy} error={error} onCancel={onClose} />
       </form>
     </Modal>
   );
