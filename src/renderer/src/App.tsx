@@ -61,6 +61,8 @@ export function App(): React.JSX.Element {
 
   useEffect(() => {
     const onKey = (event: KeyboardEvent): void => {
+      // A key the editor or an open dialog already handled (Esc closing a suggestion or a dialog) is theirs.
+      if (event.defaultPrevented || document.querySelector('dialog[open]')) return;
       if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === 's') {
         event.preventDefault();
         if (useWorkspace.getState().promptId) saveDraft().then(notify, (e: unknown) => notify(messageOf(e)));
