@@ -44,7 +44,10 @@ export const useRun = create<RunState>()((set, get) => ({
     // The draft is what was run: keep it even if the app stops right after.
     void saveDraftNow();
     try {
-      const { runId, cells } = await api()['runs.start']({ messages, variables, columns, ...(promptId ? { promptId } : {}) });
+      startInFlight = true;
+      const { runId, cells } = await api()['runs.start']({ messages, variables, columns, ...(promptId ? { promptId } : {}) }).finally(() => {
+        startInFlight = false;
+      });
       // A run of a changed library prompt makes a version: follow it.
       if (promptId) void useLibrary.getState().loadLinked();
       const cellByColumn: Record<string, string> = {};
@@ -55,7 +58,11 @@ export const useRun = create<RunState>()((set, get) => ({
         byId[cell.id] = cell;
       }
       set({ runId, cellByColumn, cells: byId });
+      // Events that raced ahead of the reply (a fast provider can finish first) apply now.
+      const early = earlyEvents.splice(0);
+      for (const event of early) handleRunEvent(event);
     } catch (error) {
+      earlyEvents.length = 0;
       set({ running: false, error: messageOf(error) });
     }
   },
@@ -87,6 +94,9 @@ export const useRun = create<RunState>()((set, get) => ({
 }));
 
 const pendingText = new Map<string, string>();
+/** While runs.start is in flight its events can arrive before its reply; they wait here. */
+let startInFlight = false;
+const earlyEvents: AppEvent[] = [];
 let frame: number | undefined;
 
 function applyPending(): void {
@@ -100,7 +110,10 @@ function applyPending(): void {
 /** Feeds main's events for the run on screen into the store. */
 export function handleRunEvent(event: AppEvent): void {
   const { runId } = useRun.getState();
-  if (event.runId !== runId) return;
+  if (event.runId !== runId) {
+    if (startInFlight) earlyEvents.push(event);
+    return;
+  }
   switch (event.type) {
     case 'cell.delta':
       pendingText.set(event.cellId, (pendingText.get(event.cellId) ?? '') + event.text);
