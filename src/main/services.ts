@@ -99,6 +99,12 @@ export function createServices(options: ServicesOptions): Services {
       if (input.id !== undefined && !store.getProvider(input.id)) {
         throw new AppError('not_found', `No provider with id "${input.id}" to update.`);
       }
+      // The key first: if the vault refuses it, nothing is saved and a retry starts clean.
+      if (input.apiKey !== undefined) {
+        if (input.apiKey === '') await secrets.delete(id);
+        else await secrets.set(id, input.apiKey.trim());
+      }
+      // Saving from Settings is also how a person confirms a provider an imported file added.
       store.saveProvider({
         id,
         name: input.name,
@@ -106,10 +112,6 @@ export function createServices(options: ServicesOptions): Services {
         baseUrl: input.baseUrl.replace(/\/+$/, ''),
         ...(input.apiKeyEnvar ? { apiKeyEnvar: input.apiKeyEnvar } : {}),
       });
-      if (input.apiKey !== undefined) {
-        if (input.apiKey === '') await secrets.delete(id);
-        else await secrets.set(id, input.apiKey.trim());
-      }
       const saved = store.getProvider(id);
       if (!saved) throw new AppError('internal', 'The provider was not saved.');
       return registry.info(saved);

@@ -64,13 +64,15 @@ export const providerInfoSchema = z.object({
   apiKeyEnvar: z.string().optional(),
   key: keyStatusSchema,
   builtIn: z.boolean(),
+  /** Added by an imported file: Parallax sends it nothing until a person confirms it in Settings. */
+  needsReview: z.boolean().optional(),
 });
 export type ProviderInfo = z.infer<typeof providerInfoSchema>;
 
 export const providerInputSchema = z.object({
   id: z.string().optional(),
   name: z.string().trim().min(1, 'Give the provider a name.').max(80),
-  baseUrl: z.url({ message: 'The base URL must be a full URL such as https://api.openai.com/v1.' }),
+  baseUrl: z.url({ protocol: /^https?$/, message: 'The base URL must be a full http:// or https:// URL, such as https://api.openai.com/v1.' }),
   apiKeyEnvar: z
     .string()
     .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'An environment variable name has letters, digits and underscores only.')

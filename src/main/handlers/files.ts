@@ -63,7 +63,15 @@ export function fileHandlers(store: Store, registry: ProviderRegistry, dialogs: 
         if (existing) return existing.id;
         const id = randomUUID();
         const name = spec.label ?? new URL(baseUrl).host;
-        store.saveProvider({ id, name, kind: 'openai', baseUrl: baseUrl.replace(/\/+$/, ''), ...(spec.apiKeyEnvar ? { apiKeyEnvar: spec.apiKeyEnvar } : {}) });
+        // Held for review: a file must not be able to send one of your keys to a host it names.
+        store.saveProvider({
+          id,
+          name,
+          kind: 'openai',
+          baseUrl: baseUrl.replace(/\/+$/, ''),
+          ...(spec.apiKeyEnvar ? { apiKeyEnvar: spec.apiKeyEnvar } : {}),
+          needsReview: true,
+        });
         known.push({ id, name, kind: 'openai', baseUrl, key: { configured: false, source: 'none' }, builtIn: false });
         added.push(name);
         return id;

@@ -52,7 +52,9 @@ export class ProviderRegistry {
   }
 
   async info(stored: StoredProvider): Promise<ProviderInfo> {
-    const { status } = await resolveKey(this.secrets, this.env, stored.id, stored.apiKeyEnvar);
+    const { status } = stored.needsReview
+      ? { status: { configured: false, source: 'none' as const } }
+      : await resolveKey(this.secrets, this.env, stored.id, stored.apiKeyEnvar);
     return {
       id: stored.id,
       name: stored.name,
@@ -61,6 +63,7 @@ export class ProviderRegistry {
       ...(stored.apiKeyEnvar ? { apiKeyEnvar: stored.apiKeyEnvar } : {}),
       key: status,
       builtIn: false,
+      ...(stored.needsReview ? { needsReview: true } : {}),
     };
   }
 
@@ -72,6 +75,12 @@ export class ProviderRegistry {
     if (transient) return transient;
     const stored = this.store.getProvider(providerId);
     if (!stored) throw new AppError('not_found', `No provider with id "${providerId}". It may have been removed in Settings.`);
+    if (stored.needsReview) {
+      throw new AppError(
+        'forbidden',
+        `${stored.name} came from an imported file. Check its base URL (${stored.baseUrl}) and key variable in Settings and confirm it before Parallax sends it anything.`,
+      );
+    }
     const { key } = await resolveKey(this.secrets, this.env, stored.id, stored.apiKeyEnvar);
     return {
       id: stored.id,

@@ -85,4 +85,9 @@ export const MIGRATIONS: readonly string[] = [
   CREATE VIRTUAL TABLE output_search USING fts5 (cell_id UNINDEXED, run_id UNINDEXED, output, tokenize = 'unicode61 remove_diacritics 2');
   INSERT INTO output_search (cell_id, run_id, output) SELECT id, run_id, output FROM cells WHERE output <> '';
   `,
+  // A provider that arrived in an imported file is held until a person confirms it: until
+  // then Parallax sends it no key and no request (a file must not be able to exfiltrate keys).
+  `
+  ALTER TABLE providers ADD COLUMN needs_review INTEGER NOT NULL DEFAULT 0;
+  `,
 ];

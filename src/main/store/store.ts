@@ -28,6 +28,8 @@ export interface StoredProvider {
   kind: 'openai';
   baseUrl: string;
   apiKeyEnvar?: string;
+  /** Came from an imported file and is not confirmed yet: no key, no requests. */
+  needsReview?: boolean;
 }
 
 export interface NewRun {
@@ -134,6 +136,7 @@ export class Store {
       kind: 'openai',
       baseUrl: str(row, 'base_url'),
       ...(optStr(row, 'api_key_envar') ? { apiKeyEnvar: optStr(row, 'api_key_envar') } : {}),
+      ...(num(row, 'needs_review') === 1 ? { needsReview: true } : {}),
     }));
   }
 
@@ -144,10 +147,11 @@ export class Store {
   saveProvider(provider: StoredProvider): void {
     this.db
       .prepare(
-        `INSERT INTO providers (id, name, kind, base_url, api_key_envar, created_at) VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT (id) DO UPDATE SET name = excluded.name, base_url = excluded.base_url, api_key_envar = excluded.api_key_envar`,
+        `INSERT INTO providers (id, name, kind, base_url, api_key_envar, created_at, needs_review) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, base_url = excluded.base_url, api_key_envar = excluded.api_key_envar,
+           needs_review = excluded.needs_review`,
       )
-      .run(provider.id, provider.name, provider.kind, provider.baseUrl, provider.apiKeyEnvar ?? null, new Date().toISOString());
+      .run(provider.id, provider.name, provider.kind, provider.baseUrl, provider.apiKeyEnvar ?? null, new Date().toISOString(), provider.needsReview ? 1 : 0);
   }
 
   deleteProvider(id: string): boolean {

@@ -33,9 +33,10 @@ export function ColumnCard({ columnId, position, count }: Props): React.JSX.Elem
   const n = position + 1;
 
   const providerId = column?.providerId;
+  const reviewed = !providers.find((p) => p.id === providerId)?.needsReview;
   useEffect(() => {
-    if (providerId && providerId !== ECHO) void loadModels(providerId);
-  }, [providerId, loadModels]);
+    if (providerId && providerId !== ECHO && reviewed) void loadModels(providerId);
+  }, [providerId, reviewed, loadModels]);
 
   if (!column) return null;
   const provider = providers.find((p) => p.id === column.providerId);

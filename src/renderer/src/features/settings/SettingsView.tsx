@@ -88,6 +88,22 @@ export function SettingsView(): React.JSX.Element {
                   </div>
                 )}
               </div>
+              {p.needsReview && (
+                <div className="review" role="note">
+                  Added by an imported file. Parallax sends it nothing until you check its base URL and key variable and confirm it.
+                  <button
+                    type="button"
+                    className="primary"
+                    onClick={() =>
+                      void save({ id: p.id, name: p.name, baseUrl: p.baseUrl, ...(p.apiKeyEnvar ? { apiKeyEnvar: p.apiKeyEnvar } : {}) })
+                        .then(() => setNotice(`Confirmed ${p.name}.`))
+                        .catch((e: unknown) => setFormError(messageOf(e)))
+                    }
+                  >
+                    Confirm {p.name}
+                  </button>
+                </div>
+              )}
               {!p.builtIn && (
                 <div className="row">
                   <button type="button" onClick={() => void loadModels(p.id, true)} disabled={m?.state === 'loading'}>
@@ -99,6 +115,18 @@ export function SettingsView(): React.JSX.Element {
                   >
                     Edit {p.name}
                   </button>
+                  {(p.key.source === 'vault' || p.key.source === 'memory') && (
+                    <button
+                      type="button"
+                      onClick={() =>
+                        void save({ id: p.id, name: p.name, baseUrl: p.baseUrl, ...(p.apiKeyEnvar ? { apiKeyEnvar: p.apiKeyEnvar } : {}), apiKey: '' })
+                          .then(() => setNotice(`Removed the stored key of ${p.name}.`))
+                          .catch((e: unknown) => setFormError(messageOf(e)))
+                      }
+                    >
+                      Forget key of {p.name}
+                    </button>
+                  )}
                   <button
                     type="button"
                     className="danger"
