@@ -96,7 +96,7 @@ describe('dispatch', () => {
     ['runs.start', { ...goodRun, columns: [{ ...goodColumn, params: { temperature: 5 } }] }, 'columns.0.params.temperature', ''],
     ['runs.start', { ...goodRun, columns: [{ ...goodColumn, params: { maxTokens: 0 } }] }, 'columns.0.params.maxTokens', ''],
     ['runs.start', { ...goodRun, messages: [{ role: 'robot', content: 'x' }] }, 'messages.0.role', ''],
-    ['providers.save', { name: 'Local', baseUrl: 'localhost' }, 'baseUrl', 'full URL'],
+    ['providers.save', { name: 'Local', baseUrl: 'localhost' }, 'baseUrl', 'full http:// or https:// URL'],
     ['providers.save', { name: '   ', baseUrl: 'http://127.0.0.1:11434/v1' }, 'name', 'Give the provider a name'],
     ['providers.save', { name: 'X', baseUrl: 'http://127.0.0.1/v1', apiKeyEnvar: 'MY-KEY' }, 'apiKeyEnvar', 'letters, digits and underscores'],
     ['providers.models', {}, 'providerId', ''],
