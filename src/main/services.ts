@@ -149,7 +149,7 @@ export function createServices(options: ServicesOptions): Services {
       if (!detail) return Promise.reject(new AppError('not_found', `No run with id "${runId}".`));
       return Promise.resolve(detail);
     },
-    ...libraryHandlers(store),
+    ...libraryHandlers(store, registry),
     ...fileHandlers(store, registry, options.dialogs),
   };
 

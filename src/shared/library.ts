@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { promptModelSchema, type PromptDocument } from './formats/document';
-import { messageSchema, runStatusSchema, variablesSchema } from './schemas';
+import { columnSchema, messageSchema, runStatusSchema, variablesSchema } from './schemas';
 
 export const versionSourceSchema = z.enum(['save', 'run', 'import', 'restore']);
 export type VersionSource = z.infer<typeof versionSourceSchema>;
@@ -72,7 +72,8 @@ export const savePromptSchema = z.object({
   tags: z.array(z.string().trim().min(1).max(40)).max(20).default([]),
   messages: z.array(messageSchema).min(1),
   variables: variablesSchema,
-  model: promptModelSchema.optional(),
+  /** The draft's columns: the version records the first one's model and parameters. */
+  columns: z.array(columnSchema).default([]),
 });
 export type SavePromptInput = z.input<typeof savePromptSchema>;
 

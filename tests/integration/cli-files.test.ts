@@ -94,7 +94,16 @@ beforeEach(() => {
   withStore((store) => {
     const { prompt, version } = store.library.create({ name: 'Support reply', description: 'Replies to customers', tags: ['support', 'email'] }, chatContent, 'save');
     store.library.setLabel(version.id, 'production');
-    store.library.save(prompt.id, { name: prompt.name, description: prompt.description, tags: prompt.tags }, { ...chatContent, variables: { ...chatContent.variables, customer: 'Grace' } }, 'save');
+    store.library.save(
+      prompt.id,
+      { name: prompt.name, description: prompt.description, tags: prompt.tags },
+      {
+        ...chatContent,
+        messages: [...chatContent.messages, { role: 'assistant', content: 'Sorry to hear that, {{customer}}.' }],
+        variables: { ...chatContent.variables, customer: 'Grace' },
+      },
+      'save',
+    );
     store.library.create({ name: 'Summary', description: '', tags: [] }, singleContent, 'save');
   });
 });

@@ -49,6 +49,11 @@ describe('the prompt library', () => {
   it('records a run of a changed prompt as a new version, and a run of an unchanged one against the latest', () => {
     const { prompt, version } = store.library.create(meta, content('Summarise {{article}}'), 'save');
     expect(store.library.versionForRun(prompt.id, content('Summarise {{article}}'))?.id).toBe(version.id);
+    // Other sample values or another model in column 1 are not a new prompt.
+    const otherValues = { ...content('Summarise {{article}}', 0.9), variables: { article: 'Another story.' } };
+    expect(store.library.versionForRun(prompt.id, otherValues)?.id).toBe(version.id);
+    const before = store.library.summaryOf(prompt.id)?.updatedAt;
+    expect(store.library.summaryOf(prompt.id)?.updatedAt).toBe(before);
     const ran = store.library.versionForRun(prompt.id, content('TL;DR {{article}}'));
     expect(ran).toMatchObject({ number: 2, source: 'run' });
     expect(store.library.versionForRun('no-such-prompt', content('x'))).toBeUndefined();

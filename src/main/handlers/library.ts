@@ -4,6 +4,7 @@ import { AppError } from '../../shared/errors';
 import type { PromptModel } from '../../shared/formats/document';
 import { ECHO_PROVIDER_ID } from '../../shared/providers';
 import type { Column, ProviderInfo } from '../../shared/schemas';
+import type { ProviderRegistry } from '../providers/registry';
 import type { Store } from '../store/store';
 
 type LibraryHandlers = Pick<Handlers, 'library.list' | 'library.get' | 'library.version' | 'library.save' | 'library.label' | 'library.restore' | 'library.remove'>;
@@ -17,7 +18,7 @@ export function modelOfColumns(columns: readonly Column[], providers: readonly P
   return { name: column.model, ...endpoint, params: column.params };
 }
 
-export function libraryHandlers(store: Store): LibraryHandlers {
+export function libraryHandlers(store: Store, registry: ProviderRegistry): LibraryHandlers {
   const { library } = store;
   return {
     'library.list': ({ query }) => Promise.resolve({ prompts: library.list(query) }),
@@ -31,11 +32,12 @@ export function libraryHandlers(store: Store): LibraryHandlers {
       if (!version) return Promise.reject(new AppError('not_found', 'That version no longer exists.'));
       return Promise.resolve(version);
     },
-    'library.save': (input) => {
+    'library.save': async (input) => {
       const meta = { name: input.name, description: input.description, tags: input.tags };
-      const content = { messages: input.messages, variables: input.variables, ...(input.model ? { model: input.model } : {}) };
-      if (input.promptId === undefined) return Promise.resolve({ ...library.create(meta, content, 'save'), created: true });
-      return Promise.resolve(library.save(input.promptId, meta, content, 'save'));
+      const model = modelOfColumns(input.columns, await registry.list());
+      const content = { messages: input.messages, variables: input.variables, ...(model ? { model } : {}) };
+      if (input.promptId === undefined) return { ...library.create(meta, content, 'save'), created: true };
+      return library.save(input.promptId, meta, content, 'save');
     },
     'library.label': ({ versionId, label }) => Promise.resolve(library.setLabel(versionId, label)),
     'library.restore': ({ versionId }) => {

@@ -34,12 +34,15 @@ function templateText(messages: readonly Message[]): string {
   return messages.map((m) => `${m.role}: ${m.content}`).join('\n');
 }
 
-function sameContent(a: PromptContent, b: PromptContent): boolean {
-  return (
-    JSON.stringify(a.messages) === JSON.stringify(b.messages) &&
-    JSON.stringify(a.variables) === JSON.stringify(b.variables) &&
-    JSON.stringify(a.model ?? null) === JSON.stringify(b.model ?? null)
-  );
+/**
+ * What makes a new version: the template always; the model too on an explicit save. Sample
+ * values never do (they are test data, kept with the version that is made).
+ */
+export type VersionTrigger = 'template' | 'template-or-model';
+
+function changed(a: PromptContent, b: PromptContent, trigger: VersionTrigger): boolean {
+  if (JSON.stringify(a.messages) !== JSON.stringify(b.messages)) return true;
+  return trigger === 'template-or-model' && JSON.stringify(a.model ?? null) !== JSON.stringify(b.model ?? null);
 }
 
 const SUMMARY_SQL = `
@@ -200,22 +203,33 @@ export class Library {
   }
 
   /**
-   * Saves metadata and, when the content differs from the latest version, a new version.
-   * Returns the version that now holds the content and whether it is new.
+   * Saves metadata and, when the template (or, with `template-or-model`, the model) differs
+   * from the latest version, a new version. Returns the version that now holds the content
+   * and whether it is new. Nothing is touched when nothing changed.
    */
-  save(promptId: string, meta: PromptMeta, content: PromptContent, source: VersionSource): { prompt: PromptSummary; version: PromptVersion; created: boolean } {
+  save(
+    promptId: string,
+    meta: PromptMeta,
+    content: PromptContent,
+    source: VersionSource,
+    trigger: VersionTrigger = 'template-or-model',
+  ): { prompt: PromptSummary; version: PromptVersion; created: boolean } {
     const existing = this.summaryOf(promptId);
     if (!existing) throw new AppError('not_found', 'That prompt is no longer in the library. Save it under a name to add it again.');
     const clash = this.byName(meta.name);
     if (clash && clash.id !== promptId) throw new AppError('bad_input', `A prompt named "${meta.name.trim()}" already exists.`);
     const now = new Date().toISOString();
     return inTransaction(this.db, () => {
-      this.db.prepare('UPDATE prompts SET name = ?, description = ?, tags = ?, updated_at = ? WHERE id = ?').run(meta.name.trim(), meta.description, JSON.stringify(meta.tags), now, promptId);
-      this.db
-        .prepare('UPDATE prompt_search SET name = ?, description = ?, tags = ? WHERE prompt_id = ?')
-        .run(meta.name.trim(), meta.description, meta.tags.join(' '), promptId);
+      const metaChanged =
+        existing.name !== meta.name.trim() || existing.description !== meta.description || JSON.stringify(existing.tags) !== JSON.stringify(meta.tags);
       const latest = this.latest(promptId);
-      const created = !latest || !sameContent(latest, content);
+      const created = !latest || changed(latest, content, trigger);
+      if (metaChanged || created) {
+        this.db.prepare('UPDATE prompts SET name = ?, description = ?, tags = ?, updated_at = ? WHERE id = ?').run(meta.name.trim(), meta.description, JSON.stringify(meta.tags), now, promptId);
+      }
+      if (metaChanged) {
+        this.db.prepare('UPDATE prompt_search SET name = ?, description = ?, tags = ? WHERE prompt_id = ?').run(meta.name.trim(), meta.description, meta.tags.join(' '), promptId);
+      }
       const version = created || !latest ? this.insertVersion(promptId, meta, content, source, now) : latest;
       const prompt = this.summaryOf(promptId);
       if (!prompt) throw new AppError('internal', 'The prompt was not saved.');
@@ -223,11 +237,11 @@ export class Library {
     });
   }
 
-  /** The version a run of this content belongs to: the latest if unchanged, else a new one. */
+  /** The version a run belongs to: the latest if the template is unchanged, else a new one. */
   versionForRun(promptId: string, content: PromptContent): PromptVersion | undefined {
     const prompt = this.summaryOf(promptId);
     if (!prompt) return undefined;
-    return this.save(promptId, { name: prompt.name, description: prompt.description, tags: prompt.tags }, content, 'run').version;
+    return this.save(promptId, { name: prompt.name, description: prompt.description, tags: prompt.tags }, content, 'run', 'template').version;
   }
 
   private insertVersion(promptId: string, meta: PromptMeta, content: PromptContent, source: VersionSource, now: string): PromptVersion {

@@ -74,11 +74,10 @@ export const useLibrary = create<LibraryState>()((set, get) => ({
   },
 }));
 
-/** True when the draft's template, sample values or first column differ from its saved version. */
+/** True when the draft's template differs from its saved version (what a run would version). */
 export function useDraftEdited(): boolean {
   const linked = useLibrary((s) => s.linked);
   const messages = useWorkspace((s) => s.messages);
-  const variables = useWorkspace((s) => s.variables);
   if (!linked) return true;
-  return JSON.stringify(linked.messages) !== JSON.stringify(messages) || JSON.stringify(linked.variables) !== JSON.stringify(variables);
+  return JSON.stringify(linked.messages) !== JSON.stringify(messages);
 }

@@ -2,30 +2,16 @@
 import type { PromptVersion } from '../../../../shared/library';
 import { api } from '../../bridge/current';
 import { useLibrary } from '../../state/library';
-import { useProviders } from '../../state/providers';
 import { snapshot, useWorkspace } from '../../state/workspace';
-import type { PromptModel } from '../../../../shared/formats/document';
-import { ECHO_PROVIDER_ID } from '../../../../shared/providers';
-
-function draftModel(): PromptModel | undefined {
-  const column = useWorkspace.getState().columns[0];
-  if (!column || column.model.trim() === '') return undefined;
-  const provider = useProviders.getState().providers.find((p) => p.id === column.providerId);
-  const endpoint =
-    column.providerId === ECHO_PROVIDER_ID || !provider || provider.kind === 'echo'
-      ? {}
-      : { baseUrl: provider.baseUrl, ...(provider.apiKeyEnvar ? { apiKeyEnvar: provider.apiKeyEnvar } : {}) };
-  return { name: column.model, ...endpoint, params: column.params };
-}
 
 /**
  * Saves the draft: as a new version of its library prompt, or as a new prompt. Returns a
  * sentence for the status line.
  */
 export async function saveDraft(options: { newPrompt?: { name: string; description: string; tags: string[] } } = {}): Promise<string> {
-  const { messages, variables, promptId } = snapshot();
-  const model = draftModel();
-  const content = { messages, variables, ...(model ? { model } : {}) };
+  const { messages, variables, columns, promptId } = snapshot();
+  // Main decides which model the version records, from the columns.
+  const content = { messages, variables, columns };
   let result;
   if (options.newPrompt || promptId === undefined) {
     if (!options.newPrompt) throw new Error('Give the prompt a name first.');
