@@ -14,7 +14,9 @@ export const labelSchema = z
   .trim()
   .min(1, 'A label needs at least one character.')
   .max(40, 'A label has at most 40 characters.')
-  .regex(/^[\w.-]+$/, 'A label has letters, digits, dots, dashes and underscores only (e.g. production).');
+  .regex(/^[\w.-]+$/, 'A label has letters, digits, dots, dashes and underscores only (e.g. production).')
+  // `latest` and plain numbers already name versions (parallax export --version).
+  .refine((label) => label !== 'latest' && !/^\d+$/.test(label), 'A label cannot be "latest" or a plain number: those already name versions.');
 
 export const promptVersionSchema = z.object({
   id: z.string(),

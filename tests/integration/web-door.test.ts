@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MemorySecretStore } from '../../src/main/secrets/secrets';
 import { createServices, type Services } from '../../src/main/services';
-import { startWebServer, staticPath, WEB_CSP, type WebServer } from '../../src/main/web/server';
+import { resolveInside } from '../../src/main/static-files';
+import { startWebServer, WEB_CSP, type WebServer } from '../../src/main/web/server';
 
 const TOKEN = 'test-token-0123456789';
 let services: Services;
@@ -113,9 +114,9 @@ describe('the web door', () => {
     expect((await send('/../secret.txt')).status).toBe(404);
     expect((await send('/%2e%2e/secret.txt')).status).toBe(404);
     expect((await send('/assets/%2e%2e/%2e%2e/secret.txt')).status).toBe(404);
-    expect(staticPath('/srv/app', '/../../etc/passwd')).toBeUndefined();
-    expect(staticPath('/srv/app', '/%2e%2e/etc/passwd')).toBeUndefined();
-    expect(staticPath('/srv/app', '/assets/x.js')).toBe('/srv/app/assets/x.js');
+    expect(resolveInside('/srv/app', '/../../etc/passwd')).toBeUndefined();
+    expect(resolveInside('/srv/app', '/%2e%2e/etc/passwd')).toBeUndefined();
+    expect(resolveInside('/srv/app', '/assets/x.js')).toBe('/srv/app/assets/x.js');
   });
 
   it('streams run events to a client that holds the token', async () => {

@@ -4,9 +4,11 @@
  * refuse every path outside the renderer folder.
  */
 import { readFile } from 'node:fs/promises';
-import { extname, isAbsolute, relative, resolve } from 'node:path';
 import type { Protocol } from 'electron';
+import { mimeTypeFor, resolveInside } from '../static-files';
 import { contentSecurityPolicy } from './csp';
+
+export { mimeTypeFor, resolveInside };
 import { APP_HOST, APP_SCHEME } from './origin';
 
 /** Must run before the app is ready: Chromium reads scheme privileges at start-up. */
@@ -16,28 +18,6 @@ export function registerAppScheme(protocol: Protocol): void {
   ]);
 }
 
-/**
- * The file inside `root` that a URL path names, or undefined when it names anything else
- * (a parent folder, an absolute path, a path with a NUL byte, a bad escape).
- */
-export function resolveInside(root: string, urlPath: string): string | undefined {
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(urlPath);
-  } catch {
-    return undefined;
-  }
-  if (decoded.includes('\0')) return undefined;
-  const rel = decoded.replace(/^[/\\]+/, '');
-  const base = resolve(root);
-  const target = resolve(base, rel === '' ? 'index.html' : rel);
-  const fromRoot = relative(base, target);
-  // Empty means the root folder itself; `..` or another drive means outside it.
-  if (fromRoot === '' || fromRoot.split(/[\\/]/)[0] === '..' || isAbsolute(fromRoot)) return undefined;
-  return target;
-}
-
-/** The file an `app://parallax/…` request names, or undefined for any other URL. */
 export function resolveAppRequest(root: string, requestUrl: string): string | undefined {
   let url: URL;
   try {
@@ -49,32 +29,6 @@ export function resolveAppRequest(root: string, requestUrl: string): string | un
   return resolveInside(root, url.pathname);
 }
 
-const MIME_TYPES: Readonly<Record<string, string>> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.cjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.map': 'application/json; charset=utf-8',
-  '.txt': 'text/plain; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.jpg': 'image/jpeg',
-  '.jpeg': 'image/jpeg',
-  '.gif': 'image/gif',
-  '.webp': 'image/webp',
-  '.ico': 'image/x-icon',
-  '.woff': 'font/woff',
-  '.woff2': 'font/woff2',
-  '.ttf': 'font/ttf',
-  '.otf': 'font/otf',
-  '.wasm': 'application/wasm',
-};
-
-export function mimeTypeFor(filePath: string): string {
-  return MIME_TYPES[extname(filePath).toLowerCase()] ?? 'application/octet-stream';
-}
 
 function notFound(): Response {
   return new Response('Not found', { status: 404, headers: { 'Content-Type': 'text/plain; charset=utf-8' } });

@@ -6,8 +6,7 @@ import type { Handlers } from '../../shared/contract';
 import { AppError } from '../../shared/errors';
 import { exportPrompt, importPromptFile } from '../../shared/formats';
 import { versionDocument } from '../../shared/library';
-import { experimentToWorkspace, exportExperimentFile } from '../files/experiment';
-import { parseExperimentYaml } from '../../shared/promptfoo/experiment';
+import { exportExperimentFile, importExperimentFile } from '../files/experiment';
 import type { ProviderRegistry } from '../providers/registry';
 import type { Store } from '../store/store';
 import { randomUUID } from 'node:crypto';
@@ -52,11 +51,10 @@ export function fileHandlers(store: Store, registry: ProviderRegistry, dialogs: 
     },
     'files.exportExperiment': async (workspace) => Promise.resolve(exportExperimentFile(workspace, await registry.list())),
     'files.importExperiment': async ({ fileName, text }) => {
-      const parsed = parseExperimentYaml(text, fileName);
-      if (!parsed.ok) throw new AppError('bad_input', `Nothing was imported. ${parsed.errors.join(' ')}`);
       const known = await registry.list();
       const added: string[] = [];
-      const { workspace, warnings } = experimentToWorkspace(parsed.experiment, (spec) => {
+      // The file is read whole before any provider is created: a bad file adds nothing.
+      const result = importExperimentFile(fileName, text, (spec) => {
         if (spec.kind === 'echo') return 'echo';
         const baseUrl = spec.baseUrl ?? 'https://api.openai.com/v1';
         const existing = known.find((p) => p.kind === 'openai' && normaliseUrl(p.baseUrl) === normaliseUrl(baseUrl));
@@ -72,11 +70,12 @@ export function fileHandlers(store: Store, registry: ProviderRegistry, dialogs: 
           ...(spec.apiKeyEnvar ? { apiKeyEnvar: spec.apiKeyEnvar } : {}),
           needsReview: true,
         });
-        known.push({ id, name, kind: 'openai', baseUrl, key: { configured: false, source: 'none' }, builtIn: false });
+        known.push({ id, name, kind: 'openai', baseUrl, key: { configured: false, source: 'none' }, builtIn: false, needsReview: true });
         added.push(name);
         return id;
       });
-      return { workspace, warnings: [...parsed.warnings, ...warnings], providersAdded: added };
+      if (!result.ok) throw new AppError('bad_input', `Nothing was imported. ${result.errors.join(' ')}`);
+      return { workspace: result.workspace, warnings: result.warnings, providersAdded: added };
     },
     'files.saveAs': (file) => (dialogs ? dialogs.save(file) : noDialogs()),
   };

@@ -68,7 +68,14 @@ export class Runner {
     const active: ActiveRun = { controllers: new Map(), stopped: false, done: Promise.resolve('done') };
     for (const cell of cells) active.controllers.set(cell.id, new AbortController());
     this.active.set(plan.run.id, active);
-    active.done = this.execute(plan.run.id, cells, active);
+    active.done = this.execute(plan.run.id, cells, active).catch((error: unknown) => {
+      // Only a failure to record the run's end lands here; the cells have all been reported.
+      this.active.delete(plan.run.id);
+      const reason = error instanceof Error ? error.message : String(error);
+      this.emit({ type: 'run.finished', runId: plan.run.id, status: 'interrupted' });
+      process.emitWarning(`Parallax could not record the end of run ${plan.run.id}: ${reason}`);
+      return 'interrupted' as const;
+    });
     return { runId: plan.run.id, cells };
   }
 
@@ -104,10 +111,6 @@ export class Runner {
     this.closed = true;
     this.stopAll();
     this.coalescer.dispose();
-  }
-
-  get activeRunIds(): string[] {
-    return [...this.active.keys()];
   }
 
   private limitFor(provider: ResolvedProvider): LimitFunction {
@@ -191,7 +194,15 @@ export class Runner {
   private finish(cell: Cell): void {
     this.coalescer.forget(cell.id);
     if (this.closed) return;
-    this.store.finishCell(cell);
-    this.emit({ type: 'cell.update', runId: cell.runId, cell });
+    let shown = cell;
+    try {
+      this.store.finishCell(cell);
+    } catch (error) {
+      // The database refused (busy beyond its timeout, disk full): say so in the cell rather
+      // than lose the answer silently or bring the process down.
+      const reason = error instanceof Error ? error.message : String(error);
+      shown = { ...cell, status: 'error', error: { code: 'internal', message: `This answer could not be saved (${reason}). Copy it now if you need it.` } };
+    }
+    this.emit({ type: 'cell.update', runId: cell.runId, cell: shown });
   }
 }

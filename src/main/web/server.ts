@@ -8,26 +8,13 @@ import { timingSafeEqual } from 'node:crypto';
 import { createReadStream, statSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, join, resolve, sep } from 'node:path';
+import { join } from 'node:path';
 import type { AppEvent } from '../../shared/contract';
 import { contentSecurityPolicy } from '../../shared/csp';
 import { dispatch } from '../api/dispatch';
 import type { Services } from '../services';
+import { mimeTypeFor, resolveInside } from '../static-files';
 
-const MIME: Readonly<Record<string, string>> = {
-  '.html': 'text/html; charset=utf-8',
-  '.js': 'text/javascript; charset=utf-8',
-  '.mjs': 'text/javascript; charset=utf-8',
-  '.css': 'text/css; charset=utf-8',
-  '.json': 'application/json; charset=utf-8',
-  '.svg': 'image/svg+xml',
-  '.png': 'image/png',
-  '.ico': 'image/x-icon',
-  '.ttf': 'font/ttf',
-  '.woff': 'font/woff',
-  '.woff2': 'font/woff2',
-  '.map': 'application/json; charset=utf-8',
-};
 
 /** The same policy the desktop window gets. */
 export const WEB_CSP = contentSecurityPolicy();
@@ -48,19 +35,6 @@ export interface WebServer {
   close(): Promise<void>;
 }
 
-/** Resolves a URL path inside `root`, or undefined if it would leave it. */
-export function staticPath(root: string, urlPath: string): string | undefined {
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(urlPath);
-  } catch {
-    return undefined;
-  }
-  if (decoded.includes('\0')) return undefined;
-  const base = resolve(root);
-  const target = resolve(base, `.${decoded.startsWith('/') ? decoded : `/${decoded}`}`);
-  return target === base || target.startsWith(base + sep) ? target : undefined;
-}
 
 function tokenMatches(expected: string, given: string | null | undefined): boolean {
   if (!given) return false;
@@ -150,7 +124,7 @@ export function startWebServer(options: WebServerOptions): Promise<WebServer> {
       send(res, 405, 'Method not allowed', 'text/plain; charset=utf-8');
       return;
     }
-    const path = staticPath(staticDir, url.pathname === '/' ? '/index.html' : url.pathname);
+    const path = resolveInside(staticDir, url.pathname);
     let file = path;
     try {
       if (!file || !statSync(file).isFile()) file = undefined;
@@ -162,7 +136,7 @@ export function startWebServer(options: WebServerOptions): Promise<WebServer> {
       return;
     }
     res.writeHead(200, {
-      'Content-Type': MIME[extname(file)] ?? 'application/octet-stream',
+      'Content-Type': mimeTypeFor(file),
       'Content-Security-Policy': WEB_CSP,
       'X-Content-Type-Options': 'nosniff',
       'Referrer-Policy': 'no-referrer',
