@@ -140,7 +140,8 @@ export function createServices(options: ServicesOptions): Services {
         request.promptId === undefined
           ? undefined
           : store.library.versionForRun(request.promptId, { messages: request.messages, variables: request.variables, ...(model ? { model } : {}) });
-      return runner.start(planAppRun(request, names, version?.id));
+      const started = runner.start(planAppRun(request, names, version?.id));
+      return version ? { ...started, promptVersionId: version.id } : started;
     },
     'runs.stop': ({ runId }) => Promise.resolve({ stopped: runner.stop(runId) }),
     'runs.list': ({ limit, offset }) => Promise.resolve(store.listRuns(limit, offset)),

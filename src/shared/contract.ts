@@ -71,7 +71,11 @@ export const contract = {
   'providers.save': method(providerInputSchema, providerInfoSchema),
   'providers.remove': method(z.object({ id: z.string().min(1) }).strict(), z.object({})),
   'providers.models': method(z.object({ providerId: z.string().min(1) }).strict(), z.object({ models: z.array(z.string()) })),
-  'runs.start': method(runRequestSchema, z.object({ runId: z.string(), cells: z.array(cellSchema) })),
+  'runs.start': method(
+    runRequestSchema,
+    /** promptVersionId: the library version the run was recorded against, if any. */
+    z.object({ runId: z.string(), cells: z.array(cellSchema), promptVersionId: z.string().optional() }),
+  ),
   'runs.stop': method(z.object({ runId: z.string().min(1) }).strict(), z.object({ stopped: z.number().int() })),
   'runs.list': method(
     z.object({ limit: z.number().int().min(1).max(500).default(100), offset: z.number().int().min(0).default(0) }).strict(),

@@ -37,6 +37,8 @@ export type Variables = z.infer<typeof variablesSchema>;
 export const workspaceSchema = z.object({
   /** The library prompt this draft belongs to, if it was saved or opened from the library. */
   promptId: z.string().optional(),
+  /** The version it was last saved as, opened from, or run as. */
+  promptVersionId: z.string().optional(),
   messages: z.array(messageSchema).min(1),
   variables: variablesSchema,
   columns: z.array(columnSchema),
@@ -144,5 +146,8 @@ export const runDetailSchema = z.object({
   variables: variablesSchema,
   columns: z.array(columnSchema),
   cells: z.array(cellSchema),
+  /** The library prompt and version the run used, when the draft belonged to one. */
+  promptId: z.string().optional(),
+  promptVersionId: z.string().optional(),
 });
 export type RunDetail = z.infer<typeof runDetailSchema>;

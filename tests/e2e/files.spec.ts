@@ -44,6 +44,12 @@ test('the draft leaves as a promptfooconfig.yaml and comes back by drag and drop
   await expect(page.locator('.statusbar').getByRole('status')).toContainText('Opened promptfooconfig.yaml in the editor.');
   await expect(page.getByRole('textbox', { name: 'topic', exact: true })).toHaveValue('B-trees');
   await expect(page.getByRole('spinbutton', { name: 'Temperature for column 2' })).toHaveValue('1.1');
+  // The draft it replaced is one click away, and back again.
+  await page.getByRole('button', { name: 'Bring back the previous draft' }).click();
+  await expect(page.getByRole('textbox', { name: 'topic', exact: true })).toHaveValue('something else');
+  await expect(page.getByRole('article', { name: 'Column 2' })).toHaveCount(0);
+  await dropFile(page, 'promptfooconfig.yaml', yaml);
+  await expect(page.getByRole('textbox', { name: 'topic', exact: true })).toHaveValue('B-trees');
 
   // A broken file: the reason with its line, and the draft is untouched.
   await dropFile(page, 'broken.yaml', 'prompts:\n  - "Hello {{name}}"\nproviders: [echo\n');

@@ -295,7 +295,7 @@ export class Store {
   getRun(runId: string): RunDetail | undefined {
     const row = this.db
       .prepare(
-        `SELECT r.*,
+        `SELECT r.*, (SELECT v.prompt_id FROM prompt_versions v WHERE v.id = r.prompt_version_id) AS prompt_id,
            (SELECT COUNT(*) FROM cells c WHERE c.run_id = r.id) AS cell_count,
            (SELECT COUNT(*) FROM cells c WHERE c.run_id = r.id AND c.status = 'error') AS error_count,
            (SELECT json_group_array(DISTINCT c.model) FROM cells c WHERE c.run_id = r.id) AS models
@@ -309,6 +309,9 @@ export class Store {
       variables: json<Variables>(row, 'variables'),
       columns: json<Column[]>(row, 'columns'),
       cells: this.cellsOf(runId),
+      ...(optStr(row, 'prompt_id') !== undefined && optStr(row, 'prompt_version_id') !== undefined
+        ? { promptId: optStr(row, 'prompt_id'), promptVersionId: optStr(row, 'prompt_version_id') }
+        : {}),
     };
   }
 

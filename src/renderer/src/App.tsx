@@ -21,6 +21,22 @@ const VIEWS: { id: View; label: string }[] = [
   { id: 'settings', label: 'Settings' },
 ];
 
+/** Esc in a field means "leave the field", not "stop the run". */
+function isEditable(target: EventTarget | null): boolean {
+  return target instanceof HTMLElement && (target.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(target.tagName));
+}
+
+function UndoReplace(): React.JSX.Element | null {
+  const previous = useWorkspace((s) => s.previous);
+  const undo = useWorkspace((s) => s.undoReplace);
+  if (!previous) return null;
+  return (
+    <button type="button" className="link" onClick={undo}>
+      Bring back the previous draft
+    </button>
+  );
+}
+
 function RunControls(): React.JSX.Element {
   const running = useRun((s) => s.running);
   const start = useRun((s) => s.start);
@@ -61,17 +77,20 @@ export function App(): React.JSX.Element {
 
   useEffect(() => {
     const onKey = (event: KeyboardEvent): void => {
+      const saveKey = (event.ctrlKey || event.metaKey) && event.key.toLowerCase() === 's';
+      // Never the browser's "Save page as…", even while a dialog is open.
+      if (saveKey) event.preventDefault();
       // A key the editor or an open dialog already handled (Esc closing a suggestion or a dialog) is theirs.
-      if (event.defaultPrevented || document.querySelector('dialog[open]')) return;
-      if ((event.ctrlKey || event.metaKey) && event.key.toLowerCase() === 's') {
-        event.preventDefault();
+      if (event.defaultPrevented && !saveKey) return;
+      if (document.querySelector('dialog[open]')) return;
+      if (saveKey) {
         if (useWorkspace.getState().promptId) saveDraft().then(notify, (e: unknown) => notify(messageOf(e)));
         else setNaming(true);
       } else if ((event.ctrlKey || event.metaKey) && event.key === 'Enter') {
         event.preventDefault();
         if (useUi.getState().view !== 'editor') useUi.getState().setView('editor');
         void useRun.getState().start();
-      } else if (event.key === 'Escape' && useRun.getState().running) {
+      } else if (event.key === 'Escape' && useRun.getState().running && !isEditable(event.target)) {
         void useRun.getState().stop();
       }
     };
@@ -160,6 +179,7 @@ export function App(): React.JSX.Element {
             {notice}
           </span>
         )}
+        <UndoReplace />
         {info ? (
           <span>
             Parallax {info.version} · {info.door === 'web' ? 'browser mode' : 'desktop'} · data in {info.dataDir}

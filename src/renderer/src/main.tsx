@@ -8,7 +8,7 @@ import { setBridge } from './bridge/current';
 import { messageOf } from './state/errors';
 import { useLibrary } from './state/library';
 import { useProviders } from './state/providers';
-import { handleRunEvent } from './state/run';
+import { handleRunEvent, useRun } from './state/run';
 import { useUi } from './state/ui';
 import { startAutosave, useWorkspace } from './state/workspace';
 import './styles.css';
@@ -34,6 +34,7 @@ async function start(): Promise<void> {
   }
   setBridge(bridge);
   bridge.onEvent(handleRunEvent);
+  bridge.onReconnect?.(() => void useRun.getState().resync());
   const [info, workspace] = await Promise.all([bridge.api['app.info']({}), bridge.api['workspace.get']({}), useProviders.getState().refresh()]);
   useUi.setState({ info });
   useWorkspace.getState().load(workspace);

@@ -7,6 +7,8 @@ import type { Api, AppEvent } from '../../../shared/contract';
 export interface Bridge {
   api: Api;
   onEvent(listener: (event: AppEvent) => void): () => void;
+  /** Called when the event stream comes back after a break (browser mode); events in between were lost. */
+  onReconnect?(listener: () => void): () => void;
 }
 
 /** A failed call, with the code and the sentence main sent. */

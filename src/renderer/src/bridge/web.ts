@@ -27,10 +27,13 @@ export function createWebBridge(token: string): Bridge {
     api[name] = async (input: unknown) => {
       let response: Response;
       try {
+        const body = JSON.stringify(input ?? {});
         response = await fetch(`/api/${name}`, {
           method: 'POST',
           headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
-          body: JSON.stringify(input ?? {}),
+          body,
+          // Lets the last draft save finish when the tab closes (keepalive bodies are capped at 64 KB).
+          keepalive: body.length < 60_000,
         });
       } catch {
         throw new BridgeError('network', 'Lost contact with the Parallax server. Is it still running?');
@@ -47,9 +50,20 @@ export function createWebBridge(token: string): Bridge {
   }
 
   const listeners = new Set<(event: AppEvent) => void>();
+  const reconnectListeners = new Set<() => void>();
   let source: EventSource | undefined;
+  let dropped = false;
   const connect = (): void => {
     source = new EventSource(`/api/events?token=${encodeURIComponent(token)}`);
+    // EventSource reconnects by itself; events sent meanwhile are lost, so say when it is back.
+    source.onerror = () => {
+      dropped = true;
+    };
+    source.onopen = () => {
+      if (!dropped) return;
+      dropped = false;
+      for (const listener of reconnectListeners) listener();
+    };
     source.onmessage = (message: MessageEvent<string>) => {
       const parsed = eventSchema.safeParse(JSON.parse(message.data));
       if (!parsed.success) return;
@@ -59,6 +73,10 @@ export function createWebBridge(token: string): Bridge {
 
   return {
     api: api as unknown as Api,
+    onReconnect(listener) {
+      reconnectListeners.add(listener);
+      return () => reconnectListeners.delete(listener);
+    },
     onEvent(listener) {
       listeners.add(listener);
       if (!source) connect();

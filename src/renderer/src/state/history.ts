@@ -9,9 +9,12 @@ interface HistoryState {
   loading: boolean;
   error: string | undefined;
   refresh(): Promise<void>;
+  loadMore(): Promise<void>;
 }
 
-export const useHistory = create<HistoryState>()((set) => ({
+const PAGE = 100;
+
+export const useHistory = create<HistoryState>()((set, get) => ({
   runs: [],
   total: 0,
   loading: false,
@@ -19,8 +22,17 @@ export const useHistory = create<HistoryState>()((set) => ({
   async refresh() {
     set({ loading: true, error: undefined });
     try {
-      const { runs, total } = await api()['runs.list']({ limit: 200, offset: 0 });
+      const { runs, total } = await api()['runs.list']({ limit: PAGE, offset: 0 });
       set({ runs, total, loading: false });
+    } catch (error) {
+      set({ loading: false, error: messageOf(error) });
+    }
+  },
+  async loadMore() {
+    set({ loading: true, error: undefined });
+    try {
+      const { runs, total } = await api()['runs.list']({ limit: PAGE, offset: get().runs.length });
+      set((s) => ({ runs: [...s.runs, ...runs], total, loading: false }));
     } catch (error) {
       set({ loading: false, error: messageOf(error) });
     }

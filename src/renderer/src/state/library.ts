@@ -58,18 +58,19 @@ export const useLibrary = create<LibraryState>()((set, get) => ({
   },
   setLinked(version) {
     set({ linked: version });
+    if (version) useWorkspace.setState({ promptId: version.promptId, promptVersionId: version.id });
   },
-  /** After a restart: find the version the draft belongs to, so "edited" can be shown. */
+  /** After a restart or a run: find the version the draft belongs to, so "vN" and "edited" are right. */
   async loadLinked() {
-    const promptId = useWorkspace.getState().promptId;
+    const { promptId, promptVersionId } = useWorkspace.getState();
     if (!promptId) return;
     try {
-      const { versions } = await api()['library.get']({ promptId });
-      const latest = versions[0];
-      if (latest) set({ linked: await api()['library.version']({ versionId: latest.id }) });
+      const versionId = promptVersionId ?? (await api()['library.get']({ promptId })).versions[0]?.id;
+      if (versionId) set({ linked: await api()['library.version']({ versionId }) });
     } catch {
-      // The prompt was removed: the draft simply stops belonging to it.
-      useWorkspace.setState({ promptId: undefined });
+      // The prompt or version was removed: the draft simply stops belonging to it.
+      useWorkspace.setState({ promptId: undefined, promptVersionId: undefined });
+      set({ linked: undefined });
     }
   },
 }));

@@ -24,6 +24,8 @@ interface RunState {
   show(detail: RunDetail): void;
   /** Loads a saved run into the editor and grid. */
   open(runId: string): Promise<void>;
+  /** Re-reads the run on screen, after the event stream was interrupted. */
+  resync(): Promise<void>;
 }
 
 export const useRun = create<RunState>()((set, get) => ({
@@ -45,11 +47,10 @@ export const useRun = create<RunState>()((set, get) => ({
     void saveDraftNow();
     try {
       startInFlight = true;
-      const { runId, cells } = await api()['runs.start']({ messages, variables, columns, ...(promptId ? { promptId } : {}) }).finally(() => {
+      const { runId, cells, promptVersionId } = await api()['runs.start']({ messages, variables, columns, ...(promptId ? { promptId } : {}) }).finally(() => {
         startInFlight = false;
       });
-      // A run of a changed library prompt makes a version: follow it.
-      if (promptId) void useLibrary.getState().loadLinked();
+
       const cellByColumn: Record<string, string> = {};
       const byId: Record<string, Cell> = {};
       for (const cell of cells) {
@@ -58,6 +59,11 @@ export const useRun = create<RunState>()((set, get) => ({
         byId[cell.id] = cell;
       }
       set({ runId, cellByColumn, cells: byId });
+      // A run of a changed library prompt makes a version: the draft follows it.
+      if (promptVersionId) {
+        useWorkspace.setState({ promptVersionId });
+        void useLibrary.getState().loadLinked();
+      }
       // Events that raced ahead of the reply (a fast provider can finish first) apply now.
       const early = earlyEvents.splice(0);
       for (const event of early) handleRunEvent(event);
@@ -70,9 +76,23 @@ export const useRun = create<RunState>()((set, get) => ({
     const { runId } = get();
     if (!runId) return;
     try {
-      await api()['runs.stop']({ runId });
+      const { stopped } = await api()['runs.stop']({ runId });
+      // Nothing in flight here (a run another process owns, or one already over): stop waiting.
+      if (stopped === 0) set({ running: false });
     } catch (error) {
       set({ error: messageOf(error) });
+    }
+  },
+  async resync() {
+    const { runId } = get();
+    if (!runId) return;
+    try {
+      const detail = await api()['runs.get']({ runId });
+      if (get().runId !== runId) return;
+      pendingText.clear();
+      set({ cells: Object.fromEntries(detail.cells.map((c) => [c.id, c])), running: detail.run.status === 'running' });
+    } catch {
+      // The run is gone; what is on screen stays.
     }
   },
   async open(runId) {
@@ -87,8 +107,14 @@ export const useRun = create<RunState>()((set, get) => ({
       if (column && cellByColumn[column.id] === undefined) cellByColumn[column.id] = cell.id;
       cells[cell.id] = cell;
     }
-    useWorkspace.getState().load({ messages: detail.messages, variables: detail.variables, columns: detail.columns });
+    useWorkspace.getState().replace({
+      messages: detail.messages,
+      variables: detail.variables,
+      columns: detail.columns,
+      ...(detail.promptId && detail.promptVersionId ? { promptId: detail.promptId, promptVersionId: detail.promptVersionId } : {}),
+    });
     useLibrary.getState().setLinked(undefined);
+    if (detail.promptVersionId) void useLibrary.getState().loadLinked();
     set({ runId: detail.run.id, cellByColumn, cells, running: detail.run.status === 'running', error: undefined });
   },
 }));

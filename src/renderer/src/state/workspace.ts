@@ -13,7 +13,12 @@ export type SaveState = { kind: 'saved' } | { kind: 'pending' } | { kind: 'error
 interface WorkspaceState extends Workspace {
   loaded: boolean;
   save: SaveState;
+  /** The draft as it was before the last replace (open a run, a version, a file), for Undo. */
+  previous: Workspace | undefined;
   load(workspace: Workspace): void;
+  /** Puts another draft in the editor, keeping the current one for Undo. */
+  replace(workspace: Workspace): void;
+  undoReplace(): void;
   setContent(index: number, content: string): void;
   setRole(index: number, role: Role): void;
   addMessage(role: Role): void;
@@ -35,7 +40,11 @@ export const useWorkspace = create<WorkspaceState>()((set) => ({
   columns: [],
   loaded: false,
   save: { kind: 'saved' },
-  load: (workspace) => set({ promptId: undefined, ...workspace, loaded: true }),
+  previous: undefined,
+  load: (workspace) => set({ promptId: undefined, promptVersionId: undefined, ...workspace, loaded: true }),
+  replace: (workspace) => set((s) => ({ previous: pick(s), promptId: undefined, promptVersionId: undefined, ...workspace })),
+  undoReplace: () =>
+    set((s) => (s.previous ? { promptId: undefined, promptVersionId: undefined, ...s.previous, previous: undefined } : s)),
   setContent: (index, content) =>
     set((s) => ({ messages: s.messages.map((m, i) => (i === index ? { ...m, content } : m)) })),
   setRole: (index, role) => set((s) => ({ messages: s.messages.map((m, i) => (i === index ? { ...m, role } : m)) })),
@@ -63,9 +72,13 @@ export function useTemplateVariables(): string[] {
   return messageVariables(messages);
 }
 
+function pick(state: Workspace): Workspace {
+  const { messages, variables, columns, promptId, promptVersionId } = state;
+  return { messages, variables, columns, ...(promptId ? { promptId } : {}), ...(promptVersionId ? { promptVersionId } : {}) };
+}
+
 export function snapshot(): Workspace {
-  const { messages, variables, columns, promptId } = useWorkspace.getState();
-  return { messages, variables, columns, ...(promptId ? { promptId } : {}) };
+  return pick(useWorkspace.getState());
 }
 
 let flushPending: () => Promise<void> = () => Promise.resolve();
@@ -90,7 +103,7 @@ export function startAutosave(delayMs = 400): () => void {
   };
   const unsubscribe = useWorkspace.subscribe((state, previous) => {
     if (!state.loaded) return;
-    if (state.messages === previous.messages && state.variables === previous.variables && state.columns === previous.columns && state.promptId === previous.promptId) return;
+    if (state.messages === previous.messages && state.variables === previous.variables && state.columns === previous.columns && state.promptId === previous.promptId && state.promptVersionId === previous.promptVersionId) return;
     if (timer) clearTimeout(timer);
     if (state.save.kind !== 'pending') useWorkspace.setState({ save: { kind: 'pending' } });
     timer = setTimeout(() => void flush(), delayMs);

@@ -12,7 +12,7 @@ export async function importFile(file: File | { fileName: string; text: string }
   const { fileName, text } = file instanceof File ? await readPicked(file) : file;
   if (isExperimentFile(fileName)) {
     const { workspace, warnings, providersAdded } = await api()['files.importExperiment']({ fileName, text });
-    useWorkspace.getState().load(workspace);
+    useWorkspace.getState().replace(workspace);
     useLibrary.getState().setLinked(undefined);
     useUi.getState().setView('editor');
     const added = providersAdded.length > 0 ? ` Added providers: ${providersAdded.join(', ')} (add their keys in Settings).` : '';

@@ -10,7 +10,7 @@ function when(iso: string): string {
 }
 
 export function HistoryView(): React.JSX.Element {
-  const { runs, total, loading, error, refresh } = useHistory();
+  const { runs, total, loading, error, refresh, loadMore } = useHistory();
   const [openError, setOpenError] = useState<string | undefined>();
   useEffect(() => {
     void refresh();
@@ -83,7 +83,16 @@ export function HistoryView(): React.JSX.Element {
           </tbody>
         </table>
       )}
-      {total > runs.length && <p className="muted">Showing the newest {runs.length} of {total} runs.</p>}
+      {total > runs.length && (
+        <div className="row">
+          <span className="muted">
+            Showing the newest {runs.length} of {total} runs.
+          </span>
+          <button type="button" onClick={() => void loadMore()} disabled={loading}>
+            Show more
+          </button>
+        </div>
+      )}
     </section>
   );
 }

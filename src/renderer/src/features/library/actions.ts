@@ -20,7 +20,6 @@ export async function saveDraft(options: { newPrompt?: { name: string; descripti
     const { prompt } = await api()['library.get']({ promptId });
     result = await api()['library.save']({ promptId, name: prompt.name, description: prompt.description, tags: prompt.tags, ...content });
   }
-  useWorkspace.setState({ promptId: result.prompt.id });
   useLibrary.getState().setLinked(result.version);
   void useLibrary.getState().refresh();
   return result.created ? `Saved ${result.prompt.name} as version ${result.version.number}.` : `No changes since version ${result.version.number} of ${result.prompt.name}.`;
@@ -28,6 +27,7 @@ export async function saveDraft(options: { newPrompt?: { name: string; descripti
 
 /** Puts a version into the editor; the comparison columns stay as they are. */
 export function openVersion(version: PromptVersion): void {
-  useWorkspace.setState({ promptId: version.promptId, messages: version.messages, variables: version.variables });
+  const { columns } = useWorkspace.getState();
+  useWorkspace.getState().replace({ messages: version.messages, variables: version.variables, columns });
   useLibrary.getState().setLinked(version);
 }
