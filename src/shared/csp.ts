@@ -7,8 +7,8 @@ const BASE_DIRECTIVES: ReadonlyArray<readonly [string, readonly string[]]> = [
   ['script-src', ["'self'"]],
   // Monaco positions its widgets with inline style attributes.
   ['style-src', ["'self'", "'unsafe-inline'"]],
-  // Monaco's workers are bundled files, but some are started from blob: URLs.
-  ['worker-src', ["'self'", 'blob:']],
+  // Monaco's editor worker is a bundled file (a Vite ?worker import), so no blob: is needed.
+  ['worker-src', ["'self'"]],
   ['img-src', ["'self'", 'data:']],
   ['font-src', ["'self'", 'data:']],
   // Model requests are made by main, never by the page.
