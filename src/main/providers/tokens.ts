@@ -1,9 +1,17 @@
-import { countTokens, decode, encode } from 'gpt-tokenizer';
+import { createRequire } from 'node:module';
+import type * as GptTokenizer from 'gpt-tokenizer';
 import type { Message } from '../../shared/schemas';
+
+let loaded: typeof GptTokenizer | undefined;
+/** Loaded on first use: about 60 MB of memory, and only the echo provider counts tokens. */
+function tokenizer(): typeof GptTokenizer {
+  loaded ??= createRequire(import.meta.url)('gpt-tokenizer') as typeof GptTokenizer;
+  return loaded;
+}
 
 /** Token count with the o200k encoding (GPT-4o and later): an estimate for other models. */
 export function tokenCount(text: string): number {
-  return countTokens(text);
+  return tokenizer().countTokens(text);
 }
 
 export function messageTokens(messages: readonly Message[]): number {
@@ -13,5 +21,6 @@ export function messageTokens(messages: readonly Message[]): number {
 
 /** The longest beginning of `text` that is at most `limit` tokens. */
 export function truncateToTokens(text: string, limit: number): string {
+  const { decode, encode } = tokenizer();
   return decode(encode(text).slice(0, Math.max(0, limit)));
 }

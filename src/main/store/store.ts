@@ -6,7 +6,7 @@
 import { mkdirSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
+import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import type {
   Cell,
   CellStatus,
@@ -110,8 +110,20 @@ export class Store {
     return inTransaction(this.db, work);
   }
 
+  private readonly statements = new Map<string, StatementSync>();
+  /** Hot statements are prepared once: re-preparing per cell costs time and native memory. */
+  private statement(sql: string): StatementSync {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
   close(): void {
     openOwners.delete(this.owner);
+    this.statements.clear();
     if (this.db.isOpen) this.db.close();
   }
 
@@ -204,13 +216,13 @@ export class Store {
     this.transaction(() => {
       this.writeCell(cell);
       // Outputs are searchable from the library.
-      if (cell.output !== '') this.db.prepare('INSERT INTO output_search (cell_id, run_id, output) VALUES (?, ?, ?)').run(cell.id, cell.runId, cell.output);
+      if (cell.output !== '') this.statement('INSERT INTO output_search (cell_id, run_id, output) VALUES (?, ?, ?)').run(cell.id, cell.runId, cell.output);
     });
   }
 
   private writeCell(cell: Cell): void {
-    this.db
-      .prepare(
+    this
+      .statement(
         `UPDATE cells SET status = ?, output = ?, input_tokens = ?, output_tokens = ?, ttft_ms = ?, total_ms = ?, cost_usd = ?,
            finish_reason = ?, error_code = ?, error_message = ? WHERE id = ?`,
       )
