@@ -117,9 +117,9 @@ export class Library {
     return row ? this.summary(row) : undefined;
   }
 
-  private toVersion(row: Row): PromptVersion {
+  /** The fields every view of a version shares. */
+  private versionHead(row: Row): Pick<PromptVersion, 'id' | 'promptId' | 'number' | 'createdAt' | 'source' | 'label'> {
     const label = optStr(row, 'label');
-    const model = optStr(row, 'model');
     return {
       id: str(row, 'id'),
       promptId: str(row, 'prompt_id'),
@@ -127,6 +127,13 @@ export class Library {
       createdAt: str(row, 'created_at'),
       source: str(row, 'source') as VersionSource,
       ...(label !== undefined ? { label } : {}),
+    };
+  }
+
+  private toVersion(row: Row): PromptVersion {
+    const model = optStr(row, 'model');
+    return {
+      ...this.versionHead(row),
       messages: json<Message[]>(row, 'messages'),
       variables: json<Variables>(row, 'variables'),
       ...(model !== undefined ? { model: JSON.parse(model) as PromptModel } : {}),
@@ -168,18 +175,12 @@ export class Library {
       )
       .all(promptId) as Row[];
     return rows.map((row) => {
-      const label = optStr(row, 'label');
       const modelName = optStr(row, 'model_name');
       const runs = json<(Omit<VersionRun, 'meanTotalMs'> & { meanTotalMs: number | null; status: RunStatus })[]>(row, 'runs')
         .map(({ meanTotalMs, ...run }) => (meanTotalMs === null ? run : { ...run, meanTotalMs }))
         .sort((a, b) => b.createdAt.localeCompare(a.createdAt));
       return {
-        id: str(row, 'id'),
-        promptId: str(row, 'prompt_id'),
-        number: num(row, 'number'),
-        createdAt: str(row, 'created_at'),
-        source: str(row, 'source') as VersionSource,
-        ...(label !== undefined ? { label } : {}),
+        ...this.versionHead(row),
         ...(modelName !== undefined ? { modelName } : {}),
         runs,
       };
