@@ -10,9 +10,13 @@ import {
   messageSchema,
   providerInfoSchema,
   providerInputSchema,
+  MAX_REPEATS,
+  MAX_TEST_CASES,
   runDetailSchema,
+  runProgressSchema,
   runStatusSchema,
   runSummarySchema,
+  testCaseSchema,
   variablesSchema,
   workspaceSchema,
 } from './schemas';
@@ -38,10 +42,48 @@ export const runRequestSchema = z.object({
   /** The library prompt the draft belongs to: the run is recorded against its version. */
   promptId: z.string().optional(),
   messages: z.array(messageSchema).min(1, 'A run needs at least one message.'),
-  variables: variablesSchema,
+  testCases: z.array(testCaseSchema).min(1, 'Add at least one test case to run.').max(MAX_TEST_CASES),
+  /** Run only these rows of the table (0-based); all rows when absent. */
+  caseIndexes: z.array(z.number().int().nonnegative()).optional(),
   columns: z.array(columnSchema).min(1, 'Add at least one column to run.').max(32, 'A run can have at most 32 columns.'),
+  repeats: z.number().int().min(1).max(MAX_REPEATS).default(1),
+  /** Serve unchanged requests from the response cache (never for repeats after the first). */
+  useCache: z.boolean().default(true),
 });
 export type RunRequest = z.infer<typeof runRequestSchema>;
+
+/** What a run will cost before it starts: real token counts of the rendered prompts. */
+export const runEstimateSchema = z.object({
+  cells: z.number().int().nonnegative(),
+  inputTokens: z.number().int().nonnegative(),
+  /** Sum over columns with a known price; absent when no column has one. */
+  costUsd: z.number().nonnegative().optional(),
+  /** The output tokens assumed per cell for the cost (max_tokens, else 256). */
+  columns: z.array(
+    z.object({
+      columnIndex: z.number().int().nonnegative(),
+      inputTokens: z.number().int().nonnegative(),
+      assumedOutputTokens: z.number().int().nonnegative(),
+      costUsd: z.number().nonnegative().optional(),
+      priced: z.boolean(),
+    }),
+  ),
+  /** Rows whose template failed to render, with the reason. */
+  errors: z.array(z.object({ caseIndex: z.number().int(), message: z.string() })),
+});
+export type RunEstimate = z.infer<typeof runEstimateSchema>;
+
+/** A template error with its place: 1-based line and column in the message's text. */
+export const templateErrorSchema = z.object({
+  messageIndex: z.number().int().nonnegative(),
+  line: z.number().int().positive(),
+  column: z.number().int().positive(),
+  message: z.string(),
+});
+export type TemplateErrorInfo = z.infer<typeof templateErrorSchema>;
+
+export const priceSchema = z.object({ inputPerMTok: z.number().nonnegative(), outputPerMTok: z.number().nonnegative() });
+export const priceTableSchema = z.record(z.string().min(1).max(200), priceSchema);
 
 export const appInfoSchema = z.object({
   version: z.string(),
@@ -74,9 +116,37 @@ export const contract = {
   'runs.start': method(
     runRequestSchema,
     /** promptVersionId: the library version the run was recorded against, if any. */
-    z.object({ runId: z.string(), cells: z.array(cellSchema), promptVersionId: z.string().optional() }),
+    z.object({ runId: z.string(), total: z.number().int(), promptVersionId: z.string().optional() }),
   ),
   'runs.stop': method(z.object({ runId: z.string().min(1) }).strict(), z.object({ stopped: z.number().int() })),
+  /** Cells of rows fromCase..toCase-1, every column and repeat, in case-major order. */
+  'runs.cells': method(
+    z
+      .object({ runId: z.string().min(1), fromCase: z.number().int().nonnegative(), toCase: z.number().int().positive() })
+      .strict()
+      .refine((v) => v.toCase > v.fromCase && v.toCase - v.fromCase <= 1000, 'Ask for 1 to 1000 rows at a time.'),
+    z.object({ cells: z.array(cellSchema) }),
+  ),
+  'runs.progress': method(z.object({ runId: z.string().min(1) }).strict(), runProgressSchema.extend({ status: runStatusSchema })),
+  /** Runs cells of a finished run again, in place: the failed ones, or the ones named. */
+  'runs.rerun': method(
+    z.object({ runId: z.string().min(1), cellIds: z.array(z.string().min(1)).max(MAX_TEST_CASES).optional(), failed: z.boolean().optional() }).strict(),
+    z.object({ queued: z.number().int() }),
+  ),
+  /** Continues a run a crash interrupted: every cell that never finished. */
+  'runs.resume': method(z.object({ runId: z.string().min(1) }).strict(), z.object({ queued: z.number().int() })),
+  'runs.estimate': method(
+    runRequestSchema.pick({ messages: true, testCases: true, columns: true, repeats: true, caseIndexes: true }),
+    runEstimateSchema,
+  ),
+  /** The exact messages a row would send, rendered by the same engine as a run. */
+  'templates.preview': method(
+    z.object({ messages: z.array(messageSchema).min(1), vars: variablesSchema }).strict(),
+    z.object({ messages: z.array(messageSchema), errors: z.array(templateErrorSchema) }),
+  ),
+  /** The price table: built-in list prices with the user's own entries over them. */
+  'prices.get': method(empty, z.object({ prices: priceTableSchema, overrides: priceTableSchema })),
+  'prices.save': method(z.object({ overrides: priceTableSchema }).strict(), z.object({ prices: priceTableSchema, overrides: priceTableSchema })),
   'runs.list': method(
     z.object({ limit: z.number().int().min(1).max(500).default(100), offset: z.number().int().min(0).default(0) }).strict(),
     z.object({ runs: z.array(runSummarySchema), total: z.number().int() }),
@@ -129,6 +199,8 @@ export const eventSchema = z.discriminatedUnion('type', [
   /** A cell changed state. When it is final, `cell.output` is the full text. */
   z.object({ type: z.literal('cell.update'), runId: z.string(), cell: cellSchema }),
   z.object({ type: z.literal('run.finished'), runId: z.string(), status: runStatusSchema }),
+  /** A finished run started again (re-run or resume): its cells are coming back. */
+  z.object({ type: z.literal('run.resumed'), runId: z.string(), queued: z.number().int() }),
 ]);
 export type AppEvent = z.infer<typeof eventSchema>;
 

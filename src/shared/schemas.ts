@@ -14,24 +14,69 @@ export const messageSchema = z.object({
 });
 export type Message = z.infer<typeof messageSchema>;
 
+export const responseFormatSchema = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('text') }),
+  z.object({ type: z.literal('json_object') }),
+  z.object({
+    type: z.literal('json_schema'),
+    name: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, 'A schema name has letters, digits, _ and - only (at most 64).'),
+    schema: z.record(z.string(), z.json()),
+    strict: z.boolean().optional(),
+  }),
+]);
+export type ResponseFormat = z.infer<typeof responseFormatSchema>;
+
+export const REASONING_EFFORTS = ['minimal', 'low', 'medium', 'high'] as const;
+
 /** Parameters a column sends with its request. Absent means "the provider's default". */
 export const paramsSchema = z.object({
   temperature: z.number().min(0).max(2).optional(),
+  topP: z.number().min(0).max(1).optional(),
   maxTokens: z.number().int().positive().max(1_000_000).optional(),
+  seed: z.number().int().optional(),
+  stop: z.array(z.string().min(1)).max(4, 'At most 4 stop sequences.').optional(),
+  presencePenalty: z.number().min(-2).max(2).optional(),
+  frequencyPenalty: z.number().min(-2).max(2).optional(),
+  responseFormat: responseFormatSchema.optional(),
+  /** For reasoning models (o-series, gpt-5): sent as reasoning_effort. */
+  reasoningEffort: z.enum(REASONING_EFFORTS).optional(),
 });
 export type Params = z.infer<typeof paramsSchema>;
 
-/** A comparison column: one provider + model + parameters. */
+/**
+ * A variant: one column of the matrix. A provider + model + parameters, and optionally a
+ * library prompt version to run instead of the draft in the editor.
+ */
 export const columnSchema = z.object({
   id: z.string().min(1),
   providerId: z.string().min(1),
   model: z.string(),
   params: paramsSchema,
+  /** Run this library version's messages instead of the editor's draft. */
+  promptVersionId: z.string().min(1).optional(),
+  /** A short name shown over the column ("B: terse"). */
+  label: z.string().max(80).optional(),
 });
 export type Column = z.infer<typeof columnSchema>;
 
-export const variablesSchema = z.record(z.string(), z.string());
+/** A variable's value: text, or JSON (a list to loop over, an object to read with dots). */
+export const variableValueSchema = z.json();
+export type VariableValue = z.infer<typeof variableValueSchema>;
+export const variablesSchema = z.record(z.string(), variableValueSchema);
 export type Variables = z.infer<typeof variablesSchema>;
+
+/** One row of the test-case table. */
+export const testCaseSchema = z.object({
+  id: z.string().min(1),
+  vars: variablesSchema,
+  /** What a good answer looks like; assertions and metrics compare against it. */
+  expected: z.string().optional(),
+  description: z.string().max(500).optional(),
+});
+export type TestCase = z.infer<typeof testCaseSchema>;
+
+export const MAX_TEST_CASES = 100_000;
+export const MAX_REPEATS = 50;
 
 /** What the editor holds: the draft the user is working on. Saved so nothing is lost. */
 export const workspaceSchema = z.object({
@@ -40,8 +85,15 @@ export const workspaceSchema = z.object({
   /** The version it was last saved as, opened from, or run as. */
   promptVersionId: z.string().optional(),
   messages: z.array(messageSchema).min(1),
-  variables: variablesSchema,
+  /** The test-case table; always at least one row. */
+  testCases: z.array(testCaseSchema).min(1).max(MAX_TEST_CASES),
+  /** The row the editor previews and hovers against. */
+  selectedCase: z.number().int().nonnegative().default(0),
   columns: z.array(columnSchema),
+  /** How many times each cell is asked. */
+  repeats: z.number().int().min(1).max(MAX_REPEATS).default(1),
+  /** Serve unchanged requests from the response cache (first repeat only). */
+  useCache: z.boolean().default(true),
 });
 export type Workspace = z.infer<typeof workspaceSchema>;
 
@@ -99,11 +151,15 @@ export const errorInfoSchema = z.object({
 });
 export type ErrorInfo = z.infer<typeof errorInfoSchema>;
 
-/** One request in a run: a column applied to the rendered messages. */
+/** One request in a run: a column applied to one test case's rendered messages, one repeat. */
 export const cellSchema = z.object({
   id: z.string(),
   runId: z.string(),
   columnIndex: z.number().int().nonnegative(),
+  /** The row of the test-case table. */
+  caseIndex: z.number().int().nonnegative(),
+  /** 0-based repeat number. */
+  repeat: z.number().int().nonnegative(),
   providerId: z.string(),
   providerName: z.string(),
   model: z.string(),
@@ -120,6 +176,10 @@ export const cellSchema = z.object({
   costUsd: z.number().nonnegative().optional(),
   finishReason: z.string().optional(),
   error: errorInfoSchema.optional(),
+  /** Served from the response cache: no request was made. */
+  cached: z.boolean().optional(),
+  /** Requests made for this cell, counting retries after 429 or 5xx. */
+  attempts: z.number().int().nonnegative().optional(),
 });
 export type Cell = z.infer<typeof cellSchema>;
 
@@ -136,15 +196,34 @@ export const runSummarySchema = z.object({
   cellCount: z.number().int().nonnegative(),
   errorCount: z.number().int().nonnegative(),
   models: z.array(z.string()),
+  caseCount: z.number().int().nonnegative(),
+  repeats: z.number().int().positive(),
 });
 export type RunSummary = z.infer<typeof runSummarySchema>;
+
+/** Where a run stands, counted in the database. */
+export const runProgressSchema = z.object({
+  total: z.number().int().nonnegative(),
+  pending: z.number().int().nonnegative(),
+  running: z.number().int().nonnegative(),
+  done: z.number().int().nonnegative(),
+  error: z.number().int().nonnegative(),
+  cancelled: z.number().int().nonnegative(),
+  cached: z.number().int().nonnegative(),
+  costUsd: z.number().nonnegative(),
+  inputTokens: z.number().int().nonnegative(),
+  outputTokens: z.number().int().nonnegative(),
+});
+export type RunProgress = z.infer<typeof runProgressSchema>;
 
 export const runDetailSchema = z.object({
   run: runSummarySchema,
   /** The template as written, before variables were filled in. */
   messages: z.array(messageSchema),
-  variables: variablesSchema,
+  testCases: z.array(testCaseSchema),
   columns: z.array(columnSchema),
+  progress: runProgressSchema,
+  /** The first page of cells (case-major order); read the rest with runs.cells. */
   cells: z.array(cellSchema),
   /** The library prompt and version the run used, when the draft belonged to one. */
   promptId: z.string().optional(),
