@@ -9,14 +9,26 @@ export type ErrorCode =
   | 'auth'
   | 'cancelled'
   | 'config'
+  | 'template'
   | 'internal';
+
+export interface AppErrorOptions {
+  /** How long the server asked us to wait before trying again (Retry-After), in ms. */
+  retryAfterMs?: number;
+  /** Whether trying the same request again may work (429, 5xx, a dropped connection). */
+  retryable?: boolean;
+}
 
 export class AppError extends Error {
   readonly code: ErrorCode;
-  constructor(code: ErrorCode, message: string) {
+  readonly retryAfterMs: number | undefined;
+  readonly retryable: boolean;
+  constructor(code: ErrorCode, message: string, options: AppErrorOptions = {}) {
     super(message);
     this.name = 'AppError';
     this.code = code;
+    this.retryAfterMs = options.retryAfterMs;
+    this.retryable = options.retryable ?? false;
   }
 }
 
