@@ -7,6 +7,8 @@ import { EventEmitter } from 'node:events';
 import type { AppEvent, AppInfo, Handlers, RunRequest } from '../shared/contract';
 import { AppError } from '../shared/errors';
 import { renderMessages } from '../shared/template';
+import { toErrorInfo } from '../shared/errors';
+import type { ErrorInfo, Message } from '../shared/schemas';
 import { ProviderRegistry } from './providers/registry';
 import type { EchoOptions } from './providers/echo';
 import { Runner, type RunnerOptions, type RunPlan } from './runner/runner';
@@ -38,38 +40,87 @@ export interface Services {
   close(): void;
 }
 
-function titleOf(request: RunRequest): string {
-  const lastUser = [...request.messages].reverse().find((m) => m.role === 'user') ?? request.messages[0];
+function titleOf(messages: RunRequest['messages']): string {
+  const lastUser = [...messages].reverse().find((m) => m.role === 'user') ?? messages[0];
   const text = (lastUser?.content ?? '').replace(/\s+/g, ' ').trim();
   return text.length > 120 ? `${text.slice(0, 119)}…` : text;
 }
 
-export function planAppRun(request: RunRequest, providerNames: ReadonlyMap<string, string>, promptVersionId?: string): RunPlan {
-  const runId = randomUUID();
-  const rendered = renderMessages(request.messages, request.variables);
-  const cells: NewCell[] = request.columns.map((column, index) => ({
-    id: randomUUID(),
-    position: index,
-    columnIndex: index,
-    providerId: column.providerId,
-    providerName: providerNames.get(column.providerId) ?? column.providerId,
-    model: column.model,
-    params: column.params,
-    variables: request.variables,
-    messages: rendered,
-  }));
+export interface PlanContext {
+  providerNames: ReadonlyMap<string, string>;
+  /** Messages of a library version a variant runs instead of the draft. */
+  versionMessages: (versionId: string) => Message[];
+  promptVersionId?: string;
+  runId?: string;
+}
+
+/**
+ * The matrix as cells, case-major: for each test case, each variant, each repeat. Cells are
+ * produced lazily so a 10,000-row run is rendered straight into the database. A row whose
+ * template fails to render becomes error cells; the first row failing stops the run before
+ * it starts (the template itself is wrong).
+ */
+export function planAppRun(request: RunRequest, context: PlanContext): RunPlan {
+  const runId = context.runId ?? randomUUID();
+  const caseIndexes = request.caseIndexes ?? request.testCases.map((_, i) => i);
+  for (const index of caseIndexes) {
+    if (index >= request.testCases.length) throw new AppError('bad_input', `There is no row ${index + 1}: the table has ${request.testCases.length}.`);
+  }
+  const templates = request.columns.map((column) => (column.promptVersionId ? context.versionMessages(column.promptVersionId) : request.messages));
+  const repeats = request.repeats;
+  // The template must render for the first row; otherwise nothing is recorded.
+  const firstCase = request.testCases[caseIndexes[0] ?? 0];
+  if (firstCase) templates.forEach((messages) => renderMessages(messages, firstCase.vars));
+  function* cells(): Generator<NewCell> {
+    let position = 0;
+    for (const caseIndex of caseIndexes) {
+      const testCase = request.testCases[caseIndex];
+      if (!testCase) continue;
+      const rendered = new Map<Message[], { messages: Message[] } | { error: ErrorInfo }>();
+      for (const [columnIndex, column] of request.columns.entries()) {
+        const template = templates[columnIndex] ?? request.messages;
+        let outcome = rendered.get(template);
+        if (!outcome) {
+          try {
+            outcome = { messages: renderMessages(template, testCase.vars) };
+          } catch (error) {
+            outcome = { error: toErrorInfo(error) };
+          }
+          rendered.set(template, outcome);
+        }
+        for (let repeat = 0; repeat < repeats; repeat++) {
+          yield {
+            id: randomUUID(),
+            position: position++,
+            columnIndex,
+            caseIndex,
+            repeat,
+            providerId: column.providerId,
+            providerName: context.providerNames.get(column.providerId) ?? column.providerId,
+            model: column.model,
+            params: column.params,
+            variables: testCase.vars,
+            messages: 'messages' in outcome ? outcome.messages : [],
+            ...('error' in outcome ? { error: outcome.error } : {}),
+          };
+        }
+      }
+    }
+  }
   return {
     run: {
       id: runId,
       createdAt: new Date().toISOString(),
       source: 'app',
-      title: titleOf(request),
+      title: titleOf(request.messages),
       messages: request.messages,
-      variables: request.variables,
+      testCases: request.testCases,
       columns: request.columns,
-      ...(promptVersionId ? { promptVersionId } : {}),
+      repeats,
+      useCache: request.useCache,
+      ...(context.promptVersionId ? { promptVersionId: context.promptVersionId } : {}),
     },
-    cells,
+    cells: cells(),
   };
 }
 
@@ -111,6 +162,7 @@ export function createServices(options: ServicesOptions): Services {
         kind: 'openai',
         baseUrl: input.baseUrl.replace(/\/+$/, ''),
         ...(input.apiKeyEnvar ? { apiKeyEnvar: input.apiKeyEnvar } : {}),
+        ...(input.concurrency !== undefined ? { concurrency: input.concurrency } : {}),
       });
       const saved = store.getProvider(id);
       if (!saved) throw new AppError('internal', 'The provider was not saved.');
@@ -136,14 +188,34 @@ export function createServices(options: ServicesOptions): Services {
       const names = new Map(providers.map((p) => [p.id, p.name]));
       // A run of a library prompt is recorded against its version; a changed prompt gets a new one.
       const model = modelOfColumns(request.columns, providers);
+      const sample = request.testCases[request.caseIndexes?.[0] ?? 0]?.vars ?? {};
       const version =
         request.promptId === undefined
           ? undefined
-          : store.library.versionForRun(request.promptId, { messages: request.messages, variables: request.variables, ...(model ? { model } : {}) });
-      const started = runner.start(planAppRun(request, names, version?.id));
+          : store.library.versionForRun(request.promptId, { messages: request.messages, variables: sample, ...(model ? { model } : {}) });
+      const versionMessages = (versionId: string): Message[] => {
+        const found = store.library.version(versionId);
+        if (!found) throw new AppError('not_found', 'A variant runs a prompt version that no longer exists. Pick another one in Variants.');
+        return found.messages;
+      };
+      const started = runner.start(planAppRun(request, { providerNames: names, versionMessages, ...(version ? { promptVersionId: version.id } : {}) }));
       return version ? { ...started, promptVersionId: version.id } : started;
     },
     'runs.stop': ({ runId }) => Promise.resolve({ stopped: runner.stop(runId) }),
+    'runs.cells': ({ runId, fromCase, toCase }) => Promise.resolve({ cells: store.cellsOfCases(runId, fromCase, toCase) }),
+    'runs.progress': ({ runId }) => {
+      const status = store.runStatus(runId);
+      if (status === undefined) return Promise.reject(new AppError('not_found', `No run with id "${runId}".`));
+      return Promise.resolve({ ...store.progress(runId), status });
+    },
+    'runs.rerun': ({ runId, cellIds, failed }) => {
+      if (cellIds === undefined && !failed) return Promise.reject(new AppError('bad_input', 'Say which cells to run again: the failed ones, or a selection.'));
+      return Promise.resolve({ queued: runner.rerun(runId, cellIds !== undefined ? { kind: 'ids', ids: cellIds } : { kind: 'failed' }) });
+    },
+    'runs.resume': ({ runId }) => {
+      if (store.runStatus(runId) !== 'interrupted') return Promise.reject(new AppError('bad_input', 'Only a run that was interrupted can be resumed; re-run failed cells instead.'));
+      return Promise.resolve({ queued: runner.rerun(runId, { kind: 'unfinished' }) });
+    },
     'runs.list': ({ limit, offset }) => Promise.resolve(store.listRuns(limit, offset)),
     'runs.get': ({ runId }) => {
       const detail = store.getRun(runId);

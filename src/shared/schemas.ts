@@ -120,6 +120,8 @@ export const providerInfoSchema = z.object({
   builtIn: z.boolean(),
   /** Added by an imported file: Parallax sends it nothing until a person confirms it in Settings. */
   needsReview: z.boolean().optional(),
+  /** Requests Parallax keeps in flight at once to this provider. */
+  concurrency: z.number().int().positive(),
 });
 export type ProviderInfo = z.infer<typeof providerInfoSchema>;
 
@@ -133,6 +135,8 @@ export const providerInputSchema = z.object({
     .optional(),
   /** Write-only. Empty string removes a stored key; undefined leaves it as it is. */
   apiKey: z.string().max(4096).optional(),
+  /** Requests in flight at once (1–64); the default (8) when absent. */
+  concurrency: z.number().int().min(1, 'At least 1 request at a time.').max(64, 'At most 64 requests at a time.').optional(),
 });
 export type ProviderInput = z.infer<typeof providerInputSchema>;
 

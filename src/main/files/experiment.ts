@@ -18,7 +18,7 @@ import {
   type ExperimentProvider,
 } from '../../shared/promptfoo/experiment';
 import { ECHO_MODEL, ECHO_PROVIDER_ID } from '../../shared/providers';
-import { workspaceSchema, type Column, type Params, type ProviderInfo, type Workspace } from '../../shared/schemas';
+import { workspaceSchema, type Column, type Params, type ProviderInfo, type TestCase, type Workspace } from '../../shared/schemas';
 
 /** What identifies a provider in a file; the caller turns it into a provider id. */
 export interface ProviderSpec {
@@ -107,7 +107,10 @@ export function workspaceToExperiment(workspace: Workspace, providers: readonly 
   return {
     prompts: [workspace.messages.map((m) => ({ role: m.role, content: m.content }))],
     providers: distinctLabels(list, names),
-    tests: [{ vars: { ...workspace.variables } }],
+    tests: workspace.testCases.map((testCase) => ({
+      ...(testCase.description !== undefined ? { description: testCase.description } : {}),
+      vars: { ...testCase.vars, ...(testCase.expected !== undefined ? { expected: testCase.expected } : {}) },
+    })),
   };
 }
 
@@ -149,12 +152,20 @@ export function experimentToWorkspace(experiment: Experiment, resolveProvider: R
   if (experiment.prompts.length > 1) {
     warnings.push(`The file has ${experiment.prompts.length} prompts; only the first is opened (${others(experiment.prompts.length - 1)} not).`);
   }
-  if (experiment.tests.length > 1) {
-    warnings.push(`The file has ${experiment.tests.length} tests; the first test's variables are opened (${others(experiment.tests.length - 1)} not).`);
-  }
   const draft = {
     messages: first.map((m) => ({ role: m.role, content: m.content })),
-    variables: { ...(experiment.tests[0]?.vars ?? {}) },
+    testCases: (experiment.tests.length > 0 ? experiment.tests : [{ vars: {} }]).map((test): TestCase => {
+      const { expected, ...vars } = test.vars;
+      return {
+        id: randomUUID(),
+        vars,
+        ...(typeof expected === 'string' ? { expected } : {}),
+        ...(test.description !== undefined ? { description: test.description } : {}),
+      };
+    }),
+    selectedCase: 0,
+    repeats: 1,
+    useCache: true,
     columns: experiment.providers.map((provider) => ({
       id: randomUUID(),
       providerId: provider.kind === 'echo' ? ECHO_PROVIDER_ID : 'unresolved',

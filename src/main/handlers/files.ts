@@ -7,7 +7,7 @@ import { AppError } from '../../shared/errors';
 import { exportPrompt, importPromptFile } from '../../shared/formats';
 import { versionDocument } from '../../shared/library';
 import { exportExperimentFile, importExperimentFile } from '../files/experiment';
-import type { ProviderRegistry } from '../providers/registry';
+import { DEFAULT_CONCURRENCY, type ProviderRegistry } from '../providers/registry';
 import type { Store } from '../store/store';
 import { randomUUID } from 'node:crypto';
 
@@ -70,7 +70,7 @@ export function fileHandlers(store: Store, registry: ProviderRegistry, dialogs: 
           ...(spec.apiKeyEnvar ? { apiKeyEnvar: spec.apiKeyEnvar } : {}),
           needsReview: true,
         });
-        known.push({ id, name, kind: 'openai', baseUrl, key: { configured: false, source: 'none' }, builtIn: false, needsReview: true });
+        known.push({ id, name, kind: 'openai', baseUrl, key: { configured: false, source: 'none' }, builtIn: false, needsReview: true, concurrency: DEFAULT_CONCURRENCY });
         added.push(name);
         return id;
       });

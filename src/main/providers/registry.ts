@@ -16,9 +16,12 @@ export interface ResolvedProvider {
   provider: ChatProvider;
   /** Requests allowed in flight at once for this provider. */
   concurrency: number;
+  /** Where requests go (the base URL; the provider id for echo): part of the cache key. */
+  endpoint: string;
 }
 
 export const DEFAULT_CONCURRENCY = 8;
+const ECHO_CONCURRENCY = 64;
 
 export class ProviderRegistry {
   private readonly transient = new Map<string, ResolvedProvider>();
@@ -46,6 +49,7 @@ export class ProviderRegistry {
       baseUrl: '',
       key: { configured: false, source: 'none' },
       builtIn: true,
+      concurrency: ECHO_CONCURRENCY,
     };
     const saved = await Promise.all(this.store.listProviders().map((p) => this.info(p)));
     return [echo, ...saved];
@@ -64,12 +68,13 @@ export class ProviderRegistry {
       key: status,
       builtIn: false,
       ...(stored.needsReview ? { needsReview: true } : {}),
+      concurrency: stored.concurrency ?? DEFAULT_CONCURRENCY,
     };
   }
 
   async resolve(providerId: string): Promise<ResolvedProvider> {
     if (providerId === ECHO_PROVIDER_ID) {
-      return { id: ECHO_PROVIDER_ID, name: 'Echo', provider: this.echo, concurrency: 64 };
+      return { id: ECHO_PROVIDER_ID, name: 'Echo', provider: this.echo, concurrency: ECHO_CONCURRENCY, endpoint: ECHO_PROVIDER_ID };
     }
     const transient = this.transient.get(providerId);
     if (transient) return transient;
@@ -86,7 +91,8 @@ export class ProviderRegistry {
       id: stored.id,
       name: stored.name,
       provider: new OpenAIProvider({ baseUrl: stored.baseUrl, apiKey: key }),
-      concurrency: DEFAULT_CONCURRENCY,
+      concurrency: stored.concurrency ?? DEFAULT_CONCURRENCY,
+      endpoint: stored.baseUrl,
     };
   }
 }

@@ -1,7 +1,12 @@
 /**
  * Runs cells: each is one request to one provider. Main owns every request: it streams,
  * times with a monotonic clock, limits requests in flight per provider (and overall, for the
- * CLI's -j), cancels per cell, and commits each finished cell to the store on its own.
+ * CLI's -j), retries 429/5xx/dropped connections on its own schedule (backoff.ts), serves
+ * unchanged requests from the response cache, cancels per cell, and commits each finished
+ * cell to the store on its own.
+ *
+ * Memory stays flat as a run grows: the queue holds cell ids only, and a cell is read from
+ * the database when its turn comes.
  */
 import { performance } from 'node:perf_hooks';
 import pLimit, { type LimitFunction } from 'p-limit';
@@ -10,12 +15,14 @@ import { AppError, toErrorInfo } from '../../shared/errors';
 import { estimateCost } from '../../shared/prices';
 import type { Cell, RunStatus } from '../../shared/schemas';
 import type { ProviderRegistry, ResolvedProvider } from '../providers/registry';
-import type { NewCell, NewRun, Store } from '../store/store';
+import type { NewCell, NewRun, RerunSelection, Store } from '../store/store';
+import { DEFAULT_BACKOFF, backoffDelay, sleep, type BackoffPolicy } from './backoff';
+import { cacheKey } from './cache-key';
 import { DeltaCoalescer } from './coalescer';
 
 export interface RunPlan {
   run: NewRun;
-  cells: NewCell[];
+  cells: Iterable<NewCell>;
 }
 
 export interface RunnerOptions {
@@ -23,11 +30,24 @@ export interface RunnerOptions {
   maxConcurrency?: number;
   /** How often stream deltas are sent to the UI. */
   flushMs?: number;
+  backoff?: BackoffPolicy;
+  /** For tests: the jitter's source of randomness. */
+  random?: () => number;
+  /** Cost of a finished cell; the built-in price list when absent. */
+  cost?: (model: string, inputTokens?: number, outputTokens?: number) => number | undefined;
 }
 
+/** After this many cells of one provider in a row fail to connect, its other cells fail at once. */
+export const UNREACHABLE_AFTER = 3;
+
 interface ActiveRun {
+  runId: string;
+  /** Requests in flight (or waiting to retry), by cell id. */
   controllers: Map<string, AbortController>;
   stopped: boolean;
+  useCache: boolean;
+  /** Consecutive cells per provider that could not connect even after retrying. */
+  unreachable: Map<string, number>;
   done: Promise<RunStatus>;
 }
 
@@ -36,6 +56,9 @@ export class Runner {
   private readonly providerLimits = new Map<string, LimitFunction>();
   private readonly globalLimit: LimitFunction | undefined;
   private readonly coalescer: DeltaCoalescer;
+  private readonly backoff: BackoffPolicy;
+  private readonly random: () => number;
+  private readonly cost: NonNullable<RunnerOptions['cost']>;
   private closed = false;
 
   constructor(
@@ -46,45 +69,47 @@ export class Runner {
   ) {
     this.globalLimit = options.maxConcurrency ? pLimit(options.maxConcurrency) : undefined;
     this.coalescer = new DeltaCoalescer(emit, options.flushMs ?? 25);
+    this.backoff = options.backoff ?? DEFAULT_BACKOFF;
+    this.random = options.random ?? Math.random;
+    this.cost = options.cost ?? ((model, input, output) => estimateCost(model, input, output));
   }
 
-  /** Records the run and its cells, starts them, and returns the cells as they stand (pending). */
-  start(plan: RunPlan): { runId: string; cells: Cell[] } {
-    this.store.createRun(plan.run, plan.cells);
-    const cells: Cell[] = plan.cells.map((c) => ({
-      id: c.id,
-      runId: plan.run.id,
-      columnIndex: c.columnIndex,
-      providerId: c.providerId,
-      providerName: c.providerName,
-      model: c.model,
-      params: c.params,
-      variables: c.variables,
-      messages: c.messages,
-      status: 'pending',
-      output: '',
-      usage: {},
-    }));
-    const active: ActiveRun = { controllers: new Map(), stopped: false, done: Promise.resolve('done') };
-    for (const cell of cells) active.controllers.set(cell.id, new AbortController());
-    this.active.set(plan.run.id, active);
-    active.done = this.execute(plan.run.id, cells, active).catch((error: unknown) => {
-      // Only a failure to record the run's end lands here; the cells have all been reported.
-      this.active.delete(plan.run.id);
-      const reason = error instanceof Error ? error.message : String(error);
-      this.emit({ type: 'run.finished', runId: plan.run.id, status: 'interrupted' });
-      process.emitWarning(`Parallax could not record the end of run ${plan.run.id}: ${reason}`);
-      return 'interrupted' as const;
-    });
-    return { runId: plan.run.id, cells };
+  /** Records the run and its cells and starts them. Returns how many cells it has. */
+  start(plan: RunPlan): { runId: string; total: number } {
+    const total = this.store.createRun(plan.run, plan.cells);
+    this.launch(plan.run.id, plan.run.useCache);
+    return { runId: plan.run.id, total };
+  }
+
+  /**
+   * Runs cells of a run that is not running again, in place: the failed ones, the ones named,
+   * or (resume) the ones a crash left unfinished. Returns how many were queued.
+   */
+  rerun(runId: string, selection: RerunSelection): number {
+    if (this.active.has(runId)) throw new AppError('bad_input', 'This run is still running. Stop it or let it finish, then run cells again.');
+    const status = this.store.runStatus(runId);
+    if (status === undefined) throw new AppError('not_found', `No run with id "${runId}".`);
+    if (status === 'running') {
+      throw new AppError('bad_input', 'Another Parallax process is running this run right now. Let it finish, or close it first.');
+    }
+    const queued = this.store.reopenRun(runId, selection);
+    // A re-run asks the model again: answers from the cache would only repeat themselves.
+    // A resume continues the run as it was started.
+    this.launch(runId, selection.kind === 'unfinished' ? this.store.runUsesCache(runId) : false);
+    this.emit({ type: 'run.resumed', runId, queued });
+    return queued;
   }
 
   /** Resolves when every cell of the run has finished, with the run's final status. */
   whenDone(runId: string): Promise<RunStatus> {
-    return this.active.get(runId)?.done ?? Promise.resolve('done');
+    return this.active.get(runId)?.done ?? Promise.resolve(this.store.runStatus(runId) ?? 'done');
   }
 
-  /** Cancels every request of a run still in flight or waiting. Returns how many were cancelled. */
+  isActive(runId: string): boolean {
+    return this.active.has(runId);
+  }
+
+  /** Cancels every request of a run in flight, and every cell still waiting. Returns how many. */
   stop(runId: string): number {
     const active = this.active.get(runId);
     if (!active) return 0;
@@ -96,7 +121,7 @@ export class Runner {
         count++;
       }
     }
-    return count;
+    return count + this.store.progress(runId).pending;
   }
 
   stopAll(): void {
@@ -113,6 +138,19 @@ export class Runner {
     this.coalescer.dispose();
   }
 
+  private launch(runId: string, useCache: boolean): void {
+    const active: ActiveRun = { runId, controllers: new Map(), stopped: false, useCache, unreachable: new Map(), done: Promise.resolve('done') };
+    this.active.set(runId, active);
+    active.done = this.execute(active).catch((error: unknown) => {
+      // Only a failure to record the run's end lands here; the cells have all been reported.
+      this.active.delete(runId);
+      const reason = error instanceof Error ? error.message : String(error);
+      this.emit({ type: 'run.finished', runId, status: 'interrupted' });
+      process.emitWarning(`Parallax could not record the end of run ${runId}: ${reason}`);
+      return 'interrupted' as const;
+    });
+  }
+
   private limitFor(provider: ResolvedProvider): LimitFunction {
     let limit = this.providerLimits.get(provider.id);
     if (!limit) {
@@ -122,72 +160,148 @@ export class Runner {
     return limit;
   }
 
-  private async execute(runId: string, cells: Cell[], active: ActiveRun): Promise<RunStatus> {
-    const resolved = new Map<string, Promise<ResolvedProvider>>();
-    const resolveOnce = (providerId: string): Promise<ResolvedProvider> => {
-      let promise = resolved.get(providerId);
-      if (!promise) {
-        promise = this.registry.resolve(providerId);
-        resolved.set(providerId, promise);
-      }
-      return promise;
-    };
+  private async execute(active: ActiveRun): Promise<RunStatus> {
+    const { runId } = active;
+    // Yield once so runs.start can reply before the first events.
+    await Promise.resolve();
+    const byProvider = new Map<string, string[]>();
+    for (const { id, providerId } of this.store.pendingCells(runId)) {
+      let ids = byProvider.get(providerId);
+      if (!ids) byProvider.set(providerId, (ids = []));
+      ids.push(id);
+    }
     await Promise.all(
-      cells.map(async (cell) => {
-        const controller = active.controllers.get(cell.id) ?? new AbortController();
+      [...byProvider].map(async ([providerId, ids]) => {
         let provider: ResolvedProvider;
         try {
-          provider = await resolveOnce(cell.providerId);
+          provider = await this.registry.resolve(providerId);
         } catch (error) {
-          this.finish({ ...cell, status: 'error', error: toErrorInfo(error) });
+          const info = toErrorInfo(error);
+          for (const id of ids) {
+            if (this.closed) return;
+            const cell = this.store.getCell(id);
+            if (cell) this.finish({ ...cell, status: 'error', error: info });
+          }
           return;
         }
-        const task = (): Promise<void> => this.runCell(cell, provider, controller.signal);
-        const limited = (): Promise<void> => this.limitFor(provider)(task);
-        await (this.globalLimit ? this.globalLimit(limited) : limited());
+        // As many workers as the provider takes at once; each takes the next cell in turn.
+        let next = 0;
+        const worker = async (): Promise<void> => {
+          while (next < ids.length && !active.stopped && !this.closed) {
+            const id = ids[next++];
+            if (id === undefined) break;
+            const task = (): Promise<void> => this.limitFor(provider)(() => this.runCell(id, provider, active));
+            await (this.globalLimit ? this.globalLimit(task) : task());
+          }
+        };
+        await Promise.all(Array.from({ length: Math.min(provider.concurrency, ids.length) }, worker));
       }),
     );
     this.active.delete(runId);
     if (this.closed) return 'interrupted';
+    if (active.stopped) this.store.cancelPending(runId);
     const status: RunStatus = active.stopped ? 'cancelled' : 'done';
     this.store.finishRun(runId, status);
     this.emit({ type: 'run.finished', runId, status });
     return status;
   }
 
-  private async runCell(pending: Cell, resolved: ResolvedProvider, signal: AbortSignal): Promise<void> {
-    if (signal.aborted) {
-      this.finish({ ...pending, status: 'cancelled', error: { code: 'cancelled', message: 'Stopped before it started.' } });
+  private async runCell(cellId: string, resolved: ResolvedProvider, active: ActiveRun): Promise<void> {
+    // Stopped while it waited for a slot: it stays pending and is cancelled with the rest.
+    if (active.stopped || this.closed) return;
+    const pending = this.store.getCell(cellId);
+    if (pending?.status !== 'pending') return;
+
+    const key = cacheKey({ endpoint: resolved.endpoint, model: pending.model, messages: pending.messages, params: pending.params });
+    // Only a cell's first repeat may come from the cache: repeats exist to ask again.
+    if (active.useCache && pending.repeat === 0) {
+      const hit = this.store.cacheGet(key);
+      if (hit) {
+        this.finish({
+          ...pending,
+          status: 'done',
+          output: hit.output,
+          usage: hit.usage,
+          ...(hit.finishReason !== undefined ? { finishReason: hit.finishReason } : {}),
+          ttftMs: 0,
+          totalMs: 0,
+          costUsd: 0,
+          cached: true,
+          attempts: 0,
+        });
+        return;
+      }
+    }
+
+    const down = active.unreachable.get(resolved.id) ?? 0;
+    if (down >= UNREACHABLE_AFTER) {
+      this.finish({
+        ...pending,
+        status: 'error',
+        attempts: 0,
+        error: { code: 'network', message: `Not sent: ${resolved.name} could not be reached for the last ${down} requests. Re-run failed cells once it is back.` },
+      });
       return;
     }
-    const cell: Cell = { ...pending, status: 'running' };
+
+    const controller = new AbortController();
+    const { signal } = controller;
+    active.controllers.set(cellId, controller);
+    const cell: Cell = { ...pending, status: 'running', attempts: 1 };
     this.emit({ type: 'cell.update', runId: cell.runId, cell: { ...cell } });
     const started = performance.now();
     let output = '';
     try {
-      for await (const part of resolved.provider.stream({ model: cell.model, messages: cell.messages, params: cell.params, signal })) {
-        if (part.type === 'delta') {
-          if (cell.ttftMs === undefined) cell.ttftMs = performance.now() - started;
-          output += part.text;
-          this.coalescer.push(cell.runId, cell.id, part.text);
-        } else {
-          cell.usage = part.usage;
-          if (part.finishReason !== undefined) cell.finishReason = part.finishReason;
+      for (let attempt = 1; ; attempt++) {
+        cell.attempts = attempt;
+        const attemptStarted = performance.now();
+        try {
+          for await (const part of resolved.provider.stream({ model: cell.model, messages: cell.messages, params: cell.params, signal })) {
+            if (part.type === 'delta') {
+              if (cell.ttftMs === undefined) cell.ttftMs = performance.now() - attemptStarted;
+              output += part.text;
+              this.coalescer.push(cell.runId, cell.id, part.text);
+            } else {
+              cell.usage = part.usage;
+              if (part.finishReason !== undefined) cell.finishReason = part.finishReason;
+            }
+          }
+          if (signal.aborted) throw new AppError('cancelled', 'Stopped.');
+          break;
+        } catch (error) {
+          // Part of an answer already on screen is kept, not asked for again.
+          const retryable = error instanceof AppError && error.retryable && output === '' && !signal.aborted;
+          if (!retryable || attempt >= this.backoff.maxAttempts) throw error;
+          const wait = backoffDelay(attempt, error.retryAfterMs, this.backoff, this.random);
+          const why = error.code === 'rate_limited' ? 'Rate limited' : error.code === 'network' ? 'Could not connect' : 'Server error';
+          this.emit({
+            type: 'cell.update',
+            runId: cell.runId,
+            cell: { ...cell, error: { code: 'retrying', message: `${why}; trying again in ${(wait / 1000).toFixed(1)} s (attempt ${attempt + 1} of ${this.backoff.maxAttempts}).` } },
+          });
+          await sleep(wait, signal).catch(() => undefined);
+          if (signal.aborted) throw new AppError('cancelled', 'Stopped.');
         }
       }
-      if (signal.aborted) throw new AppError('cancelled', 'Stopped.');
       cell.totalMs = performance.now() - started;
-      const cost = estimateCost(cell.model, cell.usage.inputTokens, cell.usage.outputTokens);
-      this.finish({ ...cell, status: 'done', output, ...(cost !== undefined ? { costUsd: cost } : {}) });
+      active.unreachable.set(resolved.id, 0);
+      const cost = this.cost(cell.model, cell.usage.inputTokens, cell.usage.outputTokens);
+      const finished: Cell = { ...cell, status: 'done', output, ...(cost !== undefined ? { costUsd: cost } : {}) };
+      if (active.useCache && !this.closed) {
+        try {
+          this.store.cachePut(key, { output, usage: cell.usage, finishReason: cell.finishReason });
+        } catch {
+          // A cache that cannot be written only costs a later request.
+        }
+      }
+      this.finish(finished);
     } catch (error) {
       const cancelled = signal.aborted;
-      this.finish({
-        ...cell,
-        output,
-        totalMs: performance.now() - started,
-        status: cancelled ? 'cancelled' : 'error',
-        error: cancelled ? { code: 'cancelled', message: 'Stopped.' } : toErrorInfo(error),
-      });
+      const info = cancelled ? { code: 'cancelled', message: 'Stopped.' } : toErrorInfo(error);
+      if (!cancelled && info.code === 'network' && output === '') active.unreachable.set(resolved.id, (active.unreachable.get(resolved.id) ?? 0) + 1);
+      this.finish({ ...cell, output, totalMs: performance.now() - started, status: cancelled ? 'cancelled' : 'error', error: info });
+    } finally {
+      active.controllers.delete(cellId);
     }
   }
 

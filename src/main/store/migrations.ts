@@ -90,4 +90,29 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE providers ADD COLUMN needs_review INTEGER NOT NULL DEFAULT 0;
   `,
+  // The run matrix: test cases × variants × repeats, a response cache, counts kept on the run.
+  `
+  ALTER TABLE cells ADD COLUMN case_index INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE cells ADD COLUMN repeat INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE cells ADD COLUMN cached INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE cells ADD COLUMN attempts INTEGER;
+  UPDATE cells SET case_index = 0, repeat = 0;
+  ALTER TABLE runs ADD COLUMN test_cases TEXT;
+  ALTER TABLE runs ADD COLUMN repeats INTEGER NOT NULL DEFAULT 1;
+  ALTER TABLE runs ADD COLUMN case_count INTEGER NOT NULL DEFAULT 1;
+  ALTER TABLE runs ADD COLUMN cell_count INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE runs ADD COLUMN use_cache INTEGER NOT NULL DEFAULT 0;
+  UPDATE runs SET cell_count = (SELECT COUNT(*) FROM cells c WHERE c.run_id = runs.id);
+  CREATE INDEX cells_by_run_case ON cells (run_id, case_index, column_index, repeat);
+  CREATE INDEX cells_by_run_status ON cells (run_id, status);
+  ALTER TABLE providers ADD COLUMN concurrency INTEGER;
+  CREATE TABLE response_cache (
+    key TEXT PRIMARY KEY,
+    output TEXT NOT NULL,
+    input_tokens INTEGER,
+    output_tokens INTEGER,
+    finish_reason TEXT,
+    created_at TEXT NOT NULL
+  );
+  `,
 ];

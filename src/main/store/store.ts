@@ -13,9 +13,13 @@ import type {
   Column,
   Message,
   Params,
+  ErrorInfo,
   RunDetail,
+  RunProgress,
   RunStatus,
   RunSummary,
+  TestCase,
+  Usage,
   Variables,
 } from '../../shared/schemas';
 import { Library } from './library';
@@ -30,6 +34,8 @@ export interface StoredProvider {
   apiKeyEnvar?: string;
   /** Came from an imported file and is not confirmed yet: no key, no requests. */
   needsReview?: boolean;
+  /** Requests in flight at once; the default when absent. */
+  concurrency?: number;
 }
 
 export interface NewRun {
@@ -38,16 +44,23 @@ export interface NewRun {
   source: 'app' | 'cli';
   title: string;
   messages: Message[];
-  variables: Variables;
+  testCases: TestCase[];
   columns: Column[];
+  repeats: number;
+  useCache: boolean;
   /** The library version this run used, if the draft belongs to a saved prompt. */
   promptVersionId?: string;
 }
 
 export interface NewCell {
   id: string;
+  /** Order in the run: case-major, then column, then repeat. */
   position: number;
   columnIndex: number;
+  caseIndex: number;
+  repeat: number;
+  /** The cell cannot run (its row's template failed to render): recorded as this error. */
+  error?: ErrorInfo;
   providerId: string;
   providerName: string;
   model: string;
@@ -56,7 +69,27 @@ export interface NewCell {
   messages: Message[];
 }
 
+/** A stored answer, served again for the same request. */
+export interface CachedResponse {
+  output: string;
+  usage: Usage;
+  finishReason: string | undefined;
+}
+
+/** Which cells of a finished run to run again. */
+export type RerunSelection = { kind: 'failed' } | { kind: 'ids'; ids: readonly string[] } | { kind: 'unfinished' };
+
+const PROGRESS_SQL = `SELECT COUNT(*) AS total,
+   COALESCE(SUM(status = 'pending'), 0) AS pending, COALESCE(SUM(status = 'running'), 0) AS running,
+   COALESCE(SUM(status = 'done'), 0) AS done, COALESCE(SUM(status = 'error'), 0) AS error,
+   COALESCE(SUM(status = 'cancelled'), 0) AS cancelled, COALESCE(SUM(cached), 0) AS cached,
+   COALESCE(SUM(cost_usd), 0) AS cost_usd, COALESCE(SUM(input_tokens), 0) AS input_tokens,
+   COALESCE(SUM(output_tokens), 0) AS output_tokens
+ FROM cells WHERE run_id = ?`;
+
 export const DATABASE_FILE = 'parallax.db';
+/** Rows of cells runs.get returns with the run; the rest come page by page. */
+export const FIRST_PAGE_CASES = 50;
 
 /** Stores open in this process, by owner id: their runs are not orphans. */
 const openOwners = new Set<string>();
@@ -149,6 +182,7 @@ export class Store {
       baseUrl: str(row, 'base_url'),
       ...(optStr(row, 'api_key_envar') ? { apiKeyEnvar: optStr(row, 'api_key_envar') } : {}),
       ...(num(row, 'needs_review') === 1 ? { needsReview: true } : {}),
+      ...(optNum(row, 'concurrency') !== undefined ? { concurrency: num(row, 'concurrency') } : {}),
     }));
   }
 
@@ -159,11 +193,20 @@ export class Store {
   saveProvider(provider: StoredProvider): void {
     this.db
       .prepare(
-        `INSERT INTO providers (id, name, kind, base_url, api_key_envar, created_at, needs_review) VALUES (?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO providers (id, name, kind, base_url, api_key_envar, created_at, needs_review, concurrency) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, base_url = excluded.base_url, api_key_envar = excluded.api_key_envar,
-           needs_review = excluded.needs_review`,
+           needs_review = excluded.needs_review, concurrency = excluded.concurrency`,
       )
-      .run(provider.id, provider.name, provider.kind, provider.baseUrl, provider.apiKeyEnvar ?? null, new Date().toISOString(), provider.needsReview ? 1 : 0);
+      .run(
+        provider.id,
+        provider.name,
+        provider.kind,
+        provider.baseUrl,
+        provider.apiKeyEnvar ?? null,
+        new Date().toISOString(),
+        provider.needsReview ? 1 : 0,
+        provider.concurrency ?? null,
+      );
   }
 
   deleteProvider(id: string): boolean {
@@ -172,15 +215,18 @@ export class Store {
 
   // ── runs and cells ───────────────────────────────────────────────────────
 
-  createRun(run: NewRun, cells: readonly NewCell[]): void {
+  createRun(run: NewRun, cells: Iterable<NewCell>): number {
     const insertCell = this.db.prepare(
-      `INSERT INTO cells (id, run_id, position, column_index, provider_id, provider_name, model, params, variables, messages, status)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'pending')`,
+      `INSERT INTO cells (id, run_id, position, column_index, case_index, repeat, provider_id, provider_name, model, params, variables, messages,
+         status, error_code, error_message)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    this.transaction(() => {
+    return this.transaction(() => {
       this.db
         .prepare(
-          'INSERT INTO runs (id, created_at, status, source, title, messages, variables, columns, owner, prompt_version_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+          `INSERT INTO runs (id, created_at, status, source, title, messages, variables, columns, owner, prompt_version_id, test_cases, repeats,
+             case_count, use_cache, cell_count)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
         )
         .run(
           run.id,
@@ -189,26 +235,140 @@ export class Store {
           run.source,
           run.title,
           JSON.stringify(run.messages),
-          JSON.stringify(run.variables),
+          JSON.stringify(run.testCases[0]?.vars ?? {}),
           JSON.stringify(run.columns),
           this.owner,
           run.promptVersionId ?? null,
+          JSON.stringify(run.testCases),
+          run.repeats,
+          run.testCases.length,
+          run.useCache ? 1 : 0,
         );
+      let count = 0;
       for (const cell of cells) {
         insertCell.run(
           cell.id,
           run.id,
           cell.position,
           cell.columnIndex,
+          cell.caseIndex,
+          cell.repeat,
           cell.providerId,
           cell.providerName,
           cell.model,
           JSON.stringify(cell.params),
           JSON.stringify(cell.variables),
           JSON.stringify(cell.messages),
+          cell.error ? 'error' : 'pending',
+          cell.error?.code ?? null,
+          cell.error?.message ?? null,
         );
+        count++;
       }
+      this.db.prepare('UPDATE runs SET cell_count = ? WHERE id = ?').run(count, run.id);
+      return count;
     });
+  }
+
+  /** One cell, as stored. */
+  getCell(cellId: string): Cell | undefined {
+    const row = this.statement('SELECT * FROM cells WHERE id = ?').get(cellId) as Row | undefined;
+    return row ? this.cell(row) : undefined;
+  }
+
+  /** Ids and providers of a run's cells still to run, in position order. */
+  pendingCells(runId: string): { id: string; providerId: string }[] {
+    const rows = this.db.prepare(`SELECT id, provider_id FROM cells WHERE run_id = ? AND status = 'pending' ORDER BY position`).all(runId) as Row[];
+    return rows.map((row) => ({ id: str(row, 'id'), providerId: str(row, 'provider_id') }));
+  }
+
+  /**
+   * Puts a finished run back to running, owned by this process, with the chosen cells reset to
+   * pending. Returns how many cells were reset.
+   */
+  reopenRun(runId: string, selection: RerunSelection): number {
+    const where =
+      selection.kind === 'failed'
+        ? `status IN ('error', 'cancelled')`
+        : selection.kind === 'unfinished'
+          ? `(status IN ('pending', 'running') OR error_code = 'interrupted')`
+          : `id IN (SELECT value FROM json_each(?))`;
+    const args = selection.kind === 'ids' ? [JSON.stringify(selection.ids)] : [];
+    return this.transaction(() => {
+      this.db.prepare(`DELETE FROM output_search WHERE run_id = ? AND cell_id IN (SELECT id FROM cells WHERE run_id = ? AND ${where})`).run(runId, runId, ...args);
+      const changed = Number(
+        this.db
+          .prepare(
+            `UPDATE cells SET status = 'pending', output = '', input_tokens = NULL, output_tokens = NULL, ttft_ms = NULL, total_ms = NULL,
+               cost_usd = NULL, finish_reason = NULL, error_code = NULL, error_message = NULL, cached = 0, attempts = NULL
+             WHERE run_id = ? AND ${where}`,
+          )
+          .run(runId, ...args).changes,
+      );
+      this.db.prepare(`UPDATE runs SET status = 'running', owner = ? WHERE id = ?`).run(this.owner, runId);
+      return changed;
+    });
+  }
+
+  /** Cells never started because the run was stopped: cancelled in one statement. */
+  cancelPending(runId: string): number {
+    return Number(
+      this.db
+        .prepare(`UPDATE cells SET status = 'cancelled', error_code = 'cancelled', error_message = 'Stopped before it started.' WHERE run_id = ? AND status = 'pending'`)
+        .run(runId).changes,
+    );
+  }
+
+  progress(runId: string): RunProgress {
+    const row = this.statement(PROGRESS_SQL).get(runId) as Row;
+    return {
+      total: num(row, 'total'),
+      pending: num(row, 'pending'),
+      running: num(row, 'running'),
+      done: num(row, 'done'),
+      error: num(row, 'error'),
+      cancelled: num(row, 'cancelled'),
+      cached: num(row, 'cached'),
+      costUsd: num(row, 'cost_usd'),
+      inputTokens: num(row, 'input_tokens'),
+      outputTokens: num(row, 'output_tokens'),
+    };
+  }
+
+  runUsesCache(runId: string): boolean {
+    const row = this.db.prepare('SELECT use_cache FROM runs WHERE id = ?').get(runId) as Row | undefined;
+    return row ? num(row, 'use_cache') === 1 : false;
+  }
+
+  runStatus(runId: string): RunStatus | undefined {
+    const row = this.db.prepare('SELECT status FROM runs WHERE id = ?').get(runId) as Row | undefined;
+    return row ? (str(row, 'status') as RunStatus) : undefined;
+  }
+
+  // ── response cache ───────────────────────────────────────────────────────
+
+  cacheGet(key: string): CachedResponse | undefined {
+    const row = this.statement('SELECT output, input_tokens, output_tokens, finish_reason FROM response_cache WHERE key = ?').get(key) as Row | undefined;
+    if (!row) return undefined;
+    const inputTokens = optNum(row, 'input_tokens');
+    const outputTokens = optNum(row, 'output_tokens');
+    return {
+      output: str(row, 'output'),
+      usage: { ...(inputTokens !== undefined ? { inputTokens } : {}), ...(outputTokens !== undefined ? { outputTokens } : {}) },
+      finishReason: optStr(row, 'finish_reason'),
+    };
+  }
+
+  cachePut(key: string, response: CachedResponse): void {
+    this.statement(
+      `INSERT INTO response_cache (key, output, input_tokens, output_tokens, finish_reason, created_at) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (key) DO UPDATE SET output = excluded.output, input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens,
+         finish_reason = excluded.finish_reason, created_at = excluded.created_at`,
+    ).run(key, response.output, response.usage.inputTokens ?? null, response.usage.outputTokens ?? null, response.finishReason ?? null, new Date().toISOString());
+  }
+
+  clearCache(): number {
+    return Number(this.db.prepare('DELETE FROM response_cache').run().changes);
   }
 
   /** Records a cell's outcome; called once per finished cell, in its own transaction. */
@@ -224,7 +384,7 @@ export class Store {
     this
       .statement(
         `UPDATE cells SET status = ?, output = ?, input_tokens = ?, output_tokens = ?, ttft_ms = ?, total_ms = ?, cost_usd = ?,
-           finish_reason = ?, error_code = ?, error_message = ? WHERE id = ?`,
+           finish_reason = ?, error_code = ?, error_message = ?, cached = ?, attempts = ? WHERE id = ?`,
       )
       .run(
         cell.status,
@@ -237,6 +397,8 @@ export class Store {
         cell.finishReason ?? null,
         cell.error?.code ?? null,
         cell.error?.message ?? null,
+        cell.cached ? 1 : 0,
+        cell.attempts ?? null,
         cell.id,
       );
   }
@@ -280,8 +442,7 @@ export class Store {
   listRuns(limit: number, offset: number): { runs: RunSummary[]; total: number } {
     const rows = this.db
       .prepare(
-        `SELECT r.id, r.created_at, r.status, r.source, r.title,
-           (SELECT COUNT(*) FROM cells c WHERE c.run_id = r.id) AS cell_count,
+        `SELECT r.id, r.created_at, r.status, r.source, r.title, r.cell_count, r.case_count, r.repeats,
            (SELECT COUNT(*) FROM cells c WHERE c.run_id = r.id AND c.status = 'error') AS error_count,
            (SELECT json_group_array(DISTINCT c.model) FROM cells c WHERE c.run_id = r.id) AS models
          FROM runs r ORDER BY r.created_at DESC, r.rowid DESC LIMIT ? OFFSET ?`,
@@ -301,6 +462,8 @@ export class Store {
       cellCount: num(row, 'cell_count'),
       errorCount: num(row, 'error_count'),
       models: json<string[]>(row, 'models'),
+      caseCount: num(row, 'case_count'),
+      repeats: Math.max(1, num(row, 'repeats')),
     };
   }
 
@@ -308,7 +471,6 @@ export class Store {
     const row = this.db
       .prepare(
         `SELECT r.*, (SELECT v.prompt_id FROM prompt_versions v WHERE v.id = r.prompt_version_id) AS prompt_id,
-           (SELECT COUNT(*) FROM cells c WHERE c.run_id = r.id) AS cell_count,
            (SELECT COUNT(*) FROM cells c WHERE c.run_id = r.id AND c.status = 'error') AS error_count,
            (SELECT json_group_array(DISTINCT c.model) FROM cells c WHERE c.run_id = r.id) AS models
          FROM runs r WHERE r.id = ?`,
@@ -318,9 +480,10 @@ export class Store {
     return {
       run: this.summary(row),
       messages: json<Message[]>(row, 'messages'),
-      variables: json<Variables>(row, 'variables'),
+      testCases: optStr(row, 'test_cases') !== undefined ? json<TestCase[]>(row, 'test_cases') : [{ id: 'case-1', vars: json<Variables>(row, 'variables') }],
       columns: json<Column[]>(row, 'columns'),
-      cells: this.cellsOf(runId),
+      progress: this.progress(runId),
+      cells: this.cellsOfCases(runId, 0, FIRST_PAGE_CASES),
       ...(optStr(row, 'prompt_id') !== undefined && optStr(row, 'prompt_version_id') !== undefined
         ? { promptId: optStr(row, 'prompt_id'), promptVersionId: optStr(row, 'prompt_version_id') }
         : {}),
@@ -338,6 +501,13 @@ export class Store {
     return rows.map((row) => this.cell(row));
   }
 
+  /** Every cell of rows fromCase..toCase-1 (all columns and repeats), in position order. */
+  cellsOfCases(runId: string, fromCase: number, toCase: number): Cell[] {
+    const rows = this.statement('SELECT * FROM cells WHERE run_id = ? AND case_index >= ? AND case_index < ? ORDER BY case_index, column_index, repeat')
+      .all(runId, fromCase, toCase) as Row[];
+    return rows.map((row) => this.cell(row));
+  }
+
   private cell(row: Row): Cell {
     const errorCode = optStr(row, 'error_code');
     const inputTokens = optNum(row, 'input_tokens');
@@ -350,6 +520,8 @@ export class Store {
       id: str(row, 'id'),
       runId: str(row, 'run_id'),
       columnIndex: num(row, 'column_index'),
+      caseIndex: num(row, 'case_index'),
+      repeat: num(row, 'repeat'),
       providerId: str(row, 'provider_id'),
       providerName: str(row, 'provider_name'),
       model: str(row, 'model'),
@@ -367,6 +539,8 @@ export class Store {
       ...(costUsd !== undefined ? { costUsd } : {}),
       ...(finishReason !== undefined ? { finishReason } : {}),
       ...(errorCode !== undefined ? { error: { code: errorCode, message: optStr(row, 'error_message') ?? '' } } : {}),
+      ...(num(row, 'cached') ? { cached: true } : {}),
+      ...(optNum(row, 'attempts') !== undefined ? { attempts: num(row, 'attempts') } : {}),
     };
   }
 }

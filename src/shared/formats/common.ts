@@ -3,7 +3,7 @@
  * parameter names, sample values, and the rules that keep keys out of files.
  */
 import { AppError } from '../errors';
-import { paramsSchema, type Params, type Variables } from '../schemas';
+import { paramsSchema, type Params, type VariableValue, type Variables } from '../schemas';
 import { promptDocumentSchema, type FormatIssue, type ImportResult, type PromptDocument, type PromptModel } from './document';
 
 export const ENVAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -113,22 +113,53 @@ export function oneLine(text: string, max = 100): string {
  * Parallax's parameter names and the names OpenAI's API (and Prompty's `parameters`) use.
  * `satisfies` makes a new field in Params a compile error here until it gets its row.
  */
-export const API_PARAM_NAMES = { temperature: 'temperature', maxTokens: 'max_tokens' } as const satisfies Record<keyof Params, string>;
+export const API_PARAM_NAMES = {
+  temperature: 'temperature',
+  topP: 'top_p',
+  maxTokens: 'max_tokens',
+  seed: 'seed',
+  stop: 'stop',
+  presencePenalty: 'presence_penalty',
+  frequencyPenalty: 'frequency_penalty',
+  responseFormat: 'response_format',
+  reasoningEffort: 'reasoning_effort',
+} as const satisfies Record<keyof Params, string>;
 export type ParamKey = keyof typeof API_PARAM_NAMES;
 export const PARAM_KEYS = Object.keys(API_PARAM_NAMES) as ParamKey[];
 
 /** What a valid value looks like, for the error sentence. */
 const PARAM_RULES: Record<ParamKey, string> = {
   temperature: 'a number from 0 to 2',
+  topP: 'a number from 0 to 1',
   maxTokens: 'a whole number of tokens above 0',
+  seed: 'a whole number',
+  stop: 'a list of up to 4 stop sequences',
+  presencePenalty: 'a number from -2 to 2',
+  frequencyPenalty: 'a number from -2 to 2',
+  responseFormat: 'text, json_object, or json_schema with a name and a schema',
+  reasoningEffort: 'minimal, low, medium or high',
 };
 
+/** The API's `response_format` for ours: json_schema nests its name and schema. */
+function responseFormatToApi(format: NonNullable<Params['responseFormat']>): Record<string, unknown> {
+  if (format.type !== 'json_schema') return { type: format.type };
+  return { type: 'json_schema', json_schema: { name: format.name, schema: format.schema, ...(format.strict !== undefined ? { strict: format.strict } : {}) } };
+}
+
+/** Ours from the API's `response_format` (or already ours); unchanged when it is neither. */
+function responseFormatFromApi(value: unknown): unknown {
+  if (!isRecord(value) || value['type'] !== 'json_schema' || !isRecord(value['json_schema'])) return value;
+  const inner = value['json_schema'];
+  return { type: 'json_schema', name: inner['name'], schema: inner['schema'], ...(inner['strict'] !== undefined ? { strict: inner['strict'] } : {}) };
+}
+
 /** `{ temperature: 0.2, max_tokens: 256 }`, in a stable order, set values only. */
-export function paramsToApi(params: Params): Record<string, number> {
-  const out: Record<string, number> = {};
+export function paramsToApi(params: Params): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
   for (const key of PARAM_KEYS) {
     const value = params[key];
-    if (value !== undefined) out[API_PARAM_NAMES[key]] = value;
+    if (value === undefined) continue;
+    out[API_PARAM_NAMES[key]] = key === 'responseFormat' && typeof value === 'object' && !Array.isArray(value) ? responseFormatToApi(value) : value;
   }
   return out;
 }
@@ -150,10 +181,11 @@ export function readParams(
     const name = names[key];
     if (name === undefined || !(name in source)) continue;
     used.add(name);
-    const value = source[name];
-    if (value === null || value === undefined) continue;
-    const parsed = paramsSchema.shape[key].safeParse(value);
-    if (parsed.success && parsed.data !== undefined) params[key] = parsed.data;
+    const raw = source[name];
+    if (raw === null || raw === undefined) continue;
+    const value = key === 'responseFormat' ? responseFormatFromApi(raw) : key === 'stop' && typeof raw === 'string' ? [raw] : raw;
+    const parsed = paramsSchema.pick({ [key]: true } as Record<ParamKey, true>).safeParse({ [key]: value });
+    if (parsed.success && parsed.data[key] !== undefined) Object.assign(params, parsed.data);
     else report.error(`${label(name)} must be ${PARAM_RULES[key]}, not ${typeof value === 'number' ? String(value) : describeType(value)}`, at(name));
   }
   return { params, used };
@@ -203,14 +235,20 @@ function structured(value: string): unknown {
 
 export function sampleToYaml(sample: Variables): Record<string, unknown> {
   const out: Record<string, unknown> = {};
-  for (const [name, value] of Object.entries(sample)) out[name] = structured(value) ?? value;
+  for (const [name, value] of Object.entries(sample)) out[name] = typeof value === 'string' ? (structured(value) ?? value) : value;
   return out;
 }
 
+/** A variable's value as text: strings as they are, anything else as JSON. */
+export function valueText(value: VariableValue | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
 /** The YAML type name a sample value gets (Prompty's `inputs.<name>.type`). */
-export function sampleType(value: string | undefined): 'string' | 'object' | 'array' {
-  const parsed = value === undefined ? undefined : structured(value);
-  return parsed === undefined ? 'string' : Array.isArray(parsed) ? 'array' : 'object';
+export function sampleType(value: VariableValue | undefined): 'string' | 'object' | 'array' {
+  const parsed = value === undefined ? undefined : typeof value === 'string' ? structured(value) : value;
+  return parsed === undefined || parsed === null || typeof parsed !== 'object' ? 'string' : Array.isArray(parsed) ? 'array' : 'object';
 }
 
 /** Variables are text: numbers and booleans as written, maps and lists as JSON (which `{{ name.field }}` reads into). */

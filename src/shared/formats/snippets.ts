@@ -13,7 +13,7 @@
 import { findPlaceholders } from '../template';
 import type { Variables } from '../schemas';
 import type { PromptDocument, PromptFormat, PromptModel } from './document';
-import { DEFAULT_KEY_ENVAR, checkKeyEnvar, oneLine } from './common';
+import { DEFAULT_KEY_ENVAR, checkKeyEnvar, oneLine, valueText } from './common';
 import { chatRequestBody, requireModel } from './openai-chat';
 
 const SIMPLE = /\{\{\s*([A-Za-z_][\w-]*)\s*\}\}/g;
@@ -21,7 +21,7 @@ const DEFAULT_BASE_URL = 'https://api.openai.com/v1';
 
 /** What the snippets' render functions do: fill `{{ name }}` from the values, leave anything else as written. */
 export function fillSimplePlaceholders(template: string, values: Variables): string {
-  return template.replace(SIMPLE, (whole, name: string) => (Object.hasOwn(values, name) ? (values[name] ?? whole) : whole));
+  return template.replace(SIMPLE, (whole, name: string) => (Object.hasOwn(values, name) ? (valueText(values[name]) ?? whole) : whole));
 }
 
 interface Plan {
@@ -44,7 +44,7 @@ function plan(document: PromptDocument, formatLabel: string): Plan {
   const header = [`${oneLine(document.name)} — exported from Parallax.`];
   if (document.description.trim()) header.push(oneLine(document.description));
   header.push(...dottedNote([...dotted]));
-  return { model, envar, variables: [...names].map((name) => [name, (Object.hasOwn(document.sample, name) ? document.sample[name] : undefined) ?? '']), header };
+  return { model, envar, variables: [...names].map((name) => [name, valueText(Object.hasOwn(document.sample, name) ? document.sample[name] : undefined) ?? '']), header };
 }
 
 /** Said in the snippet's header when the template has placeholders the simple rule leaves alone. */

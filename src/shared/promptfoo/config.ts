@@ -9,8 +9,8 @@
  */
 import { LineCounter, isMap, isNode, isPair, isScalar, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
-import { messageSchema, paramsSchema, type Message, type Params, type Variables } from '../schemas';
-import { findPlaceholders } from '../template';
+import { MAX_REPEATS, messageSchema, paramsSchema, type Message, type Params, type VariableValue, type Variables } from '../schemas';
+import { messageVariables } from '../template';
 
 /** One problem (or warning) in a config file, with where it is. */
 export interface ConfigIssue {
@@ -60,6 +60,8 @@ export interface ConfigProvider {
 export interface ConfigTest {
   description?: string;
   vars: Variables;
+  /** From a test file's `__expected` column, or an `expected` var. */
+  expected?: string;
 }
 
 export interface EvalConfig {
@@ -68,6 +70,21 @@ export interface EvalConfig {
   providers: ConfigProvider[];
   /** At least one: a config without tests runs each prompt once with no variables, as promptfoo does. */
   tests: ConfigTest[];
+  /** evaluateOptions.repeat: how many times each cell is asked. */
+  repeat?: number;
+  /** evaluateOptions.maxConcurrency. */
+  maxConcurrency?: number;
+}
+
+/**
+ * Reading what a config names with `file://` (relative to the config's folder). The parser is
+ * pure; the CLI gives it a reader. Both throw an Error whose message says what went wrong.
+ */
+export interface ConfigFiles {
+  /** A prompt file's text. */
+  readText(ref: string): string;
+  /** A CSV, JSONL or JSON file of test cases; bad rows come back as problems ("line 14: …"). */
+  readTests(ref: string): { tests: ConfigTest[]; problems: string[] };
 }
 
 export type ParseResult =
@@ -77,18 +94,17 @@ export type ParseResult =
 export const SUPPORTED_PROVIDERS = 'echo, openai:chat:<model>, openai:<model>';
 
 /** Top-level keys of promptfoo's config that Parallax reads. */
-const READ_KEYS = new Set(['description', 'prompts', 'providers', 'targets', 'tests', 'defaultTest']);
+const READ_KEYS = new Set(['description', 'prompts', 'providers', 'targets', 'tests', 'defaultTest', 'evaluateOptions']);
 
 /** Top-level keys promptfoo knows that Parallax does not act on, with what to do instead. */
 const IGNORED_KEYS: Readonly<Record<string, string>> = {
   outputPath: 'ignored; Parallax writes the files given with -o/--output',
-  evaluateOptions: 'ignored; use -j/--max-concurrency to bound requests in flight',
   commandLineOptions: 'ignored; pass options on the command line',
   env: 'ignored; set environment variables in the shell that runs Parallax',
   scenarios: 'ignored; scenarios are not supported yet, so their tests do not run',
   tags: 'ignored',
   sharing: 'ignored; Parallax never uploads results',
-  nunjucksFilters: 'ignored; Parallax templates fill in {{ variables }} only',
+  nunjucksFilters: 'ignored; custom Nunjucks filters are not loaded (the built-in ones work)',
   derivedMetrics: 'ignored; metrics are not supported yet',
   extensions: 'ignored; extensions are not supported',
   metadata: 'ignored',
@@ -183,6 +199,8 @@ class Checker {
     private readonly file: string,
     private readonly doc: Document,
     private readonly lines: LineCounter,
+    /** How `file://` references are read; absent, they are refused. */
+    readonly files?: ConfigFiles,
   ) {}
 
   /** Where a path's node starts; for a path that is not there, where its nearest parent starts. */
@@ -255,8 +273,19 @@ function looksLikeChatJson(text: string): unknown[] | undefined {
 
 function parsePromptText(raw: string, label: string | undefined, path: Path, check: Checker): ConfigPrompt | undefined {
   if (raw.startsWith('file://')) {
-    check.error(path, `loading prompts from files (${quote(raw)}) is not supported yet; write the prompt inline`);
-    return undefined;
+    if (!check.files) {
+      check.error(path, `a prompt from a file (${quote(raw)}) can only be read by parallax eval; write the prompt inline here`);
+      return undefined;
+    }
+    let text: string;
+    try {
+      text = check.files.readText(raw);
+    } catch (error) {
+      check.error(path, `cannot read ${quote(raw)}: ${error instanceof Error ? error.message : String(error)}`);
+      return undefined;
+    }
+    const fromFile = parsePromptText(text, label ?? raw, path, check);
+    return fromFile ? { ...fromFile, label: label ?? raw } : undefined;
   }
   if (raw.trim() === '') {
     check.error(path, 'the prompt is empty');
@@ -493,11 +522,11 @@ function parseVars(value: unknown, path: Path, check: Checker): Variables | unde
     } else if (typeof item === 'number' || typeof item === 'boolean') {
       vars[name] = String(item);
     } else if (Array.isArray(item)) {
-      check.error(at, 'a list of values (which promptfoo expands into one test per value) is not supported yet; write one test per value');
-      ok = false;
+      check.warn(at, 'a list is passed to the template as a list (for {% for %} loops); promptfoo would instead run one test per value', true);
+      vars[name] = item as VariableValue[];
     } else if (isRecord(item)) {
-      // Objects become JSON, which `{{ name.field }}` reads into.
-      vars[name] = JSON.stringify(item);
+      // Objects stay objects: `{{ name.field }}` reads into them.
+      vars[name] = item as { [key: string]: VariableValue };
     } else {
       check.error(at, 'has no value; write a string, a number or true/false');
       ok = false;
@@ -546,12 +575,28 @@ function parseDefaultTest(value: unknown, check: Checker): Variables {
   return parseVars(value['vars'], ['defaultTest', 'vars'], check) ?? {};
 }
 
-function parseTests(value: unknown, defaults: Variables, check: Checker): ConfigTest[] {
-  if (value === undefined || value === null) return [{ vars: { ...defaults } }];
-  if (typeof value === 'string') {
-    check.error(['tests'], `loading tests from a file (${quote(value)}) is not supported yet; list them inline as tests: [{vars: {…}}]`);
+function testsFromFile(ref: string, path: Path, defaults: Variables, check: Checker): ConfigTest[] {
+  if (!ref.startsWith('file://')) {
+    check.error(path, `tests given as text must be a file:// path to a CSV, JSONL or JSON file, not ${quote(ref)}`);
     return [];
   }
+  if (!check.files) {
+    check.error(path, `tests from a file (${quote(ref)}) can only be read by parallax eval; in the app, import the file into the test-case table`);
+    return [];
+  }
+  try {
+    const { tests, problems } = check.files.readTests(ref);
+    for (const problem of problems) check.warn(path, `${ref.slice('file://'.length)}: ${problem} (row skipped)`, true);
+    return tests.map((test) => ({ ...test, vars: { ...defaults, ...test.vars } }));
+  } catch (error) {
+    check.error(path, `cannot read ${quote(ref)}: ${error instanceof Error ? error.message : String(error)}`);
+    return [];
+  }
+}
+
+function parseTests(value: unknown, defaults: Variables, check: Checker): ConfigTest[] {
+  if (value === undefined || value === null) return [{ vars: { ...defaults } }];
+  if (typeof value === 'string') return testsFromFile(value, ['tests'], defaults, check);
   if (!Array.isArray(value)) {
     check.error(['tests'], `must be a list of tests, each with vars, not ${describeType(value)}`);
     return [];
@@ -561,7 +606,7 @@ function parseTests(value: unknown, defaults: Variables, check: Checker): Config
   let asserts = 0;
   value.forEach((item, index) => {
     if (typeof item === 'string') {
-      check.error(['tests', index], `loading tests from a file (${quote(item)}) is not supported yet; list them inline`);
+      tests.push(...testsFromFile(item, ['tests', index], defaults, check));
       return;
     }
     if (isRecord(item) && item['assert'] !== undefined) asserts++;
@@ -574,35 +619,52 @@ function parseTests(value: unknown, defaults: Variables, check: Checker): Config
   return tests;
 }
 
-/** Template syntax that Parallax leaves as written (filters, tags), and variables no test fills. */
+/** Variables a prompt uses that no test fills. */
 function checkTemplates(prompts: readonly ConfigPrompt[], tests: readonly ConfigTest[], check: Checker): void {
   prompts.forEach((prompt, index) => {
-    const texts = prompt.messages.map((m) => m.content);
-    const filled = texts.reduce((n, text) => n + findPlaceholders(text).length, 0);
-    const opened = texts.reduce((n, text) => n + (text.match(/\{\{/g)?.length ?? 0), 0);
-    if (texts.some((text) => text.includes('{%')) || opened > filled) {
-      check.warn(
-        ['prompts', index],
-        'uses template syntax Parallax does not render (Nunjucks filters, tags or expressions); only {{ name }} and {{ name.field }} are filled in, the rest is sent as written',
-      );
+    let needed: string[];
+    try {
+      needed = messageVariables(prompt.messages);
+    } catch {
+      return; // A template that does not parse is reported when it renders, with its line and column.
     }
-    const needed = new Set(texts.flatMap((text) => findPlaceholders(text).map((p) => p.name.split('.')[0] ?? p.name)));
     for (const name of needed) {
       const missing = tests.map((test, t) => (test.vars[name] === undefined ? t : -1)).filter((t) => t >= 0);
       if (missing.length === 0) continue;
       const which =
         missing.length === tests.length
           ? 'no test sets it'
-          : `${missing.map((t) => `tests[${t}]`).join(', ')} ${missing.length === 1 ? 'does' : 'do'} not set it`;
+          : missing.length > 5
+            ? `${missing.length} tests do not set it`
+            : `${missing.map((t) => `tests[${t}]`).join(', ')} ${missing.length === 1 ? 'does' : 'do'} not set it`;
       check.warn(['prompts', index], `uses {{${name}}} but ${which}; it renders as empty text`);
     }
   });
 }
 
-export function parseConfig(text: string, fileName: string): ParseResult {
+function parseEvaluateOptions(value: unknown, check: Checker): { repeat?: number; maxConcurrency?: number } {
+  if (value === undefined || value === null) return {};
+  if (!isRecord(value)) {
+    check.error(['evaluateOptions'], `must be a map, not ${describeType(value)}`);
+    return {};
+  }
+  const out: { repeat?: number; maxConcurrency?: number } = {};
+  for (const [key, item] of Object.entries(value)) {
+    if (key === 'repeat' || key === 'maxConcurrency') {
+      const max = key === 'repeat' ? MAX_REPEATS : 256;
+      if (typeof item === 'number' && Number.isInteger(item) && item >= 1 && item <= max) out[key] = item;
+      else check.error(['evaluateOptions', key], `must be a whole number from 1 to ${max}`);
+    } else {
+      check.warn(['evaluateOptions', key], `"${key}" is ignored`, true);
+    }
+  }
+  return out;
+}
+
+export function parseConfig(text: string, fileName: string, files?: ConfigFiles): ParseResult {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const check = new Checker(fileName, doc, lines);
+  const check = new Checker(fileName, doc, lines, files);
 
   if (doc.errors.length > 0) {
     const errors = doc.errors.map((error): ConfigIssue => {
@@ -649,12 +711,13 @@ export function parseConfig(text: string, fileName: string): ParseResult {
   }
   const defaults = parseDefaultTest(root['defaultTest'], check);
   const tests = parseTests(root['tests'], defaults, check);
+  const options = parseEvaluateOptions(root['evaluateOptions'], check);
 
   if (check.errors.length > 0) return { ok: false, errors: check.errors, warnings: check.warnings };
   checkTemplates(prompts, tests, check);
   return {
     ok: true,
-    config: { ...(typeof description === 'string' ? { description } : {}), prompts, providers, tests },
+    config: { ...(typeof description === 'string' ? { description } : {}), prompts, providers, tests, ...options },
     warnings: check.warnings,
   };
 }
