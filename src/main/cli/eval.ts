@@ -9,8 +9,10 @@ import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { AppEvent } from '../../shared/contract';
 import { formatIssue, parseConfig, type ConfigProvider, type EvalConfig } from '../../shared/promptfoo/config';
-import type { Column } from '../../shared/schemas';
+import { toErrorInfo } from '../../shared/errors';
+import type { Cell, Column, ErrorInfo, Message } from '../../shared/schemas';
 import { renderMessages } from '../../shared/template';
+import { configFiles } from './config-files';
 import { ECHO_PROVIDER_ID } from '../providers/echo';
 import { OpenAIProvider } from '../providers/openai';
 import type { RunPlan } from '../runner/runner';
@@ -23,7 +25,12 @@ export interface EvalOptions {
   configPath: string;
   outputs: readonly string[];
   dataDir: string;
-  maxConcurrency: number;
+  /** -j; else the config's evaluateOptions.maxConcurrency, else DEFAULT_MAX_CONCURRENCY. */
+  maxConcurrency?: number;
+  /** --repeat; else the config's evaluateOptions.repeat, else 1. */
+  repeat?: number;
+  /** Answer unchanged requests from the response cache (first repeat only). */
+  cache: boolean;
   env: Environment;
   cwd: string;
   version: string;
@@ -41,6 +48,7 @@ export interface EvalOutcome {
 }
 
 export const DEFAULT_OPENAI_BASE_URL = 'https://api.openai.com/v1';
+export const DEFAULT_MAX_CONCURRENCY = 4;
 /** Shorter strings are placeholders ("ollama"), not secrets worth masking in outputs. */
 const MIN_SECRET_LENGTH = 8;
 const MAX_ERRORS_SHOWN = 20;
@@ -70,8 +78,19 @@ export function bindProviders(providers: readonly ConfigProvider[], env: Environ
   });
 }
 
-/** The run: columns are providers (outer) × prompts (inner) as in promptfoo; a row per test. */
-export function planRun(config: EvalConfig, bindings: readonly ProviderBinding[], runId: string = randomUUID()): RunPlan {
+export interface PlanOptions {
+  runId?: string;
+  repeats?: number;
+  useCache?: boolean;
+}
+
+/**
+ * The run: columns are providers (outer) × prompts (inner) as in promptfoo; a row per test;
+ * each cell `repeats` times. Cells are produced lazily, straight into the database.
+ */
+export function planRun(config: EvalConfig, bindings: readonly ProviderBinding[], options: PlanOptions = {}): RunPlan & { total: number } {
+  const runId = options.runId ?? randomUUID();
+  const repeats = options.repeats ?? 1;
   const columns: Column[] = [];
   const columnPrompts: number[] = [];
   bindings.forEach((binding, providerIdx) => {
@@ -80,24 +99,38 @@ export function planRun(config: EvalConfig, bindings: readonly ProviderBinding[]
       columnPrompts.push(promptIdx);
     });
   });
-  const cells: NewCell[] = [];
-  config.tests.forEach((test) => {
-    columns.forEach((column, columnIndex) => {
-      const prompt = config.prompts[columnPrompts[columnIndex] ?? 0];
-      const binding = bindings[Math.floor(columnIndex / config.prompts.length)];
-      cells.push({
-        id: randomUUID(),
-        position: cells.length,
-        columnIndex,
-        providerId: column.providerId,
-        providerName: binding?.name ?? column.providerId,
-        model: column.model,
-        params: column.params,
-        variables: test.vars,
-        messages: renderMessages(prompt?.messages ?? [], test.vars),
+  function* cells(): Generator<NewCell> {
+    let position = 0;
+    for (const [caseIndex, test] of config.tests.entries()) {
+      const rendered = config.prompts.map((prompt): { messages: Message[] } | { error: ErrorInfo } => {
+        try {
+          return { messages: renderMessages(prompt.messages, test.vars) };
+        } catch (error) {
+          return { error: toErrorInfo(error) };
+        }
       });
-    });
-  });
+      for (const [columnIndex, column] of columns.entries()) {
+        const outcome = rendered[columnPrompts[columnIndex] ?? 0] ?? { messages: [] };
+        const binding = bindings[Math.floor(columnIndex / config.prompts.length)];
+        for (let repeat = 0; repeat < repeats; repeat++) {
+          yield {
+            id: randomUUID(),
+            position: position++,
+            columnIndex,
+            caseIndex,
+            repeat,
+            providerId: column.providerId,
+            providerName: binding?.name ?? column.providerId,
+            model: column.model,
+            params: column.params,
+            variables: test.vars,
+            messages: 'messages' in outcome ? outcome.messages : [],
+            ...('error' in outcome ? { error: outcome.error } : {}),
+          };
+        }
+      }
+    }
+  }
   const first = config.prompts[0];
   const lastUser = first ? ([...first.messages].reverse().find((m) => m.role === 'user') ?? first.messages[0]) : undefined;
   const titleText = (config.description ?? lastUser?.content ?? 'parallax eval').replace(/\s+/g, ' ').trim();
@@ -108,10 +141,18 @@ export function planRun(config: EvalConfig, bindings: readonly ProviderBinding[]
       source: 'cli',
       title: titleText.length > 120 ? `${titleText.slice(0, 119)}…` : titleText,
       messages: first?.messages ?? [],
-      variables: config.tests[0]?.vars ?? {},
+      testCases: config.tests.map((test, index) => ({
+        id: `test-${index + 1}`,
+        vars: test.vars,
+        ...(test.expected !== undefined ? { expected: test.expected } : {}),
+        ...(test.description !== undefined ? { description: test.description } : {}),
+      })),
       columns,
+      repeats,
+      useCache: options.useCache ?? true,
     },
-    cells,
+    cells: cells(),
+    total: config.tests.length * columns.length * repeats,
   };
 }
 
@@ -146,7 +187,7 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
     const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'this is a folder, not a file' : (error as Error).message;
     return usage([`${options.configPath}: cannot read the config: ${reason}`]);
   }
-  const parsed = parseConfig(text, options.configPath);
+  const parsed = parseConfig(text, options.configPath, configFiles(dirname(resolve(options.cwd, options.configPath))));
   for (const warning of parsed.warnings) options.log(`warning: ${formatIssue(warning)}\n`);
   if (!parsed.ok) return usage(parsed.errors.map((e) => formatIssue(e)));
   const { config } = parsed;
@@ -186,6 +227,8 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
     }
   });
 
+  const maxConcurrency = options.maxConcurrency ?? config.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY;
+  const repeats = options.repeat ?? config.repeat ?? 1;
   let services;
   try {
     services = createServices({
@@ -195,7 +238,7 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
       secrets: new MemorySecretStore(),
       env: options.env,
       echo: { chunkDelayMs: 0, chunkSize: 4096 },
-      runner: { maxConcurrency: options.maxConcurrency },
+      runner: { maxConcurrency },
     });
   } catch (error) {
     log(`parallax: cannot open the database in ${options.dataDir}: ${(error as Error).message}\n`);
@@ -209,39 +252,40 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
         id: binding.registryId,
         name: binding.name,
         provider: new OpenAIProvider({ baseUrl: binding.baseUrl, apiKey: binding.key }),
-        concurrency: options.maxConcurrency,
+        concurrency: maxConcurrency,
+        endpoint: binding.baseUrl,
       });
     }
 
     // 4. Run.
-    const plan = planRun(config, bindings);
+    const plan = planRun(config, bindings, { repeats, useCache: options.cache });
     const runId = plan.run.id;
-    const total = plan.cells.length;
-    const columnCount = config.prompts.length * config.providers.length;
-    const positions = new Map(plan.cells.map((c) => [c.id, c.position]));
+    const { total } = plan;
     let done = 0;
     let failed = 0;
     let cancelled = 0;
     let lastDecile = 0;
-    const describeCell = (cellId: string, columnIndex: number): string => {
-      const place = placeOf(positions.get(cellId) ?? 0, columnIndex, config.prompts.length, columnCount);
+    let cached = 0;
+    const describeCell = (cell: Cell): string => {
+      const place = placeOf(cell, config.prompts.length);
       const name = bindings[place.providerIdx]?.name ?? '?';
-      return `${name} · prompt ${place.promptIdx + 1} · test ${place.testIdx + 1}`;
+      return `${name} · prompt ${place.promptIdx + 1} · test ${place.testIdx + 1}${repeats > 1 ? ` · repeat ${place.repeatIdx + 1}` : ''}`;
     };
     const onEvent = (event: AppEvent): void => {
       if (event.type !== 'cell.update' || event.runId !== runId) return;
       const { cell } = event;
       if (cell.status === 'pending' || cell.status === 'running') return;
       done++;
+      if (cell.cached) cached++;
       if (cell.status === 'error') failed++;
       if (cell.status === 'cancelled') cancelled++;
       if (cell.status === 'error' && failed <= MAX_ERRORS_SHOWN) {
-        log(`  error: ${describeCell(cell.id, cell.columnIndex)}: ${oneLine(cell.error?.message ?? 'failed')}\n`);
+        log(`  error: ${describeCell(cell)}: ${oneLine(cell.error?.message ?? 'failed')}\n`);
         if (failed === MAX_ERRORS_SHOWN) log(`  (further errors are in the results and the app's History)\n`);
       }
       if (total <= PER_CELL_PROGRESS_UNDER) {
         const time = cell.totalMs !== undefined ? ` in ${Math.round(cell.totalMs)} ms` : '';
-        log(`[${done}/${total}] ${describeCell(cell.id, cell.columnIndex)}: ${cell.status === 'done' ? 'ok' : cell.status}${time}\n`);
+        log(`[${done}/${total}] ${describeCell(cell)}: ${cell.status === 'done' ? 'ok' : cell.status}${time}\n`);
       } else {
         const decile = Math.floor((done * 10) / total);
         if (decile > lastDecile) {
@@ -253,8 +297,8 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
     const unsubscribe = services.onEvent(onEvent);
     log(
       `Running ${total} cell${total === 1 ? '' : 's'}: ${config.prompts.length} prompt${config.prompts.length === 1 ? '' : 's'} × ` +
-        `${config.providers.length} provider${config.providers.length === 1 ? '' : 's'} × ${config.tests.length} test${config.tests.length === 1 ? '' : 's'}, ` +
-        `at most ${options.maxConcurrency} at once.\n`,
+        `${config.providers.length} provider${config.providers.length === 1 ? '' : 's'} × ${config.tests.length} test${config.tests.length === 1 ? '' : 's'}` +
+        `${repeats > 1 ? ` × ${repeats} repeats` : ''}, at most ${maxConcurrency} at once${options.cache ? '' : ', cache off'}.\n`,
     );
     const started = performance.now();
     services.runner.start(plan);
@@ -273,7 +317,7 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
     const ok = total - failed - cancelled;
     log(
       `Finished ${total} cell${total === 1 ? '' : 's'} in ${seconds(wallMs)} (wall time): ${ok} ok, ${failed} failed` +
-        `${cancelled ? `, ${cancelled} cancelled` : ''}. Run ${runId} is saved in ${resolve(options.dataDir, DATABASE_FILE)}.\n`,
+        `${cancelled ? `, ${cancelled} cancelled` : ''}${cached ? ` (${cached} from the cache; --no-cache to ask again)` : ''}. Run ${runId} is saved in ${resolve(options.dataDir, DATABASE_FILE)}.\n`,
     );
 
     // 5. Results.

@@ -12,7 +12,8 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Environment } from '../secrets/secrets';
 import { defaultDataDir } from '../data-dir';
-import { runEval } from './eval';
+import { MAX_REPEATS } from '../../shared/schemas';
+import { DEFAULT_MAX_CONCURRENCY, runEval } from './eval';
 import { runExportCommand } from './export';
 import { runImportCommand } from './import';
 
@@ -29,11 +30,11 @@ export const EXIT_OK = 0;
 export const EXIT_FAILED = 1;
 export const EXIT_USAGE = 2;
 
-export const DEFAULT_MAX_CONCURRENCY = 4;
+export { DEFAULT_MAX_CONCURRENCY };
 const MAX_CONCURRENCY_LIMIT = 1000;
 const DEFAULT_CONFIGS = ['promptfooconfig.yaml', 'promptfooconfig.yml', 'promptfooconfig.json'];
 
-export const USAGE = `Usage: parallax eval [-c <config>] [-o <file>]... [--data-dir <dir>] [-j <n>]
+export const USAGE = `Usage: parallax eval [-c <config>] [-o <file>]... [--data-dir <dir>] [-j <n>] [--repeat <n>] [--no-cache]
        parallax export --prompt <name> --format <format> [--version <n|label|latest>] [-o <file>] [--data-dir <dir>]
        parallax import <file> [--name <name>] [--data-dir <dir>]
 
@@ -46,14 +47,21 @@ Options of eval:
                                repeat for several files
       --data-dir <dir>         where runs are stored (default: $PARALLAX_DATA_DIR, else the
                                app's data folder)
-  -j, --max-concurrency <n>    requests in flight at most (default ${DEFAULT_MAX_CONCURRENCY})
+  -j, --max-concurrency <n>    requests in flight at most (default: evaluateOptions.maxConcurrency,
+                               else ${DEFAULT_MAX_CONCURRENCY})
+      --repeat <n>             ask each prompt × provider × test n times (default:
+                               evaluateOptions.repeat, else 1); repeats never come from the cache
+      --no-cache               ask every request anew; by default an unchanged request is
+                               answered from the response cache in the data folder
   -h, --help                   show this help
   -v, --version                show the version
 
-Config: prompts (inline text or chat JSON), providers (echo, openai:chat:<model>,
-openai:<model>, with config.apiBaseUrl, config.apiKeyEnvar, config.temperature,
-config.max_tokens) and tests[].vars. Keys come from OPENAI_API_KEY or the variable
-named by apiKeyEnvar.
+Config: prompts (inline text, chat JSON, or file://prompt.txt|.json), providers (echo,
+openai:chat:<model>, openai:<model>, with config.apiBaseUrl, config.apiKeyEnvar and
+parameters such as temperature, top_p, max_tokens, seed, stop, response_format),
+tests (inline vars, or file://tests.csv|.jsonl|.json), defaultTest.vars and
+evaluateOptions.repeat. Templates are Nunjucks, as in promptfoo. Keys come from
+OPENAI_API_KEY or the variable named by apiKeyEnvar.
 
 parallax export writes a library prompt (its latest version, or the one given) as a file.
   -p, --prompt <name>          the prompt's name in the library (case does not matter)
@@ -109,6 +117,8 @@ export async function runCli(argv: readonly string[], io: CliIo, version: string
         output: { type: 'string', short: 'o', multiple: true },
         'data-dir': { type: 'string' },
         'max-concurrency': { type: 'string', short: 'j' },
+        repeat: { type: 'string' },
+        'no-cache': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -150,12 +160,20 @@ export async function runCli(argv: readonly string[], io: CliIo, version: string
     return EXIT_USAGE;
   }
 
-  let maxConcurrency = DEFAULT_MAX_CONCURRENCY;
+  let maxConcurrency: number | undefined;
   const j = values['max-concurrency'];
   if (j !== undefined) {
     maxConcurrency = Number(j);
     if (!/^\d+$/.test(j.trim()) || !Number.isInteger(maxConcurrency) || maxConcurrency < 1 || maxConcurrency > MAX_CONCURRENCY_LIMIT) {
       io.stderr(`parallax: -j/--max-concurrency must be a whole number from 1 to ${MAX_CONCURRENCY_LIMIT} (got "${j}").\n`);
+      return EXIT_USAGE;
+    }
+  }
+  let repeat: number | undefined;
+  if (values.repeat !== undefined) {
+    repeat = Number(values.repeat);
+    if (!/^\d+$/.test(values.repeat.trim()) || repeat < 1 || repeat > MAX_REPEATS) {
+      io.stderr(`parallax: --repeat must be a whole number from 1 to ${MAX_REPEATS} (got "${values.repeat}").\n`);
       return EXIT_USAGE;
     }
   }
@@ -175,7 +193,9 @@ export async function runCli(argv: readonly string[], io: CliIo, version: string
     configPath,
     outputs: values.output ?? [],
     dataDir,
-    maxConcurrency,
+    ...(maxConcurrency !== undefined ? { maxConcurrency } : {}),
+    ...(repeat !== undefined ? { repeat } : {}),
+    cache: values['no-cache'] !== true,
     env: io.env,
     cwd: io.cwd,
     version,

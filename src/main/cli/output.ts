@@ -46,15 +46,19 @@ export const PAGE_SIZE = 200;
 /** Where a cell sits in the matrix. Columns are providers (outer) × prompts (inner), as in promptfoo. */
 export interface CellPlace {
   testIdx: number;
+  /** 0-based repeat of the same test × column. */
+  repeatIdx: number;
   promptIdx: number;
   providerIdx: number;
   /** promptfoo's promptIdx: the index of the prompt × provider column. */
   columnIdx: number;
 }
 
-export function placeOf(position: number, columnIndex: number, promptCount: number, columnCount: number): CellPlace {
+export function placeOf(cell: Pick<Cell, 'caseIndex' | 'repeat' | 'columnIndex'>, promptCount: number): CellPlace {
+  const { columnIndex } = cell;
   return {
-    testIdx: Math.floor(position / columnCount),
+    testIdx: cell.caseIndex,
+    repeatIdx: cell.repeat,
     promptIdx: columnIndex % promptCount,
     providerIdx: Math.floor(columnIndex / promptCount),
     columnIdx: columnIndex,
@@ -172,6 +176,7 @@ export function flatRow(run: OutputRun, cell: Cell, place: CellPlace, vars: read
     runId: run.runId,
     cellId: cell.id,
     testIndex: place.testIdx,
+    repeatIndex: place.repeatIdx,
     promptIndex: place.promptIdx,
     providerIndex: place.providerIdx,
     testDescription: test?.description ?? null,
@@ -180,7 +185,10 @@ export function flatRow(run: OutputRun, cell: Cell, place: CellPlace, vars: read
     providerLabel: provider ? providerKey(provider) : cell.providerName,
     model: cell.model,
   };
-  for (const name of vars) row[`vars.${name}`] = cell.variables[name] ?? null;
+  for (const name of vars) {
+    const value = cell.variables[name];
+    row[`vars.${name}`] = value === undefined ? null : typeof value === 'object' && value !== null ? JSON.stringify(value) : value;
+  }
   const usage = usageOf(cell);
   Object.assign(row, {
     prompt: prompt ? renderedPromptText(prompt, cell) : JSON.stringify(cell.messages),
@@ -214,6 +222,7 @@ export function promptfooResult(run: OutputRun, cell: Cell, place: CellPlace): R
     ...(test?.description !== undefined ? { description: test.description } : {}),
     promptIdx: place.columnIdx,
     testIdx: place.testIdx,
+    ...(place.repeatIdx > 0 ? { repeatIndex: place.repeatIdx } : {}),
     testCase: { ...(test?.description !== undefined ? { description: test.description } : {}), vars: cell.variables },
     promptId: sha256(label),
     provider: { id: provider?.id ?? cell.providerId, ...(provider?.label !== undefined ? { label: provider.label } : {}) },
@@ -310,7 +319,7 @@ export async function writeOutputs(store: Store, run: OutputRun, targets: readon
   try {
     await each(json, `{\n  "evalId": ${JSON.stringify(run.runId)},\n  "results": {\n    "version": 3,\n    "timestamp": ${JSON.stringify(run.createdAt)},\n    "results": [`);
     if (csv.length > 0) {
-      const header = Object.keys(flatRow(run, emptyCell(run.runId), placeOf(0, 0, 1, 1), vars));
+      const header = Object.keys(flatRow(run, emptyCell(run.runId), placeOf({ caseIndex: 0, repeat: 0, columnIndex: 0 }, 1), vars));
       await each(csv, stringify([header], csvOptions));
     }
 
@@ -319,7 +328,7 @@ export async function writeOutputs(store: Store, run: OutputRun, targets: readon
       const page = store.cellsOf(run.runId, PAGE_SIZE, position);
       if (page.length === 0) break;
       for (const cell of page) {
-        const place = placeOf(position, cell.columnIndex, promptCount, columnCount);
+        const place = placeOf(cell, promptCount);
         if (json.length > 0) {
           await each(json, `${position === 0 ? '' : ','}\n      ${indent(promptfooResult(run, cell, place), 6)}`);
         }
@@ -386,6 +395,8 @@ function emptyCell(runId: string): Cell {
     id: '',
     runId,
     columnIndex: 0,
+    caseIndex: 0,
+    repeat: 0,
     providerId: '',
     providerName: '',
     model: '',
