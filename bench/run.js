@@ -6,8 +6,8 @@
 //   npm run bench -- --sizes 1000 --concurrency 16 --providers openai
 //   npm run bench -- --sizes 1000 --providers openai --cpu-prof bench/.tmp/prof
 //
-// For each size it writes a config (one prompt × one provider × N inline tests), runs
-// `node bin/parallax.js eval -c <cfg> -o <out.jsonl> -j <c> --data-dir <fresh dir>` as a child
+// For each size it writes a config (one prompt × one provider × N tests from a CSV file), runs
+// `node bin/parallax.js eval -c <cfg> -o <out.jsonl> -j <c> --no-cache --data-dir <fresh dir>` as a child
 // process and measures its wall time (spawn to exit, so start-up, config parsing and writing
 // the results count) and its peak RSS (VmHWM from /proc, polled every 50 ms, summed over the
 // process and any children it starts). The openai runs talk to bench/fake-server.js, started
@@ -307,10 +307,12 @@ function writeConfig(path, provider, cells, baseUrl) {
   } else {
     lines.push('  - id: openai:chat:bench-model', '    config:', `      apiBaseUrl: ${baseUrl}`, `      apiKeyEnvar: ${KEY_ENVAR}`);
   }
-  lines.push('tests:');
-  for (let i = 0; i < cells; i++) {
-    lines.push('  - vars:', `      product: ${JSON.stringify(`product number ${i + 1}`)}`, `      audience: ${JSON.stringify(`audience ${(i % 7) + 1}`)}`);
-  }
+  // Tests from a CSV file, as a prompt engineer with a big table writes them (file://).
+  const csv = join(dirname(path), 'tests.csv');
+  const rows = ['product,audience'];
+  for (let i = 0; i < cells; i++) rows.push(`product number ${i + 1},audience ${(i % 7) + 1}`);
+  writeFileSync(csv, `${rows.join('\n')}\n`);
+  lines.push('tests: file://tests.csv');
   writeFileSync(path, `${lines.join('\n')}\n`);
 }
 
@@ -495,7 +497,8 @@ async function main() {
       if (provider === 'openai') await askServer('reset');
       const label = `${cells} ${provider} cells at -j${concurrency}`;
       process.stderr.write(`bench: ${label}…`);
-      const args = ['eval', '-c', config, '-o', output, '-j', String(concurrency), '--data-dir', join(dir, 'data')];
+      // --no-cache: every cell is a real request (a fresh data folder has an empty cache anyway).
+      const args = ['eval', '-c', config, '-o', output, '-j', String(concurrency), '--no-cache', '--data-dir', join(dir, 'data')];
       const result = await runCli(args, env, runTimeoutMs(cells));
       if (state.stopping) return 130;
       const problems = [];

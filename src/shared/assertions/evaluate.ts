@@ -1,0 +1,296 @@
+/**
+ * Checking one output against one assertion. Everything but llm-rubric is synchronous and
+ * pure; llm-rubric needs a judge model, so `evaluateAssertion` marks it `needsJudge` and
+ * `evaluateAssertionAsync` grades it with a judge the caller passes in.
+ *
+ * A malformed assertion (a missing value, a bad regex, no latency recorded) fails with a
+ * reason that says what to fix; nothing here throws.
+ */
+import type { Message } from '../schemas';
+import { parseCommaList } from './comma-list';
+import { extractJsonObjects, jsonEqual, parseJson, readSchema } from './json-values';
+import { parseRubricVerdict, rubricPrompt } from './rubric';
+import { bleu, levenshtein, rougeL, rougeN } from './text-metrics';
+import { splitAssertionType } from './types';
+import type { Assertion, AssertionContext, AssertionResult, BaseAssertionType } from './types';
+
+/** Default thresholds, as promptfoo's. */
+export const DEFAULT_THRESHOLDS = { levenshtein: 5, bleu: 0.5, 'rouge-n': 0.75, 'rouge-l': 0.75 } as const;
+
+const PASSED = 'Assertion passed';
+
+function render(value: unknown, context: AssertionContext): unknown {
+  const { renderValue } = context;
+  if (!renderValue) return value;
+  const walk = (v: unknown): unknown => {
+    if (typeof v === 'string') return renderValue(v);
+    if (Array.isArray(v)) return v.map(walk);
+    if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, inner]) => [k, walk(inner)]));
+    return v;
+  };
+  return walk(value);
+}
+
+interface Check {
+  assertion: Assertion;
+  inverse: boolean;
+  context: AssertionContext;
+  value: unknown;
+}
+
+function invalid(check: Check, reason: string): AssertionResult {
+  return { pass: false, score: 0, reason, assertion: check.assertion };
+}
+
+/** A yes/no check: the `not-` form flips it; the score is 1 or 0. */
+function decide(check: Check, holds: boolean, failure: string, inverseFailure: string): AssertionResult {
+  const pass = holds !== check.inverse;
+  return { pass, score: pass ? 1 : 0, reason: pass ? PASSED : check.inverse ? inverseFailure : failure, assertion: check.assertion };
+}
+
+/** A scored check: pass at or above the threshold; the `not-` form passes below it and scores 1 - score. */
+function scored(check: Check, label: string, score: number, threshold: number): AssertionResult {
+  const above = score >= threshold;
+  const pass = above !== check.inverse;
+  const shown = score.toFixed(4).replace(/\.?0+$/, '');
+  return {
+    pass,
+    score: check.inverse ? 1 - score : score,
+    reason: above ? `${label} ${shown} is at or above the threshold ${threshold}` : `${label} ${shown} is below the threshold ${threshold}`,
+    assertion: check.assertion,
+  };
+}
+
+function textValue(check: Check): string | undefined {
+  const { value } = check;
+  if (typeof value === 'string' && value !== '') return value;
+  if (typeof value === 'number' && !Number.isNaN(value)) return String(value);
+  return undefined;
+}
+
+function listValue(check: Check): { ok: true; items: string[] } | { ok: false; error: string } {
+  const { value } = check;
+  if (typeof value === 'string') return parseCommaList(value);
+  if (Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string' || typeof v === 'number')) {
+    return { ok: true, items: value.map(String) };
+  }
+  return { ok: false, error: `"${check.assertion.type}" needs a list of strings (or one comma-separated string) as its value` };
+}
+
+/** The reference texts for equals and the similarity metrics: the value, else the test's expected answer. */
+function references(check: Check): string[] | undefined {
+  const { value } = check;
+  if (typeof value === 'string' && value !== '') return [value];
+  if (Array.isArray(value) && value.length > 0 && value.every((v) => typeof v === 'string')) return value as string[];
+  if (value === undefined && check.context.expected !== undefined && check.context.expected !== '') return [check.context.expected];
+  return undefined;
+}
+
+const quote = (s: string) => JSON.stringify(s);
+
+function containsCheck(check: Check, caseInsensitive: boolean): AssertionResult {
+  const needle = textValue(check);
+  if (needle === undefined) return invalid(check, `"${check.assertion.type}" needs a string or number value`);
+  const fold = (s: string) => (caseInsensitive ? s.toLowerCase() : s);
+  const holds = fold(check.context.output).includes(fold(needle));
+  return decide(check, holds, `Expected output to contain ${quote(needle)}`, `Expected output not to contain ${quote(needle)}`);
+}
+
+function listCheck(check: Check, mode: 'any' | 'all', caseInsensitive: boolean): AssertionResult {
+  const list = listValue(check);
+  if (!list.ok) return invalid(check, list.error);
+  const fold = (s: string) => (caseInsensitive ? s.toLowerCase() : s);
+  const output = fold(check.context.output);
+  const found = list.items.filter((item) => output.includes(fold(item)));
+  const missing = list.items.filter((item) => !output.includes(fold(item)));
+  const shown = list.items.map(quote).join(', ');
+  if (mode === 'any') {
+    return decide(check, found.length > 0, `Expected output to contain one of ${shown}`, `Expected output to contain none of ${shown}; found ${found.map(quote).join(', ')}`);
+  }
+  return decide(check, missing.length === 0, `Expected output to contain all of ${shown}; missing ${missing.map(quote).join(', ')}`, `Expected output not to contain all of ${shown}`);
+}
+
+function equalsCheck(check: Check): AssertionResult {
+  const { value, context } = check;
+  if (value !== null && typeof value === 'object') {
+    // An object or list value compares with the output read as JSON, ignoring key order.
+    const parsed = parseJson(context.output);
+    const holds = parsed.ok && jsonEqual(parsed.value, value);
+    return decide(check, holds, `Expected output to equal the JSON ${JSON.stringify(value)}`, `Expected output not to equal the JSON ${JSON.stringify(value)}`);
+  }
+  const expected = typeof value === 'number' || typeof value === 'boolean' ? String(value) : typeof value === 'string' ? value : context.expected;
+  if (expected === undefined) return invalid(check, '"equals" needs a value (or the test\'s expected answer)');
+  return decide(check, context.output === expected, `Expected output ${quote(context.output)} to equal ${quote(expected)}`, `Expected output not to equal ${quote(expected)}`);
+}
+
+function regexCheck(check: Check): AssertionResult {
+  const pattern = textValue(check);
+  if (pattern === undefined) return invalid(check, '"regex" needs a pattern as its value');
+  let regex: RegExp;
+  try {
+    regex = new RegExp(pattern);
+  } catch (error) {
+    return invalid(check, `Invalid regex pattern: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return decide(check, regex.test(check.context.output), `Expected output to match /${pattern}/`, `Expected output not to match /${pattern}/`);
+}
+
+/** is-json, is-valid-json-schema, contains-json: optional (required for the alias) schema in `value`. */
+function jsonCheck(check: Check, base: 'is-json' | 'contains-json' | 'is-valid-json-schema'): AssertionResult {
+  const { value, context } = check;
+  const hasSchema = value !== undefined && value !== null && value !== '';
+  if (base === 'is-valid-json-schema' && !hasSchema) return invalid(check, '"is-valid-json-schema" needs a JSON schema as its value');
+
+  let candidates: unknown[];
+  if (base === 'contains-json') candidates = extractJsonObjects(context.output);
+  else {
+    const parsed = parseJson(context.output);
+    candidates = parsed.ok ? [parsed.value] : [];
+  }
+  const noJson = base === 'contains-json' ? 'Expected output to contain valid JSON' : 'Expected output to be valid JSON';
+  if (candidates.length === 0 || !hasSchema) {
+    return decide(check, candidates.length > 0, noJson, base === 'contains-json' ? 'Expected output not to contain JSON' : 'Expected output not to be valid JSON');
+  }
+
+  const schema = readSchema(value);
+  if (!schema.ok) return invalid(check, `Invalid JSON schema: ${schema.error}`);
+  const validate = context.validateJsonSchema;
+  if (!validate) return invalid(check, 'JSON schema checks run in the main process; no schema validator was given here');
+  let lastErrors = '';
+  let valid = false;
+  for (const candidate of candidates) {
+    const result = validate(schema.value, candidate);
+    if (result.valid) {
+      valid = true;
+      break;
+    }
+    lastErrors = result.errors;
+  }
+  return decide(check, valid, `JSON does not conform to the schema: ${lastErrors}`, 'Output is JSON that conforms to the schema');
+}
+
+function thresholdOf(check: Check): number | undefined {
+  return check.assertion.threshold;
+}
+
+function measuredCheck(check: Check, what: 'latency' | 'cost'): AssertionResult {
+  const measured = what === 'latency' ? check.context.latencyMs : check.context.costUsd;
+  const threshold = thresholdOf(check);
+  if (threshold === undefined) return invalid(check, `"${check.assertion.type}" needs a threshold (${what === 'latency' ? 'milliseconds' : 'US dollars'})`);
+  if (measured === undefined) {
+    return invalid(check, what === 'latency' ? 'No latency was recorded for this output (a cached answer has none)' : 'No cost is known for this output (the model has no price)');
+  }
+  const shown = what === 'latency' ? `Latency ${Math.round(measured)} ms` : `Cost $${measured.toPrecision(2)}`;
+  const limit = what === 'latency' ? `${threshold} ms` : `$${threshold}`;
+  return decide(check, measured <= threshold, `${shown} is above the threshold ${limit}`, `${shown} is at or below the threshold ${limit}`);
+}
+
+function similarityCheck(check: Check, base: 'levenshtein' | 'bleu' | 'rouge-n' | 'rouge-l'): AssertionResult {
+  const refs = references(check);
+  if (refs === undefined || refs.length === 0) return invalid(check, `"${check.assertion.type}" needs a reference text as its value (or the test's expected answer)`);
+  const output = check.context.output;
+  const threshold = thresholdOf(check) ?? DEFAULT_THRESHOLDS[base];
+  switch (base) {
+    case 'levenshtein': {
+      const distance = Math.min(...refs.map((r) => levenshtein(output, r)));
+      return decide(check, distance <= threshold, `Levenshtein distance ${distance} is above the threshold ${threshold}`, `Levenshtein distance ${distance} is at or below the threshold ${threshold}`);
+    }
+    case 'bleu':
+      return scored(check, 'BLEU', bleu(output, refs), threshold);
+    case 'rouge-n':
+      return scored(check, 'ROUGE-N', Math.max(...refs.map((r) => rougeN(output, r))), threshold);
+    case 'rouge-l':
+      return scored(check, 'ROUGE-L', Math.max(...refs.map((r) => rougeL(output, r))), threshold);
+  }
+}
+
+function needsJudge(check: Check): AssertionResult {
+  return { pass: false, score: 0, reason: 'llm-rubric needs a judge model; it has not been graded', assertion: check.assertion, needsJudge: true };
+}
+
+function run(base: BaseAssertionType, check: Check): AssertionResult {
+  switch (base) {
+    case 'equals':
+      return equalsCheck(check);
+    case 'contains':
+      return containsCheck(check, false);
+    case 'icontains':
+      return containsCheck(check, true);
+    case 'contains-any':
+      return listCheck(check, 'any', false);
+    case 'contains-all':
+      return listCheck(check, 'all', false);
+    case 'icontains-any':
+      return listCheck(check, 'any', true);
+    case 'icontains-all':
+      return listCheck(check, 'all', true);
+    case 'regex':
+      return regexCheck(check);
+    case 'starts-with': {
+      const prefix = textValue(check);
+      if (prefix === undefined) return invalid(check, '"starts-with" needs a string value');
+      return decide(check, check.context.output.startsWith(prefix), `Expected output to start with ${quote(prefix)}`, `Expected output not to start with ${quote(prefix)}`);
+    }
+    case 'is-json':
+    case 'contains-json':
+    case 'is-valid-json-schema':
+      return jsonCheck(check, base);
+    case 'levenshtein':
+    case 'bleu':
+    case 'rouge-n':
+    case 'rouge-l':
+      return similarityCheck(check, base);
+    case 'latency':
+      return measuredCheck(check, 'latency');
+    case 'cost':
+      return measuredCheck(check, 'cost');
+    case 'llm-rubric':
+      return needsJudge(check);
+  }
+}
+
+function prepare(assertion: Assertion, context: AssertionContext): { base: BaseAssertionType; check: Check } {
+  const { base, inverse } = splitAssertionType(assertion.type);
+  return { base, check: { assertion, inverse, context, value: render(assertion.value, context) } };
+}
+
+/** Check one output against one assertion, synchronously. llm-rubric comes back `needsJudge`. */
+export function evaluateAssertion(assertion: Assertion, context: AssertionContext): AssertionResult {
+  const { base, check } = prepare(assertion, context);
+  return run(base, check);
+}
+
+/** Sends the judge's messages to a model and resolves with its text answer. */
+export type Judge = (messages: Message[]) => Promise<string>;
+
+export interface JudgeOptions {
+  judge?: Judge;
+  /** The judge prompt, if the user edited it (default: DEFAULT_RUBRIC_PROMPT). */
+  rubricTemplate?: readonly Message[];
+}
+
+/**
+ * As `evaluateAssertion`, and grades llm-rubric with the judge: it passes when the judge says
+ * pass and, if a threshold is set, its score reaches the threshold. `not-llm-rubric` flips
+ * pass and scores 1 - score. A failed judge call or an unreadable answer fails with the reason.
+ */
+export async function evaluateAssertionAsync(assertion: Assertion, context: AssertionContext, options: JudgeOptions = {}): Promise<AssertionResult> {
+  const { base, check } = prepare(assertion, context);
+  if (base !== 'llm-rubric') return run(base, check);
+  const rubric = textValue(check);
+  if (rubric === undefined) return invalid(check, '"llm-rubric" needs the rubric as its value');
+  if (!options.judge) return needsJudge(check);
+  let answer: string;
+  try {
+    answer = await options.judge(rubricPrompt(rubric, context.output, options.rubricTemplate));
+  } catch (error) {
+    return invalid(check, `The judge model failed: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  const parsed = parseRubricVerdict(answer);
+  if (!parsed.ok) return invalid(check, parsed.error);
+  const { verdict } = parsed;
+  const threshold = thresholdOf(check);
+  const holds = verdict.pass && (threshold === undefined || verdict.score >= threshold);
+  const pass = holds !== check.inverse;
+  return { pass, score: check.inverse ? 1 - verdict.score : verdict.score, reason: verdict.reason || (pass ? PASSED : 'The judge failed the output'), assertion };
+}

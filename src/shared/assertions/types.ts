@@ -1,0 +1,112 @@
+/**
+ * Assertions: automatic checks on one output, with promptfoo's names and meaning so a
+ * promptfooconfig.yaml's `assert:` list means the same thing here. Every type also has a
+ * `not-` form that passes exactly when the plain form fails.
+ */
+import { z } from 'zod';
+
+/** The assertion types Parallax checks, as written in promptfoo YAML (without `not-`). */
+export const BASE_ASSERTION_TYPES = [
+  'equals',
+  'contains',
+  'icontains',
+  'contains-any',
+  'contains-all',
+  'icontains-any',
+  'icontains-all',
+  'regex',
+  'starts-with',
+  'is-json',
+  'contains-json',
+  // Parallax's name for "is-json with a schema": the schema in `value` is required.
+  'is-valid-json-schema',
+  'levenshtein',
+  'bleu',
+  'rouge-n',
+  // promptfoo's handler computes ROUGE-L too (js-rouge's `l`); Parallax lists it by name.
+  'rouge-l',
+  'latency',
+  'cost',
+  'llm-rubric',
+] as const;
+
+export type BaseAssertionType = (typeof BASE_ASSERTION_TYPES)[number];
+export type AssertionType = BaseAssertionType | `not-${BaseAssertionType}`;
+
+const BASE_SET: ReadonlySet<string> = new Set(BASE_ASSERTION_TYPES);
+
+export function isAssertionType(type: string): type is AssertionType {
+  return BASE_SET.has(type.startsWith('not-') ? type.slice(4) : type);
+}
+
+/** The plain type and whether the `not-` form was asked for. */
+export function splitAssertionType(type: AssertionType): { base: BaseAssertionType; inverse: boolean } {
+  return type.startsWith('not-') ? { base: type.slice(4) as BaseAssertionType, inverse: true } : { base: type as BaseAssertionType, inverse: false };
+}
+
+const jsonValueSchema = z.json();
+
+/**
+ * One assertion as written in promptfoo YAML. `value` is a string, a number, a list of strings
+ * (contains-any and friends, several BLEU references) or an object (a JSON schema, or the
+ * expected JSON for `equals`). Keys promptfoo has and Parallax does not check (`provider`,
+ * `transform`, `config`, ...) are dropped by parsing.
+ */
+export const assertionSchema = z.object({
+  type: z.string().refine(isAssertionType, {
+    error: (issue) => `"${String(issue.input)}" is not an assertion type Parallax checks; known types: ${BASE_ASSERTION_TYPES.join(', ')} (each also as not-<type>).`,
+  }),
+  value: jsonValueSchema.optional(),
+  threshold: z.number().finite().optional(),
+  weight: z.number().finite().min(0).optional(),
+  metric: z.string().optional(),
+});
+
+export type AssertionDefinition = z.infer<typeof assertionSchema>;
+
+/** An assertion whose type is known to be one Parallax checks. */
+export type Assertion = Omit<AssertionDefinition, 'type'> & { type: AssertionType };
+
+/** Parse an assertion that came from a file or the UI; errors carry zod's messages. */
+export function parseAssertion(input: unknown): { ok: true; assertion: Assertion } | { ok: false; error: string } {
+  const parsed = assertionSchema.safeParse(input);
+  if (!parsed.success) return { ok: false, error: parsed.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ') };
+  return { ok: true, assertion: parsed.data as Assertion };
+}
+
+/** Validates data against a JSON schema. Injected, because ajv compiles with `new Function`. */
+export type JsonSchemaValidator = (schema: unknown, data: unknown) => { valid: true } | { valid: false; errors: string };
+
+export interface AssertionContext {
+  output: string;
+  /** The test case's expected answer: the reference for BLEU/ROUGE/levenshtein when `value` is absent. */
+  expected?: string;
+  vars: Record<string, unknown>;
+  latencyMs?: number;
+  costUsd?: number;
+  /** Renders `{{ var }}` in string values (the caller owns the template engine). */
+  renderValue?: (text: string) => string;
+  /** Needed by is-json / contains-json with a schema and by is-valid-json-schema. */
+  validateJsonSchema?: JsonSchemaValidator;
+}
+
+/** The result of one assertion, shaped like promptfoo's GradingResult for one component. */
+export interface AssertionResult {
+  pass: boolean;
+  /** 0..1 (1 - score for the `not-` form of the scored metrics). */
+  score: number;
+  reason: string;
+  assertion: Assertion;
+  /** Set on llm-rubric results that were not graded because no judge was called. */
+  needsJudge?: boolean;
+}
+
+/** promptfoo's aggregate `gradingResult` for a test case. */
+export interface GradingResult {
+  pass: boolean;
+  score: number;
+  reason: string;
+  /** Weighted mean score per `metric` name. */
+  namedScores: Record<string, number>;
+  componentResults: AssertionResult[];
+}

@@ -1,0 +1,11 @@
+/** Statistics for judging: vote verdicts, rankings and descriptive numbers. Pure TypeScript. */
+export { binomialCdf, logChoose, signTest, wilsonInterval, Z_95 } from './binomial';
+export type { Interval, WilsonInterval } from './binomial';
+export { bootstrapBradleyTerry, bradleyTerry } from './bradley-terry';
+export type { BootstrapFit, BootstrapOptions, BradleyTerryFit, BradleyTerryOptions, Comparison, RankedItem } from './bradley-terry';
+export { mean, percentile, percentileOfSorted, shareIdentical, stddev } from './descriptive';
+export { normalCdf, normalQuantile } from './normal';
+export { formatP, pairVerdict, votesNeeded } from './pair-verdict';
+export type { PairVerdict, PairVerdictOptions, PairVotes, VotesNeeded, VotesNeededOptions } from './pair-verdict';
+export { mulberry32 } from './random';
+export type { Random } from './random';
