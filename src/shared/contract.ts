@@ -12,6 +12,8 @@ import {
   providerInputSchema,
   MAX_REPEATS,
   MAX_TEST_CASES,
+  judgeSchema,
+  ratingSchema,
   runDetailSchema,
   runProgressSchema,
   runStatusSchema,
@@ -29,6 +31,7 @@ import {
   versionSummarySchema,
 } from './library';
 import type { MethodName } from './methods';
+import { assertionSchema } from './assertions/types';
 
 export { EVENT_CHANNEL, bridgeFunctionName, ipcChannel, methodNames, type MethodName } from './methods';
 
@@ -49,6 +52,9 @@ export const runRequestSchema = z.object({
   repeats: z.number().int().min(1).max(MAX_REPEATS).default(1),
   /** Serve unchanged requests from the response cache (never for repeats after the first). */
   useCache: z.boolean().default(true),
+  /** Checks for every row, on top of each row's own. */
+  assertions: z.array(assertionSchema).max(50).default([]),
+  judge: judgeSchema.optional(),
 });
 export type RunRequest = z.infer<typeof runRequestSchema>;
 
@@ -81,6 +87,89 @@ export const templateErrorSchema = z.object({
   message: z.string(),
 });
 export type TemplateErrorInfo = z.infer<typeof templateErrorSchema>;
+
+export const voteOutcomeSchema = z.enum(['left', 'right', 'tie', 'both_bad', 'skip']);
+export type VoteOutcome = z.infer<typeof voteOutcomeSchema>;
+
+/** Two answers to the same row from two variants, sides fixed per pair (randomised once). */
+export const judgePairSchema = z.object({
+  caseIndex: z.number().int().nonnegative(),
+  leftCellId: z.string(),
+  rightCellId: z.string(),
+  leftColumn: z.number().int().nonnegative(),
+  rightColumn: z.number().int().nonnegative(),
+  leftOutput: z.string(),
+  rightOutput: z.string(),
+  vote: voteOutcomeSchema.optional(),
+  note: z.string().optional(),
+});
+export type JudgePair = z.infer<typeof judgePairSchema>;
+
+export const voteSchema = z.object({
+  id: z.string(),
+  runId: z.string(),
+  caseIndex: z.number().int(),
+  leftCellId: z.string(),
+  rightCellId: z.string(),
+  leftColumn: z.number().int(),
+  rightColumn: z.number().int(),
+  outcome: voteOutcomeSchema,
+  note: z.string().optional(),
+  createdAt: z.string(),
+});
+export type Vote = z.infer<typeof voteSchema>;
+
+const intervalSchema = z.object({ estimate: z.number().nullable(), low: z.number(), high: z.number() });
+
+/** The run's verdict: the statistics of its votes, checks and measurements. */
+export const verdictSchema = z.object({
+  variants: z.array(
+    z.object({
+      columnIndex: z.number().int(),
+      label: z.string(),
+      cells: z.number().int(),
+      done: z.number().int(),
+      latencyMeanMs: z.number().nullable(),
+      latencyP95Ms: z.number().nullable(),
+      tokensMean: z.number().nullable(),
+      costUsd: z.number(),
+      costMeanUsd: z.number().nullable(),
+      /** Mean 1–5 score given by people, and how many. */
+      scoreMean: z.number().nullable(),
+      scored: z.number().int(),
+      thumbsUp: z.number().int(),
+      thumbsDown: z.number().int(),
+      /** Share of cells whose every check passed, with its interval; null without checks. */
+      passRate: intervalSchema.nullable(),
+      checks: z.array(z.object({ type: z.string(), passed: z.number().int(), total: z.number().int(), rate: intervalSchema })),
+      /** With repeats: mean over rows of the share of identical outputs, and the mean spread (sd) of check scores. */
+      consistency: z.object({ identicalShare: z.number(), scoreSpread: z.number().nullable(), rows: z.number().int() }).nullable(),
+      /** 0..1 quality for the charts: pass rate, else mean score scaled, else win rate. */
+      quality: z.number().nullable(),
+    }),
+  ),
+  pairs: z.array(
+    z.object({
+      a: z.number().int(),
+      b: z.number().int(),
+      wins: z.number().int(),
+      losses: z.number().int(),
+      ties: z.number().int(),
+      bothBad: z.number().int(),
+      winRate: intervalSchema,
+      p: z.number(),
+      better: z.enum(['a', 'b']).nullable(),
+      moreVotesNeeded: z.number().int(),
+      sentence: z.string(),
+    }),
+  ),
+  /** Bradley–Terry, for three or more variants with votes. */
+  ranking: z
+    .array(z.object({ columnIndex: z.number().int(), strength: z.number(), low: z.number(), high: z.number(), rank: z.number().int() }))
+    .nullable(),
+  votes: z.number().int(),
+});
+export type Verdict = z.infer<typeof verdictSchema>;
 
 export const priceSchema = z.object({ inputPerMTok: z.number().nonnegative(), outputPerMTok: z.number().nonnegative() });
 export const priceTableSchema = z.record(z.string().min(1).max(200), priceSchema);
@@ -147,6 +236,41 @@ export const contract = {
   /** The price table: built-in list prices with the user's own entries over them. */
   'prices.get': method(empty, z.object({ prices: priceTableSchema, overrides: priceTableSchema })),
   'prices.save': method(z.object({ overrides: priceTableSchema }).strict(), z.object({ prices: priceTableSchema, overrides: priceTableSchema })),
+  /** Pairs of answers to judge, blind: sides are shuffled per pair, the same every time. */
+  'judge.pairs': method(
+    z.object({ runId: z.string().min(1), columns: z.tuple([z.number().int().nonnegative(), z.number().int().nonnegative()]).optional() }).strict(),
+    z.object({ pairs: z.array(judgePairSchema), voted: z.number().int() }),
+  ),
+  /** Records (or replaces) the vote on a pair. */
+  'judge.vote': method(
+    z
+      .object({
+        runId: z.string().min(1),
+        leftCellId: z.string().min(1),
+        rightCellId: z.string().min(1),
+        outcome: voteOutcomeSchema,
+        note: z.string().max(10_000).optional(),
+      })
+      .strict(),
+    voteSchema,
+  ),
+  'judge.votes': method(z.object({ runId: z.string().min(1) }).strict(), z.object({ votes: z.array(voteSchema) })),
+  /** A cell's score, thumb, tags and note; null clears a field. */
+  'judge.rate': method(
+    z
+      .object({
+        cellId: z.string().min(1),
+        score: z.number().int().min(1).max(5).nullable().optional(),
+        thumb: z.enum(['up', 'down']).nullable().optional(),
+        tags: z.array(z.string().trim().min(1).max(40)).max(20).optional(),
+        note: z.string().max(10_000).nullable().optional(),
+      })
+      .strict(),
+    ratingSchema,
+  ),
+  'judge.verdict': method(z.object({ runId: z.string().min(1) }).strict(), verdictSchema),
+  /** The whole run as a file: cells with checks and ratings, and the votes. */
+  'runs.export': method(z.object({ runId: z.string().min(1), format: z.enum(['json', 'csv']) }).strict(), exportedFileSchema),
   'runs.list': method(
     z.object({ limit: z.number().int().min(1).max(500).default(100), offset: z.number().int().min(0).default(0) }).strict(),
     z.object({ runs: z.array(runSummarySchema), total: z.number().int() }),
@@ -199,6 +323,8 @@ export const eventSchema = z.discriminatedUnion('type', [
   /** A cell changed state. When it is final, `cell.output` is the full text. */
   z.object({ type: z.literal('cell.update'), runId: z.string(), cell: cellSchema }),
   z.object({ type: z.literal('run.finished'), runId: z.string(), status: runStatusSchema }),
+  /** A vote or rating changed (from another window, or this one): the verdict may have moved. */
+  z.object({ type: z.literal('judge.changed'), runId: z.string() }),
   /** A finished run started again (re-run or resume): its cells are coming back. */
   z.object({ type: z.literal('run.resumed'), runId: z.string(), queued: z.number().int() }),
 ]);

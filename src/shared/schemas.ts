@@ -4,6 +4,7 @@
  * Run, Cell.
  */
 import { z } from 'zod';
+import { assertionSchema } from './assertions/types';
 
 export const roleSchema = z.enum(['system', 'user', 'assistant']);
 export type Role = z.infer<typeof roleSchema>;
@@ -72,8 +73,45 @@ export const testCaseSchema = z.object({
   /** What a good answer looks like; assertions and metrics compare against it. */
   expected: z.string().optional(),
   description: z.string().max(500).optional(),
+  /** Checks for this row only (promptfoo's tests[].assert). */
+  assert: z.array(assertionSchema).max(50).optional(),
 });
 export type TestCase = z.infer<typeof testCaseSchema>;
+
+/** The model that grades llm-rubric checks, and its prompt (editable; the default when absent). */
+export const judgeSchema = z.object({
+  providerId: z.string().min(1),
+  model: z.string().min(1),
+  prompt: z.array(messageSchema).min(1).optional(),
+});
+export type JudgeConfig = z.infer<typeof judgeSchema>;
+
+/** One check's outcome on one cell. */
+export const gradingComponentSchema = z.object({
+  type: z.string(),
+  pass: z.boolean(),
+  score: z.number(),
+  reason: z.string(),
+  metric: z.string().optional(),
+});
+/** Every check on one cell, aggregated as promptfoo's gradingResult. */
+export const gradingSchema = z.object({
+  pass: z.boolean(),
+  score: z.number(),
+  reason: z.string(),
+  componentResults: z.array(gradingComponentSchema),
+});
+export type Grading = z.infer<typeof gradingSchema>;
+
+/** A person's judgement of one cell. */
+export const ratingSchema = z.object({
+  score: z.number().int().min(1).max(5).optional(),
+  thumb: z.enum(['up', 'down']).optional(),
+  tags: z.array(z.string().min(1).max(40)).max(20),
+  note: z.string().max(10_000).optional(),
+  updatedAt: z.string(),
+});
+export type Rating = z.infer<typeof ratingSchema>;
 
 export const MAX_TEST_CASES = 100_000;
 export const MAX_REPEATS = 50;
@@ -94,6 +132,10 @@ export const workspaceSchema = z.object({
   repeats: z.number().int().min(1).max(MAX_REPEATS).default(1),
   /** Serve unchanged requests from the response cache (first repeat only). */
   useCache: z.boolean().default(true),
+  /** Checks for every row (promptfoo's defaultTest.assert). */
+  assertions: z.array(assertionSchema).max(50).default([]),
+  /** Who grades llm-rubric checks. */
+  judge: judgeSchema.optional(),
 });
 export type Workspace = z.infer<typeof workspaceSchema>;
 
@@ -184,6 +226,10 @@ export const cellSchema = z.object({
   cached: z.boolean().optional(),
   /** Requests made for this cell, counting retries after 429 or 5xx. */
   attempts: z.number().int().nonnegative().optional(),
+  /** The automatic checks, when the run has any. */
+  grading: gradingSchema.optional(),
+  /** A person's score, thumb, tags and note. */
+  rating: ratingSchema.optional(),
 });
 export type Cell = z.infer<typeof cellSchema>;
 
