@@ -6,7 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { AppEvent, AppInfo, Handlers, RunRequest } from '../shared/contract';
 import { AppError } from '../shared/errors';
-import { renderMessages } from '../shared/template';
+import { renderMessages } from './template/render';
 import { toErrorInfo } from '../shared/errors';
 import type { ErrorInfo, Message } from '../shared/schemas';
 import { ProviderRegistry } from './providers/registry';
@@ -15,7 +15,9 @@ import { Runner, type RunnerOptions, type RunPlan } from './runner/runner';
 import type { Environment, SecretStore } from './secrets/secrets';
 import { Store, type NewCell } from './store/store';
 import { fileHandlers, type FileDialogs } from './handlers/files';
+import { judgingHandlers } from './handlers/judging';
 import { libraryHandlers, modelOfColumns } from './handlers/library';
+import type { Assertion } from '../shared/assertions/types';
 import { loadWorkspace, saveWorkspace } from './workspace';
 
 export interface ServicesOptions {
@@ -118,6 +120,8 @@ export function planAppRun(request: RunRequest, context: PlanContext): RunPlan {
       columns: request.columns,
       repeats,
       useCache: request.useCache,
+      assertions: request.assertions as Assertion[],
+      ...(request.judge ? { judge: request.judge } : {}),
       ...(context.promptVersionId ? { promptVersionId: context.promptVersionId } : {}),
     },
     cells: cells(),
@@ -223,6 +227,7 @@ export function createServices(options: ServicesOptions): Services {
       return Promise.resolve(detail);
     },
     ...libraryHandlers(store, registry),
+    ...judgingHandlers(store, emit),
     ...fileHandlers(store, registry, options.dialogs),
   };
 

@@ -11,7 +11,7 @@ import type { AppEvent } from '../../shared/contract';
 import { formatIssue, parseConfig, type ConfigProvider, type EvalConfig } from '../../shared/promptfoo/config';
 import { toErrorInfo } from '../../shared/errors';
 import type { Cell, Column, ErrorInfo, Message } from '../../shared/schemas';
-import { renderMessages } from '../../shared/template';
+import { renderMessages } from '../template/render';
 import { configFiles } from './config-files';
 import { ECHO_PROVIDER_ID } from '../providers/echo';
 import { OpenAIProvider } from '../providers/openai';
@@ -31,6 +31,8 @@ export interface EvalOptions {
   repeat?: number;
   /** Answer unchanged requests from the response cache (first repeat only). */
   cache: boolean;
+  /** Exit 0 even when checks fail (requests that fail still exit 1). */
+  passOnFailedChecks?: boolean;
   env: Environment;
   cwd: string;
   version: string;
@@ -39,8 +41,13 @@ export interface EvalOptions {
   signal?: AbortSignal;
 }
 
+/** promptfoo's exit code when every request worked but a check failed. */
+export const EXIT_CHECKS_FAILED = 100;
+
 export interface EvalOutcome {
-  exitCode: 0 | 1 | 2;
+  exitCode: 0 | 1 | 2 | typeof EXIT_CHECKS_FAILED;
+  /** Cells whose checks failed. */
+  checksFailed?: number;
   runId?: string;
   cells: number;
   failed: number;
@@ -146,10 +153,12 @@ export function planRun(config: EvalConfig, bindings: readonly ProviderBinding[]
         vars: test.vars,
         ...(test.expected !== undefined ? { expected: test.expected } : {}),
         ...(test.description !== undefined ? { description: test.description } : {}),
+        ...(test.assert !== undefined ? { assert: test.assert } : {}),
       })),
       columns,
       repeats,
       useCache: options.useCache ?? true,
+      assertions: config.defaultAssert ?? [],
     },
     cells: cells(),
     total: config.tests.length * columns.length * repeats,
@@ -266,6 +275,7 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
     let cancelled = 0;
     let lastDecile = 0;
     let cached = 0;
+    let checksFailed = 0;
     const describeCell = (cell: Cell): string => {
       const place = placeOf(cell, config.prompts.length);
       const name = bindings[place.providerIdx]?.name ?? '?';
@@ -277,6 +287,10 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
       if (cell.status === 'pending' || cell.status === 'running') return;
       done++;
       if (cell.cached) cached++;
+      if (cell.grading && !cell.grading.pass) {
+        checksFailed++;
+        if (checksFailed <= MAX_ERRORS_SHOWN) log(`  check failed: ${describeCell(cell)}: ${oneLine(cell.grading.reason)}\n`);
+      }
       if (cell.status === 'error') failed++;
       if (cell.status === 'cancelled') cancelled++;
       if (cell.status === 'error' && failed <= MAX_ERRORS_SHOWN) {
@@ -321,7 +335,9 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
     );
 
     // 5. Results.
-    let exitCode: 0 | 1 = failed + cancelled > 0 ? 1 : 0;
+    const checked = config.tests.some((t) => (t.assert?.length ?? 0) > 0) || (config.defaultAssert?.length ?? 0) > 0;
+    if (checked) log(`Checks: ${ok - checksFailed} of ${ok} answered cells passed${checksFailed ? `, ${checksFailed} failed` : ''}.\n`);
+    let exitCode: EvalOutcome['exitCode'] = failed + cancelled > 0 ? 1 : checksFailed > 0 && options.passOnFailedChecks !== true ? EXIT_CHECKS_FAILED : 0;
     try {
       await writeOutputs(services.store, { runId, createdAt: plan.run.createdAt, config, version: options.version, durationMs: wallMs, redact }, targets);
       for (const target of targets) log(`Wrote ${target.path}\n`);
@@ -329,7 +345,7 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
       log(`parallax: could not write the results: ${(error as Error).message}\n`);
       exitCode = 1;
     }
-    return { exitCode, runId, cells: total, failed, cancelled };
+    return { exitCode, runId, cells: total, failed, cancelled, checksFailed };
   } finally {
     services.close();
   }

@@ -53,14 +53,19 @@ Options of eval:
                                evaluateOptions.repeat, else 1); repeats never come from the cache
       --no-cache               ask every request anew; by default an unchanged request is
                                answered from the response cache in the data folder
+      --pass-on-failed-checks  exit 0 when checks (assert) fail; by default eval exits 100,
+                               as promptfoo does (failed requests always exit 1)
   -h, --help                   show this help
   -v, --version                show the version
 
 Config: prompts (inline text, chat JSON, or file://prompt.txt|.json), providers (echo,
 openai:chat:<model>, openai:<model>, with config.apiBaseUrl, config.apiKeyEnvar and
 parameters such as temperature, top_p, max_tokens, seed, stop, response_format),
-tests (inline vars, or file://tests.csv|.jsonl|.json), defaultTest.vars and
-evaluateOptions.repeat. Templates are Nunjucks, as in promptfoo. Keys come from
+tests (inline vars and assert, or file://tests.csv|.jsonl|.json), defaultTest.vars and
+defaultTest.assert, evaluateOptions.repeat. Checks: equals, contains, icontains,
+contains-any/-all, regex, starts-with, is-json, contains-json, is-valid-json-schema,
+levenshtein, bleu, rouge-n, rouge-l, latency, cost (each also not-…); llm-rubric is
+graded in the app, where a judge model is chosen. Templates are Nunjucks, as in promptfoo. Keys come from
 OPENAI_API_KEY or the variable named by apiKeyEnvar.
 
 parallax export writes a library prompt (its latest version, or the one given) as a file.
@@ -119,6 +124,7 @@ export async function runCli(argv: readonly string[], io: CliIo, version: string
         'max-concurrency': { type: 'string', short: 'j' },
         repeat: { type: 'string' },
         'no-cache': { type: 'boolean' },
+        'pass-on-failed-checks': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -196,6 +202,7 @@ export async function runCli(argv: readonly string[], io: CliIo, version: string
     ...(maxConcurrency !== undefined ? { maxConcurrency } : {}),
     ...(repeat !== undefined ? { repeat } : {}),
     cache: values['no-cache'] !== true,
+    passOnFailedChecks: values['pass-on-failed-checks'] === true,
     env: io.env,
     cwd: io.cwd,
     version,

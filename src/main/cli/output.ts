@@ -194,7 +194,10 @@ export function flatRow(run: OutputRun, cell: Cell, place: CellPlace, vars: read
     prompt: prompt ? renderedPromptText(prompt, cell) : JSON.stringify(cell.messages),
     output: cell.output,
     status: cell.status,
-    success: cell.status === 'done',
+    success: cell.status === 'done' && (cell.grading?.pass ?? true),
+    checksPass: cell.grading ? cell.grading.pass : null,
+    checksScore: cell.grading ? cell.grading.score : null,
+    checksReason: cell.grading ? cell.grading.reason : null,
     error: cell.error?.message ?? null,
     errorCode: cell.error?.code ?? null,
     latencyMs: cell.totalMs !== undefined ? Math.round(cell.totalMs) : null,
@@ -236,12 +239,20 @@ export function promptfooResult(run: OutputRun, cell: Cell, place: CellPlace): R
       ...(error !== null ? { error } : {}),
     },
     error,
-    // promptfoo: 0 = passed (or unknown), 2 = the request failed. Parallax has no assertions yet.
-    failureReason: success ? 0 : 2,
-    success,
-    score: success ? 1 : 0,
+    // promptfoo: 0 = passed, 1 = a check failed, 2 = the request failed.
+    failureReason: !success ? 2 : cell.grading && !cell.grading.pass ? 1 : 0,
+    success: success && (cell.grading?.pass ?? true),
+    score: success ? (cell.grading?.score ?? 1) : 0,
     latencyMs: Math.round(cell.totalMs ?? 0),
-    gradingResult: null,
+    gradingResult: cell.grading
+      ? {
+          pass: cell.grading.pass,
+          score: cell.grading.score,
+          reason: cell.grading.reason,
+          namedScores: {},
+          componentResults: cell.grading.componentResults.map((c) => ({ pass: c.pass, score: c.score, reason: c.reason, assertion: { type: c.type, ...(c.metric !== undefined ? { metric: c.metric } : {}) } })),
+        }
+      : null,
     namedScores: {},
     ...(cell.costUsd !== undefined ? { cost: cell.costUsd } : {}),
     tokenUsage: usage,
@@ -340,18 +351,21 @@ export async function writeOutputs(store: Store, run: OutputRun, targets: readon
         const usage = usageOf(cell);
         const m = metrics[place.columnIdx];
         if (m) {
-          if (cell.status === 'done') {
-            m.score += 1;
-            m.testPassCount += 1;
+          if (cell.status !== 'done') m.testErrorCount += 1;
+          else if (cell.grading && !cell.grading.pass) {
+            m.score += cell.grading.score;
+            m.testFailCount += 1;
           } else {
-            m.testErrorCount += 1;
+            m.score += cell.grading?.score ?? 1;
+            m.testPassCount += 1;
           }
           m.totalLatencyMs += Math.round(cell.totalMs ?? 0);
           addUsage(m.tokenUsage, usage);
           m.cost += cell.costUsd ?? 0;
         }
-        if (cell.status === 'done') stats.successes++;
-        else stats.errors++;
+        if (cell.status !== 'done') stats.errors++;
+        else if (cell.grading && !cell.grading.pass) stats.failures++;
+        else stats.successes++;
         addUsage(stats.tokenUsage, usage);
         position++;
       }

@@ -166,6 +166,7 @@ export function experimentToWorkspace(experiment: Experiment, resolveProvider: R
     selectedCase: 0,
     repeats: 1,
     useCache: true,
+    assertions: [],
     columns: experiment.providers.map((provider) => ({
       id: randomUUID(),
       providerId: provider.kind === 'echo' ? ECHO_PROVIDER_ID : 'unresolved',

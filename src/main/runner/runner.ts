@@ -15,7 +15,8 @@ import { AppError, toErrorInfo } from '../../shared/errors';
 import { estimateCost } from '../../shared/prices';
 import type { Cell, RunStatus } from '../../shared/schemas';
 import type { ProviderRegistry, ResolvedProvider } from '../providers/registry';
-import type { NewCell, NewRun, RerunSelection, Store } from '../store/store';
+import type { GradingSpec, NewCell, NewRun, RerunSelection, Store } from '../store/store';
+import { gradeCell, hasChecks, judgeOf } from './grading';
 import { DEFAULT_BACKOFF, backoffDelay, sleep, type BackoffPolicy } from './backoff';
 import { cacheKey } from './cache-key';
 import { DeltaCoalescer } from './coalescer';
@@ -48,6 +49,10 @@ interface ActiveRun {
   useCache: boolean;
   /** Consecutive cells per provider that could not connect even after retrying. */
   unreachable: Map<string, number>;
+  /** The run's checks, when it has any. */
+  grading: GradingSpec | undefined;
+  /** Aborts judge calls when the run stops. */
+  judgeAbort: AbortController;
   done: Promise<RunStatus>;
 }
 
@@ -114,6 +119,7 @@ export class Runner {
     const active = this.active.get(runId);
     if (!active) return 0;
     active.stopped = true;
+    active.judgeAbort.abort();
     let count = 0;
     for (const controller of active.controllers.values()) {
       if (!controller.signal.aborted) {
@@ -139,7 +145,17 @@ export class Runner {
   }
 
   private launch(runId: string, useCache: boolean): void {
-    const active: ActiveRun = { runId, controllers: new Map(), stopped: false, useCache, unreachable: new Map(), done: Promise.resolve('done') };
+    const spec = this.store.gradingSpec(runId);
+    const active: ActiveRun = {
+      runId,
+      controllers: new Map(),
+      stopped: false,
+      useCache,
+      unreachable: new Map(),
+      grading: hasChecks(spec) ? spec : undefined,
+      judgeAbort: new AbortController(),
+      done: Promise.resolve('done'),
+    };
     this.active.set(runId, active);
     active.done = this.execute(active).catch((error: unknown) => {
       // Only a failure to record the run's end lands here; the cells have all been reported.
@@ -217,7 +233,7 @@ export class Runner {
     if (active.useCache && pending.repeat === 0) {
       const hit = this.store.cacheGet(key);
       if (hit) {
-        this.finish({
+        await this.finishGraded(active, {
           ...pending,
           status: 'done',
           output: hit.output,
@@ -294,7 +310,7 @@ export class Runner {
           // A cache that cannot be written only costs a later request.
         }
       }
-      this.finish(finished);
+      await this.finishGraded(active, finished);
     } catch (error) {
       const cancelled = signal.aborted;
       const info = cancelled ? { code: 'cancelled', message: 'Stopped.' } : toErrorInfo(error);
@@ -303,6 +319,22 @@ export class Runner {
     } finally {
       active.controllers.delete(cellId);
     }
+  }
+
+  /** Grades a finished answer with the run's checks (if any), then records it. */
+  private async finishGraded(active: ActiveRun, cell: Cell): Promise<void> {
+    if (!active.grading || this.closed) {
+      this.finish(cell);
+      return;
+    }
+    let grading: Cell['grading'];
+    try {
+      grading = await gradeCell(cell, active.grading, judgeOf(active.grading, this.registry, active.judgeAbort.signal));
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      grading = { pass: false, score: 0, reason: `The checks could not run: ${reason}`, componentResults: [] };
+    }
+    this.finish(grading ? { ...cell, grading } : cell);
   }
 
   private finish(cell: Cell): void {

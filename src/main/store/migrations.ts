@@ -115,4 +115,34 @@ export const MIGRATIONS: readonly string[] = [
     created_at TEXT NOT NULL
   );
   `,
+  // Judging: checks' results on cells, people's ratings of cells, and blind pairwise votes.
+  `
+  ALTER TABLE cells ADD COLUMN grading TEXT;
+  ALTER TABLE runs ADD COLUMN assertions TEXT;
+  ALTER TABLE runs ADD COLUMN judge TEXT;
+  CREATE TABLE ratings (
+    cell_id TEXT PRIMARY KEY REFERENCES cells (id) ON DELETE CASCADE,
+    run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    score INTEGER,
+    thumb TEXT,
+    tags TEXT NOT NULL DEFAULT '[]',
+    note TEXT,
+    updated_at TEXT NOT NULL
+  );
+  CREATE INDEX ratings_by_run ON ratings (run_id);
+  CREATE TABLE votes (
+    id TEXT PRIMARY KEY,
+    run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    case_index INTEGER NOT NULL,
+    left_cell_id TEXT NOT NULL,
+    right_cell_id TEXT NOT NULL,
+    left_column INTEGER NOT NULL,
+    right_column INTEGER NOT NULL,
+    outcome TEXT NOT NULL,
+    note TEXT,
+    created_at TEXT NOT NULL,
+    UNIQUE (run_id, left_cell_id, right_cell_id)
+  );
+  CREATE INDEX votes_by_run ON votes (run_id);
+  `,
 ];

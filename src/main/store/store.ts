@@ -11,6 +11,9 @@ import type {
   Cell,
   CellStatus,
   Column,
+  Grading,
+  JudgeConfig,
+  Rating,
   Message,
   Params,
   ErrorInfo,
@@ -22,6 +25,8 @@ import type {
   Usage,
   Variables,
 } from '../../shared/schemas';
+import type { Assertion } from '../../shared/assertions/types';
+import { Judging } from './judging';
 import { Library } from './library';
 import { MIGRATIONS } from './migrations';
 import { inTransaction, json, num, optNum, optStr, str, type Row } from './rows';
@@ -50,6 +55,16 @@ export interface NewRun {
   useCache: boolean;
   /** The library version this run used, if the draft belongs to a saved prompt. */
   promptVersionId?: string;
+  /** Checks for every row. */
+  assertions?: Assertion[];
+  judge?: JudgeConfig;
+}
+
+/** What the runner needs to grade a run's cells. */
+export interface GradingSpec {
+  assertions: Assertion[];
+  testCases: TestCase[];
+  judge: JudgeConfig | undefined;
 }
 
 export interface NewCell {
@@ -88,6 +103,20 @@ const PROGRESS_SQL = `SELECT COUNT(*) AS total,
  FROM cells WHERE run_id = ?`;
 
 export const DATABASE_FILE = 'parallax.db';
+const RATING_COLUMNS = 'r.score AS r_score, r.thumb AS r_thumb, r.tags AS r_tags, r.note AS r_note, r.updated_at AS r_updated';
+
+function ratingOf(row: Row): Rating {
+  const score = optNum(row, 'r_score');
+  const thumb = optStr(row, 'r_thumb');
+  const note = optStr(row, 'r_note');
+  return {
+    ...(score !== undefined ? { score } : {}),
+    ...(thumb === 'up' || thumb === 'down' ? { thumb } : {}),
+    tags: optStr(row, 'r_tags') !== undefined ? json<string[]>(row, 'r_tags') : [],
+    ...(note !== undefined ? { note } : {}),
+    updatedAt: str(row, 'r_updated'),
+  };
+}
 /** Rows of cells runs.get returns with the run; the rest come page by page. */
 export const FIRST_PAGE_CASES = 50;
 
@@ -117,10 +146,13 @@ export class Store {
     this.migrate();
     openOwners.add(this.owner);
     this.library = new Library(this.db);
+    this.judging = new Judging(this.db);
   }
 
   /** Prompts and their versions, in the same database. */
   readonly library: Library;
+  /** Votes and ratings. */
+  readonly judging: Judging;
 
   get schemaVersion(): number {
     const row = this.db.prepare('PRAGMA user_version').get() as Row | undefined;
@@ -225,8 +257,8 @@ export class Store {
       this.db
         .prepare(
           `INSERT INTO runs (id, created_at, status, source, title, messages, variables, columns, owner, prompt_version_id, test_cases, repeats,
-             case_count, use_cache, cell_count)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0)`,
+             case_count, use_cache, cell_count, assertions, judge)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)`,
         )
         .run(
           run.id,
@@ -243,6 +275,8 @@ export class Store {
           run.repeats,
           run.testCases.length,
           run.useCache ? 1 : 0,
+          JSON.stringify(run.assertions ?? []),
+          run.judge ? JSON.stringify(run.judge) : null,
         );
       let count = 0;
       for (const cell of cells) {
@@ -272,7 +306,7 @@ export class Store {
 
   /** One cell, as stored. */
   getCell(cellId: string): Cell | undefined {
-    const row = this.statement('SELECT * FROM cells WHERE id = ?').get(cellId) as Row | undefined;
+    const row = this.statement(`SELECT c.*, ${RATING_COLUMNS} FROM cells c LEFT JOIN ratings r ON r.cell_id = c.id WHERE c.id = ?`).get(cellId) as Row | undefined;
     return row ? this.cell(row) : undefined;
   }
 
@@ -296,11 +330,16 @@ export class Store {
     const args = selection.kind === 'ids' ? [JSON.stringify(selection.ids)] : [];
     return this.transaction(() => {
       this.db.prepare(`DELETE FROM output_search WHERE run_id = ? AND cell_id IN (SELECT id FROM cells WHERE run_id = ? AND ${where})`).run(runId, runId, ...args);
+      // A new answer voids what people said about the old one.
+      this.db.prepare(`DELETE FROM ratings WHERE cell_id IN (SELECT id FROM cells WHERE run_id = ? AND ${where})`).run(runId, ...args);
+      this.db
+        .prepare(`DELETE FROM votes WHERE run_id = ? AND (left_cell_id IN (SELECT id FROM cells WHERE run_id = ? AND ${where}) OR right_cell_id IN (SELECT id FROM cells WHERE run_id = ? AND ${where}))`)
+        .run(runId, runId, ...args, runId, ...args);
       const changed = Number(
         this.db
           .prepare(
             `UPDATE cells SET status = 'pending', output = '', input_tokens = NULL, output_tokens = NULL, ttft_ms = NULL, total_ms = NULL,
-               cost_usd = NULL, finish_reason = NULL, error_code = NULL, error_message = NULL, cached = 0, attempts = NULL
+               cost_usd = NULL, finish_reason = NULL, error_code = NULL, error_message = NULL, cached = 0, attempts = NULL, grading = NULL
              WHERE run_id = ? AND ${where}`,
           )
           .run(runId, ...args).changes,
@@ -332,6 +371,16 @@ export class Store {
       costUsd: num(row, 'cost_usd'),
       inputTokens: num(row, 'input_tokens'),
       outputTokens: num(row, 'output_tokens'),
+    };
+  }
+
+  gradingSpec(runId: string): GradingSpec {
+    const row = this.db.prepare('SELECT test_cases, variables, assertions, judge FROM runs WHERE id = ?').get(runId) as Row | undefined;
+    if (!row) return { assertions: [], testCases: [], judge: undefined };
+    return {
+      assertions: optStr(row, 'assertions') !== undefined ? json<Assertion[]>(row, 'assertions') : [],
+      testCases: optStr(row, 'test_cases') !== undefined ? json<TestCase[]>(row, 'test_cases') : [{ id: 'case-1', vars: json<Variables>(row, 'variables') }],
+      judge: optStr(row, 'judge') !== undefined ? json<JudgeConfig>(row, 'judge') : undefined,
     };
   }
 
@@ -384,7 +433,7 @@ export class Store {
     this
       .statement(
         `UPDATE cells SET status = ?, output = ?, input_tokens = ?, output_tokens = ?, ttft_ms = ?, total_ms = ?, cost_usd = ?,
-           finish_reason = ?, error_code = ?, error_message = ?, cached = ?, attempts = ? WHERE id = ?`,
+           finish_reason = ?, error_code = ?, error_message = ?, cached = ?, attempts = ?, grading = ? WHERE id = ?`,
       )
       .run(
         cell.status,
@@ -399,6 +448,7 @@ export class Store {
         cell.error?.message ?? null,
         cell.cached ? 1 : 0,
         cell.attempts ?? null,
+        cell.grading ? JSON.stringify(cell.grading) : null,
         cell.id,
       );
   }
@@ -496,15 +546,17 @@ export class Store {
    */
   cellsOf(runId: string, limit = -1, fromPosition = 0): Cell[] {
     const rows = this.db
-      .prepare('SELECT * FROM cells WHERE run_id = ? AND position >= ? ORDER BY position LIMIT ?')
+      .prepare(`SELECT c.*, ${RATING_COLUMNS} FROM cells c LEFT JOIN ratings r ON r.cell_id = c.id WHERE c.run_id = ? AND c.position >= ? ORDER BY c.position LIMIT ?`)
       .all(runId, fromPosition, limit) as Row[];
     return rows.map((row) => this.cell(row));
   }
 
   /** Every cell of rows fromCase..toCase-1 (all columns and repeats), in position order. */
   cellsOfCases(runId: string, fromCase: number, toCase: number): Cell[] {
-    const rows = this.statement('SELECT * FROM cells WHERE run_id = ? AND case_index >= ? AND case_index < ? ORDER BY case_index, column_index, repeat')
-      .all(runId, fromCase, toCase) as Row[];
+    const rows = this.statement(
+      `SELECT c.*, ${RATING_COLUMNS} FROM cells c LEFT JOIN ratings r ON r.cell_id = c.id
+       WHERE c.run_id = ? AND c.case_index >= ? AND c.case_index < ? ORDER BY c.case_index, c.column_index, c.repeat`,
+    ).all(runId, fromCase, toCase) as Row[];
     return rows.map((row) => this.cell(row));
   }
 
@@ -541,6 +593,8 @@ export class Store {
       ...(errorCode !== undefined ? { error: { code: errorCode, message: optStr(row, 'error_message') ?? '' } } : {}),
       ...(num(row, 'cached') ? { cached: true } : {}),
       ...(optNum(row, 'attempts') !== undefined ? { attempts: num(row, 'attempts') } : {}),
+      ...(optStr(row, 'grading') !== undefined ? { grading: json<Grading>(row, 'grading') } : {}),
+      ...(optStr(row, 'r_updated') !== undefined ? { rating: ratingOf(row) } : {}),
     };
   }
 }

@@ -10,6 +10,7 @@
 import { LineCounter, isMap, isNode, isPair, isScalar, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import { MAX_REPEATS, messageSchema, paramsSchema, type Message, type Params, type VariableValue, type Variables } from '../schemas';
+import { parseAssertion, type Assertion } from '../assertions/types';
 import { messageVariables } from '../template';
 
 /** One problem (or warning) in a config file, with where it is. */
@@ -62,6 +63,8 @@ export interface ConfigTest {
   vars: Variables;
   /** From a test file's `__expected` column, or an `expected` var. */
   expected?: string;
+  /** This test's own checks (tests[].assert). */
+  assert?: Assertion[];
 }
 
 export interface EvalConfig {
@@ -70,6 +73,8 @@ export interface EvalConfig {
   providers: ConfigProvider[];
   /** At least one: a config without tests runs each prompt once with no variables, as promptfoo does. */
   tests: ConfigTest[];
+  /** defaultTest.assert: checks for every test. */
+  defaultAssert?: Assertion[];
   /** evaluateOptions.repeat: how many times each cell is asked. */
   repeat?: number;
   /** evaluateOptions.maxConcurrency. */
@@ -535,6 +540,31 @@ function parseVars(value: unknown, path: Path, check: Checker): Variables | unde
   return ok ? vars : undefined;
 }
 
+/** An assert list, each entry checked; unknown types are errors with the types Parallax knows. */
+function parseAsserts(value: unknown, path: Path, check: Checker): Assertion[] | undefined {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) {
+    check.error(path, `assert must be a list of checks ({ type, value }), not ${describeType(value)}`);
+    return undefined;
+  }
+  const out: Assertion[] = [];
+  let ok = true;
+  value.forEach((item, index) => {
+    if (isRecord(item)) {
+      for (const key of Object.keys(item)) {
+        if (!['type', 'value', 'threshold', 'weight', 'metric'].includes(key)) check.warn([...path, index, key], `"${key}" is ignored`, true);
+      }
+    }
+    const parsed = parseAssertion(item);
+    if (parsed.ok) out.push(parsed.assertion);
+    else {
+      check.error([...path, index], parsed.error);
+      ok = false;
+    }
+  });
+  return ok ? out : undefined;
+}
+
 const TEST_KEYS_IGNORED = new Set(['options', 'metadata', 'threshold', 'provider', 'providers', 'prompts', 'providerOutput']);
 
 function parseTest(value: unknown, path: Path, defaults: Variables, check: Checker): ConfigTest | undefined {
@@ -553,26 +583,26 @@ function parseTest(value: unknown, path: Path, defaults: Variables, check: Check
     else check.warn([...path, key], `"${key}" is ignored${suggestion(key, ['vars', 'description', 'assert'])}`, true);
   }
   const vars = parseVars(value['vars'], [...path, 'vars'], check);
-  if (!vars) return undefined;
-  return { ...(description !== undefined ? { description } : {}), vars: { ...defaults, ...vars } };
+  const assert = parseAsserts(value['assert'], [...path, 'assert'], check);
+  if (!vars || !assert) return undefined;
+  return { ...(description !== undefined ? { description } : {}), vars: { ...defaults, ...vars }, ...(assert.length > 0 ? { assert } : {}) };
 }
 
-function parseDefaultTest(value: unknown, check: Checker): Variables {
-  if (value === undefined || value === null) return {};
+function parseDefaultTest(value: unknown, check: Checker): { vars: Variables; assert: Assertion[] } {
+  if (value === undefined || value === null) return { vars: {}, assert: [] };
   if (typeof value === 'string') {
     check.error(['defaultTest'], 'loading defaultTest from a file is not supported yet; write it inline');
-    return {};
+    return { vars: {}, assert: [] };
   }
   if (!isRecord(value)) {
     check.error(['defaultTest'], `must be a map, not ${describeType(value)}`);
-    return {};
+    return { vars: {}, assert: [] };
   }
   for (const key of Object.keys(value)) {
-    if (key === 'vars') continue;
-    if (key === 'assert') check.warn(['defaultTest', key], 'assertions are not checked yet; outputs are recorded without pass/fail', true);
-    else check.warn(['defaultTest', key], `"${key}" is ignored`, true);
+    if (key === 'vars' || key === 'assert') continue;
+    check.warn(['defaultTest', key], `"${key}" is ignored`, true);
   }
-  return parseVars(value['vars'], ['defaultTest', 'vars'], check) ?? {};
+  return { vars: parseVars(value['vars'], ['defaultTest', 'vars'], check) ?? {}, assert: parseAsserts(value['assert'], ['defaultTest', 'assert'], check) ?? [] };
 }
 
 function testsFromFile(ref: string, path: Path, defaults: Variables, check: Checker): ConfigTest[] {
@@ -603,19 +633,14 @@ function parseTests(value: unknown, defaults: Variables, check: Checker): Config
   }
   if (value.length === 0) return [{ vars: { ...defaults } }];
   const tests: ConfigTest[] = [];
-  let asserts = 0;
   value.forEach((item, index) => {
     if (typeof item === 'string') {
       tests.push(...testsFromFile(item, ['tests', index], defaults, check));
       return;
     }
-    if (isRecord(item) && item['assert'] !== undefined) asserts++;
     const test = parseTest(item, ['tests', index], defaults, check);
     if (test) tests.push(test);
   });
-  if (asserts > 0) {
-    check.warn(['tests'], `${asserts} test${asserts === 1 ? ' has' : 's have'} assert; assertions are not checked yet, so outputs are recorded without pass/fail`);
-  }
   return tests;
 }
 
@@ -709,15 +734,22 @@ export function parseConfig(text: string, fileName: string, files?: ConfigFiles)
   } else {
     providers = parseProviders(root['targets'] !== undefined ? root['targets'] : root['providers'], root['targets'] !== undefined ? 'targets' : 'providers', check);
   }
-  const defaults = parseDefaultTest(root['defaultTest'], check);
-  const tests = parseTests(root['tests'], defaults, check);
+  const defaultTest = parseDefaultTest(root['defaultTest'], check);
+  const tests = parseTests(root['tests'], defaultTest.vars, check);
   const options = parseEvaluateOptions(root['evaluateOptions'], check);
 
   if (check.errors.length > 0) return { ok: false, errors: check.errors, warnings: check.warnings };
   checkTemplates(prompts, tests, check);
   return {
     ok: true,
-    config: { ...(typeof description === 'string' ? { description } : {}), prompts, providers, tests, ...options },
+    config: {
+      ...(typeof description === 'string' ? { description } : {}),
+      prompts,
+      providers,
+      tests,
+      ...options,
+      ...(defaultTest.assert.length > 0 ? { defaultAssert: defaultTest.assert } : {}),
+    },
     warnings: check.warnings,
   };
 }

@@ -1,0 +1,137 @@
+/**
+ * The judging methods: blind pairs and votes, ratings, the verdict, and the run as a file with
+ * all of them in it.
+ */
+import { createHash } from 'node:crypto';
+import { stringify } from 'csv-stringify/sync';
+import type { AppEvent, Handlers, JudgePair } from '../../shared/contract';
+import { AppError } from '../../shared/errors';
+import { computeVerdict, variantLetter } from '../../shared/judging/verdict';
+import type { Column } from '../../shared/schemas';
+import type { Store } from '../store/store';
+
+type JudgingHandlers = Pick<Handlers, 'judge.pairs' | 'judge.vote' | 'judge.votes' | 'judge.rate' | 'judge.verdict' | 'runs.export'>;
+
+/** Pairs shown at once; a person does not vote on more in one sitting. */
+const MAX_PAIRS = 5000;
+
+/** Left or right, decided once per pair from the run and the pair, so it is the same every time. */
+export function leftIsFirst(runId: string, caseIndex: number, a: number, b: number): boolean {
+  const digest = createHash('sha256').update(`${runId}:${caseIndex}:${a}:${b}`).digest();
+  return ((digest[0] ?? 0) & 1) === 0;
+}
+
+/** "A · gpt-4o-mini (t=0.2)": the variant's letter and what it is. */
+export function variantLabel(column: Column, index: number, providerName: string | undefined): string {
+  const what = column.label?.trim() || `${providerName ?? column.providerId} · ${column.model}`;
+  return `${variantLetter(index)}: ${what}`;
+}
+
+export function judgingHandlers(store: Store, emit: (event: AppEvent) => void): JudgingHandlers {
+  const detailOf = (runId: string) => {
+    const detail = store.getRun(runId);
+    if (!detail) throw new AppError('not_found', `No run with id "${runId}".`);
+    return detail;
+  };
+  const labelsOf = (runId: string): string[] => {
+    const detail = detailOf(runId);
+    const names = new Map(store.listProviders().map((p) => [p.id, p.name]));
+    names.set('echo', 'Echo');
+    return detail.columns.map((column, index) => variantLabel(column, index, names.get(column.providerId)));
+  };
+
+  return {
+    'judge.pairs': ({ runId, columns }) => {
+      const detail = detailOf(runId);
+      if (detail.columns.length < 2) throw new AppError('bad_input', 'Pairwise judging needs a run with two or more variants.');
+      const wanted = columns ? [Math.min(...columns), Math.max(...columns)] : undefined;
+      const answers = store.judging.firstAnswers(runId);
+      const votes = new Map(store.judging.votes(runId).map((v) => [`${v.leftCellId}|${v.rightCellId}`, v]));
+      const byCase = new Map<number, Map<number, { id: string; output: string }>>();
+      for (const answer of answers) {
+        let row = byCase.get(answer.caseIndex);
+        if (!row) byCase.set(answer.caseIndex, (row = new Map()));
+        row.set(answer.columnIndex, { id: answer.id, output: answer.output });
+      }
+      const pairs: JudgePair[] = [];
+      for (const [caseIndex, row] of [...byCase].sort((x, y) => x[0] - y[0])) {
+        for (let a = 0; a < detail.columns.length; a++) {
+          for (let b = a + 1; b < detail.columns.length; b++) {
+            if (wanted && (wanted[0] !== a || wanted[1] !== b)) continue;
+            const first = row.get(a);
+            const second = row.get(b);
+            if (!first || !second) continue;
+            const swap = !leftIsFirst(runId, caseIndex, a, b);
+            const [left, right, leftColumn, rightColumn] = swap ? [second, first, b, a] : [first, second, a, b];
+            const vote = votes.get(`${left.id}|${right.id}`);
+            pairs.push({
+              caseIndex,
+              leftCellId: left.id,
+              rightCellId: right.id,
+              leftColumn,
+              rightColumn,
+              leftOutput: left.output,
+              rightOutput: right.output,
+              ...(vote ? { vote: vote.outcome, ...(vote.note !== undefined ? { note: vote.note } : {}) } : {}),
+            });
+            if (pairs.length >= MAX_PAIRS) break;
+          }
+        }
+      }
+      return Promise.resolve({ pairs, voted: pairs.filter((p) => p.vote !== undefined).length });
+    },
+    'judge.vote': (input) => {
+      const vote = store.judging.vote(input);
+      emit({ type: 'judge.changed', runId: input.runId });
+      return Promise.resolve(vote);
+    },
+    'judge.votes': ({ runId }) => Promise.resolve({ votes: store.judging.votes(runId) }),
+    'judge.rate': ({ cellId, ...patch }) => {
+      const { runId, rating } = store.judging.rate(cellId, patch);
+      emit({ type: 'judge.changed', runId });
+      return Promise.resolve(rating);
+    },
+    'judge.verdict': ({ runId }) => {
+      const detail = detailOf(runId);
+      const labels = labelsOf(runId);
+      const cells = store.judging.cellFacts(runId, detail.run.repeats > 1);
+      return Promise.resolve(computeVerdict({ labels, cells, votes: store.judging.votes(runId), repeats: detail.run.repeats }));
+    },
+    'runs.export': ({ runId, format }) => {
+      const detail = detailOf(runId);
+      const labels = labelsOf(runId);
+      const stem = `parallax-run-${detail.run.createdAt.slice(0, 19).replace(/[:T]/g, '-')}`;
+      const cells: ReturnType<Store['cellsOfCases']> = [];
+      for (let from = 0; from < Math.max(1, detail.testCases.length); from += 500) cells.push(...store.cellsOfCases(runId, from, from + 500));
+      const votes = store.judging.votes(runId);
+      if (format === 'json') {
+        const verdict = computeVerdict({ labels, cells: store.judging.cellFacts(runId, detail.run.repeats > 1), votes, repeats: detail.run.repeats });
+        const text = JSON.stringify({ run: detail.run, messages: detail.messages, variants: detail.columns.map((c, i) => ({ ...c, name: labels[i] })), testCases: detail.testCases, cells, votes, verdict }, null, 2);
+        return Promise.resolve({ fileName: `${stem}.json`, text: `${text}\n`, mimeType: 'application/json' });
+      }
+      const header = ['row', 'variant', 'repeat', 'status', 'output', 'latencyMs', 'inputTokens', 'outputTokens', 'costUsd', 'checksPass', 'checksScore', 'checksReason', 'score', 'thumb', 'tags', 'note', 'error'];
+      const rows = cells.map((c) => [
+        c.caseIndex + 1,
+        labels[c.columnIndex] ?? c.columnIndex,
+        c.repeat + 1,
+        c.status,
+        c.output,
+        c.totalMs !== undefined ? Math.round(c.totalMs) : '',
+        c.usage.inputTokens ?? '',
+        c.usage.outputTokens ?? '',
+        c.costUsd ?? '',
+        c.grading ? String(c.grading.pass) : '',
+        c.grading?.score ?? '',
+        c.grading?.reason ?? '',
+        c.rating?.score ?? '',
+        c.rating?.thumb ?? '',
+        c.rating?.tags.join('; ') ?? '',
+        c.rating?.note ?? '',
+        c.error?.message ?? '',
+      ]);
+      const voteRows = votes.map((v) => ['vote', v.caseIndex + 1, labels[v.leftColumn] ?? '', labels[v.rightColumn] ?? '', v.outcome, v.note ?? '', v.createdAt]);
+      const text = stringify([header, ...rows]) + (voteRows.length > 0 ? `\n${stringify([['kind', 'row', 'left', 'right', 'outcome', 'note', 'at'], ...voteRows])}` : '');
+      return Promise.resolve({ fileName: `${stem}.csv`, text, mimeType: 'text/csv' });
+    },
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * Grades a finished cell with its row's checks and the run's checks for every row, as
+ * promptfoo does with tests[].assert and defaultTest.assert. llm-rubric asks the judge model
+ * the run names; JSON schemas are checked with ajv (main only: it compiles with new Function).
+ */
+import { gradeOutput, type Judge } from '../../shared/assertions';
+import type { Assertion } from '../../shared/assertions/types';
+import type { Cell, Grading } from '../../shared/schemas';
+import { createJsonSchemaValidator } from '../assertions/json-schema';
+import type { ProviderRegistry } from '../providers/registry';
+import type { GradingSpec } from '../store/store';
+import { renderMessages } from '../template/render';
+
+const validateJsonSchema = createJsonSchemaValidator();
+
+/** The checks a row gets: the run's for every row, then its own. */
+export function checksFor(spec: GradingSpec, caseIndex: number): Assertion[] {
+  return [...spec.assertions, ...((spec.testCases[caseIndex]?.assert ?? []) as Assertion[])];
+}
+
+export function hasChecks(spec: GradingSpec): boolean {
+  return spec.assertions.length > 0 || spec.testCases.some((t) => (t.assert?.length ?? 0) > 0);
+}
+
+/** A judge that sends the rubric prompt to the run's judge model and collects its answer. */
+export function judgeOf(spec: GradingSpec, registry: ProviderRegistry, signal: AbortSignal): Judge | undefined {
+  const config = spec.judge;
+  if (!config) return undefined;
+  return async (messages) => {
+    const { provider } = await registry.resolve(config.providerId);
+    let text = '';
+    for await (const part of provider.stream({ model: config.model, messages, params: { temperature: 0 }, signal })) {
+      if (part.type === 'delta') text += part.text;
+    }
+    return text;
+  };
+}
+
+export async function gradeCell(cell: Cell, spec: GradingSpec, judge: Judge | undefined): Promise<Grading | undefined> {
+  const checks = checksFor(spec, cell.caseIndex);
+  if (checks.length === 0) return undefined;
+  const testCase = spec.testCases[cell.caseIndex];
+  const vars = cell.variables;
+  const result = await gradeOutput(
+    checks,
+    {
+      output: cell.output,
+      ...(testCase?.expected !== undefined ? { expected: testCase.expected } : {}),
+      vars,
+      ...(cell.totalMs !== undefined ? { latencyMs: cell.totalMs } : {}),
+      ...(cell.costUsd !== undefined ? { costUsd: cell.costUsd } : {}),
+      renderValue: (text) => renderMessages([{ role: 'user', content: text }], vars)[0]?.content ?? text,
+      validateJsonSchema,
+    },
+    {
+      ...(judge ? { judge } : {}),
+      ...(spec.judge?.prompt ? { rubricTemplate: spec.judge.prompt } : {}),
+    },
+  );
+  return {
+    pass: result.pass,
+    score: result.score,
+    reason: result.reason,
+    componentResults: result.componentResults.map((c) => ({
+      type: c.assertion.type,
+      pass: c.pass,
+      score: c.score,
+      reason: c.reason,
+      ...(c.assertion.metric !== undefined ? { metric: c.assertion.metric } : {}),
+    })),
+  };
+}

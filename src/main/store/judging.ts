@@ -1,0 +1,151 @@
+/**
+ * People's judgements, kept with the run: a rating per cell (1–5 score, thumb, tags, note) and
+ * blind pairwise votes. A vote records which variant sat on which side, so the verdict can be
+ * computed without trusting the screen.
+ */
+import { randomUUID } from 'node:crypto';
+import type { DatabaseSync } from 'node:sqlite';
+import type { Vote, VoteOutcome } from '../../shared/contract';
+import { AppError } from '../../shared/errors';
+import type { Grading, Rating } from '../../shared/schemas';
+import { json, num, optNum, optStr, str, type Row } from './rows';
+
+export interface RatingPatch {
+  score?: number | null;
+  thumb?: 'up' | 'down' | null;
+  tags?: string[];
+  note?: string | null;
+}
+
+/** The facts of a cell the verdict needs, without its messages. */
+export interface CellFacts {
+  id: string;
+  columnIndex: number;
+  caseIndex: number;
+  repeat: number;
+  status: string;
+  output: string;
+  totalMs: number | undefined;
+  inputTokens: number | undefined;
+  outputTokens: number | undefined;
+  costUsd: number | undefined;
+  grading: Grading | undefined;
+  score: number | undefined;
+  thumb: string | undefined;
+}
+
+export class Judging {
+  constructor(private readonly db: DatabaseSync) {}
+
+  rate(cellId: string, patch: RatingPatch): { runId: string; rating: Rating } {
+    const cell = this.db.prepare('SELECT run_id FROM cells WHERE id = ?').get(cellId) as Row | undefined;
+    if (!cell) throw new AppError('not_found', 'That answer is no longer there (its run was deleted or re-run).');
+    const runId = str(cell, 'run_id');
+    const existing = this.db.prepare('SELECT * FROM ratings WHERE cell_id = ?').get(cellId) as Row | undefined;
+    const keep = <T>(value: T | null | undefined, old: T | undefined): T | undefined => (value === null ? undefined : value === undefined ? old : value);
+    const score = keep(patch.score, existing ? optNum(existing, 'score') : undefined);
+    const oldThumb = existing ? optStr(existing, 'thumb') : undefined;
+    const thumb = keep(patch.thumb, oldThumb === 'up' || oldThumb === 'down' ? oldThumb : undefined);
+    const tags = patch.tags !== undefined ? [...new Set(patch.tags.map((t) => t.trim()).filter((t) => t !== ''))] : existing ? json<string[]>(existing, 'tags') : [];
+    const noteText = keep(patch.note, existing ? optStr(existing, 'note') : undefined);
+    const note = noteText !== undefined && noteText.trim() !== '' ? noteText : undefined;
+    const updatedAt = new Date().toISOString();
+    this.db
+      .prepare(
+        `INSERT INTO ratings (cell_id, run_id, score, thumb, tags, note, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (cell_id) DO UPDATE SET score = excluded.score, thumb = excluded.thumb, tags = excluded.tags, note = excluded.note, updated_at = excluded.updated_at`,
+      )
+      .run(cellId, runId, score ?? null, thumb ?? null, JSON.stringify(tags), note ?? null, updatedAt);
+    return {
+      runId,
+      rating: { ...(score !== undefined ? { score } : {}), ...(thumb !== undefined ? { thumb } : {}), tags, ...(note !== undefined ? { note } : {}), updatedAt },
+    };
+  }
+
+  vote(input: { runId: string; leftCellId: string; rightCellId: string; outcome: VoteOutcome; note?: string }): Vote {
+    const cells = this.db.prepare('SELECT id, run_id, case_index, column_index FROM cells WHERE id IN (?, ?)').all(input.leftCellId, input.rightCellId) as Row[];
+    const left = cells.find((c) => str(c, 'id') === input.leftCellId);
+    const right = cells.find((c) => str(c, 'id') === input.rightCellId);
+    if (!left || !right || str(left, 'run_id') !== input.runId || str(right, 'run_id') !== input.runId) {
+      throw new AppError('not_found', 'These answers are not in this run any more (it may have been re-run). Reload the pairs.');
+    }
+    if (num(left, 'case_index') !== num(right, 'case_index') || num(left, 'column_index') === num(right, 'column_index')) {
+      throw new AppError('bad_input', 'A vote compares two variants on the same row.');
+    }
+    const vote: Vote = {
+      id: randomUUID(),
+      runId: input.runId,
+      caseIndex: num(left, 'case_index'),
+      leftCellId: input.leftCellId,
+      rightCellId: input.rightCellId,
+      leftColumn: num(left, 'column_index'),
+      rightColumn: num(right, 'column_index'),
+      outcome: input.outcome,
+      ...(input.note !== undefined && input.note.trim() !== '' ? { note: input.note } : {}),
+      createdAt: new Date().toISOString(),
+    };
+    this.db
+      .prepare(
+        `INSERT INTO votes (id, run_id, case_index, left_cell_id, right_cell_id, left_column, right_column, outcome, note, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (run_id, left_cell_id, right_cell_id) DO UPDATE SET outcome = excluded.outcome, note = excluded.note, created_at = excluded.created_at`,
+      )
+      .run(vote.id, vote.runId, vote.caseIndex, vote.leftCellId, vote.rightCellId, vote.leftColumn, vote.rightColumn, vote.outcome, vote.note ?? null, vote.createdAt);
+    const stored = this.db.prepare('SELECT * FROM votes WHERE run_id = ? AND left_cell_id = ? AND right_cell_id = ?').get(vote.runId, vote.leftCellId, vote.rightCellId) as Row;
+    return voteOf(stored);
+  }
+
+  votes(runId: string): Vote[] {
+    return (this.db.prepare('SELECT * FROM votes WHERE run_id = ? ORDER BY case_index, created_at').all(runId) as Row[]).map(voteOf);
+  }
+
+  /** Every cell of a run, its measurements, checks and rating: what the verdict is computed from. */
+  cellFacts(runId: string, withOutputs: boolean): CellFacts[] {
+    const rows = this.db
+      .prepare(
+        `SELECT c.id, c.column_index, c.case_index, c.repeat, c.status, ${withOutputs ? 'c.output' : "'' AS output"}, c.total_ms, c.input_tokens,
+           c.output_tokens, c.cost_usd, c.grading, r.score, r.thumb
+         FROM cells c LEFT JOIN ratings r ON r.cell_id = c.id WHERE c.run_id = ? ORDER BY c.position`,
+      )
+      .all(runId) as Row[];
+    return rows.map((row) => ({
+      id: str(row, 'id'),
+      columnIndex: num(row, 'column_index'),
+      caseIndex: num(row, 'case_index'),
+      repeat: num(row, 'repeat'),
+      status: str(row, 'status'),
+      output: str(row, 'output'),
+      totalMs: optNum(row, 'total_ms'),
+      inputTokens: optNum(row, 'input_tokens'),
+      outputTokens: optNum(row, 'output_tokens'),
+      costUsd: optNum(row, 'cost_usd'),
+      grading: optStr(row, 'grading') !== undefined ? json<Grading>(row, 'grading') : undefined,
+      score: optNum(row, 'score'),
+      thumb: optStr(row, 'thumb'),
+    }));
+  }
+
+  /** The first repeat of each (row, variant) that finished: what pairwise judging compares. */
+  firstAnswers(runId: string): { id: string; caseIndex: number; columnIndex: number; output: string }[] {
+    const rows = this.db
+      .prepare(`SELECT id, case_index, column_index, output FROM cells WHERE run_id = ? AND repeat = 0 AND status = 'done' ORDER BY case_index, column_index`)
+      .all(runId) as Row[];
+    return rows.map((row) => ({ id: str(row, 'id'), caseIndex: num(row, 'case_index'), columnIndex: num(row, 'column_index'), output: str(row, 'output') }));
+  }
+}
+
+function voteOf(row: Row): Vote {
+  const note = optStr(row, 'note');
+  return {
+    id: str(row, 'id'),
+    runId: str(row, 'run_id'),
+    caseIndex: num(row, 'case_index'),
+    leftCellId: str(row, 'left_cell_id'),
+    rightCellId: str(row, 'right_cell_id'),
+    leftColumn: num(row, 'left_column'),
+    rightColumn: num(row, 'right_column'),
+    outcome: str(row, 'outcome') as VoteOutcome,
+    ...(note !== undefined ? { note } : {}),
+    createdAt: str(row, 'created_at'),
+  };
+}
