@@ -16,6 +16,9 @@ import type { Environment, SecretStore } from './secrets/secrets';
 import { Store, type NewCell } from './store/store';
 import { fileHandlers, type FileDialogs } from './handlers/files';
 import { judgingHandlers } from './handlers/judging';
+import { templateHandlers } from './handlers/templates';
+import { priceTable } from './prices';
+import { estimateCost } from '../shared/prices';
 import { libraryHandlers, modelOfColumns } from './handlers/library';
 import type { Assertion } from '../shared/assertions/types';
 import { loadWorkspace, saveWorkspace } from './workspace';
@@ -137,7 +140,13 @@ export function createServices(options: ServicesOptions): Services {
     events.emit('event', event);
   };
   const registry = new ProviderRegistry(store, options.secrets, options.env, options.echo);
-  const runner = new Runner(store, registry, emit, options.runner);
+  // Costs use the price table with the user's own entries; read at most once a second.
+  let prices = { table: priceTable(store), at: Date.now() };
+  const cost = (model: string, input?: number, output?: number): number | undefined => {
+    if (Date.now() - prices.at > 1000) prices = { table: priceTable(store), at: Date.now() };
+    return estimateCost(model, input, output, prices.table);
+  };
+  const runner = new Runner(store, registry, emit, { cost, ...options.runner });
   const { secrets } = options;
 
   const handlers: Handlers = {
@@ -228,6 +237,7 @@ export function createServices(options: ServicesOptions): Services {
     },
     ...libraryHandlers(store, registry),
     ...judgingHandlers(store, emit),
+    ...templateHandlers({ store }),
     ...fileHandlers(store, registry, options.dialogs),
   };
 
