@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AppError } from '../../src/shared/errors';
 import type { Message, Params } from '../../src/shared/schemas';
-import { renderMessages } from '../../src/shared/template';
+import { renderMessages } from '../../src/main/template/render';
 import { ECHO_MODEL, EchoProvider, echoText, type EchoOptions } from '../../src/main/providers/echo';
 import { messageTokens, tokenCount } from '../../src/main/providers/tokens';
 import type { StreamPart } from '../../src/main/providers/types';

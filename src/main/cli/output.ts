@@ -95,7 +95,9 @@ function usageOf(cell: Cell): TokenUsage {
   const prompt = cell.usage.inputTokens ?? 0;
   const completion = cell.usage.outputTokens ?? 0;
   const ran = cell.status !== 'cancelled' || cell.totalMs !== undefined;
-  return { total: prompt + completion, prompt, completion, cached: 0, numRequests: ran ? 1 : 0 };
+  // As promptfoo counts a cached answer: its tokens are "cached", and no request was made.
+  if (cell.cached) return { total: prompt + completion, prompt, completion, cached: prompt + completion, numRequests: 0 };
+  return { total: prompt + completion, prompt, completion, cached: 0, numRequests: ran ? cell.attempts ?? 1 : 0 };
 }
 
 function addUsage(into: TokenUsage, add: TokenUsage): void {
@@ -236,6 +238,7 @@ export function promptfooResult(run: OutputRun, cell: Cell, place: CellPlace): R
       tokenUsage: { total: usage.total, prompt: usage.prompt, completion: usage.completion, numRequests: usage.numRequests },
       ...(cell.finishReason !== undefined ? { finishReason: cell.finishReason } : {}),
       ...(cell.costUsd !== undefined ? { cost: cell.costUsd } : {}),
+      ...(cell.cached ? { cached: true } : {}),
       ...(error !== null ? { error } : {}),
     },
     error,

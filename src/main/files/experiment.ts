@@ -8,6 +8,7 @@
  * the first such call, so a bad file never creates anything.
  */
 import { randomUUID } from 'node:crypto';
+import type { Assertion } from '../../shared/assertions/types';
 import { AppError } from '../../shared/errors';
 import {
   EXPERIMENT_FILE_NAME,
@@ -32,10 +33,7 @@ export interface ProviderSpec {
 export type ResolveProvider = (spec: ProviderSpec) => string;
 
 function copyParams(params: Params): Params {
-  return {
-    ...(params.temperature !== undefined ? { temperature: params.temperature } : {}),
-    ...(params.maxTokens !== undefined ? { maxTokens: params.maxTokens } : {}),
-  };
+  return structuredClone(params);
 }
 
 function keyOf(provider: ExperimentProvider): string {
@@ -110,7 +108,9 @@ export function workspaceToExperiment(workspace: Workspace, providers: readonly 
     tests: workspace.testCases.map((testCase) => ({
       ...(testCase.description !== undefined ? { description: testCase.description } : {}),
       vars: { ...testCase.vars, ...(testCase.expected !== undefined ? { expected: testCase.expected } : {}) },
+      ...(testCase.assert !== undefined && testCase.assert.length > 0 ? { assert: testCase.assert as Assertion[] } : {}),
     })),
+    ...(workspace.assertions.length > 0 ? { defaultAssert: workspace.assertions as Assertion[] } : {}),
   };
 }
 
@@ -158,15 +158,17 @@ export function experimentToWorkspace(experiment: Experiment, resolveProvider: R
       const { expected, ...vars } = test.vars;
       return {
         id: randomUUID(),
-        vars,
+        // An expected value that is not text stays a variable rather than being dropped.
+        vars: typeof expected === 'string' || expected === undefined ? vars : { ...vars, expected },
         ...(typeof expected === 'string' ? { expected } : {}),
+        ...(test.assert !== undefined && test.assert.length > 0 ? { assert: test.assert } : {}),
         ...(test.description !== undefined ? { description: test.description } : {}),
       };
     }),
     selectedCase: 0,
     repeats: 1,
     useCache: true,
-    assertions: [],
+    assertions: experiment.defaultAssert ?? [],
     columns: experiment.providers.map((provider) => ({
       id: randomUUID(),
       providerId: provider.kind === 'echo' ? ECHO_PROVIDER_ID : 'unresolved',

@@ -3,7 +3,7 @@ import type * as GptTokenizer from 'gpt-tokenizer';
 import type { Message } from '../../shared/schemas';
 
 let loaded: typeof GptTokenizer | undefined;
-/** Loaded on first use: about 60 MB of memory, and only the echo provider counts tokens. */
+/** Loaded on first use (about 60 MB of memory): by the echo provider and the pre-run estimate. */
 function tokenizer(): typeof GptTokenizer {
   loaded ??= createRequire(import.meta.url)('gpt-tokenizer') as typeof GptTokenizer;
   return loaded;
@@ -16,11 +16,37 @@ export function tokenCount(text: string): number {
 
 export function messageTokens(messages: readonly Message[]): number {
   // Each message carries a few tokens of framing (role and separators) in the chat format.
-  return messages.reduce((sum, m) => sum + tokenCount(m.content) + 4, 2);
+  return messages.reduce((sum, m) => sum + tokenCount(m.content) + MESSAGE_OVERHEAD_TOKENS, REQUEST_OVERHEAD_TOKENS);
 }
 
 /** The longest beginning of `text` that is at most `limit` tokens. */
 export function truncateToTokens(text: string, limit: number): string {
   const { decode, encode } = tokenizer();
   return decode(encode(text).slice(0, Math.max(0, limit)));
+}
+
+/** Framing tokens per message (role and separators) and per request, in the chat format. */
+export const MESSAGE_OVERHEAD_TOKENS = 4;
+export const REQUEST_OVERHEAD_TOKENS = 2;
+
+/**
+ * Counts the tokens of many prompts, tokenising each distinct text once: the rows of a table
+ * usually share their system message and few-shot examples. One counter per estimate.
+ */
+export class TokenCounter {
+  private readonly counts = new Map<string, number>();
+
+  count(text: string): number {
+    let n = this.counts.get(text);
+    if (n === undefined) {
+      n = text === '' ? 0 : tokenCount(text);
+      this.counts.set(text, n);
+    }
+    return n;
+  }
+
+  /** The same figure as messageTokens, with the per-text cache. */
+  messages(messages: readonly Message[]): number {
+    return messages.reduce((sum, m) => sum + this.count(m.content) + MESSAGE_OVERHEAD_TOKENS, REQUEST_OVERHEAD_TOKENS);
+  }
 }

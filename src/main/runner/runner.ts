@@ -264,6 +264,7 @@ export class Runner {
     const { signal } = controller;
     active.controllers.set(cellId, controller);
     const cell: Cell = { ...pending, status: 'running', attempts: 1 };
+    this.store.markRunning(cellId);
     this.emit({ type: 'cell.update', runId: cell.runId, cell: { ...cell } });
     const started = performance.now();
     let output = '';

@@ -349,6 +349,11 @@ export class Store {
     });
   }
 
+  /** A cell's request is going out: progress counts it as running, not waiting. */
+  markRunning(cellId: string): void {
+    this.statement(`UPDATE cells SET status = 'running' WHERE id = ? AND status = 'pending'`).run(cellId);
+  }
+
   /** Cells never started because the run was stopped: cancelled in one statement. */
   cancelPending(runId: string): number {
     return Number(

@@ -9,8 +9,9 @@
  */
 import { LineCounter, isMap, isNode, isPair, isScalar, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
-import { MAX_REPEATS, messageSchema, paramsSchema, type Message, type Params, type VariableValue, type Variables } from '../schemas';
+import { MAX_REPEATS, messageSchema, type Message, type Params, type VariableValue, type Variables } from '../schemas';
 import { parseAssertion, type Assertion } from '../assertions/types';
+import { API_PARAM_NAMES, ImportReport, readParams } from '../formats/common';
 import { messageVariables } from '../template';
 
 /** One problem (or warning) in a config file, with where it is. */
@@ -136,7 +137,12 @@ const OPENAI_NON_CHAT_TYPES = new Set([
 
 const ENVAR_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-const providerConfigKeys = new Set(['apiBaseUrl', 'apiKeyEnvar', 'temperature', 'max_tokens']);
+/** Request parameters a provider's config may set, by their API names. */
+const PARAM_BY_API_NAME: ReadonlyMap<string, keyof Params> = new Map([
+  ...(Object.entries(API_PARAM_NAMES) as [keyof Params, string][]).map(([key, name]): [string, keyof Params] => [name, key]),
+  ['max_completion_tokens', 'maxTokens'],
+]);
+const providerConfigKeys = new Set(['apiBaseUrl', 'apiKeyEnvar', ...PARAM_BY_API_NAME.keys()]);
 // Not z.httpUrl(): it wants a dotted domain, and local servers live on localhost and 127.0.0.1.
 const httpUrl = z.url({ protocol: /^https?$/ });
 
@@ -425,14 +431,12 @@ function parseProviderConfig(config: unknown, kind: ProviderKind, path: Path, ch
       } else {
         result.apiKeyEnvar = value;
       }
-    } else if (key === 'temperature') {
-      const parsed = paramsSchema.shape.temperature.safeParse(value);
-      if (typeof value !== 'number' || !parsed.success) fail(key, `must be a number from 0 to 2, not ${typeof value === 'number' ? value : describeType(value)}`);
-      else result.params.temperature = value;
-    } else if (key === 'max_tokens') {
-      const parsed = paramsSchema.shape.maxTokens.safeParse(value);
-      if (typeof value !== 'number' || !parsed.success) fail(key, `must be a whole number of tokens above 0, not ${typeof value === 'number' ? value : describeType(value)}`);
-      else result.params.maxTokens = value;
+    } else if (PARAM_BY_API_NAME.has(key)) {
+      const report = new ImportReport();
+      const read = readParams({ [key]: value }, { [PARAM_BY_API_NAME.get(key) ?? 'temperature']: key }, report, () => ({}), (k) => k);
+      const problem = report.errors[0];
+      if (problem) fail(key, problem.message.replace(/^\S+ must/, 'must'));
+      else Object.assign(result.params, read.params);
     } else {
       check.warn([...path, key], `"${key}" is ignored; Parallax reads ${[...providerConfigKeys].join(', ')}${suggestion(key, providerConfigKeys)}`, true);
     }

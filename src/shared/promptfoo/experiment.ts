@@ -17,6 +17,8 @@
  */
 import { Document, isScalar, parseDocument, visit } from 'yaml';
 import type { Message, Params, Variables } from '../schemas';
+import type { Assertion } from '../assertions/types';
+import { paramsToApi } from '../formats/common';
 import { formatIssue, parseConfig, type ConfigProvider, type ProviderKind } from './config';
 
 export interface ExperimentProvider {
@@ -35,6 +37,7 @@ export interface ExperimentProvider {
 export interface ExperimentTest {
   description?: string;
   vars: Variables;
+  assert?: Assertion[];
 }
 
 export interface Experiment {
@@ -43,6 +46,8 @@ export interface Experiment {
   prompts: Message[][];
   providers: ExperimentProvider[];
   tests: ExperimentTest[];
+  /** defaultTest.assert: checks for every test. */
+  defaultAssert?: Assertion[];
 }
 
 export type ExperimentParseResult = { ok: true; experiment: Experiment; warnings: string[] } | { ok: false; errors: string[] };
@@ -103,11 +108,8 @@ function promptValue(messages: readonly Message[]): string {
   return chatJson(messages);
 }
 
-function paramsConfig(params: Params): Record<string, number> {
-  return {
-    ...(params.temperature !== undefined ? { temperature: params.temperature } : {}),
-    ...(params.maxTokens !== undefined ? { max_tokens: params.maxTokens } : {}),
-  };
+function paramsConfig(params: Params): Record<string, unknown> {
+  return paramsToApi(params);
 }
 
 function providerValue(provider: ExperimentProvider): string | Record<string, unknown> {
@@ -127,7 +129,11 @@ function providerValue(provider: ExperimentProvider): string | Record<string, un
 }
 
 function testValue(test: ExperimentTest): Record<string, unknown> {
-  return { ...(test.description !== undefined ? { description: test.description } : {}), vars: { ...test.vars } };
+  return {
+    ...(test.description !== undefined ? { description: test.description } : {}),
+    vars: { ...test.vars },
+    ...(test.assert !== undefined && test.assert.length > 0 ? { assert: test.assert } : {}),
+  };
 }
 
 /** The experiment as a promptfooconfig.yaml that promptfoo runs and `parseExperimentYaml` reads back. */
@@ -136,6 +142,7 @@ export function exportExperimentYaml(experiment: Experiment): string {
     ...(experiment.description !== undefined ? { description: experiment.description } : {}),
     prompts: experiment.prompts.map(promptValue),
     providers: experiment.providers.map(providerValue),
+    ...(experiment.defaultAssert !== undefined && experiment.defaultAssert.length > 0 ? { defaultTest: { assert: experiment.defaultAssert } } : {}),
     ...(experiment.tests.length > 0 ? { tests: experiment.tests.map(testValue) } : {}),
   };
   const doc = new Document(value);
@@ -175,7 +182,12 @@ export function parseExperimentYaml(text: string, fileName: string): ExperimentP
       ...(config.description !== undefined ? { description: config.description } : {}),
       prompts: config.prompts.map((prompt) => prompt.messages.map((m) => ({ role: m.role, content: m.content }))),
       providers: config.providers.map(toExperimentProvider),
-      tests: config.tests.map((test) => ({ ...(test.description !== undefined ? { description: test.description } : {}), vars: { ...test.vars } })),
+      tests: config.tests.map((test) => ({
+        ...(test.description !== undefined ? { description: test.description } : {}),
+        vars: { ...test.vars },
+        ...(test.assert !== undefined ? { assert: test.assert } : {}),
+      })),
+      ...(config.defaultAssert !== undefined ? { defaultAssert: config.defaultAssert } : {}),
     },
     warnings: parsed.warnings.map(formatIssue),
   };

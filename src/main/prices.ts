@@ -1,0 +1,44 @@
+/**
+ * The user's own prices, kept in the store's key-value table under `prices` and laid over the
+ * built-in list (src/shared/prices.ts). An override replaces a built-in model's price; a model
+ * the list does not know is added. The runner and the estimate both read the merged table.
+ */
+import { priceTableSchema } from '../shared/contract';
+import { mergePrices, PRICES, type Price, type PriceTable } from '../shared/prices';
+
+/** The part of the Store this needs. */
+export interface ValueStore {
+  getValue(key: string): string | undefined;
+  setValue(key: string, value: string): void;
+}
+
+const KEY = 'prices';
+
+/** The saved overrides; an unreadable value (hand-edited database) counts as none. */
+export function loadPriceOverrides(store: ValueStore): Record<string, Price> {
+  const text = store.getValue(KEY);
+  if (text === undefined) return {};
+  try {
+    const parsed = priceTableSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : {};
+  } catch {
+    return {};
+  }
+}
+
+/** Replaces the overrides. An entry equal to the built-in price is dropped: it overrides nothing. */
+export function savePriceOverrides(store: ValueStore, overrides: PriceTable): Record<string, Price> {
+  const kept: Record<string, Price> = {};
+  for (const [model, price] of Object.entries(overrides)) {
+    const builtIn = Object.hasOwn(PRICES, model) ? PRICES[model] : undefined;
+    if (builtIn && builtIn.inputPerMTok === price.inputPerMTok && builtIn.outputPerMTok === price.outputPerMTok) continue;
+    kept[model] = { inputPerMTok: price.inputPerMTok, outputPerMTok: price.outputPerMTok };
+  }
+  store.setValue(KEY, JSON.stringify(kept));
+  return kept;
+}
+
+/** The table runs and estimates price with: the built-ins with the user's entries over them. */
+export function priceTable(store: ValueStore): Record<string, Price> {
+  return mergePrices(loadPriceOverrides(store));
+}
