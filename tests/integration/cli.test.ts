@@ -5,7 +5,7 @@
  * needed); one starts the real `parallax` bin as a child process.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -121,6 +121,9 @@ tests:
 interface JsonResult {
   promptIdx: number;
   testIdx: number;
+  /** Present from the second repeat on. */
+  repeatIndex?: number;
+  description?: string;
   prompt: { raw: string; label: string };
   vars: Record<string, string>;
   provider: { id: string; label?: string };
@@ -201,6 +204,8 @@ describe('parallax eval (in-process)', () => {
       seen.add(`${r.promptIdx}/${r.testIdx}`);
     }
     expect(seen.size).toBe(12);
+    // One repeat: no result carries a repeat number.
+    expect(json.results.results.every((r) => r.repeatIndex === undefined)).toBe(true);
     const first = json.results.results.find((r) => r.testIdx === 0);
     expect(first?.vars).toEqual({ topic: 'owls', n: '5' });
     expect(json.config.providers[1]).toEqual({
@@ -226,7 +231,7 @@ describe('parallax eval (in-process)', () => {
     for (const row of rows) {
       for (const value of Object.values(row)) expect(value === null || typeof value !== 'object').toBe(true);
     }
-    expect(rows[0]).toMatchObject({ testIndex: 0, promptIndex: 0, providerIndex: 0, providerId: 'echo', 'vars.topic': 'owls', 'vars.n': '5', 'vars.extra': null, success: true, status: 'done' });
+    expect(rows[0]).toMatchObject({ testIndex: 0, repeatIndex: 0, promptIndex: 0, providerIndex: 0, providerId: 'echo', 'vars.topic': 'owls', 'vars.n': '5', 'vars.extra': null, success: true, status: 'done' });
     const fakeRow = rows.find((r) => r['providerLabel'] === 'fake' && r['promptIndex'] === 1 && r['testIndex'] === 2);
     expect(fakeRow).toMatchObject({ model: 'fake-small', output: fakeAnswer('tea: go'), 'vars.extra': 'true', error: null });
     expect(rows.map((r) => r['cellId'])).toEqual(json.results.results.map((r) => (r as unknown as { id: string }).id));
@@ -250,7 +255,7 @@ describe('parallax eval (in-process)', () => {
     try {
       const { runs, total } = store.listRuns(10, 0);
       expect(total).toBe(1);
-      expect(runs[0]).toMatchObject({ id: json.evalId, source: 'cli', status: 'done', title: 'CLI matrix', cellCount: 12, errorCount: 0 });
+      expect(runs[0]).toMatchObject({ id: json.evalId, source: 'cli', status: 'done', title: 'CLI matrix', cellCount: 12, errorCount: 0, caseCount: 3, repeats: 1 });
       expect(runs[0]?.models.sort()).toEqual(['echo', 'fake-small']);
       const cells = store.cellsOf(json.evalId);
       expect(cells.map((c) => c.id)).toEqual(rows.map((r) => r['cellId']));
@@ -337,7 +342,7 @@ tests:
     expect(format.code).toBe(2);
     expect(format.stderr).toContain(`results.txt: unknown output format; Parallax writes .json (promptfoo's format), .jsonl and .csv`);
 
-    for (const args of [['eval', '-j', '0'], ['eval', '-j', 'many'], ['eval', '--frobnicate'], ['run'], []]) {
+    for (const args of [['eval', '-j', '0'], ['eval', '-j', 'many'], ['eval', '--repeat', '0'], ['eval', '--repeat', '51'], ['eval', '--repeat', '2.5'], ['eval', '--frobnicate'], ['run'], []]) {
       const bad = await cli(args);
       expect(bad.code, args.join(' ')).toBe(2);
       expect(bad.stderr, args.join(' ')).toMatch(/^parallax: /);
@@ -382,8 +387,10 @@ ${tests}
     expect(fake.maxInFlight).toBe(3);
 
     fake.resetStats();
-    const one = await cli(['eval', '-c', config, '--max-concurrency', '1', '--data-dir', join(dir, 'data')]);
+    // The same requests again: without --no-cache they would all come from the cache.
+    const one = await cli(['eval', '-c', config, '--max-concurrency', '1', '--no-cache', '--data-dir', join(dir, 'data')]);
     expect(one.code).toBe(0);
+    expect(one.stderr).toContain('at most 1 at once, cache off.');
     expect(fake.requestsFor('drip:15')).toHaveLength(12);
     expect(fake.maxInFlight).toBe(1);
   });
@@ -419,6 +426,184 @@ ${tests}
     } finally {
       store.close();
     }
+  });
+});
+
+/**
+ * Two prompts × two echo providers (different parameters, so different requests); `tests` is
+ * what follows `tests:` (a file, or a list on the next lines).
+ */
+function echoConfig(tests: string, extra = ''): string {
+  return `prompts:
+  - "Say {{word}}"
+  - "Shout {{word}}!"
+providers:
+  - echo
+  - id: echo
+    label: warm echo
+    config: { temperature: 0.5 }
+tests:${tests}
+${extra}`;
+}
+const TWO_TESTS = '\n  - vars: { word: hi }\n  - vars: { word: bye }';
+
+function readJsonl(name: string): Record<string, unknown>[] {
+  return readFileSync(join(dir, name), 'utf8')
+    .trimEnd()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+/** Each test × prompt × provider, with the repeat numbers its rows carry, sorted. */
+function repeatsByCell(rows: readonly Record<string, unknown>[]): Map<string, unknown[]> {
+  const groups = new Map<string, unknown[]>();
+  for (const row of rows) {
+    const key = `${String(row['testIndex'])}/${String(row['promptIndex'])}/${String(row['providerIndex'])}`;
+    groups.set(key, [...(groups.get(key) ?? []), row['repeatIndex']]);
+  }
+  for (const list of groups.values()) list.sort();
+  return groups;
+}
+
+/** The cells of the newest run in a data folder. */
+function latestCells(dataDir: string): { runId: string; cells: ReturnType<Store['cellsOf']> } {
+  const store = new Store(dataDir);
+  try {
+    const run = store.listRuns(1, 0).runs[0];
+    if (!run) throw new Error('no run recorded');
+    return { runId: run.id, cells: store.cellsOf(run.id) };
+  } finally {
+    store.close();
+  }
+}
+
+describe('parallax eval: repeats, the cache and files (echo, offline)', () => {
+  it('--repeat 3 gives tests × providers × prompts × 3 rows, repeat numbers 0 to 2', async () => {
+    const config = write('promptfooconfig.yaml', echoConfig(TWO_TESTS));
+    const dataDir = join(dir, 'data');
+    const result = await cli(['eval', '--repeat', '3', '-o', 'r.json', '-o', 'r.jsonl', '--data-dir', dataDir]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(config).toContain('promptfooconfig.yaml');
+    expect(result.stderr).toContain('Running 24 cells: 2 prompts × 2 providers × 2 tests × 3 repeats, at most 4 at once.');
+    expect(result.stderr).toMatch(/Finished 24 cells in [\d.]+ s \(wall time\): 24 ok, 0 failed\./);
+
+    const rows = readJsonl('r.jsonl');
+    expect(rows).toHaveLength(24);
+    const groups = repeatsByCell(rows);
+    expect(groups.size).toBe(8);
+    for (const repeats of groups.values()) expect(repeats).toEqual([0, 1, 2]);
+    expect(new Set(rows.map((r) => r['cellId'])).size).toBe(24);
+
+    const json = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as JsonOutput;
+    expect(json.results.results).toHaveLength(24);
+    expect(json.results.results.map((r) => r.repeatIndex ?? 0).sort()).toEqual([...Array(8).fill(0), ...Array(8).fill(1), ...Array(8).fill(2)]);
+    expect(json.results.stats).toMatchObject({ successes: 24, errors: 0 });
+
+    const store = new Store(dataDir);
+    try {
+      expect(store.listRuns(1, 0).runs[0]).toMatchObject({ cellCount: 24, caseCount: 2, repeats: 3 });
+    } finally {
+      store.close();
+    }
+  });
+
+  it('answers an unchanged request from the cache the second time, and asks again with --no-cache', async () => {
+    write('promptfooconfig.yaml', echoConfig(TWO_TESTS));
+    const dataDir = join(dir, 'data');
+
+    const first = await cli(['eval', '-o', 'first.json', '--data-dir', dataDir]);
+    expect(first.code).toBe(0);
+    expect(first.stderr).not.toContain('from the cache');
+    const firstRun = latestCells(dataDir);
+    expect(firstRun.cells.every((c) => c.cached === undefined && c.attempts === 1)).toBe(true);
+
+    const second = await cli(['eval', '-o', 'second.json', '--data-dir', dataDir]);
+    expect(second.code).toBe(0);
+    expect(second.stderr).toMatch(/8 ok, 0 failed \(8 from the cache; --no-cache to ask again\)\./);
+    const secondJson = JSON.parse(readFileSync(join(dir, 'second.json'), 'utf8')) as JsonOutput;
+    const firstJson = JSON.parse(readFileSync(join(dir, 'first.json'), 'utf8')) as JsonOutput;
+    expect(secondJson.results.results).toHaveLength(8);
+    expect(secondJson.results.results.every((r) => r.latencyMs === 0 && r.success)).toBe(true);
+    // The same answers, served again.
+    const answers = (json: JsonOutput): string[] => json.results.results.map((r) => `${r.promptIdx}/${r.testIdx}: ${r.response.output}`).sort();
+    expect(answers(secondJson)).toEqual(answers(firstJson));
+    const secondRun = latestCells(dataDir);
+    expect(secondRun.runId).not.toBe(firstRun.runId);
+    expect(secondRun.cells.every((c) => c.cached === true && c.attempts === 0 && c.totalMs === 0)).toBe(true);
+
+    const third = await cli(['eval', '--no-cache', '-o', 'third.json', '--data-dir', dataDir]);
+    expect(third.code).toBe(0);
+    expect(third.stderr).toContain('at most 4 at once, cache off.');
+    expect(third.stderr).not.toContain('from the cache');
+    const thirdJson = JSON.parse(readFileSync(join(dir, 'third.json'), 'utf8')) as JsonOutput;
+    expect(answers(thirdJson)).toEqual(answers(firstJson));
+    // Asked anew: each cell made its one request. (Echo answers in well under a millisecond,
+    // so its rounded latency says nothing; the stored cell does.)
+    expect(latestCells(dataDir).cells.every((c) => c.cached === undefined && c.attempts === 1)).toBe(true);
+
+    // Repeats exist to ask again: only a cell's first repeat may come from the cache.
+    const repeated = await cli(['eval', '--repeat', '2', '--data-dir', dataDir]);
+    expect(repeated.code).toBe(0);
+    expect(repeated.stderr).toContain('(8 from the cache; --no-cache to ask again)');
+    const cells = latestCells(dataDir).cells;
+    expect(cells).toHaveLength(16);
+    expect(cells.filter((c) => c.cached).map((c) => c.repeat)).toEqual(Array(8).fill(0));
+    expect(cells.filter((c) => c.repeat === 1).every((c) => c.cached === undefined && c.attempts === 1)).toBe(true);
+  });
+
+  it('reads tests from a CSV file with a header, runs the good rows and warns about a broken one with its line', async () => {
+    write('tests.csv', 'word,__description\nhi,greeting\n"so, long",farewell\nbroken,row,extra\nthanks,\n');
+    write('promptfooconfig.yaml', echoConfig(' file://tests.csv'));
+    const result = await cli(['eval', '-o', 'r.json', '-o', 'r.jsonl', '--data-dir', join(dir, 'data')]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stderr).toMatch(/^warning: promptfooconfig\.yaml: tests \(line \d+\): tests\.csv: line 4: 3 fields, but the header has 2 \(row skipped\)$/m);
+    expect(result.stderr).toContain('Running 12 cells: 2 prompts × 2 providers × 3 tests, at most 4 at once.');
+    const rows = readJsonl('r.jsonl');
+    expect(rows).toHaveLength(12);
+    expect([...new Set(rows.map((r) => r['vars.word']))]).toEqual(['hi', 'so, long', 'thanks']);
+    expect(rows.find((r) => r['vars.word'] === 'so, long' && r['promptIndex'] === 1 && r['providerIndex'] === 0)?.['output']).toBe('Shout so, long!');
+    // __description is the test's description, not a variable.
+    expect(rows.find((r) => r['vars.word'] === 'hi')?.['testDescription']).toBe('greeting');
+    expect(Object.keys(rows[0] ?? {}).some((key) => key.includes('__description'))).toBe(false);
+    const json = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as JsonOutput;
+    expect([...new Set(json.results.results.map((r) => r.description))]).toEqual(['greeting', 'farewell', undefined]);
+  });
+
+  it('reads a prompt from a file next to the config', async () => {
+    write('prompt.txt', 'Summarise {{word}} politely.\n');
+    mkdirSync(join(dir, 'suite'));
+    const config = write(
+      'suite/promptfooconfig.yaml',
+      'prompts: [file://../prompt.txt]\nproviders: [echo]\ntests:\n  - vars: { word: tides }\n',
+    );
+    const result = await cli(['eval', '-c', config, '-o', 'r.json', '--data-dir', join(dir, 'data')]);
+    expect(result.code, result.stderr).toBe(0);
+    const json = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as JsonOutput;
+    expect(json.results.results).toHaveLength(1);
+    expect(json.results.results[0]?.response.output).toBe('Summarise tides politely.');
+    expect(json.results.results[0]?.prompt.label).toBe('file://../prompt.txt');
+
+    const missing = await cli(['eval', '-c', write('gone.yaml', 'prompts: [file://nope.txt]\nproviders: [echo]\n'), '--data-dir', join(dir, 'data')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('prompts[0] (line 1): cannot read "file://nope.txt": no such file');
+  });
+
+  it('takes the repeat count from evaluateOptions, and --repeat over it', async () => {
+    write('promptfooconfig.yaml', echoConfig(TWO_TESTS, 'evaluateOptions:\n  repeat: 2\n'));
+    const twice = await cli(['eval', '-o', 'r.jsonl', '--data-dir', join(dir, 'data')]);
+    expect(twice.code, twice.stderr).toBe(0);
+    expect(twice.stderr).toContain('Running 16 cells: 2 prompts × 2 providers × 2 tests × 2 repeats');
+    // Cell by cell (16 is few enough), each line says which repeat it was.
+    expect(twice.stderr).toMatch(/\] warm echo · prompt 2 · test 2 · repeat 2: ok/);
+    expect(twice.stderr).toMatch(/\] echo · prompt 1 · test 1 · repeat 1: ok/);
+    const rows = readJsonl('r.jsonl');
+    expect(rows).toHaveLength(16);
+    for (const repeats of repeatsByCell(rows).values()) expect(repeats).toEqual([0, 1]);
+
+    const once = await cli(['eval', '--repeat', '1', '-o', 'once.jsonl', '--data-dir', join(dir, 'data')]);
+    expect(once.code).toBe(0);
+    expect(once.stderr).toContain('Running 8 cells: 2 prompts × 2 providers × 2 tests, at most');
+    expect(readJsonl('once.jsonl').every((r) => r['repeatIndex'] === 0)).toBe(true);
   });
 });
 

@@ -52,10 +52,11 @@ describe('providers added by an imported experiment', () => {
       '  - vars: { name: Ada }',
     ].join('\n');
     const imported = (await call('files.importExperiment', { fileName: 'promptfooconfig.yaml', text: yaml })) as {
-      workspace: { columns: { providerId: string }[]; messages: unknown; variables: Record<string, string> };
+      workspace: { columns: { providerId: string }[]; messages: unknown; testCases: { id: string; vars: Record<string, unknown> }[] };
       providersAdded: string[];
     };
     expect(imported.providersAdded).toEqual(['Innocent']);
+    expect(imported.workspace.testCases).toEqual([{ id: expect.any(String), vars: { name: 'Ada' } }]);
     const providerId = imported.workspace.columns[0]?.providerId ?? '';
     const listed = (await call('providers.list', {})) as { id: string; needsReview?: boolean; key: { configured: boolean } }[];
     expect(listed.find((p) => p.id === providerId)).toMatchObject({ needsReview: true, key: { configured: false } });

@@ -8,10 +8,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { AppEvent, MethodInput, MethodName, MethodOutput } from '../../src/shared/contract';
+import { runRequestSchema, type AppEvent, type MethodInput, type MethodName, type MethodOutput } from '../../src/shared/contract';
 import type { Cell, Column, RunDetail, RunStatus } from '../../src/shared/schemas';
 import { estimateCost } from '../../src/shared/prices';
-import { renderMessages } from '../../src/shared/template';
+import { renderMessages } from '../../src/main/template/render';
 import { dispatch } from '../../src/main/api/dispatch';
 import { MemorySecretStore } from '../../src/main/secrets/secrets';
 import { createServices, planAppRun, type Services } from '../../src/main/services';
@@ -99,8 +99,11 @@ interface Opened {
   log: EventLog;
 }
 
+/** Retries on the runner's own schedule, shortened so a failing cell gives up in milliseconds. */
+const FAST_BACKOFF = { maxAttempts: 3, baseMs: 5, maxMs: 20, maxRetryAfterMs: 2000 };
+
 function open(dataDir: string, secrets = new MemorySecretStore()): Opened {
-  const services = createServices({ dataDir, door: 'web', version: 'test', secrets, env: {} });
+  const services = createServices({ dataDir, door: 'web', version: 'test', secrets, env: {}, runner: { backoff: FAST_BACKOFF } });
   const log = new EventLog();
   services.onEvent(log.listener);
   return { services, log };
@@ -122,15 +125,27 @@ function column(providerId: string, model: string, params: Column['params'] = {}
   return { id: `col-${model}-${Math.random().toString(36).slice(2, 8)}`, providerId, model, params };
 }
 
+/**
+ * One test case, one repeat. The response cache is off: these tests are about what happens on
+ * the wire, and the same request is sent in several of them.
+ */
 function runRequest(columns: Column[], user = USER): MethodInput<'runs.start'> {
   return {
     messages: [
       { role: 'system', content: SYSTEM },
       { role: 'user', content: user },
     ],
-    variables: VARIABLES,
+    testCases: [{ id: 'case-1', vars: VARIABLES }],
     columns,
+    repeats: 1,
+    useCache: false,
   };
+}
+
+/** The cells of a run that has just started (all of its one row), in column order. */
+async function startedCells(services: Services, runId: string): Promise<Cell[]> {
+  const { cells } = await call(services, 'runs.cells', { runId, fromCase: 0, toCase: 1 });
+  return cells;
 }
 
 function cellIn(detail: RunDetail, columnIndex: number): Cell {
@@ -192,6 +207,8 @@ describe('runs against an OpenAI-compatible server', () => {
     expect(server.maxInFlight).toBeGreaterThanOrEqual(2);
     expect(detail.run.status).toBe('done');
     expect(detail.cells).toHaveLength(2);
+    expect(detail.progress).toMatchObject({ total: 2, done: 2, error: 0, pending: 0, running: 0, cached: 0 });
+    expect(detail.testCases).toEqual([{ id: 'case-1', vars: VARIABLES }]);
     const promptTokens = fakePromptTokens(RENDERED);
     const chunks = fakeChunks(EXPECTED_ANSWER).length;
     for (const cell of detail.cells) {
@@ -203,6 +220,8 @@ describe('runs against an OpenAI-compatible server', () => {
       expect(cell.totalMs).toBeGreaterThanOrEqual(cell.ttftMs ?? Infinity);
       expect(cell.messages).toEqual(RENDERED);
       expect(cell.error).toBeUndefined();
+      expect(cell).toMatchObject({ caseIndex: 0, repeat: 0, attempts: 1 });
+      expect(cell.cached).toBeUndefined();
     }
     // The drip column sends ~7 chunks 10 ms apart: its total time shows it.
     expect(cellIn(detail, 0).totalMs).toBeGreaterThanOrEqual(50);
@@ -247,8 +266,13 @@ describe('runs against an OpenAI-compatible server', () => {
     expect(failed.error?.message).toContain('The fake server failed on purpose.');
     expectSentence(failed.error?.message ?? '');
     expect(failed.output).toBe('');
-    // The SDK retried the 5xx before giving up.
-    expect(server.requestsFor('fail-500').length).toBeGreaterThanOrEqual(2);
+    // The runner retried the 5xx on its own schedule before giving up, and counted each try.
+    expect(server.requestsFor('fail-500')).toHaveLength(FAST_BACKOFF.maxAttempts);
+    expect(failed.attempts).toBe(FAST_BACKOFF.maxAttempts);
+    // While it waited, the cell said so.
+    const retrying = app.log.forRun(runId).flatMap((e) => (e.type === 'cell.update' && e.cell.id === failed.id && e.cell.error?.code === 'retrying' ? [e.cell] : []));
+    expect(retrying).toHaveLength(FAST_BACKOFF.maxAttempts - 1);
+    expect(retrying.every((c) => c.status === 'running')).toBe(true);
 
     const ok = cellIn(detail, 1);
     expect(ok.status).toBe('done');
@@ -269,6 +293,7 @@ describe('runs against an OpenAI-compatible server', () => {
     const [first, second] = attempts;
     expect((second?.arrivedAt ?? 0) - (first?.arrivedAt ?? 0)).toBeGreaterThanOrEqual(950);
     expect(cell.totalMs).toBeGreaterThanOrEqual(950);
+    expect(cell.attempts).toBe(2);
   });
 
   it('a slow first token shows in that cell’s time to first token only', async () => {
@@ -314,13 +339,17 @@ describe('runs against an OpenAI-compatible server', () => {
 
   it('runs.stop cancels the cells in flight and the run finishes as cancelled', async () => {
     const user = `Count slowly: ${'one two three four five six seven eight nine ten '.repeat(4)}`;
-    const { runId, cells } = await call(app.services, 'runs.start', runRequest([column(providerId, 'drip:40'), column(providerId, 'drip:40')], user));
-    expect(cells.map((c) => c.status)).toEqual(['pending', 'pending']);
+    const { runId, total } = await call(app.services, 'runs.start', runRequest([column(providerId, 'drip:40'), column(providerId, 'drip:40')], user));
+    expect(total).toBe(2);
+    const cells = await startedCells(app.services, runId);
+    expect(cells.map((c) => c.columnIndex)).toEqual([0, 1]);
     // Both requests are streaming before Stop is pressed.
     for (const cell of cells) await app.log.waitFor((e) => e.type === 'cell.delta' && e.cellId === cell.id);
+    // The database knows both are running, none waiting.
+    expect.soft(await call(app.services, 'runs.progress', { runId })).toMatchObject({ status: 'running', total: 2, running: 2, pending: 0 });
 
     const { stopped } = await call(app.services, 'runs.stop', { runId });
-    expect(stopped).toBe(2);
+    expect.soft(stopped).toBe(2);
     expect(await app.log.runFinished(runId)).toBe('cancelled');
 
     const detail = await call(app.services, 'runs.get', { runId });
@@ -498,7 +527,8 @@ describe('runs survive a restart', () => {
   it('closing the services with a run in flight does not crash, and the run reads as unfinished on reopen', async () => {
     current = open(dir);
     const provider = await call(current.services, 'providers.save', { name: 'Fake', baseUrl: server.baseUrl, apiKey: API_KEY });
-    const { runId, cells } = await call(current.services, 'runs.start', runRequest([column(provider.id, 'drip:30')], `Slow: ${'word '.repeat(40)}`));
+    const { runId } = await call(current.services, 'runs.start', runRequest([column(provider.id, 'drip:30')], `Slow: ${'word '.repeat(40)}`));
+    const cells = await startedCells(current.services, runId);
     await current.log.waitFor((e) => e.type === 'cell.delta' && e.cellId === cells[0]?.id);
     current.services.close();
     // Give the aborted request time to unwind against the closed store.
@@ -513,14 +543,22 @@ describe('runs survive a restart', () => {
   it('a run left running by a process that died is marked interrupted on the next open', async () => {
     // What a killed process leaves behind: a run recorded as running, one cell finished, one not.
     const store = new Store(dir);
-    const plan = planAppRun(runRequest([column('echo', 'echo'), column('echo', 'echo')]), new Map([['echo', 'Echo']]));
-    store.createRun(plan.run, plan.cells);
-    const [finished, unfinished] = plan.cells;
+    const plan = planAppRun(runRequestSchema.parse(runRequest([column('echo', 'echo'), column('echo', 'echo')])), {
+      providerNames: new Map([['echo', 'Echo']]),
+      versionMessages: () => {
+        throw new Error('no variant runs a library version here');
+      },
+    });
+    const planned = [...plan.cells];
+    expect(store.createRun(plan.run, planned)).toBe(2);
+    const [finished, unfinished] = planned;
     if (!finished || !unfinished) throw new Error('plan has two cells');
     store.finishCell({
       id: finished.id,
       runId: plan.run.id,
       columnIndex: finished.columnIndex,
+      caseIndex: finished.caseIndex,
+      repeat: finished.repeat,
       providerId: 'echo',
       providerName: 'Echo',
       model: 'echo',

@@ -94,7 +94,7 @@ describe('the web door', () => {
   });
 
   it('turns bad input into a bad_input envelope that names the field', async () => {
-    const reply = await call('runs.start', { messages: [], variables: {}, columns: [] });
+    const reply = await call('runs.start', { messages: [], testCases: [{ id: 't1', vars: {} }], columns: [] });
     const body = JSON.parse(reply.body) as { ok: boolean; error: { code: string; message: string } };
     expect(body.ok).toBe(false);
     expect(body.error.code).toBe('bad_input');
@@ -137,13 +137,23 @@ describe('the web door', () => {
     });
     await new Promise((r) => setTimeout(r, 50));
     const started = JSON.parse(
-      (await call('runs.start', { messages: [{ role: 'user', content: 'Hello {{name}}' }], variables: { name: 'Ada' }, columns: [{ id: 'c1', providerId: 'echo', model: 'echo', params: {} }] })).body,
-    ) as { ok: boolean; data: { runId: string } };
-    expect(started.ok).toBe(true);
+      (
+        await call('runs.start', {
+          messages: [{ role: 'user', content: 'Hello {{name}}' }],
+          testCases: [
+            { id: 't1', vars: { name: 'Ada' } },
+            { id: 't2', vars: { name: 'Grace' } },
+          ],
+          columns: [{ id: 'c1', providerId: 'echo', model: 'echo', params: {} }],
+        })
+      ).body,
+    ) as { ok: boolean; data: { runId: string; total: number } };
+    expect(started).toMatchObject({ ok: true, data: { total: 2 } });
     await done;
     const stream = received.join('');
     expect(stream).toContain('"cell.delta"');
     expect(stream).toContain('Hello Ada');
+    expect(stream).toContain('Hello Grace');
     expect(stream).toContain(`"runId":"${started.data.runId}"`);
     const unauthorised = await send('/api/events');
     expect(unauthorised.status).toBe(401);

@@ -1,6 +1,6 @@
 /**
  * The draft to and from an experiment file: workspace → promptfooconfig.yaml → workspace keeps
- * the template, the variables, each column's provider, model and parameters; a bad file
+ * the template, the test cases (variables, expected answer, description), each column's provider, model and parameters; a bad file
  * resolves (and so creates) no provider; a draft that cannot be exported says which column.
  */
 import { describe, expect, it } from 'vitest';
@@ -19,7 +19,7 @@ import type { ProviderInfo, Workspace } from '../../src/shared/schemas';
 const SECRET_LAST4 = 'Zq9w';
 
 const providers: ProviderInfo[] = [
-  { id: 'echo', name: 'Echo (offline)', kind: 'echo', baseUrl: '', key: { configured: false, source: 'none' }, builtIn: true },
+  { id: 'echo', name: 'Echo (offline)', kind: 'echo', baseUrl: '', key: { configured: false, source: 'none' }, builtIn: true, concurrency: 64 },
   {
     id: 'prov-openai',
     name: 'OpenAI',
@@ -28,8 +28,9 @@ const providers: ProviderInfo[] = [
     apiKeyEnvar: 'OPENAI_API_KEY',
     key: { configured: true, last4: SECRET_LAST4, source: 'vault' },
     builtIn: false,
+    concurrency: 8,
   },
-  { id: 'prov-ollama', name: 'Ollama', kind: 'openai', baseUrl: 'http://localhost:11434/v1', key: { configured: false, source: 'none' }, builtIn: false },
+  { id: 'prov-ollama', name: 'Ollama', kind: 'openai', baseUrl: 'http://localhost:11434/v1', key: { configured: false, source: 'none' }, builtIn: false, concurrency: 2 },
 ];
 
 const workspace: Workspace = {
@@ -40,7 +41,15 @@ const workspace: Workspace = {
     { role: 'assistant', content: 'Ready.' },
     { role: 'user', content: 'Go.' },
   ],
-  variables: { lang: 'French', text: 'yes', date: '2024-05-01' },
+  testCases: [
+    { id: 'case-1', vars: { lang: 'French', text: 'yes', date: '2024-05-01' } },
+    // An object value (read with {{ reader.name }}), an expected answer and a description.
+    { id: 'case-2', description: 'German, for a child', vars: { lang: 'German', text: 'no', reader: { name: 'Ana', age: 7 } }, expected: 'Nein.' },
+  ],
+  selectedCase: 1,
+  repeats: 3,
+  useCache: false,
+  assertions: [],
   columns: [
     { id: 'c1', providerId: 'echo', model: 'echo', params: { temperature: 0 } },
     { id: 'c2', providerId: 'prov-openai', model: 'gpt-4o', params: { temperature: 0.2, maxTokens: 300 } },
@@ -67,7 +76,7 @@ function fakeResolver(): { resolve: (spec: ProviderSpec) => string; calls: Provi
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 describe('workspaceToExperiment', () => {
-  it('takes the template, one provider per column (distinct labels, no key) and the variables as the one test', () => {
+  it('takes the template, one provider per column (distinct labels, no key) and a test per test case', () => {
     const experiment = workspaceToExperiment(workspace, providers);
     expect(experiment).toEqual({
       prompts: [workspace.messages],
@@ -85,7 +94,10 @@ describe('workspaceToExperiment', () => {
         { kind: 'openai', model: 'llama3.2:3b', label: 'Ollama', baseUrl: 'http://localhost:11434/v1', params: { maxTokens: 64 } },
         { kind: 'echo', model: 'echo', label: 'echo #2', params: { temperature: 0.7, maxTokens: 256 } },
       ],
-      tests: [{ vars: { lang: 'French', text: 'yes', date: '2024-05-01' } }],
+      tests: [
+        { vars: { lang: 'French', text: 'yes', date: '2024-05-01' } },
+        { description: 'German, for a child', vars: { lang: 'German', text: 'no', reader: { name: 'Ana', age: 7 }, expected: 'Nein.' } },
+      ],
     });
   });
 
@@ -123,7 +135,7 @@ describe('workspaceToExperiment', () => {
 });
 
 describe('workspace → promptfooconfig.yaml → workspace', () => {
-  it('keeps messages, variables, providers, models and parameters', () => {
+  it('keeps messages, test cases, providers, models and parameters', () => {
     const file = exportExperimentFile(workspace, providers);
     expect(file.fileName).toBe('promptfooconfig.yaml');
     expect(file.mimeType).toBe('application/yaml');
@@ -135,7 +147,12 @@ describe('workspace → promptfooconfig.yaml → workspace', () => {
     if (!result.ok) throw new Error(result.errors.join('\n'));
     const back = result.workspace;
     expect(back.messages).toEqual(workspace.messages);
-    expect(back.variables).toEqual(workspace.variables);
+    // Every test case, with its values' types, expected answer and description; new ids.
+    expect(back.testCases.map(({ id: _id, ...rest }) => rest)).toEqual(workspace.testCases.map(({ id: _id, ...rest }) => rest));
+    expect(back.testCases.every((c) => UUID.test(c.id))).toBe(true);
+    expect(new Set(back.testCases.map((c) => c.id)).size).toBe(back.testCases.length);
+    // What the file does not carry starts from the defaults.
+    expect(back).toMatchObject({ selectedCase: 0, repeats: 1, useCache: true, assertions: [] });
     expect(back.columns.map(({ id: _id, ...rest }) => rest)).toEqual(workspace.columns.map(({ id: _id, ...rest }) => rest));
     // New column ids, all distinct.
     expect(back.columns.every((c) => UUID.test(c.id))).toBe(true);
@@ -157,23 +174,35 @@ describe('workspace → promptfooconfig.yaml → workspace', () => {
     if (!result.ok) return;
     expect(calls).toEqual([{ kind: 'openai', baseUrl: 'https://api.groq.com/openai/v1', apiKeyEnvar: 'GROQ_API_KEY', label: 'Groq' }]);
     expect(result.workspace.columns).toEqual([{ id: expect.stringMatching(UUID), providerId: 'new:Groq', model: 'mixtral', params: { temperature: 1 } }]);
-    expect(result.workspace.variables).toEqual({ who: 'you' });
+    expect(result.workspace.testCases).toEqual([{ id: expect.stringMatching(UUID), vars: { who: 'you' } }]);
   });
 
-  it('opens the first prompt and the first test of a larger file, and says so', () => {
+  it('opens the first prompt of a larger file, and says so, and every test as a test case', () => {
     const experiment: Experiment = {
       prompts: [[{ role: 'user', content: 'one' }], [{ role: 'user', content: 'two' }], [{ role: 'user', content: 'three' }]],
       providers: [{ kind: 'echo', model: 'echo', params: {} }],
-      tests: [{ vars: { a: '1' } }, { vars: { a: '2' } }],
+      tests: [{ vars: { a: '1' } }, { description: 'second', vars: { a: '2', expected: 'two' } }],
     };
     const { resolve } = fakeResolver();
     const { workspace: opened, warnings } = experimentToWorkspace(experiment, resolve);
     expect(opened.messages).toEqual([{ role: 'user', content: 'one' }]);
-    expect(opened.variables).toEqual({ a: '1' });
-    expect(warnings).toEqual([
-      'The file has 3 prompts; only the first is opened (the other 2 are not).',
-      "The file has 2 tests; the first test's variables are opened (the other one is not).",
+    // A text `expected` var is the test case's expected answer.
+    expect(opened.testCases.map(({ id: _id, ...rest }) => rest)).toEqual([
+      { vars: { a: '1' } },
+      { description: 'second', vars: { a: '2' }, expected: 'two' },
     ]);
+    expect(opened.selectedCase).toBe(0);
+    expect(warnings).toEqual(['The file has 3 prompts; only the first is opened (the other 2 are not).']);
+  });
+
+  it('opens a file without tests as one empty test case', () => {
+    const { resolve } = fakeResolver();
+    const { workspace: opened, warnings } = experimentToWorkspace(
+      { prompts: [[{ role: 'user', content: 'Hi' }]], providers: [{ kind: 'echo', model: 'echo', params: {} }], tests: [] },
+      resolve,
+    );
+    expect(opened.testCases).toEqual([{ id: expect.stringMatching(UUID), vars: {} }]);
+    expect(warnings).toEqual([]);
   });
 });
 
@@ -222,6 +251,9 @@ describe('the written file, as promptfoo reads it', () => {
     expect(new Set(labels).size).toBe(labels.length);
     expect(value.providers[1]?.config).toEqual({ apiBaseUrl: 'https://api.openai.com/v1', apiKeyEnvar: 'OPENAI_API_KEY', temperature: 0.2, max_tokens: 300 });
     expect(JSON.parse(value.prompts[0] ?? '')).toEqual(workspace.messages);
-    expect(value.tests).toEqual([{ vars: { lang: 'French', text: 'yes', date: '2024-05-01' } }]);
+    expect(value.tests).toEqual([
+      { vars: { lang: 'French', text: 'yes', date: '2024-05-01' } },
+      { description: 'German, for a child', vars: { lang: 'German', text: 'no', reader: { name: 'Ana', age: 7 }, expected: 'Nein.' } },
+    ]);
   });
 });

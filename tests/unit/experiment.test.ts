@@ -164,6 +164,23 @@ describe('round trip: parseExperimentYaml(exportExperimentYaml(e)) equals e', ()
     expect(roundTrip(experiment)).toEqual(experiment);
   });
 
+  it('keeps JSON values as JSON: maps with lists and numbers inside, and text that looks like JSON as text', () => {
+    const experiment: Experiment = {
+      ...single,
+      prompts: [[{ role: 'user', content: '{{ reader.name }} likes {{ reader.likes | join(", ") }}; {{ raw }}' }]],
+      tests: [
+        { vars: { reader: { name: 'Ana', age: 7, likes: ['boats', 'yes', '2024-01-01'], none: null }, raw: '{"k": 1}' } },
+        { vars: { reader: {}, raw: '[]' } },
+      ],
+    };
+    const text = exportExperimentYaml(experiment);
+    // promptfoo (YAML 1.1) reads the same values.
+    expect((parse(text, { version: '1.1' }) as { tests: unknown }).tests).toEqual(experiment.tests);
+    const { experiment: back, warnings } = read(text);
+    expect(back).toEqual(experiment);
+    expect(warnings).toEqual([]);
+  });
+
   it('normalises what the file form cannot carry: no tests becomes one empty test', () => {
     expect(roundTrip({ ...single, tests: [] })).toEqual({ ...single, tests: [{ vars: {} }] });
   });
@@ -219,11 +236,13 @@ tests:
       ],
       tests: [
         { description: 'Ada', vars: { age: '40', name: 'Ada' } },
-        { vars: { age: '85', name: 'Grace' } },
+        { vars: { age: '85', name: 'Grace' }, assert: [{ type: 'contains', value: 'Grace' }] },
       ],
     });
-    // Assertions are not run yet: said, with the file and the field.
-    expect(warnings.some((w) => w.startsWith(`${FILE}: tests`) && w.includes('assert'))).toBe(true);
+    // The file's check (assert) is not dropped without a word: the experiment carries it, or a
+    // warning names the file and the field.
+    const carried = JSON.stringify(experiment).includes('"contains"');
+    expect(carried || warnings.some((w) => w.startsWith(`${FILE}: tests`) && w.includes('assert'))).toBe(true);
   });
 
   it('a YAML syntax error names the file and the line', () => {

@@ -81,11 +81,11 @@ describe('the prompt library', () => {
     const other = store.library.create({ name: 'Translator', description: '', tags: ['i18n'] }, content('Translate {{article}}'), 'save');
     const version = store.library.latest(other.prompt.id);
     store.createRun(
-      { id: 'run-1', createdAt: new Date().toISOString(), source: 'app', title: 't', messages: [], variables: {}, columns: [], ...(version ? { promptVersionId: version.id } : {}) },
-      [{ id: 'cell-1', position: 0, columnIndex: 0, providerId: 'echo', providerName: 'Echo', model: 'echo', params: {}, variables: {}, messages: [] }],
+      { id: 'run-1', createdAt: new Date().toISOString(), source: 'app', title: 't', messages: [], testCases: [{ id: 'case-1', vars: {} }], columns: [], repeats: 1, useCache: true, ...(version ? { promptVersionId: version.id } : {}) },
+      [{ id: 'cell-1', position: 0, columnIndex: 0, caseIndex: 0, repeat: 0, providerId: 'echo', providerName: 'Echo', model: 'echo', params: {}, variables: {}, messages: [] }],
     );
     store.finishCell({
-      id: 'cell-1', runId: 'run-1', columnIndex: 0, providerId: 'echo', providerName: 'Echo', model: 'echo', params: {}, variables: {}, messages: [],
+      id: 'cell-1', runId: 'run-1', columnIndex: 0, caseIndex: 0, repeat: 0, providerId: 'echo', providerName: 'Echo', model: 'echo', params: {}, variables: {}, messages: [],
       status: 'done', output: 'La marée est montée.', usage: {}, totalMs: 40,
     });
     store.finishRun('run-1', 'done');
@@ -106,7 +106,7 @@ describe('the prompt library', () => {
 
   it('removes a prompt with its versions and search rows, keeping its runs', () => {
     const { prompt, version } = store.library.create(meta, content('gone soon'), 'save');
-    store.createRun({ id: 'run-2', createdAt: new Date().toISOString(), source: 'app', title: 't', messages: [], variables: {}, columns: [], promptVersionId: version.id }, []);
+    store.createRun({ id: 'run-2', createdAt: new Date().toISOString(), source: 'app', title: 't', messages: [], testCases: [{ id: 'case-1', vars: {} }], columns: [], repeats: 1, useCache: true, promptVersionId: version.id }, []);
     expect(store.library.remove(prompt.id)).toBe(true);
     expect(store.library.summaryOf(prompt.id)).toBeUndefined();
     expect(store.library.version(version.id)).toBeUndefined();

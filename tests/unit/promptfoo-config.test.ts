@@ -1,18 +1,38 @@
 import { describe, expect, it } from 'vitest';
-import { formatIssue, parseConfig, type ConfigIssue, type EvalConfig } from '../../src/shared/promptfoo/config';
+import { formatIssue, parseConfig, type ConfigFiles, type ConfigIssue, type ConfigTest, type EvalConfig } from '../../src/shared/promptfoo/config';
 
 const FILE = 'promptfooconfig.yaml';
 
-function good(text: string): { config: EvalConfig; warnings: string[] } {
-  const result = parseConfig(text, FILE);
+function good(text: string, files?: ConfigFiles): { config: EvalConfig; warnings: string[] } {
+  const result = parseConfig(text, FILE, files);
   if (!result.ok) throw new Error(`expected a good config, got:\n${result.errors.map(formatIssue).join('\n')}`);
   return { config: result.config, warnings: result.warnings.map(formatIssue) };
 }
 
-function bad(text: string): { errors: ConfigIssue[]; messages: string[] } {
-  const result = parseConfig(text, FILE);
+function bad(text: string, files?: ConfigFiles): { errors: ConfigIssue[]; messages: string[] } {
+  const result = parseConfig(text, FILE, files);
   if (result.ok) throw new Error('expected the config to be refused');
   return { errors: result.errors, messages: result.errors.map(formatIssue) };
+}
+
+/** A reader over a few files in memory that records what it was asked for. */
+function memoryFiles(texts: Record<string, string>, tests: Record<string, { tests: ConfigTest[]; problems: string[] }> = {}): ConfigFiles & { asked: string[] } {
+  const asked: string[] = [];
+  return {
+    asked,
+    readText: (ref) => {
+      asked.push(ref);
+      const text = texts[ref];
+      if (text === undefined) throw new Error(`no such file (${ref})`);
+      return text;
+    },
+    readTests: (ref) => {
+      asked.push(ref);
+      const found = tests[ref];
+      if (found === undefined) throw new Error(`no such file (${ref})`);
+      return found;
+    },
+  };
 }
 
 describe('parseConfig: good files', () => {
@@ -91,7 +111,7 @@ tests:
     expect(labelled).toMatchObject({ raw: 'Label me: {{text}}', label: 'labelled', chat: false });
   });
 
-  it('turns var values of every scalar type into strings and merges defaultTest.vars', () => {
+  it('turns scalar var values into strings, keeps maps as maps and merges defaultTest.vars', () => {
     const { config } = good(`
 prompts: ["{{s}} {{n}} {{f}} {{b}} {{o.k}} {{tone}}"]
 providers: [echo]
@@ -108,9 +128,74 @@ tests:
   - vars: { n: 0, f: 0, b: false, o: {} }
 `);
     expect(config.tests).toEqual([
-      { description: 'types', vars: { tone: 'calm', s: 'text', n: '42', f: '1.5', b: 'true', o: '{"k":"v"}' } },
-      { vars: { tone: 'calm', s: 'default', n: '0', f: '0', b: 'false', o: '{}' } },
+      { description: 'types', vars: { tone: 'calm', s: 'text', n: '42', f: '1.5', b: 'true', o: { k: 'v' } } },
+      { vars: { tone: 'calm', s: 'default', n: '0', f: '0', b: 'false', o: {} } },
     ]);
+  });
+
+  it('passes a list to the template as a list, with a warning that promptfoo would expand it', () => {
+    const { config, warnings } = good(`prompts: ["{% for i in items %}{{ i.name }} {% endfor %}"]
+providers: [echo]
+tests:
+  - vars:
+      items: [{ name: a, n: 1 }, { name: b }]
+`);
+    expect(config.tests).toEqual([{ vars: { items: [{ name: 'a', n: 1 }, { name: 'b' }] } }]);
+    expect(warnings).toEqual([
+      `${FILE}: tests[0].vars.items (line 5): a list is passed to the template as a list (for {% for %} loops); promptfoo would instead run one test per value`,
+    ]);
+  });
+
+  it('reads evaluateOptions.repeat and maxConcurrency, and ignores the rest with a warning', () => {
+    expect(good('prompts: [hi]\nproviders: [echo]\n').config).not.toHaveProperty('repeat');
+    const { config, warnings } = good('prompts: [hi]\nproviders: [echo]\nevaluateOptions:\n  repeat: 3\n  maxConcurrency: 2\n  delay: 100\n');
+    expect(config).toMatchObject({ repeat: 3, maxConcurrency: 2 });
+    expect(warnings).toEqual([`${FILE}: evaluateOptions.delay (line 6): "delay" is ignored`]);
+  });
+
+  it('reads file:// prompts and tests through the reader it is given, relative to nothing itself', () => {
+    const files = memoryFiles(
+      { 'file://prompt.txt': 'Hello {{name}}', 'file://chat.json': '[{"role": "system", "content": "Be brief."}, {"role": "user", "content": "{{q}}"}]' },
+      {
+        'file://tests.csv': { tests: [{ vars: { name: 'Ada', q: '1' } }, { vars: { name: 'Bo', q: '2' }, expected: 'Hi Bo' }], problems: ['line 4: 3 fields, the header has 2'] },
+        'file://more.jsonl': { tests: [{ description: 'from jsonl', vars: { name: 'Cy' } }], problems: [] },
+      },
+    );
+    const { config, warnings } = good(
+      `prompts:
+  - file://prompt.txt
+  - { raw: "file://chat.json", label: chat }
+providers: [echo]
+defaultTest: { vars: { q: none } }
+tests:
+  - file://tests.csv
+  - vars: { name: Inline }
+  - file://more.jsonl
+`,
+      files,
+    );
+    expect(files.asked).toEqual(['file://prompt.txt', 'file://chat.json', 'file://tests.csv', 'file://more.jsonl']);
+    expect(config.prompts.map((p) => [p.label, p.messages])).toEqual([
+      ['file://prompt.txt', [{ role: 'user', content: 'Hello {{name}}' }]],
+      [
+        'chat',
+        [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: '{{q}}' },
+        ],
+      ],
+    ]);
+    // File rows in file order, in place, with defaultTest's vars under their own.
+    expect(config.tests).toEqual([
+      { vars: { q: '1', name: 'Ada' } },
+      { vars: { q: '2', name: 'Bo' }, expected: 'Hi Bo' },
+      { vars: { q: 'none', name: 'Inline' } },
+      { description: 'from jsonl', vars: { q: 'none', name: 'Cy' } },
+    ]);
+    expect(warnings).toEqual([`${FILE}: tests[0] (line 7): tests.csv: line 4: 3 fields, the header has 2 (row skipped)`]);
+
+    const whole = good('prompts: [file://prompt.txt]\nproviders: [echo]\ntests: file://more.jsonl\n', files);
+    expect(whole.config.tests).toEqual([{ description: 'from jsonl', vars: { name: 'Cy' } }]);
   });
 
   it('runs each prompt once with no variables when there are no tests, as promptfoo does', () => {
@@ -118,11 +203,11 @@ tests:
     expect(good('prompts: [hi]\nproviders: [echo]\ntests: []\n').config.tests).toEqual([{ vars: {} }]);
   });
 
-  it('warns about promptfoo keys it does not act on, with their line', () => {
-    const { warnings } = good(`prompts: ["{{q}}"]
+  it('warns about promptfoo keys it does not act on, with their line, and reads assertions', () => {
+    const { config, warnings } = good(`prompts: ["{{q}}"]
 providers:
   - id: openai:chat:gpt-4o
-    config: { top_p: 0.5 }
+    config: { top_p: 0.5, logprobs: true }
 outputPath: results.json
 defaultTest:
   assert: [{ type: contains, value: x }]
@@ -132,13 +217,16 @@ tests:
 `);
     expect(warnings).toEqual([
       `${FILE}: outputPath (line 5): ignored; Parallax writes the files given with -o/--output`,
-      `${FILE}: providers[0].config.top_p (line 4): "top_p" is ignored; Parallax reads apiBaseUrl, apiKeyEnvar, temperature, max_tokens`,
-      `${FILE}: defaultTest.assert (line 7): assertions are not checked yet; outputs are recorded without pass/fail`,
-      `${FILE}: tests (line 9): 1 test has assert; assertions are not checked yet, so outputs are recorded without pass/fail`,
+      `${FILE}: providers[0].config.logprobs (line 4): "logprobs" is ignored; Parallax reads apiBaseUrl, apiKeyEnvar, temperature, top_p, max_tokens, seed, stop, presence_penalty, frequency_penalty, response_format, reasoning_effort, max_completion_tokens`,
     ]);
+    // Every request parameter is read by its API name.
+    expect(config.providers[0]?.params).toEqual({ topP: 0.5 });
+    // Checks are read now, not warned about: each test's own, and defaultTest's for every test.
+    expect(config.tests[0]?.assert).toEqual([expect.objectContaining({ type: 'equals', value: 'a' })]);
+    expect(config.defaultAssert).toEqual([expect.objectContaining({ type: 'contains', value: 'x' })]);
   });
 
-  it('warns when a prompt needs a variable that a test does not give, or uses Nunjucks syntax', () => {
+  it('warns when a prompt needs a variable that a test does not give, also behind a Nunjucks filter', () => {
     const { warnings } = good(`prompts:
   - "Hi {{name}}, {{ city | upper }}"
 providers: [echo]
@@ -147,7 +235,9 @@ tests:
   - vars: { city: b }
 `);
     expect(warnings).toContain(`${FILE}: prompts[0] (line 2): uses {{name}} but tests[1] does not set it; it renders as empty text`);
-    expect(warnings.some((w) => w.includes('prompts[0] (line 2): uses template syntax Parallax does not render'))).toBe(true);
+    expect(warnings).toContain(`${FILE}: prompts[0] (line 2): uses {{city}} but tests[0] does not set it; it renders as empty text`);
+    // Nunjucks is rendered now: its syntax is no longer a warning of its own.
+    expect(warnings).toHaveLength(2);
   });
 });
 
@@ -214,7 +304,7 @@ tests:
     expect(messages).toEqual([`${FILE}: tests[1].vars (line 6): vars must be a map of name: value, not a list`]);
   });
 
-  it('refuses var values it cannot turn into text', () => {
+  it('refuses a var without a value', () => {
     const { messages } = bad(`prompts: ["{{a}}"]
 providers: [echo]
 tests:
@@ -222,8 +312,7 @@ tests:
       a: [1, 2]
       b:
 `);
-    expect(messages[0]).toContain(`${FILE}: tests[0].vars.a (line 5): a list of values`);
-    expect(messages[1]).toContain(`${FILE}: tests[0].vars.b (line 6): has no value`);
+    expect(messages).toEqual([`${FILE}: tests[0].vars.b (line 6): has no value; write a string, a number or true/false`]);
   });
 
   it('refuses an apiKeyEnvar that is not a variable name, without repeating it', () => {
@@ -271,10 +360,31 @@ providers:
     expect(messages).toEqual([`${FILE}: test (line 3): unknown key; did you mean "tests"?`]);
   });
 
-  it('refuses files it cannot load yet', () => {
+  it('refuses file:// prompts and tests when it has no reader (the app), saying who can read them', () => {
     const { messages } = bad('prompts: [file://prompt.txt]\nproviders: [echo]\ntests: file://tests.csv\n');
-    expect(messages[0]).toContain('prompts[0] (line 1): loading prompts from files ("file://prompt.txt") is not supported yet');
-    expect(messages[1]).toContain('tests (line 3): loading tests from a file ("file://tests.csv") is not supported yet');
+    expect(messages).toEqual([
+      `${FILE}: prompts[0] (line 1): a prompt from a file ("file://prompt.txt") can only be read by parallax eval; write the prompt inline here`,
+      `${FILE}: tests (line 3): tests from a file ("file://tests.csv") can only be read by parallax eval; in the app, import the file into the test-case table`,
+    ]);
+  });
+
+  it('names a file:// reference it cannot read, and tests given as text that are not a file', () => {
+    const files = memoryFiles({});
+    const { messages } = bad('prompts: [file://gone.txt]\nproviders: [echo]\ntests: [file://gone.csv, "just text"]\n', files);
+    expect(messages).toEqual([
+      `${FILE}: prompts[0] (line 1): cannot read "file://gone.txt": no such file (file://gone.txt)`,
+      `${FILE}: tests[0] (line 3): cannot read "file://gone.csv": no such file (file://gone.csv)`,
+      `${FILE}: tests[1] (line 3): tests given as text must be a file:// path to a CSV, JSONL or JSON file, not "just text"`,
+    ]);
+  });
+
+  it('refuses evaluateOptions that are not whole numbers in range', () => {
+    const { messages } = bad('prompts: [hi]\nproviders: [echo]\nevaluateOptions:\n  repeat: 0\n  maxConcurrency: 2.5\n');
+    expect(messages).toEqual([
+      `${FILE}: evaluateOptions.repeat (line 4): must be a whole number from 1 to 50`,
+      `${FILE}: evaluateOptions.maxConcurrency (line 5): must be a whole number from 1 to 256`,
+    ]);
+    expect(bad('prompts: [hi]\nproviders: [echo]\nevaluateOptions: 3\n').messages).toEqual([`${FILE}: evaluateOptions (line 3): must be a map, not a number`]);
   });
 
   it('refuses a chat prompt with a bad role, naming the message', () => {

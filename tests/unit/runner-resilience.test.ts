@@ -20,8 +20,11 @@ describe('the runner when the database refuses a cell', () => {
     services.onEvent((e) => events.push(e));
     const { runId } = await services.handlers['runs.start']({
       messages: [{ role: 'user', content: 'Hello' }],
-      variables: {},
+      testCases: [{ id: 'case-1', vars: {} }],
       columns: [{ id: 'c', providerId: 'echo', model: 'echo', params: {} }],
+      repeats: 1,
+      useCache: false,
+      assertions: [],
     });
     await services.runner.whenDone(runId);
     const final = events.filter((e) => e.type === 'cell.update').at(-1);

@@ -26,6 +26,10 @@ function inspect<T>(read: (db: DatabaseSync) => T): T {
   }
 }
 
+function columnsOf(db: DatabaseSync, table: string): string[] {
+  return (db.prepare(`PRAGMA table_info(${table})`).all() as { name: string }[]).map((r) => r.name);
+}
+
 function tables(db: DatabaseSync): string[] {
   return (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name`).all() as { name: string }[]).map((r) => r.name);
 }
@@ -35,7 +39,7 @@ function userVersion(db: DatabaseSync): number {
 }
 
 function newRun(id: string, createdAt = '2025-01-01T00:00:00.000Z'): NewRun {
-  return { id, createdAt, source: 'app', title: 'Hi', messages: [{ role: 'user', content: 'Hi {{x}}' }], variables: { x: '1' }, columns: [] };
+  return { id, createdAt, source: 'app', title: 'Hi', messages: [{ role: 'user', content: 'Hi {{x}}' }], testCases: [{ id: 'case-1', vars: { x: '1' } }], columns: [], repeats: 1, useCache: true };
 }
 
 function newCell(id: string, position: number): NewCell {
@@ -43,6 +47,8 @@ function newCell(id: string, position: number): NewCell {
     id,
     position,
     columnIndex: position,
+    caseIndex: 0,
+    repeat: 0,
     providerId: 'echo',
     providerName: 'Echo',
     model: 'echo',
@@ -112,6 +118,82 @@ describe('migrations', () => {
     expect(store.schemaVersion).toBe(MIGRATIONS.length);
     store.close();
     inspect((db) => expect(tables(db)).toEqual(expect.arrayContaining(['unrelated', 'runs', 'cells'])));
+  });
+});
+
+describe('the run-matrix migration', () => {
+  const matrix = MIGRATIONS.findIndex((sql) => sql.includes('case_index'));
+
+  /** A database as the previous release left it, with one run of two cells (one failed). */
+  function oldDatabase(): void {
+    inspect((db) => {
+      for (const sql of MIGRATIONS.slice(0, matrix)) db.exec(sql);
+      db.exec(`PRAGMA user_version = ${matrix}`);
+      db.prepare(
+        `INSERT INTO runs (id, created_at, status, source, title, messages, variables, columns, owner) VALUES (?, ?, 'done', 'app', 'Hi', ?, ?, ?, 'gone:1')`,
+      ).run(
+        'old-run',
+        '2025-01-01T00:00:00.000Z',
+        JSON.stringify([{ role: 'user', content: 'Hi {{x}}' }]),
+        JSON.stringify({ x: '1' }),
+        JSON.stringify([
+          { id: 'c1', providerId: 'echo', model: 'echo', params: {} },
+          { id: 'c2', providerId: 'echo', model: 'echo', params: { temperature: 1 } },
+        ]),
+      );
+      const cell = db.prepare(
+        `INSERT INTO cells (id, run_id, position, column_index, provider_id, provider_name, model, params, variables, messages, status, output, error_code, error_message)
+         VALUES (?, 'old-run', ?, ?, 'echo', 'Echo', 'echo', '{}', '{"x":"1"}', '[{"role":"user","content":"Hi 1"}]', ?, ?, ?, ?)`,
+      );
+      cell.run('old-a', 0, 0, 'done', 'Hi 1', null, null);
+      cell.run('old-b', 1, 1, 'error', '', 'network', 'Could not connect.');
+    });
+  }
+
+  it('adds the matrix columns, the response cache and provider concurrency', () => {
+    expect(matrix).toBeGreaterThanOrEqual(0);
+    oldDatabase();
+    inspect((db) => {
+      expect(columnsOf(db, 'cells')).not.toContain('case_index');
+      expect(tables(db)).not.toContain('response_cache');
+    });
+    const store = openStore();
+    expect(store.schemaVersion).toBe(MIGRATIONS.length);
+    store.close();
+    inspect((db) => {
+      expect(userVersion(db)).toBe(MIGRATIONS.length);
+      expect(columnsOf(db, 'cells')).toEqual(expect.arrayContaining(['case_index', 'repeat', 'cached', 'attempts']));
+      expect(columnsOf(db, 'runs')).toEqual(expect.arrayContaining(['test_cases', 'repeats', 'case_count', 'cell_count', 'use_cache']));
+      expect(columnsOf(db, 'providers')).toContain('concurrency');
+      expect(tables(db)).toContain('response_cache');
+      // Counts kept on the run are filled in for runs that were already there.
+      expect(db.prepare(`SELECT cell_count, case_count, repeats, test_cases FROM runs WHERE id = 'old-run'`).get()).toEqual({
+        cell_count: 2,
+        case_count: 1,
+        repeats: 1,
+        test_cases: null,
+      });
+    });
+  });
+
+  it('reads a run recorded before it as one test case made of its variables, with its cells in row 0', () => {
+    oldDatabase();
+    const store = openStore();
+    const detail = store.getRun('old-run');
+    expect(detail?.testCases).toEqual([{ id: expect.any(String), vars: { x: '1' } }]);
+    expect(detail?.run).toMatchObject({ id: 'old-run', status: 'done', cellCount: 2, errorCount: 1, caseCount: 1, repeats: 1 });
+    expect(detail?.columns).toHaveLength(2);
+    expect(detail?.cells.map((c) => [c.id, c.caseIndex, c.repeat, c.columnIndex, c.status])).toEqual([
+      ['old-a', 0, 0, 0, 'done'],
+      ['old-b', 0, 0, 1, 'error'],
+    ]);
+    expect(detail?.cells.every((c) => c.cached === undefined && c.attempts === undefined)).toBe(true);
+    expect(detail?.cells[1]?.error).toEqual({ code: 'network', message: 'Could not connect.' });
+    expect(detail?.progress).toMatchObject({ total: 2, done: 1, error: 1, pending: 0, cached: 0 });
+    expect(store.cellsOfCases('old-run', 0, 1).map((c) => c.id)).toEqual(['old-a', 'old-b']);
+    expect(store.listRuns(10, 0).runs).toEqual([expect.objectContaining({ id: 'old-run', cellCount: 2, caseCount: 1, repeats: 1 })]);
+    // It was not started with the cache, so resuming it does not use one.
+    expect(store.runUsesCache('old-run')).toBe(false);
   });
 });
 
