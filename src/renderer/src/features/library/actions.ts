@@ -9,8 +9,9 @@ import { snapshot, useWorkspace } from '../../state/workspace';
  * sentence for the status line.
  */
 export async function saveDraft(options: { newPrompt?: { name: string; description: string; tags: string[] } } = {}): Promise<string> {
-  const { messages, variables, columns, promptId } = snapshot();
-  // Main decides which model the version records, from the columns.
+  const { messages, testCases, selectedCase, columns, promptId } = snapshot();
+  // A version keeps the selected row's values as its sample; main picks its model from the columns.
+  const variables = testCases[selectedCase]?.vars ?? testCases[0]?.vars ?? {};
   const content = { messages, variables, columns };
   let result;
   if (options.newPrompt || promptId === undefined) {
@@ -25,9 +26,14 @@ export async function saveDraft(options: { newPrompt?: { name: string; descripti
   return result.created ? `Saved ${result.prompt.name} as version ${result.version.number}.` : `No changes since version ${result.version.number} of ${result.prompt.name}.`;
 }
 
-/** Puts a version into the editor; the comparison columns stay as they are. */
+/**
+ * Puts a version into the editor. The variants and the test-case table stay; when the table is
+ * one empty row, the version's sample values fill it.
+ */
 export function openVersion(version: PromptVersion): void {
-  const { columns } = useWorkspace.getState();
-  useWorkspace.getState().replace({ messages: version.messages, variables: version.variables, columns });
+  const current = snapshot();
+  const blank = current.testCases.length === 1 && Object.values(current.testCases[0]?.vars ?? {}).every((v) => v === '' || v === null);
+  const testCases = blank && Object.keys(version.variables).length > 0 ? [{ id: crypto.randomUUID(), vars: { ...version.variables } }] : current.testCases;
+  useWorkspace.getState().replace({ ...current, messages: version.messages, testCases, selectedCase: blank ? 0 : current.selectedCase });
   useLibrary.getState().setLinked(version);
 }
