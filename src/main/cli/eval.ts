@@ -10,7 +10,7 @@ import { performance } from 'node:perf_hooks';
 import type { AppEvent } from '../../shared/contract';
 import { formatIssue, parseConfig, type ConfigProvider, type EvalConfig } from '../../shared/promptfoo/config';
 import { toErrorInfo } from '../../shared/errors';
-import type { Cell, Column, ErrorInfo, Message } from '../../shared/schemas';
+import type { Cell, Column, ErrorInfo, JudgeConfig, Message } from '../../shared/schemas';
 import { renderMessages } from '../template/render';
 import { configFiles } from './config-files';
 import { ECHO_PROVIDER_ID } from '../providers/echo';
@@ -89,6 +89,8 @@ export interface PlanOptions {
   runId?: string;
   repeats?: number;
   useCache?: boolean;
+  /** Who grades llm-rubric. */
+  judge?: JudgeConfig;
 }
 
 /**
@@ -159,6 +161,7 @@ export function planRun(config: EvalConfig, bindings: readonly ProviderBinding[]
       repeats,
       useCache: options.useCache ?? true,
       assertions: config.defaultAssert ?? [],
+      ...(options.judge ? { judge: options.judge } : {}),
     },
     cells: cells(),
     total: config.tests.length * columns.length * repeats,
@@ -224,7 +227,13 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
 
   // 3. Providers, and the keys they read (never printed).
   const bindings = bindProviders(config.providers, options.env);
-  const redact = makeRedactor(bindings.flatMap((b) => (b.key !== undefined ? [b.key] : [])));
+  // The grader (defaultTest.options.provider) is bound like the others, after them.
+  const graderBinding = config.grader ? bindProviders([...config.providers, config.grader], options.env).at(-1) : undefined;
+  const usesRubric = [...(config.defaultAssert ?? []), ...config.tests.flatMap((t) => t.assert ?? [])].some((a) => a.type.endsWith('llm-rubric'));
+  if (usesRubric && !graderBinding) {
+    return usage([`${options.configPath}: llm-rubric needs a grader: set defaultTest.options.provider (e.g. openai:chat:gpt-4o-mini, or echo to try it)`]);
+  }
+  const redact = makeRedactor([...bindings, ...(graderBinding ? [graderBinding] : [])].flatMap((b) => (b.key !== undefined ? [b.key] : [])));
   const log = (line: string): void => options.log(redact(line));
   bindings.forEach((binding, index) => {
     if (binding.provider.kind !== 'openai' || binding.key !== undefined) return;
@@ -255,7 +264,7 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
   }
 
   try {
-    for (const binding of bindings) {
+    for (const binding of graderBinding ? [...bindings, graderBinding] : bindings) {
       if (binding.provider.kind !== 'openai' || binding.baseUrl === undefined) continue;
       services.registry.registerTransient({
         id: binding.registryId,
@@ -267,7 +276,11 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
     }
 
     // 4. Run.
-    const plan = planRun(config, bindings, { repeats, useCache: options.cache });
+    const plan = planRun(config, bindings, {
+      repeats,
+      useCache: options.cache,
+      ...(graderBinding ? { judge: { providerId: graderBinding.registryId, model: graderBinding.provider.model } } : {}),
+    });
     const runId = plan.run.id;
     const { total } = plan;
     let done = 0;

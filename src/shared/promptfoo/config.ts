@@ -76,6 +76,8 @@ export interface EvalConfig {
   tests: ConfigTest[];
   /** defaultTest.assert: checks for every test. */
   defaultAssert?: Assertion[];
+  /** defaultTest.options.provider: the model that grades llm-rubric. */
+  grader?: ConfigProvider;
   /** evaluateOptions.repeat: how many times each cell is asked. */
   repeat?: number;
   /** evaluateOptions.maxConcurrency. */
@@ -592,7 +594,25 @@ function parseTest(value: unknown, path: Path, defaults: Variables, check: Check
   return { ...(description !== undefined ? { description } : {}), vars: { ...defaults, ...vars }, ...(assert.length > 0 ? { assert } : {}) };
 }
 
-function parseDefaultTest(value: unknown, check: Checker): { vars: Variables; assert: Assertion[] } {
+interface DefaultTest {
+  vars: Variables;
+  assert: Assertion[];
+  grader?: ConfigProvider;
+}
+
+/** defaultTest.options: only `provider` (the grader) is read. */
+function parseTestOptions(value: unknown, path: Path, check: Checker): ConfigProvider | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!isRecord(value)) {
+    check.error(path, `options must be a map, not ${describeType(value)}`);
+    return undefined;
+  }
+  for (const key of Object.keys(value)) if (key !== 'provider') check.warn([...path, key], `"${key}" is ignored`, true);
+  const provider = value['provider'];
+  return provider === undefined ? undefined : parseProvider(provider, [...path, 'provider'], check);
+}
+
+function parseDefaultTest(value: unknown, check: Checker): DefaultTest {
   if (value === undefined || value === null) return { vars: {}, assert: [] };
   if (typeof value === 'string') {
     check.error(['defaultTest'], 'loading defaultTest from a file is not supported yet; write it inline');
@@ -603,10 +623,15 @@ function parseDefaultTest(value: unknown, check: Checker): { vars: Variables; as
     return { vars: {}, assert: [] };
   }
   for (const key of Object.keys(value)) {
-    if (key === 'vars' || key === 'assert') continue;
+    if (key === 'vars' || key === 'assert' || key === 'options') continue;
     check.warn(['defaultTest', key], `"${key}" is ignored`, true);
   }
-  return { vars: parseVars(value['vars'], ['defaultTest', 'vars'], check) ?? {}, assert: parseAsserts(value['assert'], ['defaultTest', 'assert'], check) ?? [] };
+  const grader = parseTestOptions(value['options'], ['defaultTest', 'options'], check);
+  return {
+    vars: parseVars(value['vars'], ['defaultTest', 'vars'], check) ?? {},
+    assert: parseAsserts(value['assert'], ['defaultTest', 'assert'], check) ?? [],
+    ...(grader ? { grader } : {}),
+  };
 }
 
 function testsFromFile(ref: string, path: Path, defaults: Variables, check: Checker): ConfigTest[] {
@@ -753,6 +778,7 @@ export function parseConfig(text: string, fileName: string, files?: ConfigFiles)
       tests,
       ...options,
       ...(defaultTest.assert.length > 0 ? { defaultAssert: defaultTest.assert } : {}),
+      ...(defaultTest.grader ? { grader: defaultTest.grader } : {}),
     },
     warnings: check.warnings,
   };
