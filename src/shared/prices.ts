@@ -23,16 +23,27 @@ export const PRICES: Readonly<Record<string, Price>> = {
   echo: { inputPerMTok: 0, outputPerMTok: 0 },
 };
 
-/** Looks a model up by its exact id, then by a dated snapshot's base name (gpt-4o-2024-08-06). */
-export function priceFor(model: string): Price | undefined {
-  const exact = PRICES[model];
-  if (exact) return exact;
-  const base = model.replace(/-\d{4}-\d{2}-\d{2}$/, '');
-  return PRICES[base];
+/** Model id → price; the built-in list, or the built-ins with the user's own entries over them. */
+export type PriceTable = Readonly<Record<string, Price>>;
+
+/** The built-ins with the user's entries over them: an override wins, a new model is added. */
+export function mergePrices(overrides: PriceTable, builtIn: PriceTable = PRICES): Record<string, Price> {
+  return { ...builtIn, ...overrides };
 }
 
-export function estimateCost(model: string, inputTokens?: number, outputTokens?: number): number | undefined {
-  const price = priceFor(model);
+/**
+ * Looks a model up by its exact id, then by a dated snapshot's base name (gpt-4o-2024-08-06),
+ * in `table` (the built-in list when absent).
+ */
+export function priceFor(model: string, table: PriceTable = PRICES): Price | undefined {
+  const exact = Object.hasOwn(table, model) ? table[model] : undefined;
+  if (exact) return exact;
+  const base = model.replace(/-\d{4}-\d{2}-\d{2}$/, '');
+  return Object.hasOwn(table, base) ? table[base] : undefined;
+}
+
+export function estimateCost(model: string, inputTokens?: number, outputTokens?: number, table: PriceTable = PRICES): number | undefined {
+  const price = priceFor(model, table);
   if (!price || inputTokens === undefined || outputTokens === undefined) return undefined;
   return (inputTokens * price.inputPerMTok + outputTokens * price.outputPerMTok) / 1_000_000;
 }

@@ -179,13 +179,12 @@ describe('prompty import', () => {
         { role: 'system', content: 'You are an AI assistant.\n\n# Customer\nYou are helping {{firstName}} {{lastName}}.' },
         { role: 'user', content: '{{question}}' },
       ],
-      model: { name: 'gpt-35-turbo', baseUrl: 'https://contoso.openai.azure.com/openai/v1', apiKeyEnvar: 'AZURE_OPENAI_API_KEY', params: { maxTokens: 128 } },
+      model: { name: 'gpt-35-turbo', baseUrl: 'https://contoso.openai.azure.com/openai/v1', apiKeyEnvar: 'AZURE_OPENAI_API_KEY', params: { maxTokens: 128, topP: 0.9 } },
       sample: { firstName: 'Jane', top_n: '5', lastName: 'Doe' },
     });
     expect(warnings).toEqual([
       'line 10, column 21: the Azure endpoint is used through its OpenAI-compatible v1 API, https://contoso.openai.azure.com/openai/v1; api_version is not used',
       'line 12, column 5: model.configuration.api_version is ignored',
-      'line 16, column 5: model.parameters.top_p is ignored; Parallax keeps temperature and max_tokens',
     ]);
   });
 

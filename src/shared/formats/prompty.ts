@@ -177,7 +177,7 @@ function readModel(value: unknown, yaml: YamlSource, report: ImportReport): Prom
   if (isRecord(parametersValue)) {
     const parsed = readParams(parametersValue, API_PARAM_NAMES, report, (k) => at('parameters', k), (k) => `model.parameters.${k}`);
     params = parsed.params;
-    warnIgnored(parametersValue, parsed.used, report, (k) => keyAt('parameters', k), 'model.parameters.', '; Parallax keeps temperature and max_tokens');
+    warnIgnored(parametersValue, parsed.used, report, (k) => keyAt('parameters', k), 'model.parameters.', '; Parallax keeps the Chat Completions request parameters (temperature, top_p, max_tokens, seed, stop, penalties, response_format, reasoning_effort)');
   } else {
     report.error(`model.parameters must be a map, not ${describeType(parametersValue)}`, at('parameters'));
   }

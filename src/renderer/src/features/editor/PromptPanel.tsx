@@ -1,9 +1,12 @@
 import { useEffect } from 'react';
 import type { Role } from '../../../../shared/schemas';
-import { setKnownVariables } from '../../monaco/template-language';
+import { setHoverRow, setKnownVariables } from '../../monaco/template-language';
 import { useTemplateVariables, useWorkspace } from '../../state/workspace';
+import { RunEstimate } from '../estimate/RunEstimate';
+import { PreviewPanel } from '../preview/PreviewPanel';
 import { MessageEditor, roleLabel } from './MessageEditor';
 import { PromptBar } from './PromptBar';
+import { useTableColumns } from './useTableColumns';
 
 /** "System message", "User message", and a number when a role repeats: "User message 2". */
 function labels(roles: readonly Role[]): string[] {
@@ -15,47 +18,39 @@ function labels(roles: readonly Role[]): string[] {
   });
 }
 
+/** Keeps the editor's completion and hover in step with the template, the table and the selected row. */
+function useLanguageContext(): void {
+  const names = useTemplateVariables();
+  const columns = useTableColumns();
+  const key = [...new Set([...names, ...columns])].join('\u0000');
+  useEffect(() => setKnownVariables(key === '' ? [] : key.split('\u0000')), [key]);
+  const row = useWorkspace((s) => s.testCases[s.selectedCase]?.vars);
+  const rowIndex = useWorkspace((s) => s.selectedCase);
+  useEffect(() => setHoverRow(row, rowIndex), [row, rowIndex]);
+}
+
 export function PromptPanel(): React.JSX.Element {
   const roles = useWorkspace((s) => s.messages.map((m) => m.role).join(','));
   const addMessage = useWorkspace((s) => s.addMessage);
   const roleList = roles.split(',') as Role[];
   const names = labels(roleList);
+  useLanguageContext();
   return (
     <section className="panel prompt" aria-labelledby="prompt-heading">
       <h2 id="prompt-heading">Prompt</h2>
       <PromptBar />
-      {roleList.map((_, index) => (
-        <MessageEditor key={index} index={index} label={names[index] ?? `Message ${index + 1}`} canRemove={roleList.length > 1} />
-      ))}
+      <RunEstimate />
+      <div className="prompt-messages">
+        {roleList.map((_, index) => (
+          <MessageEditor key={index} index={index} label={names[index] ?? `Message ${index + 1}`} count={roleList.length} />
+        ))}
+      </div>
       <div className="row">
         <button type="button" onClick={() => addMessage(roleList.at(-1) === 'user' ? 'assistant' : 'user')}>
           Add message
         </button>
       </div>
-      <VariablesPanel />
-    </section>
-  );
-}
-
-export function VariablesPanel(): React.JSX.Element {
-  const names = useTemplateVariables();
-  const values = useWorkspace((s) => s.variables);
-  const setVariable = useWorkspace((s) => s.setVariable);
-  const key = names.join('\u0000');
-  useEffect(() => setKnownVariables(key === '' ? [] : key.split('\u0000')), [key]);
-  return (
-    <section className="variables" aria-labelledby="variables-heading">
-      <h3 id="variables-heading">Variables</h3>
-      {names.length === 0 ? (
-        <p className="muted">No variables yet. Type {'{{name}}'} in a message and a field for it appears here.</p>
-      ) : (
-        names.map((name) => (
-          <label key={name} className="variable">
-            <span className="variable-name">{name}</span>
-            <textarea rows={Math.min(6, Math.max(1, (values[name] ?? '').split('\n').length))} value={values[name] ?? ''} onChange={(e) => setVariable(name, e.target.value)} />
-          </label>
-        ))
-      )}
+      <PreviewPanel />
     </section>
   );
 }

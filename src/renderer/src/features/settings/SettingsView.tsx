@@ -4,6 +4,7 @@ import type { ProviderInfo } from '../../../../shared/schemas';
 import { messageOf } from '../../state/errors';
 import { useProviders } from '../../state/providers';
 import { useUi } from '../../state/ui';
+import { PricesSection } from './PricesSection';
 
 interface Draft {
   id?: string;
@@ -198,6 +199,7 @@ export function SettingsView(): React.JSX.Element {
           )}
         </div>
       </form>
+      <PricesSection />
     </section>
   );
 }
