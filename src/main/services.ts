@@ -175,7 +175,12 @@ export function createServices(options: ServicesOptions): Services {
         kind: 'openai',
         baseUrl: input.baseUrl.replace(/\/+$/, ''),
         ...(input.apiKeyEnvar ? { apiKeyEnvar: input.apiKeyEnvar } : {}),
-        ...(input.concurrency !== undefined ? { concurrency: input.concurrency } : {}),
+        // Left out, the limit stays as it was (confirming or forgetting a key does not reset it).
+        ...(input.concurrency !== undefined
+          ? { concurrency: input.concurrency }
+          : input.id !== undefined && store.getProvider(input.id)?.concurrency !== undefined
+            ? { concurrency: store.getProvider(input.id)?.concurrency ?? 8 }
+            : {}),
       });
       const saved = store.getProvider(id);
       if (!saved) throw new AppError('internal', 'The provider was not saved.');

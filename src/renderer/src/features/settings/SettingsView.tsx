@@ -12,9 +12,11 @@ interface Draft {
   baseUrl: string;
   apiKeyEnvar: string;
   apiKey: string;
+  /** Requests at once, as typed. */
+  concurrency: string;
 }
 
-const EMPTY: Draft = { name: '', baseUrl: '', apiKeyEnvar: '', apiKey: '' };
+const EMPTY: Draft = { name: '', baseUrl: '', apiKeyEnvar: '', apiKey: '', concurrency: '8' };
 
 function keyText(p: ProviderInfo): string {
   if (p.kind === 'echo') return 'no key needed';
@@ -48,6 +50,7 @@ export function SettingsView(): React.JSX.Element {
         baseUrl: draft.baseUrl.trim(),
         ...(draft.apiKeyEnvar.trim() ? { apiKeyEnvar: draft.apiKeyEnvar.trim() } : {}),
         ...(draft.apiKey ? { apiKey: draft.apiKey } : {}),
+        ...(draft.concurrency.trim() !== '' ? { concurrency: Number(draft.concurrency) } : {}),
       });
       setDraft(EMPTY);
       setNotice(`Saved ${saved.name}.`);
@@ -82,6 +85,7 @@ export function SettingsView(): React.JSX.Element {
               <div>
                 <strong>{p.name}</strong> <span className="muted">{p.baseUrl || 'built in'}</span>
                 <div className="muted">{keyText(p)}</div>
+                <div className="muted">at most {p.concurrency} request{p.concurrency === 1 ? '' : 's'} at once</div>
                 {m?.state === 'ok' && <div className="muted">{m.models.length} models available</div>}
                 {m?.state === 'error' && (
                   <div className="error-text" role="alert">
@@ -96,7 +100,7 @@ export function SettingsView(): React.JSX.Element {
                     type="button"
                     className="primary"
                     onClick={() =>
-                      void save({ id: p.id, name: p.name, baseUrl: p.baseUrl, ...(p.apiKeyEnvar ? { apiKeyEnvar: p.apiKeyEnvar } : {}) })
+                      void save({ id: p.id, name: p.name, baseUrl: p.baseUrl, concurrency: p.concurrency, ...(p.apiKeyEnvar ? { apiKeyEnvar: p.apiKeyEnvar } : {}) })
                         .then(() => setNotice(`Confirmed ${p.name}.`))
                         .catch((e: unknown) => setFormError(messageOf(e)))
                     }
@@ -112,7 +116,7 @@ export function SettingsView(): React.JSX.Element {
                   </button>
                   <button
                     type="button"
-                    onClick={() => setDraft({ id: p.id, name: p.name, baseUrl: p.baseUrl, apiKeyEnvar: p.apiKeyEnvar ?? '', apiKey: '' })}
+                    onClick={() => setDraft({ id: p.id, name: p.name, baseUrl: p.baseUrl, apiKeyEnvar: p.apiKeyEnvar ?? '', apiKey: '', concurrency: String(p.concurrency) })}
                   >
                     Edit {p.name}
                   </button>
@@ -120,7 +124,7 @@ export function SettingsView(): React.JSX.Element {
                     <button
                       type="button"
                       onClick={() =>
-                        void save({ id: p.id, name: p.name, baseUrl: p.baseUrl, ...(p.apiKeyEnvar ? { apiKeyEnvar: p.apiKeyEnvar } : {}), apiKey: '' })
+                        void save({ id: p.id, name: p.name, baseUrl: p.baseUrl, concurrency: p.concurrency, ...(p.apiKeyEnvar ? { apiKeyEnvar: p.apiKeyEnvar } : {}), apiKey: '' })
                           .then(() => setNotice(`Removed the stored key of ${p.name}.`))
                           .catch((e: unknown) => setFormError(messageOf(e)))
                       }
@@ -154,7 +158,7 @@ export function SettingsView(): React.JSX.Element {
             <button
               key={preset.name}
               type="button"
-              onClick={() => setDraft({ name: preset.name, baseUrl: preset.baseUrl, apiKeyEnvar: preset.apiKeyEnvar ?? '', apiKey: '' })}
+              onClick={() => setDraft({ ...EMPTY, name: preset.name, baseUrl: preset.baseUrl, apiKeyEnvar: preset.apiKeyEnvar ?? '' })}
             >
               {preset.name} preset
             </button>
@@ -181,6 +185,21 @@ export function SettingsView(): React.JSX.Element {
         <label>
           <span>Key environment variable</span>
           <input value={draft.apiKeyEnvar} onChange={(e) => setDraft({ ...draft, apiKeyEnvar: e.target.value })} placeholder="OPENAI_API_KEY" />
+        </label>
+        <label>
+          <span>Requests at once</span>
+          <input
+            type="number"
+            min={1}
+            max={64}
+            step={1}
+            value={draft.concurrency}
+            onChange={(e) => setDraft({ ...draft, concurrency: e.target.value })}
+            aria-describedby="concurrency-hint"
+          />
+          <span id="concurrency-hint" className="muted">
+            How many requests Parallax keeps in flight to this provider. Lower it if the provider answers 429 (rate limited); Parallax also waits as long as a 429 asks.
+          </span>
         </label>
         {formError && (
           <p className="error-text" role="alert">
