@@ -1,0 +1,328 @@
+import { useEffect, useId, useRef, useState } from 'react';
+import type { AssertionDefinition, BaseAssertionType } from '../../../../shared/assertions/types';
+import { DEFAULT_RUBRIC_PROMPT } from '../../../../shared/assertions/rubric';
+import type { JudgeConfig, Message } from '../../../../shared/schemas';
+import { useProviders } from '../../state/providers';
+import { useWorkspace } from '../../state/workspace';
+import { buildAssertion, CHECK_TYPES, DESCRIPTION, draftOf, HAS_THRESHOLD, newDraft, VALUE_KIND, type CheckDraft } from './drafts';
+import './checks.css';
+
+const MAX_CHECKS = 50;
+
+const VALUE_LABEL: Record<string, string> = {
+  text: 'Value',
+  'optional-text': 'Value (blank: the row’s expected answer)',
+  reference: 'Reference (blank: the row’s expected answer)',
+  list: 'Values, one per line',
+  json: 'JSON schema',
+  rubric: 'Rubric',
+};
+
+const THRESHOLD_HINT: Partial<Record<BaseAssertionType, string>> = {
+  levenshtein: '5',
+  bleu: '0.5',
+  'rouge-n': '0.75',
+  'rouge-l': '0.75',
+  latency: 'ms',
+  cost: 'USD',
+  'llm-rubric': 'score, 0–1',
+};
+
+/** An error message as a sentence, so another can follow it. */
+function sentence(text: string): string {
+  return /[.!?]$/.test(text.trim()) ? text.trim() : `${text.trim()}.`;
+}
+
+function CheckRow({
+  draft,
+  index,
+  onChange,
+  onRemove,
+}: {
+  draft: CheckDraft;
+  index: number;
+  onChange(draft: CheckDraft): void;
+  onRemove(): void;
+}): React.JSX.Element {
+  const id = useId();
+  const kind = VALUE_KIND[draft.base];
+  const built = buildAssertion(draft);
+  const valueError = !built.ok && built.field === 'value' ? built.error : undefined;
+  const thresholdError = !built.ok && built.field === 'threshold' ? built.error : undefined;
+  const multiline = kind === 'list' || kind === 'json' || kind === 'rubric';
+  const valueProps = {
+    id: `${id}-value`,
+    'aria-label': 'Value',
+    'aria-invalid': valueError ? true : undefined,
+    'aria-describedby': valueError ? `${id}-value-error` : undefined,
+    value: draft.valueText,
+    spellCheck: kind === 'rubric',
+    placeholder:
+      kind === 'json'
+        ? '{"type": "object", "required": ["answer"]}'
+        : kind === 'list'
+          ? 'refund\nreturn policy'
+          : kind === 'rubric'
+            ? 'Answers politely and names a next step'
+            : draft.base === 'regex'
+              ? '^\\d{4}-\\d{2}-\\d{2}$'
+              : '',
+    onChange: (e: React.ChangeEvent<HTMLInputElement | HTMLTextAreaElement>) => onChange({ ...draft, valueText: e.target.value }),
+  };
+  return (
+    <fieldset className="check-row">
+      <legend>Check {index + 1}</legend>
+      <div className="check-line">
+        <label className="check-field">
+          <span>Type</span>
+          <select
+            aria-label="Type"
+            value={draft.base}
+            onChange={(e) => {
+              const base = e.target.value as BaseAssertionType;
+              // Another kind of value means the old one no longer fits as it was.
+              const sameKind = VALUE_KIND[base] === kind;
+              onChange({ ...draft, base, original: sameKind ? draft.original : undefined, valueText: sameKind ? draft.valueText : '' });
+            }}
+          >
+            {CHECK_TYPES.map((t) => (
+              <option key={t} value={t}>
+                {t}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="check-not" title="The check passes exactly when the plain one fails (promptfoo's not- form)">
+          <input type="checkbox" checked={draft.inverse} onChange={(e) => onChange({ ...draft, inverse: e.target.checked })} />
+          <span>Not</span>
+        </label>
+        {HAS_THRESHOLD.has(draft.base) && (
+          <label className="check-field check-threshold">
+            <span>Threshold</span>
+            <input
+              type="text"
+              inputMode="decimal"
+              aria-label="Threshold"
+              aria-invalid={thresholdError ? true : undefined}
+              aria-describedby={thresholdError ? `${id}-threshold-error` : undefined}
+              value={draft.thresholdText}
+              placeholder={THRESHOLD_HINT[draft.base] ?? ''}
+              onChange={(e) => onChange({ ...draft, thresholdText: e.target.value })}
+            />
+          </label>
+        )}
+        <div className="spacer" />
+        <button type="button" className="ghost" aria-label={`Remove check ${index + 1}`} onClick={onRemove}>
+          Remove
+        </button>
+      </div>
+      <p className="muted hint">
+        {draft.inverse ? 'Passes when this does not hold: ' : ''}
+        {DESCRIPTION[draft.base]}
+      </p>
+      {kind !== 'none' && (
+        <label className="check-field" htmlFor={valueProps.id}>
+          <span>{VALUE_LABEL[kind]}</span>
+          {multiline ? <textarea rows={kind === 'json' ? 5 : 3} {...valueProps} /> : <input type="text" {...valueProps} />}
+        </label>
+      )}
+      {valueError && (
+        <p id={`${id}-value-error`} className="error-text check-error">
+          {sentence(valueError)} This check is left out of runs until it is fixed.
+        </p>
+      )}
+      {thresholdError && (
+        <p id={`${id}-threshold-error`} className="error-text check-error">
+          {sentence(thresholdError)} This check is left out of runs until it is fixed.
+        </p>
+      )}
+    </fieldset>
+  );
+}
+
+function samePrompt(a: readonly Message[], b: readonly Message[]): boolean {
+  return a.length === b.length && a.every((m, i) => m.role === b[i]?.role && m.content === b[i]?.content);
+}
+
+/** The model that grades llm-rubric checks, and its prompt, visible and editable. */
+function JudgeSettings({ needed }: { needed: boolean }): React.JSX.Element {
+  const judge = useWorkspace((s) => s.judge);
+  const setJudge = useWorkspace((s) => s.setJudge);
+  const providers = useProviders((s) => s.providers);
+  const models = useProviders((s) => s.models);
+  const loadModels = useProviders((s) => s.loadModels);
+  const [providerId, setProviderId] = useState(judge?.providerId ?? '');
+  const [model, setModel] = useState(judge?.model ?? '');
+  const [prompt, setPrompt] = useState<Message[]>(judge?.prompt ?? DEFAULT_RUBRIC_PROMPT.map((m) => ({ ...m })));
+  const written = useRef<JudgeConfig | undefined>(judge);
+  const listId = useId();
+
+  // Another draft (opened, imported) brings its own judge.
+  useEffect(() => {
+    if (judge === written.current) return;
+    written.current = judge;
+    setProviderId(judge?.providerId ?? '');
+    setModel(judge?.model ?? '');
+    setPrompt(judge?.prompt ?? DEFAULT_RUBRIC_PROMPT.map((m) => ({ ...m })));
+  }, [judge]);
+
+  const provider = providers.find((p) => p.id === providerId);
+  useEffect(() => {
+    if (provider && provider.kind !== 'echo' && !provider.needsReview) void loadModels(provider.id);
+  }, [provider, loadModels]);
+
+  const write = (next: { providerId: string; model: string; prompt: Message[] }): void => {
+    const value: JudgeConfig | undefined =
+      next.providerId !== '' && next.model.trim() !== ''
+        ? { providerId: next.providerId, model: next.model.trim(), ...(samePrompt(next.prompt, DEFAULT_RUBRIC_PROMPT) ? {} : { prompt: next.prompt }) }
+        : undefined;
+    written.current = value;
+    setJudge(value);
+  };
+  const update = (patch: Partial<{ providerId: string; model: string; prompt: Message[] }>): void => {
+    const next = { providerId, model, prompt, ...patch };
+    if (patch.providerId !== undefined) setProviderId(patch.providerId);
+    if (patch.model !== undefined) setModel(patch.model);
+    if (patch.prompt !== undefined) setPrompt(patch.prompt);
+    write(next);
+  };
+
+  const modelList = models[providerId];
+  const edited = !samePrompt(prompt, DEFAULT_RUBRIC_PROMPT);
+  const incomplete = providerId === '' || model.trim() === '';
+  return (
+    <section className="judge-settings" aria-label="Judge model">
+      <h3>Judge model for llm-rubric</h3>
+      {needed && incomplete && (
+        <p className="error-text" role="alert">
+          An llm-rubric check needs a judge model: pick a provider and a model below, or those checks fail with “needs a judge model”.
+        </p>
+      )}
+      <div className="check-line">
+        <label className="check-field">
+          <span>Provider</span>
+          <select
+            aria-label="Judge provider"
+            value={providerId}
+            onChange={(e) => {
+              const next = e.target.value;
+              const picked = providers.find((p) => p.id === next);
+              update({ providerId: next, model: picked?.kind === 'echo' ? 'echo' : next === providerId ? model : '' });
+            }}
+          >
+            <option value="">No judge</option>
+            {providers.map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="check-field judge-model">
+          <span>Model</span>
+          <input
+            type="text"
+            aria-label="Judge model"
+            list={listId}
+            value={model}
+            disabled={providerId === ''}
+            placeholder={providerId === '' ? 'pick a provider first' : 'model id, e.g. gpt-4o-mini'}
+            onChange={(e) => update({ model: e.target.value })}
+          />
+          <datalist id={listId}>{modelList?.state === 'ok' && modelList.models.map((m) => <option key={m} value={m} />)}</datalist>
+        </label>
+      </div>
+      {modelList?.state === 'error' && <p className="muted hint">Could not list models: {modelList.message} Type the model id instead.</p>}
+      {providerId !== '' && model.trim() === '' && <p className="muted hint">Type the judge’s model id to use it.</p>}
+      <div className="row spread">
+        <h3>Judge prompt</h3>
+        <button type="button" disabled={!edited} onClick={() => update({ prompt: DEFAULT_RUBRIC_PROMPT.map((m) => ({ ...m })) })}>
+          Reset to default
+        </button>
+      </div>
+      <p className="muted hint">
+        {'{{ output }}'} is the answer being graded and {'{{ rubric }}'} the check’s rubric. The judge must answer with JSON: {'{"pass": true, "score": 1, "reason": "…"}'}.
+        {incomplete && edited ? ' Pick a judge model to keep this prompt with the draft.' : ''}
+      </p>
+      {prompt.map((message, i) => (
+        <label key={i} className="check-field">
+          <span>{message.role === 'system' ? 'System message' : message.role === 'user' ? 'User message' : 'Assistant message'}</span>
+          <textarea
+            aria-label={`Judge prompt, ${message.role} message`}
+            rows={message.role === 'system' ? 8 : 5}
+            value={message.content}
+            onChange={(e) => update({ prompt: prompt.map((m, j) => (j === i ? { ...m, content: e.target.value } : m)) })}
+          />
+        </label>
+      ))}
+    </section>
+  );
+}
+
+/**
+ * The checks run on every row's answers (promptfoo's defaultTest.assert), and the judge for
+ * llm-rubric. Checks being typed are kept here; only valid ones reach the workspace.
+ */
+export function ChecksEditor(): React.JSX.Element {
+  const assertions = useWorkspace((s) => s.assertions);
+  const setAssertions = useWorkspace((s) => s.setAssertions);
+  const [drafts, setDrafts] = useState<CheckDraft[]>(() => assertions.map(draftOf));
+  const written = useRef<readonly AssertionDefinition[]>(assertions);
+
+  // Checks that came from elsewhere (an imported promptfoo file, Undo) replace the drafts.
+  useEffect(() => {
+    if (assertions === written.current) return;
+    written.current = assertions;
+    setDrafts(assertions.map(draftOf));
+  }, [assertions]);
+
+  const commit = (next: CheckDraft[]): void => {
+    setDrafts(next);
+    const valid: AssertionDefinition[] = [];
+    for (const draft of next) {
+      const built = buildAssertion(draft);
+      if (built.ok) valid.push(built.assertion);
+    }
+    written.current = valid;
+    setAssertions(valid);
+  };
+
+  const invalid = drafts.filter((d) => !buildAssertion(d).ok).length;
+  const needsJudge = drafts.some((d) => d.base === 'llm-rubric');
+  return (
+    <section className="checks-editor" aria-label="Checks">
+      <div className="row spread">
+        <h2>Checks for every row</h2>
+        <span className="muted">
+          {assertions.length} in use{invalid > 0 ? ` · ${invalid} to fix` : ''}
+        </span>
+      </div>
+      <p className="muted hint">
+        Each answer is checked when it finishes; a cell passes when every check passes. Checks for one row only live in the test-case table. Names and
+        meanings follow promptfoo (defaultTest.assert).
+      </p>
+      {drafts.length === 0 ? (
+        <p className="empty">No checks yet. Add one to test every answer automatically, for example “contains” a word or “is-json”.</p>
+      ) : (
+        <div className="check-list">
+          {drafts.map((draft, i) => (
+            <CheckRow
+              key={i}
+              draft={draft}
+              index={i}
+              onChange={(changed) => commit(drafts.map((d, j) => (j === i ? changed : d)))}
+              onRemove={() => commit(drafts.filter((_, j) => j !== i))}
+            />
+          ))}
+        </div>
+      )}
+      <div className="row">
+        <button type="button" disabled={drafts.length >= MAX_CHECKS} onClick={() => commit([...drafts, newDraft()])}>
+          Add check
+        </button>
+        {drafts.length >= MAX_CHECKS && <span className="muted">At most {MAX_CHECKS} checks.</span>}
+      </div>
+      <JudgeSettings needed={needsJudge} />
+    </section>
+  );
+}

@@ -1,0 +1,179 @@
+/**
+ * A check as the editor holds it: text the person is typing, which may not be a valid
+ * assertion yet. Only valid drafts are written to the workspace.
+ */
+import { parseCommaList } from '../../../../shared/assertions/comma-list';
+import { BASE_ASSERTION_TYPES, parseAssertion, splitAssertionType, type AssertionDefinition, type AssertionType, type BaseAssertionType } from '../../../../shared/assertions/types';
+
+/** How a type's value is typed. */
+export type ValueKind = 'text' | 'optional-text' | 'reference' | 'list' | 'json' | 'rubric' | 'none';
+
+export const VALUE_KIND: Record<BaseAssertionType, ValueKind> = {
+  equals: 'optional-text',
+  contains: 'text',
+  icontains: 'text',
+  'contains-any': 'list',
+  'contains-all': 'list',
+  'icontains-any': 'list',
+  'icontains-all': 'list',
+  regex: 'text',
+  'starts-with': 'text',
+  'is-json': 'json',
+  'contains-json': 'json',
+  'is-valid-json-schema': 'json',
+  levenshtein: 'reference',
+  bleu: 'reference',
+  'rouge-n': 'reference',
+  'rouge-l': 'reference',
+  latency: 'none',
+  cost: 'none',
+  'llm-rubric': 'rubric',
+};
+
+/** What each check does, in a line. */
+export const DESCRIPTION: Record<BaseAssertionType, string> = {
+  equals: 'The answer is exactly the value (blank: the row’s expected answer).',
+  contains: 'The answer contains the value (case matters).',
+  icontains: 'The answer contains the value, ignoring case.',
+  'contains-any': 'The answer contains at least one of the values.',
+  'contains-all': 'The answer contains every value.',
+  'icontains-any': 'The answer contains at least one of the values, ignoring case.',
+  'icontains-all': 'The answer contains every value, ignoring case.',
+  regex: 'The answer matches the regular expression.',
+  'starts-with': 'The answer starts with the value.',
+  'is-json': 'The answer is JSON (and matches the JSON schema, if you give one).',
+  'contains-json': 'The answer contains JSON (matching the JSON schema, if you give one).',
+  'is-valid-json-schema': 'The answer is JSON that matches the JSON schema.',
+  levenshtein: 'Edit distance to the reference is at most the threshold (default 5).',
+  bleu: 'BLEU against the reference is at least the threshold (default 0.5).',
+  'rouge-n': 'ROUGE-N against the reference is at least the threshold (default 0.75).',
+  'rouge-l': 'ROUGE-L against the reference is at least the threshold (default 0.75).',
+  latency: 'The answer took at most the threshold, in milliseconds.',
+  cost: 'The answer cost at most the threshold, in US dollars.',
+  'llm-rubric': 'The judge model reads the answer and says whether the rubric holds.',
+};
+
+/** Types whose threshold means something. */
+export const HAS_THRESHOLD: ReadonlySet<BaseAssertionType> = new Set(['levenshtein', 'bleu', 'rouge-n', 'rouge-l', 'latency', 'cost', 'llm-rubric']);
+
+export interface CheckDraft {
+  base: BaseAssertionType;
+  inverse: boolean;
+  valueText: string;
+  thresholdText: string;
+  /** The value as it came in, kept as it is while its text is untouched (an object for equals, a YAML schema string). */
+  original: { text: string; value: unknown } | undefined;
+  /** Fields the editor does not show (weight, metric), kept. */
+  rest: Pick<AssertionDefinition, 'weight' | 'metric'>;
+}
+
+function valueToText(kind: ValueKind, value: unknown): string {
+  if (value === undefined || value === null) return '';
+  if (kind === 'list') {
+    if (Array.isArray(value)) return value.map(String).join('\n');
+    if (typeof value === 'string') {
+      const parsed = parseCommaList(value);
+      return parsed.ok ? parsed.items.join('\n') : value;
+    }
+  }
+  if (typeof value === 'string') return value;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  return JSON.stringify(value, null, 2);
+}
+
+export function draftOf(assertion: AssertionDefinition): CheckDraft {
+  const type = assertion.type as AssertionType;
+  const { base, inverse } = splitAssertionType(type);
+  const kind = VALUE_KIND[base];
+  const valueText = valueToText(kind, assertion.value);
+  return {
+    base,
+    inverse,
+    valueText,
+    thresholdText: assertion.threshold !== undefined ? String(assertion.threshold) : '',
+    original: assertion.value !== undefined ? { text: valueText, value: assertion.value } : undefined,
+    rest: { ...(assertion.weight !== undefined ? { weight: assertion.weight } : {}), ...(assertion.metric !== undefined ? { metric: assertion.metric } : {}) },
+  };
+}
+
+export function newDraft(base: BaseAssertionType = 'contains'): CheckDraft {
+  return { base, inverse: false, valueText: '', thresholdText: '', original: undefined, rest: {} };
+}
+
+export type Built = { ok: true; assertion: AssertionDefinition } | { ok: false; field: 'value' | 'threshold'; error: string };
+
+function readValue(draft: CheckDraft): { ok: true; value: unknown } | { ok: false; error: string } {
+  const kind = VALUE_KIND[draft.base];
+  const text = draft.valueText;
+  if (kind === 'none') return { ok: true, value: undefined };
+  if (draft.original && draft.original.text === text) return { ok: true, value: draft.original.value };
+  const blank = text.trim() === '';
+  switch (kind) {
+    case 'text':
+      if (text === '') return { ok: false, error: `"${draft.base}" needs a value.` };
+      if (draft.base === 'regex') {
+        try {
+          new RegExp(text);
+        } catch (error) {
+          return { ok: false, error: `Not a valid regular expression: ${error instanceof Error ? error.message : String(error)}` };
+        }
+      }
+      return { ok: true, value: text };
+    case 'optional-text':
+    case 'reference':
+      return { ok: true, value: text === '' ? undefined : text };
+    case 'rubric':
+      if (blank) return { ok: false, error: 'Write the rubric: what a good answer does, e.g. "Answers politely and names a next step".' };
+      return { ok: true, value: text };
+    case 'list': {
+      const items = text
+        .split('\n')
+        .map((line) => line.trim())
+        .filter((line) => line !== '');
+      if (items.length === 0) return { ok: false, error: `"${draft.base}" needs at least one value (one per line).` };
+      return { ok: true, value: items };
+    }
+    case 'json': {
+      if (blank) {
+        if (draft.base === 'is-valid-json-schema') return { ok: false, error: 'Paste the JSON schema the answer must match.' };
+        return { ok: true, value: undefined };
+      }
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch (error) {
+        return { ok: false, error: `The schema is not valid JSON: ${error instanceof Error ? error.message : String(error)}` };
+      }
+      if (typeof parsed !== 'boolean' && (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))) {
+        return { ok: false, error: 'A JSON schema is an object, such as {"type": "object", "required": ["name"]}.' };
+      }
+      return { ok: true, value: parsed };
+    }
+  }
+}
+
+/** The assertion a draft stands for, or what is wrong with it and where. */
+export function buildAssertion(draft: CheckDraft): Built {
+  const value = readValue(draft);
+  if (!value.ok) return { ok: false, field: 'value', error: value.error };
+  let threshold: number | undefined;
+  if (HAS_THRESHOLD.has(draft.base) && draft.thresholdText.trim() !== '') {
+    threshold = Number(draft.thresholdText);
+    if (!Number.isFinite(threshold)) return { ok: false, field: 'threshold', error: 'The threshold is a number.' };
+    if (threshold < 0) return { ok: false, field: 'threshold', error: 'The threshold cannot be negative.' };
+  }
+  if ((draft.base === 'latency' || draft.base === 'cost') && threshold === undefined) {
+    return { ok: false, field: 'threshold', error: draft.base === 'latency' ? 'Give the most milliseconds an answer may take.' : 'Give the most US dollars an answer may cost.' };
+  }
+  const candidate = {
+    type: `${draft.inverse ? 'not-' : ''}${draft.base}`,
+    ...(value.value !== undefined ? { value: value.value } : {}),
+    ...(threshold !== undefined ? { threshold } : {}),
+    ...draft.rest,
+  };
+  const parsed = parseAssertion(candidate);
+  if (!parsed.ok) return { ok: false, field: 'value', error: parsed.error };
+  return { ok: true, assertion: parsed.assertion };
+}
+
+export const CHECK_TYPES: readonly BaseAssertionType[] = BASE_ASSERTION_TYPES;

@@ -1,0 +1,256 @@
+import { useEffect, useRef, useState } from 'react';
+import type { Cell, Grading, Rating } from '../../../../shared/schemas';
+import { api } from '../../bridge/current';
+import { messageOf } from '../../state/errors';
+import './judge.css';
+
+interface Props {
+  cell: Cell;
+  onChange?(rating: Rating): void;
+}
+
+type RatePatch = { score?: number | null; thumb?: 'up' | 'down' | null; tags?: string[]; note?: string | null };
+
+const NOTE_DEBOUNCE_MS = 600;
+const MAX_TAGS = 20;
+const MAX_TAG_LENGTH = 40;
+
+/** Text fields keep their keys; radios and buttons do not. */
+function isTextField(target: EventTarget | null): boolean {
+  if (target instanceof HTMLTextAreaElement) return true;
+  return target instanceof HTMLInputElement && !['radio', 'checkbox', 'button'].includes(target.type);
+}
+
+/** Tags typed as "a, b , c" added to the ones there, without repeats, within the limits. */
+export function addTags(existing: readonly string[], typed: string): string[] {
+  const out = [...existing];
+  for (const raw of typed.split(',')) {
+    const tag = raw.trim().slice(0, MAX_TAG_LENGTH);
+    if (tag === '' || out.includes(tag) || out.length >= MAX_TAGS) continue;
+    out.push(tag);
+  }
+  return out;
+}
+
+/**
+ * A person's judgement of one cell: a 1–5 score, thumbs up or down, tags and a note. Each
+ * change is saved at once with judge.rate (the note after a pause in typing).
+ * Keys while the rating has focus (outside a text field): 1–5 score, U thumbs up, D down.
+ */
+export function CellRating({ cell, onChange }: Props): React.JSX.Element {
+  const [rating, setRating] = useState<Rating>(cell.rating ?? { tags: [], updatedAt: '' });
+  const [note, setNote] = useState(cell.rating?.note ?? '');
+  const [tagText, setTagText] = useState('');
+  const [error, setError] = useState<string | undefined>();
+  const noteTimer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
+  const noteDirty = useRef(false);
+  const cellId = cell.id;
+  const onChangeRef = useRef(onChange);
+  useEffect(() => {
+    onChangeRef.current = onChange;
+  });
+
+  // A newer rating from main (another window, a reload) replaces what is shown, except a note being typed.
+  const incoming = cell.rating;
+  const [seen, setSeen] = useState(incoming);
+  if (incoming !== seen) {
+    setSeen(incoming);
+    if (incoming && incoming.updatedAt > rating.updatedAt) {
+      setRating(incoming);
+      if (incoming.note !== rating.note && note === (rating.note ?? '')) setNote(incoming.note ?? '');
+    }
+  }
+
+  const save = (patch: RatePatch): void => {
+    setError(undefined);
+    const request = api()['judge.rate']({ cellId, ...patch });
+    request.then(
+        (saved) => {
+          setRating(saved);
+          onChangeRef.current?.(saved);
+        },
+        (e: unknown) => setError(`Not saved: ${messageOf(e)}`),
+      );
+  };
+
+  const change = (patch: RatePatch, local: Partial<Rating>): void => {
+    setRating((r) => {
+      const next = { ...r, ...local };
+      if (patch.score === null) delete next.score;
+      if (patch.thumb === null) delete next.thumb;
+      return next;
+    });
+    save(patch);
+  };
+
+  const flushNote = (text: string): void => {
+    if (noteTimer.current) clearTimeout(noteTimer.current);
+    noteTimer.current = undefined;
+    if (!noteDirty.current) return;
+    noteDirty.current = false;
+    save({ note: text.trim() === '' ? null : text });
+  };
+  const flushRef = useRef(flushNote);
+  const noteRef = useRef(note);
+  useEffect(() => {
+    flushRef.current = flushNote;
+    noteRef.current = note;
+  });
+  // Leaving (closing the dialog) saves a note still waiting.
+  useEffect(() => () => flushRef.current(noteRef.current), []);
+
+  const setScore = (score: number | null): void => change({ score }, score === null ? {} : { score });
+  const toggleThumb = (thumb: 'up' | 'down'): void => {
+    const next = rating.thumb === thumb ? null : thumb;
+    change({ thumb: next }, next === null ? {} : { thumb: next });
+  };
+  const commitTags = (): void => {
+    if (tagText.trim() === '') return;
+    const tags = addTags(rating.tags, tagText);
+    setTagText('');
+    if (tags.length !== rating.tags.length) change({ tags }, { tags });
+  };
+  const removeTag = (tag: string): void => {
+    const tags = rating.tags.filter((t) => t !== tag);
+    change({ tags }, { tags });
+  };
+
+  const name = `score-${cellId}`;
+  return (
+    <div
+      className="cell-rating"
+      role="group"
+      aria-label="Rating"
+      onKeyDown={(event) => {
+        if (isTextField(event.target) || event.ctrlKey || event.metaKey || event.altKey) return;
+        const key = event.key.toLowerCase();
+        if (/^[1-5]$/.test(key)) {
+          event.preventDefault();
+          setScore(Number(key));
+        } else if (key === 'u' || key === 'd') {
+          event.preventDefault();
+          toggleThumb(key === 'u' ? 'up' : 'down');
+        }
+      }}
+    >
+      <div className="cell-rating-line">
+        <div role="radiogroup" aria-label="Score" className="cell-rating-score" title="Score 1–5 (keys 1–5)">
+          <span className="muted cell-rating-caption">Score</span>
+          {[1, 2, 3, 4, 5].map((n) => (
+            <label key={n}>
+              <input type="radio" name={name} value={n} aria-label={String(n)} checked={rating.score === n} onChange={() => setScore(n)} />
+              <span aria-hidden="true">{n}</span>
+            </label>
+          ))}
+          {rating.score !== undefined && (
+            <button type="button" className="ghost" onClick={() => setScore(null)}>
+              Clear score
+            </button>
+          )}
+        </div>
+        <button type="button" aria-pressed={rating.thumb === 'up'} aria-keyshortcuts="U" title="Thumbs up (U)" onClick={() => toggleThumb('up')}>
+          Thumbs up
+        </button>
+        <button type="button" aria-pressed={rating.thumb === 'down'} aria-keyshortcuts="D" title="Thumbs down (D)" onClick={() => toggleThumb('down')}>
+          Thumbs down
+        </button>
+      </div>
+      <div className="cell-rating-line">
+        {rating.tags.length > 0 && (
+          <ul className="cell-rating-tags" aria-label="Tags on this answer">
+            {rating.tags.map((tag) => (
+              <li key={tag} className="cell-rating-tag">
+                {tag}
+                <button type="button" aria-label={`Remove tag ${tag}`} onClick={() => removeTag(tag)}>
+                  ×
+                </button>
+              </li>
+            ))}
+          </ul>
+        )}
+        <label className="cell-rating-field">
+          <span>Tags (comma-separated, Enter adds)</span>
+          <input
+            type="text"
+            aria-label="Tags"
+            value={tagText}
+            placeholder={rating.tags.length === 0 ? 'e.g. too long, wrong tone' : 'add more'}
+            onChange={(e) => setTagText(e.target.value)}
+            onKeyDown={(e) => {
+              if (e.key === 'Enter') {
+                e.preventDefault();
+                commitTags();
+              }
+            }}
+            onBlur={commitTags}
+          />
+        </label>
+      </div>
+      <label className="cell-rating-field">
+        <span>Note</span>
+        <textarea
+          aria-label="Note"
+          rows={2}
+          maxLength={10_000}
+          value={note}
+          placeholder="What is good or wrong in this answer"
+          onChange={(e) => {
+            const text = e.target.value;
+            setNote(text);
+            noteDirty.current = true;
+            if (noteTimer.current) clearTimeout(noteTimer.current);
+            noteTimer.current = setTimeout(() => flushRef.current(text), NOTE_DEBOUNCE_MS);
+          }}
+          onBlur={() => flushNote(note)}
+        />
+      </label>
+      {error && (
+        <p className="error-text" role="alert">
+          {error}
+        </p>
+      )}
+    </div>
+  );
+}
+
+/** "✓ 3/3 checks" or "✗ 1 of 3 failed: <first reason>", with every check on expand. */
+export function GradingBadge({ grading }: { grading: Grading | undefined }): React.JSX.Element | null {
+  const [open, setOpen] = useState(false);
+  if (!grading) return null;
+  const total = grading.componentResults.length;
+  const failed = grading.componentResults.filter((c) => !c.pass);
+  const firstReason = failed[0]?.reason ?? grading.reason;
+  const text = grading.pass
+    ? `✓ ${total}/${total} check${total === 1 ? '' : 's'}`
+    : `✗ ${failed.length || 1} of ${Math.max(total, 1)} failed: ${firstReason}`;
+  return (
+    <span
+      className={`grading-badge ${grading.pass ? 'pass' : 'fail'}`}
+      onClick={(e) => e.stopPropagation()}
+      onKeyDown={(e) => {
+        if (e.key === 'Escape' && open) {
+          e.stopPropagation();
+          setOpen(false);
+        }
+      }}
+    >
+      <button type="button" aria-expanded={open} title={grading.reason} onClick={() => setOpen(!open)}>
+        {text}
+      </button>
+      {open && (
+        <ul className="grading-list" aria-label="Checks">
+          {grading.componentResults.map((c, i) => (
+            <li key={i}>
+              <span className={c.pass ? 'ok' : 'bad'}>{c.pass ? '✓' : '✗'}</span>
+              <span>
+                {c.type}
+                {c.metric ? ` (${c.metric})` : ''} · score {Number.isInteger(c.score) ? c.score : c.score.toFixed(3)}
+              </span>
+              <span className="reason">{c.reason}</span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </span>
+  );
+}
