@@ -98,7 +98,7 @@ describe('judging a run', () => {
     await finished(services, runId);
     const [cell] = (await call(services, 'runs.cells', { runId, fromCase: 0, toCase: 1 })).cells;
     expect(cell?.grading).toMatchObject({ pass: true, score: 0.75 });
-    expect(cell?.grading?.componentResults[0]?.reason).toBe('judged Name the capital city Rome is in.');
+    expect(cell?.grading?.componentResults[0]?.reason).toBe('judged Name the capital city Rome is in. (echo judge: it repeats its prompt, so this verdict only tests the setup)');
   });
 
   it('keeps blind votes and ratings with the run, across a restart, and computes the verdict', async () => {
@@ -127,7 +127,7 @@ describe('judging a run', () => {
     expect(verdict.pairs[0]).toMatchObject({ a: 0, b: 1, wins: 6, losses: 0, ties: 0, better: 'a' });
     // Two-sided sign test on 6–0: 2 × 0.5^6 = 0.03125 (SciPy 1.17.1: binomtest(6, 6).pvalue).
     expect(verdict.pairs[0]?.p).toBeCloseTo(0.03125, 10);
-    expect(verdict.pairs[0]?.sentence).toBe('A: Echo · echo is better than B: Echo · echo (p = 0.031).');
+    expect(verdict.pairs[0]?.sentence).toBe('A: Echo · echo is better than B: Echo · echo · max 3 (p = 0.031).');
     // Wilson 95% for 6/6 (SciPy 1.17.1: binomtest(6, 6).proportion_ci(method='wilson')).
     expect(verdict.pairs[0]?.winRate.low).toBeCloseTo(0.6096657, 6);
     const votes = await call(second.services, 'judge.votes', { runId });

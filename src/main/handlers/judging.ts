@@ -21,9 +21,21 @@ export function leftIsFirst(runId: string, caseIndex: number, a: number, b: numb
   return ((digest[0] ?? 0) & 1) === 0;
 }
 
-/** "A · gpt-4o-mini (t=0.2)": the variant's letter and what it is. */
+/** The settings that tell two variants of one model apart. */
+function paramsText(params: Column['params']): string[] {
+  const out: string[] = [];
+  if (params.temperature !== undefined) out.push(`temp ${params.temperature}`);
+  if (params.topP !== undefined) out.push(`top_p ${params.topP}`);
+  if (params.maxTokens !== undefined) out.push(`max ${params.maxTokens}`);
+  if (params.seed !== undefined) out.push(`seed ${params.seed}`);
+  if (params.reasoningEffort !== undefined) out.push(`effort ${params.reasoningEffort}`);
+  if (params.responseFormat !== undefined && params.responseFormat.type !== 'text') out.push(params.responseFormat.type);
+  return out;
+}
+
+/** "A: OpenAI · gpt-4o-mini · temp 0.2": the variant's letter and what it is. */
 export function variantLabel(column: Column, index: number, providerName: string | undefined): string {
-  const what = column.label?.trim() || `${providerName ?? column.providerId} · ${column.model}`;
+  const what = column.label?.trim() || [providerName ?? column.providerId, column.model, ...paramsText(column.params), ...(column.promptVersionId ? ['saved version'] : [])].join(' · ');
   return `${variantLetter(index)}: ${what}`;
 }
 

@@ -57,6 +57,8 @@ export async function gradeCell(cell: Cell, spec: GradingSpec, judge: Judge | un
       ...(spec.judge?.prompt ? { rubricTemplate: spec.judge.prompt } : {}),
     },
   );
+  // The echo "judge" answers with its prompt, whose examples hold a verdict: say so next to it.
+  const echoJudge = spec.judge?.providerId === 'echo';
   return {
     pass: result.pass,
     score: result.score,
@@ -65,7 +67,7 @@ export async function gradeCell(cell: Cell, spec: GradingSpec, judge: Judge | un
       type: c.assertion.type,
       pass: c.pass,
       score: c.score,
-      reason: c.reason,
+      reason: echoJudge && c.assertion.type.endsWith('llm-rubric') ? `${c.reason} (echo judge: it repeats its prompt, so this verdict only tests the setup)` : c.reason,
       ...(c.assertion.metric !== undefined ? { metric: c.assertion.metric } : {}),
     })),
   };
