@@ -23,11 +23,18 @@ async function dropFile(page: Page, name: string, text: string): Promise<void> {
   );
 }
 
+/** The sample template's variable, in the first row of the test-case table. */
+function topic(page: Page) {
+  return page.getByRole('textbox', { name: 'topic, row 1', exact: true });
+}
+
 test('the draft leaves as a promptfooconfig.yaml and comes back by drag and drop; a broken file says why and changes nothing', async ({ page }) => {
   await page.goto(app.url);
   await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
-  await page.getByRole('spinbutton', { name: 'Temperature for column 2' }).fill('1.1');
-  await page.getByRole('textbox', { name: 'topic', exact: true }).fill('B-trees');
+  await page.getByRole('tab', { name: 'Variants' }).click();
+  await page.getByRole('spinbutton', { name: 'Temperature for variant 2' }).fill('1.1');
+  await page.getByRole('tab', { name: 'Test cases' }).click();
+  await topic(page).fill('B-trees');
 
   const downloading = page.waitForEvent('download');
   await page.getByRole('button', { name: 'Export promptfooconfig' }).click();
@@ -38,18 +45,22 @@ test('the draft leaves as a promptfooconfig.yaml and comes back by drag and drop
   expect(yaml).toMatch(/temperature: 1\.1/);
 
   // Change the draft, then bring the file back by dropping it on the window.
-  await page.getByRole('button', { name: 'Remove column 2' }).click();
-  await page.getByRole('textbox', { name: 'topic', exact: true }).fill('something else');
+  await page.getByRole('tab', { name: 'Variants' }).click();
+  await page.getByRole('button', { name: 'Remove variant 2' }).click();
+  await page.getByRole('tab', { name: 'Test cases' }).click();
+  await topic(page).fill('something else');
   await dropFile(page, 'promptfooconfig.yaml', yaml);
   await expect(page.locator('.statusbar').getByRole('status')).toContainText('Opened promptfooconfig.yaml in the editor.');
-  await expect(page.getByRole('textbox', { name: 'topic', exact: true })).toHaveValue('B-trees');
-  await expect(page.getByRole('spinbutton', { name: 'Temperature for column 2' })).toHaveValue('1.1');
+  await expect(topic(page)).toHaveValue('B-trees');
+  await page.getByRole('tab', { name: 'Variants' }).click();
+  await expect(page.getByRole('spinbutton', { name: 'Temperature for variant 2' })).toHaveValue('1.1');
   // The draft it replaced is one click away, and back again.
   await page.getByRole('button', { name: 'Bring back the previous draft' }).click();
-  await expect(page.getByRole('textbox', { name: 'topic', exact: true })).toHaveValue('something else');
-  await expect(page.getByRole('article', { name: 'Column 2' })).toHaveCount(0);
+  await expect(page.getByRole('article', { name: 'Variant 2' })).toHaveCount(0);
+  await page.getByRole('tab', { name: 'Test cases' }).click();
+  await expect(topic(page)).toHaveValue('something else');
   await dropFile(page, 'promptfooconfig.yaml', yaml);
-  await expect(page.getByRole('textbox', { name: 'topic', exact: true })).toHaveValue('B-trees');
+  await expect(topic(page)).toHaveValue('B-trees');
 
   // A broken file: the reason with its line, and the draft is untouched.
   await dropFile(page, 'broken.yaml', 'prompts:\n  - "Hello {{name}}"\nproviders: [echo\n');
@@ -57,7 +68,7 @@ test('the draft leaves as a promptfooconfig.yaml and comes back by drag and drop
   await expect(importDialog.getByRole('alert')).toContainText('line');
   await expect(importDialog.getByRole('alert')).toContainText('Nothing was imported.');
   await importDialog.getByRole('button', { name: 'Cancel' }).click();
-  await expect(page.getByRole('textbox', { name: 'topic', exact: true })).toHaveValue('B-trees');
+  await expect(topic(page)).toHaveValue('B-trees');
 
   // A dropped prompt file goes to the library.
   await dropFile(page, 'greeting.json', JSON.stringify([{ role: 'system', content: 'Be warm.' }, { role: 'user', content: 'Greet {{name}}.' }]));

@@ -45,7 +45,7 @@ test('save a prompt, edit it into a second version, diff them, export as .prompt
   // Version 3 comes from running a changed prompt.
   await replaceEditorText(page, 'User message', 'Explain {{topic}} with a metaphor about gardens.');
   await page.getByRole('button', { name: 'Run', exact: true }).click();
-  await expect(page.getByRole('region', { name: 'Answer from column 1' })).toContainText('gardens');
+  await expect(page.getByRole('button', { name: 'Expand row 1, variant 1', exact: true })).toContainText('gardens');
   await expect(page.getByRole('button', { name: 'Run', exact: true })).toBeEnabled();
 
   await page.getByRole('tab', { name: 'Library' }).click();
@@ -54,8 +54,8 @@ test('save a prompt, edit it into a second version, diff them, export as .prompt
   await expect(versions.getByRole('row')).toHaveCount(4);
   const v3 = versions.getByRole('row').filter({ hasText: 'v3' });
   await expect(v3).toContainText('run');
-  await expect(v3).toContainText('1 run · 2 answers');
-  await v3.getByText('1 run · 2 answers').click();
+  await expect(v3).toContainText('1 run · 6 answers');
+  await v3.getByText('1 run · 6 answers').click();
   await expect(page.getByRole('list', { name: 'Runs of version 3' }).getByRole('listitem')).toHaveCount(1);
   await expect(versions.getByRole('row').filter({ hasText: 'v1' })).toContainText('not run');
 
@@ -96,7 +96,9 @@ test('save a prompt, edit it into a second version, diff them, export as .prompt
   await page.getByRole('button', { name: 'Open version 1 in the editor' }).click();
   await expect(page.getByRole('group', { name: 'User message' })).toContainText('Explain topic with a metaphor about kitchens.'.replace('topic', '{{topic}}'));
   await expect(page.getByRole('group', { name: 'System message' })).toContainText('You are a patient teacher');
-  await expect(page.getByRole('textbox', { name: 'topic', exact: true })).toHaveValue('a hash table');
+  // The version's sample values come back as the first test case.
+  await page.getByRole('tab', { name: 'Test cases' }).click();
+  await expect(page.getByRole('textbox', { name: 'topic, row 1', exact: true })).toHaveValue('a hash table');
 
   // Search finds prompts by template text and by their outputs.
   await page.getByRole('tab', { name: 'Library' }).click();

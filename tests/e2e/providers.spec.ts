@@ -17,7 +17,7 @@ test.afterEach(async () => {
   await server.close();
 });
 
-test('add an OpenAI-compatible endpoint in Settings, pick its model, and run it beside echo; a failing column shows its error in place', async ({ page }) => {
+test('add an OpenAI-compatible endpoint in Settings, pick its model, and run it beside echo; a failing variant shows its error in its cell', async ({ page }) => {
   await page.goto(app.url);
   await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
 
@@ -36,20 +36,27 @@ test('add an OpenAI-compatible endpoint in Settings, pick its model, and run it 
   await expect(entry).toContainText('3 models available');
 
   await page.getByRole('tab', { name: 'Editor' }).click();
-  await page.getByRole('combobox', { name: 'Provider for column 2' }).selectOption({ label: 'Local lab' });
-  await page.getByRole('combobox', { name: 'Model for column 2' }).fill('fake-small');
-  await page.getByRole('button', { name: 'Add column' }).click();
-  await page.getByRole('combobox', { name: 'Provider for column 3' }).selectOption({ label: 'Local lab' });
-  await page.getByRole('combobox', { name: 'Model for column 3' }).fill('fail-500');
+  await page.getByRole('tab', { name: 'Variants' }).click();
+  await page.getByRole('combobox', { name: 'Provider for variant 2' }).selectOption({ label: 'Local lab' });
+  await page.getByRole('combobox', { name: 'Model for variant 2' }).fill('fake-small');
+  await page.getByRole('button', { name: 'Add variant' }).click();
+  await page.getByRole('combobox', { name: 'Provider for variant 3' }).selectOption({ label: 'Local lab' });
+  await page.getByRole('combobox', { name: 'Model for variant 3' }).fill('fail-500');
 
   await page.getByRole('button', { name: 'Run', exact: true }).click();
   const userMessage = 'Explain a hash table in two sentences, then give one everyday example.';
-  await expect(page.getByRole('region', { name: 'Answer from column 2' })).toHaveText(fakeAnswer(userMessage), { timeout: 20_000 });
-  await expect(page.getByRole('region', { name: 'Answer from column 1' })).toContainText(userMessage);
-  await expect(page.getByLabel('Figures for column 2')).toContainText(/Finish\s*stop/);
-  // The failing column says why, in place of an answer, after the SDK's retries.
-  await expect(page.getByRole('region', { name: 'Answer from column 3' }).getByRole('alert')).toContainText('server error (500)', { timeout: 30_000 });
+  const answer = (variant: number) => page.getByRole('button', { name: `Expand row 1, variant ${variant}`, exact: true });
+  const cell = (variant: number) => page.getByRole('cell', { name: `Row 1, variant ${variant}`, exact: true });
+  await expect(answer(2)).toHaveText(fakeAnswer(userMessage), { timeout: 20_000 });
+  await expect(answer(1)).toContainText(userMessage);
+  await expect(cell(2)).toContainText('Done');
+  await expect(page.getByRole('columnheader').filter({ hasText: 'Variant 2' })).toContainText('Local lab · fake-small');
+  // The failing variant says why, in its cell, after the retries.
+  await expect(cell(3).getByRole('alert')).toContainText('server error (500)', { timeout: 30_000 });
+  await expect(cell(3)).toContainText('Failed');
   await expect(page.getByRole('button', { name: 'Run', exact: true })).toBeEnabled();
+  await expect(page.getByRole('progressbar', { name: 'Run progress', exact: true })).toHaveAttribute('aria-valuetext', /^9 \/ 9 · 3 errors/);
+  await expect(page.getByRole('button', { name: 'Re-run failed (3)' })).toBeEnabled();
 
   // The request carried the key; the page never shows it.
   expect(server.requestsFor('fake-small')[0]?.headers.authorization).toBe(`Bearer ${KEY}`);

@@ -1,12 +1,23 @@
 import { describe, expect, it } from 'vitest';
 import type { Cell } from '../../src/shared/schemas';
-import { applyCellUpdate, applyDeltas } from '../../src/renderer/src/state/stream-reducer';
+import {
+  applyCellUpdate,
+  applyDeltas,
+  countTransition,
+  emptyCounts,
+  etaSeconds,
+  PAGE_ROWS,
+  planPages,
+} from '../../src/renderer/src/state/stream-reducer';
+import { formatEta, progressLine, spreadOf, variantTitle } from '../../src/renderer/src/features/grid/summary';
 
 function cell(id: string, patch: Partial<Cell> = {}): Cell {
   return {
     id,
     runId: 'r1',
     columnIndex: 0,
+    caseIndex: 0,
+    repeat: 0,
     providerId: 'echo',
     providerName: 'Echo',
     model: 'echo',
@@ -46,5 +57,86 @@ describe('the renderer stream reducer', () => {
     expect(applyCellUpdate(streaming, cell('a', { status: 'running', ttftMs: 12 })).a).toMatchObject({ output: 'so far', ttftMs: 12 });
     const finished = { a: cell('a', { status: 'error', output: 'x', error: { code: 'provider_error', message: 'boom' } }) };
     expect(applyCellUpdate(finished, cell('a', { status: 'running' }))).toBe(finished);
+  });
+});
+
+describe('progress counting', () => {
+  it('moves a cell from its previous status to the new one, and adds cost and tokens when it finishes', () => {
+    let counts = emptyCounts(3);
+    counts = countTransition(counts, 'pending', cell('a', { status: 'running' }));
+    expect(counts).toMatchObject({ pending: 2, running: 1, done: 0 });
+    counts = countTransition(counts, 'running', cell('a', { status: 'done', costUsd: 0.25, usage: { inputTokens: 10, outputTokens: 4 } }));
+    counts = countTransition(counts, 'pending', cell('b', { status: 'done', cached: true, usage: { inputTokens: 10, outputTokens: 4 } }));
+    counts = countTransition(counts, 'pending', cell('c', { status: 'error' }));
+    expect(counts).toMatchObject({ total: 3, pending: 0, running: 0, done: 2, error: 1, cached: 1, costUsd: 0.25, inputTokens: 20, outputTokens: 8 });
+  });
+
+  it('ignores a repeated status and a late running update after a final one', () => {
+    const counts = { ...emptyCounts(1), pending: 0, done: 1 };
+    expect(countTransition(counts, 'done', cell('a', { status: 'running' }))).toBe(counts);
+    expect(countTransition(counts, 'done', cell('a', { status: 'done' }))).toBe(counts);
+  });
+
+  it('estimates the time left from the pace since it started measuring, and says nothing before a cell finished', () => {
+    const counts = { ...emptyCounts(100), pending: 60, done: 35, error: 5 };
+    // 40 cells in 20 s: 60 left take 30 s.
+    expect(etaSeconds(counts, { at: 1000, finished: 0 }, 21_000)).toBe(30);
+    expect(etaSeconds(counts, { at: 1000, finished: 40 }, 21_000)).toBeUndefined();
+  });
+});
+
+describe('the page cache', () => {
+  it('asks for the pages on screen and one on either side, not the ones it has', () => {
+    expect(planPages(0, 12, 10_000, [])).toEqual({ load: [0, 1], evict: [] });
+    expect(planPages(PAGE_ROWS * 4 + 3, PAGE_ROWS * 4 + 20, 10_000, [3, 4])).toEqual({ load: [5], evict: [] });
+  });
+
+  it('drops pages far from the rows on screen, so what is held does not grow with the scroll', () => {
+    const loaded = new Set<number>();
+    let most = 0;
+    for (let first = 0; first < 10_000; first += 17) {
+      const { load, evict } = planPages(first, first + 15, 10_000, loaded);
+      for (const p of evict) loaded.delete(p);
+      for (const p of load) loaded.add(p);
+      most = Math.max(most, loaded.size);
+    }
+    expect(most).toBeLessThanOrEqual(10);
+    expect([...loaded].every((p) => p >= pageOf(9_950) - 4)).toBe(true);
+  });
+
+  it('never asks for pages past the last row, and drops them when the table shrinks', () => {
+    expect(planPages(0, 5, 6, [])).toEqual({ load: [0], evict: [] });
+    expect(planPages(0, 5, 6, [0, 7])).toEqual({ load: [], evict: [7] });
+  });
+});
+
+function pageOf(row: number): number {
+  return Math.floor(row / PAGE_ROWS);
+}
+
+describe('what the grid says about cells and variants', () => {
+  it('sums up repeats: how many, how many distinct answers, the spread of time and tokens', () => {
+    const repeats = [
+      cell('a', { status: 'done', output: 'yes', totalMs: 1200, usage: { outputTokens: 140 } }),
+      cell('b', { status: 'done', output: 'no', totalMs: 1600, usage: { outputTokens: 170 } }),
+      cell('c', { status: 'done', output: 'yes', totalMs: 1400, usage: { outputTokens: 150 } }),
+      cell('d', { status: 'error', output: '' }),
+    ];
+    expect(spreadOf(repeats)).toBe('3 runs · 2 distinct · 1.2–1.6 s · 140–170 tokens');
+    expect(spreadOf([repeats[0], undefined])).toBeUndefined();
+    expect(spreadOf([cell('x', { status: 'done', totalMs: 120 }), cell('y', { status: 'done', totalMs: 340 })])).toBe('2 runs · 1 distinct · 120–340 ms');
+  });
+
+  it('writes the progress line with errors, ETA and cost, and leaves out what is zero', () => {
+    const counts = { ...emptyCounts(1000), pending: 588, done: 409, error: 3, costUsd: 0.18 };
+    expect(progressLine(counts, 42, true)).toBe('412 / 1,000 · 3 errors · ETA 0:42 · $0.18 so far');
+    expect(progressLine({ ...counts, error: 0 }, undefined, false)).toBe('409 / 1,000 · $0.18 spent');
+    expect(formatEta(3725)).toBe('1:02:05');
+  });
+
+  it('heads a variant with its label, or provider · model · the parameters it sets', () => {
+    const column = { id: 'c', providerId: 'openai', model: 'gpt-4o-mini', params: { temperature: 0.7, maxTokens: 256, responseFormat: { type: 'json_object' as const } } };
+    expect(variantTitle(column, 'OpenAI')).toBe('OpenAI · gpt-4o-mini · temp 0.7 · max 256 · JSON');
+    expect(variantTitle({ ...column, label: 'B: terse' }, 'OpenAI')).toBe('B: terse');
   });
 });

@@ -1,9 +1,14 @@
-import { useEffect, useState } from 'react';
-import { ColumnsGrid } from './features/columns/ColumnsGrid';
+import { useEffect, useRef, useState } from 'react';
+import { MAX_REPEATS } from '../../shared/schemas';
+import { CasesTable } from './features/cases/CasesTable';
+import { VariantsPanel } from './features/columns/VariantsPanel';
 import { PromptPanel } from './features/editor/PromptPanel';
 import { ImportDialog } from './features/files/ImportDialog';
 import { importFile } from './features/files/import';
 import { readPicked } from './features/files/deliver';
+import { useEditorTab, type EditorTab } from './features/grid/editorTab';
+import { ResultsGrid } from './features/grid/ResultsGrid';
+import { RunProgress } from './features/grid/RunProgress';
 import { HistoryView } from './features/history/HistoryView';
 import { LibraryView } from './features/library/LibraryView';
 import { SaveDialog } from './features/library/SaveDialog';
@@ -13,6 +18,7 @@ import { SettingsView } from './features/settings/SettingsView';
 import { useRun } from './state/run';
 import { useUi, type View } from './state/ui';
 import { useWorkspace } from './state/workspace';
+import './features/grid/layout.css';
 
 const VIEWS: { id: View; label: string }[] = [
   { id: 'editor', label: 'Editor' },
@@ -37,12 +43,128 @@ function UndoReplace(): React.JSX.Element | null {
   );
 }
 
+/**
+ * A row of tabs with the keyboard of a real tablist: arrows move and select, Home/End jump,
+ * and only the selected tab is in the Tab order.
+ */
+function TabList<T extends string>({
+  label,
+  tabs,
+  selected,
+  onSelect,
+  idPrefix,
+  className,
+}: {
+  label: string;
+  tabs: readonly { id: T; label: string }[];
+  selected: T;
+  onSelect(id: T): void;
+  idPrefix: string;
+  className: string;
+}): React.JSX.Element {
+  const ref = useRef<HTMLDivElement>(null);
+  const move = (to: number): void => {
+    const tab = tabs[(to + tabs.length) % tabs.length];
+    if (!tab) return;
+    onSelect(tab.id);
+    ref.current?.querySelector<HTMLElement>(`#${idPrefix}-tab-${tab.id}`)?.focus();
+  };
+  const at = tabs.findIndex((t) => t.id === selected);
+  return (
+    <div
+      ref={ref}
+      role="tablist"
+      aria-label={label}
+      className={className}
+      onKeyDown={(event) => {
+        const keys: Record<string, number> = { ArrowRight: at + 1, ArrowLeft: at - 1, Home: 0, End: tabs.length - 1 };
+        const to = keys[event.key];
+        if (to === undefined) return;
+        event.preventDefault();
+        move(to);
+      }}
+    >
+      {tabs.map((t) => (
+        <button
+          key={t.id}
+          id={`${idPrefix}-tab-${t.id}`}
+          type="button"
+          role="tab"
+          aria-selected={selected === t.id}
+          aria-controls={`${idPrefix}-panel-${t.id}`}
+          tabIndex={selected === t.id ? 0 : -1}
+          className={selected === t.id ? 'tab active' : 'tab'}
+          onClick={() => onSelect(t.id)}
+        >
+          {t.label}
+        </button>
+      ))}
+    </div>
+  );
+}
+
+const EDITOR_TABS: { id: EditorTab; label: string }[] = [
+  { id: 'cases', label: 'Test cases' },
+  { id: 'variants', label: 'Variants' },
+  { id: 'results', label: 'Results' },
+];
+
+function MatrixPanel(): React.JSX.Element {
+  const tab = useEditorTab((s) => s.tab);
+  const setTab = useEditorTab((s) => s.setTab);
+  return (
+    <section className="panel matrix" aria-label="Test cases, variants and results">
+      <TabList label="Matrix" tabs={EDITOR_TABS} selected={tab} onSelect={setTab} idPrefix="matrix" className="tabs matrix-tabs" />
+      <div role="tabpanel" id={`matrix-panel-${tab}`} aria-labelledby={`matrix-tab-${tab}`} className="matrix-panel">
+        {tab === 'cases' && <CasesTable />}
+        {tab === 'variants' && <VariantsPanel />}
+        {tab === 'results' && <ResultsGrid />}
+      </div>
+    </section>
+  );
+}
+
+function RunOptions(): React.JSX.Element {
+  const repeats = useWorkspace((s) => s.repeats);
+  const useCache = useWorkspace((s) => s.useCache);
+  const setRepeats = useWorkspace((s) => s.setRepeats);
+  const setUseCache = useWorkspace((s) => s.setUseCache);
+  const [text, setText] = useState<string | undefined>();
+  return (
+    <div className="run-options">
+      <label title={`Ask each cell this many times (1–${MAX_REPEATS}) to see how much answers vary`}>
+        <span>Repeats</span>
+        <input
+          type="number"
+          aria-label="Repeats"
+          min={1}
+          max={MAX_REPEATS}
+          step={1}
+          value={text ?? String(repeats)}
+          onChange={(e) => {
+            setText(e.target.value);
+            const n = Number(e.target.value);
+            if (Number.isInteger(n) && n >= 1 && n <= MAX_REPEATS) setRepeats(n);
+          }}
+          onBlur={() => setText(undefined)}
+        />
+      </label>
+      <label title="Answer unchanged requests from the response cache (never for repeats after the first)">
+        <input type="checkbox" checked={useCache} onChange={(e) => setUseCache(e.target.checked)} />
+        <span>Use cache</span>
+      </label>
+    </div>
+  );
+}
+
 function RunControls(): React.JSX.Element {
   const running = useRun((s) => s.running);
   const start = useRun((s) => s.start);
   const stop = useRun((s) => s.stop);
   return (
     <div className="run-controls">
+      <RunProgress label="Cells finished" compact />
+      <RunOptions />
       <button type="button" className="primary" onClick={() => void start()} disabled={running} aria-keyshortcuts="Control+Enter Meta+Enter" title="Run (Ctrl/Cmd+Enter)">
         {running ? 'Running…' : 'Run'}
       </button>
@@ -74,6 +196,15 @@ export function App(): React.JSX.Element {
   const runError = useRun((s) => s.error);
   const [naming, setNaming] = useState(false);
   const [dropped, setDropped] = useState<{ file: { fileName: string; text: string }; error: string } | undefined>();
+
+  // A run started (or opened from History) is read in Results.
+  useEffect(
+    () =>
+      useRun.subscribe((state, previous) => {
+        if (state.runId && state.runId !== previous.runId) useEditorTab.getState().setTab('results');
+      }),
+    [],
+  );
 
   useEffect(() => {
     const onKey = (event: KeyboardEvent): void => {
@@ -126,12 +257,8 @@ export function App(): React.JSX.Element {
           <span className="logo" aria-hidden="true" />
           Parallax
         </h1>
-        <nav aria-label="Views" className="tabs" role="tablist">
-          {VIEWS.map((v) => (
-            <button key={v.id} type="button" role="tab" aria-selected={view === v.id} className={view === v.id ? 'tab active' : 'tab'} onClick={() => setView(v.id)}>
-              {v.label}
-            </button>
-          ))}
+        <nav aria-label="Views">
+          <TabList label="Views" tabs={VIEWS} selected={view} onSelect={setView} idPrefix="view" className="tabs" />
         </nav>
         <div className="spacer" />
         <SaveIndicator />
@@ -142,11 +269,11 @@ export function App(): React.JSX.Element {
           {runError}
         </div>
       )}
-      <main className={`view view-${view}`}>
+      <main className={`view view-${view}`} role="tabpanel" id={`view-panel-${view}`} aria-labelledby={`view-tab-${view}`}>
         {view === 'editor' && (
           <>
             <PromptPanel />
-            <ColumnsGrid />
+            <MatrixPanel />
           </>
         )}
         {view === 'library' && <LibraryView />}

@@ -1,75 +1,140 @@
 /**
- * The run on screen: its cells, streaming. Deltas are gathered as they arrive and applied
- * once per animation frame, and each column subscribes to its own cell only, so a token
- * re-renders one cell, not the page.
+ * The run on screen. A run can have 10,000+ cells, so the store never holds them all: it
+ * holds the run's shape (columns, rows, repeats), live progress counters, and the cells of
+ * the pages of rows the grid shows, fetched with runs.cells as it scrolls and dropped when
+ * they are far off screen. Streamed text and status changes are gathered as they arrive
+ * and applied once per animation frame; a grid cell subscribes to its own cells only.
  */
 import { create } from 'zustand';
 import type { AppEvent } from '../../../shared/contract';
-import type { Cell, RunDetail } from '../../../shared/schemas';
+import type { Cell, CellStatus, Column, RunDetail, RunStatus, TestCase } from '../../../shared/schemas';
 import { api } from '../bridge/current';
 import { messageOf } from './errors';
 import { useLibrary } from './library';
-import { applyCellUpdate, applyDeltas, type Cells } from './stream-reducer';
+import {
+  applyCellUpdate,
+  applyDeltas,
+  countTransition,
+  emptyCounts,
+  finishedOf,
+  isFinal,
+  pageOf,
+  PAGE_ROWS,
+  planPages,
+  type Cells,
+  type Counts,
+} from './stream-reducer';
 import { saveDraftNow, snapshot, useWorkspace } from './workspace';
+
+/** A grid cell: one test case (row) × one variant (column); it holds one cell per repeat. */
+export function slotKey(caseIndex: number, columnIndex: number): string {
+  return `${caseIndex}:${columnIndex}`;
+}
+
+export interface Pace {
+  /** When the pace was last measured from, and how many cells were finished then. */
+  at: number;
+  finished: number;
+}
 
 interface RunState {
   runId: string | undefined;
-  /** Column id → the id of that column's cell in the run on screen. */
-  cellByColumn: Record<string, string>;
-  cells: Cells;
+  status: RunStatus | undefined;
   running: boolean;
+  columns: readonly Column[];
+  testCases: readonly TestCase[];
+  repeats: number;
+  progress: Counts;
+  pace: Pace | undefined;
+  /** Cells of the pages of rows on screen (and a few around them), by id. */
+  cells: Cells;
+  /** Slot ("case:column") → its cells' ids, by repeat. */
+  slots: Readonly<Record<string, readonly string[]>>;
+  /** Selected slots, for "Re-run selected". */
+  selection: Readonly<Record<string, true>>;
+  /** The slot clicked last, where a shift-click range starts. */
+  anchor: string | undefined;
   error: string | undefined;
+  /** A re-run or resume that failed, shown beside its buttons. */
+  actionError: string | undefined;
   start(): Promise<void>;
   stop(): Promise<void>;
   show(detail: RunDetail): void;
-  /** Loads a saved run into the editor and grid. */
+  /** Loads a saved run into the editor and the grid. */
   open(runId: string): Promise<void>;
   /** Re-reads the run on screen, after the event stream was interrupted. */
   resync(): Promise<void>;
+  /** The grid shows rows first..last: fetch their pages, drop far ones. */
+  showRows(first: number, last: number): void;
+  toggleSelected(caseIndex: number, columnIndex: number, range: boolean): void;
+  selectFailed(): void;
+  clearSelection(): void;
+  rerunSelected(): Promise<void>;
+  rerunFailed(): Promise<void>;
+  resume(): Promise<void>;
 }
 
-export const useRun = create<RunState>()((set, get) => ({
+const initial = {
   runId: undefined,
-  cellByColumn: {},
-  cells: {},
+  status: undefined,
   running: false,
+  columns: [],
+  testCases: [],
+  repeats: 1,
+  progress: emptyCounts(),
+  pace: undefined,
+  cells: {},
+  slots: {},
+  selection: {},
+  anchor: undefined,
   error: undefined,
+  actionError: undefined,
+} satisfies Partial<RunState>;
+
+/** How often the counters are checked against the database while a run goes on. */
+const PROGRESS_EVERY_MS = 3000;
+
+export const useRun = create<RunState>()((set, get) => ({
+  ...initial,
   async start() {
-    if (get().running) return;
-    const { messages, variables, columns, promptId } = snapshot();
+    if (get().running || startInFlight) return;
+    const { messages, testCases, columns, promptId, repeats, useCache, assertions, judge } = snapshot();
     if (columns.length === 0) {
-      set({ error: 'Add a column first: a column is a provider and a model to run the prompt on.' });
+      set({ error: 'Add a variant first (in Variants): a variant is a provider and a model to run the prompt on.' });
       return;
     }
-    pendingText.clear();
-    set({ running: true, error: undefined });
+    set({ error: undefined, actionError: undefined });
     // The draft is what was run: keep it even if the app stops right after.
     void saveDraftNow();
+    startInFlight = true;
     try {
-      startInFlight = true;
-      const { runId, cells, promptVersionId } = await api()['runs.start']({ messages, variables, columns, ...(promptId ? { promptId } : {}) }).finally(() => {
+      const reply = await api()['runs.start']({ messages, testCases, columns, repeats, useCache, assertions, ...(judge ? { judge } : {}), ...(promptId ? { promptId } : {}) }).finally(() => {
         startInFlight = false;
       });
-
-      const cellByColumn: Record<string, string> = {};
-      const byId: Record<string, Cell> = {};
-      for (const cell of cells) {
-        const column = columns[cell.columnIndex];
-        if (column) cellByColumn[column.id] = cell.id;
-        byId[cell.id] = cell;
-      }
-      set({ runId, cellByColumn, cells: byId });
+      reset();
+      counts = emptyCounts(reply.total);
+      set({
+        ...initial,
+        runId: reply.runId,
+        status: 'running',
+        running: true,
+        columns,
+        testCases,
+        repeats,
+        progress: counts,
+        pace: { at: now(), finished: 0 },
+      });
+      watchProgress();
       // A run of a changed library prompt makes a version: the draft follows it.
-      if (promptVersionId) {
-        useWorkspace.setState({ promptVersionId });
+      if (reply.promptVersionId) {
+        useWorkspace.setState({ promptVersionId: reply.promptVersionId });
         void useLibrary.getState().loadLinked();
       }
       // Events that raced ahead of the reply (a fast provider can finish first) apply now.
-      const early = earlyEvents.splice(0);
-      for (const event of early) handleRunEvent(event);
+      for (const event of earlyEvents.splice(0)) handleRunEvent(event);
     } catch (error) {
       earlyEvents.length = 0;
-      set({ running: false, error: messageOf(error) });
+      set({ error: messageOf(error) });
     }
   },
   async stop() {
@@ -78,7 +143,10 @@ export const useRun = create<RunState>()((set, get) => ({
     try {
       const { stopped } = await api()['runs.stop']({ runId });
       // Nothing in flight here (a run another process owns, or one already over): stop waiting.
-      if (stopped === 0) set({ running: false });
+      if (stopped === 0) {
+        set({ running: false });
+        void refreshProgress(runId);
+      }
     } catch (error) {
       set({ error: messageOf(error) });
     }
@@ -86,51 +154,337 @@ export const useRun = create<RunState>()((set, get) => ({
   async resync() {
     const { runId } = get();
     if (!runId) return;
-    try {
-      const detail = await api()['runs.get']({ runId });
-      if (get().runId !== runId) return;
-      pendingText.clear();
-      set({ cells: Object.fromEntries(detail.cells.map((c) => [c.id, c])), running: detail.run.status === 'running' });
-    } catch {
-      // The run is gone; what is on screen stays.
-    }
+    await refreshProgress(runId);
+    refetchLoadedPages(runId);
   },
   async open(runId) {
     get().show(await api()['runs.get']({ runId }));
   },
   show(detail) {
-    pendingText.clear();
-    const cellByColumn: Record<string, string> = {};
+    reset();
+    const { run, columns, testCases, progress } = detail;
+    counts = { ...progress };
     const cells: Record<string, Cell> = {};
+    const slots: Record<string, string[]> = {};
+    // The first page of cells, case-major: every row before the last one it reaches is complete.
+    const complete = detail.cells.length >= progress.total ? testCases.length : Math.max(0, ...detail.cells.map((c) => c.caseIndex));
+    const fullPages = complete >= testCases.length ? pageOf(Math.max(0, testCases.length - 1)) + 1 : Math.floor(complete / PAGE_ROWS);
     for (const cell of detail.cells) {
-      const column = detail.columns[cell.columnIndex];
-      if (column && cellByColumn[column.id] === undefined) cellByColumn[column.id] = cell.id;
-      cells[cell.id] = cell;
+      if (pageOf(cell.caseIndex) >= fullPages) continue;
+      place(cells, slots, cell);
     }
+    for (let p = 0; p < fullPages; p++) loadedPages.add(p);
+    // The draft becomes the run's template, table and variants; what a run does not record stays.
+    const { promptId: _promptId, promptVersionId: _versionId, ...current } = snapshot();
     useWorkspace.getState().replace({
+      ...current,
       messages: detail.messages,
-      variables: detail.variables,
-      columns: detail.columns,
+      testCases: testCases.length > 0 ? testCases : [{ id: 'case-1', vars: {} }],
+      selectedCase: 0,
+      columns,
+      repeats: run.repeats,
       ...(detail.promptId && detail.promptVersionId ? { promptId: detail.promptId, promptVersionId: detail.promptVersionId } : {}),
     });
     useLibrary.getState().setLinked(undefined);
     if (detail.promptVersionId) void useLibrary.getState().loadLinked();
-    set({ runId: detail.run.id, cellByColumn, cells, running: detail.run.status === 'running', error: undefined });
+    set({
+      ...initial,
+      runId: run.id,
+      status: run.status,
+      running: run.status === 'running',
+      columns,
+      testCases,
+      repeats: run.repeats,
+      progress: counts,
+      pace: { at: now(), finished: finishedOf(counts) },
+      cells,
+      slots,
+    });
+    if (run.status === 'running') watchProgress();
+  },
+  showRows(first, last) {
+    const { runId, testCases } = get();
+    if (!runId) return;
+    visibleRows = { first, last };
+    const { load, evict } = planPages(first, last, testCases.length, [...loadedPages, ...loadingPages]);
+    if (evict.length > 0) dropPages(evict);
+    for (const page of load) void loadPage(runId, page);
+  },
+  toggleSelected(caseIndex, columnIndex, range) {
+    const key = slotKey(caseIndex, columnIndex);
+    const { anchor, selection, columns } = get();
+    const next: Record<string, true> = { ...selection };
+    if (range && anchor) {
+      // A range runs in reading order (row by row) from the slot clicked last to this one.
+      const [aCase = 0, aColumn = 0] = anchor.split(':').map(Number);
+      const width = columns.length;
+      const from = Math.min(aCase * width + aColumn, caseIndex * width + columnIndex);
+      const to = Math.max(aCase * width + aColumn, caseIndex * width + columnIndex);
+      for (let i = from; i <= to; i++) next[slotKey(Math.floor(i / width), i % width)] = true;
+    } else if (next[key]) {
+      delete next[key];
+    } else {
+      next[key] = true;
+    }
+    set({ selection: next, anchor: key });
+  },
+  selectFailed() {
+    const { cells } = get();
+    const next: Record<string, true> = {};
+    for (const cell of Object.values(cells)) if (cell.status === 'error' || cell.status === 'cancelled') next[slotKey(cell.caseIndex, cell.columnIndex)] = true;
+    set({ selection: next });
+  },
+  clearSelection() {
+    set({ selection: {}, anchor: undefined });
+  },
+  async rerunSelected() {
+    const { runId, selection } = get();
+    if (!runId) return;
+    const keys = Object.keys(selection);
+    if (keys.length === 0) return;
+    set({ actionError: undefined });
+    try {
+      const cellIds = await idsOfSlots(runId, keys);
+      restartLocally((cell) => cellIds.has(cell.id));
+      await api()['runs.rerun']({ runId, cellIds: [...cellIds] });
+      set({ selection: {}, anchor: undefined });
+      afterRestart(runId);
+    } catch (error) {
+      set({ actionError: messageOf(error) });
+      void refreshProgress(runId);
+    }
+  },
+  async rerunFailed() {
+    const { runId } = get();
+    if (!runId) return;
+    set({ actionError: undefined });
+    try {
+      restartLocally((cell) => cell.status === 'error' || cell.status === 'cancelled');
+      await api()['runs.rerun']({ runId, failed: true });
+      afterRestart(runId);
+    } catch (error) {
+      set({ actionError: messageOf(error) });
+      void refreshProgress(runId);
+    }
+  },
+  async resume() {
+    const { runId } = get();
+    if (!runId) return;
+    set({ actionError: undefined });
+    try {
+      // What a crash left: cells marked "interrupted" (and any still waiting).
+      restartLocally((cell) => cell.error?.code === 'interrupted');
+      await api()['runs.resume']({ runId });
+      afterRestart(runId);
+    } catch (error) {
+      set({ actionError: messageOf(error) });
+      void refreshProgress(runId);
+    }
   },
 }));
 
+// ---------------------------------------------------------------------------------------
+// Module state: plain structures the events update without re-rendering anything.
+
+/** The last status seen of every cell of the run, loaded or not: how counters move. */
+const statusById = new Map<string, CellStatus>();
+/** The counters as events move them; published to the store once per frame. */
+let counts: Counts = emptyCounts();
+const loadedPages = new Set<number>();
+const loadingPages = new Set<number>();
+let visibleRows = { first: 0, last: 0 };
+/** Status changes of cells whose page is being fetched: applied over the page when it arrives. */
+const heldUpdates = new Map<string, Cell>();
 const pendingText = new Map<string, string>();
+const pendingUpdates = new Map<string, Cell>();
+let countsDirty = false;
+let frame: number | undefined;
+let progressTimer: ReturnType<typeof setInterval> | undefined;
 /** While runs.start is in flight its events can arrive before its reply; they wait here. */
 let startInFlight = false;
 const earlyEvents: AppEvent[] = [];
-let frame: number | undefined;
 
-function applyPending(): void {
-  frame = undefined;
-  if (pendingText.size === 0) return;
-  const updates = new Map(pendingText);
+function now(): number {
+  return typeof performance === 'undefined' ? Date.now() : performance.now();
+}
+
+function reset(): void {
+  statusById.clear();
+  loadedPages.clear();
+  loadingPages.clear();
+  heldUpdates.clear();
   pendingText.clear();
-  useRun.setState((s) => ({ cells: applyDeltas(s.cells, updates) }));
+  pendingUpdates.clear();
+  countsDirty = false;
+  stopWatching();
+}
+
+function place(cells: Record<string, Cell>, slots: Record<string, string[]>, cell: Cell): void {
+  cells[cell.id] = cell;
+  const key = slotKey(cell.caseIndex, cell.columnIndex);
+  const ids = (slots[key] ??= []);
+  ids[cell.repeat] = cell.id;
+  if (!statusById.has(cell.id)) statusById.set(cell.id, cell.status);
+}
+
+async function loadPage(runId: string, page: number): Promise<void> {
+  const caseCount = useRun.getState().testCases.length;
+  const fromCase = page * PAGE_ROWS;
+  const toCase = Math.min(caseCount, fromCase + PAGE_ROWS);
+  if (toCase <= fromCase) return;
+  loadingPages.add(page);
+  try {
+    const { cells } = await api()['runs.cells']({ runId, fromCase, toCase });
+    if (useRun.getState().runId !== runId || !loadingPages.has(page)) return;
+    loadingPages.delete(page);
+    // Scrolled far away meanwhile: keep nothing.
+    const { evict } = planPages(visibleRows.first, visibleRows.last, caseCount, [page]);
+    if (evict.includes(page)) return;
+    loadedPages.add(page);
+    useRun.setState((s) => {
+      let nextCells: Record<string, Cell> = { ...s.cells };
+      const nextSlots: Record<string, string[]> = { ...(s.slots as Record<string, string[]>) };
+      for (const cell of cells) {
+        const key = slotKey(cell.caseIndex, cell.columnIndex);
+        nextSlots[key] = [...(nextSlots[key] ?? [])];
+        place(nextCells, nextSlots, cell);
+      }
+      for (const cell of cells) {
+        const held = heldUpdates.get(cell.id);
+        if (!held) continue;
+        heldUpdates.delete(cell.id);
+        nextCells = applyCellUpdate(nextCells, held) as Record<string, Cell>;
+      }
+      return { cells: nextCells, slots: nextSlots };
+    });
+  } catch {
+    loadingPages.delete(page);
+    // The grid asks again when it next scrolls; a run that is gone shows what it had.
+  }
+}
+
+function dropPages(pages: readonly number[]): void {
+  const drop = new Set(pages);
+  for (const page of pages) {
+    loadedPages.delete(page);
+    loadingPages.delete(page);
+  }
+  useRun.setState((s) => {
+    const cells: Record<string, Cell> = {};
+    for (const [id, cell] of Object.entries(s.cells)) if (!drop.has(pageOf(cell.caseIndex))) cells[id] = cell;
+    const slots: Record<string, readonly string[]> = {};
+    for (const [key, ids] of Object.entries(s.slots)) if (!drop.has(pageOf(Number(key.split(':')[0])))) slots[key] = ids;
+    return { cells, slots };
+  });
+  for (const [id, cell] of heldUpdates) if (drop.has(pageOf(cell.caseIndex))) heldUpdates.delete(id);
+}
+
+/** Fetches every page on screen again (after the event stream dropped, or a run started over). */
+function refetchLoadedPages(runId: string): void {
+  const pages = [...loadedPages];
+  loadedPages.clear();
+  for (const page of pages) void loadPage(runId, page);
+}
+
+async function refreshProgress(runId: string): Promise<void> {
+  try {
+    const { status, ...progress } = await api()['runs.progress']({ runId });
+    if (useRun.getState().runId !== runId) return;
+    counts = progress;
+    countsDirty = false;
+    const running = status === 'running';
+    useRun.setState({ progress: counts, status, running });
+    if (!running) stopWatching();
+  } catch {
+    // The run is gone; what is on screen stays.
+  }
+}
+
+function watchProgress(): void {
+  stopWatching();
+  progressTimer = setInterval(() => {
+    const { runId, running } = useRun.getState();
+    if (runId && running) void refreshProgress(runId);
+    else stopWatching();
+  }, PROGRESS_EVERY_MS);
+}
+
+function stopWatching(): void {
+  if (progressTimer !== undefined) clearInterval(progressTimer);
+  progressTimer = undefined;
+}
+
+/** Puts the loaded cells a re-run or resume will ask again back to "pending" before it starts. */
+function restartLocally(matches: (cell: Cell) => boolean): void {
+  useRun.setState((s) => {
+    let changed = false;
+    const cells: Record<string, Cell> = { ...s.cells };
+    for (const cell of Object.values(s.cells)) {
+      if (!isFinal(cell.status) || !matches(cell)) continue;
+      const { error: _error, ttftMs: _ttft, totalMs: _total, costUsd: _cost, cached: _cached, finishReason: _finish, ...rest } = cell;
+      cells[cell.id] = { ...rest, status: 'pending', output: '', usage: {} };
+      statusById.set(cell.id, 'pending');
+      changed = true;
+    }
+    return changed ? { cells } : s;
+  });
+}
+
+function afterRestart(runId: string): void {
+  // Cells of pages not on screen that went back to "pending" are unknown here: forget them all.
+  statusById.clear();
+  for (const cell of Object.values(useRun.getState().cells)) statusById.set(cell.id, cell.status);
+  useRun.setState({ status: 'running', running: true, pace: { at: now(), finished: finishedOf(counts) } });
+  watchProgress();
+  // The cells on screen as main reopened them (a selection may cover rows not loaded, or fewer).
+  refetchLoadedPages(runId);
+  void refreshProgress(runId).then(() => {
+    useRun.setState((s) => ({ pace: { at: now(), finished: finishedOf(s.progress) } }));
+  });
+}
+
+/** The cell ids of the slots named, reading pages that are not loaded from the database. */
+async function idsOfSlots(runId: string, keys: readonly string[]): Promise<Set<string>> {
+  const wanted = new Set(keys);
+  const ids = new Set<string>();
+  const { slots } = useRun.getState();
+  const missingCases = new Set<number>();
+  for (const key of keys) {
+    const known = slots[key];
+    if (known) for (const id of known) ids.add(id);
+    else missingCases.add(Number(key.split(':')[0]));
+  }
+  const cases = [...missingCases].sort((a, b) => a - b);
+  while (cases.length > 0) {
+    const fromCase = cases[0] ?? 0;
+    const toCase = fromCase + 1000;
+    const { cells } = await api()['runs.cells']({ runId, fromCase, toCase });
+    for (const cell of cells) if (wanted.has(slotKey(cell.caseIndex, cell.columnIndex))) ids.add(cell.id);
+    while (cases.length > 0 && (cases[0] ?? 0) < toCase) cases.shift();
+  }
+  return ids;
+}
+
+/** Applies what arrived since the last frame: streamed text, status changes, counters. */
+export function flushRunEvents(): void {
+  frame = undefined;
+  if (pendingText.size === 0 && pendingUpdates.size === 0 && !countsDirty) return;
+  const text = new Map(pendingText);
+  const updates = [...pendingUpdates.values()];
+  pendingText.clear();
+  pendingUpdates.clear();
+  const publishCounts = countsDirty;
+  countsDirty = false;
+  useRun.setState((s) => {
+    let cells = s.cells;
+    for (const update of updates) cells = applyCellUpdate(cells, update);
+    cells = applyDeltas(cells, text);
+    return publishCounts ? { cells, progress: counts } : { cells };
+  });
+}
+
+function schedule(): void {
+  frame ??= requestAnimationFrame(flushRunEvents);
 }
 
 /** Feeds main's events for the run on screen into the store. */
@@ -142,18 +496,43 @@ export function handleRunEvent(event: AppEvent): void {
   }
   switch (event.type) {
     case 'cell.delta':
+      // Only cells on screen stream; the others get their full text in their final update.
+      if (useRun.getState().cells[event.cellId] === undefined && !pendingUpdates.has(event.cellId)) return;
       pendingText.set(event.cellId, (pendingText.get(event.cellId) ?? '') + event.text);
-      frame ??= requestAnimationFrame(applyPending);
+      schedule();
       break;
     case 'cell.update': {
-      const final = event.cell.status !== 'running' && event.cell.status !== 'pending';
-      if (final) pendingText.delete(event.cell.id);
-      useRun.setState((s) => ({ cells: applyCellUpdate(s.cells, event.cell) }));
+      const { cell } = event;
+      const previous = statusById.get(cell.id) ?? 'pending';
+      const next = countTransition(counts, previous, cell);
+      if (next !== counts) {
+        counts = next;
+        countsDirty = true;
+      }
+      if (!(isFinal(previous) && cell.status === 'running')) statusById.set(cell.id, cell.status);
+      const page = pageOf(cell.caseIndex);
+      if (loadedPages.has(page)) {
+        if (isFinal(cell.status)) pendingText.delete(cell.id);
+        // A final update wins over a "running" one that arrives in the same frame.
+        const waiting = pendingUpdates.get(cell.id);
+        if (!(waiting && isFinal(waiting.status) && cell.status === 'running')) pendingUpdates.set(cell.id, cell);
+      } else if (loadingPages.has(page)) {
+        const held = heldUpdates.get(cell.id);
+        if (!(held && isFinal(held.status) && cell.status === 'running')) heldUpdates.set(cell.id, cell);
+      }
+      schedule();
       break;
     }
     case 'run.finished':
-      applyPending();
-      useRun.setState({ running: false });
+      flushRunEvents();
+      stopWatching();
+      useRun.setState({ running: false, status: event.status });
+      // Cells cancelled while they waited get no event of their own: read the final state.
+      void refreshProgress(event.runId);
+      refetchLoadedPages(event.runId);
+      break;
+    case 'run.resumed':
+      if (!useRun.getState().running) afterRestart(event.runId);
       break;
   }
 }

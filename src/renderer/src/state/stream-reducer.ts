@@ -1,31 +1,108 @@
 /**
- * How streamed events fold into the cells on screen, as pure functions so they are tested
- * without any UI. Deltas only extend a cell that is still going; a final update carries the
- * full text and replaces whatever streamed in; a "running" update keeps the streamed text.
+ * How a run's events fold into what the grid shows, as pure functions so they are tested
+ * without any UI: streamed text into the cells on screen, status changes into the progress
+ * counters, and which pages of rows to keep as the grid scrolls.
  */
-import type { Cell } from '../../../shared/schemas';
+import type { Cell, CellStatus, RunProgress } from '../../../shared/schemas';
 
 export type Cells = Readonly<Record<string, Cell>>;
 
-function isFinal(cell: Cell): boolean {
-  return cell.status !== 'running' && cell.status !== 'pending';
+export function isFinal(status: CellStatus): boolean {
+  return status !== 'running' && status !== 'pending';
 }
 
+/** Deltas only extend a cell that is still going. */
 export function applyDeltas(cells: Cells, deltas: ReadonlyMap<string, string>): Cells {
   let next: Record<string, Cell> | undefined;
   for (const [cellId, text] of deltas) {
     const cell = cells[cellId];
-    if (!cell || isFinal(cell) || text === '') continue;
+    if (!cell || isFinal(cell.status) || text === '') continue;
     next ??= { ...cells };
     next[cellId] = { ...cell, status: 'running', output: cell.output + text };
   }
   return next ?? cells;
 }
 
+/**
+ * A final update carries the full text and replaces whatever streamed in; a "running" update
+ * keeps the streamed text; a late "running" update never undoes a final one. A "pending"
+ * update (a cell queued again by a re-run) starts the cell over.
+ */
 export function applyCellUpdate(cells: Cells, update: Cell): Cells {
   const current = cells[update.id];
-  if (isFinal(update)) return { ...cells, [update.id]: update };
-  // A late "running" update must not undo a final one, nor drop streamed text.
-  if (current && isFinal(current)) return cells;
+  if (isFinal(update.status) || update.status === 'pending') return { ...cells, [update.id]: update };
+  if (current && isFinal(current.status)) return cells;
   return { ...cells, [update.id]: { ...update, output: current?.output ?? '' } };
+}
+
+export type Counts = RunProgress;
+
+export function emptyCounts(total = 0): Counts {
+  return { total, pending: total, running: 0, done: 0, error: 0, cancelled: 0, cached: 0, costUsd: 0, inputTokens: 0, outputTokens: 0 };
+}
+
+/**
+ * Moves one cell from its previous status to its new one in the counters. Cost, tokens and
+ * "cached" are added when a cell reaches a final state. Returns the same object when the
+ * update changes nothing (a repeated status, or a late "running" after a final one).
+ */
+export function countTransition(counts: Counts, previous: CellStatus, cell: Cell): Counts {
+  const next = cell.status;
+  if (previous === next) return counts;
+  if (isFinal(previous) && next === 'running') return counts;
+  const out: Counts = { ...counts, [previous]: Math.max(0, counts[previous] - 1), [next]: counts[next] + 1 };
+  if (isFinal(next)) {
+    out.costUsd += cell.costUsd ?? 0;
+    out.inputTokens += cell.usage.inputTokens ?? 0;
+    out.outputTokens += cell.usage.outputTokens ?? 0;
+    if (cell.cached) out.cached += 1;
+  }
+  return out;
+}
+
+export function finishedOf(counts: Counts): number {
+  return counts.done + counts.error + counts.cancelled;
+}
+
+/**
+ * Seconds left, from the pace since `since` (how many cells were finished then, and when).
+ * Undefined until a cell finished, so the estimate is never a guess from nothing.
+ */
+export function etaSeconds(counts: Counts, since: { at: number; finished: number }, now: number): number | undefined {
+  const finished = finishedOf(counts);
+  const gained = finished - since.finished;
+  const elapsed = now - since.at;
+  if (gained <= 0 || elapsed <= 0) return undefined;
+  const remaining = Math.max(0, counts.total - finished);
+  return Math.round(((elapsed / gained) * remaining) / 1000);
+}
+
+/** Rows are fetched in pages of this many test cases. */
+export const PAGE_ROWS = 50;
+
+export function pageOf(caseIndex: number): number {
+  return Math.floor(caseIndex / PAGE_ROWS);
+}
+
+/**
+ * Which pages to fetch and which to drop for the rows on screen: the visible pages and one on
+ * either side are wanted; pages further than `keep` pages from the visible ones are evicted,
+ * so the memory held stays the same however far the grid is scrolled.
+ */
+export function planPages(
+  firstRow: number,
+  lastRow: number,
+  rowCount: number,
+  loaded: Iterable<number>,
+  keep = 3,
+): { load: number[]; evict: number[] } {
+  if (rowCount <= 0) return { load: [], evict: [...loaded] };
+  const lastPage = pageOf(rowCount - 1);
+  const from = Math.max(0, pageOf(Math.max(0, firstRow)) - 1);
+  const to = Math.min(lastPage, pageOf(Math.max(firstRow, lastRow)) + 1);
+  const have = new Set(loaded);
+  const load: number[] = [];
+  for (let p = from; p <= to; p++) if (!have.has(p)) load.push(p);
+  const evict = [...have].filter((p) => p < from - keep || p > to + keep || p > lastPage);
+  return { load, evict };
 }

@@ -1,8 +1,33 @@
 import { useEffect, useState } from 'react';
+import type { RunSummary } from '../../../../shared/schemas';
 import { messageOf } from '../../state/errors';
 import { useHistory } from '../../state/history';
+import { useEditorTab } from '../grid/editorTab';
 import { useRun } from '../../state/run';
 import { useUi } from '../../state/ui';
+
+function count(n: number, word: string): string {
+  return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
+}
+
+/** "5 rows × 2 variants × 2 repeats": the run's matrix, from its counts. */
+export function matrixOf(run: RunSummary): string {
+  const variants = run.caseCount > 0 && run.repeats > 0 ? Math.round(run.cellCount / (run.caseCount * run.repeats)) : 0;
+  const parts = [count(run.caseCount, 'row'), count(variants, 'variant')];
+  if (run.repeats > 1) parts.push(count(run.repeats, 'repeat'));
+  return parts.join(' × ');
+}
+
+function StatusText({ run }: { run: RunSummary }): React.JSX.Element {
+  if (run.status === 'interrupted') {
+    return (
+      <span className="badge warn" title="The app closed while this run was going. Open it to resume.">
+        interrupted
+      </span>
+    );
+  }
+  return <>{run.status}</>;
+}
 
 function when(iso: string): string {
   const date = new Date(iso);
@@ -20,6 +45,7 @@ export function HistoryView(): React.JSX.Element {
     setOpenError(undefined);
     try {
       await useRun.getState().open(runId);
+      useEditorTab.getState().setTab('results');
       useUi.getState().setView('editor');
     } catch (e) {
       setOpenError(messageOf(e));
@@ -52,6 +78,7 @@ export function HistoryView(): React.JSX.Element {
               <th scope="col">When</th>
               <th scope="col">Prompt</th>
               <th scope="col">Models</th>
+              <th scope="col">Matrix</th>
               <th scope="col">Cells</th>
               <th scope="col">Status</th>
               <th scope="col">
@@ -65,12 +92,13 @@ export function HistoryView(): React.JSX.Element {
                 <td>{when(run.createdAt)}</td>
                 <td className="title-cell">{run.title || <span className="muted">(empty prompt)</span>}</td>
                 <td>{run.models.join(', ')}</td>
+                <td>{matrixOf(run)}</td>
                 <td>
-                  {run.cellCount}
-                  {run.errorCount > 0 && <span className="error-text"> ({run.errorCount} failed)</span>}
+                  {run.cellCount.toLocaleString('en-US')}
+                  {run.errorCount > 0 && <span className="error-text"> ({run.errorCount.toLocaleString('en-US')} failed)</span>}
                 </td>
                 <td>
-                  {run.status}
+                  <StatusText run={run} />
                   {run.source === 'cli' && <span className="muted"> · CLI</span>}
                 </td>
                 <td>

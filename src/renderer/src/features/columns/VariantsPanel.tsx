@@ -1,30 +1,30 @@
 import { ECHO_PROVIDER_ID as ECHO } from '../../../../shared/providers';
 import { useWorkspace } from '../../state/workspace';
 import { ColumnCard } from './ColumnCard';
-import { CompareAnswers } from './CompareAnswers';
+import './variants.css';
 
-export function ColumnsGrid(): React.JSX.Element {
+/** The matrix's columns: each variant is a provider + model + parameters (+ a prompt version). */
+export function VariantsPanel(): React.JSX.Element {
   const ids = useWorkspace((s) => s.columns.map((c) => c.id).join(','));
   const addColumn = useWorkspace((s) => s.addColumn);
   const columnIds = ids === '' ? [] : ids.split(',');
   return (
-    <section className="panel columns" aria-labelledby="columns-heading">
+    <div className="variants">
       <div className="row spread">
-        <h2 id="columns-heading">Columns</h2>
+        <p className="muted hint">Each variant is a column of the results grid. Compare models, parameters, or prompt versions.</p>
         <button type="button" onClick={() => addColumn({ providerId: ECHO, model: 'echo', params: {} })}>
-          Add column
+          Add variant
         </button>
       </div>
       {columnIds.length === 0 ? (
-        <p className="empty">No columns. Add one to choose a provider and model; add two or more to compare them side by side.</p>
+        <p className="empty">No variants. Add one to choose a provider and model; add two or more to compare them side by side.</p>
       ) : (
-        <div className="grid" style={{ gridTemplateColumns: `repeat(${columnIds.length}, minmax(280px, 1fr))` }}>
+        <div className="variant-list">
           {columnIds.map((id, position) => (
             <ColumnCard key={id} columnId={id} position={position} count={columnIds.length} />
           ))}
         </div>
       )}
-      <CompareAnswers />
-    </section>
+    </div>
   );
 }

@@ -1,0 +1,96 @@
+import { useState } from 'react';
+import type { Cell, TestCase } from '../../../../shared/schemas';
+import { Modal } from '../../components/Modal';
+import { CellError, figures, statusWord, useSlotCells } from './GridCell';
+import { spreadOf } from './summary';
+
+interface Props {
+  caseIndex: number;
+  columnIndex: number;
+  variant: string;
+  testCase: TestCase | undefined;
+  onClose(): void;
+}
+
+function CopyButton({ text, label }: { text: string; label: string }): React.JSX.Element {
+  const [state, setState] = useState<'idle' | 'copied' | 'failed'>('idle');
+  return (
+    <button
+      type="button"
+      aria-label={label}
+      onClick={() =>
+        void navigator.clipboard.writeText(text).then(
+          () => setState('copied'),
+          () => setState('failed'),
+        )
+      }
+    >
+      {state === 'copied' ? 'Copied' : state === 'failed' ? 'Could not copy' : 'Copy'}
+    </button>
+  );
+}
+
+function Repeat({ cell, n, of }: { cell: Cell | undefined; n: number; of: number }): React.JSX.Element {
+  const title = of > 1 ? `Repeat ${n} of ${of}` : 'Answer';
+  return (
+    <section className="cell-repeat" aria-label={title}>
+      <div className="row spread">
+        <h3>
+          {title} · {statusWord(cell)}
+          {cell?.cached ? ' · cached' : ''}
+          {cell?.attempts !== undefined && cell.attempts > 1 ? ` · ${cell.attempts} attempts` : ''}
+        </h3>
+        {cell && <CopyButton text={cell.output} label={of > 1 ? `Copy repeat ${n}` : 'Copy answer'} />}
+      </div>
+      {cell && <p className="muted result-figures">{figures(cell) || 'No figures yet.'}</p>}
+      {cell && cell.output !== '' && <pre className="output cell-output">{cell.output}</pre>}
+      {cell && <CellError cell={cell} />}
+    </section>
+  );
+}
+
+/** A grid cell read whole: every repeat's full text, what was sent, the variables, the timings. */
+export function CellDialog({ caseIndex, columnIndex, variant, testCase, onClose }: Props): React.JSX.Element {
+  const cells = useSlotCells(caseIndex, columnIndex) ?? [];
+  const first = cells.find((c) => c !== undefined);
+  const spread = spreadOf(cells);
+  return (
+    <Modal title={`Row ${caseIndex + 1} · ${variant}`} onClose={onClose}>
+      <div className="cell-dialog">
+        {spread && <p className="result-spread">{spread}</p>}
+        {cells.length === 0 && <p className="muted">This cell is not loaded. Scroll the grid back to it and open it again.</p>}
+        {cells.map((cell, i) => (
+          <Repeat key={cell?.id ?? i} cell={cell} n={i + 1} of={cells.length} />
+        ))}
+        {first && (
+          <details open>
+            <summary>Messages sent</summary>
+            <ol className="sent-messages">
+              {first.messages.map((m, i) => (
+                <li key={i}>
+                  <strong>{m.role}</strong>
+                  <pre className="output">{m.content}</pre>
+                </li>
+              ))}
+            </ol>
+          </details>
+        )}
+        <details>
+          <summary>Variables</summary>
+          <pre className="output">{JSON.stringify(first?.variables ?? testCase?.vars ?? {}, null, 2)}</pre>
+          {testCase?.expected !== undefined && (
+            <>
+              <h3>Expected</h3>
+              <pre className="output">{testCase.expected}</pre>
+            </>
+          )}
+        </details>
+        {first && (
+          <p className="muted">
+            {first.providerName} · {first.model}
+          </p>
+        )}
+      </div>
+    </Modal>
+  );
+}

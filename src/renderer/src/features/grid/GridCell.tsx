@@ -1,0 +1,121 @@
+import { memo, useState } from 'react';
+import { useShallow } from 'zustand/react/shallow';
+import type { Cell } from '../../../../shared/schemas';
+import { slotKey, useRun } from '../../state/run';
+import { formatCost, formatMs, formatTokens } from '../columns/format';
+import { spreadOf } from './summary';
+
+const NONE: readonly string[] = [];
+
+/** The cells of one slot (row × variant), one per repeat; undefined while its page loads. */
+export function useSlotCells(caseIndex: number, columnIndex: number): readonly (Cell | undefined)[] | undefined {
+  const ids = useRun((s) => s.slots[slotKey(caseIndex, columnIndex)]);
+  const cells = useRun(useShallow((s) => (ids ?? NONE).map((id) => s.cells[id])));
+  return ids ? cells : undefined;
+}
+
+export function statusWord(cell: Cell | undefined): string {
+  if (!cell) return 'Loading…';
+  switch (cell.status) {
+    case 'pending':
+      return 'Waiting';
+    case 'running':
+      return cell.error?.code === 'retrying' ? 'Retrying' : 'Streaming';
+    case 'done':
+      return 'Done';
+    case 'error':
+      return 'Failed';
+    case 'cancelled':
+      return 'Stopped';
+  }
+}
+
+/** An error in plain words, as the cell shows it. */
+export function CellError({ cell }: { cell: Cell }): React.JSX.Element | null {
+  if (!cell.error) return null;
+  if (cell.status === 'cancelled') return <p className="muted result-note">Stopped before it finished.</p>;
+  if (cell.status === 'running') return <p className="muted result-note">{cell.error.message}</p>;
+  return (
+    <p className="error-text result-note" role="alert">
+      {cell.error.message}
+    </p>
+  );
+}
+
+export function figures(cell: Cell): string {
+  const parts: string[] = [];
+  if (cell.ttftMs !== undefined) parts.push(`first ${formatMs(cell.ttftMs)}`);
+  if (cell.totalMs !== undefined) parts.push(`total ${formatMs(cell.totalMs)}`);
+  if (cell.usage.inputTokens !== undefined || cell.usage.outputTokens !== undefined) {
+    parts.push(`${formatTokens(cell.usage.inputTokens)} → ${formatTokens(cell.usage.outputTokens)} tok`);
+  }
+  if (cell.status === 'done' && !cell.cached) parts.push(formatCost(cell.costUsd));
+  return parts.join(' · ');
+}
+
+interface Props {
+  caseIndex: number;
+  columnIndex: number;
+  repeats: number;
+  onExpand(caseIndex: number, columnIndex: number): void;
+}
+
+/** One result in the grid: the answer (clamped), its status and figures, its repeats. */
+export const GridCell = memo(function GridCell({ caseIndex, columnIndex, repeats, onExpand }: Props): React.JSX.Element {
+  const cells = useSlotCells(caseIndex, columnIndex);
+  const selected = useRun((s) => s.selection[slotKey(caseIndex, columnIndex)] === true);
+  const toggle = useRun((s) => s.toggleSelected);
+  const [shown, setShown] = useState(0);
+  const where = `row ${caseIndex + 1}, variant ${columnIndex + 1}`;
+  const cell = cells?.[Math.min(shown, (cells?.length ?? 1) - 1)];
+  const spread = cells ? spreadOf(cells) : undefined;
+  const status = cell?.status ?? 'loading';
+
+  return (
+    <div
+      role="cell"
+      aria-label={`Row ${caseIndex + 1}, variant ${columnIndex + 1}`}
+      aria-busy={status === 'running' || status === 'pending'}
+      className={`result status-${status}${selected ? ' selected' : ''}`}
+      onClick={(event) => {
+        // A click on the cell's own surface (not on one of its controls) expands it.
+        if (event.target === event.currentTarget) onExpand(caseIndex, columnIndex);
+      }}
+    >
+      <div className="result-top">
+        <input
+          type="checkbox"
+          aria-label={`Select ${where}`}
+          checked={selected}
+          onChange={() => undefined}
+          onClick={(event) => toggle(caseIndex, columnIndex, event.shiftKey)}
+        />
+        <span className="result-status">{statusWord(cell)}</span>
+        {cell?.cached && <span className="badge">cached</span>}
+        {cell?.attempts !== undefined && cell.attempts > 1 && <span className="badge warn">{cell.attempts} attempts</span>}
+        {repeats > 1 && cells && (
+          <span className="repeat-tabs" role="group" aria-label={`Repeats of ${where}`}>
+            {cells.map((c, i) => (
+              <button
+                key={c?.id ?? i}
+                type="button"
+                className={`repeat-tab status-${c?.status ?? 'loading'}`}
+                aria-pressed={i === shown}
+                aria-label={`Repeat ${i + 1} of ${repeats}`}
+                onClick={() => setShown(i)}
+              >
+                {i + 1}/{repeats}
+              </button>
+            ))}
+          </span>
+        )}
+      </div>
+      <button type="button" className="result-open" aria-label={`Expand ${where}`} onClick={() => onExpand(caseIndex, columnIndex)}>
+        <span className="result-text">{cell?.output || (cell?.status === 'pending' ? '' : cell?.status === 'running' ? '…' : '')}</span>
+      </button>
+      {cell && <CellError cell={cell} />}
+      {cell && <div className="result-figures">{figures(cell)}</div>}
+      {spread && <div className="result-spread">{spread}</div>}
+    </div>
+  );
+});
