@@ -8,6 +8,9 @@ import { importFile } from './features/files/import';
 import { readPicked } from './features/files/deliver';
 import { useEditorTab, type EditorTab } from './features/grid/editorTab';
 import { ResultsGrid } from './features/grid/ResultsGrid';
+import { ChecksEditor } from './features/checks/ChecksEditor';
+import { PairwiseView } from './features/judge/PairwiseView';
+import { VerdictPanel } from './features/verdict/VerdictPanel';
 import { RunProgress } from './features/grid/RunProgress';
 import { HistoryView } from './features/history/HistoryView';
 import { LibraryView } from './features/library/LibraryView';
@@ -106,8 +109,18 @@ function TabList<T extends string>({
 const EDITOR_TABS: { id: EditorTab; label: string }[] = [
   { id: 'cases', label: 'Test cases' },
   { id: 'variants', label: 'Variants' },
+  { id: 'checks', label: 'Checks' },
   { id: 'results', label: 'Results' },
+  { id: 'judge', label: 'Judge' },
+  { id: 'verdict', label: 'Verdict' },
 ];
+
+/** Judging needs a run: the one in the Results tab. */
+function ForRun({ children, what }: { children: (runId: string) => React.ReactNode; what: string }): React.JSX.Element {
+  const runId = useRun((s) => s.runId);
+  if (!runId) return <p className="empty">Run the matrix (Ctrl/Cmd+Enter), or open a run from History, to {what}.</p>;
+  return <>{children(runId)}</>;
+}
 
 function MatrixPanel(): React.JSX.Element {
   const tab = useEditorTab((s) => s.tab);
@@ -118,7 +131,10 @@ function MatrixPanel(): React.JSX.Element {
       <div role="tabpanel" id={`matrix-panel-${tab}`} aria-labelledby={`matrix-tab-${tab}`} className="matrix-panel">
         {tab === 'cases' && <CasesTable />}
         {tab === 'variants' && <VariantsPanel />}
+        {tab === 'checks' && <ChecksEditor />}
         {tab === 'results' && <ResultsGrid />}
+        {tab === 'judge' && <ForRun what="judge its answers side by side">{(runId) => <PairwiseView key={runId} runId={runId} />}</ForRun>}
+        {tab === 'verdict' && <ForRun what="see its verdict">{(runId) => <VerdictPanel key={runId} runId={runId} />}</ForRun>}
       </div>
     </section>
   );

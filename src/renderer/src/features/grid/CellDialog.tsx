@@ -1,6 +1,8 @@
+import { CellRating, GradingBadge } from '../judge/CellRating';
 import { useState } from 'react';
 import type { Cell, TestCase } from '../../../../shared/schemas';
 import { Modal } from '../../components/Modal';
+import { useRun } from '../../state/run';
 import { CellError, figures, statusWord, useSlotCells } from './GridCell';
 import { spreadOf } from './summary';
 
@@ -45,6 +47,19 @@ function Repeat({ cell, n, of }: { cell: Cell | undefined; n: number; of: number
       {cell && <p className="muted result-figures">{figures(cell) || 'No figures yet.'}</p>}
       {cell && cell.output !== '' && <pre className="output cell-output">{cell.output}</pre>}
       {cell && <CellError cell={cell} />}
+      {cell?.status === 'done' && (
+        <>
+          <GradingBadge grading={cell.grading} />
+          <CellRating
+            cell={cell}
+            onChange={(rating) => {
+              // The grid shows the new rating at once, without reloading its page.
+              const shown = useRun.getState().cells[cell.id];
+              if (shown) useRun.setState((state) => ({ cells: { ...state.cells, [cell.id]: { ...shown, rating } } }));
+            }}
+          />
+        </>
+      )}
     </section>
   );
 }

@@ -1,3 +1,4 @@
+import { GradingBadge } from '../judge/CellRating';
 import { memo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
 import type { Cell } from '../../../../shared/schemas';
@@ -93,6 +94,13 @@ export const GridCell = memo(function GridCell({ caseIndex, columnIndex, repeats
         <span className="result-status">{statusWord(cell)}</span>
         {cell?.cached && <span className="badge">cached</span>}
         {cell?.attempts !== undefined && cell.attempts > 1 && <span className="badge warn">{cell.attempts} attempts</span>}
+        <GradingBadge grading={cell?.grading} />
+        {cell?.rating?.score !== undefined && <span className="badge">{cell.rating.score}/5</span>}
+        {cell?.rating?.thumb && (
+          <span className="badge" role="img" aria-label={cell.rating.thumb === 'up' ? 'Thumbs up' : 'Thumbs down'}>
+            {cell.rating.thumb === 'up' ? '👍' : '👎'}
+          </span>
+        )}
         {repeats > 1 && cells && (
           <span className="repeat-tabs" role="group" aria-label={`Repeats of ${where}`}>
             {cells.map((c, i) => (
