@@ -259,17 +259,23 @@ function JudgeSettings({ needed }: { needed: boolean }): React.JSX.Element {
   );
 }
 
-/**
- * The checks run on every row's answers (promptfoo's defaultTest.assert), and the judge for
- * llm-rubric. Checks being typed are kept here; only valid ones reach the workspace.
- */
-export function ChecksEditor(): React.JSX.Element {
-  const assertions = useWorkspace((s) => s.assertions);
-  const setAssertions = useWorkspace((s) => s.setAssertions);
+interface CheckListProps {
+  /** The checks in use (valid ones only). */
+  assertions: readonly AssertionDefinition[];
+  onChange(valid: AssertionDefinition[]): void;
+  heading: string;
+  /** Accessible name of the list's region. */
+  label: string;
+  empty: string;
+  children?: React.ReactNode;
+}
+
+/** A list of checks being edited: drafts are kept here, only valid checks are written out. */
+function CheckList({ assertions, onChange, heading, label, empty, children }: CheckListProps): React.JSX.Element {
   const [drafts, setDrafts] = useState<CheckDraft[]>(() => assertions.map(draftOf));
   const written = useRef<readonly AssertionDefinition[]>(assertions);
 
-  // Checks that came from elsewhere (an imported promptfoo file, Undo) replace the drafts.
+  // Checks that came from elsewhere (an imported promptfoo file, Undo, another row) replace the drafts.
   useEffect(() => {
     if (assertions === written.current) return;
     written.current = assertions;
@@ -284,25 +290,21 @@ export function ChecksEditor(): React.JSX.Element {
       if (built.ok) valid.push(built.assertion);
     }
     written.current = valid;
-    setAssertions(valid);
+    onChange(valid);
   };
 
   const invalid = drafts.filter((d) => !buildAssertion(d).ok).length;
-  const needsJudge = drafts.some((d) => d.base === 'llm-rubric');
   return (
-    <section className="checks-editor" aria-label="Checks">
+    <section className="checks-editor" aria-label={label}>
       <div className="row spread">
-        <h2>Checks for every row</h2>
+        <h2>{heading}</h2>
         <span className="muted">
           {assertions.length} in use{invalid > 0 ? ` · ${invalid} to fix` : ''}
         </span>
       </div>
-      <p className="muted hint">
-        Each answer is checked when it finishes; a cell passes when every check passes. Checks for one row only live in the test-case table. Names and
-        meanings follow promptfoo (defaultTest.assert).
-      </p>
+      {children}
       {drafts.length === 0 ? (
-        <p className="empty">No checks yet. Add one to test every answer automatically, for example “contains” a word or “is-json”.</p>
+        <p className="empty">{empty}</p>
       ) : (
         <div className="check-list">
           {drafts.map((draft, i) => (
@@ -318,11 +320,80 @@ export function ChecksEditor(): React.JSX.Element {
       )}
       <div className="row">
         <button type="button" disabled={drafts.length >= MAX_CHECKS} onClick={() => commit([...drafts, newDraft()])}>
-          Add check
+          {label === 'Checks' ? 'Add check' : 'Add check for this row'}
         </button>
         {drafts.length >= MAX_CHECKS && <span className="muted">At most {MAX_CHECKS} checks.</span>}
       </div>
-      <JudgeSettings needed={needsJudge} />
     </section>
+  );
+}
+
+const NO_CHECKS: readonly AssertionDefinition[] = [];
+
+/** The selected row's own checks (promptfoo's tests[].assert), on top of the checks for every row. */
+function RowChecks(): React.JSX.Element {
+  const index = useWorkspace((s) => s.selectedCase);
+  const count = useWorkspace((s) => s.testCases.length);
+  const rowId = useWorkspace((s) => s.testCases[s.selectedCase]?.id);
+  const assertions = useWorkspace((s) => s.testCases[s.selectedCase]?.assert ?? NO_CHECKS);
+  const selectCase = useWorkspace((s) => s.selectCase);
+  const setRow = (valid: AssertionDefinition[]): void =>
+    useWorkspace.setState((s) => ({
+      testCases: s.testCases.map((t, i) => {
+        if (i !== s.selectedCase) return t;
+        const { assert: _old, ...rest } = t;
+        return valid.length > 0 ? { ...rest, assert: valid } : rest;
+      }),
+    }));
+  return (
+    <CheckList
+      key={rowId}
+      assertions={assertions}
+      onChange={setRow}
+      heading={`Checks for row ${index + 1} only`}
+      label="Checks for the selected row"
+      empty="This row has no checks of its own."
+    >
+      <div className="row">
+        <button type="button" onClick={() => selectCase(index - 1)} disabled={index <= 0}>
+          Previous row
+        </button>
+        <span className="muted">
+          Row {index + 1} of {count}
+        </span>
+        <button type="button" onClick={() => selectCase(index + 1)} disabled={index >= count - 1}>
+          Next row
+        </button>
+      </div>
+    </CheckList>
+  );
+}
+
+/**
+ * The checks run on every row's answers (promptfoo's defaultTest.assert), the selected row's
+ * own checks, and the judge for llm-rubric. Checks being typed are kept here; only valid ones
+ * reach the workspace.
+ */
+export function ChecksEditor(): React.JSX.Element {
+  const assertions = useWorkspace((s) => s.assertions);
+  const setAssertions = useWorkspace((s) => s.setAssertions);
+  const needsJudge = useWorkspace((s) => [...s.assertions, ...s.testCases.flatMap((t) => t.assert ?? [])].some((a) => a.type.endsWith('llm-rubric')));
+  return (
+    <>
+      <CheckList
+        assertions={assertions}
+        onChange={setAssertions}
+        heading="Checks for every row"
+        label="Checks"
+        empty="No checks yet. Add one to test every answer automatically, for example “contains” a word or “is-json”."
+      >
+        <p className="muted hint">
+          Each answer is checked when it finishes; a cell passes when every check passes. Names and meanings follow promptfoo (defaultTest.assert;
+          a row’s own checks are its tests[].assert).
+        </p>
+      </CheckList>
+      <RowChecks />
+      <JudgeSettings needed={needsJudge} />
+    </>
   );
 }
