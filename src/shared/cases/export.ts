@@ -1,0 +1,56 @@
+/**
+ * Writing the test-case table as files other tools read: CSV in promptfoo's convention
+ * (`__expected`, `__description`; a row's own checks do not fit a CSV and are left out) and
+ * JSONL in promptfoo's test shape (`{ vars, description?, assert? }`, plus `expected`).
+ * Both come back through import.ts unchanged.
+ */
+import Papa from 'papaparse';
+import type { TestCase, VariableValue } from '../schemas';
+import { DESCRIPTION_COLUMN, EXPECTED_COLUMN } from './import';
+
+/** The variable columns in order: the template's first, then any other a row holds. */
+export function caseColumns(cases: readonly TestCase[], variableNames: readonly string[]): string[] {
+  const seen = new Set(variableNames);
+  const columns = [...variableNames];
+  for (const testCase of cases) {
+    for (const key of Object.keys(testCase.vars)) {
+      if (!seen.has(key)) {
+        seen.add(key);
+        columns.push(key);
+      }
+    }
+  }
+  return columns;
+}
+
+/** A value as a CSV cell: text as it is, anything else as JSON; a missing value is empty. */
+function cell(value: VariableValue | undefined): string {
+  if (value === undefined) return '';
+  return typeof value === 'string' ? value : JSON.stringify(value);
+}
+
+export function casesToCsv(cases: readonly TestCase[], variableNames: readonly string[]): string {
+  const columns = caseColumns(cases, variableNames);
+  const withExpected = cases.some((c) => c.expected !== undefined);
+  const withDescription = cases.some((c) => c.description !== undefined);
+  const header = [...columns, ...(withExpected ? [EXPECTED_COLUMN] : []), ...(withDescription ? [DESCRIPTION_COLUMN] : [])];
+  const rows = cases.map((testCase) => [
+    ...columns.map((column) => cell(testCase.vars[column])),
+    ...(withExpected ? [testCase.expected ?? ''] : []),
+    ...(withDescription ? [testCase.description ?? ''] : []),
+  ]);
+  // CRLF as RFC 4180 says; every reader (papaparse, Excel, promptfoo) takes it.
+  return `${Papa.unparse({ fields: header, data: rows }, { newline: '\r\n' })}\r\n`;
+}
+
+export function casesToJsonl(cases: readonly TestCase[]): string {
+  return cases
+    .map((testCase) => {
+      const line: Record<string, unknown> = { vars: testCase.vars };
+      if (testCase.description !== undefined) line.description = testCase.description;
+      if (testCase.expected !== undefined) line.expected = testCase.expected;
+      if (testCase.assert !== undefined) line.assert = testCase.assert;
+      return `${JSON.stringify(line)}\n`;
+    })
+    .join('');
+}
