@@ -4,6 +4,7 @@ import { CasesTable } from './features/cases/CasesTable';
 import { VariantsPanel } from './features/columns/VariantsPanel';
 import { PromptPanel } from './features/editor/PromptPanel';
 import { ImportDialog } from './features/files/ImportDialog';
+import { ImportCasesDialog } from './features/cases/ImportCasesDialog';
 import { importFile } from './features/files/import';
 import { readPicked } from './features/files/deliver';
 import { useEditorTab, type EditorTab } from './features/grid/editorTab';
@@ -20,7 +21,7 @@ import { messageOf } from './state/errors';
 import { SettingsView } from './features/settings/SettingsView';
 import { useRun } from './state/run';
 import { useUi, type View } from './state/ui';
-import { useWorkspace } from './state/workspace';
+import { useTemplateVariables, useWorkspace } from './state/workspace';
 import './features/grid/layout.css';
 
 const VIEWS: { id: View; label: string }[] = [
@@ -212,6 +213,8 @@ export function App(): React.JSX.Element {
   const runError = useRun((s) => s.error);
   const [naming, setNaming] = useState(false);
   const [dropped, setDropped] = useState<{ file: { fileName: string; text: string }; error: string } | undefined>();
+  const [droppedCases, setDroppedCases] = useState<{ fileName: string; text: string } | undefined>();
+  const templateVariables = useTemplateVariables();
 
   // A run started (or opened from History) is read in Results.
   useEffect(
@@ -255,7 +258,15 @@ export function App(): React.JSX.Element {
       if (!file) return;
       event.preventDefault();
       void readPicked(file)
-        .then((picked) => importFile(picked).then(notify, (e: unknown) => setDropped({ file: picked, error: messageOf(e) })))
+        .then((picked) => {
+          // A table of test cases goes to the test-case table; anything else is a prompt or an experiment.
+          if (/\.(csv|tsv|jsonl|ndjson)$/i.test(picked.fileName)) {
+            useEditorTab.getState().setTab('cases');
+            setDroppedCases(picked);
+            return;
+          }
+          return importFile(picked).then(notify, (e: unknown) => setDropped({ file: picked, error: messageOf(e) }));
+        })
         .catch((e: unknown) => notify(messageOf(e)));
     };
     window.addEventListener('dragover', onDragOver);
@@ -305,6 +316,7 @@ export function App(): React.JSX.Element {
           }}
         />
       )}
+      {droppedCases && <ImportCasesDialog variables={templateVariables} initialFile={droppedCases} onClose={() => setDroppedCases(undefined)} />}
       {dropped && (
         <ImportDialog
           initialFile={dropped.file}

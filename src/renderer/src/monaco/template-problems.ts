@@ -47,9 +47,3 @@ export function templateProblems(text: string, row: RowContext): EditorProblem[]
   return problems.sort((a, b) => a.line - b.line || a.column - b.column);
 }
 
-/** The names that have a value in some row: the table's columns. */
-export function tableColumns(rows: readonly { vars: Variables }[]): Set<string> {
-  const names = new Set<string>();
-  for (const row of rows) for (const name of Object.keys(row.vars)) names.add(name);
-  return names;
-}
