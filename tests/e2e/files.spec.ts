@@ -56,7 +56,7 @@ test('the draft leaves as a promptfooconfig.yaml and comes back by drag and drop
   await expect(page.getByRole('spinbutton', { name: 'Temperature for variant 2' })).toHaveValue('1.1');
   // The draft it replaced is one click away, and back again.
   await page.getByRole('button', { name: 'Bring back the previous draft' }).click();
-  await expect(page.getByRole('article', { name: 'Variant 2' })).toHaveCount(0);
+  await expect(page.getByRole('article', { name: 'Variant B' })).toHaveCount(0);
   await page.getByRole('tab', { name: 'Test cases' }).click();
   await expect(topic(page)).toHaveValue('something else');
   await dropFile(page, 'promptfooconfig.yaml', yaml);

@@ -33,8 +33,8 @@ test('write a template, fill its variables in the table, run two echo variants, 
     expect(page.url()).not.toContain('token=');
     // A fresh data folder opens with a sample template and two echo variants.
     await page.getByRole('tab', { name: 'Variants' }).click();
-    await expect(page.getByRole('article', { name: 'Variant 1' })).toBeVisible();
-    await expect(page.getByRole('article', { name: 'Variant 2' })).toBeVisible();
+    await expect(page.getByRole('article', { name: 'Variant A' })).toBeVisible();
+    await expect(page.getByRole('article', { name: 'Variant B' })).toBeVisible();
     // Before a run, Results says what Run will do.
     await page.getByRole('tab', { name: 'Results' }).click();
     await expect(page.getByRole('tabpanel', { name: 'Results' })).toContainText('Press Run (Ctrl/Cmd+Enter) to run 2 variants × 3 rows × 1 repeat');
@@ -63,7 +63,7 @@ test('write a template, fill its variables in the table, run two echo variants, 
 
     // Expanding a cell shows the whole answer and what was sent.
     await answer(page, 1, 2).click();
-    const dialog = page.getByRole('dialog', { name: /^Row 1 · Variant 2/ });
+    const dialog = page.getByRole('dialog', { name: /^Row 1 · Variant B/ });
     await expect(dialog.getByRole('region', { name: 'Answer' })).toContainText('Describe a hermit crab living in a tide pool.');
     await expect(dialog).toContainText('Messages sent');
     await expect(dialog.getByRole('button', { name: 'Copy answer' })).toBeVisible();
@@ -97,12 +97,12 @@ test('Stop cancels every request in flight, and variants can be added, moved and
     await openApp(page, app.url);
     await page.getByRole('tab', { name: 'Variants' }).click();
     await page.getByRole('button', { name: 'Add variant' }).click();
-    await expect(page.getByRole('article', { name: 'Variant 3' })).toBeVisible();
+    await expect(page.getByRole('article', { name: 'Variant C' })).toBeVisible();
     await page.getByRole('spinbutton', { name: 'Temperature for variant 3' }).fill('1.3');
     await page.getByRole('button', { name: 'Move variant 3 left' }).click();
     await expect(page.getByRole('spinbutton', { name: 'Temperature for variant 2' })).toHaveValue('1.3');
     await page.getByRole('button', { name: 'Remove variant 1' }).click();
-    await expect(page.getByRole('article', { name: 'Variant 3' })).toHaveCount(0);
+    await expect(page.getByRole('article', { name: 'Variant C' })).toHaveCount(0);
     await expect(page.getByRole('spinbutton', { name: 'Temperature for variant 1' })).toHaveValue('1.3');
 
     // A long variable makes echo stream for several seconds: long enough to stop it.
@@ -147,7 +147,7 @@ test('import a CSV of 5 rows, run 2 variants × 5 rows × 2 repeats, read the gr
     await expect(page.getByRole('button', { name: 'Run', exact: true })).toBeEnabled();
 
     const grid = page.getByRole('table', { name: 'Results grid' });
-    await expect(grid.getByRole('columnheader')).toHaveText([/Test case/, /^Variant 1Echo \(offline\) · echo · temp 0draft in the editor$/, /^Variant 2Echo \(offline\) · echo · temp 0.7 · max 256/]);
+    await expect(grid.getByRole('columnheader')).toHaveText([/Test case/, /^Variant AEcho \(offline\) · echo · temp 0draft in the editor$/, /^Variant BEcho \(offline\) · echo · temp 0.7 · max 256/]);
     // A row per test case, a column per variant, both repeats in each cell.
     await expect(grid.getByRole('rowheader')).toHaveCount(5);
     await expect(grid.getByRole('rowheader').nth(4)).toContainText('compilers');
@@ -165,7 +165,7 @@ test('import a CSV of 5 rows, run 2 variants × 5 rows × 2 repeats, read the gr
     await resultCell(page, 3, 2).getByRole('button', { name: 'Repeat 2 of 2' }).click();
     await expect(resultCell(page, 3, 2).getByRole('button', { name: 'Repeat 2 of 2' })).toHaveAttribute('aria-pressed', 'true');
     await answer(page, 3, 2).click();
-    const dialog = page.getByRole('dialog', { name: /^Row 3 · Variant 2/ });
+    const dialog = page.getByRole('dialog', { name: /^Row 3 · Variant B/ });
     await expect(dialog.getByRole('region', { name: 'Repeat 1 of 2' })).toContainText('Explain yeast');
     await expect(dialog.getByRole('region', { name: 'Repeat 2 of 2' })).toContainText('Explain yeast');
     await dialog.getByRole('button', { name: 'Close' }).click();

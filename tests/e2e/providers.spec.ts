@@ -50,7 +50,7 @@ test('add an OpenAI-compatible endpoint in Settings, pick its model, and run it 
   await expect(answer(2)).toHaveText(fakeAnswer(userMessage), { timeout: 20_000 });
   await expect(answer(1)).toContainText(userMessage);
   await expect(cell(2)).toContainText('Done');
-  await expect(page.getByRole('columnheader').filter({ hasText: 'Variant 2' })).toContainText('Local lab · fake-small');
+  await expect(page.getByRole('columnheader').filter({ hasText: 'Variant B' })).toContainText('Local lab · fake-small');
   // The failing variant says why, in its cell, after the retries.
   await expect(cell(3).getByRole('alert')).toContainText('server error (500)', { timeout: 30_000 });
   await expect(cell(3)).toContainText('Failed');

@@ -1,3 +1,4 @@
+import { variantLetter } from '../../../../shared/judging/verdict';
 import { useEffect, useId } from 'react';
 import { ECHO_PROVIDER_ID as ECHO } from '../../../../shared/providers';
 import { useProviders } from '../../state/providers';
@@ -32,7 +33,7 @@ export function ColumnCard({ columnId, position, count }: Props): React.JSX.Elem
 
   if (!column) return null;
   const provider = providers.find((p) => p.id === column.providerId);
-  const title = `Variant ${n}`;
+  const title = `Variant ${variantLetter(n - 1)}`;
 
   return (
     <article className="column variant" aria-label={title}>

@@ -1,3 +1,4 @@
+import { variantLetter } from '../../../../shared/judging/verdict';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Column, TestCase } from '../../../../shared/schemas';
@@ -36,7 +37,7 @@ function VariantHeader({ column, index }: { column: Column; index: number }): Re
   const title = variantTitle(column, provider?.name);
   return (
     <div role="columnheader" className="results-colhead" title={title}>
-      <span className="muted">Variant {index + 1}</span>
+      <span className="muted">Variant {variantLetter(index)}</span>
       <strong className="results-coltitle">{title}</strong>
       <span className="muted results-colprompt">{column.promptVersionId ? (version ?? 'library version') : 'draft in the editor'}</span>
     </div>
@@ -212,7 +213,7 @@ export function ResultsGrid(): React.JSX.Element {
         <CellDialog
           caseIndex={expanded.caseIndex}
           columnIndex={expanded.columnIndex}
-          variant={expandedColumn ? `Variant ${expanded.columnIndex + 1}: ${variantTitle(expandedColumn, providers.find((p) => p.id === expandedColumn.providerId)?.name)}` : `Variant ${expanded.columnIndex + 1}`}
+          variant={expandedColumn ? `Variant ${variantLetter(expanded.columnIndex)}: ${variantTitle(expandedColumn, providers.find((p) => p.id === expandedColumn.providerId)?.name)}` : `Variant ${variantLetter(expanded.columnIndex)}`}
           testCase={testCases[expanded.caseIndex]}
           onClose={() => setExpanded(undefined)}
         />
