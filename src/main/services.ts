@@ -67,7 +67,7 @@ export interface PlanContext {
  */
 export function planAppRun(request: RunRequest, context: PlanContext): RunPlan {
   const runId = context.runId ?? randomUUID();
-  const caseIndexes = request.caseIndexes ?? request.testCases.map((_, i) => i);
+  const caseIndexes = request.caseIndexes ? [...new Set(request.caseIndexes)] : request.testCases.map((_, i) => i);
   for (const index of caseIndexes) {
     if (index >= request.testCases.length) throw new AppError('bad_input', `There is no row ${index + 1}: the table has ${request.testCases.length}.`);
   }

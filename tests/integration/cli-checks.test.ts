@@ -116,6 +116,13 @@ tests:
     expect(stderr).toContain('Nothing was run.');
   });
 
+  it('counts a row whose template fails as a failure, and exits 1', async () => {
+    const config = write('c.yaml', 'prompts: ["v={{ a | dictsort }}"]\nproviders: [echo]\ntests:\n  - vars: { a: 5 }\n  - vars: { a: 6 }\n');
+    const { code, stderr } = await cli(['eval', '-c', config, '--data-dir', join(dir, 'data')]);
+    expect(stderr).toContain('0 ok, 2 failed');
+    expect(code).toBe(1);
+  });
+
   it('refuses an unknown check type with the types it knows', async () => {
     const config = write('c.yaml', 'prompts: [hi]\nproviders: [echo]\ntests:\n  - assert: [{ type: similar, value: x }]\n');
     const { code, stderr } = await cli(['eval', '-c', config, '--data-dir', join(dir, 'data')]);

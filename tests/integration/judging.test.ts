@@ -160,6 +160,16 @@ describe('judging a run', () => {
     expect((await call(second.services, 'runs.cells', { runId, fromCase: 0, toCase: 1 })).cells.find((c) => c.id === cellId)?.rating).toBeUndefined();
   });
 
+  it('offers at most 5,000 pairs at once', async () => {
+    const { services } = await open();
+    const rows: TestCase[] = Array.from({ length: 1700 }, (_, i) => ({ id: `r${i}`, vars: { city: `City ${i}` } }));
+    const third: Column = { id: 'mid', providerId: 'echo', model: 'echo', params: { maxTokens: 6 } };
+    const { runId } = await call(services, 'runs.start', { messages: MESSAGES, testCases: rows, columns: [FULL, SHORT, third] });
+    await finished(services, runId);
+    // 1,700 rows × 3 pairs of variants would be 5,100.
+    expect((await call(services, 'judge.pairs', { runId })).pairs).toHaveLength(5000);
+  });
+
   it('ranks three variants with Bradley–Terry and intervals', async () => {
     const { services } = await open();
     const third: Column = { id: 'mid', providerId: 'echo', model: 'echo', params: { maxTokens: 6 } };

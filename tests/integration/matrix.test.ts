@@ -253,6 +253,40 @@ describe('the run matrix', () => {
     expect(server.requestsFor('fail-500:2')).toHaveLength(7);
   });
 
+  it('keeps a row whose template fails as an error that re-running does not turn into an empty answer', async () => {
+    const { services } = await open();
+    // dictsort needs a mapping: row 1 (a map) renders, row 2 (a number) does not.
+    const { runId } = await call(services, 'runs.start', {
+      messages: [{ role: 'user', content: 'v={{ a | dictsort }}' }],
+      testCases: [
+        { id: 'ok', vars: { a: { x: 1 } } },
+        { id: 'bad', vars: { a: 5 } },
+      ],
+      columns: [variant('echo', 'echo')],
+    });
+    await finished(services, runId);
+    const before = await allCells(services, runId, 2);
+    expect(before[1]).toMatchObject({ status: 'error', error: { code: 'template' } });
+    expect(before[1]?.error?.message).toMatch(/line 1, column \d+/);
+    expect((await call(services, 'runs.rerun', { runId, failed: true })).queued).toBe(0);
+    expect((await call(services, 'runs.rerun', { runId, cellIds: [before[1]?.id ?? ''] })).queued).toBe(0);
+    expect((await allCells(services, runId, 2))[1]).toMatchObject({ status: 'error', error: { code: 'template' } });
+    expect((await call(services, 'runs.progress', { runId })).status).toBe('done');
+  });
+
+  it('applies a provider’s new limit of requests at once to the next run', async () => {
+    const { services } = await open();
+    const provider = await call(services, 'providers.save', { name: 'Limited', baseUrl: server.baseUrl, concurrency: 2 });
+    const first = await call(services, 'runs.start', { messages: MESSAGES, testCases: cases(12), columns: [variant(provider.id, 'drip:10')], useCache: false });
+    await finished(services, first.runId);
+    expect(server.maxInFlight).toBe(2);
+    server.resetStats();
+    await call(services, 'providers.save', { id: provider.id, name: 'Limited', baseUrl: server.baseUrl, concurrency: 6 });
+    const second = await call(services, 'runs.start', { messages: MESSAGES, testCases: cases(12), columns: [variant(provider.id, 'drip:10')], useCache: false });
+    await finished(services, second.runId);
+    expect(server.maxInFlight).toBe(6);
+  });
+
   it('stops before it starts when the template does not render for the first row', async () => {
     const { services } = await open();
     const envelope = await dispatch(services.handlers, 'runs.start', {

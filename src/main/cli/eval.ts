@@ -341,7 +341,12 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
       unsubscribe();
     }
     const wallMs = performance.now() - started;
-    const ok = total - failed - cancelled;
+    // The database has the last word: cells whose template did not render, or that a stop
+    // cancelled before they started, never sent an event.
+    const counts = services.store.progress(runId);
+    failed = counts.error;
+    cancelled = counts.cancelled + counts.pending + counts.running;
+    const ok = counts.done;
     log(
       `Finished ${total} cell${total === 1 ? '' : 's'} in ${seconds(wallMs)} (wall time): ${ok} ok, ${failed} failed` +
         `${cancelled ? `, ${cancelled} cancelled` : ''}${cached ? ` (${cached} from the cache; --no-cache to ask again)` : ''}. Run ${runId} is saved in ${resolve(options.dataDir, DATABASE_FILE)}.\n`,

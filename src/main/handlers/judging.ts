@@ -66,7 +66,7 @@ export function judgingHandlers(store: Store, emit: (event: AppEvent) => void): 
         row.set(answer.columnIndex, { id: answer.id, output: answer.output });
       }
       const pairs: JudgePair[] = [];
-      for (const [caseIndex, row] of [...byCase].sort((x, y) => x[0] - y[0])) {
+      rows: for (const [caseIndex, row] of [...byCase].sort((x, y) => x[0] - y[0])) {
         for (let a = 0; a < detail.columns.length; a++) {
           for (let b = a + 1; b < detail.columns.length; b++) {
             if (wanted && (wanted[0] !== a || wanted[1] !== b)) continue;
@@ -86,7 +86,7 @@ export function judgingHandlers(store: Store, emit: (event: AppEvent) => void): 
               rightOutput: right.output,
               ...(vote ? { vote: vote.outcome, ...(vote.note !== undefined ? { note: vote.note } : {}) } : {}),
             });
-            if (pairs.length >= MAX_PAIRS) break;
+            if (pairs.length >= MAX_PAIRS) break rows;
           }
         }
       }

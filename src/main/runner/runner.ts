@@ -98,6 +98,7 @@ export class Runner {
       throw new AppError('bad_input', 'Another Parallax process is running this run right now. Let it finish, or close it first.');
     }
     const queued = this.store.reopenRun(runId, selection);
+    if (queued === 0) return 0;
     // A re-run asks the model again: answers from the cache would only repeat themselves.
     // A resume continues the run as it was started.
     this.launch(runId, selection.kind === 'unfinished' ? this.store.runUsesCache(runId) : false);
@@ -172,6 +173,9 @@ export class Runner {
     if (!limit) {
       limit = pLimit(provider.concurrency);
       this.providerLimits.set(provider.id, limit);
+    } else if (limit.concurrency !== provider.concurrency) {
+      // Changed in Settings since the last run: the new limit applies from now on.
+      limit.concurrency = provider.concurrency;
     }
     return limit;
   }
@@ -335,6 +339,8 @@ export class Runner {
       const reason = error instanceof Error ? error.message : String(error);
       grading = { pass: false, score: 0, reason: `The checks could not run: ${reason}`, componentResults: [] };
     }
+    // Stopped while the judge was asked: the answer is kept, ungraded, rather than failed by a check that never ran.
+    if (active.judgeAbort.signal.aborted) grading = undefined;
     this.finish(grading ? { ...cell, grading } : cell);
   }
 

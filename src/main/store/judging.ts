@@ -32,6 +32,7 @@ export interface CellFacts {
   grading: Grading | undefined;
   score: number | undefined;
   thumb: string | undefined;
+  cached: boolean;
 }
 
 export class Judging {
@@ -104,7 +105,7 @@ export class Judging {
     const rows = this.db
       .prepare(
         `SELECT c.id, c.column_index, c.case_index, c.repeat, c.status, ${withOutputs ? 'c.output' : "'' AS output"}, c.total_ms, c.input_tokens,
-           c.output_tokens, c.cost_usd, c.grading, r.score, r.thumb
+           c.output_tokens, c.cost_usd, c.grading, c.cached, r.score, r.thumb
          FROM cells c LEFT JOIN ratings r ON r.cell_id = c.id WHERE c.run_id = ? ORDER BY c.position`,
       )
       .all(runId) as Row[];
@@ -122,6 +123,7 @@ export class Judging {
       grading: optStr(row, 'grading') !== undefined ? json<Grading>(row, 'grading') : undefined,
       score: optNum(row, 'score'),
       thumb: optStr(row, 'thumb'),
+      cached: num(row, 'cached') === 1,
     }));
   }
 

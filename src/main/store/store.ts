@@ -321,14 +321,19 @@ export class Store {
    * pending. Returns how many cells were reset.
    */
   reopenRun(runId: string, selection: RerunSelection): number {
+    // A cell whose row's template did not render has nothing to send: asking again cannot help.
+    const sendable = `COALESCE(error_code, '') <> 'template'`;
     const where =
       selection.kind === 'failed'
-        ? `status IN ('error', 'cancelled')`
+        ? `status IN ('error', 'cancelled') AND ${sendable}`
         : selection.kind === 'unfinished'
           ? `(status IN ('pending', 'running') OR error_code = 'interrupted')`
-          : `id IN (SELECT value FROM json_each(?))`;
+          : `id IN (SELECT value FROM json_each(?)) AND ${sendable}`;
     const args = selection.kind === 'ids' ? [JSON.stringify(selection.ids)] : [];
     return this.transaction(() => {
+      const matching = this.db.prepare(`SELECT COUNT(*) AS n FROM cells WHERE run_id = ? AND ${where}`).get(runId, ...args) as Row;
+      // Nothing to run again: the run keeps its status (an interrupted run stays resumable).
+      if (num(matching, 'n') === 0) return 0;
       this.db.prepare(`DELETE FROM output_search WHERE run_id = ? AND cell_id IN (SELECT id FROM cells WHERE run_id = ? AND ${where})`).run(runId, runId, ...args);
       // A new answer voids what people said about the old one.
       this.db.prepare(`DELETE FROM ratings WHERE cell_id IN (SELECT id FROM cells WHERE run_id = ? AND ${where})`).run(runId, ...args);

@@ -24,6 +24,8 @@ export interface VerdictCell {
   grading: Grading | undefined;
   score: number | undefined;
   thumb: string | undefined;
+  /** Served from the response cache: no latency of its own. */
+  cached?: boolean;
 }
 
 export interface VerdictInput {
@@ -113,7 +115,8 @@ export function computeVerdict(input: VerdictInput): Verdict {
   const variants: Verdict['variants'] = labels.map((label, columnIndex) => {
     const cells = byColumn[columnIndex] ?? [];
     const done = cells.filter((c) => c.status === 'done');
-    const latencies = defined(done.map((c) => c.totalMs));
+    // A cached answer took no time; counting it would flatter the variant's latency.
+    const latencies = defined(done.filter((c) => c.cached !== true).map((c) => c.totalMs));
     const tokens = defined(done.map((c) => (c.outputTokens !== undefined || c.inputTokens !== undefined ? (c.inputTokens ?? 0) + (c.outputTokens ?? 0) : undefined)));
     const costs = defined(cells.map((c) => c.costUsd));
     const scores = defined(cells.map((c) => c.score));
