@@ -114,7 +114,7 @@ test('Stop cancels every request in flight, and variants can be added, moved and
     await page.keyboard.press('Escape');
     for (const n of [1, 2]) await expect(resultCell(page, 1, n)).toContainText('Stopped');
     await expect(page.getByRole('button', { name: 'Run', exact: true })).toBeEnabled();
-    await expect(page.getByRole('progressbar', { name: 'Run progress', exact: true })).toHaveAttribute('aria-valuetext', /^6 \/ 6 · 2 stopped/);
+    await expect(page.getByRole('progressbar', { name: 'Run progress', exact: true })).toHaveAttribute('aria-valuetext', /^4 \/ 6 · 2 stopped/);
     await page.getByRole('tab', { name: 'History' }).click();
     await expect(page.getByRole('row').filter({ hasText: 'cancelled' })).toHaveCount(1);
   } finally {

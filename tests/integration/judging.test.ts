@@ -150,6 +150,8 @@ describe('judging a run', () => {
     expect(exported.cells.some((c) => c.rating?.score === 4)).toBe(true);
     const csv = await call(second.services, 'runs.export', { runId, format: 'csv' });
     expect(csv.text.split('\n')[0]).toContain('checksPass');
+    expect(csv.text.split('\n')[0]?.startsWith('row,vars.city,expected,variant,')).toBe(true);
+    expect(csv.text.split('\n')[1]?.startsWith('1,Paris,Name the capital city Paris is in.,')).toBe(true);
     expect(csv.text).toContain('vote,3,');
 
     // Re-running a cell voids the votes and rating on its old answer.

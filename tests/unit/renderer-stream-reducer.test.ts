@@ -131,6 +131,8 @@ describe('what the grid says about cells and variants', () => {
     const counts = { ...emptyCounts(1000), pending: 588, done: 409, error: 3, costUsd: 0.18 };
     expect(progressLine(counts, 42, true)).toBe('412 / 1,000 · 3 errors · ETA 0:42 · $0.18 so far');
     expect(progressLine({ ...counts, error: 0 }, undefined, false)).toBe('409 / 1,000 · $0.18 spent');
+    // Cells a stop cancelled are not "answered": the count says so on its own.
+    expect(progressLine({ ...counts, pending: 0, cancelled: 588 }, undefined, false)).toBe('412 / 1,000 · 3 errors · 588 stopped · $0.18 spent');
     expect(formatEta(3725)).toBe('1:02:05');
   });
 

@@ -106,7 +106,7 @@ describe('runs.estimate', () => {
     ];
     // Calling a value that is not a function fails at render time for that row only.
     const result = await estimate({ messages: [{ role: 'user', content: '{% if f %}{{ f() }}{% else %}fine{% endif %}' }], testCases: cases, columns: [column('echo')], repeats: 3 });
-    expect(result.errors).toEqual([{ caseIndex: 0, message: expect.stringMatching(/message 1, line 1, column \d+: Unable to call/) as unknown as string }]);
+    expect(result.errors).toEqual([{ caseIndex: 0, message: expect.stringMatching(/message 1 \(user\), line 1, column \d+: Unable to call/) as unknown as string }]);
     expect(result.inputTokens).toBe(messageTokens([{ role: 'user', content: 'fine' }]) * 3);
     expect(result.cells).toBe(6);
   });

@@ -208,11 +208,11 @@ describe('renderMessages (Nunjucks, as promptfoo configures it)', () => {
     }
     expect(caught).toBeInstanceOf(AppError);
     expect((caught as AppError).code).toBe('template');
-    expect((caught as AppError).message).toBe('Template error in message 2, line 2, column 10: Expected variable end');
+    expect((caught as AppError).message).toBe('Template error in message 2 (user), line 2, column 10: Expected variable end');
   });
 
   it('places a runtime error (calling something undefined) on its 1-based line', () => {
-    expect(() => render('a\n\nxx {{ foo() }}')).toThrow(/message 1, line 3, column 10: Unable to call `foo`, which is undefined or falsey/);
+    expect(() => render('a\n\nxx {{ foo() }}')).toThrow(/message 1 \(user\), line 3, column 10: Unable to call `foo`, which is undefined or falsey/);
     expect(() => render('{{ x | uper }}')).toThrow(/line 1, column 8: Unknown filter "uper"/);
     expect(() => render('{% include "/etc/passwd" %}')).toThrow(/cannot include or import other files/);
   });

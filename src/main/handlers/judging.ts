@@ -121,9 +121,17 @@ export function judgingHandlers(store: Store, emit: (event: AppEvent) => void): 
         const text = JSON.stringify({ run: detail.run, messages: detail.messages, variants: detail.columns.map((c, i) => ({ ...c, name: labels[i] })), testCases: detail.testCases, cells, votes, verdict }, null, 2);
         return Promise.resolve({ fileName: `${stem}.json`, text: `${text}\n`, mimeType: 'application/json' });
       }
-      const header = ['row', 'variant', 'repeat', 'status', 'output', 'latencyMs', 'inputTokens', 'outputTokens', 'costUsd', 'checksPass', 'checksScore', 'checksReason', 'score', 'thumb', 'tags', 'note', 'error'];
+      // The row's values travel with each answer, so the file can be read on its own.
+      const varNames = [...new Set(detail.testCases.flatMap((t) => Object.keys(t.vars)))];
+      const valueOf = (caseIndex: number, name: string): string => {
+        const value = detail.testCases[caseIndex]?.vars[name];
+        return value === undefined || value === null ? '' : typeof value === 'string' ? value : JSON.stringify(value);
+      };
+      const header = ['row', ...varNames.map((n) => `vars.${n}`), 'expected', 'variant', 'repeat', 'status', 'output', 'latencyMs', 'inputTokens', 'outputTokens', 'costUsd', 'checksPass', 'checksScore', 'checksReason', 'score', 'thumb', 'tags', 'note', 'error'];
       const rows = cells.map((c) => [
         c.caseIndex + 1,
+        ...varNames.map((n) => valueOf(c.caseIndex, n)),
+        detail.testCases[c.caseIndex]?.expected ?? '',
         labels[c.columnIndex] ?? c.columnIndex,
         c.repeat + 1,
         c.status,

@@ -90,15 +90,15 @@ function renderOne(text: string, vars: Variables): { content: string } | { probl
   }
 }
 
-function describe(error: TemplateErrorInfo): string {
-  return `Template error in message ${error.messageIndex + 1}, line ${error.line}, column ${error.column}: ${error.message}`;
+function describe(error: TemplateErrorInfo, role: Message['role'] | undefined): string {
+  return `Template error in message ${error.messageIndex + 1}${role ? ` (${role})` : ''}, line ${error.line}, column ${error.column}: ${error.message}`;
 }
 
 /** The messages with the row's values filled in. Throws AppError('template') on the first error. */
 export function renderMessages(messages: readonly Message[], vars: Variables): Message[] {
   return messages.map((message, messageIndex) => {
     const result = renderOne(message.content, vars);
-    if ('problem' in result) throw new AppError('template', describe({ messageIndex, ...result.problem }));
+    if ('problem' in result) throw new AppError('template', describe({ messageIndex, ...result.problem }, message.role));
     return { role: message.role, content: result.content };
   });
 }

@@ -216,6 +216,17 @@ export function App(): React.JSX.Element {
   const [droppedCases, setDroppedCases] = useState<{ fileName: string; text: string } | undefined>();
   const templateVariables = useTemplateVariables();
 
+  // A run refused for its template or rows says so until the draft changes: then it may be fixed.
+  useEffect(
+    () =>
+      useWorkspace.subscribe((state, previous) => {
+        if (useRun.getState().error && (state.messages !== previous.messages || state.testCases !== previous.testCases || state.columns !== previous.columns)) {
+          useRun.setState({ error: undefined });
+        }
+      }),
+    [],
+  );
+
   // A run started (or opened from History) is read in Results.
   useEffect(
     () =>
@@ -292,8 +303,11 @@ export function App(): React.JSX.Element {
         <RunControls />
       </header>
       {runError && (
-        <div className="banner error-text" role="alert">
-          {runError}
+        <div className="banner error-text row spread" role="alert">
+          <span>{runError}</span>
+          <button type="button" className="link" onClick={() => useRun.setState({ error: undefined })}>
+            Dismiss
+          </button>
         </div>
       )}
       <main className={`view view-${view}`} role="tabpanel" id={`view-panel-${view}`} aria-labelledby={`view-tab-${view}`}>

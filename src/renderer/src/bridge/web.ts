@@ -32,8 +32,10 @@ export function createWebBridge(token: string): Bridge {
           method: 'POST',
           headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
           body,
-          // Lets the last draft save finish when the tab closes (keepalive bodies are capped at 64 KB).
-          keepalive: body.length < 60_000,
+          // Lets the last draft save finish when the tab closes. Only the draft: Chromium caps all
+          // keepalive bodies in flight together at 64 KB, and a busy moment (an estimate, a
+          // preview, a save) must not make an ordinary call fail as if the server were gone.
+          keepalive: name === 'workspace.save' && body.length < 60_000,
         });
       } catch {
         throw new BridgeError('network', 'Lost contact with the Parallax server. Is it still running?');

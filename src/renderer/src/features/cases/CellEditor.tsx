@@ -26,10 +26,17 @@ interface CellProps {
   name: string;
 }
 
+/** Text that is meant as a list or an object: it starts with [ or {. */
+function looksLikeJson(text: string): boolean {
+  return /^\s*[[{]/.test(text);
+}
+
 /**
- * One variable's value in one row. A text value is edited as text; a JSON value (list, object,
- * number…) is shown as JSON and written back only when it parses, with the reason beside the
- * cell while it does not.
+ * One variable's value in one row. Text is text, except that a list or an object typed as
+ * JSON (`["a", "b"]`, `{"name": "Ada"}`) becomes that list or object, so a template can loop
+ * over it or read it with dots. A JSON value is written back only when it parses, with the
+ * reason beside the cell while it does not. What the person typed stays on screen while the
+ * cell has focus (no reformatting under the cursor).
  */
 export const VariableCell = memo(function VariableCell({ row, col, name }: CellProps): React.JSX.Element {
   const value = useWorkspace((s) => s.testCases[row]?.vars[name]);
@@ -37,26 +44,35 @@ export const VariableCell = memo(function VariableCell({ row, col, name }: CellP
   const { text, json } = asEditable(value);
   // While JSON does not parse, the person's text lives here and the stored value stays as it was.
   const [draft, setDraft] = useState<{ text: string; error: string } | undefined>();
-  const shown = draft?.text ?? text;
+  const [typed, setTyped] = useState<string | undefined>();
+  const shown = draft?.text ?? typed ?? text;
   const errorId = `case-cell-error-${row}-${col}`;
   const onChange = (next: string): void => {
-    if (!json) {
-      setCaseVar(row, name, next);
-      return;
-    }
+    setTyped(next);
     if (next.trim() === '') {
       // Emptied: the value becomes empty text.
       setDraft(undefined);
       setCaseVar(row, name, '');
       return;
     }
-    try {
-      const parsed = JSON.parse(next) as VariableValue;
-      setDraft(undefined);
-      setCaseVar(row, name, parsed);
-    } catch (error) {
-      setDraft({ text: next, error: error instanceof Error ? error.message : String(error) });
+    if (looksLikeJson(next)) {
+      try {
+        const parsed = JSON.parse(next) as VariableValue;
+        if (typeof parsed === 'object' && parsed !== null) {
+          setDraft(undefined);
+          setCaseVar(row, name, parsed);
+          return;
+        }
+      } catch (error) {
+        // A list or object being edited stays as it was until it parses again.
+        if (json) {
+          setDraft({ text: next, error: error instanceof Error ? error.message : String(error) });
+          return;
+        }
+      }
     }
+    setDraft(undefined);
+    setCaseVar(row, name, next);
   };
   return (
     <div role="gridcell" className={json ? 'case-cell json' : 'case-cell'}>
@@ -71,7 +87,9 @@ export const VariableCell = memo(function VariableCell({ row, col, name }: CellP
         spellCheck={false}
         value={shown}
         onChange={(event) => onChange(event.target.value)}
+        onBlur={() => setTyped(undefined)}
       />
+      {typeof value === 'object' && value !== null && !draft && <span className="case-cell-kind muted">{Array.isArray(value) ? `list of ${value.length}` : 'object'}</span>}
       {draft && (
         <span id={errorId} className="case-cell-error error-text" role="alert">
           Not valid JSON, not saved: {draft.error}

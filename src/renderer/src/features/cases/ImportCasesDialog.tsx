@@ -58,7 +58,9 @@ export function ImportCasesDialog({ variables, initialFile, onClose }: Props): R
   const [loaded, setLoaded] = useState<Loaded | undefined>(initial?.loaded);
   const [readError, setReadError] = useState<string | undefined>();
   const [mapping, setMapping] = useState<CasesMapping>(initial?.mapping ?? {});
-  const [parseJson, setParseJson] = useState<ReadonlySet<string>>(new Set());
+  // Columns whose cells look like JSON lists or objects start ticked: a template loops over them.
+  const jsonByDefault = (next: Loaded | undefined): ReadonlySet<string> => (next?.parsed.format === 'csv' ? new Set(jsonLikeColumns(next.parsed)) : new Set());
+  const [parseJson, setParseJson] = useState<ReadonlySet<string>>(() => jsonByDefault(initial?.loaded));
   const replaceCases = useWorkspace((s) => s.replaceCases);
   const notify = useUi((s) => s.notify);
 
@@ -70,7 +72,7 @@ export function ImportCasesDialog({ variables, initialFile, onClose }: Props): R
       const next = load(await readPicked(file), variables);
       setLoaded(next.loaded);
       setMapping(next.mapping);
-      setParseJson(new Set());
+      setParseJson(jsonByDefault(next.loaded));
     } catch (error) {
       setReadError(messageOf(error));
     }

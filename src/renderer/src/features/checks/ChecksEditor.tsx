@@ -3,6 +3,7 @@ import type { AssertionDefinition, BaseAssertionType } from '../../../../shared/
 import { DEFAULT_RUBRIC_PROMPT } from '../../../../shared/assertions/rubric';
 import type { JudgeConfig, Message } from '../../../../shared/schemas';
 import { useProviders } from '../../state/providers';
+import { useKeptState } from '../../state/kept';
 import { useWorkspace } from '../../state/workspace';
 import { buildAssertion, CHECK_TYPES, DESCRIPTION, draftOf, HAS_THRESHOLD, newDraft, VALUE_KIND, type CheckDraft } from './drafts';
 import './checks.css';
@@ -52,7 +53,7 @@ function CheckRow({
   const multiline = kind === 'list' || kind === 'json' || kind === 'rubric';
   const valueProps = {
     id: `${id}-value`,
-    'aria-label': 'Value',
+    'aria-label': `${kind === 'json' ? 'JSON schema' : kind === 'rubric' ? 'Rubric' : 'Value'} of check ${index + 1}`,
     'aria-invalid': valueError ? true : undefined,
     'aria-describedby': valueError ? `${id}-value-error` : undefined,
     value: draft.valueText,
@@ -76,7 +77,7 @@ function CheckRow({
         <label className="check-field">
           <span>Type</span>
           <select
-            aria-label="Type"
+            aria-label={`Type of check ${index + 1}`}
             value={draft.base}
             onChange={(e) => {
               const base = e.target.value as BaseAssertionType;
@@ -102,7 +103,7 @@ function CheckRow({
             <input
               type="text"
               inputMode="decimal"
-              aria-label="Threshold"
+              aria-label={`Threshold of check ${index + 1}`}
               aria-invalid={thresholdError ? true : undefined}
               aria-describedby={thresholdError ? `${id}-threshold-error` : undefined}
               value={draft.thresholdText}
@@ -260,6 +261,8 @@ function JudgeSettings({ needed }: { needed: boolean }): React.JSX.Element {
 }
 
 interface CheckListProps {
+  /** Names the list across visits to the tab (unfinished checks are kept under it). */
+  keepKey: string;
   /** The checks in use (valid ones only). */
   assertions: readonly AssertionDefinition[];
   onChange(valid: AssertionDefinition[]): void;
@@ -271,16 +274,28 @@ interface CheckListProps {
 }
 
 /** A list of checks being edited: drafts are kept here, only valid checks are written out. */
-function CheckList({ assertions, onChange, heading, label, empty, children }: CheckListProps): React.JSX.Element {
-  const [drafts, setDrafts] = useState<CheckDraft[]>(() => assertions.map(draftOf));
+function CheckList({ keepKey, assertions, onChange, heading, label, empty, children }: CheckListProps): React.JSX.Element {
+  // Drafts outlive the tab: a check with an error is still there, with its error, when you come back.
+  const [drafts, setDrafts] = useKeptState<CheckDraft[]>(`checks:${keepKey}`, () => assertions.map(draftOf));
   const written = useRef<readonly AssertionDefinition[]>(assertions);
+
+  // Kept drafts from an earlier visit count only if the checks did not change meanwhile (an import, Undo).
+  useEffect(() => {
+    const valid = drafts.flatMap((d) => {
+      const built = buildAssertion(d);
+      return built.ok ? [built.assertion] : [];
+    });
+    if (JSON.stringify(valid) !== JSON.stringify(assertions)) setDrafts(assertions.map(draftOf));
+    // Only on arrival: later changes are handled below.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
 
   // Checks that came from elsewhere (an imported promptfoo file, Undo, another row) replace the drafts.
   useEffect(() => {
     if (assertions === written.current) return;
     written.current = assertions;
     setDrafts(assertions.map(draftOf));
-  }, [assertions]);
+  }, [assertions, setDrafts]);
 
   const commit = (next: CheckDraft[]): void => {
     setDrafts(next);
@@ -348,6 +363,7 @@ function RowChecks(): React.JSX.Element {
   return (
     <CheckList
       key={rowId}
+      keepKey={`row:${rowId ?? index}`}
       assertions={assertions}
       onChange={setRow}
       heading={`Checks for row ${index + 1} only`}
@@ -381,6 +397,7 @@ export function ChecksEditor(): React.JSX.Element {
   return (
     <>
       <CheckList
+        keepKey="all"
         assertions={assertions}
         onChange={setAssertions}
         heading="Checks for every row"

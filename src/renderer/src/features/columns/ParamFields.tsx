@@ -1,4 +1,5 @@
 import { useState } from 'react';
+import { useKeptState } from '../../state/kept';
 import { REASONING_EFFORTS, type Params, type ResponseFormat } from '../../../../shared/schemas';
 
 type NumberKey = 'temperature' | 'topP' | 'maxTokens' | 'seed' | 'presencePenalty' | 'frequencyPenalty';
@@ -142,7 +143,8 @@ function ResponseFormatField({ params, of, onChange }: Omit<FieldsProps, 'model'
   // What the person picked: a schema being typed stays on screen while the variant keeps its last valid one.
   const [type, setType] = useState<ResponseFormat['type']>(format?.type ?? 'text');
   const [name, setName] = useState(format?.type === 'json_schema' ? format.name : 'answer');
-  const [schemaText, setSchemaText] = useState(
+  // Kept across tab switches: a schema being fixed is not replaced by the last valid one.
+  const [schemaText, setSchemaText] = useKeptState(`schema:${of}`, () =>
     format?.type === 'json_schema' ? JSON.stringify(format.schema, null, 2) : '{\n  "type": "object",\n  "properties": {},\n  "additionalProperties": false\n}',
   );
   const [strict, setStrict] = useState(format?.type === 'json_schema' ? (format.strict ?? true) : true);

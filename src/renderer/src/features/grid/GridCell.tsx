@@ -98,7 +98,7 @@ export const GridCell = memo(function GridCell({ caseIndex, columnIndex, repeats
         {cell?.rating?.score !== undefined && <span className="badge">{cell.rating.score}/5</span>}
         {cell?.rating?.thumb && (
           <span className="badge" role="img" aria-label={cell.rating.thumb === 'up' ? 'Thumbs up' : 'Thumbs down'}>
-            {cell.rating.thumb === 'up' ? '👍' : '👎'}
+            {cell.rating.thumb === 'up' ? '+1' : '−1'}
           </span>
         )}
         {repeats > 1 && cells && (

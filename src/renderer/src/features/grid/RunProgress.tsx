@@ -25,8 +25,8 @@ export function RunProgress({ label, compact = false }: { label: string; compact
   const finished = finishedOf(progress);
   const eta = pace ? etaSeconds(progress, pace, Math.max(now, pace.at)) : undefined;
   const line = progressLine(progress, eta, running);
-  const pct = progress.total === 0 ? 0 : (finished / progress.total) * 100;
-  const errorPct = progress.total === 0 ? 0 : (progress.error / progress.total) * 100;
+  const share = (n: number): number => (progress.total === 0 ? 0 : (n / progress.total) * 100);
+  const answered = finished - progress.cancelled;
   return (
     <div className={compact ? 'run-progress compact' : 'run-progress'}>
       <div
@@ -34,12 +34,13 @@ export function RunProgress({ label, compact = false }: { label: string; compact
         aria-label={label}
         aria-valuemin={0}
         aria-valuemax={progress.total}
-        aria-valuenow={finished}
+        aria-valuenow={answered}
         aria-valuetext={line}
         className="progress-bar"
       >
-        <div className="progress-fill" style={{ width: `${pct - errorPct}%` }} />
-        <div className="progress-fill errors" style={{ width: `${errorPct}%` }} />
+        <div className="progress-fill" style={{ width: `${share(progress.done)}%` }} />
+        <div className="progress-fill errors" style={{ width: `${share(progress.error)}%` }} />
+        <div className="progress-fill stopped" style={{ width: `${share(progress.cancelled)}%` }} />
       </div>
       <span className="progress-text">{line}</span>
     </div>

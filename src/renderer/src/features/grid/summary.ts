@@ -74,7 +74,9 @@ function usd(n: number): string {
 
 /** "412 / 1,000 · 3 errors · ETA 0:42 · $0.18 so far" */
 export function progressLine(counts: Counts, eta: number | undefined, running: boolean): string {
-  const parts = [`${finishedOf(counts).toLocaleString('en-US')} / ${counts.total.toLocaleString('en-US')}`];
+  // Answered (done or failed) out of all: cells a stop cancelled are counted on their own.
+  const answered = finishedOf(counts) - counts.cancelled;
+  const parts = [`${answered.toLocaleString('en-US')} / ${counts.total.toLocaleString('en-US')}`];
   if (counts.error > 0) parts.push(`${counts.error.toLocaleString('en-US')} error${counts.error === 1 ? '' : 's'}`);
   if (counts.cancelled > 0) parts.push(`${counts.cancelled.toLocaleString('en-US')} stopped`);
   if (counts.cached > 0) parts.push(`${counts.cached.toLocaleString('en-US')} cached`);
