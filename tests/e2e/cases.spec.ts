@@ -162,3 +162,32 @@ test('a 10,000-row JSONL file imports and scrolls with only the visible rows in 
   expect(await rendered()).toBeLessThan(60);
   await expect(cell(page, 'topic, row 1')).toHaveCount(0);
 });
+
+test('a list typed into a cell is a list: the template loops over it in the preview', async ({ page }) => {
+  const origin = new URL(app.url).origin;
+  const token = decodeURIComponent(/token=([^&]+)/.exec(app.url)?.[1] ?? '');
+  const call = async (method: string, input: unknown): Promise<unknown> => {
+    const response = await fetch(`${origin}/api/${method}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+      body: JSON.stringify(input),
+    });
+    return ((await response.json()) as { data: unknown }).data;
+  };
+  const draft = (await call('workspace.get', {})) as Record<string, unknown>;
+  await call('workspace.save', {
+    ...draft,
+    messages: [{ role: 'user', content: 'Steps:{% for s in steps %} [{{ loop.index }}: {{ s }}]{% endfor %}' }],
+    testCases: [{ id: 'one', vars: { steps: '' } }],
+    selectedCase: 0,
+  });
+  await openCases(page);
+  await cell(page, 'steps, row 1').fill('["measure", "cut"]');
+  const preview = page.getByRole('region', { name: 'Preview' });
+  await expect(preview).toContainText('Steps: [1: measure] [2: cut]');
+  await expect(page.getByText('list of 2')).toBeVisible();
+  // Plain text stays text, and a list being edited into something broken is not saved until it parses.
+  await cell(page, 'steps, row 1').fill('["measure", "cut"');
+  await expect(page.getByText(/Not valid JSON, not saved/)).toBeVisible();
+  await expect(preview).toContainText('Steps: [1: measure] [2: cut]');
+});
