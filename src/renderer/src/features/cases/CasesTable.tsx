@@ -182,6 +182,14 @@ export function CasesTable(): React.JSX.Element {
         <button type="button" onClick={() => exportAs('jsonl')}>
           Export JSONL
         </button>
+        <button
+          type="button"
+          disabled={count <= 1}
+          title="Removes every row; Undo brings them back"
+          onClick={() => useWorkspace.getState().removeCases(Array.from({ length: count }, (_, i) => i))}
+        >
+          Delete all rows
+        </button>
       </div>
       {exportError && (
         <p className="error-text" role="alert">
