@@ -123,6 +123,13 @@ tests:
     expect(code).toBe(1);
   });
 
+  it('uses a check value that is not a valid template as written (a literal "{{")', async () => {
+    const config = write('c.yaml', 'prompts: ["Hi {{ name }}"]\nproviders: [echo]\ndefaultTest:\n  assert: [{ type: not-contains, value: "{{" }]\ntests:\n  - vars: { name: Ada }\n');
+    const { code } = await cli(['eval', '-c', config, '-o', 'out.json', '--data-dir', join(dir, 'data')]);
+    expect(code).toBe(0);
+    expect(results('out.json')[0]?.gradingResult).toMatchObject({ pass: true });
+  });
+
   it('refuses an unknown check type with the types it knows', async () => {
     const config = write('c.yaml', 'prompts: [hi]\nproviders: [echo]\ntests:\n  - assert: [{ type: similar, value: x }]\n');
     const { code, stderr } = await cli(['eval', '-c', config, '--data-dir', join(dir, 'data')]);

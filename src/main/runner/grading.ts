@@ -36,6 +36,19 @@ export function judgeOf(spec: GradingSpec, registry: ProviderRegistry, signal: A
   };
 }
 
+/**
+ * A check's value with the row's variables filled in (`contains: "{{ city }}"`). A value that is
+ * not a valid template (a literal "{{", say) is used as written rather than failing every check.
+ */
+export function renderValue(text: string, vars: Cell['variables']): string {
+  if (!text.includes('{{') && !text.includes('{%')) return text;
+  try {
+    return renderMessages([{ role: 'user', content: text }], vars)[0]?.content ?? text;
+  } catch {
+    return text;
+  }
+}
+
 export async function gradeCell(cell: Cell, spec: GradingSpec, judge: Judge | undefined): Promise<Grading | undefined> {
   const checks = checksFor(spec, cell.caseIndex);
   if (checks.length === 0) return undefined;
@@ -47,9 +60,10 @@ export async function gradeCell(cell: Cell, spec: GradingSpec, judge: Judge | un
       output: cell.output,
       ...(testCase?.expected !== undefined ? { expected: testCase.expected } : {}),
       vars,
-      ...(cell.totalMs !== undefined ? { latencyMs: cell.totalMs } : {}),
+      // A cached answer took no time of its own: a latency check says so rather than passing on 0 ms.
+      ...(cell.totalMs !== undefined && cell.cached !== true ? { latencyMs: cell.totalMs } : {}),
       ...(cell.costUsd !== undefined ? { costUsd: cell.costUsd } : {}),
-      renderValue: (text) => renderMessages([{ role: 'user', content: text }], vars)[0]?.content ?? text,
+      renderValue: (text) => renderValue(text, vars),
       validateJsonSchema,
     },
     {
