@@ -6,7 +6,8 @@ import { createHash } from 'node:crypto';
 import { stringify } from 'csv-stringify/sync';
 import type { AppEvent, Handlers, JudgePair } from '../../shared/contract';
 import { AppError } from '../../shared/errors';
-import { computeVerdict, variantLetter } from '../../shared/judging/verdict';
+import { computeVerdict } from '../../shared/judging/verdict';
+import { variantLetter, variantTitle } from '../../shared/variants';
 import type { Column } from '../../shared/schemas';
 import type { Store } from '../store/store';
 
@@ -21,22 +22,9 @@ export function leftIsFirst(runId: string, caseIndex: number, a: number, b: numb
   return ((digest[0] ?? 0) & 1) === 0;
 }
 
-/** The settings that tell two variants of one model apart. */
-function paramsText(params: Column['params']): string[] {
-  const out: string[] = [];
-  if (params.temperature !== undefined) out.push(`temp ${params.temperature}`);
-  if (params.topP !== undefined) out.push(`top_p ${params.topP}`);
-  if (params.maxTokens !== undefined) out.push(`max ${params.maxTokens}`);
-  if (params.seed !== undefined) out.push(`seed ${params.seed}`);
-  if (params.reasoningEffort !== undefined) out.push(`effort ${params.reasoningEffort}`);
-  if (params.responseFormat !== undefined && params.responseFormat.type !== 'text') out.push(params.responseFormat.type);
-  return out;
-}
-
 /** "A: OpenAI · gpt-4o-mini · temp 0.2": the variant's letter and what it is. */
 export function variantLabel(column: Column, index: number, providerName: string | undefined): string {
-  const what = column.label?.trim() || [providerName ?? column.providerId, column.model, ...paramsText(column.params), ...(column.promptVersionId ? ['saved version'] : [])].join(' · ');
-  return `${variantLetter(index)}: ${what}`;
+  return `${variantLetter(index)}: ${variantTitle(column, providerName)}${column.promptVersionId && !column.label ? ' · saved version' : ''}`;
 }
 
 export function judgingHandlers(store: Store, emit: (event: AppEvent) => void): JudgingHandlers {

@@ -184,13 +184,4 @@ export function computeVerdict(input: VerdictInput): Verdict {
   return { variants, pairs, ranking, votes: counted };
 }
 
-/** "A", "B", … then "AA": the blind-safe short name of a variant. */
-export function variantLetter(index: number): string {
-  let n = index;
-  let out = '';
-  do {
-    out = String.fromCharCode(65 + (n % 26)) + out;
-    n = Math.floor(n / 26) - 1;
-  } while (n >= 0);
-  return out;
-}
+export { variantLetter } from '../variants';

@@ -2,7 +2,7 @@
  * The words the grid shows about cells and variants, as pure functions: a repeat spread
  * ("3 runs · 2 distinct · 1.2–1.6 s · 140–170 tokens"), a variant's header, the progress line.
  */
-import type { Cell, Column } from '../../../../shared/schemas';
+import type { Cell } from '../../../../shared/schemas';
 import { finishedOf, type Counts } from '../../state/stream-reducer';
 
 function seconds(ms: number): string {
@@ -39,25 +39,7 @@ export function spreadOf(cells: readonly (Cell | undefined)[]): string | undefin
   return parts.join(' · ');
 }
 
-/** The parameters worth seeing in a header: the ones set. */
-export function keyParams(column: Column): string[] {
-  const p = column.params;
-  const out: string[] = [];
-  if (p.temperature !== undefined) out.push(`temp ${p.temperature}`);
-  if (p.topP !== undefined) out.push(`top_p ${p.topP}`);
-  if (p.maxTokens !== undefined) out.push(`max ${p.maxTokens}`);
-  if (p.seed !== undefined) out.push(`seed ${p.seed}`);
-  if (p.reasoningEffort !== undefined) out.push(`effort ${p.reasoningEffort}`);
-  if (p.responseFormat && p.responseFormat.type !== 'text') out.push(p.responseFormat.type === 'json_schema' ? `schema ${p.responseFormat.name}` : 'JSON');
-  if (p.stop?.length) out.push(`${p.stop.length} stop`);
-  return out;
-}
-
-/** "Echo · echo · temp 0.7", or the variant's own label when it has one. */
-export function variantTitle(column: Column, providerName: string | undefined): string {
-  if (column.label) return column.label;
-  return [providerName ?? column.providerId, column.model || '(no model)', ...keyParams(column)].join(' · ');
-}
+export { keyParams, variantTitle } from '../../../../shared/variants';
 
 export function formatEta(seconds: number | undefined): string | undefined {
   if (seconds === undefined) return undefined;
