@@ -7,13 +7,13 @@ import { EventEmitter } from 'node:events';
 import type { AppEvent, AppInfo, Handlers, RunRequest } from '../shared/contract';
 import { AppError } from '../shared/errors';
 import { renderMessages } from './template/render';
-import { toErrorInfo } from '../shared/errors';
-import type { ErrorInfo, Message } from '../shared/schemas';
+import type { Message } from '../shared/schemas';
 import { ProviderRegistry } from './providers/registry';
 import type { EchoOptions } from './providers/echo';
+import { matrixCells } from './runner/matrix';
 import { Runner, type RunnerOptions, type RunPlan } from './runner/runner';
 import type { Environment, SecretStore } from './secrets/secrets';
-import { Store, type NewCell } from './store/store';
+import { Store } from './store/store';
 import { fileHandlers, type FileDialogs } from './handlers/files';
 import { judgingHandlers } from './handlers/judging';
 import { templateHandlers } from './handlers/templates';
@@ -60,10 +60,8 @@ export interface PlanContext {
 }
 
 /**
- * The matrix as cells, case-major: for each test case, each variant, each repeat. Cells are
- * produced lazily so a 10,000-row run is rendered straight into the database. A row whose
- * template fails to render becomes error cells; the first row failing stops the run before
- * it starts (the template itself is wrong).
+ * A run of the draft: variants × the chosen rows × repeats (runner/matrix.ts). The template
+ * must render for the first row; otherwise the run stops before anything is recorded.
  */
 export function planAppRun(request: RunRequest, context: PlanContext): RunPlan {
   const runId = context.runId ?? randomUUID();
@@ -76,42 +74,6 @@ export function planAppRun(request: RunRequest, context: PlanContext): RunPlan {
   // The template must render for the first row; otherwise nothing is recorded.
   const firstCase = request.testCases[caseIndexes[0] ?? 0];
   if (firstCase) templates.forEach((messages) => renderMessages(messages, firstCase.vars));
-  function* cells(): Generator<NewCell> {
-    let position = 0;
-    for (const caseIndex of caseIndexes) {
-      const testCase = request.testCases[caseIndex];
-      if (!testCase) continue;
-      const rendered = new Map<Message[], { messages: Message[] } | { error: ErrorInfo }>();
-      for (const [columnIndex, column] of request.columns.entries()) {
-        const template = templates[columnIndex] ?? request.messages;
-        let outcome = rendered.get(template);
-        if (!outcome) {
-          try {
-            outcome = { messages: renderMessages(template, testCase.vars) };
-          } catch (error) {
-            outcome = { error: toErrorInfo(error) };
-          }
-          rendered.set(template, outcome);
-        }
-        for (let repeat = 0; repeat < repeats; repeat++) {
-          yield {
-            id: randomUUID(),
-            position: position++,
-            columnIndex,
-            caseIndex,
-            repeat,
-            providerId: column.providerId,
-            providerName: context.providerNames.get(column.providerId) ?? column.providerId,
-            model: column.model,
-            params: column.params,
-            variables: testCase.vars,
-            messages: 'messages' in outcome ? outcome.messages : [],
-            ...('error' in outcome ? { error: outcome.error } : {}),
-          };
-        }
-      }
-    }
-  }
   return {
     run: {
       id: runId,
@@ -127,7 +89,17 @@ export function planAppRun(request: RunRequest, context: PlanContext): RunPlan {
       ...(request.judge ? { judge: request.judge } : {}),
       ...(context.promptVersionId ? { promptVersionId: context.promptVersionId } : {}),
     },
-    cells: cells(),
+    cells: matrixCells({
+      testCases: request.testCases,
+      caseIndexes,
+      columns: request.columns,
+      templates,
+      providerName: (columnIndex) => {
+        const providerId = request.columns[columnIndex]?.providerId ?? '';
+        return context.providerNames.get(providerId) ?? providerId;
+      },
+      repeats,
+    }),
   };
 }
 

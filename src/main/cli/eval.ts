@@ -9,16 +9,15 @@ import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { AppEvent } from '../../shared/contract';
 import { formatIssue, parseConfig, type ConfigProvider, type EvalConfig } from '../../shared/promptfoo/config';
-import { toErrorInfo } from '../../shared/errors';
-import type { Cell, Column, ErrorInfo, JudgeConfig, Message } from '../../shared/schemas';
-import { renderMessages } from '../template/render';
+import type { Cell, Column, JudgeConfig } from '../../shared/schemas';
 import { configFiles } from './config-files';
+import { matrixCells } from '../runner/matrix';
 import { ECHO_PROVIDER_ID } from '../providers/echo';
 import { OpenAIProvider } from '../providers/openai';
 import type { RunPlan } from '../runner/runner';
 import { MemorySecretStore, type Environment } from '../secrets/secrets';
 import { createServices } from '../services';
-import { DATABASE_FILE, type NewCell } from '../store/store';
+import { DATABASE_FILE } from '../store/store';
 import { outputFormatOf, placeOf, writeOutputs, type OutputTarget } from './output';
 
 export interface EvalOptions {
@@ -108,38 +107,6 @@ export function planRun(config: EvalConfig, bindings: readonly ProviderBinding[]
       columnPrompts.push(promptIdx);
     });
   });
-  function* cells(): Generator<NewCell> {
-    let position = 0;
-    for (const [caseIndex, test] of config.tests.entries()) {
-      const rendered = config.prompts.map((prompt): { messages: Message[] } | { error: ErrorInfo } => {
-        try {
-          return { messages: renderMessages(prompt.messages, test.vars) };
-        } catch (error) {
-          return { error: toErrorInfo(error) };
-        }
-      });
-      for (const [columnIndex, column] of columns.entries()) {
-        const outcome = rendered[columnPrompts[columnIndex] ?? 0] ?? { messages: [] };
-        const binding = bindings[Math.floor(columnIndex / config.prompts.length)];
-        for (let repeat = 0; repeat < repeats; repeat++) {
-          yield {
-            id: randomUUID(),
-            position: position++,
-            columnIndex,
-            caseIndex,
-            repeat,
-            providerId: column.providerId,
-            providerName: binding?.name ?? column.providerId,
-            model: column.model,
-            params: column.params,
-            variables: test.vars,
-            messages: 'messages' in outcome ? outcome.messages : [],
-            ...('error' in outcome ? { error: outcome.error } : {}),
-          };
-        }
-      }
-    }
-  }
   const first = config.prompts[0];
   const lastUser = first ? ([...first.messages].reverse().find((m) => m.role === 'user') ?? first.messages[0]) : undefined;
   const titleText = (config.description ?? lastUser?.content ?? 'parallax eval').replace(/\s+/g, ' ').trim();
@@ -163,7 +130,13 @@ export function planRun(config: EvalConfig, bindings: readonly ProviderBinding[]
       assertions: config.defaultAssert ?? [],
       ...(options.judge ? { judge: options.judge } : {}),
     },
-    cells: cells(),
+    cells: matrixCells({
+      testCases: config.tests.map((test, index) => ({ id: `test-${index + 1}`, vars: test.vars })),
+      columns,
+      templates: columnPrompts.map((promptIdx) => config.prompts[promptIdx]?.messages ?? []),
+      providerName: (columnIndex) => bindings[Math.floor(columnIndex / config.prompts.length)]?.name ?? columns[columnIndex]?.providerId ?? '',
+      repeats,
+    }),
     total: config.tests.length * columns.length * repeats,
   };
 }

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import type { DatabaseSync } from 'node:sqlite';
 import type { Vote, VoteOutcome } from '../../shared/contract';
 import { AppError } from '../../shared/errors';
+import type { VerdictCell } from '../../shared/judging/verdict';
 import type { Grading, Rating } from '../../shared/schemas';
 import { json, num, optNum, optStr, str, type Row } from './rows';
 
@@ -17,23 +18,8 @@ export interface RatingPatch {
   note?: string | null;
 }
 
-/** The facts of a cell the verdict needs, without its messages. */
-export interface CellFacts {
-  id: string;
-  columnIndex: number;
-  caseIndex: number;
-  repeat: number;
-  status: string;
-  output: string;
-  totalMs: number | undefined;
-  inputTokens: number | undefined;
-  outputTokens: number | undefined;
-  costUsd: number | undefined;
-  grading: Grading | undefined;
-  score: number | undefined;
-  thumb: string | undefined;
-  cached: boolean;
-}
+/** The facts of a cell the verdict needs (without its messages), and its id. */
+export type CellFacts = VerdictCell & { id: string; cached: boolean };
 
 export class Judging {
   constructor(private readonly db: DatabaseSync) {}

@@ -1,0 +1,61 @@
+/**
+ * The matrix as cells, case-major: for each test case, each variant (column), each repeat.
+ * Both the app and `parallax eval` plan runs with it. Cells are produced lazily, so a
+ * 10,000-row run is rendered straight into the database; each row renders each distinct
+ * template once, and a row whose template fails to render becomes error cells.
+ */
+import { randomUUID } from 'node:crypto';
+import { toErrorInfo } from '../../shared/errors';
+import type { Column, ErrorInfo, Message, TestCase } from '../../shared/schemas';
+import type { NewCell } from '../store/store';
+import { renderMessages } from '../template/render';
+
+export interface MatrixInput {
+  testCases: readonly TestCase[];
+  /** Rows to run, in order; all rows when absent. */
+  caseIndexes?: readonly number[];
+  columns: readonly Column[];
+  /** The template each column sends (columns sharing one array render it once per row). */
+  templates: readonly (readonly Message[])[];
+  /** The name a column's provider is recorded under. */
+  providerName: (columnIndex: number) => string;
+  repeats: number;
+}
+
+export function* matrixCells(input: MatrixInput): Generator<NewCell> {
+  const caseIndexes = input.caseIndexes ?? input.testCases.map((_, i) => i);
+  let position = 0;
+  for (const caseIndex of caseIndexes) {
+    const testCase = input.testCases[caseIndex];
+    if (!testCase) continue;
+    const rendered = new Map<readonly Message[], { messages: Message[] } | { error: ErrorInfo }>();
+    for (const [columnIndex, column] of input.columns.entries()) {
+      const template = input.templates[columnIndex] ?? [];
+      let outcome = rendered.get(template);
+      if (!outcome) {
+        try {
+          outcome = { messages: renderMessages(template, testCase.vars) };
+        } catch (error) {
+          outcome = { error: toErrorInfo(error) };
+        }
+        rendered.set(template, outcome);
+      }
+      for (let repeat = 0; repeat < input.repeats; repeat++) {
+        yield {
+          id: randomUUID(),
+          position: position++,
+          columnIndex,
+          caseIndex,
+          repeat,
+          providerId: column.providerId,
+          providerName: input.providerName(columnIndex),
+          model: column.model,
+          params: column.params,
+          variables: testCase.vars,
+          messages: 'messages' in outcome ? outcome.messages : [],
+          ...('error' in outcome ? { error: outcome.error } : {}),
+        };
+      }
+    }
+  }
+}
