@@ -1,53 +1,43 @@
 /**
  * Renders prompt templates with Nunjucks, the engine promptfoo uses, configured as promptfoo
  * does (no autoescaping; an undefined variable renders as empty text) but with no loaders:
- * a template cannot read files. Parsing for the editor lives in src/shared/template.ts; this
- * is the only place templates are compiled, so it runs in main, never in the renderer.
+ * a template cannot read files. Nunjucks compiles templates to JavaScript, so it runs inside
+ * the sandbox (src/main/sandbox), never in this process: a template is data, whatever it
+ * holds, and each render has a time, memory and size budget. Parsing for the editor lives in
+ * src/shared/template.ts.
  *
  * Values are passed as they are: a list loops, an object reads with dots, a number prints as
  * a number. A string holding JSON text is not parsed (as in promptfoo): `{{ user.name }}`
  * needs `user` to be an object, not the text '{"name": "Ada"}'. An object printed whole
  * renders as Nunjucks prints it ("[object Object]"); write `{{ user | dump }}` for JSON.
  */
-import nunjucks from 'nunjucks';
 import type { TemplateErrorInfo } from '../../shared/contract';
 import { AppError } from '../../shared/errors';
 import type { Message, Variables } from '../../shared/schemas';
 import { checkTemplate, problemOf, type TemplateProblem } from '../../shared/template';
-
-const environment = new nunjucks.Environment([], { autoescape: false, throwOnUndefined: false });
-
-/** Compiled templates by source text, least recently used first. A run compiles each message once. */
-const CACHE_SIZE = 300;
-const compiled = new Map<string, nunjucks.Template>();
-let compilations = 0;
+import { sandbox, type SandboxFailure } from '../sandbox';
 
 /** How many templates were compiled since start: lets tests see the cache work. */
 export function compileCount(): number {
-  return compilations;
+  return sandbox.compileCount();
 }
 
 /** Empties the compiled-template cache (tests). */
 export function clearTemplateCache(): void {
-  compiled.clear();
+  sandbox.clearTemplates();
+  overBudget.clear();
 }
 
-function templateOf(text: string): nunjucks.Template {
-  const hit = compiled.get(text);
-  if (hit) {
-    compiled.delete(text);
-    compiled.set(text, hit);
-    return hit;
-  }
-  compilations++;
-  // eagerCompile: a syntax error surfaces here, once, rather than on every row.
-  const template = new nunjucks.Template(text, environment, undefined, true);
-  compiled.set(text, template);
-  if (compiled.size > CACHE_SIZE) {
-    const oldest = compiled.keys().next();
-    if (!oldest.done) compiled.delete(oldest.value);
-  }
-  return template;
+/**
+ * Templates that ran out of time twice, by text: a run of 10,000 rows, or the estimate of the
+ * whole matrix, must not spend the budget on every row. They fail at once for a minute.
+ */
+const overBudget = new Map<string, { count: number; until: number }>();
+const STRIKES = 2;
+const STRIKE_MS = 60_000;
+
+function budgetProblem(failure: SandboxFailure): TemplateProblem {
+  return { line: 1, column: 1, message: `The template ${failure.message}.` };
 }
 
 const PLACE = /\[Line (\d+), Column (\d+)\]/;
@@ -75,19 +65,21 @@ function placeOf(error: unknown, text: string, phase: 'compile' | 'render'): Tem
 }
 
 function renderOne(text: string, vars: Variables): { content: string } | { problem: TemplateProblem } {
-  // Text with no tags renders as itself: skip the compiler altogether.
+  // Text with no tags renders as itself: skip the sandbox altogether.
   if (!text.includes('{')) return { content: text };
-  let template: nunjucks.Template;
-  try {
-    template = templateOf(text);
-  } catch (error) {
-    return { problem: placeOf(error, text, 'compile') };
+  const strikes = overBudget.get(text);
+  if (strikes && strikes.count >= STRIKES && strikes.until > Date.now()) {
+    return { problem: { line: 1, column: 1, message: 'The template ran out of its time budget on earlier rows; it is not rendered again for a minute.' } };
   }
-  try {
-    return { content: template.render(vars) };
-  } catch (error) {
-    return { problem: placeOf(error, text, 'render') };
+  const result = sandbox.render(text, vars);
+  if (result.ok) return { content: result.value };
+  if (result.kind === 'error') return { problem: placeOf(new Error(result.message), text, result.name === 'CompileError' ? 'compile' : 'render') };
+  if (result.kind === 'time') {
+    const count = (strikes && strikes.until > Date.now() ? strikes.count : 0) + 1;
+    overBudget.set(text, { count, until: Date.now() + STRIKE_MS });
+    if (overBudget.size > 1000) overBudget.delete(overBudget.keys().next().value ?? '');
   }
+  return { problem: budgetProblem(result) };
 }
 
 function describe(error: TemplateErrorInfo, role: Message['role'] | undefined): string {

@@ -1,0 +1,144 @@
+/**
+ * The JavaScript that runs inside the sandbox once, after Nunjucks' browser bundle: it builds
+ * the one Nunjucks environment (as promptfoo configures it: no autoescaping, an undefined
+ * variable prints as empty text, no loaders so nothing can be included), keeps compiled
+ * templates in a closure, and hands the host a frozen object of entry points. Then it freezes
+ * everything a template or check can reach, so one file's template cannot change how another's
+ * renders (a poisoned `Array.prototype.join`, a filter swapped on the environment).
+ *
+ * This text is code we wrote; it is the only code that runs in the sandbox with no budget.
+ */
+export const PRELUDE = String.raw`
+(function () {
+  'use strict';
+  var nj = globalThis.nunjucks;
+  var env = new nj.Environment([], { autoescape: false, throwOnUndefined: false });
+  var templates = new Map();
+  var MAX_TEMPLATES = 300;
+  var compiles = 0;
+
+  function templateOf(text) {
+    var hit = templates.get(text);
+    if (hit) {
+      templates.delete(text);
+      templates.set(text, hit);
+      return hit;
+    }
+    compiles++;
+    var template = new nj.Template(text, env, undefined, true);
+    templates.set(text, template);
+    if (templates.size > MAX_TEMPLATES) templates.delete(templates.keys().next().value);
+    return template;
+  }
+
+  function tooLarge(what, length, limit) {
+    var error = new Error(what + ' is ' + length + ' characters; the limit is ' + limit);
+    error.name = 'BudgetError';
+    return error;
+  }
+
+  // Renders one template with variables given as JSON text; returns the text.
+  function render(text, varsJson, maxOutput) {
+    var template;
+    try {
+      template = templateOf(text);
+    } catch (error) {
+      var compileError = new Error(error && typeof error.message === 'string' ? error.message : String(error));
+      compileError.name = 'CompileError';
+      throw compileError;
+    }
+    var out = template.render(JSON.parse(varsJson));
+    if (typeof out !== 'string') out = String(out);
+    if (out.length > maxOutput) throw tooLarge('The rendered text', out.length, maxOutput);
+    return out;
+  }
+
+  // Tests a pattern (as promptfoo's regex check builds it) against a text.
+  function regexTest(pattern, flags, text) {
+    return new RegExp(pattern, flags).test(text);
+  }
+
+  // Runs user code as a function of the named parameters; arguments and result cross as JSON.
+  // Promises are refused: a check must return its answer, not wait for anything.
+  function runCode(paramsJson, body, argsJson, maxOutput) {
+    var params = JSON.parse(paramsJson);
+    var fn = Function.apply(undefined, params.concat([body]));
+    var value = fn.apply(undefined, JSON.parse(argsJson));
+    if (value !== null && typeof value === 'object' && typeof value.then === 'function') {
+      throw new TypeError('the code returned a Promise; return the value itself (the sandbox has nothing to wait for)');
+    }
+    var kind = value === undefined ? 'undefined' : value === null ? 'null' : Array.isArray(value) ? 'array' : typeof value;
+    var json;
+    if (kind === 'number') json = Number.isFinite(value) ? JSON.stringify(value) : 'null';
+    else if (kind === 'function' || kind === 'symbol' || kind === 'bigint' || kind === 'undefined') json = 'null';
+    else json = JSON.stringify(value);
+    if (json === undefined) json = 'null';
+    if (json.length > maxOutput) throw tooLarge('The result', json.length, maxOutput);
+    return JSON.stringify({ kind: kind, json: json, text: kind === 'string' ? value : '' });
+  }
+
+  function countCompiles() {
+    return compiles;
+  }
+
+  function clearTemplates() {
+    templates.clear();
+    return 0;
+  }
+
+  var api = Object.freeze({ render: render, regexTest: regexTest, runCode: runCode, compiles: countCompiles, clear: clearTemplates });
+
+  // Freeze everything reachable from the global object and the environment.
+  var seen = new Set();
+  function harden(root) {
+    var stack = [root];
+    while (stack.length > 0) {
+      var value = stack.pop();
+      if ((typeof value !== 'object' && typeof value !== 'function') || value === null || seen.has(value)) continue;
+      seen.add(value);
+      var keys = Reflect.ownKeys(value);
+      for (var i = 0; i < keys.length; i++) {
+        var desc = Reflect.getOwnPropertyDescriptor(value, keys[i]);
+        if (!desc) continue;
+        if ('value' in desc) stack.push(desc.value);
+        if (desc.get) stack.push(desc.get);
+        if (desc.set) stack.push(desc.set);
+      }
+      stack.push(Reflect.getPrototypeOf(value));
+      // Shadowing an inherited frozen property by assignment fails in JavaScript (the
+      // "override mistake"): Nunjucks sets err.name and err.message on its own errors. Turn
+      // such properties into accessors whose setter defines an own property instead.
+      if (typeof value === 'object' || typeof value === 'function') tameOverrides(value);
+      Object.freeze(value);
+    }
+  }
+
+  var OVERRIDABLE = ['name', 'message', 'constructor', 'toString', 'valueOf', 'stack', 'lineno', 'colno', 'length'];
+  function tameOverrides(object) {
+    var isPrototype = object === Object.prototype || object === Error.prototype || object === Function.prototype ||
+      (typeof object === 'object' && Reflect.getOwnPropertyDescriptor(object, 'constructor') && typeof object.constructor === 'function' && object.constructor.prototype === object);
+    if (!isPrototype) return;
+    for (var i = 0; i < OVERRIDABLE.length; i++) {
+      var key = OVERRIDABLE[i];
+      var desc = Reflect.getOwnPropertyDescriptor(object, key);
+      if (!desc || !('value' in desc) || !desc.configurable) continue;
+      (function (key, stored, proto) {
+        Reflect.defineProperty(proto, key, {
+          configurable: false,
+          enumerable: desc.enumerable,
+          get: function () { return stored; },
+          set: function (next) {
+            if (this === proto) throw new TypeError('Cannot change the shared ' + String(key));
+            Reflect.defineProperty(this, key, { value: next, writable: true, enumerable: true, configurable: true });
+          },
+        });
+      })(key, desc.value, object);
+    }
+  }
+
+  harden(env);
+  harden(nj);
+  harden(globalThis);
+  return api;
+})()
+`;
