@@ -43,6 +43,23 @@ describe('exporting test cases', () => {
     expect(back.map((c) => c.description)).toEqual([undefined, 'multi-line', undefined]);
   });
 
+  it('escapes text a spreadsheet would run as a formula, and reads it back exactly', () => {
+    const hostile: TestCase[] = [
+      { id: 'h1', vars: { q: '=HYPERLINK("http://x","y")', n: -0.5, s: '-0.5' }, expected: '@SUM(1+1)', description: '+cmd' },
+      { id: 'h2', vars: { q: "'hello", n: 2, s: '  =1+1' } },
+    ];
+    const csv = casesToCsv(hostile, ['q']);
+    const lines = csv.split('\r\n');
+    expect(lines[0]).toBe('q,n,s,__expected,__description');
+    // The formula gets a leading quote and is quoted; a real number stays a number.
+    expect(lines[1]).toBe(`"'=HYPERLINK(""http://x"",""y"")",-0.5,"'-0.5","'@SUM(1+1)","'+cmd"`);
+    expect(lines[2]).toBe(`'hello,2,"'  =1+1",,`);
+    // Parallax's own import removes the escape it added, and nothing else.
+    const parsed = parseCsv(csv);
+    const back = applyMapping(parsed, defaultMapping(parsed.columns, ['q']), { parseJson: ['n'] });
+    expect(strip(back)).toEqual(strip(hostile));
+  });
+
   it("writes JSONL in promptfoo's test shape and round-trips every value exactly", () => {
     const jsonl = casesToJsonl(cases);
     const lines = jsonl.trimEnd().split('\n');

@@ -10,7 +10,7 @@ import { once } from 'node:events';
 import { createWriteStream, renameSync, rmSync, type WriteStream } from 'node:fs';
 import { extname } from 'node:path';
 import { finished } from 'node:stream/promises';
-import { stringify } from 'csv-stringify/sync';
+import { toCsv } from '../../shared/csv';
 import type { ConfigPrompt, ConfigProvider, EvalConfig } from '../../shared/promptfoo/config';
 import type { Cell } from '../../shared/schemas';
 import type { Store } from '../store/store';
@@ -311,8 +311,6 @@ function indent(value: unknown, spaces: number): string {
   return JSON.stringify(value, null, 2).replace(/\n/g, `\n${' '.repeat(spaces)}`);
 }
 
-const csvOptions = { cast: { boolean: (value: boolean) => String(value) } };
-
 export async function writeOutputs(store: Store, run: OutputRun, targets: readonly OutputTarget[]): Promise<void> {
   if (targets.length === 0) return;
   const { config } = run;
@@ -334,7 +332,7 @@ export async function writeOutputs(store: Store, run: OutputRun, targets: readon
     await each(json, `{\n  "evalId": ${JSON.stringify(run.runId)},\n  "results": {\n    "version": 3,\n    "timestamp": ${JSON.stringify(run.createdAt)},\n    "results": [`);
     if (csv.length > 0) {
       const header = Object.keys(flatRow(run, emptyCell(run.runId), placeOf({ caseIndex: 0, repeat: 0, columnIndex: 0 }, 1), vars));
-      await each(csv, stringify([header], csvOptions));
+      await each(csv, toCsv([header], { newline: '\n' }));
     }
 
     let position = 0;
@@ -349,7 +347,7 @@ export async function writeOutputs(store: Store, run: OutputRun, targets: readon
         if (jsonl.length > 0 || csv.length > 0) {
           const row = flatRow(run, cell, place, vars);
           await each(jsonl, `${JSON.stringify(row)}\n`);
-          if (csv.length > 0) await each(csv, stringify([Object.values(row)], csvOptions));
+          if (csv.length > 0) await each(csv, toCsv([Object.values(row)], { newline: '\n' }));
         }
         const usage = usageOf(cell);
         const m = metrics[place.columnIdx];

@@ -3,8 +3,8 @@
  * all of them in it.
  */
 import { createHash } from 'node:crypto';
-import { stringify } from 'csv-stringify/sync';
 import type { AppEvent, Handlers, JudgePair } from '../../shared/contract';
+import { toCsv } from '../../shared/csv';
 import { AppError } from '../../shared/errors';
 import { computeVerdict } from '../../shared/judging/verdict';
 import { variantLetter, variantTitle } from '../../shared/variants';
@@ -138,7 +138,8 @@ export function judgingHandlers(store: Store, emit: (event: AppEvent) => void): 
         c.error?.message ?? '',
       ]);
       const voteRows = votes.map((v) => ['vote', v.caseIndex + 1, labels[v.leftColumn] ?? '', labels[v.rightColumn] ?? '', v.outcome, v.note ?? '', v.createdAt]);
-      const text = stringify([header, ...rows]) + (voteRows.length > 0 ? `\n${stringify([['kind', 'row', 'left', 'right', 'outcome', 'note', 'at'], ...voteRows])}` : '');
+      // Spreadsheet-safe: answers and row values are hostile text (see shared/csv.ts).
+      const text = toCsv([header, ...rows], { newline: '\n' }) + (voteRows.length > 0 ? `\n${toCsv([['kind', 'row', 'left', 'right', 'outcome', 'note', 'at'], ...voteRows], { newline: '\n' })}` : '');
       return Promise.resolve({ fileName: `${stem}.csv`, text, mimeType: 'text/csv' });
     },
   };

@@ -2,9 +2,10 @@
  * Writing the test-case table as files other tools read: CSV in promptfoo's convention
  * (`__expected`, `__description`; a row's own checks do not fit a CSV and are left out) and
  * JSONL in promptfoo's test shape (`{ vars, description?, assert? }`, plus `expected`).
- * Both come back through import.ts unchanged.
+ * Both come back through import.ts unchanged. The CSV is spreadsheet-safe (../csv.ts): text
+ * that could start a formula gets a `'` in front, which import.ts removes again.
  */
-import Papa from 'papaparse';
+import { toCsv, type CsvValue } from '../csv';
 import type { TestCase, VariableValue } from '../schemas';
 import { DESCRIPTION_COLUMN, EXPECTED_COLUMN } from './import';
 
@@ -23,9 +24,14 @@ export function caseColumns(cases: readonly TestCase[], variableNames: readonly 
   return columns;
 }
 
-/** A value as a CSV cell: text as it is, anything else as JSON; a missing value is empty. */
-function cell(value: VariableValue | undefined): string {
+/**
+ * A value as a CSV cell: text as it is, a number as a number (so -0.5 stays a number a
+ * spreadsheet can add up; only text gets the formula escape), anything else as JSON; a missing
+ * value is empty.
+ */
+function cell(value: VariableValue | undefined): CsvValue {
   if (value === undefined) return '';
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
 
@@ -40,7 +46,7 @@ export function casesToCsv(cases: readonly TestCase[], variableNames: readonly s
     ...(withDescription ? [testCase.description ?? ''] : []),
   ]);
   // CRLF as RFC 4180 says; every reader (papaparse, Excel, promptfoo) takes it.
-  return `${Papa.unparse({ fields: header, data: rows }, { newline: '\r\n' })}\r\n`;
+  return toCsv([header, ...rows], { newline: '\r\n' });
 }
 
 export function casesToJsonl(cases: readonly TestCase[]): string {

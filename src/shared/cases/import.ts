@@ -5,9 +5,14 @@
  *
  * Reading and mapping are two steps so the import dialog can show the columns it found and
  * let the person say where each one goes before any test case is made.
+ *
+ * CSV cells (and header names) that carry the spreadsheet escape Parallax's exports add (a `'`
+ * before text that could start a formula, see ../csv.ts) are read without it, so an exported
+ * table comes back exactly as it was. A `'` before anything else is kept as written.
  */
 import Papa from 'papaparse';
 import { assertionSchema, type AssertionDefinition } from '../assertions/types';
+import { unescapeCsvCell } from '../csv';
 import type { TestCase, VariableValue } from '../schemas';
 
 export type CasesFormat = 'csv' | 'jsonl' | 'json';
@@ -137,7 +142,7 @@ export function parseCsv(input: string): ParsedCases {
       // A blank line is not a row.
       if (fields.length === 1 && (fields[0] ?? '').trim() === '') return;
       if (!columns) {
-        columns = headerNames(fields);
+        columns = headerNames(fields.map(unescapeCsvCell));
         return;
       }
       if (fields.length !== columns.length) {
@@ -149,7 +154,7 @@ export function parseCsv(input: string): ParsedCases {
       }
       const values: Record<string, VariableValue> = {};
       columns.forEach((column, i) => {
-        values[column] = stripCr(fields[i] ?? '');
+        values[column] = unescapeCsvCell(stripCr(fields[i] ?? ''));
       });
       rows.push({ line: startLine, values });
     },
