@@ -569,19 +569,19 @@ describe('parallax eval: repeats, the cache and files (echo, offline)', () => {
     expect([...new Set(json.results.results.map((r) => r.description))]).toEqual(['greeting', 'farewell', undefined]);
   });
 
-  it('reads a prompt from a file next to the config', async () => {
-    write('prompt.txt', 'Summarise {{word}} politely.\n');
-    mkdirSync(join(dir, 'suite'));
+  it('reads a prompt from a file in the config\'s folder', async () => {
+    mkdirSync(join(dir, 'suite/prompts'), { recursive: true });
+    write('suite/prompts/prompt.txt', 'Summarise {{word}} politely.\n');
     const config = write(
       'suite/promptfooconfig.yaml',
-      'prompts: [file://../prompt.txt]\nproviders: [echo]\ntests:\n  - vars: { word: tides }\n',
+      'prompts: [file://prompts/prompt.txt]\nproviders: [echo]\ntests:\n  - vars: { word: tides }\n',
     );
     const result = await cli(['eval', '-c', config, '-o', 'r.json', '--data-dir', join(dir, 'data')]);
     expect(result.code, result.stderr).toBe(0);
     const json = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as JsonOutput;
     expect(json.results.results).toHaveLength(1);
     expect(json.results.results[0]?.response.output).toBe('Summarise tides politely.');
-    expect(json.results.results[0]?.prompt.label).toBe('file://../prompt.txt');
+    expect(json.results.results[0]?.prompt.label).toBe('file://prompts/prompt.txt');
 
     const missing = await cli(['eval', '-c', write('gone.yaml', 'prompts: [file://nope.txt]\nproviders: [echo]\n'), '--data-dir', join(dir, 'data')]);
     expect(missing.code).toBe(2);

@@ -1,9 +1,13 @@
 /**
  * What `file://` in a config points at, read for `parallax eval`: prompt files and test-case
  * files (CSV, JSONL, JSON), relative to the config's folder as promptfoo reads them.
+ *
+ * A config is someone else's file: it reads only inside its own folder (after following
+ * symlinks), or inside a folder the person allowed with `--allow-files <dir>`. An absolute
+ * path, `..` or a symlink that leads anywhere else is refused before the file is opened.
  */
-import { readFileSync } from 'node:fs';
-import { isAbsolute, resolve } from 'node:path';
+import { readFileSync, realpathSync } from 'node:fs';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { isAssertionType, type Assertion } from '../../shared/assertions/types';
 import { EXPECTED_COLUMN, applyMapping, defaultMapping, parseCasesFile } from '../../shared/cases/import';
 import type { ConfigFiles, ConfigTest } from '../../shared/promptfoo/config';
@@ -22,9 +26,45 @@ export function expectedCheck(expected: string): Assertion {
   return { type: 'equals', value: expected };
 }
 
-function pathOf(ref: string, baseDir: string): string {
-  const path = ref.replace(/^file:\/\//, '');
-  return isAbsolute(path) ? path : resolve(baseDir, path);
+/** The flag that lets a config read files in another folder, for messages. */
+export const ALLOW_FILES_FLAG = '--allow-files';
+
+function inside(path: string, dir: string): boolean {
+  const rel = relative(dir, path);
+  return rel === '' || (!rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel));
+}
+
+function realOrSelf(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
+/**
+ * The file a `file://` reference names, if it lies inside one of `roots` (the config's folder
+ * first); otherwise an Error that says what was refused and how to allow it.
+ */
+export function confinedPath(ref: string, roots: readonly string[]): string {
+  const written = ref.replace(/^file:\/\//, '');
+  const [baseDir = '.'] = roots;
+  const path = isAbsolute(written) ? resolve(written) : resolve(baseDir, written);
+  const refuse = (what: string): Error =>
+    new Error(
+      `${what}; a config reads files only inside its own folder (${baseDir}). To allow another folder, run parallax eval ${ALLOW_FILES_FLAG} <folder>`,
+    );
+  // Lexically first, so nothing outside is even looked at; then where symlinks really lead.
+  if (!roots.some((root) => inside(path, resolve(root)))) throw refuse(`${path} is outside the config's folder`);
+  let real: string;
+  try {
+    real = realpathSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new Error(`no such file (${path})`, { cause: error });
+    throw error;
+  }
+  if (!roots.some((root) => inside(real, realOrSelf(resolve(root))))) throw refuse(`${path} leads (through a symlink) to ${real}, outside the config's folder`);
+  return real;
 }
 
 function read(path: string): string {
@@ -36,11 +76,13 @@ function read(path: string): string {
   }
 }
 
-export function configFiles(baseDir: string): ConfigFiles {
+/** A reader for `file://` references of a config in `baseDir`; `allowedDirs` are further folders it may read. */
+export function configFiles(baseDir: string, allowedDirs: readonly string[] = []): ConfigFiles {
+  const roots = [baseDir, ...allowedDirs];
   return {
-    readText: (ref) => read(pathOf(ref, baseDir)).replace(/\r\n/g, '\n').replace(/\n$/, ''),
+    readText: (ref) => read(confinedPath(ref, roots)).replace(/\r\n/g, '\n').replace(/\n$/, ''),
     readTests: (ref) => {
-      const path = pathOf(ref, baseDir);
+      const path = confinedPath(ref, roots);
       const text = read(path);
       if (text.length > MAX_TEST_FILE_BYTES) throw new Error(`the file is larger than ${MAX_TEST_FILE_BYTES / 1024 / 1024} MB`);
       const parsed = parseCasesFile(path, text);

@@ -11,6 +11,8 @@ import type { AppEvent } from '../../shared/contract';
 import { formatIssue, parseConfig, type ConfigProvider, type EvalConfig } from '../../shared/promptfoo/config';
 import type { Cell, Column, JudgeConfig } from '../../shared/schemas';
 import { configFiles } from './config-files';
+import { keyHostVerdict, refusalReason, hostOf, type KeyHostApproval } from '../../shared/key-hosts';
+import { loadKeyHostApprovals } from '../secrets/key-hosts';
 import { matrixCells } from '../runner/matrix';
 import { ECHO_PROVIDER_ID } from '../providers/echo';
 import { OpenAIProvider } from '../providers/openai';
@@ -32,6 +34,10 @@ export interface EvalOptions {
   cache: boolean;
   /** Exit 0 even when checks fail (requests that fail still exit 1). */
   passOnFailedChecks?: boolean;
+  /** --allow-key-host VAR=host: hosts a key variable may go to besides its own (and Settings' list). */
+  allowKeyHosts?: readonly KeyHostApproval[];
+  /** --allow-files <dir>: folders besides the config's own that its file:// references may read. */
+  allowFiles?: readonly string[];
   env: Environment;
   cwd: string;
   version: string;
@@ -68,7 +74,12 @@ export interface ProviderBinding {
   baseUrl?: string;
   keyEnvar?: string;
   key?: string;
+  /** The base URL came from the environment (OPENAI_BASE_URL), not from the config. */
+  baseUrlFromEnv?: boolean;
 }
+
+/** The flag that lets a key variable go to another host, for messages and --help. */
+export const ALLOW_KEY_HOST_FLAG = '--allow-key-host';
 
 export function bindProviders(providers: readonly ConfigProvider[], env: Environment): ProviderBinding[] {
   const counts = new Map<string, number>();
@@ -77,11 +88,36 @@ export function bindProviders(providers: readonly ConfigProvider[], env: Environ
     const name = provider.label ?? provider.id;
     if (provider.kind === 'echo') return { registryId: ECHO_PROVIDER_ID, name, provider };
     const registryId = (counts.get(provider.id) ?? 0) > 1 ? `${provider.id}#${index + 1}` : provider.id;
-    const baseUrl = (provider.apiBaseUrl ?? env['OPENAI_BASE_URL'] ?? env['OPENAI_API_BASE_URL'] ?? DEFAULT_OPENAI_BASE_URL).replace(/\/+$/, '');
+    const envBaseUrl = provider.apiBaseUrl === undefined ? (env['OPENAI_BASE_URL'] ?? env['OPENAI_API_BASE_URL']) : undefined;
+    const baseUrl = (provider.apiBaseUrl ?? envBaseUrl ?? DEFAULT_OPENAI_BASE_URL).replace(/\/+$/, '');
     const keyEnvar = provider.apiKeyEnvar ?? 'OPENAI_API_KEY';
     const key = env[keyEnvar] || undefined;
-    return { registryId, name, provider, baseUrl, keyEnvar, ...(key !== undefined ? { key } : {}) };
+    return { registryId, name, provider, baseUrl, keyEnvar, ...(key !== undefined ? { key } : {}), ...(envBaseUrl !== undefined ? { baseUrlFromEnv: true } : {}) };
   });
+}
+
+/**
+ * Keys that would go to a host they do not belong to (src/shared/key-hosts.ts): one message
+ * each, naming the variable, the host and how to allow it. Only a variable that is set counts:
+ * an unset one sends nothing. A base URL from the person's own environment (OPENAI_BASE_URL)
+ * is where they send OPENAI_API_KEY, so that pair is theirs.
+ */
+export function keyRefusals(bindings: readonly { binding: ProviderBinding; where: string }[], approvals: readonly KeyHostApproval[]): string[] {
+  const out: string[] = [];
+  for (const { binding, where } of bindings) {
+    if (binding.provider.kind !== 'openai' || binding.key === undefined || binding.keyEnvar === undefined || binding.baseUrl === undefined) continue;
+    const envar = binding.keyEnvar;
+    const fromEnv = binding.baseUrlFromEnv === true && envar === 'OPENAI_API_KEY' ? [{ envar, host: hostOf(binding.baseUrl) ?? '' }] : [];
+    const verdict = keyHostVerdict(envar, binding.baseUrl, [...approvals, ...fromEnv]);
+    if (verdict.ok) continue;
+    const named = binding.provider.apiKeyEnvar !== undefined ? envar : `${envar} (the key variable used when a provider names none)`;
+    out.push(
+      `${where}: refused to send the value of ${named} to ${verdict.host}: ${refusalReason(envar, verdict)}. ` +
+        `If you trust ${verdict.host} with it, run parallax eval ${ALLOW_KEY_HOST_FLAG} ${envar}=${verdict.host} (or allow it in the app: Settings → Keys for other hosts); ` +
+        `otherwise ${binding.provider.apiKeyEnvar !== undefined ? 'remove config.apiKeyEnvar' : `unset ${envar}`} or name a variable that belongs to ${verdict.host} with config.apiKeyEnvar.`,
+    );
+  }
+  return out;
 }
 
 export interface PlanOptions {
@@ -172,7 +208,8 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
     const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'this is a folder, not a file' : (error as Error).message;
     return usage([`${options.configPath}: cannot read the config: ${reason}`]);
   }
-  const parsed = parseConfig(text, options.configPath, configFiles(dirname(resolve(options.cwd, options.configPath))));
+  const allowFiles = (options.allowFiles ?? []).map((dir) => resolve(options.cwd, dir));
+  const parsed = parseConfig(text, options.configPath, configFiles(dirname(resolve(options.cwd, options.configPath)), allowFiles));
   for (const warning of parsed.warnings) options.log(`warning: ${formatIssue(warning)}\n`);
   if (!parsed.ok) return usage(parsed.errors.map((e) => formatIssue(e)));
   const { config } = parsed;
@@ -206,6 +243,12 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
   if (usesRubric && !graderBinding) {
     return usage([`${options.configPath}: llm-rubric needs a grader: set defaultTest.options.provider (e.g. openai:chat:gpt-4o-mini, or echo to try it)`]);
   }
+  const keyed = [
+    ...bindings.map((binding, index) => ({ binding, where: `${options.configPath}: providers[${index}] (${binding.name})` })),
+    ...(graderBinding ? [{ binding: graderBinding, where: `${options.configPath}: defaultTest.options.provider (${graderBinding.name})` }] : []),
+  ];
+  // Refusals by the command line's word alone are known before the database is opened.
+  const cliRefusals = keyRefusals(keyed, options.allowKeyHosts ?? []);
   const redact = makeRedactor([...bindings, ...(graderBinding ? [graderBinding] : [])].flatMap((b) => (b.key !== undefined ? [b.key] : [])));
   const log = (line: string): void => options.log(redact(line));
   bindings.forEach((binding, index) => {
@@ -237,6 +280,11 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
   }
 
   try {
+    // …and what Settings allowed is in the database, so the last word is said once it is open.
+    if (cliRefusals.length > 0) {
+      const refusals = keyRefusals(keyed, [...(options.allowKeyHosts ?? []), ...loadKeyHostApprovals(services.store)]);
+      if (refusals.length > 0) return usage(refusals);
+    }
     for (const binding of graderBinding ? [...bindings, graderBinding] : bindings) {
       if (binding.provider.kind !== 'openai' || binding.baseUrl === undefined) continue;
       services.registry.registerTransient({

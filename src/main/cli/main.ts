@@ -14,6 +14,7 @@ import type { Environment } from '../secrets/secrets';
 import { defaultDataDir } from '../data-dir';
 import { MAX_REPEATS } from '../../shared/schemas';
 import { DEFAULT_MAX_CONCURRENCY, runEval } from './eval';
+import { parseKeyHostApproval, type KeyHostApproval } from '../../shared/key-hosts';
 import { runExportCommand } from './export';
 import { runImportCommand } from './import';
 
@@ -35,6 +36,7 @@ const MAX_CONCURRENCY_LIMIT = 1000;
 const DEFAULT_CONFIGS = ['promptfooconfig.yaml', 'promptfooconfig.yml', 'promptfooconfig.json'];
 
 export const USAGE = `Usage: parallax eval [-c <config>] [-o <file>]... [--data-dir <dir>] [-j <n>] [--repeat <n>] [--no-cache]
+                     [--allow-key-host <VAR>=<host>]... [--allow-files <dir>]...
        parallax export --prompt <name> --format <format> [--version <n|label|latest>] [-o <file>] [--data-dir <dir>]
        parallax import <file> [--name <name>] [--data-dir <dir>]
 
@@ -55,6 +57,14 @@ Options of eval:
                                answered from the response cache in the data folder
       --pass-on-failed-checks  exit 0 when checks (assert) fail; by default eval exits 100,
                                as promptfoo does (failed requests always exit 1)
+      --allow-key-host <VAR>=<host>
+                               let the key in environment variable VAR go to host (or
+                               *.domain) too; repeat for more. Without it a key goes only to
+                               the host it belongs to (OPENAI_API_KEY to api.openai.com, …),
+                               to this machine (localhost, 127.0.0.1, ::1), or to a host
+                               allowed in the app (Settings → Keys for other hosts)
+      --allow-files <dir>      let the config's file:// references read inside dir too; by
+                               default they read only inside the config's own folder
   -h, --help                   show this help
   -v, --version                show the version
 
@@ -66,7 +76,9 @@ defaultTest.assert, evaluateOptions.repeat. Checks: equals, contains, icontains,
 contains-any/-all, regex, starts-with, is-json, contains-json, is-valid-json-schema,
 levenshtein, bleu, rouge-n, rouge-l, latency, cost, llm-rubric (each also not-…); the
 llm-rubric grader is defaultTest.options.provider. Templates are Nunjucks, as in promptfoo. Keys come from
-OPENAI_API_KEY or the variable named by apiKeyEnvar.
+OPENAI_API_KEY or the variable named by apiKeyEnvar, and go only where --allow-key-host
+says; a config that would send one elsewhere, or read a file outside its folder, is
+refused (exit 2) before anything is sent.
 
 parallax export writes a library prompt (its latest version, or the one given) as a file.
   -p, --prompt <name>          the prompt's name in the library (case does not matter)
@@ -125,6 +137,8 @@ export async function runCli(argv: readonly string[], io: CliIo, version: string
         repeat: { type: 'string' },
         'no-cache': { type: 'boolean' },
         'pass-on-failed-checks': { type: 'boolean' },
+        'allow-key-host': { type: 'string', multiple: true },
+        'allow-files': { type: 'string', multiple: true },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -184,6 +198,22 @@ export async function runCli(argv: readonly string[], io: CliIo, version: string
     }
   }
 
+  const allowKeyHosts: KeyHostApproval[] = [];
+  for (const text of values['allow-key-host'] ?? []) {
+    try {
+      allowKeyHosts.push(parseKeyHostApproval(text));
+    } catch (error) {
+      io.stderr(`parallax: ${errorMessage(error)}.\n`);
+      return EXIT_USAGE;
+    }
+  }
+  const allowFiles = values['allow-files'] ?? [];
+  const missingDir = allowFiles.find((dir) => !existsSync(resolve(io.cwd, dir)));
+  if (missingDir !== undefined) {
+    io.stderr(`parallax: --allow-files ${missingDir}: no such folder.\n`);
+    return EXIT_USAGE;
+  }
+
   let configPath = values.config;
   if (configPath === undefined) {
     configPath = DEFAULT_CONFIGS.find((name) => existsSync(resolve(io.cwd, name)));
@@ -203,6 +233,8 @@ export async function runCli(argv: readonly string[], io: CliIo, version: string
     ...(repeat !== undefined ? { repeat } : {}),
     cache: values['no-cache'] !== true,
     passOnFailedChecks: values['pass-on-failed-checks'] === true,
+    allowKeyHosts,
+    allowFiles,
     env: io.env,
     cwd: io.cwd,
     version,

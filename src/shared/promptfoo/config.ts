@@ -284,8 +284,9 @@ function looksLikeChatJson(text: string): unknown[] | undefined {
   return parsed.every((item) => isRecord(item) && 'role' in item) ? parsed : undefined;
 }
 
-function parsePromptText(raw: string, label: string | undefined, path: Path, check: Checker): ConfigPrompt | undefined {
-  if (raw.startsWith('file://')) {
+function parsePromptText(raw: string, label: string | undefined, path: Path, check: Checker, fromFile = false): ConfigPrompt | undefined {
+  // A file's text is the prompt, never another reference (which could loop, or lead elsewhere).
+  if (raw.startsWith('file://') && !fromFile) {
     if (!check.files) {
       check.error(path, `a prompt from a file (${quote(raw)}) can only be read by parallax eval; write the prompt inline here`);
       return undefined;
@@ -297,8 +298,8 @@ function parsePromptText(raw: string, label: string | undefined, path: Path, che
       check.error(path, `cannot read ${quote(raw)}: ${error instanceof Error ? error.message : String(error)}`);
       return undefined;
     }
-    const fromFile = parsePromptText(text, label ?? raw, path, check);
-    return fromFile ? { ...fromFile, label: label ?? raw } : undefined;
+    const read = parsePromptText(text, label ?? raw, path, check, true);
+    return read ? { ...read, label: label ?? raw } : undefined;
   }
   if (raw.trim() === '') {
     check.error(path, 'the prompt is empty');
