@@ -10,6 +10,7 @@ import { readPicked } from './features/files/deliver';
 import { useEditorTab, type EditorTab } from './features/grid/editorTab';
 import { ResultsGrid } from './features/grid/ResultsGrid';
 import { ChecksEditor } from './features/checks/ChecksEditor';
+import { StaleTokenBanner } from './features/connection/StaleTokenBanner';
 import { PairwiseView } from './features/judge/PairwiseView';
 import { VerdictPanel } from './features/verdict/VerdictPanel';
 import { RunProgress } from './features/grid/RunProgress';
@@ -302,6 +303,7 @@ export function App(): React.JSX.Element {
         <SaveIndicator />
         <RunControls />
       </header>
+      <StaleTokenBanner />
       {runError && (
         <div className="banner error-text row spread" role="alert">
           <span>{runError}</span>

@@ -2,7 +2,7 @@ import type { Bridge } from './bridge';
 import { createElectronBridge, preloadApi } from './electron';
 import { createWebBridge, takeToken } from './web';
 
-export { BridgeError, type Bridge } from './bridge';
+export { BridgeError, type Bridge, type BridgeAccess } from './bridge';
 
 /** Chooses the implementation once: the preload's API when present, else browser mode. */
 export function createBridge(): Bridge | { error: string } {
