@@ -4,6 +4,7 @@
  */
 import Store from 'electron-store';
 import { z } from 'zod';
+import { PRIVATE_FILE_MODE } from '../data-dir';
 import type { WindowState, WindowStateStore } from './window';
 
 const windowStateSchema = z.object({
@@ -21,7 +22,8 @@ interface UiPrefs {
 export function createWindowStateStore(cwd: string): WindowStateStore {
   let store: Store<UiPrefs> | undefined;
   try {
-    store = new Store<UiPrefs>({ name: 'ui-prefs', cwd });
+    // Owner-only like everything else in the data folder; conf also narrows an existing file on write.
+    store = new Store<UiPrefs>({ name: 'ui-prefs', cwd, configFileMode: PRIVATE_FILE_MODE });
   } catch (error) {
     // A damaged prefs file must not stop the app from opening; the window just forgets its size.
     console.warn(`Window preferences could not be read and will not be remembered: ${error instanceof Error ? error.message : String(error)}`);

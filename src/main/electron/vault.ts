@@ -4,10 +4,11 @@
  * exist only in memory, in main, for as long as a request needs them; nothing here logs one.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SafeStorage } from 'electron';
 import { AppError } from '../../shared/errors';
+import { PRIVATE_FILE_MODE, ensurePrivateDir, restrictMode } from '../data-dir';
 import type { SecretStore } from '../secrets/secrets';
 
 export const VAULT_FILE = 'keys.json';
@@ -99,6 +100,8 @@ export class VaultSecretStore implements SecretStore {
     let text: string;
     try {
       text = await readFile(this.file, 'utf8');
+      // A key file copied in or left with wider modes is narrowed to the owner's alone.
+      restrictMode(this.file, PRIVATE_FILE_MODE, this.platform);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') {
         this.cache = new Map();
@@ -129,11 +132,11 @@ export class VaultSecretStore implements SecretStore {
 
   private async write(keys: Map<string, string>): Promise<void> {
     const body: VaultFile = { version: 1, keys: Object.fromEntries(keys) };
-    await mkdir(this.dataDir, { recursive: true });
+    ensurePrivateDir(this.dataDir, this.platform);
     // Write a temporary file and rename it over the old one, so a crash leaves one or the other.
     const temp = `${this.file}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
     try {
-      await writeFile(temp, `${JSON.stringify(body, null, 2)}\n`, { mode: 0o600 });
+      await writeFile(temp, `${JSON.stringify(body, null, 2)}\n`, { mode: PRIVATE_FILE_MODE });
       await rename(temp, this.file);
     } catch (error) {
       await rm(temp, { force: true });

@@ -3,10 +3,10 @@
  * (no native module to rebuild for Electron). WAL mode; every finished cell is committed on
  * its own, so a crash loses at most the cells in flight.
  */
-import { mkdirSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
+import { PRIVATE_FILE_MODE, ensurePrivateDir, ensurePrivateFile, restrictMode } from '../data-dir';
 import type {
   Cell,
   CellStatus,
@@ -140,9 +140,14 @@ export class Store {
   readonly owner = `${process.pid}:${randomUUID()}`;
 
   constructor(dataDir: string) {
-    mkdirSync(dataDir, { recursive: true });
-    this.db = new DatabaseSync(join(dataDir, DATABASE_FILE));
+    // Owner-only folder and database (see data-dir.ts); SQLite gives the -wal and -shm files
+    // the database's mode, and files left from an older version are narrowed here.
+    ensurePrivateDir(dataDir);
+    const file = join(dataDir, DATABASE_FILE);
+    ensurePrivateFile(file);
+    this.db = new DatabaseSync(file);
     this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;');
+    for (const suffix of ['-wal', '-shm']) restrictMode(`${file}${suffix}`, PRIVATE_FILE_MODE);
     this.migrate();
     openOwners.add(this.owner);
     this.library = new Library(this.db);
