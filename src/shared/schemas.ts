@@ -75,6 +75,8 @@ export const testCaseSchema = z.object({
   description: z.string().max(500).optional(),
   /** Checks for this row only (promptfoo's tests[].assert). */
   assert: z.array(assertionSchema).max(50).optional(),
+  /** promptfoo's options.transform: JavaScript the answer passes through before this row's checks (run in the sandbox). */
+  transform: z.string().max(100_000).optional(),
 });
 export type TestCase = z.infer<typeof testCaseSchema>;
 
@@ -179,6 +181,12 @@ export const providerInputSchema = z.object({
   apiKey: z.string().max(4096).optional(),
   /** Requests in flight at once (1–64); the default (8) when absent. */
   concurrency: z.number().int().min(1, 'At least 1 request at a time.').max(64, 'At most 64 requests at a time.').optional(),
+  /**
+   * The person was asked, in a dialog that named both, whether apiKeyEnvar's value may go to
+   * baseUrl's host, and said yes: the pair is added to the allowed list. Without it a variable
+   * goes only to its own host or loopback (src/shared/key-hosts.ts).
+   */
+  allowKeyHost: z.boolean().optional(),
 });
 export type ProviderInput = z.infer<typeof providerInputSchema>;
 

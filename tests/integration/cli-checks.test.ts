@@ -137,3 +137,58 @@ tests:
     expect(stderr).toContain('"similar" is not an assertion type Parallax checks');
   });
 });
+
+describe('parallax eval runs javascript checks and transforms in the sandbox', () => {
+  it('grades with javascript checks, assertion transforms and options.transform as promptfoo does', async () => {
+    const config = write(
+      'js.yaml',
+      `prompts: ["{{ word }}"]
+providers: [echo]
+defaultTest:
+  options:
+    transform: output.trim()
+  assert:
+    - type: javascript
+      value: output === context.vars.word.trim()
+tests:
+  - vars: { word: "  hello  " }
+    assert:
+      - type: equals
+        value: HELLO
+        transform: output.toUpperCase()
+      - type: javascript
+        value: |
+          const n = output.length;
+          return { pass: n === 5, score: n / 10, reason: 'length ' + n };
+  - vars: { word: "bye" }
+    options:
+      transform: "'[' + output + ']'"
+    assert:
+      - type: javascript
+        value: output.startsWith('[')
+`,
+    );
+    const { code, stderr } = await cli(['eval', '-c', config, '-o', 'out.json', '--data-dir', join(dir, 'data')]);
+    expect(stderr).not.toMatch(/is ignored|not an assertion type/);
+    const [first, second] = results('out.json');
+    expect(first?.gradingResult?.componentResults.map((c) => [c.assertion.type, c.pass])).toEqual([
+      ['javascript', true],
+      ['equals', true],
+      ['javascript', true],
+    ]);
+    expect(first?.gradingResult?.componentResults[2]?.reason).toBe('length 5');
+    // The second test's own transform replaces defaultTest's: "[bye]" is not "bye".
+    expect(second?.gradingResult?.componentResults.map((c) => [c.assertion.type, c.pass])).toEqual([
+      ['javascript', false],
+      ['javascript', true],
+    ]);
+    expect(code).toBe(100);
+  });
+
+  it('refuses python checks with exit 2 and says why', async () => {
+    const config = write('py.yaml', `prompts: ["x"]\nproviders: [echo]\ntests:\n  - assert: [{ type: python, value: "__import__('os').system('id')" }]\n`);
+    const { code, stderr } = await cli(['eval', '-c', config, '--data-dir', join(dir, 'data')]);
+    expect(code).toBe(2);
+    expect(stderr).toMatch(/python checks are not supported/);
+  });
+});

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createJsonSchemaValidator } from '../../src/main/assertions/json-schema';
+import { sandboxCodeRunner, sandboxRegexTester } from '../../src/main/sandbox/checks';
 import {
   BASE_ASSERTION_TYPES,
   DEFAULT_RUBRIC_PROMPT,
@@ -20,7 +21,7 @@ import {
 const validateJsonSchema = createJsonSchemaValidator();
 
 function ctx(output: string, extra: Partial<AssertionContext> = {}): AssertionContext {
-  return { output, vars: {}, validateJsonSchema, ...extra };
+  return { output, vars: {}, validateJsonSchema, testRegex: sandboxRegexTester, runCode: sandboxCodeRunner, ...extra };
 }
 
 function check(assertion: Assertion, context: AssertionContext): AssertionResult {
@@ -60,6 +61,7 @@ const rows: Row[] = [
   { assertion: { type: 'rouge-l', value: 'police killed the gunman' }, passes: ctx('police kill the gunman'), fails: ctx('the gunman kill police') },
   { assertion: { type: 'latency', threshold: 1000 }, passes: ctx('x', { latencyMs: 1000 }), fails: ctx('x', { latencyMs: 1001 }) },
   { assertion: { type: 'cost', threshold: 0.01 }, passes: ctx('x', { costUsd: 0.002 }), fails: ctx('x', { costUsd: 0.02 }) },
+  { assertion: { type: 'javascript', value: 'output.length < 5' }, passes: ctx('four'), fails: ctx('a longer answer') },
 ];
 
 describe('every assertion type passes, fails, and flips in its not- form', () => {
@@ -80,6 +82,59 @@ describe('every assertion type passes, fails, and flips in its not- form', () =>
   it('covers every listed type except llm-rubric (tested with a judge below)', () => {
     const covered = new Set(rows.map((r) => r.assertion.type));
     expect(BASE_ASSERTION_TYPES.filter((t) => !covered.has(t))).toEqual(['llm-rubric']);
+  });
+});
+
+describe('javascript checks and transforms (promptfoo semantics, run in the sandbox)', () => {
+  it('reads one line as an expression, declarations then an expression, and several lines as a body', () => {
+    expect(check({ type: 'javascript', value: 'output.includes(context.vars.city)' }, ctx('Paris!', { vars: { city: 'Paris' } })).pass).toBe(true);
+    expect(check({ type: 'javascript', value: 'const s = JSON.parse(output).score; s > 0.5' }, ctx('{"score": 0.7}')).pass).toBe(true);
+    expect(check({ type: 'javascript', value: 'const s = output; s === "a;b"' }, ctx('a;b')).pass).toBe(true);
+    expect(check({ type: 'javascript', value: 'const n = output.length;\nreturn n === 3;\n' }, ctx('abc')).pass).toBe(true);
+  });
+
+  it('scores a number against the threshold (else > 0) and reads a grading object', () => {
+    expect(check({ type: 'javascript', value: '0.4', threshold: 0.5 }, ctx('x'))).toMatchObject({ pass: false, score: 0.4 });
+    expect(check({ type: 'javascript', value: '0.4' }, ctx('x'))).toMatchObject({ pass: true, score: 0.4 });
+    expect(check({ type: 'javascript', value: '({ pass: false, score: 0.2, reason: "too short" })' }, ctx('x'))).toMatchObject({ pass: false, score: 0.2, reason: 'too short' });
+    expect(check({ type: 'not-javascript', value: '({ pass: false, score: 0.2, reason: "too short" })' }, ctx('x')).pass).toBe(true);
+  });
+
+  it('fails with the reason when the code throws, returns nonsense, or never ends', () => {
+    expect(check({ type: 'javascript', value: 'JSON.parse(output)' }, ctx('not json')).reason).toMatch(/^Custom function threw error: unexpected token/);
+    expect(check({ type: 'javascript', value: '"yes"' }, ctx('x')).reason).toMatch(/must return a boolean, a finite number, or a GradingResult/);
+    expect(check({ type: 'javascript', value: 'Infinity' }, ctx('x')).reason).toMatch(/not finite/);
+    const loop = check({ type: 'javascript', value: '(() => { while (true) {} })()' }, ctx('x'));
+    expect(loop.pass).toBe(false);
+    expect(loop.reason).toMatch(/time budget/);
+  });
+
+  it('gives the code no way to this machine', () => {
+    const probe = 'typeof process + typeof require + typeof fetch + typeof setTimeout + typeof XMLHttpRequest === "undefinedundefinedundefinedundefinedundefined"';
+    expect(check({ type: 'javascript', value: probe }, ctx('x')).pass).toBe(true);
+    expect(check({ type: 'javascript', value: 'this.constructor.constructor("return process")().env' }, ctx('x')).reason).toMatch(/threw error/);
+  });
+
+  it('applies an assertion-level transform to the output that check sees', () => {
+    expect(check({ type: 'equals', value: 'PARIS', transform: 'output.toUpperCase()' }, ctx('paris')).pass).toBe(true);
+    expect(check({ type: 'equals', value: '3', transform: 'JSON.parse(output).n' }, ctx('{"n": 3}')).pass).toBe(true);
+    expect(check({ type: 'contains', value: 'x', transform: 'undefined' }, ctx('x')).reason).toMatch(/did not return a value/);
+  });
+
+  it('refuses python checks with a reason instead of running them', () => {
+    const parsed = parseAssertion({ type: 'python', value: 'import os; os.system("id")' });
+    expect(parsed.ok).toBe(false);
+    if (!parsed.ok) expect(parsed.error).toMatch(/python checks are not supported/);
+  });
+
+  it('stops a regex that backtracks without end, and the next check still runs', () => {
+    const started = performance.now();
+    const slow = check({ type: 'regex', value: '^(a+)+$' }, ctx(`${'a'.repeat(40)}!`));
+    expect(slow.pass).toBe(false);
+    expect(slow.reason).toMatch(/time budget/);
+    expect(performance.now() - started).toBeLessThan(2000);
+    expect(check({ type: 'regex', value: '^a+$' }, ctx('aaa')).pass).toBe(true);
+    expect(check({ type: 'regex', value: '(?<=x)y' }, ctx('xy')).pass).toBe(true);
   });
 });
 
@@ -181,9 +236,9 @@ describe('parseAssertion (zod schema for promptfoo YAML assertions)', () => {
   });
 
   it('says what is wrong with a bad one', () => {
-    const unknown = parseAssertion({ type: 'javascript', value: 'output.length > 3' });
+    const unknown = parseAssertion({ type: 'similar', value: 'x' });
     expect(unknown.ok).toBe(false);
-    if (!unknown.ok) expect(unknown.error).toMatch(/"javascript" is not an assertion type Parallax checks/);
+    if (!unknown.ok) expect(unknown.error).toMatch(/"similar" is not an assertion type Parallax checks/);
     const badWeight = parseAssertion({ type: 'contains', value: 'x', weight: -1 });
     expect(badWeight.ok).toBe(false);
     if (!badWeight.ok) expect(badWeight.error).toMatch(/^weight: /);

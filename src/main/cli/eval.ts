@@ -159,6 +159,7 @@ export function planRun(config: EvalConfig, bindings: readonly ProviderBinding[]
         ...(test.expected !== undefined ? { expected: test.expected } : {}),
         ...(test.description !== undefined ? { description: test.description } : {}),
         ...(test.assert !== undefined ? { assert: test.assert } : {}),
+        ...(test.transform !== undefined ? { transform: test.transform } : {}),
       })),
       columns,
       repeats,

@@ -109,6 +109,7 @@ export function workspaceToExperiment(workspace: Workspace, providers: readonly 
       ...(testCase.description !== undefined ? { description: testCase.description } : {}),
       vars: { ...testCase.vars, ...(testCase.expected !== undefined ? { expected: testCase.expected } : {}) },
       ...(testCase.assert !== undefined && testCase.assert.length > 0 ? { assert: testCase.assert as Assertion[] } : {}),
+      ...(testCase.transform !== undefined ? { transform: testCase.transform } : {}),
     })),
     ...(workspace.assertions.length > 0 ? { defaultAssert: workspace.assertions as Assertion[] } : {}),
   };
@@ -162,6 +163,7 @@ export function experimentToWorkspace(experiment: Experiment, resolveProvider: R
         vars: typeof expected === 'string' || expected === undefined ? vars : { ...vars, expected },
         ...(typeof expected === 'string' ? { expected } : {}),
         ...(test.assert !== undefined && test.assert.length > 0 ? { assert: test.assert } : {}),
+        ...(test.transform !== undefined ? { transform: test.transform } : {}),
         ...(test.description !== undefined ? { description: test.description } : {}),
       };
     }),

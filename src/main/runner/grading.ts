@@ -3,10 +3,11 @@
  * promptfoo does with tests[].assert and defaultTest.assert. llm-rubric asks the judge model
  * the run names; JSON schemas are checked with ajv (main only: it compiles with new Function).
  */
-import { gradeOutput, type Judge } from '../../shared/assertions';
+import { applyTransform, gradeOutput, type Judge } from '../../shared/assertions';
 import type { Assertion } from '../../shared/assertions/types';
 import type { Cell, Grading } from '../../shared/schemas';
 import { createJsonSchemaValidator } from '../assertions/json-schema';
+import { sandboxCodeRunner, sandboxRegexTester } from '../sandbox/checks';
 import type { ProviderRegistry } from '../providers/registry';
 import type { GradingSpec } from '../store/store';
 import { renderMessages } from '../template/render';
@@ -54,10 +55,19 @@ export async function gradeCell(cell: Cell, spec: GradingSpec, judge: Judge | un
   if (checks.length === 0) return undefined;
   const testCase = spec.testCases[cell.caseIndex];
   const vars = cell.variables;
+  let output = cell.output;
+  if (testCase?.transform !== undefined) {
+    // promptfoo's options.transform: every check of this row sees the transformed answer.
+    const transformed = applyTransform(sandboxCodeRunner, testCase.transform, output, { vars });
+    if (!transformed.ok) {
+      return { pass: false, score: 0, reason: transformed.error, componentResults: checks.map((c) => ({ type: c.type, pass: false, score: 0, reason: transformed.error, ...(c.metric !== undefined ? { metric: c.metric } : {}) })) };
+    }
+    output = transformed.output;
+  }
   const result = await gradeOutput(
     checks,
     {
-      output: cell.output,
+      output,
       ...(testCase?.expected !== undefined ? { expected: testCase.expected } : {}),
       vars,
       // A cached answer took no time of its own: a latency check says so rather than passing on 0 ms.
@@ -65,6 +75,8 @@ export async function gradeCell(cell: Cell, spec: GradingSpec, judge: Judge | un
       ...(cell.costUsd !== undefined ? { costUsd: cell.costUsd } : {}),
       renderValue: (text) => renderValue(text, vars),
       validateJsonSchema,
+      testRegex: sandboxRegexTester,
+      runCode: sandboxCodeRunner,
     },
     {
       ...(judge ? { judge } : {}),

@@ -10,6 +10,7 @@ import type { Message } from '../schemas';
 import { parseCommaList } from './comma-list';
 import { extractJsonObjects, jsonEqual, parseJson, readSchema } from './json-values';
 import { parseRubricVerdict, rubricPrompt } from './rubric';
+import { applyTransform, checkFunctionBody, readCheckValue } from './script';
 import { bleu, levenshtein, rougeL, rougeN } from './text-metrics';
 import { splitAssertionType } from './types';
 import type { Assertion, AssertionContext, AssertionResult, BaseAssertionType } from './types';
@@ -126,13 +127,43 @@ function equalsCheck(check: Check): AssertionResult {
 function regexCheck(check: Check): AssertionResult {
   const pattern = textValue(check);
   if (pattern === undefined) return invalid(check, '"regex" needs a pattern as its value');
-  let regex: RegExp;
-  try {
-    regex = new RegExp(pattern);
-  } catch (error) {
-    return invalid(check, `Invalid regex pattern: ${error instanceof Error ? error.message : String(error)}`);
+  // A pattern can backtrack for longer than the universe is old on a crafted answer
+  // (`^(a+)+$`): it is tested where a time budget holds, never on this thread unguarded.
+  const tester = check.context.testRegex;
+  if (!tester) return invalid(check, 'Regex checks run in the main process, under a time budget; none was given here');
+  const result = tester(pattern, check.context.output);
+  if (!result.ok) return invalid(check, result.error);
+  return decide(check, result.match, `Expected output to match /${pattern}/`, `Expected output not to match /${pattern}/`);
+}
+
+/** promptfoo's `javascript` check: code of `output` and `context`, run in the sandbox. */
+function javascriptCheck(check: Check): AssertionResult {
+  const { value, context, assertion } = check;
+  if (typeof value !== 'string' || value.trim() === '') return invalid(check, '"javascript" needs code as its value, e.g. output.length < 200');
+  const runner = context.runCode;
+  if (!runner) return invalid(check, 'javascript checks run in the main process\'s sandbox; none was given here');
+  const result = runner(['output', 'context'], checkFunctionBody(value), [context.output, { vars: context.vars, test: { vars: context.vars }, config: {} }]);
+  if (!result.ok) return invalid(check, `Custom function threw error: ${result.error}`);
+  const outcome = readCheckValue(result.value);
+  const failed = (raw: boolean) => `Custom function returned ${raw ? 'true' : 'false'}\n${value.trimEnd()}`;
+  switch (outcome.kind) {
+    case 'invalid':
+      return invalid(check, outcome.error);
+    case 'boolean': {
+      const pass = outcome.value !== check.inverse;
+      return { pass, score: pass ? 1 : 0, reason: pass ? PASSED : failed(outcome.value), assertion };
+    }
+    case 'number': {
+      const raw = assertion.threshold === undefined ? outcome.value > 0 : outcome.value >= assertion.threshold;
+      const pass = raw !== check.inverse;
+      return { pass, score: outcome.value, reason: pass ? PASSED : failed(raw), assertion };
+    }
+    case 'grading': {
+      const pass = outcome.pass !== check.inverse;
+      const reason = check.inverse ? (pass ? PASSED : outcome.reason || 'Custom function returned true') : outcome.reason;
+      return { pass, score: outcome.score, reason, assertion };
+    }
   }
-  return decide(check, regex.test(check.context.output), `Expected output to match /${pattern}/`, `Expected output not to match /${pattern}/`);
 }
 
 /** is-json, is-valid-json-schema, contains-json: optional (required for the alias) schema in `value`. */
@@ -246,18 +277,31 @@ function run(base: BaseAssertionType, check: Check): AssertionResult {
       return measuredCheck(check, 'cost');
     case 'llm-rubric':
       return needsJudge(check);
+    case 'javascript':
+      return javascriptCheck(check);
   }
 }
 
-function prepare(assertion: Assertion, context: AssertionContext): { base: BaseAssertionType; check: Check } {
+type Prepared = { base: BaseAssertionType; check: Check } | { failed: AssertionResult };
+
+function prepare(assertion: Assertion, context: AssertionContext): Prepared {
   const { base, inverse } = splitAssertionType(assertion.type);
-  return { base, check: { assertion, inverse, context, value: render(assertion.value, context) } };
+  let checked = context;
+  if (assertion.transform !== undefined) {
+    // promptfoo's assertion-level transform: this check sees the transformed output.
+    const runner = context.runCode;
+    const transformed = runner ? applyTransform(runner, assertion.transform, context.output, { vars: context.vars }) : { ok: false as const, error: 'Transforms run in the main process\'s sandbox; none was given here' };
+    if (!transformed.ok) return { failed: { pass: false, score: 0, reason: transformed.error, assertion } };
+    checked = { ...context, output: transformed.output };
+  }
+  return { base, check: { assertion, inverse, context: checked, value: render(assertion.value, context) } };
 }
 
 /** Check one output against one assertion, synchronously. llm-rubric comes back `needsJudge`. */
 export function evaluateAssertion(assertion: Assertion, context: AssertionContext): AssertionResult {
-  const { base, check } = prepare(assertion, context);
-  return run(base, check);
+  const prepared = prepare(assertion, context);
+  if ('failed' in prepared) return prepared.failed;
+  return run(prepared.base, prepared.check);
 }
 
 /** Sends the judge's messages to a model and resolves with its text answer. */
@@ -275,14 +319,16 @@ export interface JudgeOptions {
  * pass and scores 1 - score. A failed judge call or an unreadable answer fails with the reason.
  */
 export async function evaluateAssertionAsync(assertion: Assertion, context: AssertionContext, options: JudgeOptions = {}): Promise<AssertionResult> {
-  const { base, check } = prepare(assertion, context);
+  const prepared = prepare(assertion, context);
+  if ('failed' in prepared) return prepared.failed;
+  const { base, check } = prepared;
   if (base !== 'llm-rubric') return run(base, check);
   const rubric = textValue(check);
   if (rubric === undefined) return invalid(check, '"llm-rubric" needs the rubric as its value');
   if (!options.judge) return needsJudge(check);
   let answer: string;
   try {
-    answer = await options.judge(rubricPrompt(rubric, context.output, options.rubricTemplate));
+    answer = await options.judge(rubricPrompt(rubric, check.context.output, options.rubricTemplate));
   } catch (error) {
     return invalid(check, `The judge model failed: ${error instanceof Error ? error.message : String(error)}`);
   }

@@ -19,7 +19,8 @@ export type { RubricVerdict } from './rubric';
 export { bleu, lcsPositions, levenshtein, rougeL, rougeN, splitSentences, treebankTokenize } from './text-metrics';
 export type { RougeLOptions, RougeOptions } from './text-metrics';
 export { assertionSchema, BASE_ASSERTION_TYPES, isAssertionType, parseAssertion, splitAssertionType } from './types';
-export type { Assertion, AssertionContext, AssertionDefinition, AssertionResult, AssertionType, BaseAssertionType, GradingResult, JsonSchemaValidator } from './types';
+export type { Assertion, AssertionContext, AssertionDefinition, AssertionResult, AssertionType, BaseAssertionType, CodeRunner, CodeValue, GradingResult, JsonSchemaValidator, RegexTester } from './types';
+export { applyTransform, checkFunctionBody, readCheckValue, transformFunctionBody } from './script';
 
 /** Run a test case's assertions in order (the judge, if any, for llm-rubric) and aggregate them. */
 export async function gradeOutput(assertions: readonly Assertion[], context: AssertionContext, options: JudgeOptions & GradingOptions = {}): Promise<GradingResult> {

@@ -28,6 +28,8 @@ export const BASE_ASSERTION_TYPES = [
   'latency',
   'cost',
   'llm-rubric',
+  // Code from the config, run in the sandbox (never with this process's rights).
+  'javascript',
 ] as const;
 
 export type BaseAssertionType = (typeof BASE_ASSERTION_TYPES)[number];
@@ -52,14 +54,30 @@ const jsonValueSchema = z.json();
  * expected JSON for `equals`). Keys promptfoo has and Parallax does not check (`provider`,
  * `transform`, `config`, ...) are dropped by parsing.
  */
+/** Check types that run code Parallax cannot sandbox: refused with a reason, never run. */
+const UNSANDBOXED: Readonly<Record<string, string>> = {
+  python: 'python checks are not supported: Parallax runs check code only in its sandbox, which has no Python and no access to this machine; write the check as a javascript check',
+  ruby: 'ruby checks are not supported: Parallax runs check code only in its sandbox; write the check as a javascript check',
+  webhook: 'webhook checks are not supported: a check never sends an answer to another server',
+};
+
+function unknownTypeMessage(input: unknown): string {
+  const type = String(input);
+  const refused = UNSANDBOXED[type.startsWith('not-') ? type.slice(4) : type];
+  if (refused !== undefined) return `"${type}": ${refused}.`;
+  return `"${type}" is not an assertion type Parallax checks; known types: ${BASE_ASSERTION_TYPES.join(', ')} (each also as not-<type>).`;
+}
+
 export const assertionSchema = z.object({
   type: z.string().refine(isAssertionType, {
-    error: (issue) => `"${String(issue.input)}" is not an assertion type Parallax checks; known types: ${BASE_ASSERTION_TYPES.join(', ')} (each also as not-<type>).`,
+    error: (issue) => unknownTypeMessage(issue.input),
   }),
   value: jsonValueSchema.optional(),
   threshold: z.number().finite().optional(),
   weight: z.number().finite().min(0).optional(),
   metric: z.string().optional(),
+  /** JavaScript applied to the output before this check (promptfoo's assertion-level `transform`), run in the sandbox. */
+  transform: z.string().max(100_000).optional(),
 });
 
 export type AssertionDefinition = z.infer<typeof assertionSchema>;
@@ -88,7 +106,25 @@ export interface AssertionContext {
   renderValue?: (text: string) => string;
   /** Needed by is-json / contains-json with a schema and by is-valid-json-schema. */
   validateJsonSchema?: JsonSchemaValidator;
+  /** Tests a regex under a time budget (main's sandbox); regex checks fail without it. */
+  testRegex?: RegexTester;
+  /** Runs check code and transforms in the sandbox; javascript checks fail without it. */
+  runCode?: CodeRunner;
 }
+
+/** Whether a pattern matches somewhere in a text, or why it could not be told. */
+export type RegexTester = (pattern: string, text: string) => { ok: true; match: boolean } | { ok: false; error: string };
+
+/** A value user code returned: its JavaScript kind, and the value as JSON. */
+export interface CodeValue {
+  kind: string;
+  json: string;
+  /** The text, when kind is string. */
+  text: string;
+}
+
+/** Runs `body` as a function of `params` with JSON `args` in the sandbox. */
+export type CodeRunner = (params: readonly string[], body: string, args: readonly unknown[]) => { ok: true; value: CodeValue } | { ok: false; error: string };
 
 /** The result of one assertion, shaped like promptfoo's GradingResult for one component. */
 export interface AssertionResult {

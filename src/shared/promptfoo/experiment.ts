@@ -38,6 +38,8 @@ export interface ExperimentTest {
   description?: string;
   vars: Variables;
   assert?: Assertion[];
+  /** options.transform: JavaScript applied to the output before the checks. */
+  transform?: string;
 }
 
 export interface Experiment {
@@ -133,6 +135,7 @@ function testValue(test: ExperimentTest): Record<string, unknown> {
     ...(test.description !== undefined ? { description: test.description } : {}),
     vars: { ...test.vars },
     ...(test.assert !== undefined && test.assert.length > 0 ? { assert: test.assert } : {}),
+    ...(test.transform !== undefined ? { options: { transform: test.transform } } : {}),
   };
 }
 
@@ -186,6 +189,7 @@ export function parseExperimentYaml(text: string, fileName: string): ExperimentP
         ...(test.description !== undefined ? { description: test.description } : {}),
         vars: { ...test.vars },
         ...(test.assert !== undefined ? { assert: test.assert } : {}),
+        ...(test.transform !== undefined ? { transform: test.transform } : {}),
       })),
       ...(config.defaultAssert !== undefined ? { defaultAssert: config.defaultAssert } : {}),
     },

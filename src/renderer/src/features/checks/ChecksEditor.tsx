@@ -27,6 +27,7 @@ const THRESHOLD_HINT: Partial<Record<BaseAssertionType, string>> = {
   latency: 'ms',
   cost: 'USD',
   'llm-rubric': 'score, 0–1',
+  javascript: 'score',
 };
 
 /** An error message as a sentence, so another can follow it. */
@@ -50,10 +51,10 @@ function CheckRow({
   const built = buildAssertion(draft);
   const valueError = !built.ok && built.field === 'value' ? built.error : undefined;
   const thresholdError = !built.ok && built.field === 'threshold' ? built.error : undefined;
-  const multiline = kind === 'list' || kind === 'json' || kind === 'rubric';
+  const multiline = kind === 'list' || kind === 'json' || kind === 'rubric' || kind === 'code';
   const valueProps = {
     id: `${id}-value`,
-    'aria-label': `${kind === 'json' ? 'JSON schema' : kind === 'rubric' ? 'Rubric' : 'Value'} of check ${index + 1}`,
+    'aria-label': `${kind === 'json' ? 'JSON schema' : kind === 'rubric' ? 'Rubric' : kind === 'code' ? 'Code' : 'Value'} of check ${index + 1}`,
     'aria-invalid': valueError ? true : undefined,
     'aria-describedby': valueError ? `${id}-value-error` : undefined,
     value: draft.valueText,
@@ -65,7 +66,9 @@ function CheckRow({
           ? 'refund\nreturn policy'
           : kind === 'rubric'
             ? 'Answers politely and names a next step'
-            : draft.base === 'regex'
+            : kind === 'code'
+              ? 'output.length < 200 && !output.includes("As an AI")'
+              : draft.base === 'regex'
               ? '^\\d{4}-\\d{2}-\\d{2}$'
               : '',
     onChange: (e: React.ChangeEvent<HTMLInputElement | HTMLTextAreaElement>) => onChange({ ...draft, valueText: e.target.value }),

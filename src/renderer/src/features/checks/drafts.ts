@@ -6,7 +6,7 @@ import { parseCommaList } from '../../../../shared/assertions/comma-list';
 import { BASE_ASSERTION_TYPES, parseAssertion, splitAssertionType, type AssertionDefinition, type AssertionType, type BaseAssertionType } from '../../../../shared/assertions/types';
 
 /** How a type's value is typed. */
-export type ValueKind = 'text' | 'optional-text' | 'reference' | 'list' | 'json' | 'rubric' | 'none';
+export type ValueKind = 'text' | 'optional-text' | 'reference' | 'list' | 'json' | 'rubric' | 'code' | 'none';
 
 export const VALUE_KIND: Record<BaseAssertionType, ValueKind> = {
   equals: 'optional-text',
@@ -28,6 +28,7 @@ export const VALUE_KIND: Record<BaseAssertionType, ValueKind> = {
   latency: 'none',
   cost: 'none',
   'llm-rubric': 'rubric',
+  javascript: 'code',
 };
 
 /** What each check does, in a line. */
@@ -51,10 +52,11 @@ export const DESCRIPTION: Record<BaseAssertionType, string> = {
   latency: 'The answer took at most the threshold, in milliseconds.',
   cost: 'The answer cost at most the threshold, in US dollars.',
   'llm-rubric': 'The judge model reads the answer and says whether the rubric holds.',
+  javascript: 'JavaScript of output and context.vars returns true/false, a score, or { pass, score, reason }. It runs in a sandbox with no access to this computer.',
 };
 
 /** Types whose threshold means something. */
-export const HAS_THRESHOLD: ReadonlySet<BaseAssertionType> = new Set(['levenshtein', 'bleu', 'rouge-n', 'rouge-l', 'latency', 'cost', 'llm-rubric']);
+export const HAS_THRESHOLD: ReadonlySet<BaseAssertionType> = new Set(['levenshtein', 'bleu', 'rouge-n', 'rouge-l', 'latency', 'cost', 'llm-rubric', 'javascript']);
 
 export interface CheckDraft {
   base: BaseAssertionType;
@@ -63,8 +65,8 @@ export interface CheckDraft {
   thresholdText: string;
   /** The value as it came in, kept as it is while its text is untouched (an object for equals, a YAML schema string). */
   original: { text: string; value: unknown } | undefined;
-  /** Fields the editor does not show (weight, metric), kept. */
-  rest: Pick<AssertionDefinition, 'weight' | 'metric'>;
+  /** Fields the editor does not show (weight, metric, transform), kept. */
+  rest: Pick<AssertionDefinition, 'weight' | 'metric' | 'transform'>;
 }
 
 function valueToText(kind: ValueKind, value: unknown): string {
@@ -92,7 +94,11 @@ export function draftOf(assertion: AssertionDefinition): CheckDraft {
     valueText,
     thresholdText: assertion.threshold !== undefined ? String(assertion.threshold) : '',
     original: assertion.value !== undefined ? { text: valueText, value: assertion.value } : undefined,
-    rest: { ...(assertion.weight !== undefined ? { weight: assertion.weight } : {}), ...(assertion.metric !== undefined ? { metric: assertion.metric } : {}) },
+    rest: {
+      ...(assertion.weight !== undefined ? { weight: assertion.weight } : {}),
+      ...(assertion.metric !== undefined ? { metric: assertion.metric } : {}),
+      ...(assertion.transform !== undefined ? { transform: assertion.transform } : {}),
+    },
   };
 }
 
@@ -124,6 +130,9 @@ function readValue(draft: CheckDraft): { ok: true; value: unknown } | { ok: fals
       return { ok: true, value: text === '' ? undefined : text };
     case 'rubric':
       if (blank) return { ok: false, error: 'Write the rubric: what a good answer does, e.g. "Answers politely and names a next step".' };
+      return { ok: true, value: text };
+    case 'code':
+      if (blank) return { ok: false, error: 'Write the code, e.g. output.length < 200 (or several lines that return a value).' };
       return { ok: true, value: text };
     case 'list': {
       const items = text
