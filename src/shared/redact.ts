@@ -1,0 +1,326 @@
+/**
+ * Masks API keys in text a provider sent back (error bodies, answers, model names) before it
+ * reaches the database, a result file, a log or the window. A server may echo a key in another
+ * case, cut short, or encoded, so every key is looked for in these forms:
+ *
+ *   - as written, in any letter case;
+ *   - any piece of it at least `fragmentLength(key)` characters long (a truncation, a suffix);
+ *   - base64 and base64url, at each of the three byte alignments (so the key is found inside
+ *     the encoding of a longer text, such as `user:key` in a Basic header), and pieces of those;
+ *   - percent-encoding (`encodeURIComponent`, and every byte as `%XX`) and hex, and pieces.
+ *
+ * How long a piece must be: at least 8 characters, and half the key, but never more than 16.
+ * Below 8, ordinary words and identifiers would match; a random key's 16 characters (after
+ * a vendor prefix such as `sk-ant-api03-`, at most 13) do not occur in ordinary text by
+ * chance, and a piece shorter than that of a longer key leaves too much unknown to guess.
+ * A key shorter than 8 characters is a placeholder (`ollama`, `EMPTY`) rather than a secret:
+ * it is masked only where it stands exactly, as a whole word, so answers that happen to use
+ * the word are left alone.
+ *
+ * Pure (no node built-ins): the same redactor runs in main and could run anywhere.
+ */
+
+/** Keys shorter than this are placeholders: masked exactly and as whole words only. */
+export const MIN_SECRET_LENGTH = 8;
+/** A piece of a key this long (or longer) is always masked, whatever the key's length. */
+export const MAX_FRAGMENT_LENGTH = 16;
+/** What a masked key becomes. */
+export const REDACTED = '[key redacted]';
+
+/** The shortest piece of a key that is masked: max(8, half the key), at most 16. */
+export function fragmentLength(key: string): number {
+  return Math.min(MAX_FRAGMENT_LENGTH, Math.max(MIN_SECRET_LENGTH, Math.ceil(key.length / 2)));
+}
+
+function utf8(text: string): number[] {
+  const bytes: number[] = [];
+  for (const char of text) {
+    const code = char.codePointAt(0) ?? 0;
+    if (code < 0x80) bytes.push(code);
+    else if (code < 0x800) bytes.push(0xc0 | (code >> 6), 0x80 | (code & 63));
+    else if (code < 0x10000) bytes.push(0xe0 | (code >> 12), 0x80 | ((code >> 6) & 63), 0x80 | (code & 63));
+    else bytes.push(0xf0 | (code >> 18), 0x80 | ((code >> 12) & 63), 0x80 | ((code >> 6) & 63), 0x80 | (code & 63));
+  }
+  return bytes;
+}
+
+const BASE64 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+
+/**
+ * The base64 characters that depend on the key's bytes alone when the key starts `offset`
+ * bytes into a longer text: the characters that would appear whatever came before or after.
+ */
+function base64Core(bytes: readonly number[], offset: number): string {
+  const first = offset * 8;
+  const end = (offset + bytes.length) * 8;
+  const bitAt = (b: number): number => {
+    const byte = bytes[(b - first) >> 3] ?? 0;
+    return (byte >> (7 - ((b - first) & 7))) & 1;
+  };
+  let out = '';
+  // Character j covers bits [6j, 6j + 6): keep those wholly inside the key's bits.
+  for (let bit = Math.ceil(first / 6) * 6; bit + 6 <= end; bit += 6) {
+    let value = 0;
+    for (let k = 0; k < 6; k++) value = (value << 1) | bitAt(bit + k);
+    out += BASE64[value] ?? '';
+  }
+  return out;
+}
+
+function hex(bytes: readonly number[]): string {
+  return bytes.map((b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+/** The forms a key is looked for in, each with the shortest piece of it that is masked. */
+export function keyForms(key: string): { text: string; minLength: number }[] {
+  const m = fragmentLength(key);
+  const bytes = utf8(key);
+  const forms: { text: string; minLength: number }[] = [{ text: key, minLength: m }];
+  const component = encodeURIComponentSafe(key);
+  if (component !== undefined && component !== key) forms.push({ text: component, minLength: m });
+  forms.push({ text: bytes.map((b) => `%${b.toString(16).padStart(2, '0')}`).join(''), minLength: 3 * m });
+  forms.push({ text: hex(bytes), minLength: 2 * m });
+  const b64Min = Math.ceil((4 * m) / 3);
+  for (let offset = 0; offset < 3; offset++) {
+    const core = base64Core(bytes, offset);
+    forms.push({ text: core, minLength: b64Min });
+    const url = core.replace(/\+/g, '-').replace(/\//g, '_');
+    if (url !== core) forms.push({ text: url, minLength: b64Min });
+  }
+  return forms.filter((f) => f.text.length >= f.minLength);
+}
+
+function encodeURIComponentSafe(text: string): string | undefined {
+  try {
+    return encodeURIComponent(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/** ASCII letters folded to lower case; every other character kept, so lengths never change. */
+function fold(code: number): number {
+  return code >= 65 && code <= 90 ? code + 32 : code;
+}
+
+const HASH_BASE = 0x01000193;
+
+function power(exponent: number): number {
+  let out = 1;
+  for (let i = 0; i < exponent; i++) out = Math.imul(out, HASH_BASE) >>> 0;
+  return out;
+}
+
+interface WindowTable {
+  width: number;
+  /** B^(width-1) mod 2^32, to take the oldest character out of a rolling hash. */
+  top: number;
+  /** Folded windows of the key forms, by their hash. */
+  byHash: Map<number, string[]>;
+}
+
+interface Span {
+  start: number;
+  end: number;
+}
+
+const WORD = /[A-Za-z0-9_-]/;
+
+/**
+ * A redactor for a set of keys. `redact(text)` masks every form of every key; `stream()`
+ * gives a stateful redactor for text that arrives in pieces (a key split across two chunks is
+ * still masked, and at most the tail that could begin a key is held back).
+ */
+export class SecretRedactor {
+  private readonly tables: WindowTable[] = [];
+  /** Folded forms, for the stream's "could this tail begin a key?" test. */
+  private readonly folded: string[] = [];
+  /** Placeholder keys (shorter than MIN_SECRET_LENGTH), masked as exact whole words. */
+  private readonly short: string[] = [];
+
+  constructor(secrets: Iterable<string | undefined>) {
+    const byWidth = new Map<number, Set<string>>();
+    const seen = new Set<string>();
+    for (const raw of secrets) {
+      if (raw === undefined) continue;
+      for (const key of new Set([raw, raw.trim()])) {
+        if (key === '' || seen.has(key)) continue;
+        seen.add(key);
+        if (key.length < MIN_SECRET_LENGTH) {
+          this.short.push(key);
+          continue;
+        }
+        for (const form of keyForms(key)) {
+          const text = foldString(form.text);
+          this.folded.push(text);
+          let set = byWidth.get(form.minLength);
+          if (!set) byWidth.set(form.minLength, (set = new Set()));
+          for (let i = 0; i + form.minLength <= text.length; i++) set.add(text.slice(i, i + form.minLength));
+        }
+      }
+    }
+    for (const [width, windows] of byWidth) {
+      const byHash = new Map<number, string[]>();
+      for (const window of windows) {
+        const h = hashFolded(window, 0, width);
+        const list = byHash.get(h);
+        if (list) list.push(window);
+        else byHash.set(h, [window]);
+      }
+      this.tables.push({ width, top: power(width - 1), byHash });
+    }
+    this.short.sort((a, b) => b.length - a.length);
+  }
+
+  /** True when there is anything to mask. */
+  get active(): boolean {
+    return this.tables.length > 0 || this.short.length > 0;
+  }
+
+  redact(text: string): string {
+    if (!this.active || text === '') return text;
+    return mask(text, this.spans(text));
+  }
+
+  /** A redactor for one stream of text; see StreamRedactor. */
+  stream(): StreamRedactor {
+    return new StreamRedactor(this);
+  }
+
+  /** Where the keys are in a text: sorted, merged [start, end) ranges. */
+  spans(text: string): Span[] {
+    const found: Span[] = [];
+    for (const table of this.tables) findWindows(text, table, found);
+    for (const key of this.short) {
+      for (let at = text.indexOf(key); at !== -1; at = text.indexOf(key, at + 1)) {
+        const before = text[at - 1];
+        const after = text[at + key.length];
+        if ((before === undefined || !WORD.test(before)) && (after === undefined || !WORD.test(after))) found.push({ start: at, end: at + key.length });
+      }
+    }
+    return merge(found);
+  }
+
+  /**
+   * How many characters at the end of a text could be the start of a key in some form (the
+   * longest suffix that is a piece of one): a stream holds them back until it knows.
+   */
+  pendingTail(text: string): number {
+    let best = 0;
+    const limit = Math.min(text.length, this.longest());
+    // Pieces of a piece are pieces, so the suffixes that qualify are exactly those up to the longest.
+    for (let length = 1; length <= limit; length++) {
+      const suffix = foldString(text.slice(text.length - length));
+      if (this.folded.some((form) => form.includes(suffix))) best = length;
+      else break;
+    }
+    // A placeholder key may be cut mid-word at the end of a chunk.
+    for (const key of this.short) {
+      for (let length = Math.min(key.length, text.length); length > best; length--) {
+        if (text.endsWith(key.slice(0, length))) {
+          best = length;
+          break;
+        }
+      }
+    }
+    return best;
+  }
+
+  private longestCache: number | undefined;
+  private longest(): number {
+    this.longestCache ??= Math.max(0, ...this.folded.map((f) => f.length), ...this.short.map((s) => s.length + 1));
+    return this.longestCache;
+  }
+}
+
+/**
+ * Masks keys in text that arrives in pieces. `push` returns what can be shown now; the tail
+ * that might still turn into a key is held until the next piece (or `end`).
+ */
+export class StreamRedactor {
+  private held = '';
+
+  constructor(private readonly redactor: SecretRedactor) {}
+
+  push(piece: string): string {
+    if (!this.redactor.active) return piece;
+    const text = this.held + piece;
+    const spans = this.redactor.spans(text);
+    let cut = text.length - this.redactor.pendingTail(text);
+    // A key found across the cut is shown masked now, whole, rather than split.
+    for (const span of spans) if (span.start < cut && span.end > cut) cut = span.end;
+    this.held = text.slice(cut);
+    return mask(text.slice(0, cut), spans.filter((s) => s.start < cut));
+  }
+
+  /** The rest, masked: call when the stream ends. */
+  end(): string {
+    const rest = this.held;
+    this.held = '';
+    return this.redactor.redact(rest);
+  }
+}
+
+function foldString(text: string): string {
+  return text.replace(/[A-Z]+/g, (m) => m.toLowerCase());
+}
+
+function hashFolded(text: string, start: number, width: number): number {
+  let h = 0;
+  for (let i = 0; i < width; i++) h = (Math.imul(h, HASH_BASE) + fold(text.charCodeAt(start + i))) >>> 0;
+  return h;
+}
+
+function matchesAt(text: string, start: number, window: string): boolean {
+  for (let i = 0; i < window.length; i++) if (fold(text.charCodeAt(start + i)) !== window.charCodeAt(i)) return false;
+  return true;
+}
+
+/** Every place a window of the table occurs in the text (case folded), by a rolling hash. */
+function findWindows(text: string, table: WindowTable, out: Span[]): void {
+  const { width, top, byHash } = table;
+  if (text.length < width) return;
+  let h = hashFolded(text, 0, width);
+  for (let start = 0; ; start++) {
+    const candidates = byHash.get(h);
+    if (candidates?.some((w) => matchesAt(text, start, w))) {
+      const last = out[out.length - 1];
+      // Overlapping windows of one piece extend the last span instead of adding another.
+      if (last && last.end >= start && last.start <= start) last.end = Math.max(last.end, start + width);
+      else out.push({ start, end: start + width });
+    }
+    const next = start + width;
+    if (next >= text.length) break;
+    const outgoing = fold(text.charCodeAt(start));
+    h = (Math.imul((h - Math.imul(outgoing, top)) >>> 0, HASH_BASE) + fold(text.charCodeAt(next))) >>> 0;
+  }
+}
+
+function merge(spans: Span[]): Span[] {
+  if (spans.length <= 1) return spans;
+  const sorted = [...spans].sort((a, b) => a.start - b.start);
+  const out: Span[] = [];
+  for (const span of sorted) {
+    const last = out[out.length - 1];
+    if (last && span.start <= last.end) last.end = Math.max(last.end, span.end);
+    else out.push({ ...span });
+  }
+  return out;
+}
+
+function mask(text: string, spans: readonly Span[]): string {
+  if (spans.length === 0) return text;
+  let out = '';
+  let at = 0;
+  for (const span of spans) {
+    if (span.start >= text.length) break;
+    out += text.slice(at, span.start) + REDACTED;
+    at = Math.min(span.end, text.length);
+  }
+  return out + text.slice(at);
+}
+
+/** Masks every form of the given keys in a text (see SecretRedactor). */
+export function redactSecrets(text: string, secrets: Iterable<string | undefined>): string {
+  return new SecretRedactor(secrets).redact(text);
+}
