@@ -1,6 +1,8 @@
 /**
  * Starts browser mode (the built out/main/web.js) on a throwaway or given data folder and
  * returns the URL it printed, token included, as a person would copy it from the terminal.
+ * The token is only ever in the URL's fragment (the page moves it to an Authorization header),
+ * so API calls made by a test send it as `Authorization: Bearer <token>` too.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
@@ -8,7 +10,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 export interface WebApp {
+  /** The URL as printed, `http://127.0.0.1:<port>/#token=<token>`: the token only in the fragment. */
   url: string;
+  port: number;
+  token: string;
   dataDir: string;
   output: () => string;
   stop(): Promise<void>;
@@ -20,9 +25,10 @@ export function freshDataDir(): string {
   return mkdtempSync(join(tmpdir(), 'parallax-e2e-'));
 }
 
-export async function startWebApp(dataDir = freshDataDir(), env: NodeJS.ProcessEnv = {}): Promise<WebApp> {
+/** Starts browser mode; `port` 0 (the default) lets it pick one, a port from an earlier launch restarts it in place. */
+export async function startWebApp(dataDir = freshDataDir(), env: NodeJS.ProcessEnv = {}, port = 0): Promise<WebApp> {
   if (!existsSync(entry)) throw new Error(`${entry} is missing: run "npm run build" first (npm test does).`);
-  const child: ChildProcess = spawn(process.execPath, [entry, '--port', '0', '--data-dir', dataDir], {
+  const child: ChildProcess = spawn(process.execPath, [entry, '--port', String(port), '--data-dir', dataDir], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -44,8 +50,11 @@ export async function startWebApp(dataDir = freshDataDir(), env: NodeJS.ProcessE
       reject(new Error(`browser mode exited with ${code}:\n${out}`));
     });
   });
+  const printed = new URL(url);
   return {
     url,
+    port: Number(printed.port),
+    token: decodeURIComponent(printed.hash.replace(/^#token=/, '')),
     dataDir,
     output: () => out,
     stop: () =>
