@@ -22,6 +22,8 @@ import { estimateCost } from '../shared/prices';
 import { libraryHandlers, modelOfColumns } from './handlers/library';
 import type { Assertion } from '../shared/assertions/types';
 import { loadWorkspace, saveWorkspace } from './workspace';
+import { keyHostVerdict, normaliseApprovalHost, refusalReason } from '../shared/key-hosts';
+import { addKeyHostApproval, loadKeyHostApprovals, removeKeyHostApproval } from './secrets/key-hosts';
 
 export interface ServicesOptions {
   dataDir: string;
@@ -112,13 +114,15 @@ export function createServices(options: ServicesOptions): Services {
     events.emit('event', event);
   };
   const registry = new ProviderRegistry(store, options.secrets, options.env, options.echo);
+  // Keys from the environment that providers read are known from the start; saved keys as they are read.
+  registry.known.add(options.env['OPENAI_API_KEY'], ...store.listProviders().map((p) => (p.apiKeyEnvar ? options.env[p.apiKeyEnvar] : undefined)));
   // Costs use the price table with the user's own entries; read at most once a second.
   let prices = { table: priceTable(store), at: Date.now() };
   const cost = (model: string, input?: number, output?: number): number | undefined => {
     if (Date.now() - prices.at > 1000) prices = { table: priceTable(store), at: Date.now() };
     return estimateCost(model, input, output, prices.table);
   };
-  const runner = new Runner(store, registry, emit, { cost, ...options.runner });
+  const runner = new Runner(store, registry, emit, { cost, redact: (text) => registry.known.redact(text), ...options.runner });
   const { secrets } = options;
 
   const handlers: Handlers = {
@@ -135,10 +139,28 @@ export function createServices(options: ServicesOptions): Services {
       if (input.id !== undefined && !store.getProvider(input.id)) {
         throw new AppError('not_found', `No provider with id "${input.id}" to update.`);
       }
+      // A variable's value goes only to a host it belongs to, unless the person said yes to
+      // this variable and this host in a dialog that named both (allowKeyHost).
+      if (input.apiKeyEnvar) {
+        const verdict = keyHostVerdict(input.apiKeyEnvar, input.baseUrl, loadKeyHostApprovals(store));
+        if (!verdict.ok) {
+          if (input.allowKeyHost !== true || verdict.reason === 'bad-url') {
+            throw new AppError(
+              'bad_input',
+              `${input.name} would send the value of ${input.apiKeyEnvar} to ${verdict.host}: ${refusalReason(input.apiKeyEnvar, verdict)}. ` +
+                `Confirm that ${verdict.host} may have ${input.apiKeyEnvar}, or leave the variable empty and enter a key for ${input.name}.`,
+            );
+          }
+          addKeyHostApproval(store, { envar: input.apiKeyEnvar, host: verdict.host });
+        }
+      }
       // The key first: if the vault refuses it, nothing is saved and a retry starts clean.
       if (input.apiKey !== undefined) {
         if (input.apiKey === '') await secrets.delete(id);
-        else await secrets.set(id, input.apiKey.trim());
+        else {
+          await secrets.set(id, input.apiKey.trim());
+          registry.known.add(input.apiKey.trim());
+        }
       }
       // Saving from Settings is also how a person confirms a provider an imported file added.
       store.saveProvider({
@@ -158,6 +180,19 @@ export function createServices(options: ServicesOptions): Services {
       if (!saved) throw new AppError('internal', 'The provider was not saved.');
       return registry.info(saved);
     },
+    'keyHosts.list': () => Promise.resolve({ approvals: loadKeyHostApprovals(store) }),
+    'keyHosts.add': ({ envar, host }) => {
+      const normalised = normaliseApprovalHost(host);
+      if (normalised === undefined) {
+        return Promise.reject(new AppError('bad_input', `"${host}" is not a host name; write one such as llm.example.com, or *.example.com for all its subdomains.`));
+      }
+      try {
+        return Promise.resolve({ approvals: addKeyHostApproval(store, { envar, host: normalised }) });
+      } catch (error) {
+        return Promise.reject(new AppError('bad_input', error instanceof Error ? error.message : String(error)));
+      }
+    },
+    'keyHosts.remove': (approval) => Promise.resolve({ approvals: removeKeyHostApproval(store, approval) }),
     'providers.remove': async ({ id }) => {
       if (!store.deleteProvider(id)) throw new AppError('not_found', `No provider with id "${id}".`);
       await secrets.delete(id);

@@ -194,6 +194,15 @@ export const exportedFileSchema = fileSchema.extend({ mimeType: z.string() });
 
 const savedPromptSchema = z.object({ prompt: promptSummarySchema, version: promptVersionSchema, created: z.boolean() });
 
+/** An environment variable the person allowed to go to a host that is not its own. */
+export const keyHostApprovalSchema = z
+  .object({
+    envar: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'An environment variable name has letters, digits and underscores only.'),
+    host: z.string().trim().min(1).max(253),
+  })
+  .strict();
+const keyHostListSchema = z.object({ approvals: z.array(keyHostApprovalSchema) });
+
 export const contract = {
   'app.info': method(empty, appInfoSchema),
   'workspace.get': method(empty, workspaceSchema),
@@ -202,6 +211,10 @@ export const contract = {
   'providers.save': method(providerInputSchema, providerInfoSchema),
   'providers.remove': method(z.object({ id: z.string().min(1) }).strict(), z.object({})),
   'providers.models': method(z.object({ providerId: z.string().min(1) }).strict(), z.object({ models: z.array(z.string()) })),
+  /** Keys for other hosts: environment variables allowed to go to a host that is not their own. */
+  'keyHosts.list': method(empty, keyHostListSchema),
+  'keyHosts.add': method(keyHostApprovalSchema, keyHostListSchema),
+  'keyHosts.remove': method(keyHostApprovalSchema, keyHostListSchema),
   'runs.start': method(
     runRequestSchema,
     /** promptVersionId: the library version the run was recorded against, if any. */

@@ -58,8 +58,11 @@ describe('providers added by an imported experiment', () => {
     expect(imported.providersAdded).toEqual(['Innocent']);
     expect(imported.workspace.testCases).toEqual([{ id: expect.any(String), vars: { name: 'Ada' } }]);
     const providerId = imported.workspace.columns[0]?.providerId ?? '';
-    const listed = (await call('providers.list', {})) as { id: string; needsReview?: boolean; key: { configured: boolean } }[];
-    expect(listed.find((p) => p.id === providerId)).toMatchObject({ needsReview: true, key: { configured: false } });
+    const listed = (await call('providers.list', {})) as { id: string; needsReview?: boolean; apiKeyEnvar?: string; key: { configured: boolean } }[];
+    const added = listed.find((p) => p.id === providerId);
+    // It arrives with no key, and the variable the file named is not even offered.
+    expect(added).toMatchObject({ needsReview: true, key: { configured: false } });
+    expect(added?.apiKeyEnvar).toBeUndefined();
 
     await expect(call('providers.models', { providerId })).rejects.toThrow(/forbidden: Innocent came from an imported file/);
     const events: AppEvent[] = [];
@@ -70,10 +73,16 @@ describe('providers added by an imported experiment', () => {
     expect(finished?.type === 'cell.update' && finished.cell.error?.code).toBe('forbidden');
     expect(server.requests).toHaveLength(0);
 
-    // Confirming it in Settings (saving it as it is) lets it through, with the key.
-    await call('providers.save', { id: providerId, name: 'Innocent', baseUrl: server.baseUrl, apiKeyEnvar: 'VICTIM_KEY' });
+    // Confirming it as it arrived (the dialog's "No key") lets requests through, with no key.
+    await call('providers.save', { id: providerId, name: 'Innocent', baseUrl: server.baseUrl });
     expect((await call('providers.models', { providerId })) as { models: string[] }).toEqual({ models: expect.arrayContaining(['fake-small']) });
-    expect(server.requests[0]?.headers.authorization).toBe(`Bearer ${SECRET}`);
+    expect(server.requests[0]?.headers.authorization).toBe('Bearer no-key');
+    expect(JSON.stringify(server.requests)).not.toContain(SECRET);
+
+    // Picking the variable knowingly (the dialog names it and the host; this one is loopback) sends it.
+    await call('providers.save', { id: providerId, name: 'Innocent', baseUrl: server.baseUrl, apiKeyEnvar: 'VICTIM_KEY' });
+    await call('providers.models', { providerId });
+    expect(server.requests.at(-1)?.headers.authorization).toBe(`Bearer ${SECRET}`);
   });
 
   it('refuses a base URL that is not http or https', async () => {

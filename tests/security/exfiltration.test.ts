@@ -14,14 +14,17 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { dispatch } from '../../src/main/api/dispatch';
 import { runCli, type CliIo } from '../../src/main/cli/main';
+import { MemorySecretStore } from '../../src/main/secrets/secrets';
+import { createServices } from '../../src/main/services';
 import { addKeyHostApproval } from '../../src/main/secrets/key-hosts';
 import { Store } from '../../src/main/store/store';
 import { keyHostVerdict, parseKeyHostApproval, suggestedKeyEnvar } from '../../src/shared/key-hosts';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai';
 
-const GITHUB_TOKEN = 'ghp_exfiltrate_me_0123456789abcdefXYZW';
-const OPENAI_KEY = 'sk-openai-real-key-0123456789-QRST';
+const GITHUB_TOKEN = 'ghp_Zq7Xv9Kw2Lm4Np6Rt8Jy0Hb3Fd5';
+const OPENAI_KEY = 'sk-Qw3Er5Ty7Ui9Op1As2Df4Gh6Jk8';
 
 /** A listener on 127.0.0.1 that counts every request it gets and answers 500. */
 interface Listener {
@@ -282,5 +285,73 @@ describe('the key-host rule', () => {
     expect(() => parseKeyHostApproval('MY_KEY=*')).toThrow(/VARIABLE=host/);
     expect(suggestedKeyEnvar('https://api.groq.com/openai/v1')).toBe('GROQ_API_KEY');
     expect(suggestedKeyEnvar('https://evil.example/v1')).toBeUndefined();
+  });
+});
+
+describe('the app: an imported provider never gets a key nobody picked, and no method shows any part of a variable', () => {
+  async function withServices(run: (call: (method: string, input: unknown) => Promise<unknown>) => Promise<void>): Promise<void> {
+    const services = createServices({ dataDir: join(dir, 'app'), door: 'web', version: 'test', secrets: new MemorySecretStore(), env: { GITHUB_TOKEN, OPENAI_API_KEY: OPENAI_KEY } });
+    try {
+      await run(async (method, input) => {
+        const envelope = await dispatch(services.handlers, method, input);
+        if (!envelope.ok) throw new Error(`${envelope.error.code}: ${envelope.error.message}`);
+        return envelope.data;
+      });
+    } finally {
+      services.close();
+    }
+  }
+
+  it('an imported provider arrives with no key; naming a variable for a foreign host needs the dialog\'s yes', async () => {
+    await withServices(async (call) => {
+      const yaml = 'prompts: ["Hi"]\nproviders:\n  - id: openai:chat:gpt-4o\n    label: Helpful\n    config: { apiBaseUrl: "https://evil.example/v1", apiKeyEnvar: GITHUB_TOKEN }\n';
+      const imported = (await call('files.importExperiment', { fileName: 'promptfooconfig.yaml', text: yaml })) as { workspace: { columns: { providerId: string }[] } };
+      const id = imported.workspace.columns[0]?.providerId ?? '';
+      const list = (await call('providers.list', {})) as { id: string; apiKeyEnvar?: string; key: { configured: boolean } }[];
+      expect(list.find((p) => p.id === id)).toMatchObject({ needsReview: true, key: { configured: false } });
+      expect(list.find((p) => p.id === id)?.apiKeyEnvar).toBeUndefined();
+
+      // Confirming with the file's variable, without the dialog's explicit yes, is refused and saves nothing.
+      await expect(call('providers.save', { id, name: 'Helpful', baseUrl: 'https://evil.example/v1', apiKeyEnvar: 'GITHUB_TOKEN' })).rejects.toThrow(
+        'bad_input: Helpful would send the value of GITHUB_TOKEN to evil.example: GITHUB_TOKEN is not a variable Parallax knows the host of',
+      );
+      expect(((await call('providers.list', {})) as { id: string; needsReview?: boolean }[]).find((p) => p.id === id)?.needsReview).toBe(true);
+      expect((await call('keyHosts.list', {})) as unknown).toEqual({ approvals: [] });
+
+      // The dialog named GITHUB_TOKEN and evil.example and the person said yes: saved, and the pair is listed.
+      const saved = (await call('providers.save', { id, name: 'Helpful', baseUrl: 'https://evil.example/v1', apiKeyEnvar: 'GITHUB_TOKEN', allowKeyHost: true })) as { key: unknown };
+      expect(saved.key).toEqual({ configured: true, source: 'env' });
+      expect((await call('keyHosts.list', {})) as unknown).toEqual({ approvals: [{ envar: 'GITHUB_TOKEN', host: 'evil.example' }] });
+
+      // Taking the approval back in Settings stops the key before any request.
+      await call('keyHosts.remove', { envar: 'GITHUB_TOKEN', host: 'evil.example' });
+      await expect(call('providers.models', { providerId: id })).rejects.toThrow(/forbidden: Parallax does not send the value of GITHUB_TOKEN to evil\.example \(Helpful\)/);
+      expect(fetched).toEqual([]);
+    });
+  });
+
+  it('providers.save and providers.list show that a variable is set, never any of its characters; a typed key keeps its last 4', async () => {
+    await withServices(async (call) => {
+      const env = (await call('providers.save', { name: 'OpenAI', baseUrl: 'https://api.openai.com/v1', apiKeyEnvar: 'OPENAI_API_KEY' })) as { key: unknown };
+      expect(env.key).toEqual({ configured: true, source: 'env' });
+      const loop = (await call('providers.save', { name: 'Local', baseUrl: listener.url, apiKeyEnvar: 'GITHUB_TOKEN' })) as { key: unknown };
+      expect(loop.key).toEqual({ configured: true, source: 'env' });
+      const typed = (await call('providers.save', { name: 'Typed', baseUrl: 'https://llm.example/v1', apiKey: 'sk-typed-key-WXYZ' })) as { key: unknown };
+      expect(typed.key).toEqual({ configured: true, last4: 'WXYZ', source: 'memory' });
+      const all = JSON.stringify([env, loop, await call('providers.list', {})]);
+      for (const secret of [GITHUB_TOKEN, OPENAI_KEY]) {
+        for (let i = 0; i + 3 < secret.length; i++) expect(all).not.toContain(secret.slice(i, i + 4));
+      }
+    });
+  });
+
+  it('keeps a list of keys for other hosts that Settings can add to and remove from', async () => {
+    await withServices(async (call) => {
+      await expect(call('keyHosts.add', { envar: 'MY_KEY', host: 'not a host' })).rejects.toThrow(/bad_input: "not a host" is not a host name/);
+      expect(await call('keyHosts.add', { envar: 'MY_KEY', host: 'https://LLM.example/v1' })).toEqual({ approvals: [{ envar: 'MY_KEY', host: 'llm.example' }] });
+      const saved = (await call('providers.save', { name: 'Mine', baseUrl: 'https://llm.example/v1', apiKeyEnvar: 'MY_KEY' })) as { apiKeyEnvar?: string };
+      expect(saved.apiKeyEnvar).toBe('MY_KEY');
+      expect(await call('keyHosts.remove', { envar: 'MY_KEY', host: 'llm.example' })).toEqual({ approvals: [] });
+    });
   });
 });

@@ -86,7 +86,8 @@ describe('VaultSecretStore', () => {
     safeStorage.available = false;
     const resolved = await resolveKey(vault, { OPENAI_API_KEY: 'sk-env-key-5555' }, 'openai', 'OPENAI_API_KEY');
     expect(resolved.key).toBe('sk-env-key-5555');
-    expect(resolved.status).toEqual({ configured: true, last4: '5555', source: 'env' });
+    expect(resolved.status).toEqual({ configured: true, source: 'env' });
+    expect(JSON.stringify(resolved.status)).not.toContain('5555');
     await expect(vault.delete('openai')).resolves.toBeUndefined();
   });
 

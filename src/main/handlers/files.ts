@@ -61,13 +61,14 @@ export function fileHandlers(store: Store, registry: ProviderRegistry, dialogs: 
         if (existing) return existing.id;
         const id = randomUUID();
         const name = spec.label ?? new URL(baseUrl).host;
-        // Held for review: a file must not be able to send one of your keys to a host it names.
+        // Held for review, and with no key: a file must not be able to send one of your keys
+        // (an environment variable it names, or a saved key) to a host it names. The person
+        // picks a key, if any, when confirming it (a dialog that names the variable and host).
         store.saveProvider({
           id,
           name,
           kind: 'openai',
           baseUrl: baseUrl.replace(/\/+$/, ''),
-          ...(spec.apiKeyEnvar ? { apiKeyEnvar: spec.apiKeyEnvar } : {}),
           needsReview: true,
         });
         known.push({ id, name, kind: 'openai', baseUrl, key: { configured: false, source: 'none' }, builtIn: false, needsReview: true, concurrency: DEFAULT_CONCURRENCY });

@@ -6,6 +6,8 @@ import { AppError } from '../../shared/errors';
 import type { ProviderInfo } from '../../shared/schemas';
 import { resolveKey, type Environment, type SecretStore } from '../secrets/secrets';
 import type { Store, StoredProvider } from '../store/store';
+import { keyHostVerdict, refusalReason } from '../../shared/key-hosts';
+import { loadKeyHostApprovals } from '../secrets/key-hosts';
 import { ECHO_PROVIDER_ID, EchoProvider, type EchoOptions } from './echo';
 import { OpenAIProvider } from './openai';
 import type { ChatProvider } from './types';
@@ -64,12 +66,30 @@ export class ProviderRegistry {
       name: stored.name,
       kind: 'openai',
       baseUrl: stored.baseUrl,
-      ...(stored.apiKeyEnvar ? { apiKeyEnvar: stored.apiKeyEnvar } : {}),
+      // A variable an imported file named (older versions kept it) is not offered as a choice.
+      ...(stored.apiKeyEnvar && !stored.needsReview ? { apiKeyEnvar: stored.apiKeyEnvar } : {}),
       key: status,
       builtIn: false,
       ...(stored.needsReview ? { needsReview: true } : {}),
       concurrency: stored.concurrency ?? DEFAULT_CONCURRENCY,
     };
+  }
+
+  /**
+   * A key from an environment variable goes only to a host it belongs to: its own, loopback,
+   * or one the person allowed (Settings → Keys for other hosts). A saved key is the person's
+   * own, typed for this provider, and goes with it.
+   */
+  private async checkKeyHost(stored: StoredProvider): Promise<void> {
+    const envar = stored.apiKeyEnvar;
+    if (!envar || !this.env[envar] || (await this.secrets.get(stored.id))) return;
+    const verdict = keyHostVerdict(envar, stored.baseUrl, loadKeyHostApprovals(this.store));
+    if (verdict.ok) return;
+    throw new AppError(
+      'forbidden',
+      `Parallax does not send the value of ${envar} to ${verdict.host} (${stored.name}): ${refusalReason(envar, verdict)}. ` +
+        `Edit ${stored.name} in Settings and confirm sending ${envar} to ${verdict.host}, or give it another key.`,
+    );
   }
 
   async resolve(providerId: string): Promise<ResolvedProvider> {
@@ -86,6 +106,7 @@ export class ProviderRegistry {
         `${stored.name} came from an imported file. Check its base URL (${stored.baseUrl}) and key variable in Settings and confirm it before Parallax sends it anything.`,
       );
     }
+    await this.checkKeyHost(stored);
     const { key } = await resolveKey(this.secrets, this.env, stored.id, stored.apiKeyEnvar);
     return {
       id: stored.id,

@@ -40,7 +40,8 @@ export async function resolveKey(
   const stored = await secrets.get(providerId);
   if (stored) return { key: stored, status: { configured: true, last4: stored.slice(-4), source: secrets.kind } };
   const fromEnv = apiKeyEnvar ? env[apiKeyEnvar] : undefined;
-  if (fromEnv) return { key: fromEnv, status: { configured: true, last4: fromEnv.slice(-4), source: 'env' } };
+  // Never any part of an environment variable: only that it is set.
+  if (fromEnv) return { key: fromEnv, status: { configured: true, source: 'env' } };
   return { key: undefined, status: { configured: false, source: 'none' } };
 }
 

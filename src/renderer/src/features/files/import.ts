@@ -15,7 +15,7 @@ export async function importFile(file: File | { fileName: string; text: string }
     useWorkspace.getState().replace(workspace);
     useLibrary.getState().setLinked(undefined);
     useUi.getState().setView('editor');
-    const added = providersAdded.length > 0 ? ` Added providers: ${providersAdded.join(', ')} (add their keys in Settings).` : '';
+    const added = providersAdded.length > 0 ? ` Added providers: ${providersAdded.join(', ')} (Parallax sends them nothing until you confirm them in Settings and choose their keys).` : '';
     return `Opened ${fileName} in the editor.${added}${warnings.length > 0 ? ` Note: ${warnings.join(' ')}` : ''}`;
   }
   const { prompt, version, warnings } = await api()['files.importPrompt']({ fileName, text, ...(name ? { name } : {}) });

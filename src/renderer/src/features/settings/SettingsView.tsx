@@ -5,6 +5,10 @@ import { messageOf } from '../../state/errors';
 import { useProviders } from '../../state/providers';
 import { useUi } from '../../state/ui';
 import { PricesSection } from './PricesSection';
+import { ConfirmImportedDialog, SendKeyDialog } from './KeyChoiceDialog';
+import { KeyHostsSection } from './KeyHostsSection';
+import { useKeyHosts } from '../../state/keyHosts';
+import { ENVAR_NAME, keyHostVerdict } from '../../../../shared/key-hosts';
 
 interface Draft {
   id?: string;
@@ -21,8 +25,9 @@ const EMPTY: Draft = { name: '', baseUrl: '', apiKeyEnvar: '', apiKey: '', concu
 function keyText(p: ProviderInfo): string {
   if (p.kind === 'echo') return 'no key needed';
   if (!p.key.configured) return p.apiKeyEnvar ? `no key (set ${p.apiKeyEnvar} or enter one)` : 'no key';
-  const where = p.key.source === 'env' ? `from ${p.apiKeyEnvar ?? 'the environment'}` : p.key.source === 'vault' ? 'stored encrypted' : 'in memory';
-  return `key …${p.key.last4 ?? ''} (${where})`;
+  // An environment variable is never shown, not even in part: only that it is set.
+  if (p.key.source === 'env') return `key from ${p.apiKeyEnvar ?? 'the environment'} (set)`;
+  return `key …${p.key.last4 ?? ''} (${p.key.source === 'vault' ? 'stored encrypted' : 'in memory'})`;
 }
 
 export function SettingsView(): React.JSX.Element {
@@ -33,13 +38,30 @@ export function SettingsView(): React.JSX.Element {
   const [formError, setFormError] = useState<string | undefined>();
   const [notice, setNotice] = useState<string | undefined>();
   const [busy, setBusy] = useState(false);
+  /** The imported provider being confirmed, in its dialog. */
+  const [reviewing, setReviewing] = useState<ProviderInfo | undefined>();
+  /** The form names a variable for a host it does not belong to: asking first. */
+  const [asking, setAsking] = useState(false);
+  const approvals = useKeyHosts((s) => s.approvals);
+  const refreshKeyHosts = useKeyHosts((s) => s.refresh);
 
   useEffect(() => {
     void refresh();
-  }, [refresh]);
+    void refreshKeyHosts();
+  }, [refresh, refreshKeyHosts]);
 
-  const submit = async (event: React.FormEvent): Promise<void> => {
+  const submit = (event: React.FormEvent): void => {
     event.preventDefault();
+    const envar = draft.apiKeyEnvar.trim();
+    // A variable for a host it does not belong to is sent there only after a yes in a dialog
+    // that names both (a base URL that is not a URL is left to the server to explain).
+    const verdict = ENVAR_NAME.test(envar) ? keyHostVerdict(envar, draft.baseUrl.trim(), approvals) : undefined;
+    if (verdict && !verdict.ok && verdict.reason !== 'bad-url') setAsking(true);
+    else void saveDraft(false);
+  };
+
+  const saveDraft = async (allowKeyHost: boolean): Promise<void> => {
+    setAsking(false);
     setBusy(true);
     setFormError(undefined);
     setNotice(undefined);
@@ -51,7 +73,9 @@ export function SettingsView(): React.JSX.Element {
         ...(draft.apiKeyEnvar.trim() ? { apiKeyEnvar: draft.apiKeyEnvar.trim() } : {}),
         ...(draft.apiKey ? { apiKey: draft.apiKey } : {}),
         ...(draft.concurrency.trim() !== '' ? { concurrency: Number(draft.concurrency) } : {}),
+        ...(allowKeyHost ? { allowKeyHost: true } : {}),
       });
+      if (allowKeyHost) void refreshKeyHosts();
       setDraft(EMPTY);
       setNotice(`Saved ${saved.name}.`);
     } catch (e) {
@@ -95,17 +119,9 @@ export function SettingsView(): React.JSX.Element {
               </div>
               {p.needsReview && (
                 <div className="review" role="note">
-                  Added by an imported file. Parallax sends it nothing until you check its base URL and key variable and confirm it.
-                  <button
-                    type="button"
-                    className="primary"
-                    onClick={() =>
-                      void save({ id: p.id, name: p.name, baseUrl: p.baseUrl, concurrency: p.concurrency, ...(p.apiKeyEnvar ? { apiKeyEnvar: p.apiKeyEnvar } : {}) })
-                        .then(() => setNotice(`Confirmed ${p.name}.`))
-                        .catch((e: unknown) => setFormError(messageOf(e)))
-                    }
-                  >
-                    Confirm {p.name}
+                  Added by an imported file, with no key. Parallax sends it nothing until you check where it sends to, choose its key (if any) and confirm it.
+                  <button type="button" className="primary" onClick={() => setReviewing(p)}>
+                    Confirm {p.name}…
                   </button>
                 </div>
               )}
@@ -151,7 +167,7 @@ export function SettingsView(): React.JSX.Element {
       </ul>
       {editable.length === 0 && <p className="muted">No endpoints yet. Start from a preset below.</p>}
 
-      <form className="provider-form" aria-labelledby="provider-form-heading" onSubmit={(e) => void submit(e)}>
+      <form className="provider-form" aria-labelledby="provider-form-heading" onSubmit={submit}>
         <h3 id="provider-form-heading">{draft.id ? `Edit ${draft.name}` : 'Add a provider'}</h3>
         <div className="row">
           {PROVIDER_PRESETS.map((preset) => (
@@ -218,6 +234,30 @@ export function SettingsView(): React.JSX.Element {
           )}
         </div>
       </form>
+      {reviewing && (
+        <ConfirmImportedDialog
+          provider={reviewing}
+          save={async (input) => {
+            await save(input);
+            await refreshKeyHosts();
+          }}
+          onDone={(message) => {
+            setReviewing(undefined);
+            setNotice(message);
+          }}
+          onClose={() => setReviewing(undefined)}
+        />
+      )}
+      {asking && (
+        <SendKeyDialog
+          envar={draft.apiKeyEnvar.trim()}
+          baseUrl={draft.baseUrl.trim()}
+          providerName={draft.name || 'This provider'}
+          onSend={() => void saveDraft(true)}
+          onClose={() => setAsking(false)}
+        />
+      )}
+      <KeyHostsSection />
       <PricesSection />
     </section>
   );
