@@ -1,7 +1,7 @@
 /**
- * The main window. Its webPreferences are the heart of the security baseline (design.md §8):
- * the page runs sandboxed, isolated from the preload, with no Node, and may only call the
- * flat functions the preload exposes.
+ * The main window. Its webPreferences are the heart of the security baseline
+ * (docs/architecture.md, "Security baseline"): the page runs sandboxed, isolated from the
+ * preload, with no Node, and may only call the flat functions the preload exposes.
  */
 import { join } from 'node:path';
 import type { BrowserWindowConstructorOptions, Rectangle } from 'electron';

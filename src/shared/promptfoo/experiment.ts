@@ -1,7 +1,7 @@
 /**
  * An experiment as a file: the subset of promptfoo's `promptfooconfig.yaml` that Parallax
- * writes and reads back (design.md §5). Writing is done here; reading goes through the one
- * config parser (`parseConfig` in ./config), the same one `parallax eval` uses, so what the
+ * writes and reads back (docs/architecture.md, "Files"). Writing is done here; reading goes
+ * through the one config parser (`parseConfig` in ./config), the same one `parallax eval` uses, so what the
  * app opens and what the CLI runs never disagree.
  *
  * Round trip: `parseExperimentYaml(exportExperimentYaml(e))` gives back `e` for every
