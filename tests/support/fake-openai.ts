@@ -17,6 +17,11 @@
  *      any other model name answers normally;
  *   3. `options.apiKey`, when given, makes every request without that bearer key a 401.
  *
+ * Hostile behaviours are scripted only (they carry code): `raw-stream` sends the `data:` payloads
+ * a test builds (non-string content, impossible usage, a key echoed in some encoding),
+ * `raw-response` answers with any status and body, `flood` streams an endless (or huge) answer,
+ * `hang` sends the headers and then nothing.
+ *
  * A normal answer is `fakeAnswer(last user message)`, cut into `chunkSize`-character chunks.
  * The server echoes a wrong key back in its 401 message (worse than OpenAI, which masks it) so
  * the tests can check the app redacts what a server says.
@@ -32,7 +37,35 @@ export type Behaviour =
   | { kind: 'slow-first-token'; delayMs: number }
   | { kind: 'cut'; afterChunks: number }
   | { kind: 'malformed'; afterChunks: number }
-  | { kind: 'auth'; key: string };
+  | { kind: 'auth'; key: string }
+  /** Sends each payload as a `data:` event, verbatim (then `data: [DONE]` unless `done` is false). */
+  | { kind: 'raw-stream'; events: (ctx: HostileContext) => readonly string[]; done?: boolean }
+  /** Answers with this status and body, verbatim. */
+  | { kind: 'raw-response'; status: number; body: (ctx: HostileContext) => string; contentType?: string }
+  /** Streams `chunkChars`-character content chunks until the client leaves (or `maxChunks`, then finishes). */
+  | { kind: 'flood'; chunkChars: number; maxChunks?: number }
+  /** Sends the headers and a first empty chunk, then nothing until the client leaves. */
+  | { kind: 'hang' };
+
+/** What a hostile behaviour knows about the request it answers. */
+export interface HostileContext {
+  /** The bearer key the client presented. */
+  key: string | undefined;
+  /** The answer a normal request would get. */
+  answer: string;
+  id: string;
+  model: string;
+}
+
+/** A chat completion chunk's JSON with the given delta (any value), for `raw-stream`. */
+export function chunkEvent(delta: unknown, finishReason: unknown = null, extra: Record<string, unknown> = {}): string {
+  return JSON.stringify({ id: 'chatcmpl-hostile', object: 'chat.completion.chunk', created: 1_700_000_000, model: 'hostile', choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }], ...extra });
+}
+
+/** A usage chunk whose `usage` object is the given JSON text, verbatim (so `1e999` or `-100` go as written). */
+export function usageEvent(usageJson: string): string {
+  return `{"id":"chatcmpl-hostile","object":"chat.completion.chunk","created":1700000000,"model":"hostile","choices":[],"usage":${usageJson}}`;
+}
 
 export type BehaviourKind = Behaviour['kind'];
 
@@ -285,6 +318,46 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     const usage = { prompt_tokens: fakePromptTokens(chat.messages), completion_tokens: chunks.length, total_tokens: 0 };
     usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
     const id = `chatcmpl-fake-${nextId++}`;
+
+    const ctx: HostileContext = { key: bearer(headers), answer: chunks.join(''), id, model: chat.model };
+    if (behaviour.kind === 'raw-response') {
+      record.status = behaviour.status;
+      if (!alive(res)) return;
+      res.writeHead(behaviour.status, { 'content-type': behaviour.contentType ?? 'application/json' });
+      res.end(behaviour.body(ctx));
+      return;
+    }
+    if (behaviour.kind === 'raw-stream' || behaviour.kind === 'flood' || behaviour.kind === 'hang') {
+      record.status = 200;
+      record.stream = true;
+      if (!alive(res)) return;
+      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
+      if (behaviour.kind === 'raw-stream') {
+        for (const event of behaviour.events(ctx)) {
+          if (!(await write(res, `data: ${event}\n\n`))) return;
+          record.contentChunks++;
+        }
+        if (behaviour.done !== false && !(await write(res, 'data: [DONE]\n\n'))) return;
+        if (alive(res)) res.end();
+        return;
+      }
+      if (!(await write(res, chunkPayload(id, chat.model, { role: 'assistant', content: '' }, null)))) return;
+      if (behaviour.kind === 'hang') {
+        while (alive(res)) await sleep(50);
+        return;
+      }
+      const text = 'x'.repeat(behaviour.chunkChars);
+      for (let i = 0; behaviour.maxChunks === undefined || i < behaviour.maxChunks; i++) {
+        if (!(await write(res, chunkPayload(id, chat.model, { content: text }, null)))) return;
+        record.contentChunks++;
+        // Let the event loop breathe so the client's abort is seen.
+        if (i % 16 === 15) await sleep(0);
+      }
+      if (!(await write(res, chunkPayload(id, chat.model, {}, 'stop')))) return;
+      if (!(await write(res, 'data: [DONE]\n\n'))) return;
+      if (alive(res)) res.end();
+      return;
+    }
     const delayBetween = behaviour.kind === 'normal' ? (behaviour.chunkDelayMs ?? defaults.chunkDelayMs) : 0;
 
     if (behaviour.kind === 'slow-first-token') await sleep(behaviour.delayMs);

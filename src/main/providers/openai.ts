@@ -7,14 +7,26 @@ import OpenAI from 'openai';
 import { AppError } from '../../shared/errors';
 import { parseRetryAfter } from '../runner/backoff';
 import type { Message, Params, Usage } from '../../shared/schemas';
-import { redact } from '../secrets/secrets';
+import { SecretRedactor } from '../../shared/redact';
 import type { ChatProvider, ChatRequest, StreamPart } from './types';
+import { MAX_OUTPUT_CHARS, boundedFetch, capServerText, parseChunk, parseModelIds } from './wire';
 
 export interface OpenAIProviderOptions {
   baseUrl: string;
   apiKey: string | undefined;
+  /** Other keys Parallax knows, masked too in whatever this server sends back. */
+  otherSecrets?: readonly string[];
   maxRetries?: number;
+  /** The longest a request may take, its whole stream included (default 10 minutes). */
   timeoutMs?: number;
+  /** Characters of an answer kept at most (default MAX_OUTPUT_CHARS). */
+  maxOutputChars?: number;
+}
+
+const DEFAULT_TIMEOUT_MS = 10 * 60_000;
+
+function duration(ms: number): string {
+  return ms >= 60_000 && ms % 60_000 === 0 ? `${ms / 60_000} minute${ms === 60_000 ? '' : 's'}` : `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
 }
 
 /** api.openai.com wants `max_completion_tokens`; compatible servers know `max_tokens`. */
@@ -29,17 +41,31 @@ function isOpenAIHost(baseUrl: string): boolean {
 export class OpenAIProvider implements ChatProvider {
   private readonly client: OpenAI;
   private readonly openaiHost: boolean;
+  /** Masks this provider's key (and the others known) in everything the server says. */
+  private readonly redactor: SecretRedactor;
+  private readonly timeoutMs: number;
+  private readonly maxOutputChars: number;
 
   constructor(private readonly options: OpenAIProviderOptions) {
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.maxOutputChars = options.maxOutputChars ?? MAX_OUTPUT_CHARS;
     this.client = new OpenAI({
       // Local servers need no key, but the SDK insists on one.
       apiKey: options.apiKey ?? 'no-key',
       baseURL: options.baseUrl,
       maxRetries: options.maxRetries ?? 0,
-      timeout: options.timeoutMs ?? 10 * 60_000,
+      timeout: this.timeoutMs,
       dangerouslyAllowBrowser: false,
+      // Bodies are bounded: an error body, one event, a whole response (wire.ts).
+      fetch: boundedFetch(options.baseUrl),
     });
     this.openaiHost = isOpenAIHost(options.baseUrl);
+    this.redactor = new SecretRedactor([options.apiKey, ...(options.otherSecrets ?? [])]);
+  }
+
+  /** The keys this provider sends or was told of, so text from anywhere can be masked. */
+  secrets(): readonly string[] {
+    return [...(this.options.apiKey !== undefined ? [this.options.apiKey] : []), ...(this.options.otherSecrets ?? [])];
   }
 
   async *stream(request: ChatRequest): AsyncIterable<StreamPart> {
@@ -54,32 +80,72 @@ export class OpenAIProvider implements ChatProvider {
     let finishReason: string | undefined;
     let usage: Usage = {};
     let streaming = false;
+    // The SDK's timeout ends at the response's headers; this one covers the whole stream.
+    const controller = new AbortController();
+    let overdue = false;
+    const forward = (): void => controller.abort();
+    if (request.signal.aborted) controller.abort();
+    else request.signal.addEventListener('abort', forward, { once: true });
+    const timer = setTimeout(() => {
+      overdue = true;
+      controller.abort();
+    }, this.timeoutMs);
+    // Text is shown only once it cannot be the start of a key split across two chunks.
+    const shown = this.redactor.stream();
+    let chars = 0;
     try {
-      const stream = await this.client.chat.completions.create(body, { signal: request.signal });
-      streaming = true;
-      for await (const chunk of stream) {
-        const choice = chunk.choices[0];
-        const text = choice?.delta?.content;
-        if (text) yield { type: 'delta', text };
-        if (choice?.finish_reason) finishReason = choice.finish_reason;
-        if (chunk.usage) usage = { inputTokens: chunk.usage.prompt_tokens, outputTokens: chunk.usage.completion_tokens };
+      try {
+        const stream = await this.client.chat.completions.create(body, { signal: controller.signal });
+        streaming = true;
+        for await (const raw of stream) {
+          const chunk = parseChunk(raw, this.options.baseUrl);
+          if (chunk.text !== '') {
+            if (chars + chunk.text.length > this.maxOutputChars) {
+              const last = shown.push(chunk.text.slice(0, this.maxOutputChars - chars)) + shown.end();
+              if (last !== '') yield { type: 'delta', text: last };
+              throw new AppError(
+                'provider_error',
+                `The answer passed ${this.maxOutputChars.toLocaleString('en-US')} characters, so Parallax stopped reading it (a runaway or misbehaving server). The first ${this.maxOutputChars.toLocaleString('en-US')} characters are kept.`,
+              );
+            }
+            chars += chunk.text.length;
+            // An empty delta still marks the first token's time when the text is held back.
+            yield { type: 'delta', text: shown.push(chunk.text) };
+          }
+          if (chunk.finishReason !== undefined) finishReason = this.redactor.redact(chunk.finishReason);
+          if (chunk.usage) usage = chunk.usage;
+        }
+      } catch (error) {
+        // What was held back is part of the partial answer that is kept.
+        const rest = shown.end();
+        if (rest !== '') yield { type: 'delta', text: rest };
+        if (overdue && !request.signal.aborted) throw this.overdue();
+        throw this.describe(error, request.signal, streaming);
       }
-    } catch (error) {
-      throw this.describe(error, request.signal, streaming);
+    } finally {
+      clearTimeout(timer);
+      request.signal.removeEventListener('abort', forward);
     }
+    const rest = shown.end();
+    if (rest !== '') yield { type: 'delta', text: rest };
     if (request.signal.aborted) throw new AppError('cancelled', 'Stopped.');
+    // The SDK ends a stream it was told to abort quietly: the deadline is why.
+    if (overdue) throw this.overdue();
     if (finishReason === undefined) {
       throw new AppError('provider_error', 'The stream ended before the model finished (no finish reason). The partial answer is kept.');
     }
     yield { type: 'done', usage, finishReason };
   }
 
+  private overdue(): AppError {
+    return new AppError('network', `${this.options.baseUrl} had not finished the answer after ${duration(this.timeoutMs)}, so Parallax stopped waiting. The partial answer is kept.`);
+  }
+
   async listModels(signal?: AbortSignal): Promise<string[]> {
     try {
       const page = await this.client.models.list(signal ? { signal } : undefined);
-      const ids: string[] = [];
-      for await (const model of page) ids.push(model.id);
-      return ids.sort();
+      const data: unknown = page.data;
+      return [...new Set(parseModelIds(data, this.options.baseUrl).map((id) => this.redactor.redact(id)))].sort();
     } catch (error) {
       throw this.describe(error, signal);
     }
@@ -87,18 +153,19 @@ export class OpenAIProvider implements ChatProvider {
 
   /** Turns whatever the SDK threw into an AppError with a sentence a person can act on. */
   private describe(error: unknown, signal?: AbortSignal, midStream = false): AppError {
-    const key = this.options.apiKey;
-    if (error instanceof AppError) return error;
+    // A server's words are masked for keys and cut short before they go anywhere.
+    const redact = (text: string): string => capServerText(this.redactor.redact(text));
+    if (error instanceof AppError) return new AppError(error.code, this.redactor.redact(error.message), { retryable: error.retryable, ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}) });
     if (signal?.aborted || error instanceof OpenAI.APIUserAbortError) return new AppError('cancelled', 'Stopped.');
     if (error instanceof OpenAI.APIConnectionTimeoutError) {
       return new AppError('network', `${this.options.baseUrl} did not answer in time.`, { retryable: !midStream });
     }
     if (error instanceof OpenAI.APIConnectionError) {
       const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
-      return new AppError('network', redact(`Could not reach ${this.options.baseUrl}${cause}. Is the server running?`, key), { retryable: !midStream });
+      return new AppError('network', redact(`Could not reach ${this.options.baseUrl}${cause}. Is the server running?`), { retryable: !midStream });
     }
     if (error instanceof OpenAI.APIError) {
-      const detail = redact(error.message, key);
+      const detail = redact(error.message);
       switch (error.status) {
         case 401:
         case 403:
@@ -127,10 +194,10 @@ export class OpenAIProvider implements ChatProvider {
     }
     if (midStream) {
       const cause = error instanceof Error && error.cause instanceof Error ? ` (${error.cause.message})` : '';
-      return new AppError('network', redact(`The connection to ${this.options.baseUrl} closed before the model finished${cause}. The partial answer is kept.`, key));
+      return new AppError('network', redact(`The connection to ${this.options.baseUrl} closed before the model finished${cause}. The partial answer is kept.`));
     }
     const message = error instanceof Error ? error.message : String(error);
-    return new AppError('provider_error', redact(message, key));
+    return new AppError('provider_error', redact(message));
   }
 }
 

@@ -4,7 +4,7 @@
  */
 import { AppError } from '../../shared/errors';
 import type { ProviderInfo } from '../../shared/schemas';
-import { resolveKey, type Environment, type SecretStore } from '../secrets/secrets';
+import { KnownSecrets, resolveKey, type Environment, type SecretStore } from '../secrets/secrets';
 import type { Store, StoredProvider } from '../store/store';
 import { keyHostVerdict, refusalReason } from '../../shared/key-hosts';
 import { loadKeyHostApprovals } from '../secrets/key-hosts';
@@ -28,6 +28,8 @@ const ECHO_CONCURRENCY = 64;
 export class ProviderRegistry {
   private readonly transient = new Map<string, ResolvedProvider>();
   private readonly echo: EchoProvider;
+  /** Every key resolved or registered here: text from any provider is masked for all of them. */
+  readonly known = new KnownSecrets();
 
   constructor(
     private readonly store: Store,
@@ -40,6 +42,7 @@ export class ProviderRegistry {
 
   /** Adds a provider that lives only as long as this process (a CLI config's providers). */
   registerTransient(resolved: ResolvedProvider): void {
+    this.known.add(...(resolved.provider.secrets?.() ?? []));
     this.transient.set(resolved.id, resolved);
   }
 
@@ -60,7 +63,10 @@ export class ProviderRegistry {
   async info(stored: StoredProvider): Promise<ProviderInfo> {
     const { status } = stored.needsReview
       ? { status: { configured: false, source: 'none' as const } }
-      : await resolveKey(this.secrets, this.env, stored.id, stored.apiKeyEnvar);
+      : await resolveKey(this.secrets, this.env, stored.id, stored.apiKeyEnvar).then((resolved) => {
+          this.known.add(resolved.key);
+          return resolved;
+        });
     return {
       id: stored.id,
       name: stored.name,
@@ -108,10 +114,11 @@ export class ProviderRegistry {
     }
     await this.checkKeyHost(stored);
     const { key } = await resolveKey(this.secrets, this.env, stored.id, stored.apiKeyEnvar);
+    this.known.add(key);
     return {
       id: stored.id,
       name: stored.name,
-      provider: new OpenAIProvider({ baseUrl: stored.baseUrl, apiKey: key }),
+      provider: new OpenAIProvider({ baseUrl: stored.baseUrl, apiKey: key, otherSecrets: this.known.list().filter((k) => k !== key) }),
       concurrency: stored.concurrency ?? DEFAULT_CONCURRENCY,
       endpoint: stored.baseUrl,
     };

@@ -15,4 +15,6 @@ export type StreamPart =
 export interface ChatProvider {
   stream(request: ChatRequest): AsyncIterable<StreamPart>;
   listModels(signal?: AbortSignal): Promise<string[]>;
+  /** The keys it sends (a remote endpoint), so they can be masked wherever its text lands. */
+  secrets?(): readonly string[];
 }

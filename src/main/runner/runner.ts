@@ -13,13 +13,14 @@ import pLimit, { type LimitFunction } from 'p-limit';
 import type { AppEvent } from '../../shared/contract';
 import { AppError, toErrorInfo } from '../../shared/errors';
 import { estimateCost } from '../../shared/prices';
-import type { Cell, RunStatus } from '../../shared/schemas';
+import type { Cell, RunStatus, Usage } from '../../shared/schemas';
 import type { ProviderRegistry, ResolvedProvider } from '../providers/registry';
 import type { GradingSpec, NewCell, NewRun, RerunSelection, Store } from '../store/store';
 import { gradeCell, hasChecks, judgeOf } from './grading';
 import { DEFAULT_BACKOFF, backoffDelay, sleep, type BackoffPolicy } from './backoff';
 import { cacheKey } from './cache-key';
 import { DeltaCoalescer } from './coalescer';
+import { MAX_TOKENS } from '../providers/wire';
 
 export interface RunPlan {
   run: NewRun;
@@ -36,6 +37,19 @@ export interface RunnerOptions {
   random?: () => number;
   /** Cost of a finished cell; the built-in price list when absent. */
   cost?: (model: string, inputTokens?: number, outputTokens?: number) => number | undefined;
+  /** Masks keys in text from providers (answers, errors, check reasons) before it is kept or shown. */
+  redact?: (text: string) => string;
+}
+
+/** Token counts a provider reported, if they are believable: whole numbers from 0 to MAX_TOKENS. */
+function usageProblem(usage: Usage): string | undefined {
+  for (const [name, value] of Object.entries(usage) as [string, unknown][]) {
+    if (value === undefined) continue;
+    if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < 0 || value > MAX_TOKENS) {
+      return `The provider reported ${name} = ${String(value)}, which is not a token count (a whole number from 0 to ${MAX_TOKENS.toLocaleString('en-US')}); the answer is not recorded as finished.`;
+    }
+  }
+  return undefined;
 }
 
 /** After this many cells of one provider in a row fail to connect, its other cells fail at once. */
@@ -53,6 +67,8 @@ interface ActiveRun {
   grading: GradingSpec | undefined;
   /** Aborts judge calls when the run stops. */
   judgeAbort: AbortController;
+  /** Cells whose end was reported (even if the database refused it), so the final sweep does not report them again. */
+  reported: Set<string>;
   done: Promise<RunStatus>;
 }
 
@@ -64,6 +80,7 @@ export class Runner {
   private readonly backoff: BackoffPolicy;
   private readonly random: () => number;
   private readonly cost: NonNullable<RunnerOptions['cost']>;
+  private readonly redact: (text: string) => string;
   private closed = false;
 
   constructor(
@@ -77,6 +94,7 @@ export class Runner {
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.random = options.random ?? Math.random;
     this.cost = options.cost ?? ((model, input, output) => estimateCost(model, input, output));
+    this.redact = options.redact ?? ((text) => text);
   }
 
   /** Records the run and its cells and starts them. Returns how many cells it has. */
@@ -155,6 +173,7 @@ export class Runner {
       unreachable: new Map(),
       grading: hasChecks(spec) ? spec : undefined,
       judgeAbort: new AbortController(),
+      reported: new Set(),
       done: Promise.resolve('done'),
     };
     this.active.set(runId, active);
@@ -211,7 +230,12 @@ export class Runner {
             const id = ids[next++];
             if (id === undefined) break;
             const task = (): Promise<void> => this.limitFor(provider)(() => this.runCell(id, provider, active));
-            await (this.globalLimit ? this.globalLimit(task) : task());
+            try {
+              await (this.globalLimit ? this.globalLimit(task) : task());
+            } catch (error) {
+              // A fault of ours (not the provider's, which runCell records) fails this cell, not the run.
+              this.failUnfinished(active, id, `This cell failed inside Parallax: ${error instanceof Error ? error.message : String(error)}`);
+            }
           }
         };
         await Promise.all(Array.from({ length: Math.min(provider.concurrency, ids.length) }, worker));
@@ -220,6 +244,13 @@ export class Runner {
     this.active.delete(runId);
     if (this.closed) return 'interrupted';
     if (active.stopped) this.store.cancelPending(runId);
+    // Every cell of a finished run is finished: one left pending or running is failed, with why.
+    const left = this.store.progress(runId);
+    if (left.pending + left.running > 0) {
+      for (const ids of byProvider.values()) {
+        for (const id of ids) this.failUnfinished(active, id, active.stopped ? undefined : 'This cell never finished (no answer or error came back); the run ended without it.');
+      }
+    }
     const status: RunStatus = active.stopped ? 'cancelled' : 'done';
     this.store.finishRun(runId, status);
     this.emit({ type: 'run.finished', runId, status });
@@ -306,11 +337,17 @@ export class Runner {
       }
       cell.totalMs = performance.now() - started;
       active.unreachable.set(resolved.id, 0);
+      const problem = usageProblem(cell.usage);
+      if (problem !== undefined) {
+        cell.usage = {};
+        throw new AppError('provider_error', problem);
+      }
       const cost = this.cost(cell.model, cell.usage.inputTokens, cell.usage.outputTokens);
-      const finished: Cell = { ...cell, status: 'done', output, ...(cost !== undefined ? { costUsd: cost } : {}) };
+      const sane = cost !== undefined && Number.isFinite(cost) && cost >= 0 ? cost : undefined;
+      const finished: Cell = { ...cell, status: 'done', output: this.redact(output), ...(sane !== undefined ? { costUsd: sane } : {}) };
       if (active.useCache && !this.closed) {
         try {
-          this.store.cachePut(key, { output, usage: cell.usage, finishReason: cell.finishReason });
+          this.store.cachePut(key, { output: finished.output, usage: cell.usage, finishReason: finished.finishReason });
         } catch {
           // A cache that cannot be written only costs a later request.
         }
@@ -344,9 +381,45 @@ export class Runner {
     this.finish(grading ? { ...cell, grading } : cell);
   }
 
-  private finish(cell: Cell): void {
-    this.coalescer.forget(cell.id);
+  /** Fails a cell that is still pending or running (cancels it when `reason` is absent). */
+  private failUnfinished(active: ActiveRun, cellId: string, reason: string | undefined): void {
     if (this.closed) return;
+    const cell = this.store.getCell(cellId);
+    if (cell?.status !== 'pending' && cell?.status !== 'running') return;
+    const failed: Cell =
+      reason === undefined
+        ? { ...cell, status: 'cancelled', error: { code: 'cancelled', message: 'Stopped.' } }
+        : { ...cell, status: 'error', error: { code: 'internal', message: reason } };
+    if (!active.reported.has(cellId)) {
+      this.finish(failed);
+      return;
+    }
+    // Its end was shown but not saved (the database refused): try once more, quietly.
+    try {
+      this.store.finishCell(this.redactCell(failed));
+    } catch {
+      // Still refused: the next open marks the run's unfinished cells interrupted.
+    }
+  }
+
+  /** Masks keys in everything a provider (or a judge) may have put in a cell. */
+  private redactCell(cell: Cell): Cell {
+    const r = this.redact;
+    return {
+      ...cell,
+      output: r(cell.output),
+      ...(cell.finishReason !== undefined ? { finishReason: r(cell.finishReason) } : {}),
+      ...(cell.error ? { error: { ...cell.error, message: r(cell.error.message) } } : {}),
+      ...(cell.grading
+        ? { grading: { ...cell.grading, reason: r(cell.grading.reason), componentResults: cell.grading.componentResults.map((c) => ({ ...c, reason: r(c.reason) })) } }
+        : {}),
+    };
+  }
+
+  private finish(unmasked: Cell): void {
+    this.coalescer.forget(unmasked.id);
+    if (this.closed) return;
+    const cell = this.redactCell(unmasked);
     let shown = cell;
     try {
       this.store.finishCell(cell);
@@ -356,6 +429,7 @@ export class Runner {
       const reason = error instanceof Error ? error.message : String(error);
       shown = { ...cell, status: 'error', error: { code: 'internal', message: `This answer could not be saved (${reason}). Copy it now if you need it.` } };
     }
+    if (shown.status !== 'pending' && shown.status !== 'running') this.active.get(cell.runId)?.reported.add(cell.id);
     this.emit({ type: 'cell.update', runId: cell.runId, cell: shown });
   }
 }

@@ -3,6 +3,7 @@
  * browser mode and the CLI keep what is typed in memory only and otherwise read environment
  * variables. Nothing here ever writes a key to the database or a log.
  */
+import { SecretRedactor } from '../../shared/redact';
 import type { KeyStatus } from '../../shared/schemas';
 
 export interface SecretStore {
@@ -45,8 +46,35 @@ export async function resolveKey(
   return { key: undefined, status: { configured: false, source: 'none' } };
 }
 
-/** Replaces every occurrence of a key in a text, for error messages that echo a request. */
+/** Masks a key in a text, in every form a server might echo it (shared/redact.ts). */
 export function redact(text: string, key: string | undefined): string {
-  if (!key || key.length < 4) return text;
-  return text.split(key).join(`…${key.slice(-4)}`);
+  return new SecretRedactor([key]).redact(text);
+}
+
+/**
+ * Every key this process has sent or been given: saved keys, the environment variables
+ * providers read, a CLI config's keys. Text from any provider is masked for all of them before
+ * it is stored, shown or written, whichever provider it came from.
+ */
+export class KnownSecrets {
+  private readonly keys = new Set<string>();
+  private redactor: SecretRedactor | undefined;
+
+  add(...keys: readonly (string | undefined)[]): void {
+    for (const key of keys) {
+      if (key === undefined || key === '' || this.keys.has(key)) continue;
+      this.keys.add(key);
+      this.redactor = undefined;
+    }
+  }
+
+  list(): string[] {
+    return [...this.keys];
+  }
+
+  redact(text: string): string {
+    if (this.keys.size === 0) return text;
+    this.redactor ??= new SecretRedactor(this.keys);
+    return this.redactor.redact(text);
+  }
 }

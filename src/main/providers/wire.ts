@@ -1,0 +1,184 @@
+/**
+ * What an OpenAI-compatible server may send, checked before any of it is used. The SDK types
+ * its results but does not check them, and a server is whoever answers at a base URL: every
+ * chunk is parsed with zod here, usage must be whole token counts in a sane range, and the
+ * response body itself is bounded (an event's size, an error body's size, the whole body).
+ */
+import { z } from 'zod';
+import { AppError } from '../../shared/errors';
+import type { Usage } from '../../shared/schemas';
+
+/** More tokens than any model reads or writes in one request: a count above it is not believed. */
+export const MAX_TOKENS = 100_000_000;
+/** Characters of an answer kept at most; a longer answer fails its cell with the first part kept. */
+export const MAX_OUTPUT_CHARS = 2_000_000;
+/** Bytes of one server-sent event (one line) at most. */
+export const MAX_EVENT_BYTES = 1024 * 1024;
+/** Bytes of an error body read at most; the rest is dropped unread. */
+export const MAX_ERROR_BODY_BYTES = 64 * 1024;
+/** Bytes of a whole response at most (a stream of many small events, or a JSON reply). */
+export const MAX_RESPONSE_BYTES = 256 * 1024 * 1024;
+/** Characters of a server's own words (an error message) shown in a cell at most. */
+export const MAX_SERVER_MESSAGE_CHARS = 500;
+
+const tokenCount = z.number().int().nonnegative().max(MAX_TOKENS);
+
+const usageWire = z.looseObject({
+  prompt_tokens: tokenCount.nullish(),
+  completion_tokens: tokenCount.nullish(),
+  total_tokens: tokenCount.nullish(),
+});
+
+const deltaWire = z.looseObject({
+  content: z.string().nullish(),
+  reasoning: z.string().nullish(),
+  reasoning_content: z.string().nullish(),
+  refusal: z.string().nullish(),
+});
+
+const choiceWire = z.looseObject({
+  delta: deltaWire.nullish(),
+  finish_reason: z.string().max(64).nullish(),
+});
+
+const chunkWire = z.looseObject({
+  choices: z.array(choiceWire).nullish(),
+  usage: usageWire.nullish(),
+});
+
+export interface ParsedChunk {
+  /** Answer text in this chunk ('' when none). */
+  text: string;
+  finishReason: string | undefined;
+  usage: Usage | undefined;
+}
+
+/** A value as a person reads it in an error, short, without echoing a long hostile text. */
+function shown(value: unknown): string {
+  if (typeof value === 'string') return value.length > 24 ? 'a long text' : JSON.stringify(value);
+  if (typeof value === 'number') return Number.isFinite(value) ? String(value) : 'an infinite number';
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  return typeof value === 'object' ? 'an object' : typeof value;
+}
+
+function valueAt(root: unknown, path: readonly PropertyKey[]): unknown {
+  let node = root;
+  for (const key of path) {
+    if (typeof node !== 'object' || node === null) return undefined;
+    node = (node as Record<PropertyKey, unknown>)[key];
+  }
+  return node;
+}
+
+function pathText(path: readonly PropertyKey[]): string {
+  return path.reduce<string>((out, key) => (typeof key === 'number' ? `${out}[${key}]` : `${out}${out ? '.' : ''}${String(key)}`), '');
+}
+
+/** One sentence about what is wrong in what a server sent. */
+function describeIssue(root: unknown, error: z.ZodError): string {
+  const issue = error.issues[0];
+  if (!issue) return 'it is not a chat completion chunk';
+  const where = pathText(issue.path);
+  if (where === '') return `it is ${shown(root)}, not a chat completion chunk`;
+  const value = valueAt(root, issue.path);
+  if (where.startsWith('usage.')) {
+    return `${where} is ${shown(value)}; a token count must be a whole number from 0 to ${MAX_TOKENS.toLocaleString('en-US')}`;
+  }
+  if (issue.code === 'too_big') return `${where} is too long`;
+  return `${where} is ${shown(value)}, not what the API defines`;
+}
+
+/** Checks one streamed chunk; a chunk that breaks the API's shape is an error, never used. */
+export function parseChunk(raw: unknown, baseUrl: string): ParsedChunk {
+  const parsed = chunkWire.safeParse(raw);
+  if (!parsed.success) {
+    throw new AppError('provider_error', `The server at ${baseUrl} sent a chunk Parallax cannot use (${describeIssue(raw, parsed.error)}), so the answer stops there. The partial answer is kept.`);
+  }
+  const choice = parsed.data.choices?.[0];
+  const usage = parsed.data.usage;
+  return {
+    text: choice?.delta?.content ?? '',
+    finishReason: choice?.finish_reason ?? undefined,
+    usage: usage
+      ? {
+          ...(usage.prompt_tokens != null ? { inputTokens: usage.prompt_tokens } : {}),
+          ...(usage.completion_tokens != null ? { outputTokens: usage.completion_tokens } : {}),
+        }
+      : undefined,
+  };
+}
+
+const modelsWire = z.array(z.looseObject({ id: z.string().min(1).max(256) })).max(10_000);
+
+/** Checks a model list; ids are short texts, and there are not absurdly many. */
+export function parseModelIds(raw: unknown, baseUrl: string): string[] {
+  const parsed = modelsWire.safeParse(raw);
+  if (!parsed.success) throw new AppError('provider_error', `The server at ${baseUrl} sent a model list Parallax cannot use (${describeIssue(raw, parsed.error)}).`);
+  return parsed.data.map((m) => m.id);
+}
+
+/** A server's own words, cut to a length that fits in a cell. */
+export function capServerText(text: string, max = MAX_SERVER_MESSAGE_CHARS): string {
+  return text.length > max ? `${text.slice(0, max)}… (${(text.length - max).toLocaleString('en-US')} more characters not shown)` : text;
+}
+
+type Fetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
+
+/** Passes bytes through, failing (or, for an error body, ending) the body once a limit is passed. */
+function limited(body: ReadableStream<Uint8Array>, limits: { total: number; line?: number; truncate: boolean }, baseUrl: string): ReadableStream<Uint8Array> {
+  let total = 0;
+  let line = 0;
+  const reader = body.getReader();
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const { done, value } = await reader.read();
+      if (done) {
+        controller.close();
+        return;
+      }
+      total += value.byteLength;
+      if (total > limits.total) {
+        await reader.cancel().catch(() => undefined);
+        if (limits.truncate) {
+          controller.enqueue(value.subarray(0, Math.max(0, value.byteLength - (total - limits.total))));
+          controller.close();
+          return;
+        }
+        controller.error(new AppError('provider_error', `The server at ${baseUrl} sent more than ${Math.round(limits.total / 1024 / 1024)} MB in one response, so Parallax stopped reading. The partial answer is kept.`));
+        return;
+      }
+      if (limits.line !== undefined) {
+        const newline = value.lastIndexOf(10);
+        line = newline === -1 ? line + value.byteLength : value.byteLength - newline - 1;
+        if (line > limits.line) {
+          await reader.cancel().catch(() => undefined);
+          controller.error(new AppError('provider_error', `The server at ${baseUrl} sent one event larger than ${Math.round(limits.line / 1024)} KB, so Parallax stopped reading. The partial answer is kept.`));
+          return;
+        }
+      }
+      controller.enqueue(value);
+    },
+    cancel(reason) {
+      return reader.cancel(reason);
+    },
+  });
+}
+
+/**
+ * `fetch` for the SDK with bounded bodies: an error body is cut at MAX_ERROR_BODY_BYTES, an
+ * event stream fails on an event over MAX_EVENT_BYTES, any body fails past MAX_RESPONSE_BYTES.
+ */
+export function boundedFetch(baseUrl: string, inner: Fetch = fetch): Fetch {
+  return async (input, init) => {
+    const response = await inner(input, init);
+    if (!response.body) return response;
+    const eventStream = (response.headers.get('content-type') ?? '').includes('text/event-stream');
+    const body = response.ok
+      ? limited(response.body, { total: MAX_RESPONSE_BYTES, ...(eventStream ? { line: MAX_EVENT_BYTES } : {}), truncate: false }, baseUrl)
+      : limited(response.body, { total: MAX_ERROR_BODY_BYTES, truncate: true }, baseUrl);
+    const bounded = new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
+    Object.defineProperty(bounded, 'url', { value: response.url });
+    return bounded;
+  };
+}
