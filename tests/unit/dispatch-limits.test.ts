@@ -62,7 +62,8 @@ describe('dispatch', () => {
 
   it('wraps a handler that throws something unexpected instead of rejecting', async () => {
     const handlers = spyHandlers();
-    handlers['app.info'].mockImplementation(() => Promise.reject(new TypeError('boom')));
+    const spies: Record<string, ReturnType<typeof vi.fn>> = handlers;
+    spies['app.info']?.mockImplementation(() => Promise.reject(new TypeError('boom')));
     await expect(dispatch(handlers, 'app.info', {})).resolves.toEqual({ ok: false, error: { code: 'internal', message: 'boom' } });
   });
 
