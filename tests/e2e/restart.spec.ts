@@ -31,6 +31,9 @@ test('a restarted server: the page says where the new URL is, and a new #token i
     await expect(banner).toContainText('server has restarted');
     await expect(banner).toContainText('printed in the terminal');
     await expect(banner).toContainText('#token=');
+    // A call made meanwhile is refused with the same advice, in short.
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    await expect(page.getByRole('alert').filter({ hasText: 'paste the URL it printed' })).toBeVisible();
 
     // Pasting the new URL into the address bar changes only the fragment.
     await page.goto(app.url);

@@ -4,7 +4,7 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
 import { BridgeError, createBridge, type Bridge } from './bridge';
-import { STALE_TOKEN_MESSAGE, tokenFromHash } from './bridge/web';
+import { STALE_TOKEN_CALL_MESSAGE, STALE_TOKEN_MESSAGE, tokenFromHash } from './bridge/web';
 import { setBridge } from './bridge/current';
 import { useConnection } from './state/connection';
 import { messageOf } from './state/errors';
@@ -84,7 +84,9 @@ async function start(): Promise<void> {
       tryLoad();
       return;
     }
-    // Back with a new token: a draft save refused meanwhile goes through now.
+    // Back with a new token: a run refused meanwhile may be started again, and a draft save
+    // refused meanwhile goes through now.
+    if (useRun.getState().error === STALE_TOKEN_CALL_MESSAGE) useRun.setState({ error: undefined });
     if (useWorkspace.getState().save.kind === 'error') {
       bridge.api['workspace.save'](snapshot()).then(
         () => useWorkspace.setState({ save: { kind: 'saved' } }),

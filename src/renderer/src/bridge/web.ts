@@ -15,6 +15,9 @@ import { createSseReader } from './sse';
 
 const TOKEN_KEY = 'parallax.token';
 
+/** A call refused for its token, in a line short enough for the status of a save or a run. */
+export const STALE_TOKEN_CALL_MESSAGE = 'The Parallax server restarted: paste the URL it printed (ending in #token=…) into this tab.';
+
 /** What the page says when the server refuses its token: the server was restarted. */
 export const STALE_TOKEN_MESSAGE =
   'The Parallax server has restarted, so this page’s access token no longer works. Copy the URL it printed in the terminal where it was started (the line ending in #token=…) and paste it into this tab’s address bar: the page takes up the new token without reloading.';
@@ -80,7 +83,7 @@ export function createWebBridge(initialToken: string): Bridge {
       if (response.status === 401) {
         // A token replaced while this call was out is not stale: only the one in use now counts.
         if (sentWith === token) setAccess('stale-token');
-        throw new BridgeError('unauthorized', STALE_TOKEN_MESSAGE);
+        throw new BridgeError('unauthorized', STALE_TOKEN_CALL_MESSAGE);
       }
       let envelope: Envelope<unknown>;
       try {
