@@ -13,14 +13,13 @@
  * Below 8, ordinary words and identifiers would match; a random key's 16 characters (after
  * a vendor prefix such as `sk-ant-api03-`, at most 13) do not occur in ordinary text by
  * chance, and a piece shorter than that of a longer key leaves too much unknown to guess.
- * A key shorter than 8 characters is a placeholder (`ollama`, `EMPTY`) rather than a secret:
- * it is masked only where it stands exactly, as a whole word, so answers that happen to use
- * the word are left alone.
+ * A key shorter than 8 characters is a placeholder (`ollama`, `EMPTY`, `lm-studio` is 9) rather
+ * than a secret, and masking it would rewrite every answer that uses the word: it is left alone.
  *
  * Pure (no node built-ins): the same redactor runs in main and could run anywhere.
  */
 
-/** Keys shorter than this are placeholders: masked exactly and as whole words only. */
+/** Keys shorter than this are placeholders, not secrets: they are not masked. */
 export const MIN_SECRET_LENGTH = 8;
 /** A piece of a key this long (or longer) is always masked, whatever the key's length. */
 export const MAX_FRAGMENT_LENGTH = 16;
@@ -124,8 +123,6 @@ interface Span {
   end: number;
 }
 
-const WORD = /[A-Za-z0-9_-]/;
-
 /**
  * A redactor for a set of keys. `redact(text)` masks every form of every key; `stream()`
  * gives a stateful redactor for text that arrives in pieces (a key split across two chunks is
@@ -135,8 +132,6 @@ export class SecretRedactor {
   private readonly tables: WindowTable[] = [];
   /** Folded forms, for the stream's "could this tail begin a key?" test. */
   private readonly folded: string[] = [];
-  /** Placeholder keys (shorter than MIN_SECRET_LENGTH), masked as exact whole words. */
-  private readonly short: string[] = [];
 
   constructor(secrets: Iterable<string | undefined>) {
     const byWidth = new Map<number, Set<string>>();
@@ -144,12 +139,8 @@ export class SecretRedactor {
     for (const raw of secrets) {
       if (raw === undefined) continue;
       for (const key of new Set([raw, raw.trim()])) {
-        if (key === '' || seen.has(key)) continue;
+        if (key.length < MIN_SECRET_LENGTH || seen.has(key)) continue;
         seen.add(key);
-        if (key.length < MIN_SECRET_LENGTH) {
-          this.short.push(key);
-          continue;
-        }
         for (const form of keyForms(key)) {
           const text = foldString(form.text);
           this.folded.push(text);
@@ -169,12 +160,11 @@ export class SecretRedactor {
       }
       this.tables.push({ width, top: power(width - 1), byHash });
     }
-    this.short.sort((a, b) => b.length - a.length);
   }
 
   /** True when there is anything to mask. */
   get active(): boolean {
-    return this.tables.length > 0 || this.short.length > 0;
+    return this.tables.length > 0;
   }
 
   redact(text: string): string {
@@ -191,13 +181,6 @@ export class SecretRedactor {
   spans(text: string): Span[] {
     const found: Span[] = [];
     for (const table of this.tables) findWindows(text, table, found);
-    for (const key of this.short) {
-      for (let at = text.indexOf(key); at !== -1; at = text.indexOf(key, at + 1)) {
-        const before = text[at - 1];
-        const after = text[at + key.length];
-        if ((before === undefined || !WORD.test(before)) && (after === undefined || !WORD.test(after))) found.push({ start: at, end: at + key.length });
-      }
-    }
     return merge(found);
   }
 
@@ -214,21 +197,12 @@ export class SecretRedactor {
       if (this.folded.some((form) => form.includes(suffix))) best = length;
       else break;
     }
-    // A placeholder key may be cut mid-word at the end of a chunk.
-    for (const key of this.short) {
-      for (let length = Math.min(key.length, text.length); length > best; length--) {
-        if (text.endsWith(key.slice(0, length))) {
-          best = length;
-          break;
-        }
-      }
-    }
     return best;
   }
 
   private longestCache: number | undefined;
   private longest(): number {
-    this.longestCache ??= Math.max(0, ...this.folded.map((f) => f.length), ...this.short.map((s) => s.length + 1));
+    this.longestCache ??= Math.max(0, ...this.folded.map((f) => f.length));
     return this.longestCache;
   }
 }

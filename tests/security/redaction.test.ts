@@ -140,7 +140,7 @@ describe('through the app’s services', () => {
     expect(answered?.status).toBe('done');
     expect(answered?.output.startsWith('Here is what you sent: exact: [key redacted] | upper case: [key redacted]')).toBe(true);
     expect(answered?.output.endsWith(' -- end of answer.')).toBe(true);
-    expect(answered?.output.split(REDACTED).length - 1).toBe(VARIANTS.length);
+    expect((answered?.output.split(REDACTED).length ?? 0) - 1).toBe(VARIANTS.length);
     expect(finishing?.finishReason).toBe(REDACTED);
     // base64 of `Bearer <key>`: the part that encodes "Bearer " stays, the key's part goes.
     expect(failed?.error?.message).toContain(`upstream said: ${b64('Bearer ').slice(0, 8)}`);

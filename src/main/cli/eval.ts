@@ -16,6 +16,7 @@ import { loadKeyHostApprovals } from '../secrets/key-hosts';
 import { matrixCells } from '../runner/matrix';
 import { ECHO_PROVIDER_ID } from '../providers/echo';
 import { OpenAIProvider } from '../providers/openai';
+import { SecretRedactor } from '../../shared/redact';
 import type { RunPlan } from '../runner/runner';
 import { MemorySecretStore, type Environment } from '../secrets/secrets';
 import { createServices } from '../services';
@@ -61,8 +62,6 @@ export interface EvalOutcome {
 
 export const DEFAULT_OPENAI_BASE_URL = 'https://api.openai.com/v1';
 export const DEFAULT_MAX_CONCURRENCY = 4;
-/** Shorter strings are placeholders ("ollama"), not secrets worth masking in outputs. */
-const MIN_SECRET_LENGTH = 8;
 const MAX_ERRORS_SHOWN = 20;
 const PER_CELL_PROGRESS_UNDER = 20;
 
@@ -178,10 +177,10 @@ export function planRun(config: EvalConfig, bindings: readonly ProviderBinding[]
   };
 }
 
+/** Masks the config's keys in every form a server might echo them (shared/redact.ts). */
 function makeRedactor(secrets: readonly string[]): (text: string) => string {
-  const long = [...new Set(secrets.filter((s) => s.length >= MIN_SECRET_LENGTH))].sort((a, b) => b.length - a.length);
-  if (long.length === 0) return (text) => text;
-  return (text) => long.reduce((out, secret) => (out.includes(secret) ? out.split(secret).join(`…${secret.slice(-4)}`) : out), text);
+  const redactor = new SecretRedactor(secrets);
+  return (text) => redactor.redact(text);
 }
 
 function seconds(ms: number): string {
@@ -250,7 +249,8 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
   ];
   // Refusals by the command line's word alone are known before the database is opened.
   const cliRefusals = keyRefusals(keyed, options.allowKeyHosts ?? []);
-  const redact = makeRedactor([...bindings, ...(graderBinding ? [graderBinding] : [])].flatMap((b) => (b.key !== undefined ? [b.key] : [])));
+  const allKeys = [...bindings, ...(graderBinding ? [graderBinding] : [])].flatMap((b) => (b.key !== undefined ? [b.key] : []));
+  const redact = makeRedactor(allKeys);
   const log = (line: string): void => options.log(redact(line));
   bindings.forEach((binding, index) => {
     if (binding.provider.kind !== 'openai' || binding.key !== undefined) return;
@@ -291,7 +291,8 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
       services.registry.registerTransient({
         id: binding.registryId,
         name: binding.name,
-        provider: new OpenAIProvider({ baseUrl: binding.baseUrl, apiKey: binding.key }),
+        // Each provider masks every key of the config in what its server sends back.
+        provider: new OpenAIProvider({ baseUrl: binding.baseUrl, apiKey: binding.key, otherSecrets: allKeys.filter((k) => k !== binding.key) }),
         concurrency: maxConcurrency,
         endpoint: binding.baseUrl,
       });
