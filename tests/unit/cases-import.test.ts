@@ -109,7 +109,7 @@ describe('reading JSONL test cases', () => {
     const parsed = parseJsonl(text);
     expect(parsed.rows).toEqual([{ line: 1, values: { q: '2+2', __description: 'sums', __expected: '4' }, assert: [{ type: 'equals', value: '4' }] }]);
     expect(parsed.problems).toEqual([
-      { line: 1, reason: expect.stringMatching(/^assert 2 left out: "python" is not an assertion type/) as unknown as string, kept: true },
+      { line: 1, reason: expect.stringMatching(/^assert 2 left out: "python": python checks are not supported/) as unknown as string, kept: true },
       { line: 2, reason: '"vars" should be an object of variable values, found text' },
     ]);
     const [testCase] = applyMapping(parsed, defaultMapping(parsed.columns, ['q']));

@@ -10,14 +10,16 @@
  * handler stops a loop that never ends, and a backtracking regex in the middle of a match),
  * memory (the runtime's limit), stack depth, and the size of what goes in and comes out.
  *
- * The calls are synchronous once the sandbox is loaded (the WebAssembly module loads once, at
- * import of src/main/sandbox/index.ts).
+ * The interpreter lives in a worker thread, and each call blocks this thread until the answer
+ * comes (Atomics.wait), so callers stay synchronous. A call that outlives its budget even so
+ * (one native operation, like sorting a huge array, does not stop for interrupts) gets its
+ * thread terminated and replaced: nothing a template does can hang the app.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import variant from '@jitl/quickjs-wasmfile-release-sync';
-import { newQuickJSWASMModuleFromVariant, type QuickJSContext, type QuickJSHandle, type QuickJSRuntime } from 'quickjs-emscripten-core';
+import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { PRELUDE } from './prelude';
+import { WORKER_SOURCE } from './worker-source';
 
 export interface SandboxLimits {
   /** Wall-clock budget of one render, in milliseconds. */
@@ -69,11 +71,6 @@ export interface CodeValue {
   text: string;
 }
 
-interface VmError {
-  name?: unknown;
-  message?: unknown;
-}
-
 function describeBudget(kind: SandboxFailureKind, ms: number, limits: SandboxLimits): string {
   switch (kind) {
     case 'time':
@@ -87,46 +84,94 @@ function describeBudget(kind: SandboxFailureKind, ms: number, limits: SandboxLim
   }
 }
 
-export class Sandbox {
-  private deadline = Infinity;
-  private readonly api: { render: QuickJSHandle; regexTest: QuickJSHandle; runCode: QuickJSHandle; compiles: QuickJSHandle; clear: QuickJSHandle };
+/** A worker's answer to one call. */
+type Reply = { seq: number; ok: true; value: unknown } | { seq: number; ok: false; name: string; message: string; fatal?: boolean };
 
-  private constructor(
-    private readonly runtime: QuickJSRuntime,
-    private readonly vm: QuickJSContext,
-    readonly limits: SandboxLimits,
-  ) {
-    runtime.setMemoryLimit(limits.memoryBytes);
-    runtime.setMaxStackSize(limits.stackBytes);
-    runtime.setInterruptHandler(() => performance.now() > this.deadline);
-    const nunjucksSource = readFileSync(createRequire(import.meta.url).resolve('nunjucks/browser/nunjucks.min.js'), 'utf8');
-    this.vm.unwrapResult(this.vm.evalCode(nunjucksSource, 'nunjucks.js')).dispose();
-    const api = this.vm.unwrapResult(this.vm.evalCode(PRELUDE, 'prelude.js'));
-    this.api = {
-      render: this.vm.getProp(api, 'render'),
-      regexTest: this.vm.getProp(api, 'regexTest'),
-      runCode: this.vm.getProp(api, 'runCode'),
-      compiles: this.vm.getProp(api, 'compiles'),
-      clear: this.vm.getProp(api, 'clear'),
-    };
-    api.dispose();
+function isReply(value: unknown): value is Reply {
+  return typeof value === 'object' && value !== null && 'seq' in value && 'ok' in value;
+}
+
+/** Time a worker may take beyond its own budget before the host stops the thread. */
+const GRACE_MS = 250;
+/** Time a new worker may take to load. */
+const LOAD_MS = 20_000;
+
+interface WorkerHandle {
+  worker: Worker;
+  port: MessagePort;
+  flags: Int32Array;
+}
+
+export class Sandbox {
+  private handle: WorkerHandle;
+  private seq = 0;
+  /** Times the worker was stopped and replaced (tests read it). */
+  restarts = 0;
+
+  private constructor(readonly limits: SandboxLimits) {
+    this.handle = this.spawn();
   }
 
-  static async load(limits: SandboxLimits = DEFAULT_LIMITS): Promise<Sandbox> {
-    const module = await newQuickJSWASMModuleFromVariant(variant);
-    const runtime = module.newRuntime();
-    return new Sandbox(runtime, runtime.newContext(), limits);
+  /** Starts the worker thread; blocks until it has loaded (it loads in its own thread). */
+  private spawn(): WorkerHandle {
+    const flags = new Int32Array(new SharedArrayBuffer(8));
+    const { port1, port2 } = new MessageChannel();
+    const resolve = createRequire(import.meta.url).resolve;
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: {
+        port: port2,
+        flags,
+        corePath: resolve('quickjs-emscripten-core'),
+        variantPath: resolve('@jitl/quickjs-wasmfile-release-sync'),
+        nunjucksSource: nunjucksSource(),
+        prelude: PRELUDE,
+        memoryBytes: this.limits.memoryBytes,
+        stackBytes: this.limits.stackBytes,
+      },
+      transferList: [port2],
+      // Nothing of this process's environment is handed to the thread.
+      env: {},
+      stdout: false,
+      stderr: false,
+    });
+    worker.unref();
+    port1.unref();
+    const outcome = Atomics.wait(flags, 1, 0, LOAD_MS);
+    if (outcome === 'timed-out' || Atomics.load(flags, 1) !== 1) {
+      const failed = receiveMessageOnPort(port1)?.message as { loadError?: string } | undefined;
+      void worker.terminate();
+      throw new Error(`The template sandbox did not start${failed?.loadError ? `: ${failed.loadError}` : ' in time'}`);
+    }
+    return { worker, port: port1, flags };
+  }
+
+  private restart(): void {
+    this.restarts++;
+    void this.handle.worker.terminate();
+    this.handle.port.close();
+    this.handle = this.spawn();
+  }
+
+  static load(limits: SandboxLimits = DEFAULT_LIMITS): Promise<Sandbox> {
+    return Promise.resolve(new Sandbox(limits));
+  }
+
+  /** Stops the worker thread (tests; the process's own sandbox lives as long as the process). */
+  async dispose(): Promise<void> {
+    this.handle.port.close();
+    await this.handle.worker.terminate();
   }
 
   /** How many templates were compiled inside since start (tests see the cache work). */
   compileCount(): number {
-    const result = this.call(this.api.compiles, [], 1000);
+    const result = this.call('compiles', [], 1000);
     return result.ok ? Number(result.value) : 0;
   }
 
   /** Forgets compiled templates (tests). */
   clearTemplates(): void {
-    this.call(this.api.clear, [], 1000);
+    this.call('clear', [], 1000);
   }
 
   /** Renders a Nunjucks template with variables; a failure carries Nunjucks' message. */
@@ -135,7 +180,7 @@ export class Sandbox {
     if (varsJson === undefined) return { ok: false, kind: 'error', message: 'the variables cannot be read as JSON (a cycle, or nested too deeply)' };
     const size = this.checkSize([text, varsJson]);
     if (size) return size;
-    const result = this.call(this.api.render, [text, varsJson, this.limits.maxOutputChars], this.limits.renderMs);
+    const result = this.call('render', [text, varsJson, this.limits.maxOutputChars], this.limits.renderMs);
     return result.ok ? { ok: true, value: String(result.value) } : result;
   }
 
@@ -143,7 +188,7 @@ export class Sandbox {
   testRegex(pattern: string, flags: string, text: string): SandboxResult<boolean> {
     const size = this.checkSize([pattern, text]);
     if (size) return size;
-    const result = this.call(this.api.regexTest, [pattern, flags, text], this.limits.regexMs);
+    const result = this.call('regexTest', [pattern, flags, text], this.limits.regexMs);
     return result.ok ? { ok: true, value: result.value === true } : result;
   }
 
@@ -156,7 +201,7 @@ export class Sandbox {
     if (argsJson === undefined) return { ok: false, kind: 'error', message: 'the arguments cannot be read as JSON' };
     const size = this.checkSize([body, argsJson]);
     if (size) return size;
-    const result = this.call(this.api.runCode, [JSON.stringify(params), body, argsJson, this.limits.maxOutputChars], ms);
+    const result = this.call('runCode', [JSON.stringify(params), body, argsJson, this.limits.maxOutputChars], ms);
     if (!result.ok) return result;
     const parsed: unknown = JSON.parse(String(result.value));
     return { ok: true, value: parsed as CodeValue };
@@ -168,38 +213,44 @@ export class Sandbox {
     return { ok: false, kind: 'size', message: `the input is ${total} characters; the limit is ${this.limits.maxInputChars}` };
   }
 
-  /** Calls an entry point with string and number arguments under a time budget. */
-  private call(fn: QuickJSHandle, args: readonly (string | number)[], ms: number): { ok: true; value: unknown } | SandboxFailure {
-    const handles = args.map((a) => (typeof a === 'string' ? this.vm.newString(a) : this.vm.newNumber(a)));
-    this.deadline = performance.now() + ms;
-    let result;
-    try {
-      result = this.vm.callFunction(fn, this.vm.undefined, ...handles);
-    } catch (error) {
-      // The host's own stack ran out inside the interpreter (its stack limit is set well below
-      // this, so it should not happen); report it as a budget like any other.
-      if (error instanceof RangeError) return { ok: false, kind: 'stack', message: describeBudget('stack', ms, this.limits) };
-      throw error;
-    } finally {
-      this.deadline = Infinity;
-      handles.forEach((h) => h.dispose());
+  /**
+   * Calls an entry point in the worker and blocks until it answers. The interpreter stops
+   * itself at `ms`; if the answer is still not there `GRACE_MS` later, the thread is stopped
+   * and a new one started, and the call fails on time all the same.
+   */
+  private call(fn: string, args: readonly (string | number)[], ms: number): { ok: true; value: unknown } | SandboxFailure {
+    const seq = ++this.seq;
+    const { port, flags } = this.handle;
+    port.postMessage({ seq, fn, args, ms });
+    const giveUp = performance.now() + ms + GRACE_MS;
+    for (;;) {
+      const done = Atomics.load(flags, 0);
+      if (done >= seq) break;
+      const left = giveUp - performance.now();
+      if (left <= 0 || Atomics.wait(flags, 0, done, left) === 'timed-out') {
+        if (Atomics.load(flags, 0) >= seq) break;
+        this.restart();
+        return { ok: false, kind: 'time', message: describeBudget('time', ms, this.limits) };
+      }
     }
-    if (result.error) {
-      const dumped: unknown = this.vm.dump(result.error);
-      result.error.dispose();
-      return this.failure(dumped, ms);
+    let reply: Reply | undefined;
+    for (let received = receiveMessageOnPort(port); received; received = receiveMessageOnPort(port)) {
+      const message: unknown = received.message;
+      if (isReply(message) && message.seq === seq) {
+        reply = message;
+        break;
+      }
     }
-    const handle = result.value;
-    const type = this.vm.typeof(handle);
-    const value: unknown = type === 'string' ? this.vm.getString(handle) : type === 'number' ? this.vm.getNumber(handle) : type === 'boolean' ? this.vm.dump(handle) === true : undefined;
-    handle.dispose();
-    return { ok: true, value };
+    if (!reply) return { ok: false, kind: 'error', message: 'the sandbox gave no answer' };
+    if (reply.ok) return { ok: true, value: reply.value };
+    if (reply.fatal) {
+      this.restart();
+      return { ok: false, kind: 'stack', message: describeBudget('stack', ms, this.limits) };
+    }
+    return this.failure(reply.name, reply.message, ms);
   }
 
-  private failure(dumped: unknown, ms: number): SandboxFailure {
-    const error: VmError = typeof dumped === 'object' && dumped !== null ? (dumped as VmError) : { message: String(dumped) };
-    const name = typeof error.name === 'string' ? error.name : 'Error';
-    const message = typeof error.message === 'string' ? error.message : String(dumped);
+  private failure(name: string, message: string, ms: number): SandboxFailure {
     let kind: SandboxFailureKind = 'error';
     if (/\binterrupted\b/.test(message)) kind = 'time';
     else if (/out of memory/i.test(message)) kind = 'memory';
@@ -208,6 +259,12 @@ export class Sandbox {
     const text = kind === 'error' || kind === 'size' ? message : describeBudget(kind, ms, this.limits);
     return { ok: false, kind, message: text, name };
   }
+}
+
+let nunjucksText: string | undefined;
+function nunjucksSource(): string {
+  nunjucksText ??= readFileSync(createRequire(import.meta.url).resolve('nunjucks/browser/nunjucks.min.js'), 'utf8');
+  return nunjucksText;
 }
 
 /** JSON text of a value, or undefined for what cannot be written (cycles, BigInt, too deep). */

@@ -66,6 +66,8 @@ export interface ConfigTest {
   expected?: string;
   /** This test's own checks (tests[].assert). */
   assert?: Assertion[];
+  /** options.transform (the test's, else defaultTest's): JavaScript applied to the output before its checks, in the sandbox. */
+  transform?: string;
 }
 
 export interface EvalConfig {
@@ -559,7 +561,7 @@ function parseAsserts(value: unknown, path: Path, check: Checker): Assertion[] |
   value.forEach((item, index) => {
     if (isRecord(item)) {
       for (const key of Object.keys(item)) {
-        if (!['type', 'value', 'threshold', 'weight', 'metric'].includes(key)) check.warn([...path, index, key], `"${key}" is ignored`, true);
+        if (!['type', 'value', 'threshold', 'weight', 'metric', 'transform'].includes(key)) check.warn([...path, index, key], `"${key}" is ignored`, true);
       }
     }
     const parsed = parseAssertion(item);
@@ -572,7 +574,7 @@ function parseAsserts(value: unknown, path: Path, check: Checker): Assertion[] |
   return ok ? out : undefined;
 }
 
-const TEST_KEYS_IGNORED = new Set(['options', 'metadata', 'threshold', 'provider', 'providers', 'prompts', 'providerOutput']);
+const TEST_KEYS_IGNORED = new Set(['metadata', 'threshold', 'provider', 'providers', 'prompts', 'providerOutput']);
 
 function parseTest(value: unknown, path: Path, defaults: Variables, check: Checker): ConfigTest | undefined {
   if (!isRecord(value)) {
@@ -585,32 +587,55 @@ function parseTest(value: unknown, path: Path, defaults: Variables, check: Check
     return undefined;
   }
   for (const key of Object.keys(value)) {
-    if (key === 'vars' || key === 'description' || key === 'assert') continue;
+    if (key === 'vars' || key === 'description' || key === 'assert' || key === 'options') continue;
     if (TEST_KEYS_IGNORED.has(key)) check.warn([...path, key], `"${key}" is ignored`, true);
     else check.warn([...path, key], `"${key}" is ignored${suggestion(key, ['vars', 'description', 'assert'])}`, true);
   }
   const vars = parseVars(value['vars'], [...path, 'vars'], check);
   const assert = parseAsserts(value['assert'], [...path, 'assert'], check);
+  const options = parseTestOptions(value['options'], [...path, 'options'], check, false);
   if (!vars || !assert) return undefined;
-  return { ...(description !== undefined ? { description } : {}), vars: { ...defaults, ...vars }, ...(assert.length > 0 ? { assert } : {}) };
+  return {
+    ...(description !== undefined ? { description } : {}),
+    vars: { ...defaults, ...vars },
+    ...(assert.length > 0 ? { assert } : {}),
+    ...(options.transform !== undefined ? { transform: options.transform } : {}),
+  };
 }
 
 interface DefaultTest {
   vars: Variables;
   assert: Assertion[];
   grader?: ConfigProvider;
+  transform?: string;
 }
 
-/** defaultTest.options: only `provider` (the grader) is read. */
-function parseTestOptions(value: unknown, path: Path, check: Checker): ConfigProvider | undefined {
-  if (value === undefined || value === null) return undefined;
+/**
+ * A test's options: `transform` (JavaScript applied to the output before the checks, run in
+ * the sandbox) and, on defaultTest, `provider` (the grader).
+ */
+function parseTestOptions(value: unknown, path: Path, check: Checker, readsGrader: boolean): { grader?: ConfigProvider; transform?: string } {
+  if (value === undefined || value === null) return {};
   if (!isRecord(value)) {
     check.error(path, `options must be a map, not ${describeType(value)}`);
-    return undefined;
+    return {};
   }
-  for (const key of Object.keys(value)) if (key !== 'provider') check.warn([...path, key], `"${key}" is ignored`, true);
+  for (const key of Object.keys(value)) {
+    if (key === 'transform' || (readsGrader && key === 'provider')) continue;
+    check.warn([...path, key], `"${key}" is ignored`, true);
+  }
+  const out: { grader?: ConfigProvider; transform?: string } = {};
+  const transform = value['transform'];
+  if (typeof transform === 'string' && transform.trim() !== '') {
+    if (transform.startsWith('file://')) check.error([...path, 'transform'], 'a transform from a file is not supported; write the JavaScript inline (it runs in the sandbox)');
+    else out.transform = transform;
+  } else if (transform !== undefined) check.error([...path, 'transform'], `transform must be JavaScript text, not ${describeType(transform)}`);
   const provider = value['provider'];
-  return provider === undefined ? undefined : parseProvider(provider, [...path, 'provider'], check);
+  if (readsGrader && provider !== undefined) {
+    const grader = parseProvider(provider, [...path, 'provider'], check);
+    if (grader) out.grader = grader;
+  }
+  return out;
 }
 
 function parseDefaultTest(value: unknown, check: Checker): DefaultTest {
@@ -627,11 +652,12 @@ function parseDefaultTest(value: unknown, check: Checker): DefaultTest {
     if (key === 'vars' || key === 'assert' || key === 'options') continue;
     check.warn(['defaultTest', key], `"${key}" is ignored`, true);
   }
-  const grader = parseTestOptions(value['options'], ['defaultTest', 'options'], check);
+  const { grader, transform } = parseTestOptions(value['options'], ['defaultTest', 'options'], check, true);
   return {
     vars: parseVars(value['vars'], ['defaultTest', 'vars'], check) ?? {},
     assert: parseAsserts(value['assert'], ['defaultTest', 'assert'], check) ?? [],
     ...(grader ? { grader } : {}),
+    ...(transform !== undefined ? { transform } : {}),
   };
 }
 
@@ -776,7 +802,8 @@ export function parseConfig(text: string, fileName: string, files?: ConfigFiles)
       ...(typeof description === 'string' ? { description } : {}),
       prompts,
       providers,
-      tests,
+      // defaultTest.options.transform applies to every test that has none of its own, as promptfoo merges options.
+      tests: defaultTest.transform === undefined ? tests : tests.map((test) => (test.transform === undefined ? { ...test, transform: defaultTest.transform } : test)),
       ...options,
       ...(defaultTest.assert.length > 0 ? { defaultAssert: defaultTest.assert } : {}),
       ...(defaultTest.grader ? { grader: defaultTest.grader } : {}),
