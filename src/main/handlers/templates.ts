@@ -8,7 +8,7 @@ import { estimateCost, priceFor, type Price, type PriceTable } from '../../share
 import type { Message } from '../../shared/schemas';
 import { loadPriceOverrides, priceTable, savePriceOverrides, type ValueStore } from '../prices';
 import { TokenCounter } from '../providers/tokens';
-import { renderMessages, renderMessagesSafe } from '../template/render';
+import { renderMessagesRows, renderMessagesSafe } from '../template/render';
 
 type TemplateHandlers = Pick<Handlers, 'templates.preview' | 'runs.estimate' | 'prices.get' | 'prices.save'>;
 
@@ -47,19 +47,19 @@ export function estimateRun(input: EstimateInput, table: PriceTable, versionMess
     if (tokensOf.has(template)) return;
     let tokens = 0;
     let rendered = 0;
+    const present: number[] = [];
     for (const caseIndex of caseIndexes) {
-      const testCase = input.testCases[caseIndex];
-      if (!testCase) {
-        errors.set(caseIndex, `There is no row ${caseIndex + 1}: the table has ${input.testCases.length}.`);
-        continue;
-      }
-      try {
-        tokens += counter.messages(renderMessages(template, testCase.vars));
-        rendered++;
-      } catch (error) {
-        if (!errors.has(caseIndex)) errors.set(caseIndex, error instanceof Error ? error.message : String(error));
-      }
+      if (input.testCases[caseIndex]) present.push(caseIndex);
+      else errors.set(caseIndex, `There is no row ${caseIndex + 1}: the table has ${input.testCases.length}.`);
     }
+    const outcomes = renderMessagesRows(template, present.map((i) => input.testCases[i]?.vars ?? {}));
+    outcomes.forEach((outcome, k) => {
+      const caseIndex = present[k] ?? 0;
+      if ('messages' in outcome) {
+        tokens += counter.messages(outcome.messages);
+        rendered++;
+      } else if (!errors.has(caseIndex)) errors.set(caseIndex, outcome.error.message);
+    });
     tokensOf.set(template, tokens);
     rowsRendered.set(template, rendered);
   };

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { toErrorInfo } from '../../shared/errors';
 import type { Column, ErrorInfo, Message, TestCase } from '../../shared/schemas';
 import type { NewCell } from '../store/store';
-import { renderMessages } from '../template/render';
+import { renderMessagesRows } from '../template/render';
 
 export interface MatrixInput {
   testCases: readonly TestCase[];
@@ -22,22 +22,34 @@ export interface MatrixInput {
   repeats: number;
 }
 
+/** Rows rendered ahead, per template, in one batch (the sandbox answers a batch in one call). */
+const RENDER_AHEAD = 128;
+
+type Outcome = { messages: Message[] } | { error: ErrorInfo };
+
 export function* matrixCells(input: MatrixInput): Generator<NewCell> {
-  const caseIndexes = input.caseIndexes ?? input.testCases.map((_, i) => i);
+  const caseIndexes = (input.caseIndexes ?? input.testCases.map((_, i) => i)).filter((i) => input.testCases[i] !== undefined);
+  // Per template: the outcomes of the rows from `from` on, rendered a batch at a time.
+  const ahead = new Map<readonly Message[], { from: number; outcomes: Outcome[] }>();
+  const outcomeOf = (template: readonly Message[], at: number): Outcome => {
+    let batch = ahead.get(template);
+    if (!batch || at < batch.from || at >= batch.from + batch.outcomes.length) {
+      const rows = caseIndexes.slice(at, at + RENDER_AHEAD).map((i) => input.testCases[i]?.vars ?? {});
+      batch = { from: at, outcomes: renderMessagesRows(template, rows).map((r) => ('error' in r ? { error: toErrorInfo(r.error) } : r)) };
+      ahead.set(template, batch);
+    }
+    return batch.outcomes[at - batch.from] ?? { error: toErrorInfo(new Error('The row was not rendered.')) };
+  };
   let position = 0;
-  for (const caseIndex of caseIndexes) {
+  for (const [at, caseIndex] of caseIndexes.entries()) {
     const testCase = input.testCases[caseIndex];
     if (!testCase) continue;
-    const rendered = new Map<readonly Message[], { messages: Message[] } | { error: ErrorInfo }>();
+    const rendered = new Map<readonly Message[], Outcome>();
     for (const [columnIndex, column] of input.columns.entries()) {
       const template = input.templates[columnIndex] ?? [];
       let outcome = rendered.get(template);
       if (!outcome) {
-        try {
-          outcome = { messages: renderMessages(template, testCase.vars) };
-        } catch (error) {
-          outcome = { error: toErrorInfo(error) };
-        }
+        outcome = outcomeOf(template, at);
         rendered.set(template, outcome);
       }
       for (let repeat = 0; repeat < input.repeats; repeat++) {

@@ -12,6 +12,7 @@ export const PRELUDE = String.raw`
 (function () {
   'use strict';
   var nj = globalThis.nunjucks;
+  // QuickJS's own extras: nothing a template needs.
   var env = new nj.Environment([], { autoescape: false, throwOnUndefined: false });
   var templates = new Map();
   var MAX_TEMPLATES = 300;
@@ -53,6 +54,46 @@ export const PRELUDE = String.raw`
     return out;
   }
 
+  // Renders several templates with the same variables (a cell's messages) into results:
+  // per template { ok, value } or { ok: false, name, message }. A budget (time, memory) cannot
+  // be caught here: it ends the whole call, and the host retries in smaller steps.
+  function renderEach(texts, vars, state, maxOutput) {
+    var out = [];
+    for (var i = 0; i < texts.length; i++) {
+      try {
+        var template;
+        try {
+          template = templateOf(texts[i]);
+        } catch (error) {
+          out.push({ ok: false, name: 'CompileError', message: error && typeof error.message === 'string' ? error.message : String(error) });
+          continue;
+        }
+        var text = template.render(vars);
+        if (typeof text !== 'string') text = String(text);
+        state.total += text.length;
+        if (state.total > maxOutput) throw tooLarge('The rendered text', state.total, maxOutput);
+        out.push({ ok: true, value: text });
+      } catch (error) {
+        out.push({ ok: false, name: error && typeof error.name === 'string' ? error.name : 'Error', message: error && typeof error.message === 'string' ? error.message : String(error) });
+      }
+    }
+    return out;
+  }
+
+  function renderAll(textsJson, varsJson, maxOutput) {
+    return JSON.stringify(renderEach(JSON.parse(textsJson), JSON.parse(varsJson), { total: 0 }, maxOutput));
+  }
+
+  // The same templates for many rows (a run's or an estimate's rows), in one call.
+  function renderRows(textsJson, rowsJson, maxOutput) {
+    var texts = JSON.parse(textsJson);
+    var rows = JSON.parse(rowsJson);
+    var state = { total: 0 };
+    var out = [];
+    for (var r = 0; r < rows.length; r++) out.push(renderEach(texts, rows[r], state, maxOutput));
+    return JSON.stringify(out);
+  }
+
   // Tests a pattern (as promptfoo's regex check builds it) against a text.
   function regexTest(pattern, flags, text) {
     return new RegExp(pattern, flags).test(text);
@@ -86,7 +127,7 @@ export const PRELUDE = String.raw`
     return 0;
   }
 
-  var api = Object.freeze({ render: render, regexTest: regexTest, runCode: runCode, compiles: countCompiles, clear: clearTemplates });
+  var api = Object.freeze({ render: render, renderAll: renderAll, renderRows: renderRows, regexTest: regexTest, runCode: runCode, compiles: countCompiles, clear: clearTemplates });
 
   // Freeze everything reachable from the global object and the environment.
   var seen = new Set();
@@ -136,8 +177,9 @@ export const PRELUDE = String.raw`
     }
   }
 
-  harden(env);
-  harden(nj);
+  // Nunjucks itself is left reachable only through this closure (templates see its globals
+  // range, cycler and joiner, and what filters return); the language's own objects are frozen.
+  delete globalThis.nunjucks;
   harden(globalThis);
   return api;
 })()

@@ -184,6 +184,35 @@ export class Sandbox {
     return result.ok ? { ok: true, value: String(result.value) } : result;
   }
 
+  /**
+   * Renders several templates with the same variables in one call (a cell's messages). Each
+   * gets its own result; when a budget ends the call, every template fails with it.
+   */
+  renderAll(texts: readonly string[], vars: unknown): SandboxResult<string>[] {
+    const varsJson = safeJson(vars);
+    if (varsJson === undefined) return texts.map(() => ({ ok: false, kind: 'error', message: 'the variables cannot be read as JSON (a cycle, or nested too deeply)' }));
+    const size = this.checkSize([...texts, varsJson]);
+    if (size) return texts.map(() => size);
+    const result = this.call('renderAll', [JSON.stringify(texts), varsJson, this.limits.maxOutputChars], this.limits.renderMs);
+    if (!result.ok) return texts.map(() => result);
+    const parsed = JSON.parse(String(result.value)) as ({ ok: true; value: string } | { ok: false; name: string; message: string })[];
+    return parsed.map((r) => (r.ok ? { ok: true, value: r.value } : this.failure(r.name, r.message, this.limits.renderMs)));
+  }
+
+  /**
+   * The same templates rendered for many rows in one call, under one render budget: for a
+   * run's or an estimate's rows, where one call per row would cost more than the rendering.
+   * When a budget ends the call, `undefined`: the caller renders those rows one by one.
+   */
+  renderRows(texts: readonly string[], rows: readonly unknown[]): SandboxResult<string>[][] | undefined {
+    const rowsJson = safeJson(rows);
+    if (rowsJson === undefined || this.checkSize([...texts, rowsJson])) return undefined;
+    const result = this.call('renderRows', [JSON.stringify(texts), rowsJson, this.limits.maxOutputChars], this.limits.renderMs);
+    if (!result.ok) return undefined;
+    const parsed = JSON.parse(String(result.value)) as ({ ok: true; value: string } | { ok: false; name: string; message: string })[][];
+    return parsed.map((row) => row.map((r) => (r.ok ? { ok: true, value: r.value } : this.failure(r.name, r.message, this.limits.renderMs))));
+  }
+
   /** Whether `pattern` (with `flags`) matches somewhere in `text`, with JavaScript's own regex semantics. */
   testRegex(pattern: string, flags: string, text: string): SandboxResult<boolean> {
     const size = this.checkSize([pattern, text]);

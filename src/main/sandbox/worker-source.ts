@@ -35,7 +35,7 @@ function signal(index, value) {
   vm.unwrapResult(vm.evalCode(nunjucksSource, 'nunjucks.js')).dispose();
   const api = vm.unwrapResult(vm.evalCode(prelude, 'prelude.js'));
   const fns = {};
-  for (const name of ['render', 'regexTest', 'runCode', 'compiles', 'clear']) fns[name] = vm.getProp(api, name);
+  for (const name of ['render', 'renderAll', 'renderRows', 'regexTest', 'runCode', 'compiles', 'clear']) fns[name] = vm.getProp(api, name);
   api.dispose();
 
   port.on('message', (message) => {

@@ -15,7 +15,7 @@ import type { TemplateErrorInfo } from '../../shared/contract';
 import { AppError } from '../../shared/errors';
 import type { Message, Variables } from '../../shared/schemas';
 import { checkTemplate, problemOf, type TemplateProblem } from '../../shared/template';
-import { sandbox, type SandboxFailure } from '../sandbox';
+import { sandbox, type SandboxFailure, type SandboxResult } from '../sandbox';
 
 /** How many templates were compiled since start: lets tests see the cache work. */
 export function compileCount(): number {
@@ -64,22 +64,44 @@ function placeOf(error: unknown, text: string, phase: 'compile' | 'render'): Tem
   return problemOf(new Error(reason), text);
 }
 
-function renderOne(text: string, vars: Variables): { content: string } | { problem: TemplateProblem } {
-  // Text with no tags renders as itself: skip the sandbox altogether.
-  if (!text.includes('{')) return { content: text };
+type Rendered = { content: string } | { problem: TemplateProblem };
+
+function struck(text: string): boolean {
   const strikes = overBudget.get(text);
-  if (strikes && strikes.count >= STRIKES && strikes.until > Date.now()) {
-    return { problem: { line: 1, column: 1, message: 'The template ran out of its time budget on earlier rows; it is not rendered again for a minute.' } };
-  }
-  const result = sandbox.render(text, vars);
+  return strikes !== undefined && strikes.count >= STRIKES && strikes.until > Date.now();
+}
+
+function interpret(text: string, result: SandboxResult<string>): Rendered {
   if (result.ok) return { content: result.value };
   if (result.kind === 'error') return { problem: placeOf(new Error(result.message), text, result.name === 'CompileError' ? 'compile' : 'render') };
   if (result.kind === 'time') {
+    const strikes = overBudget.get(text);
     const count = (strikes && strikes.until > Date.now() ? strikes.count : 0) + 1;
     overBudget.set(text, { count, until: Date.now() + STRIKE_MS });
     if (overBudget.size > 1000) overBudget.delete(overBudget.keys().next().value ?? '');
   }
   return { problem: budgetProblem(result) };
+}
+
+const STRUCK: TemplateProblem = { line: 1, column: 1, message: 'The template ran out of its time budget on earlier rows; it is not rendered again for a minute.' };
+
+/**
+ * A cell's messages rendered in one call to the sandbox. Text with no tags renders as itself
+ * without a call. If a budget ends the call, each template is tried on its own, so the error
+ * lands on the message that caused it.
+ */
+function renderAll(texts: readonly string[], vars: Variables): Rendered[] {
+  const out: (Rendered | undefined)[] = texts.map((text) => (!text.includes('{') ? { content: text } : struck(text) ? { problem: STRUCK } : undefined));
+  const pending = texts.map((text, i) => ({ text, i })).filter(({ i }) => out[i] === undefined);
+  if (pending.length === 0) return out as Rendered[];
+  const results = sandbox.renderAll(pending.map((p) => p.text), vars);
+  const budget = results.some((r) => !r.ok && r.kind !== 'error');
+  pending.forEach(({ text, i }, k) => {
+    const result = results[k];
+    if (budget && pending.length > 1) out[i] = struck(text) ? { problem: STRUCK } : interpret(text, sandbox.render(text, vars));
+    else if (result) out[i] = interpret(text, result);
+  });
+  return out.map((r) => r ?? { problem: STRUCK });
 }
 
 function describe(error: TemplateErrorInfo, role: Message['role'] | undefined): string {
@@ -88,18 +110,59 @@ function describe(error: TemplateErrorInfo, role: Message['role'] | undefined): 
 
 /** The messages with the row's values filled in. Throws AppError('template') on the first error. */
 export function renderMessages(messages: readonly Message[], vars: Variables): Message[] {
+  const rendered = renderAll(messages.map((m) => m.content), vars);
   return messages.map((message, messageIndex) => {
-    const result = renderOne(message.content, vars);
+    const result = rendered[messageIndex] ?? { problem: STRUCK };
     if ('problem' in result) throw new AppError('template', describe({ messageIndex, ...result.problem }, message.role));
     return { role: message.role, content: result.content };
   });
 }
 
+/** Rows rendered per call to the sandbox by `renderRows`. */
+const ROWS_PER_CALL = 128;
+
+/**
+ * One template for many rows (a run's matrix, an estimate): each row's messages, or the
+ * AppError('template') the row's first bad message gives, in the order of `rows`. Rows go to
+ * the sandbox in batches; a batch that runs out of its budget is rendered row by row instead.
+ */
+export function renderMessagesRows(messages: readonly Message[], rows: readonly Variables[]): ({ messages: Message[] } | { error: AppError })[] {
+  const out: ({ messages: Message[] } | { error: AppError })[] = [];
+  const texts = messages.map((m) => m.content);
+  const templated = texts.map((text, i) => ({ text, i })).filter(({ text }) => text.includes('{') && !struck(text));
+  for (let start = 0; start < rows.length; start += ROWS_PER_CALL) {
+    const batch = rows.slice(start, start + ROWS_PER_CALL);
+    const results = templated.length > 0 && batch.length > 1 ? sandbox.renderRows(templated.map((t) => t.text), batch) : undefined;
+    batch.forEach((vars, b) => {
+      const row = results?.[b];
+      if (!row) {
+        try {
+          out.push({ messages: renderMessages(messages, vars) });
+        } catch (error) {
+          out.push({ error: error instanceof AppError ? error : new AppError('template', String(error)) });
+        }
+        return;
+      }
+      const rendered: Rendered[] = texts.map((text) => (!text.includes('{') ? { content: text } : { problem: STRUCK }));
+      templated.forEach(({ text, i }, k) => {
+        const result = row[k];
+        if (result) rendered[i] = interpret(text, result);
+      });
+      const bad = rendered.findIndex((r) => 'problem' in r);
+      const failed = rendered[bad];
+      if (failed && 'problem' in failed) out.push({ error: new AppError('template', describe({ messageIndex: bad, ...failed.problem }, messages[bad]?.role)) });
+      else out.push({ messages: messages.map((m, i) => { const r = rendered[i]; return { role: m.role, content: r && 'content' in r ? r.content : '' }; }) });
+    });
+  }
+  return out;
+}
+
 /** For the preview: every message rendered as far as it can be, and every error with its place. */
 export function renderMessagesSafe(messages: readonly Message[], vars: Variables): { messages: Message[]; errors: TemplateErrorInfo[] } {
   const errors: TemplateErrorInfo[] = [];
+  const results = renderAll(messages.map((m) => m.content), vars);
   const rendered = messages.map((message, messageIndex) => {
-    const result = renderOne(message.content, vars);
+    const result = results[messageIndex] ?? { problem: STRUCK };
     if ('problem' in result) {
       errors.push({ messageIndex, ...result.problem });
       return { role: message.role, content: '' };
