@@ -107,6 +107,13 @@ describe('javascript checks and transforms (promptfoo semantics, run in the sand
     const loop = check({ type: 'javascript', value: '(() => { while (true) {} })()' }, ctx('x'));
     expect(loop.pass).toBe(false);
     expect(loop.reason).toMatch(/time budget/);
+    // A second time out within a minute, and the third answer is not run at all.
+    const endless: Assertion = { type: 'javascript', value: '(() => { for (;;) {} })() // strikes' };
+    expect(check(endless, ctx('a')).reason).toMatch(/time budget/);
+    expect(check(endless, ctx('b')).reason).toMatch(/time budget/);
+    const started = performance.now();
+    expect(check(endless, ctx('c')).reason).toMatch(/not run again for a minute/);
+    expect(performance.now() - started).toBeLessThan(500);
   });
 
   it('gives the code no way to this machine', () => {

@@ -134,6 +134,29 @@ describe('batches', () => {
   });
 });
 
+describe('isolation between renders', () => {
+  const attempts = [
+    // The render context's env is the one environment: swap a filter on it.
+    `{{ range.constructor("this.env.filters.upper = function () { return 'EVIL' }; this.env.globals.extra = 1; return 1")() }}`,
+    // SafeString's prototype, reached from a filter's result.
+    `{{ range.constructor("s", "var P = Object.getPrototypeOf(s); P.valueOf = P.toString = function () { return 'PWNED' }; return 1")("x" | safe) }}`,
+    // Prototypes only syntax reaches.
+    `{{ range.constructor("var I = Object.getPrototypeOf([][Symbol.iterator]()); I.next = function () { return { done: true } }; return 1")() }}`,
+    `{{ range.constructor("var G = Object.getPrototypeOf(function* () {}); G.prototype.next = function () { return { done: true } }; return 1")() }}`,
+    // The language's own objects, and a stash for later renders.
+    `{{ range.constructor("Array.prototype.push = function () { return 0 }; JSON.stringify = function () { return 'x' }; globalThis.stash = []; return 1")() }}`,
+    `{{ cycler.constructor("Object.prototype.toString = function () { return 'EVIL' }")() }}`,
+  ];
+
+  it('a template cannot change how any later template or check renders', () => {
+    for (const attempt of attempts) sandbox.render(attempt, {});
+    expect(sandbox.render('{{ q | upper }} {{ q | safe }} {{ q | escape }}{% for x in [1, 2] %}{{ x }}{% endfor %}', { q: 'ok' })).toEqual({ ok: true, value: 'OK ok ok12' });
+    expect(sandbox.render('{% macro m(a) %}[{{ a }}]{% endmacro %}{{ m("b") }} {{ {a: 1} | dump }} {{ extra }}', {})).toEqual({ ok: true, value: '[b] {"a":1} ' });
+    const check = sandbox.runCode(['output'], 'var n = 0; for (var c of [1, 2, 3]) n += c; var a = []; a.push(1); function* g() { yield 1; } return [n, a.length, JSON.stringify({ x: 1 }), [...g()].length, String({}), typeof globalThis.stash].join()', ['x']);
+    expect(check).toMatchObject({ ok: true, value: { text: '6,1,{"x":1},1,[object Object],undefined' } });
+  });
+});
+
 describe('budgets', () => {
   const limits = { ...DEFAULT_LIMITS, renderMs: 200, codeMs: 200, maxInputChars: 100_000, maxOutputChars: 50_000 };
   let own: Sandbox | undefined;
@@ -158,6 +181,20 @@ describe('budgets', () => {
     const memory = own.runCode([], 'var a = new Array(1e8).fill(0); return a.length', []);
     expect(memory.ok).toBe(false);
     expect(own.render('{{ "still" }} here', {})).toEqual({ ok: true, value: 'still here' });
+  });
+
+  it('give a long template its compile time, outside the render budget', () => {
+    clearTemplateCache();
+    const document = Array.from({ length: 3000 }, (_, i) => `Paragraph ${i}: {{ q }} and some words of a long pasted document.`).join('\n');
+    expect(document.length).toBeGreaterThan(150_000);
+    const rendered = renderMessagesRows([{ role: 'user', content: document }], [{ q: 'a' }, { q: 'b' }]);
+    expect(rendered.every((r) => 'messages' in r)).toBe(true);
+  });
+
+  it('cut a huge error message from sandboxed code to a readable size', () => {
+    const thrown = sandbox.runCode([], 'throw new Error("x".repeat(8e6))', []);
+    expect(thrown.ok).toBe(false);
+    if (!thrown.ok) expect(thrown.message.length).toBeLessThan(3_000);
   });
 
   it('give code nothing of the host: no require, process, fetch, timers, or this process’s Function', () => {

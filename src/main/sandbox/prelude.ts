@@ -118,6 +118,20 @@ export const PRELUDE = String.raw`
     return JSON.stringify({ kind: kind, json: json, text: kind === 'string' ? value : '' });
   }
 
+  // Compiles templates ahead of rendering them (under a budget that grows with their length);
+  // a template that does not compile is left for the render to report.
+  function compileAll(textsJson) {
+    var texts = JSON.parse(textsJson);
+    for (var i = 0; i < texts.length; i++) {
+      try {
+        templateOf(texts[i]);
+      } catch (error) {
+        // Reported when rendered.
+      }
+    }
+    return 0;
+  }
+
   function countCompiles() {
     return compiles;
   }
@@ -127,7 +141,7 @@ export const PRELUDE = String.raw`
     return 0;
   }
 
-  var api = Object.freeze({ render: render, renderAll: renderAll, renderRows: renderRows, regexTest: regexTest, runCode: runCode, compiles: countCompiles, clear: clearTemplates });
+  var api = Object.freeze({ render: render, renderAll: renderAll, renderRows: renderRows, compileAll: compileAll, regexTest: regexTest, runCode: runCode, compiles: countCompiles, clear: clearTemplates });
 
   // Freeze everything reachable from the global object and the environment.
   var seen = new Set();
@@ -154,33 +168,66 @@ export const PRELUDE = String.raw`
     }
   }
 
-  var OVERRIDABLE = ['name', 'message', 'constructor', 'toString', 'valueOf', 'stack', 'lineno', 'colno', 'length'];
+  // Properties that code commonly shadows by assignment on an instance (err.name = …,
+  // this.length = … in Nunjucks' SafeString), and every property that holds a plain value.
+  var OVERRIDABLE = ['name', 'message', 'constructor', 'toString', 'valueOf', 'toJSON', 'stack', 'lineno', 'colno', 'length'];
   function tameOverrides(object) {
-    var isPrototype = object === Object.prototype || object === Error.prototype || object === Function.prototype ||
-      (typeof object === 'object' && Reflect.getOwnPropertyDescriptor(object, 'constructor') && typeof object.constructor === 'function' && object.constructor.prototype === object);
-    if (!isPrototype) return;
-    for (var i = 0; i < OVERRIDABLE.length; i++) {
-      var key = OVERRIDABLE[i];
+    var keys = Reflect.ownKeys(object);
+    for (var i = 0; i < keys.length; i++) {
+      var key = keys[i];
+      if (key === 'prototype') continue;
       var desc = Reflect.getOwnPropertyDescriptor(object, key);
-      if (!desc || !('value' in desc) || !desc.configurable) continue;
-      (function (key, stored, proto) {
-        Reflect.defineProperty(proto, key, {
+      if (!desc || !('value' in desc) || !desc.configurable || !desc.writable) continue;
+      var plain = desc.value === null || (typeof desc.value !== 'object' && typeof desc.value !== 'function');
+      if (!plain && OVERRIDABLE.indexOf(key) < 0) continue;
+      (function (key, stored, owner, enumerable) {
+        Reflect.defineProperty(owner, key, {
           configurable: false,
-          enumerable: desc.enumerable,
+          enumerable: enumerable,
           get: function () { return stored; },
           set: function (next) {
-            if (this === proto) throw new TypeError('Cannot change the shared ' + String(key));
+            if (this === owner) throw new TypeError('Cannot change the shared ' + String(key));
             Reflect.defineProperty(this, key, { value: next, writable: true, enumerable: true, configurable: true });
           },
         });
-      })(key, desc.value, object);
+      })(key, desc.value, object, desc.enumerable);
     }
   }
 
-  // Nunjucks itself is left reachable only through this closure (templates see its globals
-  // range, cycler and joiner, and what filters return); the language's own objects are frozen.
+  // Objects only syntax reaches: iterator, generator and async function prototypes.
+  function hiddenIntrinsics() {
+    var found = [];
+    function add(make) {
+      try {
+        found.push(make());
+      } catch (error) {
+        // Not in this engine: nothing to freeze.
+      }
+    }
+    add(function () { return Object.getPrototypeOf([][Symbol.iterator]()); });
+    add(function () { return Object.getPrototypeOf(new Map().entries()); });
+    add(function () { return Object.getPrototypeOf(new Set().values()); });
+    add(function () { return Object.getPrototypeOf(''[Symbol.iterator]()); });
+    add(function () { return Object.getPrototypeOf(/a/g[Symbol.matchAll]('')); });
+    add(function () { return Object.getPrototypeOf(function* () {}); });
+    add(function () { return Object.getPrototypeOf(function* () {}()); });
+    add(function () { return Object.getPrototypeOf(async function () {}); });
+    add(function () { return Object.getPrototypeOf(async function* () {}); });
+    add(function () { return Object.getPrototypeOf(async function* () {}()); });
+    add(function () { return Object.getPrototypeOf(Int8Array); });
+    add(function () { return (function () { return arguments; })(); });
+    return found;
+  }
+
+  // Nunjucks is left reachable only through this closure and what templates are handed (its
+  // globals range, cycler and joiner; the render context, whose env is the one environment;
+  // what filters return, such as SafeString): all of it is frozen, with the language's own
+  // objects, so nothing one template does can change how another renders.
+  harden(env);
+  harden(nj);
   delete globalThis.nunjucks;
   harden(globalThis);
+  hiddenIntrinsics().forEach(harden);
   return api;
 })()
 `;

@@ -93,6 +93,10 @@ function isReply(value: unknown): value is Reply {
 
 /** Time a worker may take beyond its own budget before the host stops the thread. */
 const GRACE_MS = 250;
+/** Compile time allowed per kilobyte of template, on top of the render budget. */
+const COMPILE_MS_PER_KB = 10;
+/** Compiled texts the worker keeps (the prelude's cache size). */
+const COMPILED_KEPT = 300;
 /** Time a new worker may take to load. */
 const LOAD_MS = 20_000;
 
@@ -105,6 +109,8 @@ interface WorkerHandle {
 export class Sandbox {
   private handle: WorkerHandle;
   private seq = 0;
+  /** Texts the worker has compiled, as far as this side knows (its cache holds as many). */
+  private readonly compiled = new Set<string>();
   /** Times the worker was stopped and replaced (tests read it). */
   restarts = 0;
 
@@ -135,6 +141,8 @@ export class Sandbox {
       stdout: false,
       stderr: false,
     });
+    // A thread that dies answers nothing: the next call runs out of time and starts another.
+    worker.on('error', () => undefined);
     worker.unref();
     port1.unref();
     const outcome = Atomics.wait(flags, 1, 0, LOAD_MS);
@@ -148,6 +156,7 @@ export class Sandbox {
 
   private restart(): void {
     this.restarts++;
+    this.compiled.clear();
     void this.handle.worker.terminate();
     this.handle.port.close();
     this.handle = this.spawn();
@@ -171,11 +180,33 @@ export class Sandbox {
 
   /** Forgets compiled templates (tests). */
   clearTemplates(): void {
+    this.compiled.clear();
     this.call('clear', [], 1000);
+  }
+
+  /**
+   * Compiles templates the worker has not seen (as far as this side knows) under a budget that
+   * grows with their length, so a long document pasted into a prompt is not cut off by the
+   * render budget: QuickJS compiles about a kilobyte in a few milliseconds.
+   */
+  private warm(texts: readonly string[]): void {
+    const fresh = texts.filter((t) => t.includes('{') && !this.compiled.has(t));
+    if (fresh.length === 0) return;
+    const chars = fresh.reduce((sum, t) => sum + t.length, 0);
+    if (chars > this.limits.maxInputChars) return;
+    this.call('compileAll', [JSON.stringify(fresh)], this.limits.renderMs + Math.ceil(chars / 1024) * COMPILE_MS_PER_KB);
+    for (const text of fresh) {
+      this.compiled.add(text);
+      if (this.compiled.size > COMPILED_KEPT) {
+        const oldest = this.compiled.values().next();
+        if (!oldest.done) this.compiled.delete(oldest.value);
+      }
+    }
   }
 
   /** Renders a Nunjucks template with variables; a failure carries Nunjucks' message. */
   render(text: string, vars: unknown): SandboxResult<string> {
+    this.warm([text]);
     const varsJson = safeJson(vars);
     if (varsJson === undefined) return { ok: false, kind: 'error', message: 'the variables cannot be read as JSON (a cycle, or nested too deeply)' };
     const size = this.checkSize([text, varsJson]);
@@ -189,6 +220,7 @@ export class Sandbox {
    * gets its own result; when a budget ends the call, every template fails with it.
    */
   renderAll(texts: readonly string[], vars: unknown): SandboxResult<string>[] {
+    this.warm(texts);
     const varsJson = safeJson(vars);
     if (varsJson === undefined) return texts.map(() => ({ ok: false, kind: 'error', message: 'the variables cannot be read as JSON (a cycle, or nested too deeply)' }));
     const size = this.checkSize([...texts, varsJson]);
@@ -205,6 +237,7 @@ export class Sandbox {
    * When a budget ends the call, `undefined`: the caller renders those rows one by one.
    */
   renderRows(texts: readonly string[], rows: readonly unknown[]): SandboxResult<string>[][] | undefined {
+    this.warm(texts);
     const rowsJson = safeJson(rows);
     if (rowsJson === undefined || this.checkSize([...texts, rowsJson])) return undefined;
     const result = this.call('renderRows', [JSON.stringify(texts), rowsJson, this.limits.maxOutputChars], this.limits.renderMs);

@@ -19,6 +19,8 @@ const core = require(corePath);
 const variantModule = require(variantPath);
 const variant = variantModule.default || variantModule;
 
+const MAX_MESSAGE = 2000;
+
 function signal(index, value) {
   Atomics.store(flags, index, value);
   Atomics.notify(flags, index);
@@ -35,21 +37,25 @@ function signal(index, value) {
   vm.unwrapResult(vm.evalCode(nunjucksSource, 'nunjucks.js')).dispose();
   const api = vm.unwrapResult(vm.evalCode(prelude, 'prelude.js'));
   const fns = {};
-  for (const name of ['render', 'renderAll', 'renderRows', 'regexTest', 'runCode', 'compiles', 'clear']) fns[name] = vm.getProp(api, name);
+  for (const name of ['render', 'renderAll', 'renderRows', 'compileAll', 'regexTest', 'runCode', 'compiles', 'clear']) fns[name] = vm.getProp(api, name);
   api.dispose();
 
   port.on('message', (message) => {
     const { seq, fn, args, ms } = message;
     let reply;
-    const handles = args.map((a) => (typeof a === 'string' ? vm.newString(a) : vm.newNumber(a)));
+    const handles = [];
     deadline = performance.now() + ms;
     try {
+      for (const a of args) handles.push(typeof a === 'string' ? vm.newString(a) : vm.newNumber(a));
       const result = vm.callFunction(fns[fn], vm.undefined, ...handles);
       if (result.error) {
         const dumped = vm.dump(result.error);
         result.error.dispose();
         const error = dumped !== null && typeof dumped === 'object' ? dumped : { message: String(dumped) };
-        reply = { seq, ok: false, name: typeof error.name === 'string' ? error.name : 'Error', message: typeof error.message === 'string' ? error.message : String(dumped) };
+        // Names and messages come from the code that failed: cut them to a readable size.
+        const name = typeof error.name === 'string' ? error.name.slice(0, 100) : 'Error';
+        const text = typeof error.message === 'string' ? error.message : String(dumped);
+        reply = { seq, ok: false, name, message: text.length > MAX_MESSAGE ? text.slice(0, MAX_MESSAGE) + '… (cut)' : text };
       } else {
         const handle = result.value;
         const type = vm.typeof(handle);
