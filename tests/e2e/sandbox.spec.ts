@@ -6,8 +6,9 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { startWebApp, type WebApp } from './support/web-app';
+import { replaceEditorText } from './support/editor';
 
 let app: WebApp;
 test.beforeEach(async () => {
@@ -15,13 +16,6 @@ test.beforeEach(async () => {
 });
 test.afterEach(async () => app.stop());
 
-async function replaceEditorText(page: Page, name: string, text: string): Promise<void> {
-  const editor = page.getByRole('textbox', { name, exact: true });
-  await editor.focus();
-  await page.keyboard.press('ControlOrMeta+A');
-  await page.keyboard.press('Delete');
-  await page.keyboard.insertText(text);
-}
 
 test('a template escape typed in the editor reaches nothing; an endless loop stops at its budget and the editor carries on', async ({ page }) => {
   await page.goto(app.url);

@@ -1,19 +1,8 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { startWebApp } from './support/web-app';
+import { openApp, replaceEditorText } from './support/editor';
 
-async function openApp(page: Page, url: string): Promise<void> {
-  await page.goto(url);
-  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
-}
 
-/** Replaces a Monaco editor's text the way a person would: focus, select all, type. */
-async function replaceEditorText(page: Page, name: string, text: string): Promise<void> {
-  const editor = page.getByRole('textbox', { name, exact: true });
-  await editor.focus();
-  await page.keyboard.press('ControlOrMeta+A');
-  await page.keyboard.press('Delete');
-  await page.keyboard.insertText(text);
-}
 
 test('a template with a loop: the preview renders it for the selected row, the editor marks unknown variables and syntax errors', async ({ page }) => {
   const app = await startWebApp();
