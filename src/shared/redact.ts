@@ -130,8 +130,10 @@ interface Span {
  */
 export class SecretRedactor {
   private readonly tables: WindowTable[] = [];
-  /** Folded forms, for the stream's "could this tail begin a key?" test. */
-  private readonly folded: string[] = [];
+  /** Folded forms, by the shortest piece of them that is masked. */
+  private readonly formsByWidth = new Map<number, string[]>();
+  /** The streams' matchers, built when the first stream starts. */
+  private matchersCache: readonly PieceMatcher[] | undefined;
 
   constructor(secrets: Iterable<string | undefined>) {
     const byWidth = new Map<number, Set<string>>();
@@ -143,7 +145,9 @@ export class SecretRedactor {
         seen.add(key);
         for (const form of keyForms(key)) {
           const text = foldString(form.text);
-          this.folded.push(text);
+          const forms = this.formsByWidth.get(form.minLength);
+          if (forms) forms.push(text);
+          else this.formsByWidth.set(form.minLength, [text]);
           let set = byWidth.get(form.minLength);
           if (!set) byWidth.set(form.minLength, (set = new Set()));
           for (let i = 0; i + form.minLength <= text.length; i++) set.add(text.slice(i, i + form.minLength));
@@ -190,48 +194,220 @@ export class SecretRedactor {
    */
   pendingTail(text: string): number {
     let best = 0;
-    const limit = Math.min(text.length, this.longest());
-    // Pieces of a piece are pieces, so the suffixes that qualify are exactly those up to the longest.
-    for (let length = 1; length <= limit; length++) {
-      const suffix = foldString(text.slice(text.length - length));
-      if (this.folded.some((form) => form.includes(suffix))) best = length;
-      else break;
+    for (const matcher of this.matchers()) {
+      const cursor = { state: 0, length: 0 };
+      // A piece is at most as long as the longest form, so earlier characters cannot matter.
+      for (let i = Math.max(0, text.length - matcher.longest); i < text.length; i++) matcher.step(cursor, fold(text.charCodeAt(i)));
+      best = Math.max(best, cursor.length);
     }
     return best;
   }
 
-  private longestCache: number | undefined;
-  private longest(): number {
-    this.longestCache ??= Math.max(0, ...this.folded.map((f) => f.length));
-    return this.longestCache;
+  /** One matcher per piece length (see PieceMatcher), built once and shared by every stream. */
+  matchers(): readonly PieceMatcher[] {
+    this.matchersCache ??= [...this.formsByWidth].map(([width, forms]) => new PieceMatcher(width, forms));
+    return this.matchersCache;
   }
+}
+
+/**
+ * A suffix automaton of a set of folded forms that all mask pieces of the same length: fed a
+ * text a character at a time, it knows the longest suffix read so far that is a piece of a form
+ * (any substring), in amortised constant work per character. That length is what a stream
+ * holds back, and when it reaches `width` the last `width` characters are a piece to mask.
+ */
+export class PieceMatcher {
+  private readonly len: number[] = [0];
+  private readonly link: number[] = [-1];
+  private readonly next: Map<number, number>[] = [new Map()];
+  /** The longest form's length: no piece is longer. */
+  readonly longest: number;
+
+  constructor(
+    readonly width: number,
+    forms: readonly string[],
+  ) {
+    let longest = 0;
+    for (const form of forms) {
+      longest = Math.max(longest, form.length);
+      let last = 0;
+      for (let i = 0; i < form.length; i++) last = this.extend(last, form.charCodeAt(i));
+    }
+    this.longest = longest;
+  }
+
+  /**
+   * Reads one folded character: `cursor` becomes the longest suffix that is a piece. Returns the
+   * work done (transitions and suffix links followed), so tests can count it.
+   */
+  step(cursor: MatchCursor, code: number): number {
+    let work = 1;
+    let state = cursor.state;
+    let length = cursor.length;
+    let to = this.edges(state).get(code);
+    while (to === undefined && state !== 0) {
+      state = this.link[state] ?? 0;
+      length = this.len[state] ?? 0;
+      to = this.edges(state).get(code);
+      work++;
+    }
+    if (to === undefined) {
+      cursor.state = 0;
+      cursor.length = 0;
+    } else {
+      cursor.state = to;
+      cursor.length = length + 1;
+    }
+    return work;
+  }
+
+  /** Forgets all but the last `max` characters read (a stream's cut passed the rest). */
+  shorten(cursor: MatchCursor, max: number): number {
+    if (cursor.length <= max) return 0;
+    let work = 0;
+    let state = cursor.state;
+    for (let parent = this.link[state] ?? -1; parent !== -1 && (this.len[parent] ?? 0) >= max; parent = this.link[state] ?? -1) {
+      state = parent;
+      work++;
+    }
+    cursor.state = state;
+    cursor.length = max;
+    return work;
+  }
+
+  private edges(state: number): Map<number, number> {
+    const edges = this.next[state];
+    if (!edges) throw new Error(`no state ${state}`);
+    return edges;
+  }
+
+  private add(len: number, link: number, next: Map<number, number>): number {
+    this.len.push(len);
+    this.link.push(link);
+    this.next.push(next);
+    return this.len.length - 1;
+  }
+
+  /** The generalised suffix automaton's online construction (a new form starts at the root). */
+  private extend(last: number, code: number): number {
+    const lastLen = this.len[last] ?? 0;
+    const existing = this.edges(last).get(code);
+    if (existing !== undefined) return (this.len[existing] ?? 0) === lastLen + 1 ? existing : this.split(last, code, existing);
+    const cur = this.add(lastLen + 1, 0, new Map());
+    let p = last;
+    while (p !== -1 && !this.edges(p).has(code)) {
+      this.edges(p).set(code, cur);
+      p = this.link[p] ?? -1;
+    }
+    if (p !== -1) {
+      const q = this.edges(p).get(code) ?? 0;
+      this.link[cur] = (this.len[p] ?? 0) + 1 === (this.len[q] ?? 0) ? q : this.split(p, code, q);
+    }
+    return cur;
+  }
+
+  /** Splits state q so that p's transition on `code` leads to a state of length len(p) + 1. */
+  private split(p: number, code: number, q: number): number {
+    const clone = this.add((this.len[p] ?? 0) + 1, this.link[q] ?? 0, new Map(this.edges(q)));
+    for (let at = p; at !== -1 && this.edges(at).get(code) === q; at = this.link[at] ?? -1) this.edges(at).set(code, clone);
+    this.link[q] = clone;
+    return clone;
+  }
+}
+
+/** Where a matcher is in a text: its state, and the length of the piece that ends here. */
+export interface MatchCursor {
+  state: number;
+  length: number;
 }
 
 /**
  * Masks keys in text that arrives in pieces. `push` returns what can be shown now; the tail
  * that might still turn into a key is held until the next piece (or `end`).
+ *
+ * Each character is read once, by one automaton per piece length (see PieceMatcher), so the
+ * work per piece is proportional to the piece, however it is cut: a server sending a key's
+ * encoding a character at a time costs what one large chunk would. Only the held tail (at most
+ * the longest form of a key, or up to the end of a key found across the cut) is copied again.
  */
 export class StreamRedactor {
   private held = '';
+  /** How many characters came before `held`. */
+  private base = 0;
+  /** Pieces found in `held`, by absolute position, in the order found. */
+  private found: Span[] = [];
+  private readonly matchers: readonly PieceMatcher[];
+  private readonly cursors: MatchCursor[];
+  private work = 0;
 
-  constructor(private readonly redactor: SecretRedactor) {}
+  constructor(private readonly redactor: SecretRedactor) {
+    this.matchers = redactor.active ? redactor.matchers() : [];
+    this.cursors = this.matchers.map(() => ({ state: 0, length: 0 }));
+  }
+
+  /** Matcher steps taken so far: bounded by a small multiple of the characters pushed. */
+  get steps(): number {
+    return this.work;
+  }
 
   push(piece: string): string {
     if (!this.redactor.active) return piece;
+    const start = this.base + this.held.length;
+    for (let i = 0; i < piece.length; i++) {
+      const code = fold(piece.charCodeAt(i));
+      const end = start + i + 1;
+      for (let m = 0; m < this.matchers.length; m++) {
+        const matcher = this.matchers[m];
+        const cursor = this.cursors[m];
+        if (!matcher || !cursor) continue;
+        this.work += matcher.step(cursor, code);
+        if (cursor.length >= matcher.width) this.addSpan(end - matcher.width, end);
+      }
+    }
     const text = this.held + piece;
-    const spans = this.redactor.spans(text);
-    let cut = text.length - this.redactor.pendingTail(text);
-    // A key found across the cut is shown masked now, whole, rather than split.
-    for (const span of spans) if (span.start < cut && span.end > cut) cut = span.end;
-    this.held = text.slice(cut);
-    return mask(text.slice(0, cut), spans.filter((s) => s.start < cut));
+    let tail = 0;
+    for (const cursor of this.cursors) tail = Math.max(tail, cursor.length);
+    let cut = text.length - tail;
+    let shown: string;
+    if (this.found.length === 0) {
+      // The usual case: no piece of a key in sight, nothing to mask.
+      shown = cut === 0 ? '' : text.slice(0, cut);
+    } else {
+      const spans = merge(this.found).map((s) => ({ start: s.start - this.base, end: s.end - this.base }));
+      // A key found across the cut is shown masked now, whole, rather than split.
+      for (const span of spans) if (span.start < cut && span.end > cut) cut = span.end;
+      shown = mask(text.slice(0, cut), spans.filter((s) => s.start < cut));
+      this.found = spans.filter((s) => s.start >= cut).map((s) => ({ start: s.start + this.base, end: s.end + this.base }));
+    }
+    this.held = cut === 0 ? text : text.slice(cut);
+    this.base += cut;
+    // What was shown is no longer context for a piece: matching goes on from the held tail.
+    for (let m = 0; m < this.matchers.length; m++) {
+      const matcher = this.matchers[m];
+      const cursor = this.cursors[m];
+      if (matcher && cursor && cursor.length > this.held.length) this.work += matcher.shorten(cursor, this.held.length);
+    }
+    return shown;
   }
 
   /** The rest, masked: call when the stream ends. */
   end(): string {
     const rest = this.held;
+    this.base += rest.length;
     this.held = '';
+    this.found = [];
+    for (const cursor of this.cursors) {
+      cursor.state = 0;
+      cursor.length = 0;
+    }
     return this.redactor.redact(rest);
+  }
+
+  private addSpan(start: number, end: number): void {
+    const last = this.found[this.found.length - 1];
+    // Overlapping windows extend the last span instead of adding another.
+    if (last && last.end >= start && last.start <= start) last.end = Math.max(last.end, end);
+    else this.found.push({ start, end });
   }
 }
 
