@@ -20,7 +20,8 @@
  * Hostile behaviours are scripted only (they carry code): `raw-stream` sends the `data:` payloads
  * a test builds (non-string content, impossible usage, a key echoed in some encoding),
  * `raw-response` answers with any status and body, `flood` streams an endless (or huge) answer,
- * `hang` sends the headers and then nothing.
+ * `data-lines` sends `data:` lines without the blank line that ends an event (one huge event to
+ * an SSE parser), `hang` sends the headers and then nothing.
  *
  * A normal answer is `fakeAnswer(last user message)`, cut into `chunkSize`-character chunks.
  * The server echoes a wrong key back in its 401 message (worse than OpenAI, which masks it) so
@@ -44,6 +45,11 @@ export type Behaviour =
   | { kind: 'raw-response'; status: number; body: (ctx: HostileContext) => string; contentType?: string }
   /** Streams `chunkChars`-character content chunks until the client leaves (or `maxChunks`, then finishes). */
   | { kind: 'flood'; chunkChars: number; maxChunks?: number }
+  /**
+   * Sends `data: <line>` `count` times with no blank line between them (an SSE parser joins them
+   * into one event), then a blank line and `data: [DONE]`. `contentChunks` counts the lines sent.
+   */
+  | { kind: 'data-lines'; line: string; count: number }
   /** Sends the headers and a first empty chunk, then nothing until the client leaves. */
   | { kind: 'hang' };
 
@@ -327,7 +333,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       res.end(behaviour.body(ctx));
       return;
     }
-    if (behaviour.kind === 'raw-stream' || behaviour.kind === 'flood' || behaviour.kind === 'hang') {
+    if (behaviour.kind === 'raw-stream' || behaviour.kind === 'flood' || behaviour.kind === 'hang' || behaviour.kind === 'data-lines') {
       record.status = 200;
       record.stream = true;
       if (!alive(res)) return;
@@ -338,6 +344,19 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
           record.contentChunks++;
         }
         if (behaviour.done !== false && !(await write(res, 'data: [DONE]\n\n'))) return;
+        if (alive(res)) res.end();
+        return;
+      }
+      if (behaviour.kind === 'data-lines') {
+        // 256 lines a write, so a big event goes out quickly; the client may hang up at any point.
+        for (let sent = 0; sent < behaviour.count; ) {
+          const lines = Math.min(256, behaviour.count - sent);
+          if (!(await write(res, `data: ${behaviour.line}\n`.repeat(lines)))) return;
+          sent += lines;
+          record.contentChunks += lines;
+          if (sent % 4096 === 0) await sleep(0);
+        }
+        if (!(await write(res, '\ndata: [DONE]\n\n'))) return;
         if (alive(res)) res.end();
         return;
       }

@@ -12,7 +12,7 @@ import type { Usage } from '../../shared/schemas';
 export const MAX_TOKENS = 100_000_000;
 /** Characters of an answer kept at most; a longer answer fails its cell with the first part kept. */
 export const MAX_OUTPUT_CHARS = 2_000_000;
-/** Bytes of one server-sent event (one line) at most. */
+/** Bytes of one server-sent event at most: all its lines, up to the blank line that ends it. */
 export const MAX_EVENT_BYTES = 1024 * 1024;
 /** Bytes of an error body read at most; the rest is dropped unread. */
 export const MAX_ERROR_BODY_BYTES = 64 * 1024;
@@ -125,10 +125,63 @@ export function capServerText(text: string, max = MAX_SERVER_MESSAGE_CHARS): str
 
 type Fetch = (input: string | URL | Request, init?: RequestInit) => Promise<Response>;
 
+/**
+ * Measures the server-sent event being read, across chunks. An event ends at a blank line (a
+ * line end right after another: LF, CR and CRLF each end a line), not at each line: the SSE
+ * parser joins an event's `data:` lines, so a server that never sends a blank line makes one
+ * event of all it sends, and that event is what must stay under the limit.
+ */
+export class EventMeter {
+  /** Bytes since the last blank line. */
+  private size = 0;
+  /** Nothing yet on the current line (so a line end here is a blank line). */
+  private lineEmpty = true;
+  /** The last byte was a CR (so an LF now is the rest of a CRLF). */
+  private afterCR = false;
+
+  /** Reads a chunk; returns the size of the largest event in it (the one still open included). */
+  add(chunk: Uint8Array): number {
+    if (chunk.indexOf(10) === -1 && chunk.indexOf(13) === -1) {
+      this.size += chunk.byteLength;
+      if (chunk.byteLength > 0) {
+        this.lineEmpty = false;
+        this.afterCR = false;
+      }
+      return this.size;
+    }
+    let { size, lineEmpty, afterCR } = this;
+    let largest = 0;
+    for (let i = 0; i < chunk.byteLength; i++) {
+      const byte = chunk[i];
+      if (byte === 10 && afterCR) {
+        // The rest of a CRLF: the line already ended at its CR.
+        afterCR = false;
+        continue;
+      }
+      size++;
+      if (byte === 10 || byte === 13) {
+        afterCR = byte === 13;
+        if (lineEmpty) {
+          largest = Math.max(largest, size);
+          size = 0;
+        }
+        lineEmpty = true;
+      } else {
+        lineEmpty = false;
+        afterCR = false;
+      }
+    }
+    this.size = size;
+    this.lineEmpty = lineEmpty;
+    this.afterCR = afterCR;
+    return Math.max(largest, size);
+  }
+}
+
 /** Passes bytes through, failing (or, for an error body, ending) the body once a limit is passed. */
-function limited(body: ReadableStream<Uint8Array>, limits: { total: number; line?: number; truncate: boolean }, baseUrl: string): ReadableStream<Uint8Array> {
+function limited(body: ReadableStream<Uint8Array>, limits: { total: number; event?: number; truncate: boolean }, baseUrl: string): ReadableStream<Uint8Array> {
   let total = 0;
-  let line = 0;
+  const meter = limits.event !== undefined ? new EventMeter() : undefined;
   const reader = body.getReader();
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
@@ -148,14 +201,10 @@ function limited(body: ReadableStream<Uint8Array>, limits: { total: number; line
         controller.error(new AppError('provider_error', `The server at ${baseUrl} sent more than ${Math.round(limits.total / 1024 / 1024)} MB in one response, so Parallax stopped reading. The partial answer is kept.`));
         return;
       }
-      if (limits.line !== undefined) {
-        const newline = value.lastIndexOf(10);
-        line = newline === -1 ? line + value.byteLength : value.byteLength - newline - 1;
-        if (line > limits.line) {
-          await reader.cancel().catch(() => undefined);
-          controller.error(new AppError('provider_error', `The server at ${baseUrl} sent one event larger than ${Math.round(limits.line / 1024)} KB, so Parallax stopped reading. The partial answer is kept.`));
-          return;
-        }
+      if (meter && limits.event !== undefined && meter.add(value) > limits.event) {
+        await reader.cancel().catch(() => undefined);
+        controller.error(new AppError('provider_error', `The server at ${baseUrl} sent one event larger than ${Math.round(limits.event / 1024)} KB, so Parallax stopped reading. The partial answer is kept.`));
+        return;
       }
       controller.enqueue(value);
     },
@@ -175,7 +224,7 @@ export function boundedFetch(baseUrl: string, inner: Fetch = fetch): Fetch {
     if (!response.body) return response;
     const eventStream = (response.headers.get('content-type') ?? '').includes('text/event-stream');
     const body = response.ok
-      ? limited(response.body, { total: MAX_RESPONSE_BYTES, ...(eventStream ? { line: MAX_EVENT_BYTES } : {}), truncate: false }, baseUrl)
+      ? limited(response.body, { total: MAX_RESPONSE_BYTES, ...(eventStream ? { event: MAX_EVENT_BYTES } : {}), truncate: false }, baseUrl)
       : limited(response.body, { total: MAX_ERROR_BODY_BYTES, truncate: true }, baseUrl);
     const bounded = new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
     Object.defineProperty(bounded, 'url', { value: response.url });
