@@ -1,13 +1,16 @@
 /**
  * The data folder and what Parallax keeps in it are the owner's alone: a new folder is 0700,
  * the database and its -wal/-shm files 0600, the key file and the window preferences 0600, and
- * an existing folder or database with wider modes is narrowed when Parallax opens it.
+ * an existing folder or database with wider modes is narrowed when Parallax opens it. A folder
+ * that is not Parallax's own (`--data-dir .`, a group's shared folder) keeps its mode, and the
+ * CLI says so once.
  */
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ensurePrivateDir, ensurePrivateFile, restrictMode } from '../../src/main/data-dir';
+import { dataDirWarning, ensurePrivateDir, ensurePrivateFile, restrictMode } from '../../src/main/data-dir';
+import { dataDirOf, type CliIo } from '../../src/main/cli/main';
 import { VAULT_FILE, VaultSecretStore } from '../../src/main/electron/vault';
 import { DATABASE_FILE, Store } from '../../src/main/store/store';
 import { resetElectronMock, safeStorage } from '../mocks/electron';
@@ -103,6 +106,72 @@ describe.runIf(posix)('file modes in the data folder (POSIX)', () => {
     chmodSync(join(dataDir, VAULT_FILE), 0o644);
     expect(await new VaultSecretStore(dataDir, safeStorage, 'linux').get('openai')).toBe('sk-test-0000000000000000');
     expect(modeOf(join(dataDir, VAULT_FILE))).toBe(0o600);
+  });
+});
+
+describe.runIf(posix)('a folder that is not Parallax’s own (POSIX)', () => {
+  /** A 0755 folder with someone's file in it, as `--data-dir .` would be. */
+  function sharedFolder(): string {
+    const dir = join(root, 'project');
+    mkdirSync(dir);
+    chmodSync(dir, 0o755);
+    writeFileSync(join(dir, 'notes.md'), 'mine');
+    return dir;
+  }
+
+  it('keeps its mode, on the first run and after a database is in it, and says why', () => {
+    const dir = sharedFolder();
+    const warning = ensurePrivateDir(dir);
+    expect(warning).toContain(dir);
+    expect(warning).toContain('0755');
+    expect(modeOf(dir)).toBe(0o755);
+    for (let run = 0; run < 2; run++) {
+      new Store(dir).close();
+      expect(modeOf(dir), `run ${run}`).toBe(0o755);
+      // What Parallax keeps there is still the owner's alone.
+      expect(modeOf(join(dir, DATABASE_FILE))).toBe(0o600);
+      expect(dataDirWarning(dir)).toBe(warning);
+    }
+  });
+
+  it('keeps the mode of an empty folder it did not make, and of a group-shared one', () => {
+    const empty = join(root, 'empty');
+    mkdirSync(empty);
+    chmodSync(empty, 0o750);
+    expect(ensurePrivateDir(empty)).toContain('0750');
+    expect(modeOf(empty)).toBe(0o750);
+    const group = join(root, 'team');
+    mkdirSync(group);
+    chmodSync(group, 0o2770);
+    new Store(group).close();
+    expect(statSync(group).mode & 0o7777).toBe(0o2770);
+  });
+
+  it('warns about nothing for a folder not there yet, a private one or Parallax’s own, or on Windows', () => {
+    expect(dataDirWarning(join(root, 'missing'))).toBeUndefined();
+    expect(ensurePrivateDir(join(root, 'new'))).toBeUndefined();
+    expect(modeOf(join(root, 'new'))).toBe(0o700);
+    const own = join(root, 'own');
+    new Store(own).close();
+    chmodSync(own, 0o755);
+    expect(dataDirWarning(own)).toBeUndefined();
+    expect(ensurePrivateDir(own)).toBeUndefined();
+    expect(modeOf(own)).toBe(0o700);
+    const shared = sharedFolder();
+    expect(dataDirWarning(shared, 'win32')).toBeUndefined();
+    chmodSync(shared, 0o700);
+    expect(dataDirWarning(shared)).toBeUndefined();
+  });
+
+  it('the CLI says so once, on stderr, when --data-dir names such a folder', () => {
+    const dir = sharedFolder();
+    const stderr: string[] = [];
+    const io: CliIo = { stdout: () => undefined, stderr: (text) => stderr.push(text), env: {}, cwd: dir };
+    expect(dataDirOf('.', io)).toBe(dir);
+    expect(stderr).toHaveLength(1);
+    expect(stderr[0]).toMatch(/^warning: The data folder .* leaves its permissions as they are \(0755/);
+    expect(dataDirOf(undefined, { ...io, env: { PARALLAX_DATA_DIR: join(root, 'fresh') } })).toBe(join(root, 'fresh'));
+    expect(stderr).toHaveLength(1);
   });
 });
 

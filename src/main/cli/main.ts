@@ -11,7 +11,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Environment } from '../secrets/secrets';
-import { defaultDataDir } from '../data-dir';
+import { dataDirWarning, defaultDataDir } from '../data-dir';
 import { MAX_REPEATS } from '../../shared/schemas';
 import { DEFAULT_MAX_CONCURRENCY, runEval } from './eval';
 import { parseKeyHostApproval, type KeyHostApproval } from '../../shared/key-hosts';
@@ -107,10 +107,17 @@ function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-/** The data folder: --data-dir, else $PARALLAX_DATA_DIR, else the app's folder. */
+/**
+ * The data folder: --data-dir, else $PARALLAX_DATA_DIR, else the app's folder. A chosen folder
+ * that holds other files keeps its permissions, and stderr says so (once: a command calls this once).
+ */
 export function dataDirOf(dataDirOption: string | undefined, io: CliIo): string {
   const dataDirArg = dataDirOption ?? io.env['PARALLAX_DATA_DIR'];
-  return dataDirArg ? resolve(io.cwd, dataDirArg) : defaultDataDir(io.env);
+  if (!dataDirArg) return defaultDataDir(io.env);
+  const dataDir = resolve(io.cwd, dataDirArg);
+  const warning = dataDirWarning(dataDir);
+  if (warning !== undefined) io.stderr(`warning: ${warning}\n`);
+  return dataDir;
 }
 
 /** Commands that read their own options (export's --version takes a value; the app's does not). */

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { MemorySecretStore } from '../secrets/secrets';
 import { createServices } from '../services';
-import { defaultDataDir } from '../data-dir';
+import { dataDirWarning, defaultDataDir } from '../data-dir';
 import { defaultStaticDir, startWebServer } from './server';
 import { APP_VERSION } from '../version';
 
@@ -29,7 +29,11 @@ async function main(): Promise<void> {
     process.stderr.write(`--port must be a whole number from 0 to 65535 (got "${values.port}").\n`);
     process.exit(2);
   }
-  const dataDir = values['data-dir'] ?? process.env.PARALLAX_DATA_DIR ?? defaultDataDir();
+  const chosenDataDir = values['data-dir'] ?? process.env.PARALLAX_DATA_DIR;
+  const dataDir = chosenDataDir ?? defaultDataDir();
+  // A chosen folder that holds other files keeps its permissions: say so, once, at start.
+  const warning = chosenDataDir !== undefined ? dataDirWarning(dataDir) : undefined;
+  if (warning !== undefined) process.stderr.write(`warning: ${warning}\n`);
   const services = createServices({
     dataDir,
     door: 'web',
