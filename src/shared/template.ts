@@ -20,12 +20,14 @@ import type { Message, VariableValue, Variables } from './schemas';
 
 const { lexer, parser } = nunjucksBrowser;
 
-/** Nunjucks' built-in filters, for completion after `|` and to flag a misspelt one. */
+/** Nunjucks' built-in filters and promptfoo's `load`, for completion after `|` and to flag a misspelt one. */
 export const TEMPLATE_FILTERS: readonly string[] = [
   'abs', 'batch', 'capitalize', 'center', 'default', 'd', 'dictsort', 'dump', 'escape', 'e', 'first', 'float', 'forceescape',
   'groupby', 'indent', 'int', 'join', 'last', 'length', 'list', 'lower', 'nl2br', 'random', 'reject', 'rejectattr', 'replace',
   'reverse', 'round', 'safe', 'select', 'selectattr', 'slice', 'sort', 'string', 'striptags', 'sum', 'title', 'trim', 'truncate',
   'upper', 'urlencode', 'urlize', 'wordcount',
+  // promptfoo's own: text read as JSON.
+  'load',
 ];
 /** Functions every template can call; never variables. */
 const GLOBALS = new Set(['range', 'cycler', 'joiner']);

@@ -83,6 +83,11 @@ describe('renders as Nunjucks does', () => {
     expect(sandbox.render(template, vars)).toEqual({ ok: true, value: direct(template, vars) });
   });
 
+  it('has promptfoo’s own filter, load (text read as JSON), and not its env global', () => {
+    expect(sandbox.render('{% set o = data | load %}{{ o.a }} {{ (list | load)[1] }} [{{ env.HOME }}]', { data: '{"a": "x"}', list: '[1, 2]' })).toEqual({ ok: true, value: 'x 2 []' });
+    expect(renderMessagesSafe([{ role: 'user', content: '{{ "not json" | load }}' }], {}).errors[0]?.message).toMatch(/JSON|unexpected/i);
+  });
+
   it('reports errors with Nunjucks’ message and place', () => {
     const broken = renderMessagesSafe([{ role: 'user', content: 'Hi\n{% if x %}open' }], {});
     expect(broken.errors[0]).toMatchObject({ messageIndex: 0, line: 2 });

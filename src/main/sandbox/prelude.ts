@@ -14,6 +14,11 @@ export const PRELUDE = String.raw`
   var nj = globalThis.nunjucks;
   // QuickJS's own extras: nothing a template needs.
   var env = new nj.Environment([], { autoescape: false, throwOnUndefined: false });
+  // promptfoo's own filter: text read as JSON ({{ '{"a": 1}' | load }}). promptfoo's 'env'
+  // global (the process environment) is deliberately not here.
+  env.addFilter('load', function (text) {
+    return JSON.parse(text);
+  });
   var templates = new Map();
   var MAX_TEMPLATES = 300;
   var compiles = 0;
