@@ -272,21 +272,25 @@ describe('template escapes run nothing on the host', () => {
       await responsive(services);
 
       // Library files: .prompty, chat JSON and Markdown whose messages are escapes.
-      for (const template of templates.slice(0, 20)) {
+      const opened = new Map<string, number>();
+      for (const [n, template] of templates.slice(0, 20).entries()) {
         const files = [
-          { fileName: 'shared.prompty', text: `---\nname: shared\n---\nsystem:\n${template}\n\nuser:\n{{ text }}\n` },
-          { fileName: 'shared.json', text: JSON.stringify({ messages: [{ role: 'system', content: template }, { role: 'user', content: template }] }) },
-          { fileName: 'shared.md', text: `---\nname: shared\n---\n# system\n\n${template}\n\n# user\n\n{{ text }}\n` },
+          { fileName: 'shared.prompty', name: `prompty ${n}`, text: `---\nname: shared\n---\nsystem:\n${template}\n\nuser:\n{{ text }}\n` },
+          { fileName: 'shared.json', name: `json ${n}`, text: JSON.stringify({ messages: [{ role: 'system', content: template }, { role: 'user', content: template }] }) },
+          { fileName: 'shared.md', name: `markdown ${n}`, text: `---\nname: shared\n---\n## system\n\n${template}\n\n## user\n\n{{ text }}\n` },
         ];
         for (const file of files) {
           const imported = await dispatch(services.handlers, 'files.importPrompt', file);
-          if (!imported.ok) continue;
+          if (!imported.ok) { if (process.env['PARALLAX_TIMINGS']) console.log('IMPORT', file.fileName, imported.error.message); continue; }
+          opened.set(file.fileName, (opened.get(file.fileName) ?? 0) + 1);
           const version = (imported.data as MethodOutput<'files.importPrompt'>).version;
           const preview = await call(services, 'templates.preview', { messages: version.messages, vars: VARS });
           for (const m of preview.messages) noSecret('library preview', m.content);
         }
         hostUntouched();
       }
+      // Each format opened most of the escapes (a few are refused as files, which is fine too).
+      for (const name of ['shared.prompty', 'shared.json', 'shared.md']) expect(opened.get(name) ?? 0, name).toBeGreaterThan(10);
 
       // A promptfoo config imported in the app.
       const config = [
@@ -299,11 +303,8 @@ describe('template escapes run nothing on the host', () => {
         'tests:',
         `  - vars: { text: ${JSON.stringify(templates[0])} }`,
       ].join('\n');
-      const importedConfig = await dispatch(services.handlers, 'files.importExperiment', { fileName: 'promptfooconfig.yaml', text: config });
-      if (importedConfig.ok) {
-        const workspace = (importedConfig.data as MethodOutput<'files.importExperiment'>).workspace;
-        await call(services, 'templates.preview', { messages: workspace.messages, vars: VARS });
-      }
+      const importedConfig = await call(services, 'files.importExperiment', { fileName: 'promptfooconfig.yaml', text: config });
+      await call(services, 'templates.preview', { messages: importedConfig.workspace.messages, vars: VARS });
       hostUntouched();
 
       // A draft saved with escapes in it, reopened: the next start renders it again.
