@@ -5,7 +5,8 @@
  * never ends, a native operation that ignores interrupts, a template that keeps running out of
  * time, and output or input past its size.
  */
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import nunjucks from 'nunjucks';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -13,6 +14,7 @@ import { parseConfig } from '../../src/shared/promptfoo/config';
 import type { Message, Variables } from '../../src/shared/schemas';
 import { configFiles } from '../../src/main/cli/config-files';
 import { DEFAULT_LIMITS, Sandbox, sandbox } from '../../src/main/sandbox';
+import { outsideAsar } from '../../src/main/sandbox/sandbox';
 import { clearTemplateCache, renderMessages, renderMessagesRows, renderMessagesSafe } from '../../src/main/template/render';
 
 // The reference: Nunjucks in this process, as Parallax rendered before the sandbox. Only the
@@ -208,5 +210,18 @@ describe('budgets', () => {
     // A global set by one call is not there for the next: the global object is frozen.
     sandbox.runCode([], 'globalThis.leak = 1; return 1', []);
     expect(sandbox.runCode([], 'return typeof globalThis.leak', [])).toMatchObject({ ok: true, value: { text: 'undefined' } });
+  });
+});
+
+describe('the packaged app', () => {
+  it('gives the worker the unpacked copy of a package inside app.asar, when there is one', () => {
+    const app = mkdtempSync(join(tmpdir(), 'parallax-asar-'));
+    for (const folder of ['app.asar', 'app.asar.unpacked']) {
+      mkdirSync(join(app, folder, 'node_modules', 'q'), { recursive: true });
+      writeFileSync(join(app, folder, 'node_modules', 'q', 'index.js'), '');
+    }
+    expect(outsideAsar(join(app, 'app.asar', 'node_modules', 'q', 'index.js'))).toBe(join(app, 'app.asar.unpacked', 'node_modules', 'q', 'index.js'));
+    expect(outsideAsar(join(app, 'app.asar', 'node_modules', 'other.js'))).toBe(join(app, 'app.asar', 'node_modules', 'other.js'));
+    expect(outsideAsar('/usr/lib/node_modules/q/index.js')).toBe('/usr/lib/node_modules/q/index.js');
   });
 });

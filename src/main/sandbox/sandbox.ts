@@ -15,7 +15,7 @@
  * (one native operation, like sorting a huge array, does not stop for interrupts) gets its
  * thread terminated and replaced: nothing a template does can hang the app.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { MessageChannel, receiveMessageOnPort, Worker, type MessagePort } from 'node:worker_threads';
 import { PRELUDE } from './prelude';
@@ -122,7 +122,7 @@ export class Sandbox {
   private spawn(): WorkerHandle {
     const flags = new Int32Array(new SharedArrayBuffer(8));
     const { port1, port2 } = new MessageChannel();
-    const resolve = createRequire(import.meta.url).resolve;
+    const resolve = (id: string): string => outsideAsar(createRequire(import.meta.url).resolve(id));
     const worker = new Worker(WORKER_SOURCE, {
       eval: true,
       workerData: {
@@ -321,6 +321,15 @@ export class Sandbox {
     const text = kind === 'error' || kind === 'size' ? message : describeBudget(kind, ms, this.limits);
     return { ok: false, kind, message: text, name };
   }
+}
+
+/**
+ * In the packaged app, dependencies sit in app.asar and the QuickJS packages also in
+ * app.asar.unpacked (electron-builder.yml): the worker thread is given the unpacked copy.
+ */
+export function outsideAsar(path: string): string {
+  const unpacked = path.replace(/app\.asar([\\/])/, 'app.asar.unpacked$1');
+  return unpacked !== path && existsSync(unpacked) ? unpacked : path;
 }
 
 let nunjucksText: string | undefined;
