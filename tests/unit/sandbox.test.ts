@@ -164,6 +164,37 @@ describe('isolation between renders', () => {
   });
 });
 
+describe('time spent per template', () => {
+  it('stops a template that stays just under its budget on every row once it has taken 5 s in a minute', () => {
+    clearTemplateCache();
+    // Calibrate a loop to about 120 ms a render on this machine: under the 250 ms budget.
+    const probe = (n: number): number => {
+      const started = performance.now();
+      sandbox.render(`{% for i in range(${n}) %}{% endfor %}`, {});
+      return performance.now() - started;
+    };
+    let n = 1_000;
+    let first = probe(n);
+    while (first < 30 && n < 10_000_000) {
+      n *= 2;
+      first = probe(n);
+    }
+    n = Math.max(1_000, Math.round((n * 120) / first));
+    const slow: Message[] = [{ role: 'user', content: `{% for i in range(${n}) %}{% endfor %}{{ q }}` }];
+    const rows: Variables[] = Array.from({ length: 200 }, (_, i) => ({ q: `row ${i}` }));
+    const started = performance.now();
+    const outcomes = renderMessagesRows(slow, rows);
+    const elapsed = performance.now() - started;
+    const rendered = outcomes.filter((o) => 'messages' in o).length;
+    const stopped = outcomes.filter((o) => 'error' in o && /more than 5 s of rendering/.test(o.error.message)).length;
+    // 200 rows at ~120 ms would block for ~24 s; the rule stops it after ~5 s.
+    expect(rendered).toBeGreaterThan(5);
+    expect(stopped).toBeGreaterThan(100);
+    expect(elapsed).toBeLessThan(15_000);
+    clearTemplateCache();
+  }, 60_000);
+});
+
 describe('budgets', () => {
   const limits = { ...DEFAULT_LIMITS, renderMs: 200, codeMs: 200, maxInputChars: 100_000, maxOutputChars: 50_000 };
   let own: Sandbox | undefined;

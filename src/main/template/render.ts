@@ -26,6 +26,7 @@ export function compileCount(): number {
 export function clearTemplateCache(): void {
   sandbox.clearTemplates();
   overBudget.clear();
+  spent.clear();
 }
 
 /**
@@ -35,6 +36,39 @@ export function clearTemplateCache(): void {
 const overBudget = new Map<string, { count: number; until: number }>();
 const STRIKES = 2;
 const STRIKE_MS = 60_000;
+
+/**
+ * Time spent rendering each slow template in the last minute. A template that stays just under
+ * its budget on every row would never strike, yet block a 10,000-row run for an hour: past
+ * SPENT_LIMIT_MS in a minute it is treated as out of time too. Renders under SLOW_MS are not
+ * counted (the preview renders a new text at every keystroke).
+ */
+const spent = new Map<string, { ms: number; since: number }>();
+const SPENT_LIMIT_MS = 5_000;
+const SLOW_MS = 20;
+
+function charge(texts: readonly string[], ms: number): void {
+  if (ms < SLOW_MS || texts.length === 0) return;
+  const now = Date.now();
+  for (const text of texts) {
+    const previous = spent.get(text);
+    const entry = previous && now - previous.since < STRIKE_MS ? previous : { ms: 0, since: now };
+    entry.ms += ms / texts.length;
+    spent.set(text, entry);
+    if (spent.size > 1000) spent.delete(spent.keys().next().value ?? '');
+    if (entry.ms > SPENT_LIMIT_MS) overBudget.set(text, { count: STRIKES, until: now + STRIKE_MS });
+  }
+}
+
+/** A sandbox call, timed and charged to the templates it rendered. */
+function timed<T>(texts: readonly string[], call: () => T): T {
+  const started = performance.now();
+  try {
+    return call();
+  } finally {
+    charge(texts, performance.now() - started);
+  }
+}
 
 function budgetProblem(failure: SandboxFailure): TemplateProblem {
   return { line: 1, column: 1, message: `The template ${failure.message}.` };
@@ -83,7 +117,7 @@ function interpret(text: string, result: SandboxResult<string>): Rendered {
   return { problem: budgetProblem(result) };
 }
 
-const STRUCK: TemplateProblem = { line: 1, column: 1, message: 'The template ran out of its time budget on earlier rows; it is not rendered again for a minute.' };
+const STRUCK: TemplateProblem = { line: 1, column: 1, message: 'The template ran out of its time budget on earlier rows (or took more than 5 s of rendering in the last minute); it is not rendered again for a minute.' };
 
 /**
  * A cell's messages rendered in one call to the sandbox. Text with no tags renders as itself
@@ -94,11 +128,12 @@ function renderAll(texts: readonly string[], vars: Variables): Rendered[] {
   const out: (Rendered | undefined)[] = texts.map((text) => (!text.includes('{') ? { content: text } : struck(text) ? { problem: STRUCK } : undefined));
   const pending = texts.map((text, i) => ({ text, i })).filter(({ i }) => out[i] === undefined);
   if (pending.length === 0) return out as Rendered[];
-  const results = sandbox.renderAll(pending.map((p) => p.text), vars);
+  const pendingTexts = pending.map((p) => p.text);
+  const results = timed(pendingTexts, () => sandbox.renderAll(pendingTexts, vars));
   const budget = results.some((r) => !r.ok && r.kind !== 'error');
   pending.forEach(({ text, i }, k) => {
     const result = results[k];
-    if (budget && pending.length > 1) out[i] = struck(text) ? { problem: STRUCK } : interpret(text, sandbox.render(text, vars));
+    if (budget && pending.length > 1) out[i] = struck(text) ? { problem: STRUCK } : interpret(text, timed([text], () => sandbox.render(text, vars)));
     else if (result) out[i] = interpret(text, result);
   });
   return out.map((r) => r ?? { problem: STRUCK });
@@ -132,7 +167,8 @@ export function renderMessagesRows(messages: readonly Message[], rows: readonly 
   const templated = texts.map((text, i) => ({ text, i })).filter(({ text }) => text.includes('{') && !struck(text));
   for (let start = 0; start < rows.length; start += ROWS_PER_CALL) {
     const batch = rows.slice(start, start + ROWS_PER_CALL);
-    const results = templated.length > 0 && batch.length > 1 ? sandbox.renderRows(templated.map((t) => t.text), batch) : undefined;
+    const batchTexts = templated.map((t) => t.text);
+    const results = templated.length > 0 && batch.length > 1 ? timed(batchTexts, () => sandbox.renderRows(batchTexts, batch)) : undefined;
     batch.forEach((vars, b) => {
       const row = results?.[b];
       if (!row) {
