@@ -145,4 +145,13 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX votes_by_run ON votes (run_id);
   `,
+  // Liveness by heartbeat: the process running a run keeps pushing lease_until (ms since the
+  // epoch) forward; a running run whose lease has lapsed is interrupted, whatever its pid.
+  // The providers a run was started with (never their keys), so any process can resume it.
+  `
+  ALTER TABLE runs ADD COLUMN lease_until INTEGER;
+  ALTER TABLE runs ADD COLUMN providers TEXT;
+  ALTER TABLE runs ADD COLUMN fingerprint TEXT;
+  CREATE INDEX runs_by_fingerprint ON runs (fingerprint) WHERE fingerprint IS NOT NULL;
+  `,
 ];
