@@ -25,6 +25,10 @@ export interface OpenAIProviderOptions {
 
 const DEFAULT_TIMEOUT_MS = 10 * 60_000;
 
+const ignore = (): void => undefined;
+/** The SDK's logger, silenced (see the constructor). */
+const SILENT_LOGGER = { error: ignore, warn: ignore, info: ignore, debug: ignore };
+
 function duration(ms: number): string {
   return ms >= 60_000 && ms % 60_000 === 0 ? `${ms / 60_000} minute${ms === 60_000 ? '' : 's'}` : `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
 }
@@ -56,6 +60,11 @@ export class OpenAIProvider implements ChatProvider {
       maxRetries: options.maxRetries ?? 0,
       timeout: this.timeoutMs,
       dangerouslyAllowBrowser: false,
+      // The SDK logs to the console by itself (a chunk it cannot parse, whole; more with
+      // OPENAI_LOG=debug), past the key redactor. Parallax reports every failure in its cell,
+      // so the SDK's own log is off, whatever OPENAI_LOG says.
+      logLevel: 'off',
+      logger: SILENT_LOGGER,
       // Bodies are bounded: an error body, one event, a whole response (wire.ts).
       fetch: boundedFetch(options.baseUrl),
     });

@@ -178,10 +178,45 @@ export class EventMeter {
   }
 }
 
+/**
+ * Finds an event named `thread.…` in a stream, across chunks. The Chat Completions API never
+ * sends one, and the SDK prints such an event's data straight to the console (past its logger
+ * and past the key redactor) when it is not JSON, so a stream that names one is refused first.
+ */
+export class ThreadEventGuard {
+  private static readonly PREFIX = 'event:';
+  /** The start of the current line (at most HEAD bytes), or undefined once it cannot match. */
+  private head: string | undefined = '';
+  private static readonly HEAD = 16;
+
+  /** Reads a chunk; true when a line of it (so far) names a `thread.` event. */
+  add(chunk: Uint8Array): boolean {
+    for (let i = 0; i < chunk.byteLength; i++) {
+      const byte = chunk[i] ?? 0;
+      if (byte === 10 || byte === 13) {
+        this.head = '';
+        continue;
+      }
+      if (this.head === undefined) continue;
+      this.head += String.fromCharCode(byte);
+      const { PREFIX } = ThreadEventGuard;
+      if (this.head.length <= PREFIX.length) {
+        if (!PREFIX.startsWith(this.head)) this.head = undefined;
+        continue;
+      }
+      const name = this.head.slice(PREFIX.length).replace(/^ /, '');
+      if (name.startsWith('thread.')) return true;
+      if (!'thread.'.startsWith(name) || this.head.length >= ThreadEventGuard.HEAD) this.head = undefined;
+    }
+    return false;
+  }
+}
+
 /** Passes bytes through, failing (or, for an error body, ending) the body once a limit is passed. */
 function limited(body: ReadableStream<Uint8Array>, limits: { total: number; event?: number; truncate: boolean }, baseUrl: string): ReadableStream<Uint8Array> {
   let total = 0;
   const meter = limits.event !== undefined ? new EventMeter() : undefined;
+  const threads = limits.event !== undefined ? new ThreadEventGuard() : undefined;
   const reader = body.getReader();
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
@@ -204,6 +239,11 @@ function limited(body: ReadableStream<Uint8Array>, limits: { total: number; even
       if (meter && limits.event !== undefined && meter.add(value) > limits.event) {
         await reader.cancel().catch(() => undefined);
         controller.error(new AppError('provider_error', `The server at ${baseUrl} sent one event larger than ${Math.round(limits.event / 1024)} KB, so Parallax stopped reading. The partial answer is kept.`));
+        return;
+      }
+      if (threads?.add(value)) {
+        await reader.cancel().catch(() => undefined);
+        controller.error(new AppError('provider_error', `The server at ${baseUrl} sent an event the Chat Completions API does not send (event: thread.…), so Parallax stopped reading. The partial answer is kept.`));
         return;
       }
       controller.enqueue(value);
