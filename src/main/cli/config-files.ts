@@ -11,6 +11,7 @@ import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { isAssertionType, type Assertion } from '../../shared/assertions/types';
 import { EXPECTED_COLUMN, applyMapping, defaultMapping, parseCasesFile } from '../../shared/cases/import';
 import type { ConfigFiles, ConfigTest } from '../../shared/promptfoo/config';
+import { decodeTextFile } from '../../shared/text-file';
 
 /** Test files are read whole; beyond this a config should be split. */
 const MAX_TEST_FILE_BYTES = 200 * 1024 * 1024;
@@ -67,25 +68,46 @@ export function confinedPath(ref: string, roots: readonly string[]): string {
   return real;
 }
 
-function read(path: string): string {
+/** A file's text (UTF-8, UTF-16 with its mark, else Latin-1 with a note: shared/text-file.ts); binary files are refused. */
+function read(path: string): { text: string; note?: string } {
+  let bytes: Buffer;
   try {
-    return readFileSync(path, 'utf8');
+    bytes = readFileSync(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new Error(code === 'ENOENT' ? `no such file (${path})` : code === 'EISDIR' ? `${path} is a folder, not a file` : (error as Error).message, { cause: error });
   }
+  const decoded = decodeTextFile(bytes);
+  if (!decoded.ok) throw new Error(decoded.reason);
+  return decoded.note !== undefined ? { text: decoded.text, note: decoded.note } : { text: decoded.text };
+}
+
+/**
+ * A test file that gives no test case at all is an error, not a run of nothing: empty, a
+ * header and no rows, or not one good line (each bad line named, up to five).
+ */
+function noTestsReason(parsed: ReturnType<typeof parseCasesFile>, text: string): string {
+  if (parsed.problems.length > 0) {
+    const shown = parsed.problems.slice(0, 5).map((p) => `line ${p.line}: ${p.reason}`);
+    const more = parsed.problems.length > 5 ? `; and ${parsed.problems.length - 5} more` : '';
+    return `not one test case could be read from it (${shown.join('; ')}${more})`;
+  }
+  if (text.trim() === '') return 'the file is empty; it needs test cases (a CSV needs a header line and a row under it)';
+  if (parsed.format === 'csv') return `it has a header (line 1: ${parsed.columns.join(', ')}) but no rows under it`;
+  return 'it holds no test cases';
 }
 
 /** A reader for `file://` references of a config in `baseDir`; `allowedDirs` are further folders it may read. */
 export function configFiles(baseDir: string, allowedDirs: readonly string[] = []): ConfigFiles {
   const roots = [baseDir, ...allowedDirs];
   return {
-    readText: (ref) => read(confinedPath(ref, roots)).replace(/\r\n/g, '\n').replace(/\n$/, ''),
+    readText: (ref) => read(confinedPath(ref, roots)).text.replace(/\r\n/g, '\n').replace(/\n$/, ''),
     readTests: (ref) => {
       const path = confinedPath(ref, roots);
-      const text = read(path);
+      const { text, note } = read(path);
       if (text.length > MAX_TEST_FILE_BYTES) throw new Error(`the file is larger than ${MAX_TEST_FILE_BYTES / 1024 / 1024} MB`);
       const parsed = parseCasesFile(path, text);
+      if (parsed.rows.length === 0) throw new Error(noTestsReason(parsed, text));
       const cases = applyMapping(parsed, defaultMapping(parsed.columns, []));
       const expectedIsCheck = parsed.columns.includes(EXPECTED_COLUMN);
       const tests = cases.map(
@@ -96,7 +118,7 @@ export function configFiles(baseDir: string, allowedDirs: readonly string[] = []
           ...(expectedIsCheck && testCase.expected !== undefined ? { assert: [expectedCheck(testCase.expected)] } : {}),
         }),
       );
-      return { tests, problems: parsed.problems.map((p) => `line ${p.line}: ${p.reason}`) };
+      return { tests, problems: parsed.problems.map((p) => `line ${p.line}: ${p.reason}`), ...(note !== undefined ? { notes: [note] } : {}) };
     },
   };
 }

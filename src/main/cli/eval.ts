@@ -8,7 +8,8 @@ import { accessSync, constants, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { AppEvent } from '../../shared/contract';
-import { formatIssue, parseConfig, type ConfigProvider, type EvalConfig } from '../../shared/promptfoo/config';
+import { formatIssue, parseConfig, type ConfigPrompt, type ConfigProvider, type EvalConfig } from '../../shared/promptfoo/config';
+import { checkTemplate } from '../../shared/template';
 import type { Cell, Column, JudgeConfig } from '../../shared/schemas';
 import { configFiles } from './config-files';
 import { keyHostVerdict, refusalReason, hostOf, type KeyHostApproval } from '../../shared/key-hosts';
@@ -177,6 +178,19 @@ export function planRun(config: EvalConfig, bindings: readonly ProviderBinding[]
   };
 }
 
+/** Each prompt's template errors (syntax, unknown filters), one line each with the message, line and column. */
+export function templateProblems(prompts: readonly ConfigPrompt[], configPath: string): string[] {
+  return prompts.flatMap((prompt, promptIndex) =>
+    prompt.messages.flatMap((message, messageIndex) =>
+      checkTemplate(message.content).errors.map(
+        (problem) =>
+          `${configPath}: prompts[${promptIndex}]${prompt.label !== '' && prompt.label !== prompt.raw ? ` (${oneLine(prompt.label, 60)})` : ''}: ` +
+          `template error in message ${messageIndex + 1} (${message.role}), line ${problem.line}, column ${problem.column}: ${problem.message}`,
+      ),
+    ),
+  );
+}
+
 /** Masks the config's keys in every form a server might echo them (shared/redact.ts). */
 function makeRedactor(secrets: readonly string[]): (text: string) => string {
   const redactor = new SecretRedactor(secrets);
@@ -213,6 +227,10 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
   for (const warning of parsed.warnings) options.log(`warning: ${formatIssue(warning)}\n`);
   if (!parsed.ok) return usage(parsed.errors.map((e) => formatIssue(e)));
   const { config } = parsed;
+  // A template that does not parse (or uses a filter Parallax does not have) fails every row:
+  // that is the config's error, found before anything is recorded.
+  const templateErrors = templateProblems(config.prompts, options.configPath);
+  if (templateErrors.length > 0) return usage(templateErrors);
 
   // 2. The outputs, checked before anything runs.
   const targets: OutputTarget[] = [];
@@ -351,7 +369,7 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
         `${repeats > 1 ? ` × ${repeats} repeats` : ''}, at most ${maxConcurrency} at once${options.cache ? '' : ', cache off'}.\n`,
     );
     const started = performance.now();
-    services.runner.start(plan);
+    await services.runner.start(plan);
     const stop = (): void => {
       services.runner.stop(runId);
     };

@@ -9,6 +9,7 @@ import { basename, extname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { PromptModel } from '../../shared/formats/document';
 import { importPromptFile } from '../../shared/formats';
+import { decodeTextFile } from '../../shared/text-file';
 import { promptNameSchema } from '../../shared/library';
 import { parseExperimentYaml, type Experiment, type ExperimentProvider } from '../../shared/promptfoo/experiment';
 import { ECHO_MODEL } from '../../shared/providers';
@@ -100,14 +101,19 @@ export async function runImportCommand(argv: readonly string[], io: CliIo): Prom
     name = checked.data;
   }
 
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(resolve(io.cwd, file), 'utf8');
+    bytes = readFileSync(resolve(io.cwd, file));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'this is a folder, not a file' : errorMessage(error);
     return usage(`${file}: cannot read it: ${reason}. Nothing was imported.`);
   }
+  // UTF-8, UTF-16 with its mark, else Latin-1 with a warning; a binary file is refused (shared/text-file.ts).
+  const decoded = decodeTextFile(bytes);
+  if (!decoded.ok) return usage(`${file}: cannot be imported: ${decoded.reason}. Nothing was imported.`);
+  const { text } = decoded;
+  if (decoded.note !== undefined) io.stderr(`warning: ${file}: ${decoded.note}.\n`);
 
   // 1. The whole file, read and checked.
   const ext = extname(file).toLowerCase();

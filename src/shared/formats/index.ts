@@ -7,6 +7,7 @@
  * whose message says why and which format keeps it, so every front door reports it as is.
  */
 import { AppError } from '../errors';
+import { binaryTextReason } from '../text-file';
 import { promptDocumentSchema, type ImportResult, type PromptDocument, type PromptFormat, type PromptFormatId } from './document';
 import { extensionOf } from './common';
 import { markdownFormat } from './markdown';
@@ -66,6 +67,8 @@ export function importPromptFile(fileName: string, text: string): ImportResult {
     return { ok: false, errors: [{ message: `${format.label} is export-only code; import the prompt from a .prompty, .json, .txt or .md file instead.` }] };
   }
   if (text.length > MAX_IMPORT_CHARS) return { ok: false, errors: [{ message: 'The file is larger than 5 MB, far more than a prompt; check that it is the right file.' }] };
+  const binary = binaryTextReason(text);
+  if (binary !== undefined) return { ok: false, errors: [{ message: `"${fileName}" cannot be a prompt: ${binary}.` }] };
   try {
     return format.import(text, fileName);
   } catch (error) {

@@ -94,7 +94,7 @@ export interface ConfigFiles {
   /** A prompt file's text. */
   readText(ref: string): string;
   /** A CSV, JSONL or JSON file of test cases; bad rows come back as problems ("line 14: …"). */
-  readTests(ref: string): { tests: ConfigTest[]; problems: string[] };
+  readTests(ref: string): { tests: ConfigTest[]; problems: string[]; /** How the file was read, when that needs saying (not UTF-8). */ notes?: string[] };
 }
 
 export type ParseResult =
@@ -671,7 +671,8 @@ function testsFromFile(ref: string, path: Path, defaults: Variables, check: Chec
     return [];
   }
   try {
-    const { tests, problems } = check.files.readTests(ref);
+    const { tests, problems, notes } = check.files.readTests(ref);
+    for (const note of notes ?? []) check.warn(path, `${ref.slice('file://'.length)}: ${note}`, true);
     for (const problem of problems) check.warn(path, `${ref.slice('file://'.length)}: ${problem} (row skipped)`, true);
     return tests.map((test) => ({ ...test, vars: { ...defaults, ...test.vars } }));
   } catch (error) {

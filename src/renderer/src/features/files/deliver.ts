@@ -4,6 +4,7 @@
  */
 import { api } from '../../bridge/current';
 import { useUi } from '../../state/ui';
+import { decodeTextFile } from '../../../../shared/text-file';
 
 export interface OutgoingFile {
   fileName: string;
@@ -28,10 +29,15 @@ export async function deliverFile(file: OutgoingFile): Promise<string | undefine
   return `Downloaded ${file.fileName}.`;
 }
 
-/** Reads a picked or dropped file as text, refusing anything over 5 MB. */
+/**
+ * Reads a picked or dropped file as text, refusing anything over 5 MB and anything that is not
+ * text; a file that is not UTF-8 is read as Latin-1 (windows-1252), as shared/text-file.ts says.
+ */
 export async function readPicked(file: File): Promise<{ fileName: string; text: string }> {
   if (file.size > 5 * 1024 * 1024) throw new Error(`${file.name} is larger than 5 MB: is it the right file?`);
-  return { fileName: file.name, text: await file.text() };
+  const decoded = decodeTextFile(new Uint8Array(await file.arrayBuffer()));
+  if (!decoded.ok) throw new Error(`${file.name} cannot be imported: ${decoded.reason}.`);
+  return { fileName: file.name, text: decoded.text };
 }
 
 export function isExperimentFile(fileName: string): boolean {
