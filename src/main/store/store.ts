@@ -30,6 +30,7 @@ import { Judging } from './judging';
 import { Library } from './library';
 import { MIGRATIONS } from './migrations';
 import { inTransaction, json, num, optNum, optStr, str, type Row } from './rows';
+import { BUSY_TIMEOUT_MS, BusyGaveUp, isBusy, retryWhileBusy, type BusyRetryOptions } from './busy';
 
 export interface StoredProvider {
   id: string;
@@ -103,6 +104,13 @@ const PROGRESS_SQL = `SELECT COUNT(*) AS total,
  FROM cells WHERE run_id = ?`;
 
 export const DATABASE_FILE = 'parallax.db';
+/** kv key (+ run id) of a run whose cells are still being written in chunks. */
+const PLANNING_KEY = 'planning:';
+/** While a write waits for another process's lock, each attempt blocks the thread at most this long. */
+const PROBE_BUSY_TIMEOUT_MS = 10;
+const INSERT_CELL_SQL = `INSERT INTO cells (id, run_id, position, column_index, case_index, repeat, provider_id, provider_name, model, params, variables, messages,
+     status, error_code, error_message)
+   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
 const RATING_COLUMNS = 'r.score AS r_score, r.thumb AS r_thumb, r.tags AS r_tags, r.note AS r_note, r.updated_at AS r_updated';
 
 function ratingOf(row: Row): Rating {
@@ -146,7 +154,9 @@ export class Store {
     const file = join(dataDir, DATABASE_FILE);
     ensurePrivateFile(file);
     this.db = new DatabaseSync(file);
-    this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 5000;');
+    this.db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;');
+    // Short: a wait for the lock blocks the thread. Writes a run cannot lose wait longer, off the thread (write()).
+    this.db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
     for (const suffix of ['-wal', '-shm']) restrictMode(`${file}${suffix}`, PRIVATE_FILE_MODE);
     this.migrate();
     openOwners.add(this.owner);
@@ -307,6 +317,145 @@ export class Store {
       this.db.prepare('UPDATE runs SET cell_count = ? WHERE id = ?').run(count, run.id);
       return count;
     });
+  }
+
+  // ── writes that wait out a busy database (busy.ts) ─────────────────────────
+
+  /** Set while one write waits for the lock: the others queue behind it instead of each blocking the thread. */
+  private busyWait: Promise<void> | undefined;
+
+  /**
+   * Runs a write (or a transaction) that must not be lost. When another process holds the
+   * write lock, it is tried again with growing pauses until BUSY_DEADLINE_MS, the event loop
+   * free meanwhile; writes made through here while one waits queue behind it, in order.
+   * Throws BusyGaveUp when the store closes (or `cancelled` says so) while still waiting.
+   */
+  async write<T>(work: () => T, options: BusyRetryOptions = {}): Promise<T> {
+    while (this.busyWait) await this.busyWait;
+    try {
+      return work();
+    } catch (error) {
+      if (!isBusy(error)) throw error;
+    }
+    let release = (): void => undefined;
+    this.busyWait = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    try {
+      return await retryWhileBusy(() => this.withBusyTimeout(PROBE_BUSY_TIMEOUT_MS, work), {
+        ...options,
+        cancelled: () => !this.db.isOpen || options.cancelled?.() === true,
+      });
+    } catch (error) {
+      if (!this.db.isOpen && !(error instanceof BusyGaveUp)) throw new BusyGaveUp(error);
+      throw error;
+    } finally {
+      this.busyWait = undefined;
+      release();
+    }
+  }
+
+  /** True while a write waits for another process to let go of the lock. */
+  get waitingForLock(): boolean {
+    return this.busyWait !== undefined;
+  }
+
+  private withBusyTimeout<T>(ms: number, work: () => T): T {
+    this.db.exec(`PRAGMA busy_timeout = ${ms}`);
+    try {
+      return work();
+    } finally {
+      if (this.db.isOpen) this.db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
+    }
+  }
+
+  // ── a big run, planned in chunks ─────────────────────────────────────────
+
+  /**
+   * A run too big for one transaction is written in chunks (Runner.start): this marks it as
+   * still being planned until its last chunk is in, so a crash half-way leaves no half-planned
+   * run behind (discardHalfPlanned removes it; there is nothing to resume).
+   */
+  markPlanning(runId: string): void {
+    this.setValue(`${PLANNING_KEY}${runId}`, this.owner);
+  }
+
+  /** One more chunk of a run's cells, in one transaction; `last` ends the planning. */
+  addCells(runId: string, cells: readonly NewCell[], last: boolean): void {
+    const insertCell = this.statement(INSERT_CELL_SQL);
+    this.transaction(() => {
+      for (const cell of cells) {
+        insertCell.run(
+          cell.id,
+          runId,
+          cell.position,
+          cell.columnIndex,
+          cell.caseIndex,
+          cell.repeat,
+          cell.providerId,
+          cell.providerName,
+          cell.model,
+          JSON.stringify(cell.params),
+          JSON.stringify(cell.variables),
+          JSON.stringify(cell.messages),
+          cell.error ? 'error' : 'pending',
+          cell.error?.code ?? null,
+          cell.error?.message ?? null,
+        );
+      }
+      this.statement('UPDATE runs SET cell_count = cell_count + ? WHERE id = ?').run(cells.length, runId);
+      if (last) this.statement('DELETE FROM kv WHERE key = ?').run(`${PLANNING_KEY}${runId}`);
+    });
+  }
+
+  /** Planning ended early (the run was stopped): the run keeps the cells it has. */
+  endPlanning(runId: string): void {
+    this.statement('DELETE FROM kv WHERE key = ?').run(`${PLANNING_KEY}${runId}`);
+  }
+
+  /** Is the run still being planned (or was its planning cut short by a crash)? */
+  isPlanning(runId: string): boolean {
+    return this.getValue(`${PLANNING_KEY}${runId}`) !== undefined;
+  }
+
+  /** Removes a run and everything of it (its planning failed, so nothing of it is kept). */
+  discardRun(runId: string): void {
+    this.transaction(() => {
+      this.db.prepare('DELETE FROM output_search WHERE run_id = ?').run(runId);
+      this.db.prepare('DELETE FROM runs WHERE id = ?').run(runId);
+      this.db.prepare('DELETE FROM kv WHERE key = ?').run(`${PLANNING_KEY}${runId}`);
+    });
+  }
+
+  /**
+   * Runs whose planning never finished and that no process runs any more (interrupted) are
+   * removed whole: they hold only part of their matrix. Returns how many.
+   */
+  discardHalfPlanned(): number {
+    const marks = this.db.prepare(`SELECT key FROM kv WHERE key LIKE '${PLANNING_KEY}%'`).all() as Row[];
+    let count = 0;
+    for (const mark of marks) {
+      const runId = str(mark, 'key').slice(PLANNING_KEY.length);
+      const status = this.runStatus(runId);
+      if (status === 'running') continue;
+      if (status === 'interrupted') {
+        this.discardRun(runId);
+        count++;
+      } else {
+        this.endPlanning(runId);
+      }
+    }
+    return count;
+  }
+
+  /** Ids and providers of a run's cells still to run after `afterPosition`, a page at a time. */
+  pendingCellsPage(runId: string, afterPosition: number, limit: number): { id: string; providerId: string; position: number }[] {
+    const rows = this.statement(`SELECT id, provider_id, position FROM cells WHERE run_id = ? AND position > ? AND status = 'pending' ORDER BY position LIMIT ?`).all(
+      runId,
+      afterPosition,
+      limit,
+    ) as Row[];
+    return rows.map((row) => ({ id: str(row, 'id'), providerId: str(row, 'provider_id'), position: num(row, 'position') }));
   }
 
   /** One cell, as stored. */
