@@ -211,19 +211,24 @@ export function createServices(options: ServicesOptions): Services {
     'runs.start': async (request) => {
       const providers = await registry.list();
       const names = new Map(providers.map((p) => [p.id, p.name]));
-      // A run of a library prompt is recorded against its version; a changed prompt gets a new one.
-      const model = modelOfColumns(request.columns, providers);
-      const sample = request.testCases[request.caseIndexes?.[0] ?? 0]?.vars ?? {};
-      const version =
-        request.promptId === undefined
-          ? undefined
-          : store.library.versionForRun(request.promptId, { messages: request.messages, variables: sample, ...(model ? { model } : {}) });
       const versionMessages = (versionId: string): Message[] => {
         const found = store.library.version(versionId);
         if (!found) throw new AppError('not_found', 'A variant runs a prompt version that no longer exists. Pick another one in Variants.');
         return found.messages;
       };
-      const started = runner.start(planAppRun(request, { providerNames: names, versionMessages, ...(version ? { promptVersionId: version.id } : {}) }));
+      // Planned first: a template that does not render refuses the run before the library is touched.
+      const plan = planAppRun(request, { providerNames: names, versionMessages });
+      // A run of a library prompt is recorded against its version; a changed prompt gets a new one,
+      // but only when a variant runs the draft (variants running saved versions credit those).
+      const model = modelOfColumns(request.columns, providers);
+      const sample = request.testCases[request.caseIndexes?.[0] ?? 0]?.vars ?? {};
+      const runsDraft = request.columns.some((column) => column.promptVersionId === undefined);
+      const version =
+        request.promptId === undefined || !runsDraft
+          ? undefined
+          : store.library.versionForRun(request.promptId, { messages: request.messages, variables: sample, ...(model ? { model } : {}) });
+      if (version) plan.run.promptVersionId = version.id;
+      const started = runner.start(plan);
       return version ? { ...started, promptVersionId: version.id } : started;
     },
     'runs.stop': ({ runId }) => Promise.resolve({ stopped: runner.stop(runId) }),

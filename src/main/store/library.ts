@@ -54,6 +54,20 @@ const SUMMARY_SQL = `
        FROM prompt_versions v WHERE v.prompt_id = p.id AND v.label IS NOT NULL) AS labels
   FROM prompts p`;
 
+/**
+ * The version a cell's answer belongs to (SQL over `c` a cell and `r` its run): the version its
+ * variant (column) ran, when the variant runs a saved version, else the run's own version (the
+ * draft's). A run of a saved prompt with a variant running version 2 credits that variant's
+ * answers to version 2, whatever was open in the editor.
+ */
+const CELL_VERSION = `COALESCE(json_extract(r.columns, '$[' || c.column_index || '].promptVersionId'), r.prompt_version_id)`;
+
+/** Runs (`r`) any of whose cells belong to version `v`: by the run's own version (a variant runs the draft) or a variant's. */
+const RUN_USES_VERSION = `(
+  (r.prompt_version_id = v.id AND EXISTS (SELECT 1 FROM json_each(r.columns) j WHERE json_extract(j.value, '$.promptVersionId') IS NULL))
+  OR EXISTS (SELECT 1 FROM json_each(r.columns) j WHERE json_extract(j.value, '$.promptVersionId') = v.id)
+  OR (r.prompt_version_id = v.id AND json_array_length(r.columns) = 0))`;
+
 export class Library {
   constructor(private readonly db: DatabaseSync) {}
 
@@ -89,14 +103,17 @@ export class Library {
     for (const row of inPrompts) if (!matches.has(str(row, 'prompt_id'))) matches.set(str(row, 'prompt_id'), str(row, 'excerpt'));
     const inOutputs = this.db
       .prepare(
-        `SELECT s.run_id, snippet(output_search, 2, '«', '»', '…', 10) AS excerpt
+        `SELECT s.cell_id, snippet(output_search, 2, '«', '»', '…', 10) AS excerpt
          FROM output_search s WHERE output_search MATCH ? ORDER BY rank LIMIT 500`,
       )
       .all(fts) as Row[];
-    const promptOfRun = this.db.prepare('SELECT v.prompt_id FROM runs r JOIN prompt_versions v ON v.id = r.prompt_version_id WHERE r.id = ?');
+    // An answer belongs to the version its variant ran (CELL_VERSION), not to the run's draft.
+    const versionOfCell = this.db.prepare(
+      `SELECT v.prompt_id, v.number FROM cells c JOIN runs r ON r.id = c.run_id JOIN prompt_versions v ON v.id = ${CELL_VERSION} WHERE c.id = ?`,
+    );
     for (const row of inOutputs) {
-      const owner = promptOfRun.get(str(row, 'run_id')) as Row | undefined;
-      if (owner && !matches.has(str(owner, 'prompt_id'))) matches.set(str(owner, 'prompt_id'), `output: ${str(row, 'excerpt')}`);
+      const owner = versionOfCell.get(str(row, 'cell_id')) as Row | undefined;
+      if (owner && !matches.has(str(owner, 'prompt_id'))) matches.set(str(owner, 'prompt_id'), `output: ${str(row, 'excerpt')} · version ${num(owner, 'number')}`);
     }
     const one = this.db.prepare(`${SUMMARY_SQL} WHERE p.id = ?`);
     const found: PromptSummary[] = [];
@@ -167,10 +184,10 @@ export class Library {
         `SELECT v.id, v.prompt_id, v.number, v.created_at, v.source, v.label, json_extract(v.model, '$.name') AS model_name,
            (SELECT json_group_array(json_object(
                'runId', r.id, 'createdAt', r.created_at, 'status', r.status,
-               'cellCount', (SELECT COUNT(*) FROM cells c WHERE c.run_id = r.id),
-               'errorCount', (SELECT COUNT(*) FROM cells c WHERE c.run_id = r.id AND c.status = 'error'),
-               'meanTotalMs', (SELECT AVG(c.total_ms) FROM cells c WHERE c.run_id = r.id AND c.status = 'done')))
-            FROM runs r WHERE r.prompt_version_id = v.id) AS runs
+               'cellCount', (SELECT COUNT(*) FROM cells c WHERE c.run_id = r.id AND ${CELL_VERSION} = v.id),
+               'errorCount', (SELECT COUNT(*) FROM cells c WHERE c.run_id = r.id AND ${CELL_VERSION} = v.id AND c.status = 'error'),
+               'meanTotalMs', (SELECT AVG(c.total_ms) FROM cells c WHERE c.run_id = r.id AND ${CELL_VERSION} = v.id AND c.status = 'done')))
+            FROM runs r WHERE ${RUN_USES_VERSION}) AS runs
          FROM prompt_versions v WHERE v.prompt_id = ? ORDER BY v.number DESC`,
       )
       .all(promptId) as Row[];
