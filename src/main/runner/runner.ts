@@ -18,6 +18,7 @@ import type { ProviderRegistry, ResolvedProvider } from '../providers/registry';
 import type { GradingSpec, NewCell, NewRun, RerunSelection, Store } from '../store/store';
 import { gradeCell, hasChecks, judgeOf } from './grading';
 import { DEFAULT_BACKOFF, backoffDelay, sleep, type BackoffPolicy } from './backoff';
+import { FairLimiter, type Lane } from './fair-limit';
 import { cacheKey } from './cache-key';
 import { DeltaCoalescer } from './coalescer';
 import { MAX_TOKENS } from '../providers/wire';
@@ -75,7 +76,8 @@ interface ActiveRun {
 export class Runner {
   private readonly active = new Map<string, ActiveRun>();
   private readonly providerLimits = new Map<string, LimitFunction>();
-  private readonly globalLimit: LimitFunction | undefined;
+  /** The CLI's -j, shared fairly between providers, a slot held for one attempt at a time. */
+  private readonly fair: FairLimiter | undefined;
   private readonly coalescer: DeltaCoalescer;
   private readonly backoff: BackoffPolicy;
   private readonly random: () => number;
@@ -89,7 +91,7 @@ export class Runner {
     private readonly emit: (event: AppEvent) => void,
     options: RunnerOptions = {},
   ) {
-    this.globalLimit = options.maxConcurrency ? pLimit(options.maxConcurrency) : undefined;
+    this.fair = options.maxConcurrency ? new FairLimiter(options.maxConcurrency) : undefined;
     this.coalescer = new DeltaCoalescer(emit, options.flushMs ?? 25);
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.random = options.random ?? Math.random;
@@ -209,12 +211,25 @@ export class Runner {
       if (!ids) byProvider.set(providerId, (ids = []));
       ids.push(id);
     }
+    // Every provider counts in the -j split from the start, so none takes all the slots while another resolves.
+    const placeholders = new Map<string, Lane[]>();
+    if (this.fair) {
+      for (const [providerId, ids] of byProvider) {
+        const fair = this.fair;
+        placeholders.set(providerId, Array.from({ length: Math.min(ids.length, fair.max) }, () => fair.join(providerId)));
+      }
+    }
+    const dropPlaceholders = (providerId: string): void => {
+      for (const lane of placeholders.get(providerId) ?? []) lane.leave();
+      placeholders.delete(providerId);
+    };
     await Promise.all(
       [...byProvider].map(async ([providerId, ids]) => {
         let provider: ResolvedProvider;
         try {
           provider = await this.registry.resolve(providerId);
         } catch (error) {
+          dropPlaceholders(providerId);
           const info = toErrorInfo(error);
           for (const id of ids) {
             if (this.closed) return;
@@ -224,21 +239,27 @@ export class Runner {
           return;
         }
         // As many workers as the provider takes at once; each takes the next cell in turn.
+        // Slots (the provider's, and -j's) are taken per attempt, so a cell sleeping before a retry holds none.
         let next = 0;
-        const worker = async (): Promise<void> => {
-          while (next < ids.length && !active.stopped && !this.closed) {
-            const id = ids[next++];
-            if (id === undefined) break;
-            const task = (): Promise<void> => this.limitFor(provider)(() => this.runCell(id, provider, active));
-            try {
-              await (this.globalLimit ? this.globalLimit(task) : task());
-            } catch (error) {
-              // A fault of ours (not the provider's, which runCell records) fails this cell, not the run.
-              this.failUnfinished(active, id, `This cell failed inside Parallax: ${error instanceof Error ? error.message : String(error)}`);
+        const worker = async (lane: Lane | undefined): Promise<void> => {
+          try {
+            while (next < ids.length && !active.stopped && !this.closed) {
+              const id = ids[next++];
+              if (id === undefined) break;
+              try {
+                await this.runCell(id, provider, active, lane);
+              } catch (error) {
+                // A fault of ours (not the provider's, which runCell records) fails this cell, not the run.
+                this.failUnfinished(active, id, `This cell failed inside Parallax: ${error instanceof Error ? error.message : String(error)}`);
+              }
             }
+          } finally {
+            lane?.leave();
           }
         };
-        await Promise.all(Array.from({ length: Math.min(provider.concurrency, ids.length) }, worker));
+        const lanes = Array.from({ length: Math.min(provider.concurrency, ids.length) }, () => this.fair?.join(providerId));
+        dropPlaceholders(providerId);
+        await Promise.all(lanes.map(worker));
       }),
     );
     this.active.delete(runId);
@@ -257,7 +278,33 @@ export class Runner {
     return status;
   }
 
-  private async runCell(cellId: string, resolved: ResolvedProvider, active: ActiveRun): Promise<void> {
+  /**
+   * Waits for a slot of the provider's own limit, then one of -j's; returns what frees both.
+   * Held for one attempt: a cell sleeping before a retry gives its slots back.
+   */
+  private slot(resolved: ResolvedProvider, lane: Lane | undefined): Promise<() => void> {
+    return new Promise((granted, refused) => {
+      this.limitFor(resolved)(
+        () =>
+          new Promise<void>((freeProvider) => {
+            const global = lane ? lane.acquire() : Promise.resolve(() => undefined);
+            global.then(
+              (freeGlobal) =>
+                granted(() => {
+                  freeGlobal();
+                  freeProvider();
+                }),
+              (error: unknown) => {
+                freeProvider();
+                refused(error instanceof Error ? error : new Error(String(error)));
+              },
+            );
+          }),
+      ).catch((error: unknown) => refused(error instanceof Error ? error : new Error(String(error))));
+    });
+  }
+
+  private async runCell(cellId: string, resolved: ResolvedProvider, active: ActiveRun, lane?: Lane): Promise<void> {
     // Stopped while it waited for a slot: it stays pending and is cancelled with the rest.
     if (active.stopped || this.closed) return;
     const pending = this.store.getCell(cellId);
@@ -284,8 +331,15 @@ export class Runner {
       }
     }
 
+    let release = await this.slot(resolved, lane);
+    // Stopped while it waited for a slot: it stays pending and is cancelled with the rest.
+    if (active.stopped || this.closed) {
+      release();
+      return;
+    }
     const down = active.unreachable.get(resolved.id) ?? 0;
     if (down >= UNREACHABLE_AFTER) {
+      release();
       this.finish({
         ...pending,
         status: 'error',
@@ -306,6 +360,11 @@ export class Runner {
     try {
       for (let attempt = 1; ; attempt++) {
         cell.attempts = attempt;
+        if (attempt > 1) release = await this.slot(resolved, lane);
+        if (signal.aborted) {
+          release();
+          throw new AppError('cancelled', 'Stopped.');
+        }
         const attemptStarted = performance.now();
         try {
           for await (const part of resolved.provider.stream({ model: cell.model, messages: cell.messages, params: cell.params, signal })) {
@@ -318,9 +377,11 @@ export class Runner {
               if (part.finishReason !== undefined) cell.finishReason = part.finishReason;
             }
           }
+          release();
           if (signal.aborted) throw new AppError('cancelled', 'Stopped.');
           break;
         } catch (error) {
+          release();
           // Part of an answer already on screen is kept, not asked for again.
           const retryable = error instanceof AppError && error.retryable && output === '' && !signal.aborted;
           if (!retryable || attempt >= this.backoff.maxAttempts) throw error;
@@ -331,7 +392,13 @@ export class Runner {
             runId: cell.runId,
             cell: { ...cell, error: { code: 'retrying', message: `${why}; trying again in ${(wait / 1000).toFixed(1)} s (attempt ${attempt + 1} of ${this.backoff.maxAttempts}).` } },
           });
-          await sleep(wait, signal).catch(() => undefined);
+          // Asleep, the cell holds no slot and does not count in -j's split.
+          lane?.away();
+          try {
+            await sleep(wait, signal).catch(() => undefined);
+          } finally {
+            lane?.back();
+          }
           if (signal.aborted) throw new AppError('cancelled', 'Stopped.');
         }
       }
