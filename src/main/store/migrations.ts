@@ -154,4 +154,9 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE runs ADD COLUMN fingerprint TEXT;
   CREATE INDEX runs_by_fingerprint ON runs (fingerprint) WHERE fingerprint IS NOT NULL;
   `,
+  // An answer longer than the stored cap keeps its first part and a mark saying so; answer_bytes
+  // is the whole answer's size in UTF-8 bytes (NULL when the answer is stored whole).
+  `
+  ALTER TABLE cells ADD COLUMN answer_bytes INTEGER;
+  `,
 ];
