@@ -102,12 +102,15 @@ export function planAppRun(request: RunRequest, context: PlanContext): RunPlan {
       },
       repeats,
     }),
+    total: caseIndexes.length * request.columns.length * repeats,
   };
 }
 
 export function createServices(options: ServicesOptions): Services {
   const store = new Store(options.dataDir);
   store.markInterrupted();
+  // A run whose planning a crash cut short holds part of its matrix only: it is removed, not offered for resume.
+  store.discardHalfPlanned();
   const events = new EventEmitter();
   events.setMaxListeners(100);
   const emit = (event: AppEvent): void => {
@@ -228,7 +231,7 @@ export function createServices(options: ServicesOptions): Services {
           ? undefined
           : store.library.versionForRun(request.promptId, { messages: request.messages, variables: sample, ...(model ? { model } : {}) });
       if (version) plan.run.promptVersionId = version.id;
-      const started = runner.start(plan);
+      const started = await runner.start(plan);
       return version ? { ...started, promptVersionId: version.id } : started;
     },
     'runs.stop': ({ runId }) => Promise.resolve({ stopped: runner.stop(runId) }),

@@ -21,11 +21,41 @@ import { DEFAULT_BACKOFF, backoffDelay, sleep, type BackoffPolicy } from './back
 import { FairLimiter, type Lane } from './fair-limit';
 import { cacheKey } from './cache-key';
 import { DeltaCoalescer } from './coalescer';
+import { BusyGaveUp } from '../store/busy';
 import { MAX_TOKENS } from '../providers/wire';
 
 export interface RunPlan {
   run: NewRun;
   cells: Iterable<NewCell>;
+  /** How many cells `cells` yields, when known: a big run then starts before all are written. */
+  total?: number;
+}
+
+/**
+ * A big run is written in chunks of at most this many cells (one transaction each), and a chunk
+ * ends early once it has taken PLAN_CHUNK_MS to produce: between chunks the event loop answers
+ * other calls, and another process may write.
+ */
+export const PLAN_CHUNK_CELLS = 4000;
+export const PLAN_CHUNK_MS = 15;
+/** Pending cells are read back a page at a time, yielding in between. */
+const PENDING_PAGE = 20_000;
+
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** The next chunk of a run's cells: up to PLAN_CHUNK_CELLS, or what PLAN_CHUNK_MS produced. */
+function takeChunk(cells: Iterator<NewCell>): { cells: NewCell[]; last: boolean } {
+  const chunk: NewCell[] = [];
+  const until = performance.now() + PLAN_CHUNK_MS;
+  while (chunk.length < PLAN_CHUNK_CELLS) {
+    const next = cells.next();
+    if (next.done === true) return { cells: chunk, last: true };
+    chunk.push(next.value);
+    if ((chunk.length & 63) === 0 && performance.now() > until) break;
+  }
+  return { cells: chunk, last: false };
 }
 
 export interface RunnerOptions {
@@ -70,6 +100,8 @@ interface ActiveRun {
   judgeAbort: AbortController;
   /** Cells whose end was reported (even if the database refused it), so the final sweep does not report them again. */
   reported: Set<string>;
+  /** A big run's cells still being written in chunks: true once all are in (or the run was stopped), false if planning failed. */
+  planning?: Promise<boolean>;
   done: Promise<RunStatus>;
 }
 
@@ -99,11 +131,57 @@ export class Runner {
     this.redact = options.redact ?? ((text) => text);
   }
 
-  /** Records the run and its cells and starts them. Returns how many cells it has. */
-  start(plan: RunPlan): { runId: string; total: number } {
-    const total = this.store.createRun(plan.run, plan.cells);
-    this.launch(plan.run.id, plan.run.useCache);
-    return { runId: plan.run.id, total };
+  /**
+   * Records the run and its cells and starts them. Returns how many cells it has. A run bigger
+   * than one chunk (with its total known) resolves once its first chunk is written; the rest
+   * is written a chunk at a time in the background, and the cells start once all are in.
+   * Waits out a database another process holds (Store.write).
+   */
+  async start(plan: RunPlan): Promise<{ runId: string; total: number }> {
+    const runId = plan.run.id;
+    const cells = plan.cells[Symbol.iterator]();
+    const first = takeChunk(cells);
+    if (first.last) {
+      const total = await this.store.write(() => this.store.createRun(plan.run, first.cells));
+      this.launch(runId, plan.run.useCache);
+      return { runId, total };
+    }
+    // Marked first, so a crash before the last chunk leaves nothing half-planned (Store.discardHalfPlanned).
+    await this.store.write(() => this.store.markPlanning(runId));
+    await this.store.write(() => this.store.createRun(plan.run, first.cells));
+    let planned = first.cells.length;
+    const planRest = async (active: ActiveRun): Promise<boolean> => {
+      try {
+        for (;;) {
+          await yieldToEventLoop();
+          // Closed (the app quits): left marked, so the next open removes the half-planned run.
+          if (this.closed) return false;
+          if (active.stopped) {
+            await this.store.write(() => this.store.endPlanning(runId), { cancelled: () => this.closed });
+            return true;
+          }
+          const chunk = takeChunk(cells);
+          await this.store.write(() => this.store.addCells(runId, chunk.cells, chunk.last), { cancelled: () => this.closed });
+          planned += chunk.cells.length;
+          if (chunk.last) return true;
+        }
+      } catch (error) {
+        if (this.closed) return false;
+        const reason = error instanceof Error ? error.message : String(error);
+        process.emitWarning(`Parallax could not write run ${runId} (${reason}); the run is removed.`);
+        try {
+          await this.store.write(() => this.store.discardRun(runId), { cancelled: () => this.closed });
+        } catch {
+          // Still marked: the next open removes it.
+        }
+        return false;
+      }
+    };
+    this.launch(runId, plan.run.useCache, planRest);
+    if (plan.total !== undefined) return { runId, total: plan.total };
+    // The total is not known: it is once planning ends.
+    await this.active.get(runId)?.planning;
+    return { runId, total: planned };
   }
 
   /**
@@ -165,7 +243,7 @@ export class Runner {
     this.coalescer.dispose();
   }
 
-  private launch(runId: string, useCache: boolean): void {
+  private launch(runId: string, useCache: boolean, plan?: (active: ActiveRun) => Promise<boolean>): void {
     const spec = this.store.gradingSpec(runId);
     const active: ActiveRun = {
       runId,
@@ -179,6 +257,7 @@ export class Runner {
       done: Promise.resolve('done'),
     };
     this.active.set(runId, active);
+    if (plan) active.planning = plan(active);
     active.done = this.execute(active).catch((error: unknown) => {
       // Only a failure to record the run's end lands here; the cells have all been reported.
       this.active.delete(runId);
@@ -203,13 +282,25 @@ export class Runner {
 
   private async execute(active: ActiveRun): Promise<RunStatus> {
     const { runId } = active;
-    // Yield once so runs.start can reply before the first events.
-    await Promise.resolve();
+    // Yield once so runs.start can reply before the first events; a big run's cells start once all are written.
+    const planned = await (active.planning ?? Promise.resolve(true));
+    if (!planned) {
+      this.active.delete(runId);
+      if (!this.closed) this.emit({ type: 'run.finished', runId, status: 'interrupted' });
+      return 'interrupted';
+    }
+    // Read a page at a time, yielding in between, so a 400k-cell run does not hold up other calls.
     const byProvider = new Map<string, string[]>();
-    for (const { id, providerId } of this.store.pendingCells(runId)) {
-      let ids = byProvider.get(providerId);
-      if (!ids) byProvider.set(providerId, (ids = []));
-      ids.push(id);
+    for (let after = -1; ; ) {
+      const page = this.store.pendingCellsPage(runId, after, PENDING_PAGE);
+      for (const { id, providerId, position } of page) {
+        let ids = byProvider.get(providerId);
+        if (!ids) byProvider.set(providerId, (ids = []));
+        ids.push(id);
+        after = position;
+      }
+      if (page.length < PENDING_PAGE) break;
+      await yieldToEventLoop();
     }
     // Every provider counts in the -j split from the start, so none takes all the slots while another resolves.
     const placeholders = new Map<string, Lane[]>();
@@ -234,7 +325,7 @@ export class Runner {
           for (const id of ids) {
             if (this.closed) return;
             const cell = this.store.getCell(id);
-            if (cell) this.finish({ ...cell, status: 'error', error: info });
+            if (cell) await this.finish({ ...cell, status: 'error', error: info });
           }
           return;
         }
@@ -250,7 +341,7 @@ export class Runner {
                 await this.runCell(id, provider, active, lane);
               } catch (error) {
                 // A fault of ours (not the provider's, which runCell records) fails this cell, not the run.
-                this.failUnfinished(active, id, `This cell failed inside Parallax: ${error instanceof Error ? error.message : String(error)}`);
+                await this.failUnfinished(active, id, `This cell failed inside Parallax: ${error instanceof Error ? error.message : String(error)}`);
               }
             }
           } finally {
@@ -264,16 +355,18 @@ export class Runner {
     );
     this.active.delete(runId);
     if (this.closed) return 'interrupted';
-    if (active.stopped) this.store.cancelPending(runId);
+    // The run's end is written even while another process holds the database (Store.write waits it out).
+    const untilClosed = { cancelled: () => this.closed };
+    if (active.stopped) await this.store.write(() => this.store.cancelPending(runId), untilClosed);
     // Every cell of a finished run is finished: one left pending or running is failed, with why.
     const left = this.store.progress(runId);
     if (left.pending + left.running > 0) {
       for (const ids of byProvider.values()) {
-        for (const id of ids) this.failUnfinished(active, id, active.stopped ? undefined : 'This cell never finished (no answer or error came back); the run ended without it.');
+        for (const id of ids) await this.failUnfinished(active, id, active.stopped ? undefined : 'This cell never finished (no answer or error came back); the run ended without it.');
       }
     }
     const status: RunStatus = active.stopped ? 'cancelled' : 'done';
-    this.store.finishRun(runId, status);
+    await this.store.write(() => this.store.finishRun(runId, status), untilClosed);
     this.emit({ type: 'run.finished', runId, status });
     return status;
   }
@@ -340,7 +433,7 @@ export class Runner {
     const down = active.unreachable.get(resolved.id) ?? 0;
     if (down >= UNREACHABLE_AFTER) {
       release();
-      this.finish({
+      await this.finish({
         ...pending,
         status: 'error',
         attempts: 0,
@@ -353,7 +446,8 @@ export class Runner {
     const { signal } = controller;
     active.controllers.set(cellId, controller);
     const cell: Cell = { ...pending, status: 'running', attempts: 1 };
-    this.store.markRunning(cellId);
+    // Only what progress shows: not waited for when another process holds the database.
+    void this.store.write(() => this.store.markRunning(cellId), { cancelled: () => this.closed }).catch(() => undefined);
     this.emit({ type: 'cell.update', runId: cell.runId, cell: { ...cell } });
     const started = performance.now();
     let output = '';
@@ -424,7 +518,7 @@ export class Runner {
       const cancelled = signal.aborted;
       const info = cancelled ? { code: 'cancelled', message: 'Stopped.' } : toErrorInfo(error);
       if (!cancelled && info.code === 'network' && output === '') active.unreachable.set(resolved.id, (active.unreachable.get(resolved.id) ?? 0) + 1);
-      this.finish({ ...cell, output, totalMs: performance.now() - started, status: cancelled ? 'cancelled' : 'error', error: info });
+      await this.finish({ ...cell, output, totalMs: performance.now() - started, status: cancelled ? 'cancelled' : 'error', error: info });
     } finally {
       active.controllers.delete(cellId);
     }
@@ -433,7 +527,7 @@ export class Runner {
   /** Grades a finished answer with the run's checks (if any), then records it. */
   private async finishGraded(active: ActiveRun, cell: Cell): Promise<void> {
     if (!active.grading || this.closed) {
-      this.finish(cell);
+      await this.finish(cell);
       return;
     }
     let grading: Cell['grading'];
@@ -445,25 +539,30 @@ export class Runner {
     }
     // Stopped while the judge was asked: the answer is kept, ungraded, rather than failed by a check that never ran.
     if (active.judgeAbort.signal.aborted) grading = undefined;
-    this.finish(grading ? { ...cell, grading } : cell);
+    await this.finish(grading ? { ...cell, grading } : cell);
   }
 
-  /** Fails a cell that is still pending or running (cancels it when `reason` is absent). */
-  private failUnfinished(active: ActiveRun, cellId: string, reason: string | undefined): void {
+  /** Fails a cell that is still pending or running (cancels it when `reason` is absent). Never throws. */
+  private async failUnfinished(active: ActiveRun, cellId: string, reason: string | undefined): Promise<void> {
     if (this.closed) return;
-    const cell = this.store.getCell(cellId);
+    let cell: Cell | undefined;
+    try {
+      cell = this.store.getCell(cellId);
+    } catch {
+      return;
+    }
     if (cell?.status !== 'pending' && cell?.status !== 'running') return;
     const failed: Cell =
       reason === undefined
         ? { ...cell, status: 'cancelled', error: { code: 'cancelled', message: 'Stopped.' } }
         : { ...cell, status: 'error', error: { code: 'internal', message: reason } };
     if (!active.reported.has(cellId)) {
-      this.finish(failed);
+      await this.finish(failed);
       return;
     }
     // Its end was shown but not saved (the database refused): try once more, quietly.
     try {
-      this.store.finishCell(this.redactCell(failed));
+      await this.store.write(() => this.store.finishCell(this.redactCell(failed)), { cancelled: () => this.closed });
     } catch {
       // Still refused: the next open marks the run's unfinished cells interrupted.
     }
@@ -483,15 +582,18 @@ export class Runner {
     };
   }
 
-  private finish(unmasked: Cell): void {
+  /** Records a finished cell (waiting out a busy database), then shows it. */
+  private async finish(unmasked: Cell): Promise<void> {
     this.coalescer.forget(unmasked.id);
     if (this.closed) return;
     const cell = this.redactCell(unmasked);
     let shown = cell;
     try {
-      this.store.finishCell(cell);
+      await this.store.write(() => this.store.finishCell(cell), { cancelled: () => this.closed });
     } catch (error) {
-      // The database refused (busy beyond its timeout, disk full): say so in the cell rather
+      // Closing while it waited for the lock: the next open marks the run interrupted.
+      if (error instanceof BusyGaveUp || this.closed) return;
+      // The database refused (busy for BUSY_DEADLINE_MS, disk full): say so in the cell rather
       // than lose the answer silently or bring the process down.
       const reason = error instanceof Error ? error.message : String(error);
       shown = { ...cell, status: 'error', error: { code: 'internal', message: `This answer could not be saved (${reason}). Copy it now if you need it.` } };
