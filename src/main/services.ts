@@ -108,9 +108,17 @@ export function planAppRun(request: RunRequest, context: PlanContext): RunPlan {
 
 export function createServices(options: ServicesOptions): Services {
   const store = new Store(options.dataDir);
-  store.markInterrupted();
-  // A run whose planning a crash cut short holds part of its matrix only: it is removed, not offered for resume.
-  store.discardHalfPlanned();
+  /** Runs whose lease lapsed (their process died or hung) become interrupted: checked on open and on every look at runs. */
+  const noticeLapsed = (): void => {
+    try {
+      store.markInterrupted();
+      // A run whose planning a crash cut short holds part of its matrix only: it is removed, not offered for resume.
+      store.discardHalfPlanned();
+    } catch {
+      // The database is busy: the next look notices.
+    }
+  };
+  noticeLapsed();
   const events = new EventEmitter();
   events.setMaxListeners(100);
   const emit = (event: AppEvent): void => {
@@ -237,6 +245,7 @@ export function createServices(options: ServicesOptions): Services {
     'runs.stop': ({ runId }) => Promise.resolve({ stopped: runner.stop(runId) }),
     'runs.cells': ({ runId, fromCase, toCase }) => Promise.resolve({ cells: store.cellsOfCases(runId, fromCase, toCase) }),
     'runs.progress': ({ runId }) => {
+      noticeLapsed();
       const status = store.runStatus(runId);
       if (status === undefined) return Promise.reject(new AppError('not_found', `No run with id "${runId}".`));
       return Promise.resolve({ ...store.progress(runId), status });
@@ -245,12 +254,28 @@ export function createServices(options: ServicesOptions): Services {
       if (cellIds === undefined && !failed) return Promise.reject(new AppError('bad_input', 'Say which cells to run again: the failed ones, or a selection.'));
       return Promise.resolve({ queued: runner.rerun(runId, cellIds !== undefined ? { kind: 'ids', ids: cellIds } : { kind: 'failed' }) });
     },
-    'runs.resume': ({ runId }) => {
-      if (store.runStatus(runId) !== 'interrupted') return Promise.reject(new AppError('bad_input', 'Only a run that was interrupted can be resumed; re-run failed cells instead.'));
-      return Promise.resolve({ queued: runner.rerun(runId, { kind: 'unfinished' }) });
+    'runs.resume': async ({ runId }) => {
+      noticeLapsed();
+      const status = store.runStatus(runId);
+      if (status === undefined) throw new AppError('not_found', `No run with id "${runId}": there is nothing to resume.`);
+      if (status === 'running') {
+        throw new AppError('bad_input', 'Another Parallax process is running this run right now (it renewed its lease seconds ago). Let it finish, or stop it there.');
+      }
+      if (status !== 'interrupted') throw new AppError('bad_input', `Only a run that was interrupted can be resumed; this one is ${status}. Re-run failed cells instead.`);
+      // Every provider the rest needs must be reachable, with its key by today's rules, before a cell is touched.
+      const recorded = store.runProviders(runId);
+      const judge = store.gradingSpec(runId).judge;
+      for (const providerId of new Set([...store.unfinishedProviders(runId), ...(judge ? [judge.providerId] : [])])) {
+        await registry.resolve(providerId, recorded);
+      }
+      return { queued: runner.rerun(runId, { kind: 'unfinished' }) };
     },
-    'runs.list': ({ limit, offset }) => Promise.resolve(store.listRuns(limit, offset)),
+    'runs.list': ({ limit, offset }) => {
+      noticeLapsed();
+      return Promise.resolve(store.listRuns(limit, offset));
+    },
     'runs.get': ({ runId }) => {
+      noticeLapsed();
       const detail = store.getRun(runId);
       if (!detail) return Promise.reject(new AppError('not_found', `No run with id "${runId}".`));
       return Promise.resolve(detail);

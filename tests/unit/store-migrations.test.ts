@@ -234,16 +234,47 @@ describe('markInterrupted', () => {
     ]);
   });
 
-  it("leaves a live process's running runs alone and marks them once that process is gone", () => {
+  it("leaves a run whose lease is fresh alone and marks it once the lease lapses, whatever the owner's pid", () => {
     const first = openStore();
     first.createRun(newRun('elsewhere'), [newCell('c1', 0)]);
-    first.close();
-    // Pretend another process (our parent, which is certainly alive) owns the run.
-    inspect((db) => db.prepare('UPDATE runs SET owner = ?').run(`${process.ppid}:another-process`));
+    // Another process (our parent, certainly alive: a live or reused pid proves nothing) owns the run and renewed its lease.
+    inspect((db) => db.prepare('UPDATE runs SET owner = ?, lease_until = ?').run(`${process.ppid}:another-process`, Date.now() + 60_000));
     const store = openStore();
     expect(store.markInterrupted()).toBe(0);
     expect(store.getRun('elsewhere')?.run.status).toBe('running');
-    expect(store.markInterrupted(() => false)).toBe(1);
+    // Its heartbeat stopped: seconds later the run is interrupted, though that pid is still alive.
+    inspect((db) => db.prepare('UPDATE runs SET lease_until = ?').run(Date.now() - 1));
+    expect(store.markInterrupted()).toBe(1);
     expect(store.getRun('elsewhere')?.run.status).toBe('interrupted');
+    expect(store.getRun('elsewhere')?.cells[0]?.error?.code).toBe('interrupted');
+    // The first store never owned it: its heartbeat is refused.
+    expect(first.renewLease('elsewhere')).toBe(false);
+  });
+
+  it('a heartbeat takes back a run marked interrupted while it was held up, and loses one another process resumed', () => {
+    const a = openStore();
+    a.createRun(newRun('mine'), [newCell('m1', 0), newCell('m2', 1)]);
+    expect(a.renewLease('mine')).toBe(true);
+    const b = openStore();
+    // A's lease lapsed (the database was busy past it); B notices.
+    expect(b.markInterrupted(Date.now() + 60_000)).toBe(1);
+    expect(b.getRun('mine')?.run.status).toBe('interrupted');
+    // A is alive after all: its next beat takes the run back, the interrupted cells pending again.
+    expect(a.renewLease('mine')).toBe(true);
+    expect(a.getRun('mine')?.run.status).toBe('running');
+    expect(a.progress('mine')).toMatchObject({ pending: 2, error: 0 });
+    // B cannot take a run whose lease is fresh…
+    expect(b.reopenRun('mine', { kind: 'unfinished' })).toEqual({ busy: true });
+    // …but once it lapses and B resumes it, A's heartbeat and A's writes are refused.
+    expect(b.markInterrupted(Date.now() + 60_000)).toBe(1);
+    expect(b.reopenRun('mine', { kind: 'unfinished' })).toEqual({ queued: 2 });
+    expect(a.renewLease('mine')).toBe(false);
+    const cell = a.getCell('m1');
+    if (!cell) throw new Error('no cell');
+    expect(a.finishCell({ ...cell, status: 'done', output: 'late' })).toBe(false);
+    expect(a.finishRun('mine', 'done')).toBe(false);
+    expect(b.getCell('m1')).toMatchObject({ status: 'pending', output: '' });
+    expect(b.finishCell({ ...cell, status: 'done', output: 'fresh' })).toBe(true);
+    expect(b.getCell('m1')).toMatchObject({ status: 'done', output: 'fresh' });
   });
 });

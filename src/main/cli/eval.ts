@@ -21,8 +21,10 @@ import { SecretRedactor } from '../../shared/redact';
 import type { RunPlan } from '../runner/runner';
 import { MemorySecretStore, type Environment } from '../secrets/secrets';
 import { createServices } from '../services';
-import { DATABASE_FILE } from '../store/store';
+import { DATABASE_FILE, type RecordedProvider } from '../store/store';
 import { outputFormatOf, placeOf, writeOutputs, type OutputTarget } from './output';
+import { configFingerprint, interruptedHint, recordProviders, resumeRefusal } from './resume';
+import { AppError } from '../../shared/errors';
 
 export interface EvalOptions {
   configPath: string;
@@ -46,6 +48,8 @@ export interface EvalOptions {
   /** Progress and messages (stderr). */
   log: (text: string) => void;
   signal?: AbortSignal;
+  /** --resume <run id>: finish that run (started from this config) instead of starting a new one. */
+  resume?: string;
 }
 
 /** promptfoo's exit code when every request worked but a check failed. */
@@ -126,6 +130,8 @@ export interface PlanOptions {
   useCache?: boolean;
   /** Who grades llm-rubric. */
   judge?: JudgeConfig;
+  /** The grader's binding, recorded with the providers so a resume can reach it. */
+  grader?: ProviderBinding;
 }
 
 /**
@@ -166,6 +172,7 @@ export function planRun(config: EvalConfig, bindings: readonly ProviderBinding[]
       useCache: options.useCache ?? true,
       assertions: config.defaultAssert ?? [],
       ...(options.judge ? { judge: options.judge } : {}),
+      ...recordedRun(config, bindings, options.grader),
     },
     cells: matrixCells({
       testCases: config.tests.map((test, index) => ({ id: `test-${index + 1}`, vars: test.vars })),
@@ -176,6 +183,19 @@ export function planRun(config: EvalConfig, bindings: readonly ProviderBinding[]
     }),
     total: config.tests.length * columns.length * repeats,
   };
+}
+
+/** The providers (never keys) and the config's fingerprint, recorded in the run so any process can resume it. */
+function recordedRun(config: EvalConfig, bindings: readonly ProviderBinding[], grader: ProviderBinding | undefined): { providers: RecordedProvider[]; fingerprint: string } {
+  const providers = recordProviders(grader ? [...bindings, grader] : bindings);
+  const testCases = config.tests.map((test, index) => ({
+    id: `test-${index + 1}`,
+    vars: test.vars,
+    ...(test.expected !== undefined ? { expected: test.expected } : {}),
+    ...(test.assert !== undefined ? { assert: test.assert } : {}),
+    ...(test.transform !== undefined ? { transform: test.transform } : {}),
+  }));
+  return { providers, fingerprint: configFingerprint(config, providers, testCases) };
 }
 
 /** Each prompt's template errors (syntax, unknown filters), one line each with the message, line and column. */
@@ -316,14 +336,27 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
       });
     }
 
+    // A provider the run recorded but this config no longer registers (a resumed run's judge, say) follows the same rules.
+    services.registry.extraKeyHosts.push(...(options.allowKeyHosts ?? []));
+    services.registry.recordedConcurrency = maxConcurrency;
+
     // 4. Run.
     const plan = planRun(config, bindings, {
       repeats,
       useCache: options.cache,
-      ...(graderBinding ? { judge: { providerId: graderBinding.registryId, model: graderBinding.provider.model } } : {}),
+      ...(graderBinding ? { judge: { providerId: graderBinding.registryId, model: graderBinding.provider.model }, grader: graderBinding } : {}),
     });
-    const runId = plan.run.id;
-    const { total } = plan;
+    // --resume: the run recorded from this same config goes on instead (resume.ts).
+    const resuming = options.resume !== undefined ? services.store.getRun(options.resume)?.run : undefined;
+    if (options.resume !== undefined) {
+      const refusal = resumeRefusal(services.store, options.resume, plan.run.fingerprint ?? '', options.configPath);
+      if (refusal !== undefined) return usage([refusal]);
+    } else {
+      const hint = interruptedHint(services.store, plan.run.fingerprint ?? '', options.configPath);
+      if (hint !== undefined) log(hint);
+    }
+    const runId = resuming?.id ?? plan.run.id;
+    const total = resuming?.cellCount ?? plan.total;
     let done = 0;
     let failed = 0;
     let cancelled = 0;
@@ -333,7 +366,7 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
     const describeCell = (cell: Cell): string => {
       const place = placeOf(cell, config.prompts.length);
       const name = bindings[place.providerIdx]?.name ?? '?';
-      return `${name} · prompt ${place.promptIdx + 1} · test ${place.testIdx + 1}${repeats > 1 ? ` · repeat ${place.repeatIdx + 1}` : ''}`;
+      return `${name} · prompt ${place.promptIdx + 1} · test ${place.testIdx + 1}${(resuming?.repeats ?? repeats) > 1 ? ` · repeat ${place.repeatIdx + 1}` : ''}`;
     };
     const onEvent = (event: AppEvent): void => {
       if (event.type !== 'cell.update' || event.runId !== runId) return;
@@ -363,13 +396,27 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
       }
     };
     const unsubscribe = services.onEvent(onEvent);
-    log(
-      `Running ${total} cell${total === 1 ? '' : 's'}: ${config.prompts.length} prompt${config.prompts.length === 1 ? '' : 's'} × ` +
-        `${config.providers.length} provider${config.providers.length === 1 ? '' : 's'} × ${config.tests.length} test${config.tests.length === 1 ? '' : 's'}` +
-        `${repeats > 1 ? ` × ${repeats} repeats` : ''}, at most ${maxConcurrency} at once${options.cache ? '' : ', cache off'}.\n`,
-    );
+    if (resuming) {
+      // The same door as the app's Resume: the lease, the run's state and every provider's key (by today's rules) are checked first.
+      let queued: number;
+      try {
+        ({ queued } = await services.handlers['runs.resume']({ runId }));
+      } catch (error) {
+        unsubscribe();
+        if (error instanceof AppError) return usage([`--resume ${runId}: ${error.message}`]);
+        throw error;
+      }
+      done = total - queued;
+      log(`Resuming run ${runId}: ${queued} of ${total} cell${total === 1 ? '' : 's'} left to run, at most ${maxConcurrency} at once.\n`);
+    } else {
+      log(
+        `Running ${total} cell${total === 1 ? '' : 's'}: ${config.prompts.length} prompt${config.prompts.length === 1 ? '' : 's'} × ` +
+          `${config.providers.length} provider${config.providers.length === 1 ? '' : 's'} × ${config.tests.length} test${config.tests.length === 1 ? '' : 's'}` +
+          `${repeats > 1 ? ` × ${repeats} repeats` : ''}, at most ${maxConcurrency} at once${options.cache ? '' : ', cache off'}.\n`,
+      );
+    }
     const started = performance.now();
-    await services.runner.start(plan);
+    if (!resuming) await services.runner.start(plan);
     const stop = (): void => {
       services.runner.stop(runId);
     };
@@ -398,7 +445,7 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
     if (checked) log(`Checks: ${ok - checksFailed} of ${ok} answered cells passed${checksFailed ? `, ${checksFailed} failed` : ''}.\n`);
     let exitCode: EvalOutcome['exitCode'] = failed + cancelled > 0 ? 1 : checksFailed > 0 && options.passOnFailedChecks !== true ? EXIT_CHECKS_FAILED : 0;
     try {
-      await writeOutputs(services.store, { runId, createdAt: plan.run.createdAt, config, version: options.version, durationMs: wallMs, redact }, targets);
+      await writeOutputs(services.store, { runId, createdAt: resuming?.createdAt ?? plan.run.createdAt, config, version: options.version, durationMs: wallMs, redact }, targets);
       for (const target of targets) log(`Wrote ${target.path}\n`);
     } catch (error) {
       log(`parallax: could not write the results: ${(error as Error).message}\n`);

@@ -36,7 +36,7 @@ const MAX_CONCURRENCY_LIMIT = 1000;
 const DEFAULT_CONFIGS = ['promptfooconfig.yaml', 'promptfooconfig.yml', 'promptfooconfig.json'];
 
 export const USAGE = `Usage: parallax eval [-c <config>] [-o <file>]... [--data-dir <dir>] [-j <n>] [--repeat <n>] [--no-cache]
-                     [--allow-key-host <VAR>=<host>]... [--allow-files <dir>]...
+                     [--allow-key-host <VAR>=<host>]... [--allow-files <dir>]... [--resume <run id>]
        parallax export --prompt <name> --format <format> [--version <n|label|latest>] [-o <file>] [--data-dir <dir>]
        parallax import <file> [--name <name>] [--data-dir <dir>]
 
@@ -65,6 +65,12 @@ Options of eval:
                                allowed in the app (Settings → Keys for other hosts)
       --allow-files <dir>      let the config's file:// references read inside dir too; by
                                default they read only inside the config's own folder
+      --resume <run id>        finish an interrupted run of this config (killed, crashed, or
+                               its machine went down) instead of starting a new one: only
+                               the cells that never finished are asked, with the providers
+                               the run recorded and keys looked up again by the rules above.
+                               Running a config that has an interrupted run prints its id
+                               and this command, then starts a new run
   -h, --help                   show this help
   -v, --version                show the version
 
@@ -146,6 +152,7 @@ export async function runCli(argv: readonly string[], io: CliIo, version: string
         'pass-on-failed-checks': { type: 'boolean' },
         'allow-key-host': { type: 'string', multiple: true },
         'allow-files': { type: 'string', multiple: true },
+        resume: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -247,6 +254,7 @@ export async function runCli(argv: readonly string[], io: CliIo, version: string
     version,
     log: io.stderr,
     ...(io.signal ? { signal: io.signal } : {}),
+    ...(values.resume !== undefined ? { resume: values.resume.trim() } : {}),
   });
   return outcome.exitCode;
 }

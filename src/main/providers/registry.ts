@@ -5,8 +5,8 @@
 import { AppError } from '../../shared/errors';
 import type { ProviderInfo } from '../../shared/schemas';
 import { KnownSecrets, resolveKey, type Environment, type SecretStore } from '../secrets/secrets';
-import type { Store, StoredProvider } from '../store/store';
-import { keyHostVerdict, refusalReason } from '../../shared/key-hosts';
+import type { RecordedProvider, Store, StoredProvider } from '../store/store';
+import { hostOf, keyHostVerdict, refusalReason, type KeyHostApproval } from '../../shared/key-hosts';
 import { loadKeyHostApprovals } from '../secrets/key-hosts';
 import { ECHO_PROVIDER_ID, EchoProvider, type EchoOptions } from './echo';
 import { OpenAIProvider } from './openai';
@@ -24,12 +24,25 @@ export interface ResolvedProvider {
 
 export const DEFAULT_CONCURRENCY = 8;
 const ECHO_CONCURRENCY = 64;
+/** The variable a config's provider reads its key from when it names none. */
+export const DEFAULT_KEY_ENVAR = 'OPENAI_API_KEY';
+
+/** The base URL the environment gives OpenAI providers that name none (OPENAI_BASE_URL). */
+export function envBaseUrl(env: Environment): string | undefined {
+  const url = env['OPENAI_BASE_URL'] ?? env['OPENAI_API_BASE_URL'];
+  return url ? url.replace(/\/+$/, '') : undefined;
+}
 
 export class ProviderRegistry {
   private readonly transient = new Map<string, ResolvedProvider>();
   private readonly echo: EchoProvider;
   /** Every key resolved or registered here: text from any provider is masked for all of them. */
   readonly known = new KnownSecrets();
+  /** Hosts key variables may go to for this process only (the CLI's --allow-key-host). */
+  readonly extraKeyHosts: KeyHostApproval[] = [];
+  /** Requests in flight at once for a provider a run recorded (the CLI sets its -j). */
+  recordedConcurrency = DEFAULT_CONCURRENCY;
+  private readonly recordedCache = new Map<string, ResolvedProvider>();
 
   constructor(
     private readonly store: Store,
@@ -98,12 +111,54 @@ export class ProviderRegistry {
     );
   }
 
-  async resolve(providerId: string): Promise<ResolvedProvider> {
+  /**
+   * A provider as a run recorded it (a config's, when the run is resumed by another process):
+   * the key is read again from the variable it named, by the same rule as when the run
+   * started (src/shared/key-hosts.ts), with today's approvals.
+   */
+  private resolveRecorded(recorded: RecordedProvider): ResolvedProvider {
+    const baseUrl = (recorded.baseUrl ?? '').replace(/\/+$/, '');
+    const envar = recorded.apiKeyEnvar ?? DEFAULT_KEY_ENVAR;
+    const key = this.env[envar] || undefined;
+    if (key !== undefined) {
+      // A base URL that came from the person's own environment is where they send OPENAI_API_KEY, while it still does.
+      const fromEnv = recorded.baseUrlFromEnv === true && envar === DEFAULT_KEY_ENVAR && envBaseUrl(this.env) === baseUrl ? [{ envar, host: hostOf(baseUrl) ?? '' }] : [];
+      const verdict = keyHostVerdict(envar, baseUrl, [...loadKeyHostApprovals(this.store), ...this.extraKeyHosts, ...fromEnv]);
+      if (!verdict.ok) {
+        throw new AppError(
+          'forbidden',
+          `Parallax does not send the value of ${envar} to ${verdict.host} (${recorded.name}): ${refusalReason(envar, verdict)}. ` +
+            `Allow it with parallax eval --allow-key-host ${envar}=${verdict.host} or in Settings → Keys for other hosts, or unset ${envar}.`,
+        );
+      }
+    }
+    const cacheKey = JSON.stringify([recorded.id, baseUrl, envar, key !== undefined]);
+    const cached = this.recordedCache.get(cacheKey);
+    if (cached) return cached;
+    this.known.add(key);
+    const resolved: ResolvedProvider = {
+      id: recorded.id,
+      name: recorded.name,
+      provider: new OpenAIProvider({ baseUrl, apiKey: key, otherSecrets: this.known.list().filter((k) => k !== key) }),
+      concurrency: this.recordedConcurrency,
+      endpoint: baseUrl,
+    };
+    this.recordedCache.set(cacheKey, resolved);
+    return resolved;
+  }
+
+  /**
+   * How to reach a provider: echo, one this process registered, one the run recorded
+   * (`recorded`: a config's providers, for a resumed CLI run), else one saved in Settings.
+   */
+  async resolve(providerId: string, recorded: readonly RecordedProvider[] = []): Promise<ResolvedProvider> {
     if (providerId === ECHO_PROVIDER_ID) {
       return { id: ECHO_PROVIDER_ID, name: 'Echo', provider: this.echo, concurrency: ECHO_CONCURRENCY, endpoint: ECHO_PROVIDER_ID };
     }
     const transient = this.transient.get(providerId);
     if (transient) return transient;
+    const fromRun = recorded.find((p) => p.id === providerId && p.kind === 'openai');
+    if (fromRun) return this.resolveRecorded(fromRun);
     const stored = this.store.getProvider(providerId);
     if (!stored) throw new AppError('not_found', `No provider with id "${providerId}". It may have been removed in Settings.`);
     if (stored.needsReview) {

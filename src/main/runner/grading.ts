@@ -24,7 +24,7 @@ export function hasChecks(spec: GradingSpec): boolean {
 }
 
 /** A judge that sends the rubric prompt to the run's judge model and collects its answer. */
-export function judgeOf(spec: GradingSpec, registry: ProviderRegistry, signal: AbortSignal): Judge | undefined {
+export function judgeOf(spec: GradingSpec, registry: Pick<ProviderRegistry, 'resolve'>, signal: AbortSignal): Judge | undefined {
   const config = spec.judge;
   if (!config) return undefined;
   return async (messages) => {

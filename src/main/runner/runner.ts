@@ -15,7 +15,7 @@ import { AppError, toErrorInfo } from '../../shared/errors';
 import { estimateCost } from '../../shared/prices';
 import type { Cell, RunStatus, Usage } from '../../shared/schemas';
 import type { ProviderRegistry, ResolvedProvider } from '../providers/registry';
-import type { GradingSpec, NewCell, NewRun, RerunSelection, Store } from '../store/store';
+import { HEARTBEAT_MS, type GradingSpec, type NewCell, type NewRun, type RecordedProvider, type RerunSelection, type Store } from '../store/store';
 import { gradeCell, hasChecks, judgeOf } from './grading';
 import { DEFAULT_BACKOFF, backoffDelay, sleep, type BackoffPolicy } from './backoff';
 import { FairLimiter, type Lane } from './fair-limit';
@@ -70,6 +70,8 @@ export interface RunnerOptions {
   cost?: (model: string, inputTokens?: number, outputTokens?: number) => number | undefined;
   /** Masks keys in text from providers (answers, errors, check reasons) before it is kept or shown. */
   redact?: (text: string) => string;
+  /** How often a running run's lease is renewed (store.ts LEASE_MS is how long it lasts). */
+  heartbeatMs?: number;
 }
 
 /** Token counts a provider reported, if they are believable: whole numbers from 0 to MAX_TOKENS. */
@@ -100,6 +102,12 @@ interface ActiveRun {
   judgeAbort: AbortController;
   /** Cells whose end was reported (even if the database refused it), so the final sweep does not report them again. */
   reported: Set<string>;
+  /** The providers the run recorded when it started (how a resumed CLI run reaches them). */
+  recorded: RecordedProvider[];
+  /** Renews the run's lease while it runs. */
+  heartbeat: ReturnType<typeof setInterval> | undefined;
+  /** Another process took the run over (its lease had lapsed): stop, write nothing more. */
+  lost: boolean;
   /** A big run's cells still being written in chunks: true once all are in (or the run was stopped), false if planning failed. */
   planning?: Promise<boolean>;
   done: Promise<RunStatus>;
@@ -115,6 +123,7 @@ export class Runner {
   private readonly random: () => number;
   private readonly cost: NonNullable<RunnerOptions['cost']>;
   private readonly redact: (text: string) => string;
+  private readonly heartbeatMs: number;
   private closed = false;
 
   constructor(
@@ -129,6 +138,7 @@ export class Runner {
     this.random = options.random ?? Math.random;
     this.cost = options.cost ?? ((model, input, output) => estimateCost(model, input, output));
     this.redact = options.redact ?? ((text) => text);
+    this.heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS;
   }
 
   /**
@@ -195,7 +205,11 @@ export class Runner {
     if (status === 'running') {
       throw new AppError('bad_input', 'Another Parallax process is running this run right now. Let it finish, or close it first.');
     }
-    const queued = this.store.reopenRun(runId, selection);
+    const reopened = this.store.reopenRun(runId, selection);
+    if ('busy' in reopened) {
+      throw new AppError('bad_input', 'Another Parallax process is running this run right now. Let it finish, or close it first.');
+    }
+    const { queued } = reopened;
     if (queued === 0) return 0;
     // A re-run asks the model again: answers from the cache would only repeat themselves.
     // A resume continues the run as it was started.
@@ -239,8 +253,38 @@ export class Runner {
    */
   close(): void {
     this.closed = true;
+    for (const active of this.active.values()) this.endLease(active);
     this.stopAll();
     this.coalescer.dispose();
+  }
+
+  /** The heartbeat: keeps the run's lease; a run another process took over is stopped here. */
+  private beat(active: ActiveRun): void {
+    if (this.closed || active.lost) return;
+    let ours: boolean;
+    try {
+      ours = this.store.renewLease(active.runId);
+    } catch {
+      // The database is busy (or closing): the next beat tries again.
+      return;
+    }
+    if (!ours) this.lose(active);
+  }
+
+  /** Another process resumed this run: abort what is in flight here and leave the cells to it. */
+  private lose(active: ActiveRun): void {
+    if (active.lost) return;
+    active.lost = true;
+    active.stopped = true;
+    active.judgeAbort.abort();
+    for (const controller of active.controllers.values()) controller.abort();
+    this.endLease(active);
+  }
+
+  private endLease(active: ActiveRun): void {
+    if (active.heartbeat !== undefined) clearInterval(active.heartbeat);
+    active.heartbeat = undefined;
+    this.store.releaseLease(active.runId);
   }
 
   private launch(runId: string, useCache: boolean, plan?: (active: ActiveRun) => Promise<boolean>): void {
@@ -254,13 +298,20 @@ export class Runner {
       grading: hasChecks(spec) ? spec : undefined,
       judgeAbort: new AbortController(),
       reported: new Set(),
+      recorded: this.store.runProviders(runId),
+      heartbeat: undefined,
+      lost: false,
       done: Promise.resolve('done'),
     };
     this.active.set(runId, active);
+    this.store.holdLease(runId);
+    active.heartbeat = setInterval(() => this.beat(active), this.heartbeatMs);
+    active.heartbeat.unref();
     if (plan) active.planning = plan(active);
     active.done = this.execute(active).catch((error: unknown) => {
       // Only a failure to record the run's end lands here; the cells have all been reported.
       this.active.delete(runId);
+      this.endLease(active);
       const reason = error instanceof Error ? error.message : String(error);
       this.emit({ type: 'run.finished', runId, status: 'interrupted' });
       process.emitWarning(`Parallax could not record the end of run ${runId}: ${reason}`);
@@ -286,6 +337,7 @@ export class Runner {
     const planned = await (active.planning ?? Promise.resolve(true));
     if (!planned) {
       this.active.delete(runId);
+      this.endLease(active);
       if (!this.closed) this.emit({ type: 'run.finished', runId, status: 'interrupted' });
       return 'interrupted';
     }
@@ -318,7 +370,7 @@ export class Runner {
       [...byProvider].map(async ([providerId, ids]) => {
         let provider: ResolvedProvider;
         try {
-          provider = await this.registry.resolve(providerId);
+          provider = await this.registry.resolve(providerId, active.recorded);
         } catch (error) {
           dropPlaceholders(providerId);
           const info = toErrorInfo(error);
@@ -354,7 +406,13 @@ export class Runner {
       }),
     );
     this.active.delete(runId);
+    this.endLease(active);
     if (this.closed) return 'interrupted';
+    if (active.lost) {
+      // Another process resumed the run and finishes it; nothing of this one's is written.
+      this.emit({ type: 'run.finished', runId, status: 'interrupted' });
+      return 'interrupted';
+    }
     // The run's end is written even while another process holds the database (Store.write waits it out).
     const untilClosed = { cancelled: () => this.closed };
     if (active.stopped) await this.store.write(() => this.store.cancelPending(runId), untilClosed);
@@ -532,7 +590,7 @@ export class Runner {
     }
     let grading: Cell['grading'];
     try {
-      grading = await gradeCell(cell, active.grading, judgeOf(active.grading, this.registry, active.judgeAbort.signal));
+      grading = await gradeCell(cell, active.grading, judgeOf(active.grading, { resolve: (id) => this.registry.resolve(id, active.recorded) }, active.judgeAbort.signal));
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       grading = { pass: false, score: 0, reason: `The checks could not run: ${reason}`, componentResults: [] };
@@ -588,8 +646,14 @@ export class Runner {
     if (this.closed) return;
     const cell = this.redactCell(unmasked);
     let shown = cell;
+    const active = this.active.get(cell.runId);
+    if (active?.lost) return;
     try {
-      await this.store.write(() => this.store.finishCell(cell), { cancelled: () => this.closed });
+      if (!(await this.store.write(() => this.store.finishCell(cell), { cancelled: () => this.closed }))) {
+        // Not written: another process took the run over and asks this cell again itself.
+        if (active) this.lose(active);
+        return;
+      }
     } catch (error) {
       // Closing while it waited for the lock: the next open marks the run interrupted.
       if (error instanceof BusyGaveUp || this.closed) return;

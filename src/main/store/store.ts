@@ -44,6 +44,34 @@ export interface StoredProvider {
   concurrency?: number;
 }
 
+/**
+ * A provider as a run records it, so any process can resume the run: never a key, only the
+ * name of the variable the key is read from (looked up again, by the same rule, on resume).
+ */
+export interface RecordedProvider {
+  /** The id the run's cells name (a config's provider id, or `echo`). */
+  id: string;
+  name: string;
+  kind: 'openai' | 'echo';
+  model?: string;
+  baseUrl?: string;
+  /** The environment variable the key came from (never its value). */
+  apiKeyEnvar?: string;
+  /** The base URL came from the environment (OPENAI_BASE_URL), not from the config. */
+  baseUrlFromEnv?: boolean;
+  params?: Params;
+}
+
+/** How long a run's lease lasts, and how often the process running it renews it. */
+export const LEASE_MS = 10_000;
+export const HEARTBEAT_MS = 2_000;
+
+/** Runs whose lease a runner of this process is renewing right now (never orphans here). */
+const heldLeases = new Set<string>();
+
+/** What taking a run to run it again found. */
+export type ReopenResult = { queued: number } | { busy: true };
+
 export interface NewRun {
   id: string;
   createdAt: string;
@@ -59,6 +87,10 @@ export interface NewRun {
   /** Checks for every row. */
   assertions?: Assertion[];
   judge?: JudgeConfig;
+  /** Providers the run was started with (a config's, for the CLI): what a resume uses. */
+  providers?: RecordedProvider[];
+  /** Identifies the config a CLI run came from, so running it again can find this run. */
+  fingerprint?: string;
 }
 
 /** What the runner needs to grade a run's cells. */
@@ -128,20 +160,6 @@ function ratingOf(row: Row): Rating {
 /** Rows of cells runs.get returns with the run; the rest come page by page. */
 export const FIRST_PAGE_CASES = 50;
 
-/** Stores open in this process, by owner id: their runs are not orphans. */
-const openOwners = new Set<string>();
-
-/** True when a process with this pid exists (signal 0 only checks). */
-export function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 export class Store {
   private readonly db: DatabaseSync;
   /** `<pid>:<random>`: marks the runs this instance starts. */
@@ -159,7 +177,6 @@ export class Store {
     this.db.exec(`PRAGMA busy_timeout = ${BUSY_TIMEOUT_MS}`);
     for (const suffix of ['-wal', '-shm']) restrictMode(`${file}${suffix}`, PRIVATE_FILE_MODE);
     this.migrate();
-    openOwners.add(this.owner);
     this.library = new Library(this.db);
     this.judging = new Judging(this.db);
   }
@@ -202,7 +219,12 @@ export class Store {
   }
 
   close(): void {
-    openOwners.delete(this.owner);
+    // Runs still running here end with this store: their lease lapses now, not in LEASE_MS.
+    try {
+      if (this.db.isOpen) this.db.prepare(`UPDATE runs SET lease_until = 0 WHERE owner = ? AND status = 'running'`).run(this.owner);
+    } catch {
+      // Busy or read-only: the lease lapses by itself.
+    }
     this.statements.clear();
     if (this.db.isOpen) this.db.close();
   }
@@ -272,8 +294,8 @@ export class Store {
       this.db
         .prepare(
           `INSERT INTO runs (id, created_at, status, source, title, messages, variables, columns, owner, prompt_version_id, test_cases, repeats,
-             case_count, use_cache, cell_count, assertions, judge)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)`,
+             case_count, use_cache, cell_count, assertions, judge, lease_until, providers, fingerprint)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?, ?)`,
         )
         .run(
           run.id,
@@ -292,6 +314,9 @@ export class Store {
           run.useCache ? 1 : 0,
           JSON.stringify(run.assertions ?? []),
           run.judge ? JSON.stringify(run.judge) : null,
+          Date.now() + LEASE_MS,
+          run.providers ? JSON.stringify(run.providers) : null,
+          run.fingerprint ?? null,
         );
       let count = 0;
       for (const cell of cells) {
@@ -472,9 +497,10 @@ export class Store {
 
   /**
    * Puts a finished run back to running, owned by this process, with the chosen cells reset to
-   * pending. Returns how many cells were reset.
+   * pending. Returns how many cells were reset, or `busy` when a live process runs it: the
+   * check and the claim are one write transaction, so two processes never both take a run.
    */
-  reopenRun(runId: string, selection: RerunSelection): number {
+  reopenRun(runId: string, selection: RerunSelection): ReopenResult {
     // A cell whose row's template did not render has nothing to send: asking again cannot help.
     const sendable = `COALESCE(error_code, '') <> 'template'`;
     const where =
@@ -484,10 +510,12 @@ export class Store {
           ? `(status IN ('pending', 'running') OR error_code = 'interrupted')`
           : `id IN (SELECT value FROM json_each(?)) AND ${sendable}`;
     const args = selection.kind === 'ids' ? [JSON.stringify(selection.ids)] : [];
-    return this.transaction(() => {
+    return this.transaction((): ReopenResult => {
+      const run = this.db.prepare('SELECT status, lease_until FROM runs WHERE id = ?').get(runId) as Row | undefined;
+      if (run && str(run, 'status') === 'running' && (optNum(run, 'lease_until') ?? 0) >= Date.now()) return { busy: true };
       const matching = this.db.prepare(`SELECT COUNT(*) AS n FROM cells WHERE run_id = ? AND ${where}`).get(runId, ...args) as Row;
       // Nothing to run again: the run keeps its status (an interrupted run stays resumable).
-      if (num(matching, 'n') === 0) return 0;
+      if (num(matching, 'n') === 0) return { queued: 0 };
       this.db.prepare(`DELETE FROM output_search WHERE run_id = ? AND cell_id IN (SELECT id FROM cells WHERE run_id = ? AND ${where})`).run(runId, runId, ...args);
       // A new answer voids what people said about the old one.
       this.db.prepare(`DELETE FROM ratings WHERE cell_id IN (SELECT id FROM cells WHERE run_id = ? AND ${where})`).run(runId, ...args);
@@ -503,22 +531,91 @@ export class Store {
           )
           .run(runId, ...args).changes,
       );
-      this.db.prepare(`UPDATE runs SET status = 'running', owner = ? WHERE id = ?`).run(this.owner, runId);
-      return changed;
+      this.db.prepare(`UPDATE runs SET status = 'running', owner = ?, lease_until = ? WHERE id = ?`).run(this.owner, Date.now() + LEASE_MS, runId);
+      return { queued: changed };
     });
+  }
+
+  // ── liveness: a lease renewed by the process running the run ─────────────
+
+  /** This process runs the run now: renew its lease (renewLease) until releaseLease. */
+  holdLease(runId: string): void {
+    heldLeases.add(runId);
+  }
+
+  releaseLease(runId: string): void {
+    heldLeases.delete(runId);
+  }
+
+  /**
+   * The heartbeat: pushes the run's lease forward. False when the run is no longer this
+   * store's (another process resumed it after the lease lapsed): stop, and write nothing more.
+   * A run another process marked interrupted while this one was held up (the database busy
+   * past the lease) but that nobody took is taken back, its interrupted cells pending again.
+   */
+  renewLease(runId: string): boolean {
+    const until = Date.now() + LEASE_MS;
+    const renewed = this.statement(`UPDATE runs SET lease_until = ? WHERE id = ? AND owner = ? AND status = 'running'`).run(until, runId, this.owner);
+    if (Number(renewed.changes) > 0) return true;
+    return this.transaction(() => {
+      const taken = this.db.prepare(`UPDATE runs SET status = 'running', lease_until = ? WHERE id = ? AND owner = ? AND status = 'interrupted'`).run(until, runId, this.owner);
+      if (Number(taken.changes) === 0) return false;
+      this.db.prepare(`UPDATE cells SET status = 'pending', error_code = NULL, error_message = NULL WHERE run_id = ? AND status = 'error' AND error_code = 'interrupted'`).run(runId);
+      return true;
+    });
+  }
+
+  /** Does this store own the run (it started or resumed it, and nobody took it since)? */
+  ownsRun(runId: string): boolean {
+    const row = this.statement('SELECT owner FROM runs WHERE id = ?').get(runId) as Row | undefined;
+    return row !== undefined && optStr(row, 'owner') === this.owner;
+  }
+
+  /** The providers a run recorded when it started (runs from before they were recorded: none). */
+  runProviders(runId: string): RecordedProvider[] {
+    const row = this.db.prepare('SELECT providers FROM runs WHERE id = ?').get(runId) as Row | undefined;
+    return row && optStr(row, 'providers') !== undefined ? json<RecordedProvider[]>(row, 'providers') : [];
+  }
+
+  /** Providers of the cells a resume would run (unfinished ones), and the run's judge. */
+  unfinishedProviders(runId: string): string[] {
+    const rows = this.db
+      .prepare(`SELECT DISTINCT provider_id FROM cells WHERE run_id = ? AND (status IN ('pending', 'running') OR error_code = 'interrupted')`)
+      .all(runId) as Row[];
+    return rows.map((row) => str(row, 'provider_id'));
+  }
+
+  /** The newest interrupted run made from the same config (its fingerprint), if any. */
+  interruptedRunOf(fingerprint: string): { id: string; createdAt: string; unfinished: number } | undefined {
+    const row = this.db
+      .prepare(
+        `SELECT r.id, r.created_at, (SELECT COUNT(*) FROM cells c WHERE c.run_id = r.id AND (c.status IN ('pending', 'running') OR c.error_code = 'interrupted')) AS unfinished
+         FROM runs r WHERE r.fingerprint = ? AND r.status = 'interrupted' ORDER BY r.created_at DESC, r.rowid DESC LIMIT 1`,
+      )
+      .get(fingerprint) as Row | undefined;
+    return row ? { id: str(row, 'id'), createdAt: str(row, 'created_at'), unfinished: num(row, 'unfinished') } : undefined;
+  }
+
+  /** The fingerprint a run was recorded with (CLI runs). */
+  runFingerprint(runId: string): string | undefined {
+    const row = this.db.prepare('SELECT fingerprint FROM runs WHERE id = ?').get(runId) as Row | undefined;
+    return row ? optStr(row, 'fingerprint') : undefined;
   }
 
   /** A cell's request is going out: progress counts it as running, not waiting. */
   markRunning(cellId: string): void {
-    this.statement(`UPDATE cells SET status = 'running' WHERE id = ? AND status = 'pending'`).run(cellId);
+    this.statement(`UPDATE cells SET status = 'running' WHERE id = ? AND status = 'pending' AND (SELECT owner FROM runs WHERE runs.id = cells.run_id) = ?`).run(cellId, this.owner);
   }
 
   /** Cells never started because the run was stopped: cancelled in one statement. */
   cancelPending(runId: string): number {
     return Number(
       this.db
-        .prepare(`UPDATE cells SET status = 'cancelled', error_code = 'cancelled', error_message = 'Stopped before it started.' WHERE run_id = ? AND status = 'pending'`)
-        .run(runId).changes,
+        .prepare(
+          `UPDATE cells SET status = 'cancelled', error_code = 'cancelled', error_message = 'Stopped before it started.'
+           WHERE run_id = ? AND status = 'pending' AND (SELECT owner FROM runs WHERE runs.id = cells.run_id) = ?`,
+        )
+        .run(runId, this.owner).changes,
     );
   }
 
@@ -584,20 +681,25 @@ export class Store {
     return Number(this.db.prepare('DELETE FROM response_cache').run().changes);
   }
 
-  /** Records a cell's outcome; called once per finished cell, in its own transaction. */
-  finishCell(cell: Cell): void {
-    this.transaction(() => {
-      this.writeCell(cell);
+  /**
+   * Records a cell's outcome; called once per finished cell, in its own transaction. False
+   * (nothing written) when the run is no longer this store's: another process resumed it.
+   */
+  finishCell(cell: Cell): boolean {
+    return this.transaction(() => {
+      if (!this.writeCell(cell)) return false;
       // Outputs are searchable from the library.
       if (cell.output !== '') this.statement('INSERT INTO output_search (cell_id, run_id, output) VALUES (?, ?, ?)').run(cell.id, cell.runId, cell.output);
+      return true;
     });
   }
 
-  private writeCell(cell: Cell): void {
-    this
+  private writeCell(cell: Cell): boolean {
+    const result = this
       .statement(
         `UPDATE cells SET status = ?, output = ?, input_tokens = ?, output_tokens = ?, ttft_ms = ?, total_ms = ?, cost_usd = ?,
-           finish_reason = ?, error_code = ?, error_message = ?, cached = ?, attempts = ?, grading = ? WHERE id = ?`,
+           finish_reason = ?, error_code = ?, error_message = ?, cached = ?, attempts = ?, grading = ?
+         WHERE id = ? AND (SELECT owner FROM runs WHERE runs.id = cells.run_id) = ?`,
       )
       .run(
         cell.status,
@@ -614,40 +716,38 @@ export class Store {
         cell.attempts ?? null,
         cell.grading ? JSON.stringify(cell.grading) : null,
         cell.id,
+        this.owner,
       );
+    return Number(result.changes) > 0;
   }
 
-  finishRun(runId: string, status: RunStatus): void {
-    this.db.prepare('UPDATE runs SET status = ? WHERE id = ?').run(status, runId);
+  /** Records how a run ended; only its owner may (false: another process took it). */
+  finishRun(runId: string, status: RunStatus): boolean {
+    return Number(this.db.prepare('UPDATE runs SET status = ? WHERE id = ? AND owner = ?').run(status, runId, this.owner).changes) > 0;
   }
 
   /**
-   * Runs left `running` by a process that died (or a store closed mid-run) are marked
-   * interrupted, with their unfinished cells. Runs of a live process, this one's open stores
-   * included, are left alone.
+   * Runs left `running` whose lease has lapsed (the process running them died, hung, or closed
+   * its store mid-run) are marked interrupted, with their unfinished cells. Liveness is the
+   * lease alone, never a pid (a pid is reused); a run a runner of this process still holds is
+   * left alone. Returns how many runs were marked.
    */
-  markInterrupted(isAlive: (pid: number) => boolean = processAlive): number {
-    const running = this.db.prepare(`SELECT id, owner FROM runs WHERE status = 'running'`).all() as Row[];
-    const orphans = running
-      .filter((row) => {
-        const owner = optStr(row, 'owner');
-        if (owner === undefined) return true;
-        if (openOwners.has(owner)) return false;
-        const pid = Number(owner.split(':')[0]);
-        return pid === process.pid || !Number.isInteger(pid) || !isAlive(pid);
-      })
-      .map((row) => str(row, 'id'));
+  markInterrupted(now: number = Date.now()): number {
+    const lapsed = this.statement(`SELECT id FROM runs WHERE status = 'running' AND COALESCE(lease_until, 0) < ?`).all(now) as Row[];
+    const orphans = lapsed.map((row) => str(row, 'id')).filter((id) => !heldLeases.has(id));
     if (orphans.length === 0) return 0;
     const markCells = this.db.prepare(
       `UPDATE cells SET status = 'error', error_code = 'interrupted', error_message = 'Parallax stopped before this request finished.'
        WHERE run_id = ? AND status IN ('pending', 'running')`,
     );
-    const markRun = this.db.prepare(`UPDATE runs SET status = 'interrupted' WHERE id = ? AND status = 'running'`);
+    // Checked again inside the write: the owner may have renewed it meanwhile.
+    const markRun = this.db.prepare(`UPDATE runs SET status = 'interrupted' WHERE id = ? AND status = 'running' AND COALESCE(lease_until, 0) < ?`);
     return this.transaction(() => {
       let count = 0;
       for (const id of orphans) {
-        markCells.run(id);
-        count += Number(markRun.run(id).changes);
+        const marked = Number(markRun.run(id, now).changes);
+        if (marked > 0) markCells.run(id);
+        count += marked;
       }
       return count;
     });
