@@ -15,6 +15,7 @@ import type { Cell, Column, RunStatus, TestCase } from '../../src/shared/schemas
 import { dispatch } from '../../src/main/api/dispatch';
 import type { BackoffPolicy } from '../../src/main/runner/backoff';
 import { UNREACHABLE_AFTER } from '../../src/main/runner/runner';
+import { LEASE_MS } from '../../src/main/store/store';
 import { MemorySecretStore } from '../../src/main/secrets/secrets';
 import { createServices, type Services } from '../../src/main/services';
 import { fakeAnswer, startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai';
@@ -302,7 +303,7 @@ describe('the run matrix', () => {
 describe('a run whose process was killed', () => {
   const webEntry = join(import.meta.dirname, '..', '..', 'out', 'main', 'web.js');
 
-  it.skipIf(!existsSync(webEntry))('is marked interrupted and resumes only the cells that never finished', async () => {
+  it.skipIf(!existsSync(webEntry))('is marked interrupted and resumes only the cells that never finished', { timeout: 90_000 }, async () => {
     const dataDir = await mkdtemp(join(tmpdir(), 'parallax-killed-'));
     dirs.push(dataDir);
     // Browser mode in its own process, on the same data folder, with a provider that drips.
@@ -349,7 +350,13 @@ describe('a run whose process was killed', () => {
       opened.push(services);
       return { services };
     })();
-    const before = await call(services, 'runs.get', { runId });
+    // The dead process's lease lapses within seconds (no pid check, no restart): then it reads interrupted.
+    let before = await call(services, 'runs.get', { runId });
+    const killedAt = Date.now();
+    while (before.run.status === 'running' && Date.now() - killedAt < LEASE_MS + 3_000) {
+      await new Promise((r) => setTimeout(r, 100));
+      before = await call(services, 'runs.get', { runId });
+    }
     expect(before.run.status).toBe('interrupted');
     const doneBefore = before.cells.filter((c) => c.status === 'done');
     expect(doneBefore.length).toBeGreaterThanOrEqual(3);
