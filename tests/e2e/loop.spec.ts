@@ -200,7 +200,7 @@ test('a run the app closed in the middle of is marked interrupted, and Resume fi
     await expect(row).toContainText('1 row × 2 variants × 2 repeats');
     await row.getByRole('button', { name: /^Open run from/ }).click();
     const banner = page.getByRole('note', { name: 'Interrupted run' });
-    await expect(banner).toContainText('This run was interrupted (the app closed while it ran). 0 of 4 cells finished.');
+    await expect(banner).toContainText('This run was interrupted (the process running it stopped). 0 of 4 cells finished.');
     await banner.getByRole('button', { name: 'Resume' }).click();
     await expect(banner).toHaveCount(0);
     const progress = page.getByRole('progressbar', { name: 'Run progress', exact: true });

@@ -120,7 +120,7 @@ function InterruptedBanner(): React.JSX.Element | null {
   return (
     <div className="interrupted" role="note" aria-label="Interrupted run">
       <span>
-        This run was interrupted (the app closed while it ran). {progress.done.toLocaleString('en-US')} of {progress.total.toLocaleString('en-US')} cells
+        This run was interrupted (the process running it stopped). {progress.done.toLocaleString('en-US')} of {progress.total.toLocaleString('en-US')} cells
         finished.
       </span>
       <button type="button" className="primary" onClick={() => void resume()}>
