@@ -277,6 +277,27 @@ describe('running the same config again', () => {
   });
 });
 
+describe('a resumed run with checks', () => {
+  it('counts the checks of cells answered before the interruption in its exit status', { timeout: 60_000 }, async () => {
+    const tests = Array.from({ length: CELLS }, (_, i) => `  - vars: { topic: "topic ${i + 1}" }`).join('\n');
+    // echo answers with the prompt: "topic 1" is in topics 1, 10, 11 and 12 only.
+    const path = join(dir, 'checked.yaml');
+    writeFileSync(path, `prompts:\n  - "Tell me about {{topic}}."\nproviders:\n  - echo\ndefaultTest:\n  assert:\n    - type: contains\n      value: "topic 1"\ntests:\n${tests}\n`);
+    const first = await cli(['eval', '-c', path, '--data-dir', dataDir()]);
+    expect(first.code, first.stderr).toBe(100);
+    const runId = inspect((db) => (db.prepare('SELECT id FROM runs').get() as { id: string }).id);
+    // Interrupted with only topics 10-12 unfinished: every cell left to run passes its check.
+    inspect((db) => {
+      db.prepare(`UPDATE runs SET status = 'running', lease_until = 0 WHERE id = ?`).run(runId);
+      db.prepare(`UPDATE cells SET status = 'running', output = '', grading = NULL WHERE run_id = ? AND case_index >= 9`).run(runId);
+    });
+    const resumed = await cli(['eval', '-c', path, '--resume', runId, '--data-dir', dataDir()]);
+    expect(resumed.stderr).toContain(`Resuming run ${runId}: 3 of ${CELLS} cells left`);
+    expect(resumed.stderr).toContain('Checks: 4 of 12 answered cells passed, 8 failed.');
+    expect(resumed.code).toBe(100);
+  });
+});
+
 describe('liveness by lease (in-process)', () => {
   async function startAppRun(services: Services, rows = CELLS): Promise<string> {
     const provider = await call(services, 'providers.save', { name: 'Drip', baseUrl: fake.baseUrl, apiKeyEnvar: 'FAKE_KEY', concurrency: 2 });

@@ -435,6 +435,8 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
     failed = counts.error;
     cancelled = counts.cancelled + counts.pending + counts.running;
     const ok = counts.done;
+    // A resumed run's checks count the cells answered before it was interrupted too.
+    if (resuming) checksFailed = services.store.failedChecks(runId);
     log(
       `Finished ${total} cell${total === 1 ? '' : 's'} in ${seconds(wallMs)} (wall time): ${ok} ok, ${failed} failed` +
         `${cancelled ? `, ${cancelled} cancelled` : ''}${cached ? ` (${cached} from the cache; --no-cache to ask again)` : ''}. Run ${runId} is saved in ${resolve(options.dataDir, DATABASE_FILE)}.\n`,

@@ -577,6 +577,12 @@ export class Store {
     return row && optStr(row, 'providers') !== undefined ? json<RecordedProvider[]>(row, 'providers') : [];
   }
 
+  /** Answered cells of a run whose checks failed (all of them, whichever process answered them). */
+  failedChecks(runId: string): number {
+    const row = this.db.prepare(`SELECT COUNT(*) AS n FROM cells WHERE run_id = ? AND status = 'done' AND grading IS NOT NULL AND json_extract(grading, '$.pass') = 0`).get(runId) as Row;
+    return num(row, 'n');
+  }
+
   /** Providers of the cells a resume would run (unfinished ones), and the run's judge. */
   unfinishedProviders(runId: string): string[] {
     const rows = this.db
