@@ -332,6 +332,25 @@ describe('liveness by lease (in-process)', () => {
     expect(searchRows(runId)).toBe(CELLS);
   });
 
+  it('a run marked interrupted by another process while its own was only held up still finishes every cell', { timeout: 60_000 }, async () => {
+    // A heartbeat too slow to take the run back before the end: the runner must not skip the marked cells.
+    const a = createServices({ dataDir: dataDir(), door: 'web', version: 'test', secrets: new MemorySecretStore(), env: { FAKE_KEY: KEY }, runner: { backoff: FAST, heartbeatMs: 600_000 } });
+    opened.push(a);
+    const runId = await startAppRun(a);
+    const done = finished(a, runId);
+    for (let i = 0; i < 200 && cellRows(runId).filter((r) => r.status === 'done').length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+    // What another process's markInterrupted writes once the lease looks lapsed (a busy database held A up).
+    inspect((db) => {
+      db.prepare(`UPDATE runs SET status = 'interrupted' WHERE id = ?`).run(runId);
+      db.prepare(
+        `UPDATE cells SET status = 'error', error_code = 'interrupted', error_message = 'Parallax stopped before this request finished.' WHERE run_id = ? AND status IN ('pending', 'running')`,
+      ).run(runId);
+    });
+    expect(await done).toBe('done');
+    expectEveryCellOnce(runId);
+    expect(inspect((db) => (db.prepare('SELECT status FROM runs WHERE id = ?').get(runId) as { status: string }).status)).toBe('done');
+  });
+
   it('a reused pid keeps nothing alive: a lapsed lease is interrupted whoever has that pid now, a fresh one is not', async () => {
     const store = new Store(dataDir());
     const cell = (id: string, position: number) => ({
