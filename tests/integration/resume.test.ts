@@ -177,7 +177,7 @@ function expectEveryCellOnce(runId: string): void {
 
 const jitiMissing = !existsSync(JITI);
 
-describe('parallax eval killed with SIGKILL', () => {
+describe(`parallax eval killed with SIGKILL${jitiMissing ? ' (skipped: node_modules/jiti, which runs the CLI from its TypeScript sources in a child process, is not installed; npm ci brings it with eslint)' : ''}`, () => {
   it.skipIf(jitiMissing)('is noticed within seconds and finished by parallax eval --resume, every cell once', { timeout: 180_000 }, async () => {
     const { runId, stderr: childErr } = await killMidRun(3);
     const killedAt = Date.now();
