@@ -24,6 +24,7 @@ import type { Assertion } from '../shared/assertions/types';
 import { loadWorkspace, saveWorkspace } from './workspace';
 import { keyHostVerdict, normaliseApprovalHost, refusalReason } from '../shared/key-hosts';
 import { addKeyHostApproval, loadKeyHostApprovals, removeKeyHostApproval } from './secrets/key-hosts';
+import type { ProviderTimeouts } from '../shared/timeouts';
 
 export interface ServicesOptions {
   dataDir: string;
@@ -186,6 +187,11 @@ export function createServices(options: ServicesOptions): Services {
           : input.id !== undefined && store.getProvider(input.id)?.concurrency !== undefined
             ? { concurrency: store.getProvider(input.id)?.concurrency ?? 8 }
             : {}),
+        // The same for timeouts; an empty object puts them all back to the defaults.
+        ...((): { timeouts?: ProviderTimeouts } => {
+          const timeouts = input.timeouts ?? (input.id !== undefined ? store.getProvider(input.id)?.timeouts : undefined);
+          return timeouts && Object.keys(timeouts).length > 0 ? { timeouts } : {};
+        })(),
       });
       const saved = store.getProvider(id);
       if (!saved) throw new AppError('internal', 'The provider was not saved.');
@@ -252,7 +258,6 @@ export function createServices(options: ServicesOptions): Services {
     },
     'runs.rerun': ({ runId, cellIds, failed }) => {
       if (cellIds === undefined && !failed) return Promise.reject(new AppError('bad_input', 'Say which cells to run again: the failed ones, or a selection.'));
-      noticeLapsed();
       return Promise.resolve({ queued: runner.rerun(runId, cellIds !== undefined ? { kind: 'ids', ids: cellIds } : { kind: 'failed' }) });
     },
     'runs.resume': async ({ runId }) => {

@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import { assertionSchema } from './assertions/types';
+import { providerTimeoutsSchema } from './timeouts';
 
 export const roleSchema = z.enum(['system', 'user', 'assistant']);
 export type Role = z.infer<typeof roleSchema>;
@@ -166,6 +167,8 @@ export const providerInfoSchema = z.object({
   needsReview: z.boolean().optional(),
   /** Requests Parallax keeps in flight at once to this provider. */
   concurrency: z.number().int().positive(),
+  /** Its own timeouts (ms); an absent one is the default (src/shared/timeouts.ts). */
+  timeouts: providerTimeoutsSchema.optional(),
 });
 export type ProviderInfo = z.infer<typeof providerInfoSchema>;
 
@@ -181,6 +184,8 @@ export const providerInputSchema = z.object({
   apiKey: z.string().max(4096).optional(),
   /** Requests in flight at once (1–64); the default (8) when absent. */
   concurrency: z.number().int().min(1, 'At least 1 request at a time.').max(64, 'At most 64 requests at a time.').optional(),
+  /** Connect, first-byte, idle-stream and total timeouts (ms); absent ones take the defaults. */
+  timeouts: providerTimeoutsSchema.optional(),
   /**
    * The person was asked, in a dialog that named both, whether apiKeyEnvar's value may go to
    * baseUrl's host, and said yes: the pair is added to the allowed list. Without it a variable

@@ -14,6 +14,8 @@
  *        cut[:N]                 sends N content chunks (default 3), then destroys the socket
  *        malformed[:N]           sends N content chunks (default 2), then a `data:` line that is not JSON
  *        auth:KEY                401 unless `Authorization: Bearer KEY`
+ *        no-answer               reads the request and never answers (no headers), until the client leaves
+ *        stall[:N]               sends N content chunks (default 2), then nothing, until the client leaves
  *      any other model name answers normally;
  *   3. `options.apiKey`, when given, makes every request without that bearer key a 401.
  *
@@ -39,6 +41,10 @@ export type Behaviour =
   | { kind: 'cut'; afterChunks: number }
   | { kind: 'malformed'; afterChunks: number }
   | { kind: 'auth'; key: string }
+  /** Accepts the request and never answers, not even the headers, until the client leaves. */
+  | { kind: 'no-answer' }
+  /** Streams `afterChunks` content chunks, then goes quiet (the connection stays open) until the client leaves. */
+  | { kind: 'stall'; afterChunks: number }
   /** Sends each payload as a `data:` event, verbatim (then `data: [DONE]` unless `done` is false). */
   | { kind: 'raw-stream'; events: (ctx: HostileContext) => readonly string[]; done?: boolean }
   /** Answers with this status and body, verbatim. */
@@ -192,6 +198,8 @@ function behaviourFromModel(model: string, defaults: Required<Pick<FakeOpenAIOpt
   if ((m = /^cut(?::(\d+))?$/.exec(model))) return { behaviour: { kind: 'cut', afterChunks: m[1] ? Number(m[1]) : 3 }, times: Infinity };
   if ((m = /^malformed(?::(\d+))?$/.exec(model))) return { behaviour: { kind: 'malformed', afterChunks: m[1] ? Number(m[1]) : 2 }, times: Infinity };
   if ((m = /^auth:(.+)$/.exec(model))) return { behaviour: { kind: 'auth', key: m[1] ?? '' }, times: Infinity };
+  if (model === 'no-answer') return { behaviour: { kind: 'no-answer' }, times: Infinity };
+  if ((m = /^stall(?::(\d+))?$/.exec(model))) return { behaviour: { kind: 'stall', afterChunks: m[1] ? Number(m[1]) : 2 }, times: Infinity };
   return { behaviour: { kind: 'normal', chunkDelayMs: defaults.chunkDelayMs }, times: Infinity };
 }
 
@@ -377,6 +385,10 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       if (alive(res)) res.end();
       return;
     }
+    if (behaviour.kind === 'no-answer') {
+      while (alive(res)) await sleep(50);
+      return;
+    }
     const delayBetween = behaviour.kind === 'normal' ? (behaviour.chunkDelayMs ?? defaults.chunkDelayMs) : 0;
 
     if (behaviour.kind === 'slow-first-token') await sleep(behaviour.delayMs);
@@ -409,7 +421,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
     if (!(await write(res, chunkPayload(id, chat.model, { role: 'assistant', content: '' }, null)))) return;
 
-    const stopAfter = behaviour.kind === 'cut' || behaviour.kind === 'malformed' ? Math.min(behaviour.afterChunks, chunks.length) : chunks.length;
+    const stopAfter = behaviour.kind === 'cut' || behaviour.kind === 'malformed' || behaviour.kind === 'stall' ? Math.min(behaviour.afterChunks, chunks.length) : chunks.length;
     for (let i = 0; i < stopAfter; i++) {
       if (i > 0 && delayBetween > 0) await sleep(delayBetween);
       const chunk = chunks[i] ?? '';
@@ -417,6 +429,10 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       record.contentChunks++;
     }
 
+    if (behaviour.kind === 'stall') {
+      while (alive(res)) await sleep(50);
+      return;
+    }
     if (behaviour.kind === 'cut') {
       // Let the chunks already written reach the client, then drop the connection mid-answer.
       await sleep(30);

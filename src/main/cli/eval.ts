@@ -25,6 +25,7 @@ import { DATABASE_FILE, type RecordedProvider } from '../store/store';
 import { outputFormatOf, placeOf, writeOutputs, type OutputTarget } from './output';
 import { configFingerprint, interruptedHint, recordProviders, resumeRefusal } from './resume';
 import { AppError } from '../../shared/errors';
+import type { ProviderTimeouts } from '../../shared/timeouts';
 
 export interface EvalOptions {
   configPath: string;
@@ -38,6 +39,8 @@ export interface EvalOptions {
   cache: boolean;
   /** Exit 0 even when checks fail (requests that fail still exit 1). */
   passOnFailedChecks?: boolean;
+  /** --timeout-*: for every provider, over each provider's config.timeout / config.timeouts. */
+  timeouts?: ProviderTimeouts;
   /** --allow-key-host VAR=host: hosts a key variable may go to besides its own (and Settings' list). */
   allowKeyHosts?: readonly KeyHostApproval[];
   /** --allow-files <dir>: folders besides the config's own that its file:// references may read. */
@@ -330,7 +333,12 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
         id: binding.registryId,
         name: binding.name,
         // Each provider masks every key of the config in what its server sends back.
-        provider: new OpenAIProvider({ baseUrl: binding.baseUrl, apiKey: binding.key, otherSecrets: allKeys.filter((k) => k !== binding.key) }),
+        provider: new OpenAIProvider({
+          baseUrl: binding.baseUrl,
+          apiKey: binding.key,
+          otherSecrets: allKeys.filter((k) => k !== binding.key),
+          timeouts: { ...binding.provider.timeouts, ...options.timeouts },
+        }),
         concurrency: maxConcurrency,
         endpoint: binding.baseUrl,
       });

@@ -17,6 +17,7 @@ import { DEFAULT_MAX_CONCURRENCY, runEval } from './eval';
 import { parseKeyHostApproval, type KeyHostApproval } from '../../shared/key-hosts';
 import { runExportCommand } from './export';
 import { runImportCommand } from './import';
+import { TIMEOUT_KINDS, TIMEOUT_NAMES, parseDuration, timeoutProblem, type ProviderTimeouts } from '../../shared/timeouts';
 
 export interface CliIo {
   stdout: (text: string) => void;
@@ -55,6 +56,12 @@ Options of eval:
                                evaluateOptions.repeat, else 1); repeats never come from the cache
       --no-cache               ask every request anew; by default an unchanged request is
                                answered from the response cache in the data folder
+      --timeout-connect <d>    how long to wait for a connection (default 10s)
+      --timeout-first-byte <d> how long to wait for the first byte of an answer (default 30s)
+      --timeout-idle <d>       how long a streamed answer may pause (default 60s)
+      --timeout-total <d>      how long a cell may take, retries included (default 10m);
+                               a duration such as 500ms, 30s, 10m or 1h, for every provider,
+                               over the config's config.timeout / config.timeouts
       --pass-on-failed-checks  exit 0 when checks (assert) fail; by default eval exits 100,
                                as promptfoo does (failed requests always exit 1)
       --allow-key-host <VAR>=<host>
@@ -150,6 +157,10 @@ export async function runCli(argv: readonly string[], io: CliIo, version: string
         repeat: { type: 'string' },
         'no-cache': { type: 'boolean' },
         'pass-on-failed-checks': { type: 'boolean' },
+        'timeout-connect': { type: 'string' },
+        'timeout-first-byte': { type: 'string' },
+        'timeout-idle': { type: 'string' },
+        'timeout-total': { type: 'string' },
         'allow-key-host': { type: 'string', multiple: true },
         'allow-files': { type: 'string', multiple: true },
         resume: { type: 'string' },
@@ -212,6 +223,20 @@ export async function runCli(argv: readonly string[], io: CliIo, version: string
     }
   }
 
+  const timeouts: ProviderTimeouts = {};
+  for (const kind of TIMEOUT_KINDS) {
+    const { flag } = TIMEOUT_NAMES[kind];
+    const text = values[flag.slice(2) as 'timeout-connect' | 'timeout-first-byte' | 'timeout-idle' | 'timeout-total'];
+    if (text === undefined) continue;
+    const ms = parseDuration(text);
+    const problem = ms === undefined ? 'a duration such as 500ms, 30s, 10m or 1h' : timeoutProblem(kind, ms);
+    if (ms === undefined || problem !== undefined) {
+      io.stderr(`parallax: ${flag} must be ${problem?.replace(/^[^:]+: /, '') ?? ''} (got "${text}").\n`);
+      return EXIT_USAGE;
+    }
+    timeouts[kind] = ms;
+  }
+
   const allowKeyHosts: KeyHostApproval[] = [];
   for (const text of values['allow-key-host'] ?? []) {
     try {
@@ -247,6 +272,7 @@ export async function runCli(argv: readonly string[], io: CliIo, version: string
     ...(repeat !== undefined ? { repeat } : {}),
     cache: values['no-cache'] !== true,
     passOnFailedChecks: values['pass-on-failed-checks'] === true,
+    ...(Object.keys(timeouts).length > 0 ? { timeouts } : {}),
     allowKeyHosts,
     allowFiles,
     env: io.env,

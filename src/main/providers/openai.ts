@@ -10,6 +10,9 @@ import type { Message, Params, Usage } from '../../shared/schemas';
 import { SecretRedactor } from '../../shared/redact';
 import type { ChatProvider, ChatRequest, StreamPart } from './types';
 import { MAX_OUTPUT_CHARS, boundedFetch, capServerText, parseChunk, parseModelIds } from './wire';
+import { performance } from 'node:perf_hooks';
+import { resolveTimeouts, type ProviderTimeouts, type Timeouts } from '../../shared/timeouts';
+import { Watch, connectingFetch, isConnectTimeout, timeoutError } from './timed';
 
 export interface OpenAIProviderOptions {
   baseUrl: string;
@@ -17,21 +20,17 @@ export interface OpenAIProviderOptions {
   /** Other keys Parallax knows, masked too in whatever this server sends back. */
   otherSecrets?: readonly string[];
   maxRetries?: number;
-  /** The longest a request may take, its whole stream included (default 10 minutes). */
+  /** The longest a request may take, its whole stream included (default 10 minutes); `timeouts.total` wins. */
   timeoutMs?: number;
+  /** Connect, first-byte, idle and total timeouts (ms); absent ones take the defaults (shared/timeouts.ts). */
+  timeouts?: ProviderTimeouts;
   /** Characters of an answer kept at most (default MAX_OUTPUT_CHARS). */
   maxOutputChars?: number;
 }
 
-const DEFAULT_TIMEOUT_MS = 10 * 60_000;
-
 const ignore = (): void => undefined;
 /** The SDK's logger, silenced (see the constructor). */
 const SILENT_LOGGER = { error: ignore, warn: ignore, info: ignore, debug: ignore };
-
-function duration(ms: number): string {
-  return ms >= 60_000 && ms % 60_000 === 0 ? `${ms / 60_000} minute${ms === 60_000 ? '' : 's'}` : `${(ms / 1000).toFixed(ms < 10_000 ? 1 : 0)} s`;
-}
 
 /** api.openai.com wants `max_completion_tokens`; compatible servers know `max_tokens`. */
 function isOpenAIHost(baseUrl: string): boolean {
@@ -47,18 +46,22 @@ export class OpenAIProvider implements ChatProvider {
   private readonly openaiHost: boolean;
   /** Masks this provider's key (and the others known) in everything the server says. */
   private readonly redactor: SecretRedactor;
-  private readonly timeoutMs: number;
+  private readonly timeouts: Timeouts;
   private readonly maxOutputChars: number;
+  /** Bounded bodies (wire.ts), and a bounded connect (timed.ts). */
+  private readonly fetch: ReturnType<typeof boundedFetch>;
 
   constructor(private readonly options: OpenAIProviderOptions) {
-    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+    this.timeouts = resolveTimeouts(options.timeoutMs !== undefined ? { total: options.timeoutMs } : undefined, options.timeouts);
+    this.fetch = boundedFetch(options.baseUrl, connectingFetch(this.timeouts.connect));
     this.maxOutputChars = options.maxOutputChars ?? MAX_OUTPUT_CHARS;
     this.client = new OpenAI({
       // Local servers need no key, but the SDK insists on one.
       apiKey: options.apiKey ?? 'no-key',
       baseURL: options.baseUrl,
       maxRetries: options.maxRetries ?? 0,
-      timeout: this.timeoutMs,
+      // Parallax times every request itself (Watch, timed.ts); the SDK's timer is only a backstop.
+      timeout: this.timeouts.total + 5_000,
       dangerouslyAllowBrowser: false,
       // The SDK logs to the console by itself (a chunk it cannot parse, whole; more with
       // OPENAI_LOG=debug), past the key redactor. Parallax reports every failure in its cell,
@@ -66,10 +69,15 @@ export class OpenAIProvider implements ChatProvider {
       logLevel: 'off',
       logger: SILENT_LOGGER,
       // Bodies are bounded: an error body, one event, a whole response (wire.ts).
-      fetch: boundedFetch(options.baseUrl),
+      fetch: this.fetch,
     });
     this.openaiHost = isOpenAIHost(options.baseUrl);
     this.redactor = new SecretRedactor([options.apiKey, ...(options.otherSecrets ?? [])]);
+  }
+
+  /** How long a cell may take with this provider, retries included. */
+  get totalTimeoutMs(): number {
+    return this.timeouts.total;
   }
 
   /** The keys this provider sends or was told of, so text from anywhere can be masked. */
@@ -89,22 +97,20 @@ export class OpenAIProvider implements ChatProvider {
     let finishReason: string | undefined;
     let usage: Usage = {};
     let streaming = false;
-    // The SDK's timeout ends at the response's headers; this one covers the whole stream.
+    // Timed here, not by the SDK: to the first byte, between pieces, and to the cell's deadline (timed.ts).
     const controller = new AbortController();
-    let overdue = false;
     const forward = (): void => controller.abort();
     if (request.signal.aborted) controller.abort();
     else request.signal.addEventListener('abort', forward, { once: true });
-    const timer = setTimeout(() => {
-      overdue = true;
-      controller.abort();
-    }, this.timeoutMs);
+    const now = performance.now();
+    const watch = new Watch(this.timeouts, controller, request.deadline ?? now + this.timeouts.total, now);
+    const client = this.client.withOptions({ fetch: watch.wrap(this.fetch) });
     // Text is shown only once it cannot be the start of a key split across two chunks.
     const shown = this.redactor.stream();
     let chars = 0;
     try {
       try {
-        const stream = await this.client.chat.completions.create(body, { signal: controller.signal });
+        const stream = await client.chat.completions.create(body, { signal: controller.signal });
         streaming = true;
         for await (const raw of stream) {
           const chunk = parseChunk(raw, this.options.baseUrl);
@@ -128,26 +134,28 @@ export class OpenAIProvider implements ChatProvider {
         // What was held back is part of the partial answer that is kept.
         const rest = shown.end();
         if (rest !== '') yield { type: 'delta', text: rest };
-        if (overdue && !request.signal.aborted) throw this.overdue();
+        if (watch.fired !== undefined && !request.signal.aborted) throw this.timedOut(watch);
         throw this.describe(error, request.signal, streaming);
       }
     } finally {
-      clearTimeout(timer);
+      watch.stop();
       request.signal.removeEventListener('abort', forward);
     }
     const rest = shown.end();
     if (rest !== '') yield { type: 'delta', text: rest };
     if (request.signal.aborted) throw new AppError('cancelled', 'Stopped.');
-    // The SDK ends a stream it was told to abort quietly: the deadline is why.
-    if (overdue) throw this.overdue();
+    // The SDK ends a stream it was told to abort quietly: a timeout is why.
+    if (watch.fired !== undefined) throw this.timedOut(watch);
     if (finishReason === undefined) {
       throw new AppError('provider_error', 'The stream ended before the model finished (no finish reason). The partial answer is kept.');
     }
     yield { type: 'done', usage, finishReason };
   }
 
-  private overdue(): AppError {
-    return new AppError('network', `${this.options.baseUrl} had not finished the answer after ${duration(this.timeoutMs)}, so Parallax stopped waiting. The partial answer is kept.`);
+  /** The timeout that fired, in a sentence that names it. */
+  private timedOut(watch: Watch): AppError {
+    const kind = watch.fired ?? 'total';
+    return timeoutError(kind, watch.limitOf(kind), this.options.baseUrl, kind !== 'total');
   }
 
   async listModels(signal?: AbortSignal): Promise<string[]> {
@@ -166,6 +174,7 @@ export class OpenAIProvider implements ChatProvider {
     const redact = (text: string): string => capServerText(this.redactor.redact(text));
     if (error instanceof AppError) return new AppError(error.code, this.redactor.redact(error.message), { retryable: error.retryable, ...(error.retryAfterMs !== undefined ? { retryAfterMs: error.retryAfterMs } : {}) });
     if (signal?.aborted || error instanceof OpenAI.APIUserAbortError) return new AppError('cancelled', 'Stopped.');
+    if (isConnectTimeout(error)) return timeoutError('connect', this.timeouts.connect, this.options.baseUrl, true);
     if (error instanceof OpenAI.APIConnectionTimeoutError) {
       return new AppError('network', `${this.options.baseUrl} did not answer in time.`, { retryable: !midStream });
     }

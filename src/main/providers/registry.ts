@@ -91,6 +91,7 @@ export class ProviderRegistry {
       builtIn: false,
       ...(stored.needsReview ? { needsReview: true } : {}),
       concurrency: stored.concurrency ?? DEFAULT_CONCURRENCY,
+      ...(stored.timeouts ? { timeouts: stored.timeouts } : {}),
     };
   }
 
@@ -173,7 +174,7 @@ export class ProviderRegistry {
     return {
       id: stored.id,
       name: stored.name,
-      provider: new OpenAIProvider({ baseUrl: stored.baseUrl, apiKey: key, otherSecrets: this.known.list().filter((k) => k !== key) }),
+      provider: new OpenAIProvider({ baseUrl: stored.baseUrl, apiKey: key, otherSecrets: this.known.list().filter((k) => k !== key), ...(stored.timeouts ? { timeouts: stored.timeouts } : {}) }),
       concurrency: stored.concurrency ?? DEFAULT_CONCURRENCY,
       endpoint: stored.baseUrl,
     };

@@ -5,6 +5,8 @@ export interface ChatRequest {
   messages: Message[];
   params: Params;
   signal: AbortSignal;
+  /** performance.now() by which the cell must be over, retries included (its total timeout). */
+  deadline?: number;
 }
 
 export type StreamPart =
@@ -17,4 +19,6 @@ export interface ChatProvider {
   listModels(signal?: AbortSignal): Promise<string[]>;
   /** The keys it sends (a remote endpoint), so they can be masked wherever its text lands. */
   secrets?(): readonly string[];
+  /** How long a cell may take with it, retries included (a remote endpoint's total timeout). */
+  readonly totalTimeoutMs?: number;
 }

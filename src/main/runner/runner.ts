@@ -19,6 +19,7 @@ import { HEARTBEAT_MS, type GradingSpec, type NewCell, type NewRun, type Recorde
 import { gradeCell, hasChecks, judgeOf } from './grading';
 import { DEFAULT_BACKOFF, backoffDelay, sleep, type BackoffPolicy } from './backoff';
 import { FairLimiter, type Lane } from './fair-limit';
+import { formatDuration } from '../../shared/timeouts';
 import { cacheKey } from './cache-key';
 import { DeltaCoalescer } from './coalescer';
 import { BusyGaveUp } from '../store/busy';
@@ -83,12 +84,6 @@ function usageProblem(usage: Usage): string | undefined {
     }
   }
   return undefined;
-}
-
-/** A cell marked interrupted, as it was before: waiting to be asked. */
-function resumable(cell: Cell): Cell {
-  const { error: _interrupted, ...rest } = cell;
-  return { ...rest, status: 'pending' };
 }
 
 /** After this many cells of one provider in a row fail to connect, its other cells fail at once. */
@@ -464,10 +459,7 @@ export class Runner {
   private async runCell(cellId: string, resolved: ResolvedProvider, active: ActiveRun, lane?: Lane): Promise<void> {
     // Stopped while it waited for a slot: it stays pending and is cancelled with the rest.
     if (active.stopped || this.closed) return;
-    const stored = this.store.getCell(cellId);
-    // Marked interrupted by another process while this one was held up (a busy database kept its
-    // lease from being renewed) yet still this process's run: asked all the same, not skipped.
-    const pending = stored?.status === 'error' && stored.error?.code === 'interrupted' && this.store.ownsRun(stored.runId) ? resumable(stored) : stored;
+    const pending = this.store.getCell(cellId);
     if (pending?.status !== 'pending') return;
 
     const key = cacheKey({ endpoint: resolved.endpoint, model: pending.model, messages: pending.messages, params: pending.params });
@@ -517,6 +509,11 @@ export class Runner {
     void this.store.write(() => this.store.markRunning(cellId), { cancelled: () => this.closed }).catch(() => undefined);
     this.emit({ type: 'cell.update', runId: cell.runId, cell: { ...cell } });
     const started = performance.now();
+    // The provider's total timeout bounds the whole cell, its retries and their waits included.
+    const total = resolved.provider.totalTimeoutMs;
+    const deadline = total !== undefined ? started + total : undefined;
+    // Why the try before failed, said too when the last try fails another way (a total timeout, say).
+    let previous: string | undefined;
     let output = '';
     try {
       for (let attempt = 1; ; attempt++) {
@@ -528,7 +525,7 @@ export class Runner {
         }
         const attemptStarted = performance.now();
         try {
-          for await (const part of resolved.provider.stream({ model: cell.model, messages: cell.messages, params: cell.params, signal })) {
+          for await (const part of resolved.provider.stream({ model: cell.model, messages: cell.messages, params: cell.params, signal, ...(deadline !== undefined ? { deadline } : {}) })) {
             if (part.type === 'delta') {
               if (cell.ttftMs === undefined) cell.ttftMs = performance.now() - attemptStarted;
               output += part.text;
@@ -545,9 +542,20 @@ export class Runner {
           release();
           // Part of an answer already on screen is kept, not asked for again.
           const retryable = error instanceof AppError && error.retryable && output === '' && !signal.aborted;
-          if (!retryable || attempt >= this.backoff.maxAttempts) throw error;
+          if (!retryable || attempt >= this.backoff.maxAttempts) {
+            if (previous !== undefined && error instanceof AppError && !error.message.includes(previous)) {
+              throw new AppError(error.code, `${error.message} (That was try ${attempt}; the one before failed: ${previous})`);
+            }
+            throw error;
+          }
+          previous = error.message;
           const wait = backoffDelay(attempt, error.retryAfterMs, this.backoff, this.random);
-          const why = error.code === 'rate_limited' ? 'Rate limited' : error.code === 'network' ? 'Could not connect' : 'Server error';
+          if (deadline !== undefined && total !== undefined && performance.now() + wait >= deadline) {
+            // The next try would start after the deadline: fail now, with the reason and the limit.
+            throw new AppError(error.code, `${error.message} Not tried again: the next try would start after the cell's ${formatDuration(total)} (total timeout).`);
+          }
+          const fired = /\((connect|first-byte|idle) timeout\)/.exec(error.message)?.[1];
+          const why = error.code === 'rate_limited' ? 'Rate limited' : fired !== undefined ? `No answer in time (${fired} timeout)` : error.code === 'network' ? 'Could not connect' : 'Server error';
           this.emit({
             type: 'cell.update',
             runId: cell.runId,

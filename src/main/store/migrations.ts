@@ -159,4 +159,8 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE cells ADD COLUMN answer_bytes INTEGER;
   `,
+  // A provider's own timeouts (connect, first byte, idle stream, total), as JSON in ms.
+  `
+  ALTER TABLE providers ADD COLUMN timeouts TEXT;
+  `,
 ];

@@ -31,6 +31,18 @@ import { Library } from './library';
 import { MIGRATIONS } from './migrations';
 import { inTransaction, json, num, optNum, optStr, str, type Row } from './rows';
 import { BUSY_TIMEOUT_MS, BusyGaveUp, isBusy, retryWhileBusy, type BusyRetryOptions } from './busy';
+import { providerTimeoutsSchema, type ProviderTimeouts } from '../../shared/timeouts';
+
+/** A provider's saved timeouts; anything unreadable is dropped (the defaults apply). */
+function storedTimeouts(text: string | undefined): { timeouts?: ProviderTimeouts } {
+  if (text === undefined) return {};
+  try {
+    const parsed = providerTimeoutsSchema.safeParse(JSON.parse(text));
+    return parsed.success && Object.keys(parsed.data).length > 0 ? { timeouts: parsed.data } : {};
+  } catch {
+    return {};
+  }
+}
 
 export interface StoredProvider {
   id: string;
@@ -42,6 +54,8 @@ export interface StoredProvider {
   needsReview?: boolean;
   /** Requests in flight at once; the default when absent. */
   concurrency?: number;
+  /** Its own timeouts (ms); absent ones take the defaults. */
+  timeouts?: ProviderTimeouts;
 }
 
 /**
@@ -252,6 +266,7 @@ export class Store {
       ...(optStr(row, 'api_key_envar') ? { apiKeyEnvar: optStr(row, 'api_key_envar') } : {}),
       ...(num(row, 'needs_review') === 1 ? { needsReview: true } : {}),
       ...(optNum(row, 'concurrency') !== undefined ? { concurrency: num(row, 'concurrency') } : {}),
+      ...storedTimeouts(optStr(row, 'timeouts')),
     }));
   }
 
@@ -262,9 +277,9 @@ export class Store {
   saveProvider(provider: StoredProvider): void {
     this.db
       .prepare(
-        `INSERT INTO providers (id, name, kind, base_url, api_key_envar, created_at, needs_review, concurrency) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+        `INSERT INTO providers (id, name, kind, base_url, api_key_envar, created_at, needs_review, concurrency, timeouts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (id) DO UPDATE SET name = excluded.name, base_url = excluded.base_url, api_key_envar = excluded.api_key_envar,
-           needs_review = excluded.needs_review, concurrency = excluded.concurrency`,
+           needs_review = excluded.needs_review, concurrency = excluded.concurrency, timeouts = excluded.timeouts`,
       )
       .run(
         provider.id,
@@ -275,6 +290,7 @@ export class Store {
         new Date().toISOString(),
         provider.needsReview ? 1 : 0,
         provider.concurrency ?? null,
+        provider.timeouts && Object.keys(provider.timeouts).length > 0 ? JSON.stringify(provider.timeouts) : null,
       );
   }
 

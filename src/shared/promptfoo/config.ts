@@ -13,6 +13,7 @@ import { MAX_REPEATS, messageSchema, type Message, type Params, type VariableVal
 import { parseAssertion, type Assertion } from '../assertions/types';
 import { API_PARAM_NAMES, ImportReport, readParams } from '../formats/common';
 import { messageVariables } from '../template';
+import { parseDuration, timeoutProblem, type ProviderTimeouts, type TimeoutKind } from '../timeouts';
 
 /** One problem (or warning) in a config file, with where it is. */
 export interface ConfigIssue {
@@ -57,6 +58,8 @@ export interface ConfigProvider {
   /** Name of the environment variable holding the key, when the config sets one. */
   apiKeyEnvar?: string;
   params: Params;
+  /** `config.timeout` (total, in ms as promptfoo writes it) and `config.timeouts` (each kind). */
+  timeouts?: ProviderTimeouts;
 }
 
 export interface ConfigTest {
@@ -146,7 +149,19 @@ const PARAM_BY_API_NAME: ReadonlyMap<string, keyof Params> = new Map([
   ...(Object.entries(API_PARAM_NAMES) as [keyof Params, string][]).map(([key, name]): [string, keyof Params] => [name, key]),
   ['max_completion_tokens', 'maxTokens'],
 ]);
-const providerConfigKeys = new Set(['apiBaseUrl', 'apiKeyEnvar', ...PARAM_BY_API_NAME.keys()]);
+const providerConfigKeys = new Set(['apiBaseUrl', 'apiKeyEnvar', 'timeout', 'timeouts', ...PARAM_BY_API_NAME.keys()]);
+
+/** A timeout as a config writes it: milliseconds (promptfoo's way), or a duration such as "30s" or "10m". */
+function readTimeout(kind: TimeoutKind, value: unknown): { ms: number } | { problem: string } {
+  const ms = typeof value === 'number' ? value : typeof value === 'string' ? parseDuration(value) : undefined;
+  if (ms === undefined || !Number.isFinite(ms)) {
+    return { problem: `must be a number of milliseconds or a duration such as "30s" or "10m", not ${typeof value === 'string' ? quote(value) : describeType(value)}` };
+  }
+  const problem = timeoutProblem(kind, Math.round(ms));
+  return problem !== undefined ? { problem: problem.replace(/^[^:]+: /, 'must be ') } : { ms: Math.round(ms) };
+}
+
+const TIMEOUT_CONFIG_KEYS: Record<string, TimeoutKind> = { connect: 'connect', firstByte: 'firstByte', idle: 'idle', total: 'total' };
 // Not z.httpUrl(): it wants a dotted domain, and local servers live on localhost and 127.0.0.1.
 const httpUrl = z.url({ protocol: /^https?$/ });
 
@@ -435,6 +450,24 @@ function parseProviderConfig(config: unknown, kind: ProviderKind, path: Path, ch
         check.warn([...path, key], 'the echo provider needs no key; apiKeyEnvar is ignored', true);
       } else {
         result.apiKeyEnvar = value;
+      }
+    } else if (key === 'timeout' || key === 'timeouts') {
+      if (kind === 'echo') {
+        check.warn([...path, key], `the echo provider answers at once; ${key} is ignored`, true);
+        continue;
+      }
+      const entries: [string, unknown][] = key === 'timeout' ? [['total', value]] : isRecord(value) ? Object.entries(value) : [];
+      if (key === 'timeouts' && !isRecord(value)) fail(key, `must be a map of connect, firstByte, idle and total, not ${describeType(value)}`);
+      for (const [name, raw] of entries) {
+        const timeoutKind = TIMEOUT_CONFIG_KEYS[name];
+        const where = key === 'timeout' ? key : `${key}.${name}`;
+        if (timeoutKind === undefined) {
+          fail(where, `is not a timeout Parallax knows; use connect, firstByte, idle or total${suggestion(name, Object.keys(TIMEOUT_CONFIG_KEYS))}`);
+          continue;
+        }
+        const read = readTimeout(timeoutKind, raw);
+        if ('problem' in read) fail(where, read.problem);
+        else result.timeouts = { ...result.timeouts, [timeoutKind]: read.ms };
       }
     } else if (PARAM_BY_API_NAME.has(key)) {
       const report = new ImportReport();

@@ -9,6 +9,7 @@ import { ConfirmImportedDialog, SendKeyDialog } from './KeyChoiceDialog';
 import { KeyHostsSection } from './KeyHostsSection';
 import { useKeyHosts } from '../../state/keyHosts';
 import { ENVAR_NAME, keyHostVerdict } from '../../../../shared/key-hosts';
+import { DEFAULT_TIMEOUTS, TIMEOUT_KINDS, TIMEOUT_NAMES, formatDuration, parseDuration, timeoutProblem, type ProviderTimeouts, type TimeoutKind } from '../../../../shared/timeouts';
 
 interface Draft {
   id?: string;
@@ -18,9 +19,51 @@ interface Draft {
   apiKey: string;
   /** Requests at once, as typed. */
   concurrency: string;
+  /** Timeouts as typed (`30s`, `10m`); empty means the default. */
+  timeouts: Record<TimeoutKind, string>;
 }
 
-const EMPTY: Draft = { name: '', baseUrl: '', apiKeyEnvar: '', apiKey: '', concurrency: '8' };
+const NO_TIMEOUTS: Record<TimeoutKind, string> = { connect: '', firstByte: '', idle: '', total: '' };
+const EMPTY: Draft = { name: '', baseUrl: '', apiKeyEnvar: '', apiKey: '', concurrency: '8', timeouts: NO_TIMEOUTS };
+
+/** 30s, 10m, 1h, 500ms: a duration as it is typed. */
+function typedDuration(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms % 1000 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
+}
+
+function draftTimeouts(timeouts: ProviderTimeouts | undefined): Record<TimeoutKind, string> {
+  const out = { ...NO_TIMEOUTS };
+  for (const kind of TIMEOUT_KINDS) {
+    const ms = timeouts?.[kind];
+    if (ms !== undefined) out[kind] = typedDuration(ms);
+  }
+  return out;
+}
+
+/** The typed timeouts, or the sentence that says which one is wrong. */
+function readTimeouts(typed: Record<TimeoutKind, string>): ProviderTimeouts | string {
+  const out: ProviderTimeouts = {};
+  for (const kind of TIMEOUT_KINDS) {
+    const text = typed[kind].trim();
+    if (text === '') continue;
+    const ms = parseDuration(text);
+    if (ms === undefined) return `${TIMEOUT_NAMES[kind].label}: "${text}" is not a duration; write one such as 500ms, 30s, 10m or 1h.`;
+    const problem = timeoutProblem(kind, ms);
+    if (problem !== undefined) return problem;
+    out[kind] = ms;
+  }
+  return out;
+}
+
+const TIMEOUT_HINTS: Record<TimeoutKind, string> = {
+  connect: 'to open a connection',
+  firstByte: 'for the first byte of an answer',
+  idle: 'a streamed answer may pause',
+  total: 'for a whole cell, retries included',
+};
 
 function keyText(p: ProviderInfo): string {
   if (p.kind === 'echo') return 'no key needed';
@@ -65,6 +108,12 @@ export function SettingsView(): React.JSX.Element {
     setBusy(true);
     setFormError(undefined);
     setNotice(undefined);
+    const timeouts = readTimeouts(draft.timeouts);
+    if (typeof timeouts === 'string') {
+      setFormError(timeouts);
+      setBusy(false);
+      return;
+    }
     try {
       const saved = await save({
         ...(draft.id ? { id: draft.id } : {}),
@@ -73,6 +122,8 @@ export function SettingsView(): React.JSX.Element {
         ...(draft.apiKeyEnvar.trim() ? { apiKeyEnvar: draft.apiKeyEnvar.trim() } : {}),
         ...(draft.apiKey ? { apiKey: draft.apiKey } : {}),
         ...(draft.concurrency.trim() !== '' ? { concurrency: Number(draft.concurrency) } : {}),
+        // Always sent: an emptied field goes back to its default.
+        timeouts,
         ...(allowKeyHost ? { allowKeyHost: true } : {}),
       });
       if (allowKeyHost) void refreshKeyHosts();
@@ -110,6 +161,13 @@ export function SettingsView(): React.JSX.Element {
                 <strong>{p.name}</strong> <span className="muted">{p.baseUrl || 'built in'}</span>
                 <div className="muted">{keyText(p)}</div>
                 <div className="muted">at most {p.concurrency} request{p.concurrency === 1 ? '' : 's'} at once</div>
+                {p.timeouts && Object.keys(p.timeouts).length > 0 && (
+                  <div className="muted">
+                    {TIMEOUT_KINDS.filter((kind) => p.timeouts?.[kind] !== undefined)
+                      .map((kind) => `${TIMEOUT_NAMES[kind].name} ${formatDuration(p.timeouts?.[kind] ?? 0)}`)
+                      .join(', ')}
+                  </div>
+                )}
                 {m?.state === 'ok' && <div className="muted">{m.models.length} models available</div>}
                 {m?.state === 'error' && (
                   <div className="error-text" role="alert">
@@ -132,7 +190,9 @@ export function SettingsView(): React.JSX.Element {
                   </button>
                   <button
                     type="button"
-                    onClick={() => setDraft({ id: p.id, name: p.name, baseUrl: p.baseUrl, apiKeyEnvar: p.apiKeyEnvar ?? '', apiKey: '', concurrency: String(p.concurrency) })}
+                    onClick={() =>
+                      setDraft({ id: p.id, name: p.name, baseUrl: p.baseUrl, apiKeyEnvar: p.apiKeyEnvar ?? '', apiKey: '', concurrency: String(p.concurrency), timeouts: draftTimeouts(p.timeouts) })
+                    }
                   >
                     Edit {p.name}
                   </button>
@@ -217,6 +277,27 @@ export function SettingsView(): React.JSX.Element {
             How many requests Parallax keeps in flight to this provider. Lower it if the provider answers 429 (rate limited); Parallax also waits as long as a 429 asks.
           </span>
         </label>
+        <fieldset className="timeouts" aria-describedby="timeouts-hint">
+          <legend>Timeouts</legend>
+          <span id="timeouts-hint" className="muted">
+            How long Parallax waits before it gives up on a request (500ms, 30s, 10m, 1h); empty means the default. Raise the first-byte and idle timeouts for a slow local model
+            or a model that thinks for long before it answers.
+          </span>
+          {TIMEOUT_KINDS.map((kind) => (
+            <label key={kind}>
+              <span>{TIMEOUT_NAMES[kind].label}</span>
+              <input
+                value={draft.timeouts[kind]}
+                onChange={(e) => setDraft({ ...draft, timeouts: { ...draft.timeouts, [kind]: e.target.value } })}
+                placeholder={`${typedDuration(DEFAULT_TIMEOUTS[kind])} (default)`}
+                aria-describedby={`timeout-${kind}-hint`}
+              />
+              <span id={`timeout-${kind}-hint`} className="muted">
+                {TIMEOUT_HINTS[kind]}; default {formatDuration(DEFAULT_TIMEOUTS[kind])}
+              </span>
+            </label>
+          ))}
+        </fieldset>
         {formError && (
           <p className="error-text" role="alert">
             {formError}
