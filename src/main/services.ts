@@ -258,6 +258,7 @@ export function createServices(options: ServicesOptions): Services {
     },
     'runs.rerun': ({ runId, cellIds, failed }) => {
       if (cellIds === undefined && !failed) return Promise.reject(new AppError('bad_input', 'Say which cells to run again: the failed ones, or a selection.'));
+      noticeLapsed();
       return Promise.resolve({ queued: runner.rerun(runId, cellIds !== undefined ? { kind: 'ids', ids: cellIds } : { kind: 'failed' }) });
     },
     'runs.resume': async ({ runId }) => {

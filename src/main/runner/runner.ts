@@ -86,6 +86,12 @@ function usageProblem(usage: Usage): string | undefined {
   return undefined;
 }
 
+/** A cell marked interrupted, as it was before: waiting to be asked. */
+function resumable(cell: Cell): Cell {
+  const { error: _interrupted, ...rest } = cell;
+  return { ...rest, status: 'pending' };
+}
+
 /** After this many cells of one provider in a row fail to connect, its other cells fail at once. */
 export const UNREACHABLE_AFTER = 3;
 
@@ -459,7 +465,10 @@ export class Runner {
   private async runCell(cellId: string, resolved: ResolvedProvider, active: ActiveRun, lane?: Lane): Promise<void> {
     // Stopped while it waited for a slot: it stays pending and is cancelled with the rest.
     if (active.stopped || this.closed) return;
-    const pending = this.store.getCell(cellId);
+    const stored = this.store.getCell(cellId);
+    // Marked interrupted by another process while this one was held up (a busy database kept its
+    // lease from being renewed) yet still this process's run: asked all the same, not skipped.
+    const pending = stored?.status === 'error' && stored.error?.code === 'interrupted' && this.store.ownsRun(stored.runId) ? resumable(stored) : stored;
     if (pending?.status !== 'pending') return;
 
     const key = cacheKey({ endpoint: resolved.endpoint, model: pending.model, messages: pending.messages, params: pending.params });
