@@ -194,6 +194,7 @@ describe(`parallax eval killed with SIGKILL${jitiMissing ? ' (skipped: node_modu
     other.close();
     opened.splice(opened.indexOf(other), 1);
 
+    let noConfigErr = '';
     const before = cellRows(runId);
     const doneBefore = before.filter((r) => r.status === 'done');
     expect(doneBefore.length).toBeGreaterThanOrEqual(3);
@@ -201,6 +202,10 @@ describe(`parallax eval killed with SIGKILL${jitiMissing ? ' (skipped: node_modu
     const unfinished = CELLS - doneBefore.length;
     fake.resetStats();
 
+    // --resume without a config (none given, none here) asks for the one the run was started with.
+    const noConfig = await runCli(['eval', '--resume', runId, '--data-dir', dataDir()], { stdout: () => undefined, stderr: (t) => (noConfigErr += t), env: {}, cwd: dataDir() }, 't');
+    expect(noConfig).toBe(2);
+    expect(noConfigErr).toContain(`--resume needs the config the run was started with (for its results): parallax eval -c <config.yaml> --resume ${runId}`);
     // --resume of a run that does not exist says so.
     const hint = await cli(['eval', '--resume', 'no-such-run', '--data-dir', dataDir()]);
     expect(hint.code).toBe(2);

@@ -257,7 +257,11 @@ export async function runCli(argv: readonly string[], io: CliIo, version: string
   if (configPath === undefined) {
     configPath = DEFAULT_CONFIGS.find((name) => existsSync(resolve(io.cwd, name)));
     if (configPath === undefined) {
-      io.stderr(`parallax: no config given and no ${DEFAULT_CONFIGS[0] ?? 'config'} here; run parallax eval -c <config.yaml>.\n`);
+      io.stderr(
+        values.resume !== undefined
+          ? `parallax: --resume needs the config the run was started with (for its results): parallax eval -c <config.yaml> --resume ${values.resume}.\n`
+          : `parallax: no config given and no ${DEFAULT_CONFIGS[0] ?? 'config'} here; run parallax eval -c <config.yaml>.\n`,
+      );
       return EXIT_USAGE;
     }
   }
