@@ -217,7 +217,7 @@ tests:
 `);
     expect(warnings).toEqual([
       `${FILE}: outputPath (line 5): ignored; Parallax writes the files given with -o/--output`,
-      `${FILE}: providers[0].config.logprobs (line 4): "logprobs" is ignored; Parallax reads apiBaseUrl, apiKeyEnvar, temperature, top_p, max_tokens, seed, stop, presence_penalty, frequency_penalty, response_format, reasoning_effort, max_completion_tokens`,
+      `${FILE}: providers[0].config.logprobs (line 4): "logprobs" is ignored; Parallax reads apiBaseUrl, apiKeyEnvar, timeout, timeouts, temperature, top_p, max_tokens, seed, stop, presence_penalty, frequency_penalty, response_format, reasoning_effort, max_completion_tokens`,
     ]);
     // Every request parameter is read by its API name.
     expect(config.providers[0]?.params).toEqual({ topP: 0.5 });
