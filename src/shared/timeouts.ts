@@ -93,3 +93,26 @@ export function timeoutProblem(kind: TimeoutKind, ms: number): string | undefine
   const result = bounded(kind).safeParse(ms);
   return result.success ? undefined : (result.error.issues[0]?.message ?? `${TIMEOUT_NAMES[kind].label} is not a duration.`);
 }
+
+/** 30s, 10m, 1h, 500ms: a duration as a person types it (parseDuration reads it back). */
+export function writeDuration(ms: number): string {
+  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
+  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms % 1000 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
+}
+
+/** Timeouts as typed in a form (empty = the default), or the sentence that says which one is wrong. */
+export function readTimeoutFields(typed: Readonly<Partial<Record<TimeoutKind, string>>>): ProviderTimeouts | string {
+  const out: ProviderTimeouts = {};
+  for (const kind of TIMEOUT_KINDS) {
+    const text = (typed[kind] ?? '').trim();
+    if (text === '') continue;
+    const ms = parseDuration(text);
+    if (ms === undefined) return `${TIMEOUT_NAMES[kind].label}: "${text}" is not a duration; write one such as 500ms, 30s, 10m or 1h.`;
+    const problem = timeoutProblem(kind, ms);
+    if (problem !== undefined) return problem;
+    out[kind] = ms;
+  }
+  return out;
+}

@@ -16,7 +16,6 @@ import { dispatch } from '../../src/main/api/dispatch';
 import { MemorySecretStore } from '../../src/main/secrets/secrets';
 import { createServices, type Services } from '../../src/main/services';
 import type { MethodInput, MethodName, MethodOutput } from '../../src/shared/contract';
-import { DEFAULT_TIMEOUTS, formatDuration, parseDuration, resolveTimeouts } from '../../src/shared/timeouts';
 import { fakeAnswer, fakeChunks, startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai';
 
 let fake: FakeOpenAI;
@@ -217,22 +216,4 @@ describe('timeouts in Settings', () => {
       services.close();
     }
   }, 30_000);
-});
-
-describe('durations', () => {
-  it('reads and writes durations as people do', () => {
-    expect(parseDuration('30s')).toBe(30_000);
-    expect(parseDuration('1.5s')).toBe(1500);
-    expect(parseDuration('500ms')).toBe(500);
-    expect(parseDuration('10m')).toBe(600_000);
-    expect(parseDuration('1h')).toBe(3_600_000);
-    expect(parseDuration('45')).toBe(45_000);
-    expect(parseDuration('soon')).toBeUndefined();
-    expect(parseDuration('-3s')).toBeUndefined();
-    expect(formatDuration(300)).toBe('0.3 s');
-    expect(formatDuration(30_000)).toBe('30 s');
-    expect(formatDuration(600_000)).toBe('10 minutes');
-    expect(resolveTimeouts()).toEqual({ connect: 10_000, firstByte: 30_000, idle: 60_000, total: 600_000 });
-    expect(resolveTimeouts({ idle: 5000 }, { idle: 7000, total: 1000 })).toEqual({ ...DEFAULT_TIMEOUTS, idle: 7000, total: 1000 });
-  });
 });

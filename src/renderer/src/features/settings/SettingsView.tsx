@@ -9,7 +9,7 @@ import { ConfirmImportedDialog, SendKeyDialog } from './KeyChoiceDialog';
 import { KeyHostsSection } from './KeyHostsSection';
 import { useKeyHosts } from '../../state/keyHosts';
 import { ENVAR_NAME, keyHostVerdict } from '../../../../shared/key-hosts';
-import { DEFAULT_TIMEOUTS, TIMEOUT_KINDS, TIMEOUT_NAMES, formatDuration, parseDuration, timeoutProblem, type ProviderTimeouts, type TimeoutKind } from '../../../../shared/timeouts';
+import { DEFAULT_TIMEOUTS, TIMEOUT_KINDS, TIMEOUT_NAMES, formatDuration, readTimeoutFields, writeDuration, type ProviderTimeouts, type TimeoutKind } from '../../../../shared/timeouts';
 
 interface Draft {
   id?: string;
@@ -26,34 +26,11 @@ interface Draft {
 const NO_TIMEOUTS: Record<TimeoutKind, string> = { connect: '', firstByte: '', idle: '', total: '' };
 const EMPTY: Draft = { name: '', baseUrl: '', apiKeyEnvar: '', apiKey: '', concurrency: '8', timeouts: NO_TIMEOUTS };
 
-/** 30s, 10m, 1h, 500ms: a duration as it is typed. */
-function typedDuration(ms: number): string {
-  if (ms % 3_600_000 === 0) return `${ms / 3_600_000}h`;
-  if (ms % 60_000 === 0) return `${ms / 60_000}m`;
-  if (ms % 1000 === 0) return `${ms / 1000}s`;
-  return `${ms}ms`;
-}
-
 function draftTimeouts(timeouts: ProviderTimeouts | undefined): Record<TimeoutKind, string> {
   const out = { ...NO_TIMEOUTS };
   for (const kind of TIMEOUT_KINDS) {
     const ms = timeouts?.[kind];
-    if (ms !== undefined) out[kind] = typedDuration(ms);
-  }
-  return out;
-}
-
-/** The typed timeouts, or the sentence that says which one is wrong. */
-function readTimeouts(typed: Record<TimeoutKind, string>): ProviderTimeouts | string {
-  const out: ProviderTimeouts = {};
-  for (const kind of TIMEOUT_KINDS) {
-    const text = typed[kind].trim();
-    if (text === '') continue;
-    const ms = parseDuration(text);
-    if (ms === undefined) return `${TIMEOUT_NAMES[kind].label}: "${text}" is not a duration; write one such as 500ms, 30s, 10m or 1h.`;
-    const problem = timeoutProblem(kind, ms);
-    if (problem !== undefined) return problem;
-    out[kind] = ms;
+    if (ms !== undefined) out[kind] = writeDuration(ms);
   }
   return out;
 }
@@ -108,7 +85,7 @@ export function SettingsView(): React.JSX.Element {
     setBusy(true);
     setFormError(undefined);
     setNotice(undefined);
-    const timeouts = readTimeouts(draft.timeouts);
+    const timeouts = readTimeoutFields(draft.timeouts);
     if (typeof timeouts === 'string') {
       setFormError(timeouts);
       setBusy(false);
@@ -289,7 +266,7 @@ export function SettingsView(): React.JSX.Element {
               <input
                 value={draft.timeouts[kind]}
                 onChange={(e) => setDraft({ ...draft, timeouts: { ...draft.timeouts, [kind]: e.target.value } })}
-                placeholder={`${typedDuration(DEFAULT_TIMEOUTS[kind])} (default)`}
+                placeholder={`${writeDuration(DEFAULT_TIMEOUTS[kind])} (default)`}
                 aria-describedby={`timeout-${kind}-hint`}
               />
               <span id={`timeout-${kind}-hint`} className="muted">
