@@ -54,12 +54,13 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function config(): string {
+/** The config; its provider's total timeout (config.timeout, ms) is recorded but is not part of "the same config". */
+function config(timeoutMs = 90_000): string {
   const path = join(dir, 'promptfooconfig.yaml');
   const tests = Array.from({ length: CELLS }, (_, i) => `  - vars: { topic: "topic ${i + 1}" }`).join('\n');
   writeFileSync(
     path,
-    `description: resumable\nprompts:\n  - "Tell me about {{topic}}."\nproviders:\n  - id: openai:chat:${MODEL}\n    config:\n      apiBaseUrl: ${fake.baseUrl}\n      apiKeyEnvar: FAKE_KEY\ntests:\n${tests}\n`,
+    `description: resumable\nprompts:\n  - "Tell me about {{topic}}."\nproviders:\n  - id: openai:chat:${MODEL}\n    config:\n      apiBaseUrl: ${fake.baseUrl}\n      apiKeyEnvar: FAKE_KEY\n      timeout: ${timeoutMs}\ntests:\n${tests}\n`,
   );
   return path;
 }
@@ -184,7 +185,7 @@ describe(`parallax eval killed with SIGKILL${jitiMissing ? ' (skipped: node_modu
     expect(childErr).not.toContain(KEY);
     // The run recorded its provider: the key's variable, never the key.
     const recorded = inspect((db) => (db.prepare('SELECT providers FROM runs WHERE id = ?').get(runId) as { providers: string }).providers);
-    expect(JSON.parse(recorded)).toEqual([expect.objectContaining({ id: `openai:chat:${MODEL}`, kind: 'openai', model: MODEL, baseUrl: fake.baseUrl, apiKeyEnvar: 'FAKE_KEY' })]);
+    expect(JSON.parse(recorded)).toEqual([expect.objectContaining({ id: `openai:chat:${MODEL}`, kind: 'openai', model: MODEL, baseUrl: fake.baseUrl, apiKeyEnvar: 'FAKE_KEY', timeouts: { total: 90_000 } })]);
     expect(recorded).not.toContain(KEY);
 
     // Another process sees the crash by the lapsed lease, within seconds (no restart, no pid check).
@@ -275,7 +276,8 @@ describe('running the same config again', () => {
     expect(refused.code).toBe(2);
     expect(refused.stderr).toContain('is not the config that run was started with');
 
-    const resumed = await cli(['eval', '-c', config(), '--resume', runId, '--data-dir', dataDir()]);
+    // Another timeout is still the same config.
+    const resumed = await cli(['eval', '-c', config(120_000), '--resume', runId, '--data-dir', dataDir()]);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stderr).toContain(`Resuming run ${runId}: 3 of ${CELLS} cells left`);
     expectEveryCellOnce(runId);

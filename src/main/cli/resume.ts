@@ -25,6 +25,7 @@ export function recordProviders(bindings: readonly ProviderBinding[]): RecordedP
       ...(binding.keyEnvar !== undefined ? { apiKeyEnvar: binding.keyEnvar } : {}),
       ...(binding.baseUrlFromEnv === true ? { baseUrlFromEnv: true } : {}),
       params: binding.provider.params,
+      ...(binding.provider.timeouts ? { timeouts: binding.provider.timeouts } : {}),
     });
   }
   return out;
@@ -32,13 +33,13 @@ export function recordProviders(bindings: readonly ProviderBinding[]): RecordedP
 
 /**
  * What makes a config's run the same run: its prompts, providers (as recorded), tests and
- * checks. Repeats and the cache are left out: they do not change which cells exist for a
- * resume (the run keeps its own), and a re-run with another --repeat is still "this config".
+ * checks. Repeats, the cache and timeouts are left out: they do not change which cells exist
+ * for a resume (the run keeps its own), and a re-run with another --repeat is still "this config".
  */
 export function configFingerprint(config: EvalConfig, providers: readonly RecordedProvider[], testCases: readonly TestCase[]): string {
   const text = JSON.stringify({
     prompts: config.prompts.map((p) => p.messages),
-    providers,
+    providers: providers.map(({ timeouts: _timeouts, ...provider }) => provider),
     tests: testCases,
     assertions: config.defaultAssert ?? [],
   });

@@ -160,7 +160,8 @@ export class OpenAIProvider implements ChatProvider {
 
   async listModels(signal?: AbortSignal): Promise<string[]> {
     try {
-      const page = await this.client.models.list(signal ? { signal } : undefined);
+      // A model list is small: it gets the first-byte timeout for all of it (the SDK's timer).
+      const page = await this.client.models.list({ timeout: this.timeouts.firstByte, ...(signal ? { signal } : {}) });
       const data: unknown = page.data;
       return [...new Set(parseModelIds(data, this.options.baseUrl).map((id) => this.redactor.redact(id)))].sort();
     } catch (error) {

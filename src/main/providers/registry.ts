@@ -133,14 +133,14 @@ export class ProviderRegistry {
         );
       }
     }
-    const cacheKey = JSON.stringify([recorded.id, baseUrl, envar, key !== undefined]);
+    const cacheKey = JSON.stringify([recorded.id, baseUrl, envar, key !== undefined, recorded.timeouts ?? null]);
     const cached = this.recordedCache.get(cacheKey);
     if (cached) return cached;
     this.known.add(key);
     const resolved: ResolvedProvider = {
       id: recorded.id,
       name: recorded.name,
-      provider: new OpenAIProvider({ baseUrl, apiKey: key, otherSecrets: this.known.list().filter((k) => k !== key) }),
+      provider: new OpenAIProvider({ baseUrl, apiKey: key, otherSecrets: this.known.list().filter((k) => k !== key), ...(recorded.timeouts ? { timeouts: recorded.timeouts } : {}) }),
       concurrency: this.recordedConcurrency,
       endpoint: baseUrl,
     };

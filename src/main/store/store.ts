@@ -74,6 +74,8 @@ export interface RecordedProvider {
   /** The base URL came from the environment (OPENAI_BASE_URL), not from the config. */
   baseUrlFromEnv?: boolean;
   params?: Params;
+  /** The config's own timeouts for it (config.timeout / config.timeouts). */
+  timeouts?: ProviderTimeouts;
 }
 
 /** How long a run's lease lasts, and how often the process running it renews it. */
