@@ -20,6 +20,7 @@ const MAIN_ONLY = anyOf([
   'openai',
   'electron-store',
   'p-limit',
+  'undici',
   'ajv',
   'gpt-tokenizer',
   'csv-stringify',

@@ -40,7 +40,7 @@ async function expectAllowed(path: string, sources: readonly string[]): Promise<
   }
 }
 
-const MAIN_ONLY = ['openai', 'openai/resources/chat', 'electron-store', 'p-limit', 'ajv', 'gpt-tokenizer', 'csv-stringify/sync', 'quickjs-emscripten-core'];
+const MAIN_ONLY = ['openai', 'openai/resources/chat', 'electron-store', 'p-limit', 'undici', 'ajv', 'gpt-tokenizer', 'csv-stringify/sync', 'quickjs-emscripten-core'];
 
 describe('layer rules: src/shared', { timeout: 60_000 }, () => {
   const file = 'src/shared/cases/example.ts';
