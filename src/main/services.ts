@@ -24,6 +24,7 @@ import type { Assertion } from '../shared/assertions/types';
 import { loadWorkspace, saveWorkspace } from './workspace';
 import { keyHostVerdict, normaliseApprovalHost, refusalReason } from '../shared/key-hosts';
 import { addKeyHostApproval, loadKeyHostApprovals, removeKeyHostApproval } from './secrets/key-hosts';
+import { DEFAULT_MAX_ANSWER_BYTES, MAX_ANSWER_BYTES_KEY, parseMaxAnswerBytes } from './runner/answer-cap';
 import type { ProviderTimeouts } from '../shared/timeouts';
 
 export interface ServicesOptions {
@@ -134,7 +135,15 @@ export function createServices(options: ServicesOptions): Services {
     if (Date.now() - prices.at > 1000) prices = { table: priceTable(store), at: Date.now() };
     return estimateCost(model, input, output, prices.table);
   };
-  const runner = new Runner(store, registry, emit, { cost, redact: (text) => registry.known.redact(text), ...options.runner });
+  // What is kept of an answer: Settings' cap (read as each cell starts), unless the door set one (eval --max-answer-bytes).
+  const maxAnswerBytes = (): number => {
+    try {
+      return parseMaxAnswerBytes(store.getValue(MAX_ANSWER_BYTES_KEY));
+    } catch {
+      return DEFAULT_MAX_ANSWER_BYTES;
+    }
+  };
+  const runner = new Runner(store, registry, emit, { cost, redact: (text) => registry.known.redact(text), maxAnswerBytes, ...options.runner });
   const { secrets } = options;
 
   const handlers: Handlers = {
@@ -249,7 +258,16 @@ export function createServices(options: ServicesOptions): Services {
       return version ? { ...started, promptVersionId: version.id } : started;
     },
     'runs.stop': ({ runId }) => Promise.resolve({ stopped: runner.stop(runId) }),
-    'runs.cells': ({ runId, fromCase, toCase }) => Promise.resolve({ cells: store.cellsOfCases(runId, fromCase, toCase) }),
+    'runs.cells': ({ runId, fromCase, toCase }) => Promise.resolve({ cells: store.cellsOfCases(runId, fromCase, toCase, true) }),
+    'runs.cell': ({ cellId }) => {
+      const cell = store.getCell(cellId);
+      return cell ? Promise.resolve(cell) : Promise.reject(new AppError('not_found', `No cell with id "${cellId}".`));
+    },
+    'answers.limit': () => Promise.resolve({ maxAnswerBytes: maxAnswerBytes(), defaultBytes: DEFAULT_MAX_ANSWER_BYTES }),
+    'answers.setLimit': ({ maxAnswerBytes: bytes }) => {
+      store.setValue(MAX_ANSWER_BYTES_KEY, String(bytes));
+      return Promise.resolve({ maxAnswerBytes: maxAnswerBytes(), defaultBytes: DEFAULT_MAX_ANSWER_BYTES });
+    },
     'runs.progress': ({ runId }) => {
       noticeLapsed();
       const status = store.runStatus(runId);

@@ -32,10 +32,13 @@ import {
 } from './library';
 import type { MethodName } from './methods';
 import { assertionSchema } from './assertions/types';
+import { MAX_MAX_ANSWER_BYTES, MIN_MAX_ANSWER_BYTES } from './answer-limit';
 
 export { EVENT_CHANNEL, bridgeFunctionName, ipcChannel, methodNames, type MethodName } from './methods';
 
 const empty = z.object({}).strict();
+
+const answerLimitSchema = z.object({ maxAnswerBytes: z.number().int().positive(), defaultBytes: z.number().int().positive() });
 
 function method<I extends z.ZodType, O extends z.ZodType>(input: I, output: O): { input: I; output: O } {
   return { input, output };
@@ -229,6 +232,8 @@ export const contract = {
       .refine((v) => v.toCase > v.fromCase && v.toCase - v.fromCase <= 1000, 'Ask for 1 to 1000 rows at a time.'),
     z.object({ cells: z.array(cellSchema) }),
   ),
+  /** One cell with its whole stored answer (runs.get and runs.cells carry long answers cut short, with outputChars). */
+  'runs.cell': method(z.object({ cellId: z.string().min(1) }).strict(), cellSchema),
   'runs.progress': method(z.object({ runId: z.string().min(1) }).strict(), runProgressSchema.extend({ status: runStatusSchema })),
   /** Runs cells of a finished run again, in place: the failed ones, or the ones named. */
   'runs.rerun': method(
@@ -245,6 +250,20 @@ export const contract = {
   'templates.preview': method(
     z.object({ messages: z.array(messageSchema).min(1), vars: variablesSchema }).strict(),
     z.object({ messages: z.array(messageSchema), errors: z.array(templateErrorSchema) }),
+  ),
+  /** How much of one answer Parallax keeps (UTF-8 bytes); the rest is cut with a mark. */
+  'answers.limit': method(empty, answerLimitSchema),
+  'answers.setLimit': method(
+    z
+      .object({
+        maxAnswerBytes: z
+          .number()
+          .int()
+          .min(MIN_MAX_ANSWER_BYTES, `Keep at least ${MIN_MAX_ANSWER_BYTES} bytes of an answer.`)
+          .max(MAX_MAX_ANSWER_BYTES, `Keep at most ${MAX_MAX_ANSWER_BYTES / 1024 / 1024} MB of an answer.`),
+      })
+      .strict(),
+    answerLimitSchema,
   ),
   /** The price table: built-in list prices with the user's own entries over them. */
   'prices.get': method(empty, z.object({ prices: priceTableSchema, overrides: priceTableSchema })),

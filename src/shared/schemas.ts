@@ -229,6 +229,16 @@ export const cellSchema = z.object({
   messages: z.array(messageSchema),
   status: cellStatusSchema,
   output: z.string(),
+  /**
+   * The answer was longer than the cap on what is kept (Settings → Answers, 1 MB by default):
+   * `output` holds its first part and a mark, and this is the whole answer's size in UTF-8 bytes.
+   */
+  cut: z.object({ answerBytes: z.number().int().nonnegative() }).optional(),
+  /**
+   * This copy carries only the start of the stored answer (grid pages and runs.get keep answers
+   * short so they stay fast): the stored answer has this many characters; runs.cell reads it whole.
+   */
+  outputChars: z.number().int().nonnegative().optional(),
   usage: usageSchema,
   ttftMs: z.number().nonnegative().optional(),
   totalMs: z.number().nonnegative().optional(),

@@ -99,7 +99,7 @@ describe('library bookkeeping', () => {
     expect(zebra.map((p) => p.id)).toEqual([v1.promptId]);
     // The template of version 1 says zebra too; an answer-only word shows which version answered.
     const dunes = (await call('library.list', { query: 'dunes zebra' })).prompts;
-    expect(dunes[0]?.match).toMatch(/^output: .*«zebra».* · version 1$/);
+    expect(dunes[0]?.match).toMatch(/^output: Describe «dunes» like a zebra.* · version 1$/);
     const giraffe = (await call('library.list', { query: 'dunes giraffe' })).prompts;
     expect(giraffe[0]?.match).toMatch(/^output: .* · version 2$/);
   });

@@ -13,6 +13,8 @@ import type { Cell, Column, RunDetail, RunStatus } from '../../src/shared/schema
 import { dispatch } from '../../src/main/api/dispatch';
 import { OpenAIProvider } from '../../src/main/providers/openai';
 import { MAX_OUTPUT_CHARS, MAX_SERVER_MESSAGE_CHARS } from '../../src/main/providers/wire';
+import { cutMark } from '../../src/main/runner/answer-cap';
+import { DEFAULT_MAX_ANSWER_BYTES } from '../../src/shared/answer-limit';
 import { MemorySecretStore } from '../../src/main/secrets/secrets';
 import { createServices, type Services } from '../../src/main/services';
 import { Store } from '../../src/main/store/store';
@@ -178,19 +180,21 @@ describe('a hostile server cannot corrupt a run', () => {
     }
   });
 
-  it('stops reading an answer that never ends, at the output cap, and keeps the first part', async () => {
+  it('stops reading an answer that never ends, at the read limit, and keeps its first 1 MB with a mark', async () => {
     const { status, cells } = await runScripted([{ kind: 'flood', chunkChars: 64 * 1024 }]);
     expect(status).toBe('done');
-    const [cell] = cells;
-    expect(cell?.status).toBe('error');
-    expect(cell?.error?.message).toContain(`passed ${MAX_OUTPUT_CHARS.toLocaleString('en-US')} characters`);
-    expect(cell?.output.length).toBe(MAX_OUTPUT_CHARS);
+    const cell = await call(services, 'runs.cell', { cellId: cells[0]?.id ?? '' });
+    expect(cell.status).toBe('error');
+    expect(cell.error?.message).toContain(`passed ${MAX_OUTPUT_CHARS.toLocaleString('en-US')} characters`);
+    // What is kept is the answer cap's (runner/answer-cap.ts), not the read limit.
+    expect(cell.output).toBe(`${'x'.repeat(DEFAULT_MAX_ANSWER_BYTES)}${cutMark(cell.cut?.answerBytes ?? 0, DEFAULT_MAX_ANSWER_BYTES, false)}`);
+    expect(cell.cut?.answerBytes).toBe(MAX_OUTPUT_CHARS);
     // The client hung up: the server did not get to write forever.
     const [request] = server.requests.filter((r) => r.path === '/v1/chat/completions');
     await expect.poll(() => request?.closedAt).toBeDefined();
     expect(request?.abortedByClient).toBe(true);
-    expect(request?.contentChunks).toBeLessThan(100);
-  });
+    expect(request?.contentChunks).toBeLessThan(MAX_OUTPUT_CHARS / (64 * 1024) + 100);
+  }, 60_000);
 
   it('fails a stream with one event larger than the event limit', async () => {
     const { cells } = await runScripted([{ kind: 'raw-stream', events: () => [content('start '), content('y'.repeat(2 * 1024 * 1024)), stop()] }]);

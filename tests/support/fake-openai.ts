@@ -16,6 +16,7 @@
  *        auth:KEY                401 unless `Authorization: Bearer KEY`
  *        no-answer               reads the request and never answers (no headers), until the client leaves
  *        stall[:N]               sends N content chunks (default 2), then nothing, until the client leaves
+ *        long:N                  an answer of exactly N characters (a sentence repeated), in 64 KB chunks, then stop and usage
  *      any other model name answers normally;
  *   3. `options.apiKey`, when given, makes every request without that bearer key a 401.
  *
@@ -57,7 +58,9 @@ export type Behaviour =
    */
   | { kind: 'data-lines'; line: string; count: number }
   /** Sends the headers and a first empty chunk, then nothing until the client leaves. */
-  | { kind: 'hang' };
+  | { kind: 'hang' }
+  /** An answer of exactly `chars` characters of ordinary text, in 64 KB chunks, then a finish reason and usage. */
+  | { kind: 'long'; chars: number };
 
 /** What a hostile behaviour knows about the request it answers. */
 export interface HostileContext {
@@ -200,6 +203,7 @@ function behaviourFromModel(model: string, defaults: Required<Pick<FakeOpenAIOpt
   if ((m = /^auth:(.+)$/.exec(model))) return { behaviour: { kind: 'auth', key: m[1] ?? '' }, times: Infinity };
   if (model === 'no-answer') return { behaviour: { kind: 'no-answer' }, times: Infinity };
   if ((m = /^stall(?::(\d+))?$/.exec(model))) return { behaviour: { kind: 'stall', afterChunks: m[1] ? Number(m[1]) : 2 }, times: Infinity };
+  if ((m = /^long:(\d+)$/.exec(model))) return { behaviour: { kind: 'long', chars: Number(m[1]) }, times: Infinity };
   return { behaviour: { kind: 'normal', chunkDelayMs: defaults.chunkDelayMs }, times: Infinity };
 }
 
@@ -339,6 +343,29 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       if (!alive(res)) return;
       res.writeHead(behaviour.status, { 'content-type': behaviour.contentType ?? 'application/json' });
       res.end(behaviour.body(ctx));
+      return;
+    }
+    if (behaviour.kind === 'long') {
+      record.status = 200;
+      record.stream = true;
+      if (!alive(res)) return;
+      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
+      const CHUNK = 64 * 1024;
+      const sentence = 'All work and no play makes a very long answer. ';
+      const block = sentence.repeat(Math.ceil(CHUNK / sentence.length)).slice(0, CHUNK);
+      let sent = 0;
+      while (sent < behaviour.chars) {
+        const size = Math.min(CHUNK, behaviour.chars - sent);
+        if (!(await write(res, chunkPayload(id, chat.model, { content: size === CHUNK ? block : block.slice(0, size) }, null)))) return;
+        sent += size;
+        record.contentChunks++;
+        if (record.contentChunks % 16 === 0) await sleep(0);
+      }
+      if (!(await write(res, chunkPayload(id, chat.model, {}, 'stop')))) return;
+      const longUsage = { prompt_tokens: fakePromptTokens(chat.messages), completion_tokens: Math.ceil(behaviour.chars / 4), total_tokens: 0 };
+      if (chat.includeUsage && !(await write(res, `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: 1_700_000_000, model: chat.model, choices: [], usage: longUsage })}\n\n`))) return;
+      if (!(await write(res, 'data: [DONE]\n\n'))) return;
+      if (alive(res)) res.end();
       return;
     }
     if (behaviour.kind === 'raw-stream' || behaviour.kind === 'flood' || behaviour.kind === 'hang' || behaviour.kind === 'data-lines') {

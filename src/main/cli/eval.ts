@@ -35,6 +35,8 @@ export interface EvalOptions {
   maxConcurrency?: number;
   /** --repeat; else the config's evaluateOptions.repeat, else 1. */
   repeat?: number;
+  /** --max-answer-bytes: UTF-8 bytes of each answer kept; else Settings' cap, else 1 MB (runner/answer-cap.ts). */
+  maxAnswerBytes?: number;
   /** Answer unchanged requests from the response cache (first repeat only). */
   cache: boolean;
   /** Exit 0 even when checks fail (requests that fail still exit 1). */
@@ -314,7 +316,7 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
       secrets: new MemorySecretStore(),
       env: options.env,
       echo: { chunkDelayMs: 0, chunkSize: 4096 },
-      runner: { maxConcurrency },
+      runner: { maxConcurrency, ...(options.maxAnswerBytes !== undefined ? { maxAnswerBytes: () => options.maxAnswerBytes ?? 0 } : {}) },
     });
   } catch (error) {
     log(`parallax: cannot open the database in ${options.dataDir}: ${(error as Error).message}\n`);

@@ -17,6 +17,7 @@ import { DEFAULT_MAX_CONCURRENCY, runEval } from './eval';
 import { parseKeyHostApproval, type KeyHostApproval } from '../../shared/key-hosts';
 import { runExportCommand } from './export';
 import { runImportCommand } from './import';
+import { maxAnswerBytesProblem, parseByteSize } from '../runner/answer-cap';
 import { TIMEOUT_KINDS, TIMEOUT_NAMES, parseDuration, timeoutProblem, type ProviderTimeouts } from '../../shared/timeouts';
 
 export interface CliIo {
@@ -56,6 +57,9 @@ Options of eval:
                                evaluateOptions.repeat, else 1); repeats never come from the cache
       --no-cache               ask every request anew; by default an unchanged request is
                                answered from the response cache in the data folder
+      --max-answer-bytes <n>   keep at most n bytes of each answer (e.g. 262144, 512K, 4M; from
+                               1K to 64M); the rest is read, counted and cut with a mark
+                               (default: the app's Settings → Answers, else 1M)
       --timeout-connect <d>    how long to wait for a connection (default 10s)
       --timeout-first-byte <d> how long to wait for the first byte of an answer (default 30s)
       --timeout-idle <d>       how long a streamed answer may pause (default 60s)
@@ -156,6 +160,7 @@ export async function runCli(argv: readonly string[], io: CliIo, version: string
         'max-concurrency': { type: 'string', short: 'j' },
         repeat: { type: 'string' },
         'no-cache': { type: 'boolean' },
+        'max-answer-bytes': { type: 'string' },
         'pass-on-failed-checks': { type: 'boolean' },
         'timeout-connect': { type: 'string' },
         'timeout-first-byte': { type: 'string' },
@@ -223,6 +228,16 @@ export async function runCli(argv: readonly string[], io: CliIo, version: string
     }
   }
 
+  let maxAnswerBytes: number | undefined;
+  if (values['max-answer-bytes'] !== undefined) {
+    maxAnswerBytes = parseByteSize(values['max-answer-bytes']);
+    const problem = maxAnswerBytesProblem(maxAnswerBytes);
+    if (problem !== undefined) {
+      io.stderr(`parallax: --max-answer-bytes must be ${problem} (got "${values['max-answer-bytes']}").\n`);
+      return EXIT_USAGE;
+    }
+  }
+
   const timeouts: ProviderTimeouts = {};
   for (const kind of TIMEOUT_KINDS) {
     const { flag } = TIMEOUT_NAMES[kind];
@@ -275,6 +290,7 @@ export async function runCli(argv: readonly string[], io: CliIo, version: string
     ...(maxConcurrency !== undefined ? { maxConcurrency } : {}),
     ...(repeat !== undefined ? { repeat } : {}),
     cache: values['no-cache'] !== true,
+    ...(maxAnswerBytes !== undefined ? { maxAnswerBytes } : {}),
     passOnFailedChecks: values['pass-on-failed-checks'] === true,
     ...(Object.keys(timeouts).length > 0 ? { timeouts } : {}),
     allowKeyHosts,

@@ -24,7 +24,7 @@ export interface OpenAIProviderOptions {
   timeoutMs?: number;
   /** Connect, first-byte, idle and total timeouts (ms); absent ones take the defaults (shared/timeouts.ts). */
   timeouts?: ProviderTimeouts;
-  /** Characters of an answer kept at most (default MAX_OUTPUT_CHARS). */
+  /** Characters of an answer read at most (default MAX_OUTPUT_CHARS); what is kept is the runner's cap (runner/answer-cap.ts). */
   maxOutputChars?: number;
 }
 
@@ -108,6 +108,9 @@ export class OpenAIProvider implements ChatProvider {
     // Text is shown only once it cannot be the start of a key split across two chunks.
     const shown = this.redactor.stream();
     let chars = 0;
+    // Masked characters passed on; past request.keepChars the rest is not masked (see ChatRequest).
+    let passed = 0;
+    let masking = true;
     try {
       try {
         const stream = await client.chat.completions.create(body, { signal: controller.signal });
@@ -120,12 +123,24 @@ export class OpenAIProvider implements ChatProvider {
               if (last !== '') yield { type: 'delta', text: last };
               throw new AppError(
                 'provider_error',
-                `The answer passed ${this.maxOutputChars.toLocaleString('en-US')} characters, so Parallax stopped reading it (a runaway or misbehaving server). The first ${this.maxOutputChars.toLocaleString('en-US')} characters are kept.`,
+                `The answer passed ${this.maxOutputChars.toLocaleString('en-US')} characters, so Parallax stopped reading it (a runaway or misbehaving server). Its first part is kept.`,
               );
             }
             chars += chunk.text.length;
-            // An empty delta still marks the first token's time when the text is held back.
-            yield { type: 'delta', text: shown.push(chunk.text) };
+            if (!masking) {
+              // Past what the caller keeps: counted there and dropped, never stored or shown.
+              yield { type: 'delta', text: chunk.text };
+            } else {
+              // An empty delta still marks the first token's time when the text is held back.
+              const text = shown.push(chunk.text);
+              passed += text.length;
+              yield { type: 'delta', text };
+              if (request.keepChars !== undefined && passed >= request.keepChars) {
+                const held = shown.end();
+                if (held !== '') yield { type: 'delta', text: held };
+                masking = false;
+              }
+            }
           }
           if (chunk.finishReason !== undefined) finishReason = this.redactor.redact(chunk.finishReason);
           if (chunk.usage) usage = chunk.usage;

@@ -10,8 +10,12 @@ import type { Usage } from '../../shared/schemas';
 
 /** More tokens than any model reads or writes in one request: a count above it is not believed. */
 export const MAX_TOKENS = 100_000_000;
-/** Characters of an answer kept at most; a longer answer fails its cell with the first part kept. */
-export const MAX_OUTPUT_CHARS = 2_000_000;
+/**
+ * Characters of an answer read at most: a longer one is a runaway server, and fails its cell.
+ * What is kept of an answer is far less (runner/answer-cap.ts: 1 MB by default, the rest counted
+ * as it streams past, so a 50 MB answer is read and measured but not held).
+ */
+export const MAX_OUTPUT_CHARS = 100_000_000;
 /** Bytes of one server-sent event at most: all its lines, up to the blank line that ends it. */
 export const MAX_EVENT_BYTES = 1024 * 1024;
 /** Bytes of an error body read at most; the rest is dropped unread. */

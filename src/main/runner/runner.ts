@@ -22,6 +22,7 @@ import { FairLimiter, type Lane } from './fair-limit';
 import { formatDuration } from '../../shared/timeouts';
 import { cacheKey } from './cache-key';
 import { DeltaCoalescer } from './coalescer';
+import { AnswerCap, DEFAULT_MAX_ANSWER_BYTES } from './answer-cap';
 import { BusyGaveUp } from '../store/busy';
 import { MAX_TOKENS } from '../providers/wire';
 
@@ -73,6 +74,8 @@ export interface RunnerOptions {
   redact?: (text: string) => string;
   /** How often a running run's lease is renewed (store.ts LEASE_MS is how long it lasts). */
   heartbeatMs?: number;
+  /** UTF-8 bytes of an answer kept, read as each cell starts (answer-cap.ts); 1 MB when absent. */
+  maxAnswerBytes?: () => number;
 }
 
 /** Token counts a provider reported, if they are believable: whole numbers from 0 to MAX_TOKENS. */
@@ -131,6 +134,7 @@ export class Runner {
   private readonly cost: NonNullable<RunnerOptions['cost']>;
   private readonly redact: (text: string) => string;
   private readonly heartbeatMs: number;
+  private readonly maxAnswerBytes: () => number;
   private closed = false;
 
   constructor(
@@ -146,6 +150,7 @@ export class Runner {
     this.cost = options.cost ?? ((model, input, output) => estimateCost(model, input, output));
     this.redact = options.redact ?? ((text) => text);
     this.heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS;
+    this.maxAnswerBytes = options.maxAnswerBytes ?? (() => DEFAULT_MAX_ANSWER_BYTES);
   }
 
   /**
@@ -524,6 +529,8 @@ export class Runner {
     // Why the try before failed, said too when the last try fails another way (a total timeout, say).
     let previous: string | undefined;
     let output = '';
+    // Only the first maxAnswerBytes are kept (and shown); the rest is counted, not held.
+    const answer = new AnswerCap(this.maxAnswerBytes());
     try {
       for (let attempt = 1; ; attempt++) {
         cell.attempts = attempt;
@@ -534,11 +541,12 @@ export class Runner {
         }
         const attemptStarted = performance.now();
         try {
-          for await (const part of resolved.provider.stream({ model: cell.model, messages: cell.messages, params: cell.params, signal, ...(deadline !== undefined ? { deadline } : {}) })) {
+          for await (const part of resolved.provider.stream({ model: cell.model, messages: cell.messages, params: cell.params, signal, keepChars: answer.maxBytes, ...(deadline !== undefined ? { deadline } : {}) })) {
             if (part.type === 'delta') {
               if (cell.ttftMs === undefined) cell.ttftMs = performance.now() - attemptStarted;
-              output += part.text;
-              this.coalescer.push(cell.runId, cell.id, part.text);
+              const kept = answer.push(part.text);
+              output += kept;
+              if (kept !== '') this.coalescer.push(cell.runId, cell.id, kept);
             } else {
               cell.usage = part.usage;
               if (part.finishReason !== undefined) cell.finishReason = part.finishReason;
@@ -589,8 +597,15 @@ export class Runner {
       }
       const cost = this.cost(cell.model, cell.usage.inputTokens, cell.usage.outputTokens);
       const sane = cost !== undefined && Number.isFinite(cost) && cost >= 0 ? cost : undefined;
-      const finished: Cell = { ...cell, status: 'done', output: this.redact(output), ...(sane !== undefined ? { costUsd: sane } : {}) };
-      if (active.useCache && !this.closed) {
+      const finished: Cell = {
+        ...cell,
+        status: 'done',
+        output: this.redact(output) + answer.mark(),
+        ...(answer.cut ? { cut: { answerBytes: answer.answerBytes } } : {}),
+        ...(sane !== undefined ? { costUsd: sane } : {}),
+      };
+      // A cut answer is not cached: asked again, it is read again (and cut by the cap of the day).
+      if (active.useCache && !this.closed && !answer.cut) {
         try {
           this.store.cachePut(key, { output: finished.output, usage: cell.usage, finishReason: finished.finishReason });
         } catch {
@@ -602,7 +617,8 @@ export class Runner {
       const cancelled = signal.aborted;
       const info = cancelled ? { code: 'cancelled', message: 'Stopped.' } : toErrorInfo(error);
       if (!cancelled && info.code === 'network' && output === '') active.unreachable.set(resolved.id, (active.unreachable.get(resolved.id) ?? 0) + 1);
-      await this.finish({ ...cell, output, totalMs: performance.now() - started, status: cancelled ? 'cancelled' : 'error', error: info });
+      const cut = answer.cut ? { cut: { answerBytes: answer.answerBytes } } : {};
+      await this.finish({ ...cell, output: output + answer.mark(false), ...cut, totalMs: performance.now() - started, status: cancelled ? 'cancelled' : 'error', error: info });
     } finally {
       active.controllers.delete(cellId);
     }

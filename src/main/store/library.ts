@@ -68,6 +68,10 @@ const RUN_USES_VERSION = `(
   OR EXISTS (SELECT 1 FROM json_each(r.columns) j WHERE json_extract(j.value, '$.promptVersionId') = v.id)
   OR (r.prompt_version_id = v.id AND json_array_length(r.columns) = 0))`;
 
+/** Characters of an answer shown before and after the matched word in a search result. */
+const EXCERPT_BEFORE = 40;
+const EXCERPT_AFTER = 60;
+
 export class Library {
   constructor(private readonly db: DatabaseSync) {}
 
@@ -101,19 +105,18 @@ export class Library {
       )
       .all(fts) as Row[];
     for (const row of inPrompts) if (!matches.has(str(row, 'prompt_id'))) matches.set(str(row, 'prompt_id'), str(row, 'excerpt'));
-    const inOutputs = this.db
-      .prepare(
-        `SELECT s.cell_id, snippet(output_search, 2, '«', '»', '…', 10) AS excerpt
-         FROM output_search s WHERE output_search MATCH ? ORDER BY rank LIMIT 500`,
-      )
-      .all(fts) as Row[];
+    // FTS5's snippet() costs the square of the matches in a document (29 s for a word repeated
+    // through a 1 MB answer), so answers are matched by the index and excerpted here (outputExcerpt).
+    const inOutputs = this.db.prepare(`SELECT s.cell_id FROM output_search s WHERE output_search MATCH ? ORDER BY rank LIMIT 500`).all(fts) as Row[];
     // An answer belongs to the version its variant ran (CELL_VERSION), not to the run's draft.
     const versionOfCell = this.db.prepare(
       `SELECT v.prompt_id, v.number FROM cells c JOIN runs r ON r.id = c.run_id JOIN prompt_versions v ON v.id = ${CELL_VERSION} WHERE c.id = ?`,
     );
     for (const row of inOutputs) {
       const owner = versionOfCell.get(str(row, 'cell_id')) as Row | undefined;
-      if (owner && !matches.has(str(owner, 'prompt_id'))) matches.set(str(owner, 'prompt_id'), `output: ${str(row, 'excerpt')} · version ${num(owner, 'number')}`);
+      if (owner && !matches.has(str(owner, 'prompt_id'))) {
+        matches.set(str(owner, 'prompt_id'), `output: ${this.outputExcerpt(str(row, 'cell_id'), query)} · version ${num(owner, 'number')}`);
+      }
     }
     const one = this.db.prepare(`${SUMMARY_SQL} WHERE p.id = ?`);
     const found: PromptSummary[] = [];
@@ -122,6 +125,36 @@ export class Library {
       if (row) found.push(this.summary(row, excerpt));
     }
     return found;
+  }
+
+  /**
+   * About ten words of a cell's answer around the first place a word of the query appears (as
+   * text, case aside), that word in «»; the answer's start when no word is found as written.
+   * SQLite finds the place, so a 1 MB answer is never copied out whole.
+   */
+  private outputExcerpt(cellId: string, query: string): string {
+    const words = (query.match(/[\p{L}\p{N}_]+/gu) ?? []).sort((a, b) => b.length - a.length);
+    const locate = this.db.prepare(`SELECT instr(lower(output), lower(?)) AS at FROM cells WHERE id = ?`);
+    let at = 0;
+    let word = '';
+    for (const candidate of words) {
+      const row = locate.get(candidate, cellId) as Row | undefined;
+      const found = row ? num(row, 'at') : 0;
+      if (found > 0 && (at === 0 || found < at)) {
+        at = found;
+        word = candidate;
+      }
+    }
+    const start = Math.max(1, at - EXCERPT_BEFORE);
+    const row = this.db.prepare('SELECT substr(output, ?, ?) AS text, length(output) AS length FROM cells WHERE id = ?').get(start, EXCERPT_BEFORE + word.length + EXCERPT_AFTER, cellId) as Row | undefined;
+    if (!row) return '';
+    let text = str(row, 'text');
+    if (at > 0) {
+      const offset = at - start;
+      text = `${text.slice(0, offset)}«${text.slice(offset, offset + word.length)}»${text.slice(offset + word.length)}`;
+    }
+    const flat = text.replace(/\s+/g, ' ').trim();
+    return `${start > 1 ? '…' : ''}${flat}${start - 1 + EXCERPT_BEFORE + word.length + EXCERPT_AFTER < num(row, 'length') ? '…' : ''}`;
   }
 
   summaryOf(promptId: string): PromptSummary | undefined {

@@ -175,6 +175,8 @@ function ratingOf(row: Row): Rating {
 }
 /** Rows of cells runs.get returns with the run; the rest come page by page. */
 export const FIRST_PAGE_CASES = 50;
+/** Characters of an answer that grid pages and runs.get carry (runs.cell reads it whole). */
+export const VIEW_OUTPUT_CHARS = 16_384;
 
 export class Store {
   private readonly db: DatabaseSync;
@@ -544,7 +546,7 @@ export class Store {
         this.db
           .prepare(
             `UPDATE cells SET status = 'pending', output = '', input_tokens = NULL, output_tokens = NULL, ttft_ms = NULL, total_ms = NULL,
-               cost_usd = NULL, finish_reason = NULL, error_code = NULL, error_message = NULL, cached = 0, attempts = NULL, grading = NULL
+               cost_usd = NULL, finish_reason = NULL, error_code = NULL, error_message = NULL, cached = 0, attempts = NULL, grading = NULL, answer_bytes = NULL
              WHERE run_id = ? AND ${where}`,
           )
           .run(runId, ...args).changes,
@@ -722,7 +724,7 @@ export class Store {
     const result = this
       .statement(
         `UPDATE cells SET status = ?, output = ?, input_tokens = ?, output_tokens = ?, ttft_ms = ?, total_ms = ?, cost_usd = ?,
-           finish_reason = ?, error_code = ?, error_message = ?, cached = ?, attempts = ?, grading = ?
+           finish_reason = ?, error_code = ?, error_message = ?, cached = ?, attempts = ?, grading = ?, answer_bytes = ?
          WHERE id = ? AND (SELECT owner FROM runs WHERE runs.id = cells.run_id) = ?`,
       )
       .run(
@@ -739,6 +741,7 @@ export class Store {
         cell.cached ? 1 : 0,
         cell.attempts ?? null,
         cell.grading ? JSON.stringify(cell.grading) : null,
+        cell.cut?.answerBytes ?? null,
         cell.id,
         this.owner,
       );
@@ -821,7 +824,7 @@ export class Store {
       testCases: optStr(row, 'test_cases') !== undefined ? json<TestCase[]>(row, 'test_cases') : [{ id: 'case-1', vars: json<Variables>(row, 'variables') }],
       columns: json<Column[]>(row, 'columns'),
       progress: this.progress(runId),
-      cells: this.cellsOfCases(runId, 0, FIRST_PAGE_CASES),
+      cells: this.cellsOfCases(runId, 0, FIRST_PAGE_CASES, true),
       ...(optStr(row, 'prompt_id') !== undefined && optStr(row, 'prompt_version_id') !== undefined
         ? { promptId: optStr(row, 'prompt_id'), promptVersionId: optStr(row, 'prompt_version_id') }
         : {}),
@@ -839,10 +842,26 @@ export class Store {
     return rows.map((row) => this.cell(row));
   }
 
-  /** Every cell of rows fromCase..toCase-1 (all columns and repeats), in position order. */
-  cellsOfCases(runId: string, fromCase: number, toCase: number): Cell[] {
+  /** The cells table's columns with the answer cut to VIEW_OUTPUT_CHARS (and its whole length), read once. */
+  private previewSelect: string | undefined;
+  private previewColumns(): string {
+    if (this.previewSelect === undefined) {
+      const names = (this.db.prepare('PRAGMA table_info(cells)').all() as Row[]).map((row) => str(row, 'name'));
+      this.previewSelect = names
+        .map((name) => (name === 'output' ? `substr(c.output, 1, ${VIEW_OUTPUT_CHARS}) AS output, length(c.output) AS output_chars` : `c."${name.replace(/"/g, '""')}"`))
+        .join(', ');
+    }
+    return this.previewSelect;
+  }
+
+  /**
+   * Every cell of rows fromCase..toCase-1 (all columns and repeats), in position order. With
+   * `preview`, answers longer than VIEW_OUTPUT_CHARS come cut to it (with `outputChars`), as the
+   * grid's pages and runs.get carry them: reading them whole is runs.cell's job.
+   */
+  cellsOfCases(runId: string, fromCase: number, toCase: number, preview = false): Cell[] {
     const rows = this.statement(
-      `SELECT c.*, ${RATING_COLUMNS} FROM cells c LEFT JOIN ratings r ON r.cell_id = c.id
+      `SELECT ${preview ? this.previewColumns() : 'c.*'}, ${RATING_COLUMNS} FROM cells c LEFT JOIN ratings r ON r.cell_id = c.id
        WHERE c.run_id = ? AND c.case_index >= ? AND c.case_index < ? ORDER BY c.case_index, c.column_index, c.repeat`,
     ).all(runId, fromCase, toCase) as Row[];
     return rows.map((row) => this.cell(row));
@@ -882,6 +901,8 @@ export class Store {
       ...(num(row, 'cached') ? { cached: true } : {}),
       ...(optNum(row, 'attempts') !== undefined ? { attempts: num(row, 'attempts') } : {}),
       ...(optStr(row, 'grading') !== undefined ? { grading: json<Grading>(row, 'grading') } : {}),
+      ...(optNum(row, 'answer_bytes') !== undefined ? { cut: { answerBytes: num(row, 'answer_bytes') } } : {}),
+      ...((optNum(row, 'output_chars') ?? 0) > VIEW_OUTPUT_CHARS ? { outputChars: num(row, 'output_chars') } : {}),
       ...(optStr(row, 'r_updated') !== undefined ? { rating: ratingOf(row) } : {}),
     };
   }
