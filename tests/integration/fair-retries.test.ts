@@ -116,6 +116,41 @@ ${Array.from({ length: HEALTHY_CELLS }, (_, i) => `  - vars: { word: w${i} }`).j
   }, 60_000);
 });
 
+describe('a hanging provider', () => {
+  it('holds at most its share of -j: the healthy provider beside it finishes before the first hanging request times out', async () => {
+    const config = join(dir, 'promptfooconfig.yaml');
+    writeFileSync(
+      config,
+      `prompts: ["Say {{word}}."]
+providers:
+  - id: openai:chat:no-answer
+    label: hanging
+    config: { apiBaseUrl: ${failing.baseUrl}, timeouts: { firstByte: 2s, total: 2500ms } }
+  - id: openai:chat:fake-small
+    label: healthy
+    config: { apiBaseUrl: ${healthy.baseUrl} }
+tests:
+${Array.from({ length: 8 }, (_, i) => `  - vars: { word: w${i} }`).join('\n')}
+`,
+    );
+    const result = await evalCli(['-c', config, '-j', String(J), '-o', join(dir, 'out.json')]);
+    expect(result.code).toBe(1);
+    const hung = failing.requestsFor('no-answer');
+    const ok = healthy.requestsFor('fake-small');
+    expect(ok).toHaveLength(8);
+    expect(hung.length).toBeGreaterThan(0);
+    // While the healthy provider had cells waiting, never more than its share (J / 2) of hanging requests were open…
+    const lastHealthyStart = Math.max(...ok.map((r) => r.arrivedAt));
+    expect(peakOverlap(hung.filter((r) => r.arrivedAt < lastHealthyStart))).toBeLessThanOrEqual(J / 2);
+    const healthyDone = Math.max(...ok.map((r) => r.closedAt ?? Infinity));
+    // …so every healthy answer was done before the first hanging request gave up (and once it was, the hanging one got the rest).
+    const firstGaveUp = Math.min(...hung.map((r) => r.closedAt ?? Infinity));
+    expect(healthyDone).toBeLessThan(firstGaveUp);
+    expect(peakOverlap(hung)).toBe(J);
+    expect(result.stderr).toContain('(first-byte timeout)');
+  }, 60_000);
+});
+
 describe('FairLimiter', () => {
   it('a group whose requests hang holds at most its share while another waits', async () => {
     const limiter = new FairLimiter(4);
