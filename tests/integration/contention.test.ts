@@ -135,17 +135,25 @@ function countsInDatabase(dataDir: string, runId: string): { status: string; cel
   }
 }
 
-/** Latency of app.info through dispatch, every `everyMs`, until stopped. */
-function sampleLatency(services: Services, everyMs = 20): { stop: () => Promise<number[]> } {
+/**
+ * Latency of app.info through dispatch for calls arriving every `everyMs` on a fixed schedule:
+ * each is timed from when it was due, so a call that arrived while the thread was busy counts
+ * the wait (as a request on a socket would), not just its own few microseconds.
+ */
+function sampleLatency(services: Services, everyMs = 10): { stop: () => Promise<number[]>; answered: () => number } {
   const samples: number[] = [];
   let running = true;
   const loop = (async () => {
+    const answers: Promise<void>[] = [];
+    let due = performance.now();
     while (running) {
-      const t0 = performance.now();
-      await call(services, 'app.info', {});
-      samples.push(performance.now() - t0);
-      await new Promise((r) => setTimeout(r, everyMs));
+      for (const now = performance.now(); due <= now; due += everyMs) {
+        const arrived = due;
+        answers.push(call(services, 'app.info', {}).then(() => void samples.push(performance.now() - arrived)));
+      }
+      await new Promise((r) => setTimeout(r, 1));
     }
+    await Promise.all(answers);
   })();
   return {
     stop: async () => {
@@ -153,6 +161,7 @@ function sampleLatency(services: Services, everyMs = 20): { stop: () => Promise<
       await loop;
       return samples;
     },
+    answered: () => samples.length,
   };
 }
 
@@ -194,8 +203,10 @@ describe('busy detection and retry', () => {
 describe('another process holds the write lock', () => {
   it(`a run started while the lock is held (${LOCK_MS / 1000} s) waits, keeps the app answering, and finishes every cell with its answer`, async () => {
     const services = servicesIn(dir);
-    // Make sure the schema exists before the holder opens the file.
-    await call(services, 'app.info', {});
+    // A first small run: the schema exists before the holder opens the file, and the sandbox's
+    // worker thread and the tokenizer are loaded (a one-time ~0.4 s that is not what is measured).
+    const warm = await call(services, 'runs.start', request(1, 1));
+    await services.runner.whenDone(warm.runId);
     const { released } = await holdLock(dir, LOCK_MS);
     const latency = sampleLatency(services);
     const startedAt = performance.now();
@@ -297,8 +308,16 @@ describe('a big start', () => {
     // The run is visible meanwhile.
     const listed = await call(services, 'runs.list', { limit: 5, offset: 0 });
     expect(listed.runs.map((r) => r.id)).toContain(runId);
-    // Wait until every cell is written.
-    while (services.store.isPlanning(runId)) await new Promise((r) => setTimeout(r, 20));
+    // Wait until every cell is written, counting the calls answered meanwhile.
+    const answeredBefore = latency.answered();
+    let chunksSeen = 0;
+    for (let last = atReturn.cells; services.store.isPlanning(runId); ) {
+      await new Promise((r) => setTimeout(r, 20));
+      const now = countsInDatabase(dir, runId).cells;
+      if (now > last) chunksSeen++;
+      last = now;
+    }
+    const answeredWhilePlanning = latency.answered() - answeredBefore;
     const samples = await latency.stop();
     const status = finished(services, runId);
     await call(services, 'runs.stop', { runId });
@@ -307,9 +326,13 @@ describe('a big start', () => {
     expect(counts.cells).toBe(TOTAL);
     expect(counts.cellCount).toBe(TOTAL);
     expect((counts.byStatus['pending'] ?? 0) + (counts.byStatus['running'] ?? 0)).toBe(0);
-    // app.info was answered all along, many times while the cells went in.
-    expect(samples.length).toBeGreaterThan(20);
-    expect(percentile(samples, 0.95)).toBeLessThan(100);
+    // app.info was answered all along, many times while the cells went in, chunk after chunk.
+    // (The p95 target, < 100 ms, is asserted loosely here, as the machine's other load varies;
+    // npm run bench:contention measures it, for 400k cells.)
+    expect(chunksSeen).toBeGreaterThan(5);
+    expect(answeredWhilePlanning).toBeGreaterThan(chunksSeen);
+    expect(percentile(samples, 0.5)).toBeLessThan(100);
+    expect(percentile(samples, 0.95)).toBeLessThan(500);
   }, 60_000);
 
   it('a stop while the run is being written ends it cancelled, with the cells it has and none left pending', async () => {

@@ -4,7 +4,7 @@
  * 10,000-row run is rendered straight into the database; each row renders each distinct
  * template once, and a row whose template fails to render becomes error cells.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { toErrorInfo } from '../../shared/errors';
 import type { Column, ErrorInfo, Message, TestCase } from '../../shared/schemas';
 import type { NewCell } from '../store/store';
@@ -27,6 +27,21 @@ const RENDER_AHEAD = 128;
 
 type Outcome = { messages: Message[] } | { error: ErrorInfo };
 
+/**
+ * Ids for a run's cells that sort in the order the cells are written: UUIDv7's layout (the
+ * time in ms, then random bits, 42 of them per run) with the cell's position last. The cells'
+ * primary-key index then grows at its end instead of at a random page per cell, so a run
+ * written in chunks does not rewrite most of that index with every chunk (a 400k-cell run is
+ * written several times faster).
+ */
+export function cellIdsOf(now = Date.now()): (position: number) => string {
+  const ms = now.toString(16).padStart(12, '0');
+  const r = randomBytes(6).toString('hex');
+  const variant = ((parseInt(r.slice(3, 4), 16) & 0x3) | 0x8).toString(16);
+  const head = `${ms.slice(0, 8)}-${ms.slice(8, 12)}-7${r.slice(0, 3)}-${variant}${r.slice(4, 7)}-${r.slice(7, 11)}`;
+  return (position) => `${head}${position.toString(16).padStart(8, '0')}`;
+}
+
 export function* matrixCells(input: MatrixInput): Generator<NewCell> {
   const caseIndexes = (input.caseIndexes ?? input.testCases.map((_, i) => i)).filter((i) => input.testCases[i] !== undefined);
   // Per template: the outcomes of the rows from `from` on, rendered a batch at a time.
@@ -40,6 +55,7 @@ export function* matrixCells(input: MatrixInput): Generator<NewCell> {
     }
     return batch.outcomes[at - batch.from] ?? { error: toErrorInfo(new Error('The row was not rendered.')) };
   };
+  const idOf = cellIdsOf();
   let position = 0;
   for (const [at, caseIndex] of caseIndexes.entries()) {
     const testCase = input.testCases[caseIndex];
@@ -54,7 +70,7 @@ export function* matrixCells(input: MatrixInput): Generator<NewCell> {
       }
       for (let repeat = 0; repeat < input.repeats; repeat++) {
         yield {
-          id: randomUUID(),
+          id: idOf(position),
           position: position++,
           columnIndex,
           caseIndex,

@@ -34,12 +34,19 @@ export interface RunPlan {
 }
 
 /**
- * A big run is written in chunks of at most this many cells (one transaction each), and a chunk
- * ends early once it has taken PLAN_CHUNK_MS to produce: between chunks the event loop answers
- * other calls, and another process may write.
+ * A big run is written in chunks (one transaction each) sized to take about PLAN_CHUNK_MS to
+ * produce and write, from PLAN_CHUNK_MIN to PLAN_CHUNK_CELLS cells: between chunks the event
+ * loop answers other calls, and another process may write. Producing a chunk (rendering its
+ * rows) also stops at PLAN_CHUNK_MS.
  */
 export const PLAN_CHUNK_CELLS = 4000;
-export const PLAN_CHUNK_MS = 15;
+const PLAN_CHUNK_MIN = 100;
+const PLAN_CHUNK_FIRST = 1000;
+export const PLAN_CHUNK_MS = 20;
+/** Workers let the event loop run at least this often, so other calls are answered during a run. */
+const YIELD_EVERY_MS = 10;
+/** A stopped run's waiting cells are cancelled this many at a time. */
+const CANCEL_CHUNK = 5000;
 /** Pending cells are read back a page at a time, yielding in between. */
 const PENDING_PAGE = 20_000;
 
@@ -47,11 +54,11 @@ function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-/** The next chunk of a run's cells: up to PLAN_CHUNK_CELLS, or what PLAN_CHUNK_MS produced. */
-function takeChunk(cells: Iterator<NewCell>): { cells: NewCell[]; last: boolean } {
+/** The next chunk of a run's cells: up to `size`, or what PLAN_CHUNK_MS produced. */
+function takeChunk(cells: Iterator<NewCell>, size: number): { cells: NewCell[]; last: boolean } {
   const chunk: NewCell[] = [];
   const until = performance.now() + PLAN_CHUNK_MS;
-  while (chunk.length < PLAN_CHUNK_CELLS) {
+  while (chunk.length < size) {
     const next = cells.next();
     if (next.done === true) return { cells: chunk, last: true };
     chunk.push(next.value);
@@ -136,6 +143,9 @@ export class Runner {
   private readonly heartbeatMs: number;
   private readonly maxAnswerBytes: () => number;
   private closed = false;
+  /** When the current slice of work on the thread began, and the turn of the event loop it waits for (pause()). */
+  private sliceStart = 0;
+  private turn: Promise<void> | undefined;
 
   constructor(
     private readonly store: Store,
@@ -162,7 +172,7 @@ export class Runner {
   async start(plan: RunPlan): Promise<{ runId: string; total: number }> {
     const runId = plan.run.id;
     const cells = plan.cells[Symbol.iterator]();
-    const first = takeChunk(cells);
+    const first = takeChunk(cells, PLAN_CHUNK_FIRST);
     if (first.last) {
       const total = await this.store.write(() => this.store.createRun(plan.run, first.cells));
       this.launch(runId, plan.run.useCache);
@@ -172,6 +182,7 @@ export class Runner {
     await this.store.write(() => this.store.markPlanning(runId));
     await this.store.write(() => this.store.createRun(plan.run, first.cells));
     let planned = first.cells.length;
+    let size = PLAN_CHUNK_FIRST;
     const planRest = async (active: ActiveRun): Promise<boolean> => {
       try {
         for (;;) {
@@ -182,9 +193,13 @@ export class Runner {
             await this.store.write(() => this.store.endPlanning(runId), { cancelled: () => this.closed });
             return true;
           }
-          const chunk = takeChunk(cells);
+          const began = performance.now();
+          const chunk = takeChunk(cells, size);
           await this.store.write(() => this.store.addCells(runId, chunk.cells, chunk.last), { cancelled: () => this.closed });
           planned += chunk.cells.length;
+          // The next chunk sized to take about PLAN_CHUNK_MS on this machine (at most twice this one).
+          const took = Math.max(1, performance.now() - began);
+          size = Math.round(Math.min(PLAN_CHUNK_CELLS, size * 2, Math.max(PLAN_CHUNK_MIN, (chunk.cells.length * PLAN_CHUNK_MS) / took)));
           if (chunk.last) return true;
         }
       } catch (error) {
@@ -252,7 +267,7 @@ export class Runner {
         count++;
       }
     }
-    return count + this.store.progress(runId).pending;
+    return count + this.store.unfinishedCount(runId, ['pending']);
   }
 
   stopAll(): void {
@@ -299,6 +314,26 @@ export class Runner {
     this.store.releaseLease(active.runId);
   }
 
+  /**
+   * Cells that answer without waiting on I/O (echo, the cache) run on microtasks alone, and
+   * would starve every other call (timers, sockets, the app's requests) until the run ends.
+   * Past YIELD_EVERY_MS of work, a cell waits here, before its next database work, for the
+   * event loop to have a turn. One turn is shared by every worker, so 64 of them cannot each
+   * take a slice in a row.
+   */
+  private async pause(): Promise<void> {
+    while (performance.now() - this.sliceStart > YIELD_EVERY_MS) {
+      this.turn ??= new Promise<void>((resolve) =>
+        setImmediate(() => {
+          this.turn = undefined;
+          this.sliceStart = performance.now();
+          resolve();
+        }),
+      );
+      await this.turn;
+    }
+  }
+
   private launch(runId: string, useCache: boolean, plan?: (active: ActiveRun) => Promise<boolean>): void {
     const spec = this.store.gradingSpec(runId);
     const active: ActiveRun = {
@@ -326,7 +361,8 @@ export class Runner {
       this.endLease(active);
       const reason = error instanceof Error ? error.message : String(error);
       this.emit({ type: 'run.finished', runId, status: 'interrupted' });
-      process.emitWarning(`Parallax could not record the end of run ${runId}: ${reason}`);
+      // Closed mid-way (the app quits): nothing went wrong; the next open marks the run interrupted.
+      if (!this.closed) process.emitWarning(`Parallax could not record the end of run ${runId}: ${reason}`);
       return 'interrupted' as const;
     });
   }
@@ -399,6 +435,7 @@ export class Runner {
         const worker = async (lane: Lane | undefined): Promise<void> => {
           try {
             while (next < ids.length && !active.stopped && !this.closed) {
+              await this.pause();
               const id = ids[next++];
               if (id === undefined) break;
               try {
@@ -427,10 +464,15 @@ export class Runner {
     }
     // The run's end is written even while another process holds the database (Store.write waits it out).
     const untilClosed = { cancelled: () => this.closed };
-    if (active.stopped) await this.store.write(() => this.store.cancelPending(runId), untilClosed);
+    if (active.stopped) {
+      // In chunks: cancelling 400k waiting cells in one statement would hold up every other call.
+      while ((await this.store.write(() => this.store.cancelPendingChunk(runId, CANCEL_CHUNK), untilClosed)) === CANCEL_CHUNK) {
+        await yieldToEventLoop();
+        if (this.closed) return 'interrupted';
+      }
+    }
     // Every cell of a finished run is finished: one left pending or running is failed, with why.
-    const left = this.store.progress(runId);
-    if (left.pending + left.running > 0) {
+    if (this.store.unfinishedCount(runId) > 0) {
       for (const ids of byProvider.values()) {
         for (const id of ids) await this.failUnfinished(active, id, active.stopped ? undefined : 'This cell never finished (no answer or error came back); the run ended without it.');
       }
@@ -561,8 +603,7 @@ export class Runner {
           const retryable = error instanceof AppError && error.retryable && output === '' && !signal.aborted;
           if (!retryable || attempt >= this.backoff.maxAttempts) {
             if (previous !== undefined && error instanceof AppError && !error.message.includes(previous)) {
-              // The earlier failure first: it is usually the cause (a total timeout only ends the story).
-              throw new AppError(error.code, `${previous} Then, on try ${attempt}: ${error.message}`);
+              throw new AppError(error.code, `${error.message} (That was try ${attempt}; the one before failed: ${previous})`);
             }
             throw error;
           }
@@ -685,6 +726,7 @@ export class Runner {
 
   /** Records a finished cell (waiting out a busy database), then shows it. */
   private async finish(unmasked: Cell): Promise<void> {
+    await this.pause();
     this.coalescer.forget(unmasked.id);
     if (this.closed) return;
     const cell = this.redactCell(unmasked);

@@ -378,7 +378,7 @@ export class Store {
   async write<T>(work: () => T, options: BusyRetryOptions = {}): Promise<T> {
     while (this.busyWait) await this.busyWait;
     try {
-      return work();
+      return this.withBusyTimeout(PROBE_BUSY_TIMEOUT_MS, work);
     } catch (error) {
       if (!isBusy(error)) throw error;
     }
@@ -503,6 +503,25 @@ export class Store {
     return rows.map((row) => ({ id: str(row, 'id'), providerId: str(row, 'provider_id'), position: num(row, 'position') }));
   }
 
+  /**
+   * Cancels up to `limit` cells of a stopped run that never started; the runner calls it
+   * until it cancels fewer, yielding in between, so stopping a huge run holds nothing up.
+   */
+  cancelPendingChunk(runId: string, limit: number): number {
+    return Number(
+      this.statement(
+        `UPDATE cells SET status = 'cancelled', error_code = 'cancelled', error_message = 'Stopped before it started.'
+         WHERE rowid IN (SELECT rowid FROM cells WHERE run_id = ? AND status = 'pending' LIMIT ?) AND (SELECT owner FROM runs WHERE runs.id = ?) = ?`,
+      ).run(runId, limit, runId, this.owner).changes,
+    );
+  }
+
+  /** Cells of a run not finished yet (pending or running): read from the index alone. */
+  unfinishedCount(runId: string, statuses: readonly ('pending' | 'running')[] = ['pending', 'running']): number {
+    const row = this.statement(`SELECT COUNT(*) AS n FROM cells WHERE run_id = ? AND status IN (SELECT value FROM json_each(?))`).get(runId, JSON.stringify(statuses)) as Row;
+    return num(row, 'n');
+  }
+
   /** One cell, as stored. */
   getCell(cellId: string): Cell | undefined {
     const row = this.statement(`SELECT c.*, ${RATING_COLUMNS} FROM cells c LEFT JOIN ratings r ON r.cell_id = c.id WHERE c.id = ?`).get(cellId) as Row | undefined;
@@ -571,15 +590,18 @@ export class Store {
    * The heartbeat: pushes the run's lease forward. False when the run is no longer this
    * store's (another process resumed it after the lease lapsed): stop, and write nothing more.
    * A run another process marked interrupted while this one was held up (the database busy
-   * past the lease) but that nobody took is taken back; its runner asks the cells marked
-   * interrupted all the same (runner.ts), and writes the ones in flight as they end.
+   * past the lease) but that nobody took is taken back, its interrupted cells pending again.
    */
   renewLease(runId: string): boolean {
     const until = Date.now() + LEASE_MS;
     const renewed = this.statement(`UPDATE runs SET lease_until = ? WHERE id = ? AND owner = ? AND status = 'running'`).run(until, runId, this.owner);
     if (Number(renewed.changes) > 0) return true;
-    const taken = this.db.prepare(`UPDATE runs SET status = 'running', lease_until = ? WHERE id = ? AND owner = ? AND status = 'interrupted'`).run(until, runId, this.owner);
-    return Number(taken.changes) > 0;
+    return this.transaction(() => {
+      const taken = this.db.prepare(`UPDATE runs SET status = 'running', lease_until = ? WHERE id = ? AND owner = ? AND status = 'interrupted'`).run(until, runId, this.owner);
+      if (Number(taken.changes) === 0) return false;
+      this.db.prepare(`UPDATE cells SET status = 'pending', error_code = NULL, error_message = NULL WHERE run_id = ? AND status = 'error' AND error_code = 'interrupted'`).run(runId);
+      return true;
+    });
   }
 
   /** Does this store own the run (it started or resumed it, and nobody took it since)? */
