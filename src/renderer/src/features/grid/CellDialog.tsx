@@ -1,5 +1,7 @@
 import { CellRating, GradingBadge } from '../judge/CellRating';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
+import { formatBytes } from '../../../../shared/answer-limit';
+import { api } from '../../bridge/current';
 import type { Cell, TestCase } from '../../../../shared/schemas';
 import { Modal } from '../../components/Modal';
 import { useRun } from '../../state/run';
@@ -32,8 +34,33 @@ function CopyButton({ text, label }: { text: string; label: string }): React.JSX
   );
 }
 
+/**
+ * The answer whole: grid pages carry long answers cut to their start (cell.outputChars), so the
+ * dialog reads the stored answer once with runs.cell.
+ */
+function useWholeOutput(cell: Cell | undefined): string {
+  const [whole, setWhole] = useState<{ id: string; output: string } | undefined>(undefined);
+  const id = cell?.id;
+  const partial = cell?.outputChars !== undefined;
+  useEffect(() => {
+    if (id === undefined || !partial) return;
+    let live = true;
+    void api()['runs.cell']({ cellId: id })
+      .then((full) => {
+        if (live) setWhole({ id, output: full.output });
+      })
+      .catch(() => undefined);
+    return () => {
+      live = false;
+    };
+  }, [id, partial]);
+  if (!cell) return '';
+  return whole?.id === cell.id ? whole.output : cell.output;
+}
+
 function Repeat({ cell, n, of }: { cell: Cell | undefined; n: number; of: number }): React.JSX.Element {
   const title = of > 1 ? `Repeat ${n} of ${of}` : 'Answer';
+  const output = useWholeOutput(cell);
   return (
     <section className="cell-repeat" aria-label={title}>
       <div className="row spread">
@@ -42,10 +69,15 @@ function Repeat({ cell, n, of }: { cell: Cell | undefined; n: number; of: number
           {cell?.cached ? ' · cached' : ''}
           {cell?.attempts !== undefined && cell.attempts > 1 ? ` · ${cell.attempts} attempts` : ''}
         </h3>
-        {cell && <CopyButton text={cell.output} label={of > 1 ? `Copy repeat ${n}` : 'Copy answer'} />}
+        {cell && <CopyButton text={output} label={of > 1 ? `Copy repeat ${n}` : 'Copy answer'} />}
       </div>
       {cell && <p className="muted result-figures">{figures(cell) || 'No figures yet.'}</p>}
-      {cell && cell.output !== '' && <pre className="output cell-output">{cell.output}</pre>}
+      {cell?.cut && (
+        <p className="muted answer-cut" role="note">
+          The answer was {formatBytes(cell.cut.answerBytes)}; Parallax kept its first part (Settings → Answers sets how much).
+        </p>
+      )}
+      {cell && output !== '' && <pre className="output cell-output">{output}</pre>}
       {cell && <CellError cell={cell} />}
       {cell?.status === 'done' && (
         <>

@@ -5,6 +5,7 @@ import type { Cell } from '../../../../shared/schemas';
 import { slotKey, useRun } from '../../state/run';
 import { formatCost, formatMs, formatTokens } from '../columns/format';
 import { spreadOf } from './summary';
+import { formatBytes } from '../../../../shared/answer-limit';
 
 const NONE: readonly string[] = [];
 
@@ -51,6 +52,8 @@ export function figures(cell: Cell): string {
     parts.push(`${formatTokens(cell.usage.inputTokens)} → ${formatTokens(cell.usage.outputTokens)} tok`);
   }
   if (cell.status === 'done' && !cell.cached) parts.push(formatCost(cell.costUsd));
+  // A cut answer: the whole was this big, only its first part is kept (Settings → Answers).
+  if (cell.cut) parts.push(`cut (${formatBytes(cell.cut.answerBytes)})`);
   return parts.join(' · ');
 }
 

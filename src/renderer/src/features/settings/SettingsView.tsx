@@ -7,6 +7,7 @@ import { useUi } from '../../state/ui';
 import { PricesSection } from './PricesSection';
 import { ConfirmImportedDialog, SendKeyDialog } from './KeyChoiceDialog';
 import { KeyHostsSection } from './KeyHostsSection';
+import { AnswersSection } from './AnswersSection';
 import { useKeyHosts } from '../../state/keyHosts';
 import { ENVAR_NAME, keyHostVerdict } from '../../../../shared/key-hosts';
 import { DEFAULT_TIMEOUTS, TIMEOUT_KINDS, TIMEOUT_NAMES, formatDuration, readTimeoutFields, writeDuration, type ProviderTimeouts, type TimeoutKind } from '../../../../shared/timeouts';
@@ -316,6 +317,7 @@ export function SettingsView(): React.JSX.Element {
         />
       )}
       <KeyHostsSection />
+      <AnswersSection />
       <PricesSection />
     </section>
   );
