@@ -590,18 +590,15 @@ export class Store {
    * The heartbeat: pushes the run's lease forward. False when the run is no longer this
    * store's (another process resumed it after the lease lapsed): stop, and write nothing more.
    * A run another process marked interrupted while this one was held up (the database busy
-   * past the lease) but that nobody took is taken back, its interrupted cells pending again.
+   * past the lease) but that nobody took is taken back; its runner asks the cells marked
+   * interrupted all the same (runner.ts), and writes the ones in flight as they end.
    */
   renewLease(runId: string): boolean {
     const until = Date.now() + LEASE_MS;
     const renewed = this.statement(`UPDATE runs SET lease_until = ? WHERE id = ? AND owner = ? AND status = 'running'`).run(until, runId, this.owner);
     if (Number(renewed.changes) > 0) return true;
-    return this.transaction(() => {
-      const taken = this.db.prepare(`UPDATE runs SET status = 'running', lease_until = ? WHERE id = ? AND owner = ? AND status = 'interrupted'`).run(until, runId, this.owner);
-      if (Number(taken.changes) === 0) return false;
-      this.db.prepare(`UPDATE cells SET status = 'pending', error_code = NULL, error_message = NULL WHERE run_id = ? AND status = 'error' AND error_code = 'interrupted'`).run(runId);
-      return true;
-    });
+    const taken = this.db.prepare(`UPDATE runs SET status = 'running', lease_until = ? WHERE id = ? AND owner = ? AND status = 'interrupted'`).run(until, runId, this.owner);
+    return Number(taken.changes) > 0;
   }
 
   /** Does this store own the run (it started or resumed it, and nobody took it since)? */
