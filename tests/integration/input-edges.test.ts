@@ -204,6 +204,23 @@ describe('a binary file is not a prompt', () => {
   });
 });
 
+describe('runs.resume of a run that does not exist', () => {
+  it('says there is no such run (not that it was not interrupted)', async () => {
+    const services = createServices({ dataDir, door: 'web', version: 'test', secrets: new MemorySecretStore(), env: {} });
+    try {
+      const result = await dispatch(services.handlers, 'runs.resume', { runId: 'no-such-run' });
+      expect(result.ok).toBe(false);
+      if (!result.ok) {
+        expect(result.error.code).toBe('not_found');
+        expect(result.error.message).toMatch(/No run with id "no-such-run"/);
+        expect(result.error.message).not.toMatch(/interrupted/);
+      }
+    } finally {
+      services.close();
+    }
+  });
+});
+
 describe('decodeTextFile and binaryTextReason', () => {
   it('refuse UTF-16 that is broken, and text that is mostly control characters', () => {
     const broken = decodeTextFile(Buffer.from([0xff, 0xfe, 0x00, 0xd8, 0x41]));
