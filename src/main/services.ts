@@ -291,7 +291,18 @@ export function createServices(options: ServicesOptions): Services {
       const recorded = store.runProviders(runId);
       const judge = store.gradingSpec(runId).judge;
       for (const providerId of new Set([...store.unfinishedProviders(runId), ...(judge ? [judge.providerId] : [])])) {
-        await registry.resolve(providerId, recorded);
+        try {
+          await registry.resolve(providerId, recorded);
+        } catch (error) {
+          // A run parallax eval started before runs recorded their providers: its providers lived in its config only.
+          if (error instanceof AppError && error.code === 'not_found' && recorded.length === 0 && store.getRun(runId)?.run.source === 'cli') {
+            throw new AppError(
+              'not_found',
+              `This run was started by parallax eval with providers from its config ("${providerId}"), and it is older than runs that record them, so it cannot be resumed. Run the config again with parallax eval.`,
+            );
+          }
+          throw error;
+        }
       }
       return { queued: runner.rerun(runId, { kind: 'unfinished' }) };
     },

@@ -416,5 +416,16 @@ describe('liveness by lease (in-process)', () => {
     // Nothing was touched: the run is still interrupted, its cell still waiting to be resumed.
     expect(services.store.runStatus('keyed')).toBe('interrupted');
     expect(services.store.getCell('k1')?.error?.code).toBe('interrupted');
+
+    // A CLI run from before runs recorded their providers cannot reach them: refused with why, untouched.
+    services.store.createRun(
+      { id: 'old-cli', createdAt: new Date().toISOString(), source: 'cli', title: 'old', messages: [], testCases: [{ id: 't', vars: {} }], columns: [], repeats: 1, useCache: false },
+      [{ id: 'o1', position: 0, columnIndex: 0, caseIndex: 0, repeat: 0, providerId: 'openai:chat:old', providerName: 'old', model: 'old', params: {}, variables: {}, messages: [{ role: 'user', content: 'hi' }] }],
+    );
+    inspect((db) => db.prepare(`UPDATE runs SET lease_until = 0 WHERE id = 'old-cli'`).run());
+    const old = await dispatch(services.handlers, 'runs.resume', { runId: 'old-cli' });
+    expect(old).toMatchObject({ ok: false, error: { code: 'not_found', message: expect.stringContaining('older than runs that record them') } });
+    expect(services.store.runStatus('old-cli')).toBe('interrupted');
+    expect(services.store.getCell('o1')?.error?.code).toBe('interrupted');
   });
 });
