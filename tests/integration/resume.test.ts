@@ -358,6 +358,22 @@ describe('liveness by lease (in-process)', () => {
     expect(inspect((db) => (db.prepare('SELECT status FROM runs WHERE id = ?').get(runId) as { status: string }).status)).toBe('done');
   });
 
+  it('a process whose run another process took over stops at its next heartbeat and writes nothing more', { timeout: 60_000 }, async () => {
+    const a = open();
+    const runId = await startAppRun(a);
+    const ended = finished(a, runId);
+    for (let i = 0; i < 200 && cellRows(runId).filter((r) => r.status === 'done').length < 2; i++) await new Promise((r) => setTimeout(r, 50));
+    // What another process's resume writes once A's lease looked lapsed: the run is its own now.
+    inspect((db) => db.prepare(`UPDATE runs SET owner = 'another-process', status = 'running' WHERE id = ?`).run(runId));
+    const doneAtTakeover = cellRows(runId).filter((r) => r.status === 'done').length;
+    expect(await ended).toBe('interrupted');
+    // Answers that arrived after the takeover were not written over the new owner's cells, and A did not end the run.
+    await new Promise((r) => setTimeout(r, 300));
+    expect(cellRows(runId).filter((r) => r.status === 'done')).toHaveLength(doneAtTakeover);
+    expect(doneAtTakeover).toBeLessThan(CELLS);
+    expect(inspect((db) => db.prepare('SELECT status, owner FROM runs WHERE id = ?').get(runId))).toEqual({ status: 'running', owner: 'another-process' });
+  });
+
   it('a reused pid keeps nothing alive: a lapsed lease is interrupted whoever has that pid now, a fresh one is not', async () => {
     const store = new Store(dataDir());
     const cell = (id: string, position: number) => ({
