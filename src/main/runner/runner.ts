@@ -603,7 +603,8 @@ export class Runner {
           const retryable = error instanceof AppError && error.retryable && output === '' && !signal.aborted;
           if (!retryable || attempt >= this.backoff.maxAttempts) {
             if (previous !== undefined && error instanceof AppError && !error.message.includes(previous)) {
-              throw new AppError(error.code, `${error.message} (That was try ${attempt}; the one before failed: ${previous})`);
+              // The earlier failure first: it is usually the cause (a total timeout only ends the story).
+              throw new AppError(error.code, `${previous} Then, on try ${attempt}: ${error.message}`);
             }
             throw error;
           }
