@@ -163,6 +163,16 @@ describe('the cap', () => {
     }
   });
 
+  it('pairs to judge carry the first 65,536 characters of each answer, with a line saying more is in the cell', async () => {
+    const { runId } = await runModels(['long:100000', 'fake-small']);
+    const { pairs } = await call('judge.pairs', { runId });
+    expect(pairs).toHaveLength(1);
+    const long = [pairs[0]?.leftOutput ?? '', pairs[0]?.rightOutput ?? ''].find((o) => o.length > 1000) ?? '';
+    expect(long.startsWith('All work and no play')).toBe(true);
+    expect(long.endsWith('\n\n… [34,464 more characters: open the cell to read the whole answer]')).toBe(true);
+    expect(long.length).toBeLessThan(65_536 + 100);
+  });
+
   it('a cut answer is not served from the cache: the request is asked again', async () => {
     await call('answers.setLimit', { maxAnswerBytes: 2048 });
     try {

@@ -307,6 +307,7 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
 
   const maxConcurrency = options.maxConcurrency ?? config.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY;
   const repeats = options.repeat ?? config.repeat ?? 1;
+  const { maxAnswerBytes } = options;
   let services;
   try {
     services = createServices({
@@ -316,7 +317,7 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
       secrets: new MemorySecretStore(),
       env: options.env,
       echo: { chunkDelayMs: 0, chunkSize: 4096 },
-      runner: { maxConcurrency, ...(options.maxAnswerBytes !== undefined ? { maxAnswerBytes: () => options.maxAnswerBytes ?? 0 } : {}) },
+      runner: { maxConcurrency, ...(maxAnswerBytes !== undefined ? { maxAnswerBytes: () => maxAnswerBytes } : {}) },
     });
   } catch (error) {
     log(`parallax: cannot open the database in ${options.dataDir}: ${(error as Error).message}\n`);

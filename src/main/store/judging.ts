@@ -113,14 +113,28 @@ export class Judging {
     }));
   }
 
-  /** The first repeat of each (row, variant) that finished: what pairwise judging compares. */
+  /**
+   * The first repeat of each (row, variant) that finished: what pairwise judging compares. An
+   * answer longer than JUDGE_OUTPUT_CHARS comes cut there, with a line saying so (the cell holds
+   * it whole), so the list of pairs stays small when answers are up to 1 MB each.
+   */
   firstAnswers(runId: string): { id: string; caseIndex: number; columnIndex: number; output: string }[] {
     const rows = this.db
-      .prepare(`SELECT id, case_index, column_index, output FROM cells WHERE run_id = ? AND repeat = 0 AND status = 'done' ORDER BY case_index, column_index`)
+      .prepare(
+        `SELECT id, case_index, column_index, substr(output, 1, ${JUDGE_OUTPUT_CHARS}) AS output, length(output) AS output_chars
+         FROM cells WHERE run_id = ? AND repeat = 0 AND status = 'done' ORDER BY case_index, column_index`,
+      )
       .all(runId) as Row[];
-    return rows.map((row) => ({ id: str(row, 'id'), caseIndex: num(row, 'case_index'), columnIndex: num(row, 'column_index'), output: str(row, 'output') }));
+    return rows.map((row) => {
+      const chars = num(row, 'output_chars');
+      const more = chars > JUDGE_OUTPUT_CHARS ? `\n\n… [${(chars - JUDGE_OUTPUT_CHARS).toLocaleString('en-US')} more characters: open the cell to read the whole answer]` : '';
+      return { id: str(row, 'id'), caseIndex: num(row, 'case_index'), columnIndex: num(row, 'column_index'), output: `${str(row, 'output')}${more}` };
+    });
   }
 }
+
+/** Characters of each answer a pair to judge carries. */
+export const JUDGE_OUTPUT_CHARS = 65_536;
 
 function voteOf(row: Row): Vote {
   const note = optStr(row, 'note');
