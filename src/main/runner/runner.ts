@@ -42,13 +42,13 @@ export interface RunPlan {
 export const PLAN_CHUNK_CELLS = 4000;
 const PLAN_CHUNK_MIN = 100;
 const PLAN_CHUNK_FIRST = 1000;
-export const PLAN_CHUNK_MS = 20;
+export const PLAN_CHUNK_MS = 15;
 /** Workers let the event loop run at least this often, so other calls are answered during a run. */
 const YIELD_EVERY_MS = 10;
-/** A stopped run's waiting cells are cancelled this many at a time. */
-const CANCEL_CHUNK = 5000;
+/** A stopped run's waiting cells are cancelled at most this many at a time. */
+const CANCEL_CHUNK = 2000;
 /** Pending cells are read back a page at a time, yielding in between. */
-const PENDING_PAGE = 20_000;
+const PENDING_PAGE = 4000;
 
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
@@ -466,7 +466,11 @@ export class Runner {
     const untilClosed = { cancelled: () => this.closed };
     if (active.stopped) {
       // In chunks: cancelling 400k waiting cells in one statement would hold up every other call.
-      while ((await this.store.write(() => this.store.cancelPendingChunk(runId, CANCEL_CHUNK), untilClosed)) === CANCEL_CHUNK) {
+      for (let size = CANCEL_CHUNK; ; ) {
+        const began = performance.now();
+        if ((await this.store.write(() => this.store.cancelPendingChunk(runId, size), untilClosed)) < size) break;
+        // Sized like the planning's chunks, to about PLAN_CHUNK_MS each.
+        size = Math.round(Math.min(CANCEL_CHUNK, size * 2, Math.max(PLAN_CHUNK_MIN, (size * PLAN_CHUNK_MS) / Math.max(1, performance.now() - began))));
         await yieldToEventLoop();
         if (this.closed) return 'interrupted';
       }
