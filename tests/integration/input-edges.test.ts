@@ -135,6 +135,20 @@ describe('parallax eval: a Latin-1 CSV', () => {
   });
 });
 
+describe('parallax eval: the config file itself', () => {
+  it('a binary config exits 2 and a Latin-1 one is read with a warning', async () => {
+    write('binary.yaml', Buffer.from([0x50, 0x4b, 0x03, 0x04, 0x00, 0x00, 0x08, 0x00]));
+    const binary = await cli(['eval', '-c', 'binary.yaml', '-o', 'out.json', '--data-dir', dataDir]);
+    expect(binary.code).toBe(2);
+    expect(binary.stderr).toMatch(/binary\.yaml: cannot read the config: it is not a text file/);
+    write('latin1.yaml', Buffer.from('prompts:\n  - "Caf\xe9 au lait for {{name}}"\nproviders:\n  - echo\ntests:\n  - vars: { name: Zo\xeb }\n', 'latin1'));
+    const latin1 = await cli(['eval', '-c', 'latin1.yaml', '-o', 'out.json', '--data-dir', dataDir]);
+    expect(latin1.code).toBe(0);
+    expect(latin1.stderr).toMatch(/latin1\.yaml: it is not UTF-8 \(line 2/);
+    expect(readFileSync(join(dir, 'out.json'), 'utf8')).toContain('Café au lait for Zoë');
+  });
+});
+
 describe('parallax eval: a template that does not parse', () => {
   it('exits 2 (a config error) with the prompt, message, line and column, and records no run', async () => {
     write('tests.csv', 'topic,city\ntides,Oslo\n');

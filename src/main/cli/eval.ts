@@ -10,6 +10,7 @@ import { performance } from 'node:perf_hooks';
 import type { AppEvent } from '../../shared/contract';
 import { formatIssue, parseConfig, type ConfigPrompt, type ConfigProvider, type EvalConfig } from '../../shared/promptfoo/config';
 import { checkTemplate } from '../../shared/template';
+import { decodeTextFile } from '../../shared/text-file';
 import type { Cell, Column, JudgeConfig } from '../../shared/schemas';
 import { configFiles } from './config-files';
 import { keyHostVerdict, refusalReason, hostOf, type KeyHostApproval } from '../../shared/key-hosts';
@@ -239,14 +240,19 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
   };
 
   // 1. The config.
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(resolve(options.cwd, options.configPath), 'utf8');
+    bytes = readFileSync(resolve(options.cwd, options.configPath));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const reason = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'this is a folder, not a file' : (error as Error).message;
     return usage([`${options.configPath}: cannot read the config: ${reason}`]);
   }
+  // UTF-8, UTF-16 with its mark, else Latin-1 with a warning; a binary file is no config (shared/text-file.ts).
+  const decoded = decodeTextFile(bytes);
+  if (!decoded.ok) return usage([`${options.configPath}: cannot read the config: ${decoded.reason}`]);
+  const { text } = decoded;
+  if (decoded.note !== undefined) options.log(`warning: ${options.configPath}: ${decoded.note}.\n`);
   const allowFiles = (options.allowFiles ?? []).map((dir) => resolve(options.cwd, dir));
   const parsed = parseConfig(text, options.configPath, configFiles(dirname(resolve(options.cwd, options.configPath)), allowFiles));
   for (const warning of parsed.warnings) options.log(`warning: ${formatIssue(warning)}\n`);
