@@ -3,6 +3,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_TIMEOUTS, formatDuration, parseDuration, readTimeoutFields, resolveTimeouts, timeoutProblem, writeDuration } from '../../src/shared/timeouts';
+import { exportExperimentYaml, parseExperimentYaml } from '../../src/shared/promptfoo/experiment';
 
 describe('durations', () => {
   it('reads 30s, 1.5s, 500ms, 10m, 1h and a bare number of seconds; nothing else', () => {
@@ -46,5 +47,35 @@ describe('timeouts', () => {
     expect(readTimeoutFields({})).toEqual({});
     expect(readTimeoutFields({ idle: 'a while' })).toBe('Idle-stream timeout: "a while" is not a duration; write one such as 500ms, 30s, 10m or 1h.');
     expect(readTimeoutFields({ firstByte: '10ms' })).toBe('First-byte timeout: at least 0.1 s.');
+  });
+});
+
+describe('timeouts in a promptfooconfig', () => {
+  it("go out as a provider's config.timeouts and come back the same", () => {
+    const text = exportExperimentYaml({
+      prompts: [[{ role: 'user', content: 'Hi {{who}}' }]],
+      providers: [{ kind: 'openai', model: 'llama3.2', label: 'Ollama', baseUrl: 'http://localhost:11434/v1', params: {}, timeouts: { firstByte: 300_000, idle: 120_000 } }],
+      tests: [{ vars: { who: 'you' } }],
+    });
+    expect(text).toMatch(/timeouts:\s+firstByte: 300000\s+idle: 120000/);
+    const back = parseExperimentYaml(text, 'promptfooconfig.yaml');
+    expect(back.ok && back.experiment.providers[0]?.timeouts).toEqual({ firstByte: 300_000, idle: 120_000 });
+  });
+
+  it('reads promptfoo\'s config.timeout (ms) as the total, and durations in config.timeouts', () => {
+    const back = parseExperimentYaml(
+      `prompts: ["Hi"]
+providers:
+  - id: openai:chat:m
+    config: { apiBaseUrl: "http://localhost:8000/v1", timeout: 90000, timeouts: { connect: 5s, idle: "2m" } }
+tests:
+  - vars: {}
+`,
+      'promptfooconfig.yaml',
+    );
+    expect(back.ok && back.experiment.providers[0]?.timeouts).toEqual({ total: 90_000, connect: 5000, idle: 120_000 });
+    const bad = parseExperimentYaml('prompts: ["Hi"]\nproviders:\n  - id: openai:chat:m\n    config: { timeouts: { idle: 10ms } }\ntests:\n  - vars: {}\n', 'promptfooconfig.yaml');
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.errors.join(' ')).toContain('providers[0].config.timeouts.idle (line 4): must be at least 0.1 s.');
   });
 });

@@ -20,6 +20,7 @@ import {
 } from '../../shared/promptfoo/experiment';
 import { ECHO_MODEL, ECHO_PROVIDER_ID } from '../../shared/providers';
 import { workspaceSchema, type Column, type Params, type ProviderInfo, type TestCase, type Workspace } from '../../shared/schemas';
+import type { ProviderTimeouts } from '../../shared/timeouts';
 
 /** What identifies a provider in a file; the caller turns it into a provider id. */
 export interface ProviderSpec {
@@ -28,6 +29,8 @@ export interface ProviderSpec {
   apiKeyEnvar?: string;
   /** The name to give a provider the caller has to create. */
   label?: string;
+  /** Its timeouts (ms), for a provider the caller has to create. */
+  timeouts?: ProviderTimeouts;
 }
 
 export type ResolveProvider = (spec: ProviderSpec) => string;
@@ -100,6 +103,7 @@ export function workspaceToExperiment(workspace: Workspace, providers: readonly 
       baseUrl: provider.baseUrl.trim().replace(/\/+$/, ''),
       ...(provider.apiKeyEnvar ? { apiKeyEnvar: provider.apiKeyEnvar } : {}),
       params,
+      ...(provider.timeouts ? { timeouts: { ...provider.timeouts } } : {}),
     };
   });
   return {
@@ -133,6 +137,7 @@ function specOf(provider: ExperimentProvider): ProviderSpec {
     ...(provider.baseUrl !== undefined ? { baseUrl: provider.baseUrl } : {}),
     ...(provider.apiKeyEnvar !== undefined ? { apiKeyEnvar: provider.apiKeyEnvar } : {}),
     ...(label !== undefined ? { label } : {}),
+    ...(provider.timeouts !== undefined ? { timeouts: provider.timeouts } : {}),
   };
 }
 

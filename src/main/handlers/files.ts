@@ -70,6 +70,7 @@ export function fileHandlers(store: Store, registry: ProviderRegistry, dialogs: 
           kind: 'openai',
           baseUrl: baseUrl.replace(/\/+$/, ''),
           needsReview: true,
+          ...(spec.timeouts && Object.keys(spec.timeouts).length > 0 ? { timeouts: spec.timeouts } : {}),
         });
         known.push({ id, name, kind: 'openai', baseUrl, key: { configured: false, source: 'none' }, builtIn: false, needsReview: true, concurrency: DEFAULT_CONCURRENCY });
         added.push(name);

@@ -460,14 +460,17 @@ function parseProviderConfig(config: unknown, kind: ProviderKind, path: Path, ch
       if (key === 'timeouts' && !isRecord(value)) fail(key, `must be a map of connect, firstByte, idle and total, not ${describeType(value)}`);
       for (const [name, raw] of entries) {
         const timeoutKind = TIMEOUT_CONFIG_KEYS[name];
-        const where = key === 'timeout' ? key : `${key}.${name}`;
+        const where = key === 'timeout' ? [...path, key] : [...path, key, name];
         if (timeoutKind === undefined) {
-          fail(where, `is not a timeout Parallax knows; use connect, firstByte, idle or total${suggestion(name, Object.keys(TIMEOUT_CONFIG_KEYS))}`);
+          check.error(where, `is not a timeout Parallax knows; use connect, firstByte, idle or total${suggestion(name, Object.keys(TIMEOUT_CONFIG_KEYS))}`);
+          ok = false;
           continue;
         }
         const read = readTimeout(timeoutKind, raw);
-        if ('problem' in read) fail(where, read.problem);
-        else result.timeouts = { ...result.timeouts, [timeoutKind]: read.ms };
+        if ('problem' in read) {
+          check.error(where, read.problem);
+          ok = false;
+        } else result.timeouts = { ...result.timeouts, [timeoutKind]: read.ms };
       }
     } else if (PARAM_BY_API_NAME.has(key)) {
       const report = new ImportReport();

@@ -20,6 +20,7 @@ import type { Message, Params, Variables } from '../schemas';
 import type { Assertion } from '../assertions/types';
 import { paramsToApi } from '../formats/common';
 import { formatIssue, parseConfig, type ConfigProvider, type ProviderKind } from './config';
+import type { ProviderTimeouts } from '../timeouts';
 
 export interface ExperimentProvider {
   kind: ProviderKind;
@@ -32,6 +33,8 @@ export interface ExperimentProvider {
   /** The environment variable the key is read from (openai only). Never the key. */
   apiKeyEnvar?: string;
   params: Params;
+  /** The provider's own timeouts (ms), written as config.timeouts (openai only). */
+  timeouts?: ProviderTimeouts;
 }
 
 export interface ExperimentTest {
@@ -125,6 +128,7 @@ function providerValue(provider: ExperimentProvider): string | Record<string, un
   const config = {
     ...(provider.baseUrl !== undefined && provider.baseUrl !== '' ? { apiBaseUrl: provider.baseUrl.replace(/\/+$/, '') } : {}),
     ...(provider.apiKeyEnvar !== undefined && provider.apiKeyEnvar !== '' ? { apiKeyEnvar: provider.apiKeyEnvar } : {}),
+    ...(provider.timeouts !== undefined && Object.keys(provider.timeouts).length > 0 ? { timeouts: { ...provider.timeouts } } : {}),
     ...paramsConfig(provider.params),
   };
   return { id: `openai:chat:${provider.model.trim()}`, ...label, ...(Object.keys(config).length > 0 ? { config } : {}) };
@@ -167,6 +171,7 @@ function toExperimentProvider(provider: ConfigProvider): ExperimentProvider {
     ...(provider.apiBaseUrl !== undefined ? { baseUrl: provider.apiBaseUrl } : {}),
     ...(provider.apiKeyEnvar !== undefined ? { apiKeyEnvar: provider.apiKeyEnvar } : {}),
     params: { ...provider.params },
+    ...(provider.timeouts !== undefined ? { timeouts: { ...provider.timeouts } } : {}),
   };
 }
 
