@@ -5,9 +5,10 @@
  * answer comes from the fake server (`long:N` models).
  */
 import { mkdtemp, rm } from 'node:fs/promises';
-import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { dispatch } from '../../src/main/api/dispatch';
@@ -22,6 +23,20 @@ import type { Cell } from '../../src/shared/schemas';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai';
 
 const MB = 1024 * 1024;
+const ROOT = resolve(import.meta.dirname, '../..');
+
+/**
+ * The peak RSS of a process so far (VmHWM, Linux /proc), in bytes: the bin's own process, which
+ * the launcher re-executes in place with its V8 flags; a build it may start first is another
+ * process and not counted.
+ */
+function peakRss(pid: number): number {
+  try {
+    return Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+  } catch {
+    return 0;
+  }
+}
 const MARK_50 = '\n\n… [cut: the answer was 50 MB; Parallax keeps the first 1 MB]';
 
 let server: FakeOpenAI;
@@ -237,6 +252,40 @@ describe('parallax eval --max-answer-bytes', () => {
       await rm(dir, { recursive: true, force: true });
     }
   }, 60_000);
+
+  it.skipIf(!existsSync('/proc/self/status'))('the parallax bin reads a 50 MB answer with bounded memory (its peak RSS)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'parallax-answer-cap-bin-'));
+    try {
+      writeFileSync(
+        join(dir, 'promptfooconfig.yaml'),
+        `prompts:\n  - "Write about {{topic}}."\nproviders:\n  - id: openai:chat:long:${50 * MB}\n    config:\n      apiBaseUrl: ${server.baseUrl}\ntests:\n  - vars: { topic: tides }\n`,
+      );
+      const child = spawn(process.execPath, [join(ROOT, 'bin/parallax.js'), 'eval', '-o', join(dir, 'out.json'), '--data-dir', join(dir, 'data')], {
+        cwd: dir,
+        env: { ...process.env, OPENAI_API_KEY: '' },
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let stderr = '';
+      child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+      let peak = 0;
+      const sampler = setInterval(() => {
+        if (child.pid !== undefined) peak = Math.max(peak, peakRss(child.pid));
+      }, 20);
+      const code = await new Promise<number | null>((done) => child.on('close', done));
+      clearInterval(sampler);
+      expect(code, stderr).toBe(0);
+      expect(stderr).toMatch(/1 ok, 0 failed/);
+      const out = readFileSync(join(dir, 'out.json'), 'utf8');
+      expect(out).toContain('[cut: the answer was 50 MB; Parallax keeps the first 1 MB]');
+      expect(out.length).toBeLessThan(1.5 * MB);
+      // The issue measured 1.1 GB before the cap; the bench's runs peak near 200 MB.
+      expect(peak).toBeGreaterThan(0);
+      expect(peak / MB).toBeLessThan(400);
+      console.info(`parallax eval, one 50 MB answer: peak RSS ${(peak / MB).toFixed(0)} MB`);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  }, 120_000);
 
   it('refuses a size it cannot use, before anything runs', async () => {
     for (const bad of ['lots', '12', '100M', '0.5K']) {
