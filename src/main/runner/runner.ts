@@ -288,9 +288,12 @@ export class Runner {
   /** The heartbeat: keeps the run's lease; a run another process took over is stopped here. */
   private beat(active: ActiveRun): void {
     if (this.closed || active.lost) return;
+    // Another process holds the write lock and a write already waits for it (Store.write): this
+    // one would only block the thread for the busy timeout and fail; the next beat tries again.
+    if (this.store.waitingForLock) return;
     let ours: boolean;
     try {
-      ours = this.store.renewLease(active.runId);
+      ours = this.store.tryWrite(() => this.store.renewLease(active.runId));
     } catch {
       // The database is busy (or closing): the next beat tries again.
       return;

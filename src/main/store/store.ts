@@ -400,6 +400,14 @@ export class Store {
     }
   }
 
+  /**
+   * A write tried once, blocking the thread at most PROBE_BUSY_TIMEOUT_MS for the lock: for
+   * writes that are simply tried again later (the heartbeat). Throws SQLITE_BUSY as it comes.
+   */
+  tryWrite<T>(work: () => T): T {
+    return this.withBusyTimeout(PROBE_BUSY_TIMEOUT_MS, work);
+  }
+
   /** True while a write waits for another process to let go of the lock. */
   get waitingForLock(): boolean {
     return this.busyWait !== undefined;
