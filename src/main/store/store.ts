@@ -804,12 +804,13 @@ export class Store {
     });
   }
 
+  /** Newest first. A run's models are read from its columns (each cell runs its column's model), not from a scan of its cells. */
   listRuns(limit: number, offset: number): { runs: RunSummary[]; total: number } {
     const rows = this.db
       .prepare(
         `SELECT r.id, r.created_at, r.status, r.source, r.title, r.cell_count, r.case_count, r.repeats,
            (SELECT COUNT(*) FROM cells c WHERE c.run_id = r.id AND c.status = 'error') AS error_count,
-           (SELECT json_group_array(DISTINCT c.model) FROM cells c WHERE c.run_id = r.id) AS models
+           (SELECT json_group_array(DISTINCT json_extract(value, '$.model')) FROM json_each(r.columns)) AS models
          FROM runs r ORDER BY r.created_at DESC, r.rowid DESC LIMIT ? OFFSET ?`,
       )
       .all(limit, offset) as Row[];
@@ -837,7 +838,7 @@ export class Store {
       .prepare(
         `SELECT r.*, (SELECT v.prompt_id FROM prompt_versions v WHERE v.id = r.prompt_version_id) AS prompt_id,
            (SELECT COUNT(*) FROM cells c WHERE c.run_id = r.id AND c.status = 'error') AS error_count,
-           (SELECT json_group_array(DISTINCT c.model) FROM cells c WHERE c.run_id = r.id) AS models
+           (SELECT json_group_array(DISTINCT json_extract(value, '$.model')) FROM json_each(r.columns)) AS models
          FROM runs r WHERE r.id = ?`,
       )
       .get(runId) as Row | undefined;
