@@ -208,6 +208,20 @@ describe('timeouts in Settings', () => {
       }
       expect(message).toContain('within 0.3 s (first-byte timeout)');
       expect(performance.now() - started).toBeLessThan(2000);
+      // Export promptfooconfig writes them; a file that brings a new endpoint brings its timeouts with it.
+      const exported = await call(services, 'files.exportExperiment', {
+        messages: [{ role: 'user', content: 'Hi' }],
+        testCases: [{ id: 'case-1', vars: {} }],
+        columns: [{ id: 'c', providerId: saved.id, model: 'fake-small', params: {} }],
+        assertions: [],
+      });
+      expect(exported.text).toMatch(/timeouts:\s+firstByte: 300\s+total: 90000/);
+      const imported = await call(services, 'files.importExperiment', {
+        fileName: 'promptfooconfig.yaml',
+        text: `prompts: ["Hi"]\nproviders:\n  - id: openai:chat:m\n    label: Far box\n    config: { apiBaseUrl: "http://127.0.0.1:9/v1", timeouts: { idle: 5m } }\ntests:\n  - vars: {}\n`,
+      });
+      expect(imported.providersAdded).toEqual(['Far box']);
+      expect((await call(services, 'providers.list', {})).find((p) => p.name === 'Far box')?.timeouts).toEqual({ idle: 300_000 });
       // Out of range is refused with the field's own words.
       const tooShort = await dispatch(services.handlers, 'providers.save', { name: 'Bad', baseUrl: fake.baseUrl, timeouts: { idle: 5 } });
       expect(tooShort.ok).toBe(false);
