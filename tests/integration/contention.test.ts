@@ -253,6 +253,27 @@ describe('another process holds the write lock', () => {
     expect(countsInDatabase(dir, runId)).toEqual({ status: 'done', cells: total, byStatus: { done: total }, cellCount: total });
   });
 
+  it('a stop while the lock is held ends the run cancelled once the lock is free, with no cell left pending or running', async () => {
+    const services = servicesIn(dir, 20);
+    const { runId, total } = await call(services, 'runs.start', request(40, 5));
+    const done = finished(services, runId);
+    const { released } = await holdLock(dir, LOCK_MS);
+    const stopped = await call(services, 'runs.stop', { runId });
+    expect(stopped.stopped).toBeGreaterThan(0);
+    const status = await done;
+    const endedAt = performance.now();
+    const releasedAt = await released;
+    expect(status).toBe('cancelled');
+    // The run's end could only be written once the holder let go (its word of it may come a moment late).
+    expect(endedAt).toBeGreaterThan(releasedAt - 200);
+    const counts = countsInDatabase(dir, runId);
+    expect(counts.status).toBe('cancelled');
+    expect(counts.cells).toBe(total);
+    expect(counts.byStatus['pending'] ?? 0).toBe(0);
+    expect(counts.byStatus['running'] ?? 0).toBe(0);
+    expect(counts.byStatus['cancelled'] ?? 0).toBeGreaterThan(0);
+  });
+
   it('parallax eval during the lock exits 0, and the counts it prints are the ones in the database', async () => {
     const prepare = servicesIn(dir);
     await call(prepare, 'app.info', {});
@@ -348,6 +369,16 @@ describe('a big start', () => {
     expect(counts.cellCount).toBe(counts.cells);
     expect(Object.keys(counts.byStatus)).toEqual(['cancelled']);
   }, 60_000);
+
+  it('a planning mark left for a run that was never written is cleared on open', async () => {
+    servicesIn(dir).close();
+    open.splice(0);
+    const db = new DatabaseSync(join(dir, DATABASE_FILE));
+    db.prepare(`INSERT INTO kv (key, value) VALUES ('planning:no-such-run', 'someone')`).run();
+    db.close();
+    const again = servicesIn(dir);
+    expect(again.store.isPlanning('no-such-run')).toBe(false);
+  });
 
   it('a crash while the run is being written leaves nothing half-written: the next open removes the run', async () => {
     const services = servicesIn(dir);
