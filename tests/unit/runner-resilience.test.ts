@@ -11,10 +11,11 @@ let services: Services | undefined;
 afterEach(() => services?.close());
 
 describe('the runner when the database refuses a cell', () => {
+  // A busy database is waited out (tests/integration/contention.test.ts); any other refusal is reported.
   it('reports the answer as unsaved in the cell and still finishes the run', async () => {
     services = createServices({ dataDir: mkdtempSync(join(tmpdir(), 'parallax-resilience-')), door: 'web', version: 't', secrets: new MemorySecretStore(), env: {} });
     services.store.finishCell = () => {
-      throw new Error('database is locked');
+      throw new Error('disk I/O error');
     };
     const events: AppEvent[] = [];
     services.onEvent((e) => events.push(e));
@@ -29,7 +30,7 @@ describe('the runner when the database refuses a cell', () => {
     await services.runner.whenDone(runId);
     const final = events.filter((e) => e.type === 'cell.update').at(-1);
     expect(final?.type === 'cell.update' && final.cell).toMatchObject({ status: 'error', output: 'Hello', error: { code: 'internal' } });
-    expect(final?.type === 'cell.update' && final.cell.error?.message).toContain('could not be saved (database is locked)');
+    expect(final?.type === 'cell.update' && final.cell.error?.message).toContain('could not be saved (disk I/O error)');
     expect(events.at(-1)).toEqual({ type: 'run.finished', runId, status: 'done' });
   });
 });
