@@ -337,6 +337,8 @@ function parsed(text: string): { root: ParsedNode } | { error: TemplateProblem }
   try {
     return { root: parser.parse(text) };
   } catch (error) {
+    // The parser recurses: text nested thousands deep runs it out of stack.
+    if (error instanceof RangeError) return { error: { line: 1, column: 1, message: 'The template nests too deeply to read (thousands of brackets or tags inside one another).' } };
     return { error: problemOf(error, text) };
   }
 }

@@ -21,6 +21,7 @@ import type { AppEvent, MethodInput, MethodName, MethodOutput } from '../../src/
 import { applyMapping, defaultMapping, parseCasesFile } from '../../src/shared/cases/import';
 import type { Assertion } from '../../src/shared/assertions';
 import type { Message, TestCase, VariableValue, Workspace } from '../../src/shared/schemas';
+import { checkTemplate } from '../../src/shared/template';
 import { dispatch } from '../../src/main/api/dispatch';
 import { runCli, type CliIo } from '../../src/main/cli/main';
 import { MemorySecretStore } from '../../src/main/secrets/secrets';
@@ -342,9 +343,13 @@ describe('template escapes run nothing on the host', () => {
     const csvCell = (s: string) => `"${s.replace(/"/g, '""')}"`;
     writeFileSync(join(work, 'tests.csv'), `text,__expected\n${templates.slice(0, 15).map((t) => `${csvCell(t)},${csvCell(`contains:${t}`)}`).join('\n')}\n`);
     writeFileSync(join(work, 'tests.jsonl'), templates.slice(15, 30).map((t) => JSON.stringify({ vars: { text: t }, assert: [{ type: 'icontains', value: t }, { type: 'javascript', value: code }] })).join('\n'));
+    // A template that does not parse is a config error (exit 2, nothing run): those are tried on their own below.
+    const readable = templates.filter((t) => checkTemplate(t).errors.length === 0);
+    const unreadable = templates.filter((t) => checkTemplate(t).errors.length > 0);
+    expect(unreadable.length).toBeGreaterThan(0);
     const yaml = [
       'prompts:',
-      ...templates.map((t) => `  - ${JSON.stringify(t)}`),
+      ...readable.map((t) => `  - ${JSON.stringify(t)}`),
       '  - file://p.txt',
       '  - file://p.json',
       'providers: [echo]',
@@ -373,6 +378,12 @@ describe('template escapes run nothing on the host', () => {
     noSecret('stdout', stdout);
     noSecret('stderr', stderr);
     noSecret('the results and database', folderText(work));
+    // The ones that do not parse: refused before anything runs, with a sentence, and still nothing reached.
+    writeFileSync(join(work, 'unreadable.yaml'), ['prompts:', ...unreadable.map((t) => `  - ${JSON.stringify(t)}`), 'providers: [echo]', 'tests:', '  - vars: { text: x }'].join('\n'));
+    const refused = await runCli(['eval', '-c', 'unreadable.yaml', '--data-dir', join(work, 'data3')], io, 'test');
+    expect(refused).toBe(2);
+    expect(stderr).toMatch(/nests too deeply|template error/);
+    hostUntouched();
     // The .prompty prompt is read too, in a config of its own.
     writeFileSync(join(work, 'prompty.yaml'), 'prompts: [file://p.prompty]\nproviders: [echo]\ntests:\n  - vars: { text: hi }\n');
     const code2 = await runCli(['eval', '-c', 'prompty.yaml', '--data-dir', join(work, 'data2')], io, 'test');
