@@ -156,6 +156,27 @@ export const DATABASE_FILE = 'parallax.db';
 const PLANNING_KEY = 'planning:';
 /** While a write waits for another process's lock, each attempt blocks the thread at most this long. */
 const PROBE_BUSY_TIMEOUT_MS = 10;
+/** A new cell's values, in the order of INSERT_CELL_SQL's columns. */
+function cellRow(runId: string, cell: NewCell): (string | number | null)[] {
+  return [
+    cell.id,
+    runId,
+    cell.position,
+    cell.columnIndex,
+    cell.caseIndex,
+    cell.repeat,
+    cell.providerId,
+    cell.providerName,
+    cell.model,
+    JSON.stringify(cell.params),
+    JSON.stringify(cell.variables),
+    JSON.stringify(cell.messages),
+    cell.error ? 'error' : 'pending',
+    cell.error?.code ?? null,
+    cell.error?.message ?? null,
+  ];
+}
+
 const INSERT_CELL_SQL = `INSERT INTO cells (id, run_id, position, column_index, case_index, repeat, provider_id, provider_name, model, params, variables, messages,
      status, error_code, error_message)
    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
@@ -340,23 +361,7 @@ export class Store {
         );
       let count = 0;
       for (const cell of cells) {
-        insertCell.run(
-          cell.id,
-          run.id,
-          cell.position,
-          cell.columnIndex,
-          cell.caseIndex,
-          cell.repeat,
-          cell.providerId,
-          cell.providerName,
-          cell.model,
-          JSON.stringify(cell.params),
-          JSON.stringify(cell.variables),
-          JSON.stringify(cell.messages),
-          cell.error ? 'error' : 'pending',
-          cell.error?.code ?? null,
-          cell.error?.message ?? null,
-        );
+        insertCell.run(...cellRow(run.id, cell));
         count++;
       }
       this.db.prepare('UPDATE runs SET cell_count = ? WHERE id = ?').run(count, run.id);
@@ -438,23 +443,7 @@ export class Store {
     const insertCell = this.statement(INSERT_CELL_SQL);
     this.transaction(() => {
       for (const cell of cells) {
-        insertCell.run(
-          cell.id,
-          runId,
-          cell.position,
-          cell.columnIndex,
-          cell.caseIndex,
-          cell.repeat,
-          cell.providerId,
-          cell.providerName,
-          cell.model,
-          JSON.stringify(cell.params),
-          JSON.stringify(cell.variables),
-          JSON.stringify(cell.messages),
-          cell.error ? 'error' : 'pending',
-          cell.error?.code ?? null,
-          cell.error?.message ?? null,
-        );
+        insertCell.run(...cellRow(runId, cell));
       }
       this.statement('UPDATE runs SET cell_count = cell_count + ? WHERE id = ?').run(cells.length, runId);
       if (last) this.statement('DELETE FROM kv WHERE key = ?').run(`${PLANNING_KEY}${runId}`);
