@@ -8,9 +8,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { runCli, type CliIo } from '../../src/main/cli/main';
 import { FairLimiter } from '../../src/main/runner/fair-limit';
 import { startFakeOpenAI, type FakeOpenAI, type RecordedRequest } from '../support/fake-openai';
+import { runCliCaptured, type CliRun } from './cli-support';
 
 const J = 4;
 /** The failing provider's first FAILING_CELLS requests get a 429 asking for RETRY_AFTER_S. */
@@ -39,21 +39,8 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function evalCli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-    env: {},
-    cwd: dir,
-  };
-  const code = await runCli(['eval', ...args, '--data-dir', join(dir, 'data')], io, '9.9.9-test');
-  return { code, stdout, stderr };
+async function evalCli(args: string[]): Promise<CliRun> {
+  return runCliCaptured(['eval', ...args, '--data-dir', join(dir, 'data')], { cwd: dir });
 }
 
 /** Most requests open at once, from the server's log of arrivals and closes. */

@@ -11,11 +11,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { dispatch } from '../../src/main/api/dispatch';
-import { runCli, type CliIo } from '../../src/main/cli/main';
 import { MemorySecretStore } from '../../src/main/secrets/secrets';
 import { createServices } from '../../src/main/services';
 import { Store } from '../../src/main/store/store';
 import { binaryTextReason, decodeTextFile } from '../../src/shared/text-file';
+import { runCliCaptured, type CliRun } from './cli-support';
 
 let dir: string;
 let dataDir: string;
@@ -29,21 +29,8 @@ afterEach(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = {
-    stdout: (text) => {
-      stdout += text;
-    },
-    stderr: (text) => {
-      stderr += text;
-    },
-    env: {},
-    cwd: dir,
-  };
-  const code = await runCli(args, io, '9.9.9-test');
-  return { code, stdout, stderr };
+async function cli(args: string[]): Promise<CliRun> {
+  return runCliCaptured(args, { cwd: dir });
 }
 
 function write(name: string, content: string | Uint8Array): string {
