@@ -13,6 +13,7 @@ import { QualityChart, WinRateChart } from './VerdictCharts';
 import { ExportResults } from './ExportResults';
 import { formatMean, formatMs, formatPercent, formatPValue, formatRate, formatStrength, formatUsd, NONE } from './format';
 import './verdict.css';
+import { ThumbIcon } from '../../components/Icon';
 
 /** Votes and ratings move the verdict at once; streaming cells only every so often. */
 const SOON_MS = 150;
@@ -258,7 +259,7 @@ function VariantsSection({ verdict }: { verdict: Verdict }): React.JSX.Element {
               {scored && (
                 <td>
                   <span aria-label={`${v.thumbsUp} up, ${v.thumbsDown} down`}>
-                    👍 {v.thumbsUp} · 👎 {v.thumbsDown}
+                    <ThumbIcon direction="up" /> {v.thumbsUp} · <ThumbIcon direction="down" /> {v.thumbsDown}
                   </span>
                 </td>
               )}
