@@ -163,4 +163,23 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE providers ADD COLUMN timeouts TEXT;
   `,
+  // History: search over a run's prompt and test-case values (its answers are in output_search),
+  // indexed in batches when a search first needs it (run_search_done says which runs are in);
+  // and a run's pass rate and cost, computed once when History shows it and dropped whenever
+  // one of its cells changes status, checks or cost (the trigger), so re-grading never shows stale figures.
+  `
+  CREATE VIRTUAL TABLE run_search USING fts5 (run_id UNINDEXED, text, tokenize = 'unicode61 remove_diacritics 2');
+  CREATE TABLE run_search_done (run_id TEXT PRIMARY KEY REFERENCES runs (id) ON DELETE CASCADE);
+  CREATE TABLE run_stats (
+    run_id TEXT PRIMARY KEY REFERENCES runs (id) ON DELETE CASCADE,
+    graded INTEGER NOT NULL,
+    passed INTEGER NOT NULL,
+    cost_usd REAL NOT NULL,
+    priced INTEGER NOT NULL
+  );
+  CREATE TRIGGER run_stats_stale AFTER UPDATE OF status, grading, cost_usd ON cells
+  BEGIN
+    DELETE FROM run_stats WHERE run_id = NEW.run_id;
+  END;
+  `,
 ];
