@@ -32,6 +32,7 @@ import {
 } from './library';
 import type { MethodName } from './methods';
 import { assertionSchema } from './assertions/types';
+import { rowsQuerySchema, rowsResultSchema } from './row-view';
 import { MAX_MAX_ANSWER_BYTES, MIN_MAX_ANSWER_BYTES } from './answer-limit';
 
 export { EVENT_CHANNEL, bridgeFunctionName, ipcChannel, methodNames, type MethodName } from './methods';
@@ -230,6 +231,13 @@ export const contract = {
       .object({ runId: z.string().min(1), fromCase: z.number().int().nonnegative(), toCase: z.number().int().positive() })
       .strict()
       .refine((v) => v.toCase > v.fromCase && v.toCase - v.fromCase <= 1000, 'Ask for 1 to 1000 rows at a time.'),
+    z.object({ cells: z.array(cellSchema) }),
+  ),
+  /** The results grid's rows in display order: sorted by a metric and filtered, as case indexes. */
+  'runs.rows': method(rowsQuerySchema, rowsResultSchema),
+  /** Cells of the rows named (case indexes), every column and repeat, as runs.cells carries them. */
+  'runs.rowCells': method(
+    z.object({ runId: z.string().min(1), cases: z.array(z.number().int().nonnegative()).min(1).max(1000) }).strict(),
     z.object({ cells: z.array(cellSchema) }),
   ),
   /** One cell with its whole stored answer (runs.get and runs.cells carry long answers cut short, with outputChars). */

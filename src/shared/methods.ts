@@ -23,6 +23,8 @@ export const methodNames = [
   'runs.progress',
   'runs.rerun',
   'runs.resume',
+  'runs.rows',
+  'runs.rowCells',
   'runs.estimate',
   'templates.preview',
   'answers.limit',

@@ -233,6 +233,8 @@ function validInputs(f: Fixture): Record<MethodName, Json> {
     'runs.stop': { runId: f.runId },
     'runs.cells': { runId: f.runId, fromCase: 0, toCase: 2 },
     'runs.cell': { cellId: f.cellIds[0] ?? 'x' },
+    'runs.rows': { runId: f.runId, sort: { by: 'passRate', column: 0, descending: true }, filter: { failed: true, text: '%_\\.*' } },
+    'runs.rowCells': { runId: f.runId, cases: [1, 0] },
     'runs.progress': { runId: f.runId },
     'runs.rerun': { runId: f.runId, cellIds: f.cellIds.slice(0, 1) },
     'runs.resume': { runId: f.runId },

@@ -28,6 +28,7 @@ import type {
 import type { Assertion } from '../../shared/assertions/types';
 import { Judging } from './judging';
 import { Library } from './library';
+import { RowOrder } from './row-order';
 import { MIGRATIONS } from './migrations';
 import { inTransaction, json, num, optNum, optStr, str, type Row } from './rows';
 import { BUSY_TIMEOUT_MS, BusyGaveUp, isBusy, retryWhileBusy, type BusyRetryOptions } from './busy';
@@ -218,12 +219,15 @@ export class Store {
     this.migrate();
     this.library = new Library(this.db);
     this.judging = new Judging(this.db);
+    this.rowOrder = new RowOrder(this.db);
   }
 
   /** Prompts and their versions, in the same database. */
   readonly library: Library;
   /** Votes and ratings. */
   readonly judging: Judging;
+  /** The results grid's rows, sorted and filtered. */
+  readonly rowOrder: RowOrder;
 
   get schemaVersion(): number {
     const row = this.db.prepare('PRAGMA user_version').get() as Row | undefined;
@@ -878,6 +882,15 @@ export class Store {
       `SELECT ${preview ? this.previewColumns() : 'c.*'}, ${RATING_COLUMNS} FROM cells c LEFT JOIN ratings r ON r.cell_id = c.id
        WHERE c.run_id = ? AND c.case_index >= ? AND c.case_index < ? ORDER BY c.case_index, c.column_index, c.repeat`,
     ).all(runId, fromCase, toCase) as Row[];
+    return rows.map((row) => this.cell(row));
+  }
+
+  /** Every cell of the rows named (case indexes, in any order), answers cut as cellsOfCases' preview; in case-major order. */
+  cellsOfCaseList(runId: string, cases: readonly number[]): Cell[] {
+    const rows = this.statement(
+      `SELECT ${this.previewColumns()}, ${RATING_COLUMNS} FROM cells c LEFT JOIN ratings r ON r.cell_id = c.id
+       WHERE c.run_id = ? AND c.case_index IN (SELECT value FROM json_each(?)) ORDER BY c.case_index, c.column_index, c.repeat`,
+    ).all(runId, JSON.stringify(cases)) as Row[];
     return rows.map((row) => this.cell(row));
   }
 
