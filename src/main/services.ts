@@ -15,6 +15,7 @@ import { Runner, type RunnerOptions, type RunPlan } from './runner/runner';
 import type { Environment, SecretStore } from './secrets/secrets';
 import { Store } from './store/store';
 import { fileHandlers, type FileDialogs } from './handlers/files';
+import { historyHandlers } from './handlers/history';
 import { judgingHandlers } from './handlers/judging';
 import { templateHandlers } from './handlers/templates';
 import { priceTable } from './prices';
@@ -311,9 +312,9 @@ export function createServices(options: ServicesOptions): Services {
       }
       return { queued: runner.rerun(runId, { kind: 'unfinished' }) };
     },
-    'runs.list': ({ limit, offset }) => {
+    'runs.list': (filter) => {
       noticeLapsed();
-      return Promise.resolve(store.listRuns(limit, offset));
+      return Promise.resolve(store.history.list(filter));
     },
     'runs.get': ({ runId }) => {
       noticeLapsed();
@@ -323,6 +324,7 @@ export function createServices(options: ServicesOptions): Services {
     },
     ...libraryHandlers(store, registry),
     ...judgingHandlers(store, emit),
+    ...historyHandlers(store),
     ...templateHandlers({ store }),
     ...fileHandlers(store, registry, options.dialogs),
   };

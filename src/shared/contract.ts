@@ -17,7 +17,6 @@ import {
   runDetailSchema,
   runProgressSchema,
   runStatusSchema,
-  runSummarySchema,
   testCaseSchema,
   variablesSchema,
   workspaceSchema,
@@ -32,6 +31,7 @@ import {
 } from './library';
 import type { MethodName } from './methods';
 import { assertionSchema } from './assertions/types';
+import { runsCompareInputSchema, runsCompareOutputSchema, runsListInputSchema, runsListOutputSchema } from './history';
 import { rowsQuerySchema, rowsResultSchema } from './row-view';
 import { MAX_MAX_ANSWER_BYTES, MIN_MAX_ANSWER_BYTES } from './answer-limit';
 
@@ -311,10 +311,13 @@ export const contract = {
   'judge.verdict': method(z.object({ runId: z.string().min(1) }).strict(), verdictSchema),
   /** The whole run as a file: cells with checks and ratings, and the votes. */
   'runs.export': method(z.object({ runId: z.string().min(1), format: z.enum(['json', 'csv']) }).strict(), exportedFileSchema),
-  'runs.list': method(
-    z.object({ limit: z.number().int().min(1).max(500).default(100), offset: z.number().int().min(0).default(0) }).strict(),
-    z.object({ runs: z.array(runSummarySchema), total: z.number().int() }),
-  ),
+  /** Runs newest first, with a search over prompts, test cases and answers and filters (src/shared/history.ts). */
+  'runs.list': method(runsListInputSchema, runsListOutputSchema),
+  /** Two runs side by side per test case: deltas per pair of variants and the sign test on paired outcomes. */
+  'runs.compare': method(runsCompareInputSchema, runsCompareOutputSchema),
+  /** The run open in Results, kept across a reload or a restart. */
+  'runs.opened': method(empty, z.object({ runId: z.string().optional() })),
+  'runs.setOpened': method(z.object({ runId: z.string().min(1).nullable() }).strict(), z.object({})),
   'runs.get': method(z.object({ runId: z.string().min(1) }).strict(), runDetailSchema),
   'library.list': method(z.object({ query: z.string().max(500).default('') }).strict(), z.object({ prompts: z.array(promptSummarySchema) })),
   'library.get': method(

@@ -271,6 +271,16 @@ export const runSummarySchema = z.object({
   models: z.array(z.string()),
   caseCount: z.number().int().nonnegative(),
   repeats: z.number().int().positive(),
+  /** History's columns (runs.list only): each variant's label (when it has one) and model. */
+  variants: z.array(z.object({ label: z.string().optional(), model: z.string() })).optional(),
+  /** Cells the checks graded, and how many passed every check (not counted while the run goes on). */
+  graded: z.number().int().nonnegative().optional(),
+  passed: z.number().int().nonnegative().optional(),
+  /** Blind votes cast on the run's pairs. */
+  votes: z.number().int().nonnegative().optional(),
+  /** The run's cost so far, and how many cells have one (fewer than cellCount: part is unknown). */
+  costUsd: z.number().nonnegative().optional(),
+  priced: z.number().int().nonnegative().optional(),
 });
 export type RunSummary = z.infer<typeof runSummarySchema>;
 

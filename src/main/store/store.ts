@@ -28,6 +28,7 @@ import type {
 import type { Assertion } from '../../shared/assertions/types';
 import { Judging } from './judging';
 import { Library } from './library';
+import { RunHistory } from './run-history';
 import { RowOrder } from './row-order';
 import { MIGRATIONS } from './migrations';
 import { inTransaction, json, num, optNum, optStr, str, type Row } from './rows';
@@ -219,6 +220,7 @@ export class Store {
     this.migrate();
     this.library = new Library(this.db);
     this.judging = new Judging(this.db);
+    this.history = new RunHistory(this.db);
     this.rowOrder = new RowOrder(this.db);
   }
 
@@ -226,6 +228,8 @@ export class Store {
   readonly library: Library;
   /** Votes and ratings. */
   readonly judging: Judging;
+  /** History's search, filters and figures, and comparing two runs. */
+  readonly history: RunHistory;
   /** The results grid's rows, sorted and filtered. */
   readonly rowOrder: RowOrder;
 
@@ -468,6 +472,7 @@ export class Store {
   discardRun(runId: string): void {
     this.transaction(() => {
       this.db.prepare('DELETE FROM output_search WHERE run_id = ?').run(runId);
+      this.db.prepare('DELETE FROM run_search WHERE run_id = ?').run(runId);
       this.db.prepare('DELETE FROM runs WHERE id = ?').run(runId);
       this.db.prepare('DELETE FROM kv WHERE key = ?').run(`${PLANNING_KEY}${runId}`);
     });
