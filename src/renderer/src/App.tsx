@@ -193,6 +193,38 @@ function RunControls(): React.JSX.Element {
   );
 }
 
+/** The note about what just happened: wraps when long, fades after a while, stays while pointed at or focused. */
+function Notice(): React.JSX.Element {
+  const notice = useUi((s) => s.notice);
+  const leaving = useUi((s) => s.noticeLeaving);
+  const hold = useUi((s) => s.holdNotice);
+  const notify = useUi((s) => s.notify);
+  // The live region stays in the page so screen readers announce each new note.
+  return (
+    <div role="status" className={leaving ? 'notice leaving' : 'notice'} onMouseEnter={() => hold(true)} onMouseLeave={() => hold(false)}>
+      {notice && (
+        <>
+          <span className="notice-text">{notice}</span>
+          <button
+            type="button"
+            className="ghost notice-close"
+            aria-label="Dismiss note"
+            title="Dismiss note"
+            onFocus={() => hold(true)}
+            onBlur={() => hold(false)}
+            onClick={() => {
+              hold(false);
+              notify(undefined);
+            }}
+          >
+            ✕
+          </button>
+        </>
+      )}
+    </div>
+  );
+}
+
 function SaveIndicator(): React.JSX.Element {
   const save = useWorkspace((s) => s.save);
   if (save.kind === 'error') {
@@ -209,7 +241,6 @@ export function App(): React.JSX.Element {
   const view = useUi((s) => s.view);
   const setView = useUi((s) => s.setView);
   const info = useUi((s) => s.info);
-  const notice = useUi((s) => s.notice);
   const notify = useUi((s) => s.notify);
   const runError = useRun((s) => s.error);
   const [naming, setNaming] = useState(false);
@@ -345,11 +376,7 @@ export function App(): React.JSX.Element {
         />
       )}
       <footer className="statusbar">
-        {notice && (
-          <span role="status" className="notice">
-            {notice}
-          </span>
-        )}
+        <Notice />
         <UndoReplace />
         {info ? (
           <span>
