@@ -138,17 +138,27 @@ export const verdictSchema = z.object({
       tokensMean: z.number().nullable(),
       costUsd: z.number(),
       costMeanUsd: z.number().nullable(),
+      /** Some of the cost was counted with the tokenizer because the server sent no usage: an estimate. */
+      costEstimated: z.boolean().optional(),
       /** Mean 1–5 score given by people, and how many. */
       scoreMean: z.number().nullable(),
       scored: z.number().int(),
       thumbsUp: z.number().int(),
       thumbsDown: z.number().int(),
-      /** Share of cells whose every check passed, with its interval; null without checks. */
+      /** Share of cells whose every check passed (all-pass), with its interval; null without checks. */
       passRate: intervalSchema.nullable(),
-      checks: z.array(z.object({ type: z.string(), passed: z.number().int(), total: z.number().int(), rate: intervalSchema })),
+      /**
+       * Each check's pass rate. A check is one assertion (its `metric` name when it has one, so
+       * promptfoo's named metrics pool), with its promptfoo `weight` (1 when absent).
+       */
+      checks: z.array(
+        z.object({ type: z.string(), check: z.string().optional(), weight: z.number().optional(), passed: z.number().int(), total: z.number().int(), rate: intervalSchema }),
+      ),
+      /** Weighted mean of the checks' pass rates; null without checks. */
+      checkMean: z.number().nullable().optional(),
       /** With repeats: mean over rows of the share of identical outputs, and the mean spread (sd) of check scores. */
       consistency: z.object({ identicalShare: z.number(), scoreSpread: z.number().nullable(), rows: z.number().int() }).nullable(),
-      /** 0..1 quality for the charts: pass rate, else mean score scaled, else win rate. */
+      /** 0..1 quality for the charts: mean check pass rate, else mean score scaled, else win rate. */
       quality: z.number().nullable(),
     }),
   ),
@@ -165,9 +175,15 @@ export const verdictSchema = z.object({
       better: z.enum(['a', 'b']).nullable(),
       moreVotesNeeded: z.number().int(),
       sentence: z.string(),
+      /** With a ranking: a's chance to beat b under the Bradley–Terry model, with its 95% profile interval. */
+      model: intervalSchema.optional(),
     }),
   ),
-  /** Bradley–Terry, for three or more variants with votes. */
+  /**
+   * Bradley–Terry with a weak prior, for three or more variants with votes
+   * (src/shared/stats/bradley-terry-intervals.ts): `strength` is the chance to beat an average
+   * variant, `low`–`high` its 95% profile-likelihood interval.
+   */
   ranking: z
     .array(z.object({ columnIndex: z.number().int(), strength: z.number(), low: z.number(), high: z.number(), rank: z.number().int() }))
     .nullable(),

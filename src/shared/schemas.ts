@@ -243,6 +243,11 @@ export const cellSchema = z.object({
   ttftMs: z.number().nonnegative().optional(),
   totalMs: z.number().nonnegative().optional(),
   costUsd: z.number().nonnegative().optional(),
+  /**
+   * The server sent no token counts (or only some): the missing ones, and so `usage` and
+   * `costUsd`, were counted here with the tokenizer (src/main/providers/tokens.ts), an estimate.
+   */
+  costEstimated: z.boolean().optional(),
   finishReason: z.string().optional(),
   error: errorInfoSchema.optional(),
   /** Served from the response cache: no request was made. */
@@ -294,6 +299,8 @@ export const runProgressSchema = z.object({
   cancelled: z.number().int().nonnegative(),
   cached: z.number().int().nonnegative(),
   costUsd: z.number().nonnegative(),
+  /** Cells whose cost was estimated with the tokenizer (the server sent no usage): the total is an estimate when above 0. */
+  costEstimated: z.number().int().nonnegative().optional(),
   inputTokens: z.number().int().nonnegative(),
   outputTokens: z.number().int().nonnegative(),
 });

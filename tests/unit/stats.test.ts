@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   binomialCdf,
-  bootstrapBradleyTerry,
   bradleyTerry,
+  bradleyTerryIntervals,
   formatP,
   logChoose,
   mean,
@@ -310,30 +310,56 @@ describe('bradleyTerry', () => {
   });
 });
 
-describe('bootstrapBradleyTerry', () => {
-  it('is reproducible with a seed and brackets the point estimate', () => {
-    const votes = [{ a: 'A', b: 'B', wins: 70, losses: 30 }];
-    const one = bootstrapBradleyTerry(votes, ['A', 'B'], { samples: 500, seed: 1, prior: 0 });
-    const again = bootstrapBradleyTerry(votes, ['A', 'B'], { samples: 500, seed: 1, prior: 0 });
-    const other = bootstrapBradleyTerry(votes, ['A', 'B'], { samples: 500, seed: 2, prior: 0 });
-    expect(again.intervals).toEqual(one.intervals);
-    expect(other.intervals).not.toEqual(one.intervals);
-    const a = one.intervals['A'];
-    expect(a).toBeDefined();
-    if (!a) return;
-    expect(a.low).toBeLessThan(0.7);
-    expect(a.high).toBeGreaterThan(0.7);
-    // With two items the strength is the win rate, so the bootstrap interval should be close to
-    // binomtest(70, 100).proportion_ci(method='wilson') = (0.6041, 0.7810).
-    expect(a.low).toBeCloseTo(0.6041, 1);
-    expect(a.high).toBeCloseTo(0.781, 1);
+describe('bradleyTerryIntervals', () => {
+  // The example: 15 decisive votes, C never wins. The bootstrap over votes said
+  // C 0.01 (0.01–0.02), as every resample repeats the same one-sided outcome.
+  const separated = [
+    { a: 'A', b: 'C', wins: 8, losses: 0 },
+    { a: 'B', b: 'C', wins: 7, losses: 0 },
+  ];
+
+  it('keeps separated votes honest: wide intervals for the side that never won', () => {
+    const fit = bradleyTerryIntervals(separated, ['A', 'B', 'C']);
+    expect(fit.ranking.map((r) => r.item)).toEqual(['A', 'B', 'C']);
+    const c = fit.byItem['C']!;
+    // Chance of beating an average variant: small, but the data cannot rule out about half.
+    expect(c.chance).toBeLessThan(0.2);
+    expect(c.low).toBeLessThan(0.01);
+    expect(c.high).toBeGreaterThan(0.5);
+    // A vs C: 8 of 8, Wilson 68–100%. The model's interval overlaps it and is about as wide.
+    const w = wilsonInterval(8, 8);
+    const ac = fit.pair('A', 'C');
+    expect(ac.low).toBeLessThan(w.high);
+    expect(ac.high).toBeGreaterThan(w.low);
+    expect(ac.high - ac.low).toBeGreaterThan((w.high - w.low) / 2);
+    // A and B never met: the model knows little about them, and says so.
+    const ab = fit.pair('A', 'B');
+    expect(ab.estimate).toBeGreaterThan(0.45);
+    expect(ab.estimate).toBeLessThan(0.6);
+    expect(ab.high - ab.low).toBeGreaterThan(0.8);
   });
 
-  it('gives wider intervals with fewer votes', () => {
-    const few = bootstrapBradleyTerry([{ a: 'A', b: 'B', wins: 7, losses: 3 }], ['A', 'B'], { samples: 300, seed: 3 });
-    const many = bootstrapBradleyTerry([{ a: 'A', b: 'B', wins: 70, losses: 30 }], ['A', 'B'], { samples: 300, seed: 3 });
-    const width = (f: typeof few) => (f.intervals['A']?.high ?? 0) - (f.intervals['A']?.low ?? 0);
-    expect(width(few)).toBeGreaterThan(width(many));
-    expect(few.samples).toBe(300);
+  it('narrows with more votes and follows the level', () => {
+    const few = bradleyTerryIntervals([{ a: 'A', b: 'B', wins: 7, losses: 3 }], ['A', 'B', 'C']).byItem['A']!;
+    const many = bradleyTerryIntervals([{ a: 'A', b: 'B', wins: 70, losses: 30 }], ['A', 'B', 'C']).byItem['A']!;
+    expect(many.high - many.low).toBeLessThan(few.high - few.low);
+    const narrow = bradleyTerryIntervals([{ a: 'A', b: 'B', wins: 7, losses: 3 }], ['A', 'B', 'C'], { level: 0.5 }).byItem['A']!;
+    expect(narrow.high - narrow.low).toBeLessThan(few.high - few.low);
+    for (const r of [few, many, narrow]) {
+      expect(r.low).toBeLessThan(r.chance);
+      expect(r.high).toBeGreaterThan(r.chance);
+    }
+  });
+
+  it('places an item with no votes at the prior: even odds, nearly the whole range', () => {
+    const e = bradleyTerryIntervals(separated, ['A', 'B', 'C', 'E']).byItem['E']!;
+    expect(e.chance).toBeCloseTo(0.5, 9);
+    expect(e.low).toBeLessThan(0.05);
+    expect(e.high).toBeGreaterThan(0.95);
+  });
+
+  it('refuses a prior of 0 and names an unknown item', () => {
+    expect(() => bradleyTerryIntervals(separated, ['A', 'B', 'C'], { prior: 0 })).toThrow(/prior/);
+    expect(() => bradleyTerryIntervals(separated, ['A', 'B'])).toThrow(/"C"/);
   });
 });

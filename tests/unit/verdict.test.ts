@@ -150,19 +150,46 @@ describe('computeVerdict: ranking', () => {
     add(1, 2, 5);
     add(2, 1, 1);
     add(0, 2, 6);
-    const verdict = computeVerdict({ labels: THREE, cells: [], votes, repeats: 1, samples: 200 });
+    const verdict = computeVerdict({ labels: THREE, cells: [], votes, repeats: 1 });
     const ranking = verdict.ranking!;
     expect(ranking.map((r) => r.columnIndex)).toEqual([0, 1, 2]);
     expect(ranking.map((r) => r.rank)).toEqual([1, 2, 3]);
-    expect(ranking.reduce((s, r) => s + r.strength, 0)).toBeCloseTo(1, 9);
+    // Strength is the chance to beat an average variant: A above even, C below.
+    expect(ranking[0]!.strength).toBeGreaterThan(0.5);
+    expect(ranking[2]!.strength).toBeLessThan(0.5);
     for (const r of ranking) {
       expect(r.low).toBeLessThanOrEqual(r.strength + 1e-12);
       expect(r.high).toBeGreaterThanOrEqual(r.strength - 1e-12);
     }
     expect(ranking[0]!.strength).toBeGreaterThan(ranking[1]!.strength);
     expect(ranking[1]!.strength).toBeGreaterThan(ranking[2]!.strength);
-    // The same votes give the same intervals (the bootstrap is seeded).
-    expect(computeVerdict({ labels: THREE, cells: [], votes, repeats: 1, samples: 200 }).ranking).toEqual(ranking);
+    expect(computeVerdict({ labels: THREE, cells: [], votes, repeats: 1 }).ranking).toEqual(ranking);
+  });
+
+  it("does not contradict the pairs' Wilson intervals when one variant never wins (the issue's example)", () => {
+    // 15 decisive votes: A beats C 8–0, B beats C 7–0, A and B never met.
+    const votes: Vote[] = [];
+    for (let i = 0; i < 8; i++) votes.push(prefer(i, 0, 2, i % 2 === 0));
+    for (let i = 0; i < 7; i++) votes.push(prefer(8 + i, 1, 2, i % 2 === 1));
+    const verdict = computeVerdict({ labels: THREE, cells: [], votes, repeats: 1 });
+    const c = verdict.ranking!.find((r) => r.columnIndex === 2)!;
+    expect(c.rank).toBe(3);
+    // The bootstrap said C 0.01 (0.01–0.02); 15 votes cannot pin C down that far.
+    expect(c.high - c.low).toBeGreaterThan(0.3);
+    for (const pair of verdict.pairs) {
+      const model = pair.model!;
+      expect(model.low).toBeLessThanOrEqual(model.estimate!);
+      expect(model.high).toBeGreaterThanOrEqual(model.estimate!);
+      if (pair.wins + pair.losses === 0) {
+        // No votes on the pair: the model may lean, but must stay unsure.
+        expect(model.high - model.low).toBeGreaterThan(0.8);
+        continue;
+      }
+      // A vs C 8 of 8: Wilson 68–100%. The model's interval overlaps it and is not much narrower.
+      expect(model.low).toBeLessThan(pair.winRate.high);
+      expect(model.high).toBeGreaterThan(pair.winRate.low);
+      expect(model.high - model.low).toBeGreaterThan((pair.winRate.high - pair.winRate.low) / 2);
+    }
   });
 
   it('has no ranking for two variants', () => {
@@ -191,7 +218,9 @@ describe('computeVerdict: per variant', () => {
       expect.objectContaining({ type: 'contains', passed: 4, total: 4 }),
       expect.objectContaining({ type: 'is-json', passed: 3, total: 4 }),
     ]);
-    expect(a!.quality).toBe(0.75);
+    // Quality is the mean of the checks' pass rates (4/4 and 3/4), all-pass is apart.
+    expect(a!.checkMean).toBe(0.875);
+    expect(a!.quality).toBe(0.875);
     expect(b).toMatchObject({ cells: 2, done: 1 });
     expect(b!.passRate!.estimate).toBe(0);
     expect(b!.checks.find((c) => c.type === 'contains')).toMatchObject({ passed: 0, total: 1 });
@@ -226,6 +255,45 @@ describe('computeVerdict: per variant', () => {
     expect(a!.costUsd).toBeCloseTo(0.006, 12);
     expect(a!.costMeanUsd).toBeCloseTo(0.001, 12);
     expect(b).toMatchObject({ cells: 0, latencyMeanMs: null, latencyP95Ms: null, tokensMean: null, costUsd: 0, costMeanUsd: null, quality: null });
+  });
+
+  it('keeps quality apart from one check that always fails, and weighs checks as promptfoo does', () => {
+    const specs = [
+      { name: 'contains "Paris"', weight: 1 },
+      { name: 'is-json', weight: 3 },
+      { name: 'never', weight: 0 },
+    ];
+    const row = (pass: [boolean, boolean, boolean]): Grading =>
+      grading(false, [
+        { type: 'contains', pass: pass[0] },
+        { type: 'is-json', pass: pass[1] },
+        { type: 'equals', pass: pass[2] },
+      ]);
+    const cells = [cell(0, 0, { grading: row([true, true, false]) }), cell(0, 1, { grading: row([true, false, false]) }), cell(1, 0, { grading: row([false, true, false]) }), cell(1, 1, { grading: row([false, true, false]) })];
+    const [a, b] = computeVerdict({ labels: TWO, cells, votes: [], repeats: 1, checksOf: () => specs }).variants;
+    // Every answer failed the third check: all-pass is 0 for both, quality is not.
+    expect(a!.passRate!.estimate).toBe(0);
+    expect(b!.passRate!.estimate).toBe(0);
+    expect(a!.checks.map((c) => [c.check, c.weight, c.passed, c.total])).toEqual([
+      ['contains "Paris"', 1, 2, 2],
+      ['is-json', 3, 1, 2],
+      ['never', 0, 0, 2],
+    ]);
+    // Weighted: (1 × 1 + 3 × 0.5 + 0 × 0) / (1 + 3) = 0.625; B: (0 + 3 × 1) / 4 = 0.75.
+    expect(a!.quality).toBeCloseTo(0.625, 12);
+    expect(b!.quality).toBeCloseTo(0.75, 12);
+    // Without the run's checks, results are named by type and weigh 1 each.
+    const plain = computeVerdict({ labels: TWO, cells, votes: [], repeats: 1 }).variants[0]!;
+    expect(plain.checks.map((c) => c.check)).toEqual(['contains', 'is-json', 'equals']);
+    expect(plain.quality).toBeCloseTo(0.5, 12);
+  });
+
+  it('says when a cost total holds estimates', () => {
+    const cells = [cell(0, 0, { costUsd: 0.002, costEstimated: true }), cell(0, 1, { costUsd: 0.001 }), cell(1, 0, { costUsd: 0.003 })];
+    const [a, b] = computeVerdict({ labels: TWO, cells, votes: [], repeats: 1 }).variants;
+    expect(a).toMatchObject({ costEstimated: true });
+    expect(a!.costUsd).toBeCloseTo(0.003, 12);
+    expect(b).toMatchObject({ costEstimated: false });
   });
 
   it('measures consistency with repeats: share of identical outputs and the spread of check scores', () => {

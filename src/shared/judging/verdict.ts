@@ -1,14 +1,16 @@
 /**
  * The verdict of a run, from its cells (measurements, checks, ratings) and its blind votes:
  * per variant, the numbers a prompt engineer reads before deciding; per pair of variants, who
- * wins and how sure we are; for three or more, a Bradley–Terry ranking with bootstrap intervals.
+ * wins and how sure we are; for three or more, a Bradley–Terry ranking with profile-likelihood
+ * intervals (src/shared/stats/bradley-terry-intervals.ts).
  */
 import type { Verdict, Vote } from '../contract';
 import type { Grading } from '../schemas';
-import { bootstrapBradleyTerry, type Comparison } from '../stats/bradley-terry';
+import { bradleyTerryIntervals, type Contest } from '../stats/bradley-terry-intervals';
 import { wilsonInterval } from '../stats/binomial';
 import { mean, percentile, shareIdentical, stddev } from '../stats/descriptive';
 import { pairVerdict } from '../stats/pair-verdict';
+import { checkSpec, meanPassRate, type CheckSpec, type CheckTally } from './checks';
 
 export interface VerdictCell {
   columnIndex: number;
@@ -21,6 +23,8 @@ export interface VerdictCell {
   inputTokens: number | undefined;
   outputTokens: number | undefined;
   costUsd: number | undefined;
+  /** The cost was counted with the tokenizer (no usage from the server). */
+  costEstimated?: boolean;
   grading: Grading | undefined;
   score: number | undefined;
   thumb: string | undefined;
@@ -34,8 +38,11 @@ export interface VerdictInput {
   cells: readonly VerdictCell[];
   votes: readonly Vote[];
   repeats: number;
-  /** Bootstrap resamples for the ranking's intervals. */
-  samples?: number;
+  /**
+   * The checks of a row, in the order its results are stored (the run's, then the row's own),
+   * for their names and weights; without it a result is named by its metric or type, weight 1.
+   */
+  checksOf?: (caseIndex: number) => readonly CheckSpec[];
 }
 
 function interval(k: number, n: number): { estimate: number | null; low: number; high: number } {
@@ -100,15 +107,12 @@ export function computeVerdict(input: VerdictInput): Verdict {
   const decisiveTotal = pairs.reduce((n, p) => n + p.wins + p.losses + p.ties + p.bothBad, 0);
   if (labels.length >= 3 && decisiveTotal > 0) {
     const items = labels.map((_, i) => String(i));
-    const comparisons: Comparison[] = pairs.map((p) => ({ a: String(p.a), b: String(p.b), wins: p.wins, losses: p.losses, ties: p.ties + p.bothBad }));
-    const fit = bootstrapBradleyTerry(comparisons, items, { samples: input.samples ?? 500, seed: 1 });
-    ranking = fit.ranking.map((r) => ({
-      columnIndex: Number(r.item),
-      strength: r.strength,
-      low: fit.intervals[r.item]?.low ?? r.strength,
-      high: fit.intervals[r.item]?.high ?? r.strength,
-      rank: r.rank,
-    }));
+    const contests: Contest[] = pairs.map((p) => ({ a: String(p.a), b: String(p.b), wins: p.wins, losses: p.losses, ties: p.ties + p.bothBad }));
+    const fit = bradleyTerryIntervals(contests, items);
+    ranking = fit.ranking.map((r) => ({ columnIndex: Number(r.item), strength: r.chance, low: r.low, high: r.high, rank: r.rank }));
+    // The model's view of each pair beside the pair's own Wilson interval: with few votes it
+    // borrows from the other pairs, but it must not claim more than the votes can say.
+    for (const p of pairs) p.model = fit.pair(String(p.a), String(p.b));
   }
 
   // ── per variant ──
@@ -119,17 +123,26 @@ export function computeVerdict(input: VerdictInput): Verdict {
     const latencies = defined(done.filter((c) => c.cached !== true).map((c) => c.totalMs));
     const tokens = defined(done.map((c) => (c.outputTokens !== undefined || c.inputTokens !== undefined ? (c.inputTokens ?? 0) + (c.outputTokens ?? 0) : undefined)));
     const costs = defined(cells.map((c) => c.costUsd));
+    const costEstimated = cells.some((c) => c.costEstimated === true && c.costUsd !== undefined);
     const scores = defined(cells.map((c) => c.score));
     const graded = cells.filter((c) => c.grading !== undefined);
-    const checks = new Map<string, { passed: number; total: number }>();
+    const checks = new Map<string, CheckTally & { weights: number }>();
     for (const cell of graded) {
-      for (const component of cell.grading?.componentResults ?? []) {
-        const entry = checks.get(component.type) ?? { passed: 0, total: 0 };
+      const components = cell.grading?.componentResults ?? [];
+      const specs = input.checksOf?.(cell.caseIndex);
+      // Results are stored in the order of the row's checks; a row whose checks changed since is named from the result.
+      const lined = specs !== undefined && specs.length === components.length;
+      components.forEach((component, i) => {
+        const spec = (lined ? specs[i] : undefined) ?? checkSpec(component);
+        const entry = checks.get(spec.name) ?? { name: spec.name, type: component.type, weight: 1, weights: 0, passed: 0, total: 0 };
         entry.total++;
+        entry.weights += spec.weight;
+        entry.weight = entry.weights / entry.total;
         if (component.pass) entry.passed++;
-        checks.set(component.type, entry);
-      }
+        checks.set(spec.name, entry);
+      });
     }
+    const checkMean = meanPassRate([...checks.values()]);
     const passedCells = graded.filter((c) => c.grading?.pass).length;
     let consistency: Verdict['variants'][number]['consistency'] = null;
     if (input.repeats > 1) {
@@ -159,7 +172,8 @@ export function computeVerdict(input: VerdictInput): Verdict {
       }
       return total > 0 ? wins / total : null;
     })();
-    const quality = graded.length > 0 ? passedCells / graded.length : scores.length > 0 ? (mean(scores) - 1) / 4 : wonShare;
+    // One check that always fails must not flatten every variant to 0: quality is the mean of the checks' pass rates.
+    const quality = checkMean ?? (graded.length > 0 ? passedCells / graded.length : scores.length > 0 ? (mean(scores) - 1) / 4 : wonShare);
     return {
       columnIndex,
       label,
@@ -170,12 +184,14 @@ export function computeVerdict(input: VerdictInput): Verdict {
       tokensMean: finite(mean(tokens)),
       costUsd: costs.reduce((a, b) => a + b, 0),
       costMeanUsd: finite(mean(costs)),
+      costEstimated,
       scoreMean: finite(mean(scores)),
       scored: scores.length,
       thumbsUp: cells.filter((c) => c.thumb === 'up').length,
       thumbsDown: cells.filter((c) => c.thumb === 'down').length,
       passRate: graded.length > 0 ? interval(passedCells, graded.length) : null,
-      checks: [...checks].map(([type, c]) => ({ type, passed: c.passed, total: c.total, rate: interval(c.passed, c.total) })),
+      checks: [...checks.values()].map((c) => ({ type: c.type, check: c.name, weight: c.weight, passed: c.passed, total: c.total, rate: interval(c.passed, c.total) })),
+      checkMean,
       consistency,
       quality,
     };

@@ -1,6 +1,7 @@
 /**
- * Bradley–Terry strengths from pairwise votes, fitted with Hunter's (2004) MM algorithm, and
- * percentile bootstrap intervals for them.
+ * Bradley–Terry strengths from pairwise votes, fitted with Hunter's (2004) MM algorithm. For
+ * intervals, see bradley-terry-intervals.ts (a bootstrap over votes cannot widen when one item
+ * never wins: every resample says the same).
  *
  * Model: P(i beats j) = s_i / (s_i + s_j). A tie counts as half a win each way. Strengths are
  * normalised to sum to 1, so s_i / (s_i + s_j) reads directly as a win probability.
@@ -11,9 +12,6 @@
  * strength 1 (before normalisation): a weak pull towards "average" that keeps every strength
  * finite and positive. Pass `prior: 0` for the plain MLE.
  */
-import { percentileOfSorted } from './descriptive';
-import { mulberry32 } from './random';
-import type { Interval } from './binomial';
 
 export interface Comparison {
   a: string;
@@ -213,76 +211,4 @@ export function bradleyTerry(comparisons: readonly Comparison[], items: readonly
   const index = indexItems(items);
   const t = tally(collect(comparisons, index), items.length, prior);
   return toFit(items, fitMM(t, items.length, prior, maxIterations, tolerance));
-}
-
-export interface BootstrapOptions extends BradleyTerryOptions {
-  /** Resamples (default 1000). */
-  samples?: number;
-  /** Seed for the PRNG; the same seed and votes give the same intervals. */
-  seed?: number;
-  /** Coverage of the percentile interval (default 0.95). */
-  level?: number;
-}
-
-export interface BootstrapFit extends BradleyTerryFit {
-  /** Percentile intervals for each item's strength (on the same sum-to-1 scale). */
-  intervals: Record<string, Interval>;
-  samples: number;
-}
-
-/**
- * Nonparametric bootstrap over votes: draw as many votes as there were, with replacement, refit,
- * and take the 2.5th and 97.5th percentiles (numpy's linear method) of each item's strength.
- */
-export function bootstrapBradleyTerry(comparisons: readonly Comparison[], items: readonly string[], options: BootstrapOptions = {}): BootstrapFit {
-  const { prior, maxIterations, tolerance } = settings(options);
-  const { samples = 1000, seed = 0x5eed, level = 0.95 } = options;
-  const n = items.length;
-  const index = indexItems(items);
-  const counts = collect(comparisons, index);
-  const pointRaw = fitMM(tally(counts, n, prior), n, prior, maxIterations, tolerance);
-  const point = toFit(items, pointRaw);
-
-  // Every vote as (pair, outcome): outcome 0 = i won, 1 = j won, 2 = tie.
-  const votePair: number[] = [];
-  const voteOutcome: number[] = [];
-  counts.forEach((c, p) => {
-    for (const [outcome, count] of [c.iWins, c.jWins, c.ties].entries()) {
-      for (let k = 0; k < count; k++) {
-        votePair.push(p);
-        voteOutcome.push(outcome);
-      }
-    }
-  });
-
-  const random = mulberry32(seed);
-  const draws: number[][] = items.map(() => []);
-  const resampled = counts.map((c) => ({ ...c }));
-  for (let sample = 0; sample < samples; sample++) {
-    for (const r of resampled) {
-      r.iWins = 0;
-      r.jWins = 0;
-      r.ties = 0;
-    }
-    for (let k = 0; k < votePair.length; k++) {
-      const v = Math.floor(random() * votePair.length);
-      const r = resampled[votePair[v] ?? 0];
-      if (r === undefined) continue;
-      const outcome = voteOutcome[v];
-      if (outcome === 0) r.iWins++;
-      else if (outcome === 1) r.jWins++;
-      else r.ties++;
-    }
-    const raw = fitMM(tally(resampled, n, prior), n, prior, maxIterations, tolerance, pointRaw.strengths);
-    const strengths = normalise(raw.strengths);
-    strengths.forEach((v, i) => draws[i]?.push(v));
-  }
-
-  const tail = ((1 - level) / 2) * 100;
-  const intervals: Record<string, Interval> = {};
-  items.forEach((item, i) => {
-    const sorted = (draws[i] ?? []).sort((x, y) => x - y);
-    intervals[item] = { low: percentileOfSorted(sorted, tail), high: percentileOfSorted(sorted, 100 - tail) };
-  });
-  return { ...point, intervals, samples };
 }
