@@ -103,7 +103,7 @@ export class RowOrder {
   /** Case indexes whose variables (or description, or expected answer) contain the text. */
   private rowsWithText(runId: string, testCasesJson: string | undefined, text: string): number[] {
     if (this.haystacks?.runId !== runId) {
-      let cases: TestCase[] = [];
+      let cases: TestCase[];
       try {
         cases = testCasesJson !== undefined ? (JSON.parse(testCasesJson) as TestCase[]) : [];
       } catch {
