@@ -182,4 +182,9 @@ export const MIGRATIONS: readonly string[] = [
     DELETE FROM run_stats WHERE run_id = NEW.run_id;
   END;
   `,
+  // A cell whose server sent no usage: its tokens were counted with the tokenizer and its cost
+  // is an estimate, said so wherever the cost is shown.
+  `
+  ALTER TABLE cells ADD COLUMN cost_estimated INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
