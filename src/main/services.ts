@@ -12,6 +12,8 @@ import { ProviderRegistry } from './providers/registry';
 import type { EchoOptions } from './providers/echo';
 import { matrixCells } from './runner/matrix';
 import { Runner, type RunnerOptions, type RunPlan } from './runner/runner';
+import { Regrader } from './runner/regrade';
+import { regradeHandlers } from './handlers/regrade';
 import type { Environment, SecretStore } from './secrets/secrets';
 import { Store } from './store/store';
 import { fileHandlers, type FileDialogs } from './handlers/files';
@@ -44,6 +46,8 @@ export interface Services {
   store: Store;
   registry: ProviderRegistry;
   runner: Runner;
+  /** Grades a finished run's answers again with other checks. */
+  regrader: Regrader;
   handlers: Handlers;
   /** Subscribe to events; returns an unsubscribe function. */
   onEvent(listener: (event: AppEvent) => void): () => void;
@@ -145,6 +149,7 @@ export function createServices(options: ServicesOptions): Services {
     }
   };
   const runner = new Runner(store, registry, emit, { cost, redact: (text) => registry.known.redact(text), maxAnswerBytes, ...options.runner });
+  const regrader = new Regrader(store, registry, emit, { redact: (text) => registry.known.redact(text), prices: () => priceTable(store) });
   const { secrets } = options;
 
   const handlers: Handlers = {
@@ -327,12 +332,14 @@ export function createServices(options: ServicesOptions): Services {
     ...historyHandlers(store),
     ...templateHandlers({ store }),
     ...fileHandlers(store, registry, options.dialogs),
+    ...regradeHandlers(store, regrader),
   };
 
   return {
     store,
     registry,
     runner,
+    regrader,
     handlers,
     onEvent(listener) {
       events.on('event', listener);
@@ -340,6 +347,7 @@ export function createServices(options: ServicesOptions): Services {
     },
     close() {
       runner.close();
+      regrader.close();
       store.close();
     },
   };

@@ -32,6 +32,7 @@ import {
 import type { MethodName } from './methods';
 import { assertionSchema } from './assertions/types';
 import { runsCompareInputSchema, runsCompareOutputSchema, runsListInputSchema, runsListOutputSchema } from './history';
+import { regradeEstimateSchema, regradeInputSchema, runChecksSchema } from './regrade';
 import { rowsQuerySchema, rowsResultSchema } from './row-view';
 import { MAX_MAX_ANSWER_BYTES, MIN_MAX_ANSWER_BYTES } from './answer-limit';
 
@@ -266,6 +267,14 @@ export const contract = {
   ),
   /** Continues a run a crash interrupted: every cell that never finished. */
   'runs.resume': method(z.object({ runId: z.string().min(1) }).strict(), z.object({ queued: z.number().int() })),
+  /** The checks a run's answers are graded with (what a re-grade compares the Checks tab to). */
+  'runs.checks': method(z.object({ runId: z.string().min(1) }).strict(), runChecksSchema),
+  /** What grading a finished run's answers with other checks would do: answers, judge calls, tokens, cost. */
+  'runs.regradeEstimate': method(regradeInputSchema, regradeEstimateSchema),
+  /** Grades a finished run's answers with other checks, in the background (regrade.* events); no model is asked again. */
+  'runs.regrade': method(regradeInputSchema, z.object({ answers: z.number().int() })),
+  /** Stops a re-grade: graded cells keep their new results, the others their old ones. */
+  'runs.stopRegrade': method(z.object({ runId: z.string().min(1) }).strict(), z.object({ stopped: z.boolean() })),
   'runs.estimate': method(
     runRequestSchema.pick({ messages: true, testCases: true, columns: true, repeats: true, caseIndexes: true }),
     runEstimateSchema,
@@ -386,6 +395,18 @@ export const eventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('judge.changed'), runId: z.string() }),
   /** A finished run started again (re-run or resume): its cells are coming back. */
   z.object({ type: z.literal('run.resumed'), runId: z.string(), queued: z.number().int() }),
+  /** A re-grade's progress: answers graded so far of `total`, and judge calls made. */
+  z.object({ type: z.literal('regrade.progress'), runId: z.string(), graded: z.number().int(), total: z.number().int(), judgeCalls: z.number().int() }),
+  /** A re-grade ended: done (the run records the new checks), cancelled or failed (with why). */
+  z.object({
+    type: z.literal('regrade.finished'),
+    runId: z.string(),
+    status: z.enum(['done', 'cancelled', 'failed']),
+    graded: z.number().int(),
+    total: z.number().int(),
+    judgeCalls: z.number().int(),
+    message: z.string().optional(),
+  }),
 ]);
 export type AppEvent = z.infer<typeof eventSchema>;
 

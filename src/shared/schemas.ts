@@ -96,6 +96,12 @@ export const gradingComponentSchema = z.object({
   score: z.number(),
   reason: z.string(),
   metric: z.string().optional(),
+  /**
+   * Names the check (and the judge, for llm-rubric) this result came from; absent when it
+   * could not be graded (no judge, a failed judge call). A re-grade keeps a model-graded
+   * result whose check is unchanged instead of asking the judge again.
+   */
+  check: z.string().max(64).optional(),
 });
 /** Every check on one cell, aggregated as promptfoo's gradingResult. */
 export const gradingSchema = z.object({

@@ -3,9 +3,10 @@
  * promptfoo does with tests[].assert and defaultTest.assert. llm-rubric asks the judge model
  * the run names; JSON schemas are checked with ajv (main only: it compiles with new Function).
  */
-import { applyTransform, gradeOutput, type Judge } from '../../shared/assertions';
-import type { Assertion } from '../../shared/assertions/types';
-import type { Cell, Grading } from '../../shared/schemas';
+import { createHash } from 'node:crypto';
+import { applyTransform, evaluateAssertionAsync, gradingResult, type Judge } from '../../shared/assertions';
+import type { Assertion, AssertionResult } from '../../shared/assertions/types';
+import type { Cell, Grading, JudgeConfig } from '../../shared/schemas';
 import { createJsonSchemaValidator } from '../assertions/json-schema';
 import { sandboxCodeRunner, sandboxRegexTester } from '../sandbox/checks';
 import type { ProviderRegistry } from '../providers/registry';
@@ -50,7 +51,67 @@ export function renderValue(text: string, vars: Cell['variables']): string {
   }
 }
 
-export async function gradeCell(cell: Cell, spec: GradingSpec, judge: Judge | undefined): Promise<Grading | undefined> {
+/** One check's stored outcome on one cell. */
+export type GradingComponent = Grading['componentResults'][number];
+
+export function isModelGraded(assertion: { type: string }): boolean {
+  return assertion.type.endsWith('llm-rubric');
+}
+
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined);
+    entries.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+/**
+ * What a check's result depends on: its type, value, threshold and transform, and for a
+ * model-graded check the judge (provider, model, prompt). Weight and metric only weigh the
+ * result, so changing them keeps it.
+ */
+export function checkKey(assertion: Assertion, judge: JudgeConfig | undefined): string {
+  const { weight: _weight, metric: _metric, ...definition } = assertion;
+  const judged = isModelGraded(assertion) ? { judge: judge ? { providerId: judge.providerId, model: judge.model, prompt: judge.prompt ?? null } : null } : {};
+  return createHash('sha256').update(canonical({ ...definition, ...judged })).digest('hex').slice(0, 32);
+}
+
+/** Reasons of model-graded results that were never really graded: asked again on a re-grade. */
+const UNGRADED = [/^llm-rubric needs a judge model/, /^The judge model failed/];
+
+/**
+ * The model-graded results a cell holds, by check key, that a re-grade may keep. Results
+ * graded before results named their check are matched by position with the checks the run
+ * recorded (`previous`), when they line up.
+ */
+export function keptResults(cell: Pick<Cell, 'caseIndex' | 'grading'>, previous: GradingSpec): Map<string, GradingComponent> {
+  const kept = new Map<string, GradingComponent>();
+  const components = cell.grading?.componentResults ?? [];
+  const checks = checksFor(previous, cell.caseIndex);
+  const lineUp = components.length === checks.length && components.every((c, i) => c.type === checks[i]?.type);
+  components.forEach((component, i) => {
+    if (!isModelGraded(component)) return;
+    const check = checks[i];
+    const key = component.check ?? (lineUp && check && !UNGRADED.some((re) => re.test(component.reason)) ? checkKey(check, previous.judge) : undefined);
+    if (key !== undefined) kept.set(key, component);
+  });
+  return kept;
+}
+
+/** The model-graded checks of a row that need a judge call: not kept, and with a judge and a rubric to ask. */
+export function judgeCallsFor(checks: readonly Assertion[], judge: JudgeConfig | undefined, kept: ReadonlyMap<string, GradingComponent>): Assertion[] {
+  if (!judge) return [];
+  return checks.filter((check) => isModelGraded(check) && check.value !== undefined && check.value !== '' && !kept.has(checkKey(check, judge)));
+}
+
+/**
+ * Grades one answer with the spec's checks. `kept` holds model-graded results from an earlier
+ * grading, by check key: a check found there keeps its result and the judge is not asked.
+ */
+export async function gradeCell(cell: Cell, spec: GradingSpec, judge: Judge | undefined, kept: ReadonlyMap<string, GradingComponent> = new Map()): Promise<Grading | undefined> {
   const checks = checksFor(spec, cell.caseIndex);
   if (checks.length === 0) return undefined;
   const testCase = spec.testCases[cell.caseIndex];
@@ -64,37 +125,58 @@ export async function gradeCell(cell: Cell, spec: GradingSpec, judge: Judge | un
     }
     output = transformed.output;
   }
-  const result = await gradeOutput(
-    checks,
-    {
-      output,
-      ...(testCase?.expected !== undefined ? { expected: testCase.expected } : {}),
-      vars,
-      // A cached answer took no time of its own: a latency check says so rather than passing on 0 ms.
-      ...(cell.totalMs !== undefined && cell.cached !== true ? { latencyMs: cell.totalMs } : {}),
-      ...(cell.costUsd !== undefined ? { costUsd: cell.costUsd } : {}),
-      renderValue: (text) => renderValue(text, vars),
-      validateJsonSchema,
-      testRegex: sandboxRegexTester,
-      runCode: sandboxCodeRunner,
-    },
-    {
-      ...(judge ? { judge } : {}),
-      ...(spec.judge?.prompt ? { rubricTemplate: spec.judge.prompt } : {}),
-    },
-  );
+  const context = {
+    output,
+    ...(testCase?.expected !== undefined ? { expected: testCase.expected } : {}),
+    vars,
+    // A cached answer took no time of its own: a latency check says so rather than passing on 0 ms.
+    ...(cell.totalMs !== undefined && cell.cached !== true ? { latencyMs: cell.totalMs } : {}),
+    ...(cell.costUsd !== undefined ? { costUsd: cell.costUsd } : {}),
+    renderValue: (text: string) => renderValue(text, vars),
+    validateJsonSchema,
+    testRegex: sandboxRegexTester,
+    runCode: sandboxCodeRunner,
+  };
   // The echo "judge" answers with its prompt, whose examples hold a verdict: say so next to it.
   const echoJudge = spec.judge?.providerId === 'echo';
-  return {
-    pass: result.pass,
-    score: result.score,
-    reason: result.reason,
-    componentResults: result.componentResults.map((c) => ({
-      type: c.assertion.type,
-      pass: c.pass,
-      score: c.score,
-      reason: echoJudge && c.assertion.type.endsWith('llm-rubric') ? `${c.reason} (echo judge: it repeats its prompt, so this verdict only tests the setup)` : c.reason,
-      ...(c.assertion.metric !== undefined ? { metric: c.assertion.metric } : {}),
-    })),
-  };
+  const results: AssertionResult[] = [];
+  const components: GradingComponent[] = [];
+  for (const assertion of checks) {
+    const key = checkKey(assertion, spec.judge);
+    const metric = assertion.metric !== undefined ? { metric: assertion.metric } : {};
+    const keep = isModelGraded(assertion) ? kept.get(key) : undefined;
+    if (keep) {
+      results.push({ pass: keep.pass, score: keep.score, reason: keep.reason, assertion });
+      components.push({ ...keep, type: assertion.type, ...metric, check: key });
+      continue;
+    }
+    // A judge call that failed is not a verdict: its result is asked again next time.
+    let judgeFailed = false;
+    const watched: Judge | undefined = judge
+      ? async (messages) => {
+          try {
+            return await judge(messages);
+          } catch (error) {
+            judgeFailed = true;
+            throw error;
+          }
+        }
+      : undefined;
+    const result = await evaluateAssertionAsync(assertion, context, {
+      ...(watched ? { judge: watched } : {}),
+      ...(spec.judge?.prompt ? { rubricTemplate: spec.judge.prompt } : {}),
+    });
+    results.push(result);
+    const modelGraded = isModelGraded(assertion);
+    components.push({
+      type: assertion.type,
+      pass: result.pass,
+      score: result.score,
+      reason: echoJudge && modelGraded ? `${result.reason} (echo judge: it repeats its prompt, so this verdict only tests the setup)` : result.reason,
+      ...metric,
+      ...(result.needsJudge === true || judgeFailed ? {} : { check: key }),
+    });
+  }
+  const aggregate = gradingResult(results);
+  return { pass: aggregate.pass, score: aggregate.score, reason: aggregate.reason, componentResults: components };
 }

@@ -29,6 +29,7 @@ import type { Assertion } from '../../shared/assertions/types';
 import { Judging } from './judging';
 import { Library } from './library';
 import { RunHistory } from './run-history';
+import { Regrading } from './regrading';
 import { RowOrder } from './row-order';
 import { MIGRATIONS } from './migrations';
 import { inTransaction, json, num, optNum, optStr, str, type Row } from './rows';
@@ -222,6 +223,7 @@ export class Store {
     this.judging = new Judging(this.db);
     this.history = new RunHistory(this.db);
     this.rowOrder = new RowOrder(this.db);
+    this.regrading = new Regrading(this.db);
   }
 
   /** Prompts and their versions, in the same database. */
@@ -231,6 +233,8 @@ export class Store {
   /** History's search, filters and figures, and comparing two runs. */
   readonly history: RunHistory;
   /** The results grid's rows, sorted and filtered. */
+  /** A finished run's answers graded again with other checks. */
+  readonly regrading: Regrading;
   readonly rowOrder: RowOrder;
 
   get schemaVersion(): number {
