@@ -12,11 +12,12 @@ export interface ValueStore {
   setValue(key: string, value: string): void;
 }
 
-const KEY = 'prices';
+/** The kv key the overrides are saved under. */
+export const PRICES_KEY = 'prices';
 
 /** The saved overrides; an unreadable value (hand-edited database) counts as none. */
 export function loadPriceOverrides(store: ValueStore): Record<string, Price> {
-  const text = store.getValue(KEY);
+  const text = store.getValue(PRICES_KEY);
   if (text === undefined) return {};
   try {
     const parsed = priceTableSchema.safeParse(JSON.parse(text));
@@ -34,7 +35,7 @@ export function savePriceOverrides(store: ValueStore, overrides: PriceTable): Re
     if (builtIn && builtIn.inputPerMTok === price.inputPerMTok && builtIn.outputPerMTok === price.outputPerMTok) continue;
     kept[model] = { inputPerMTok: price.inputPerMTok, outputPerMTok: price.outputPerMTok };
   }
-  store.setValue(KEY, JSON.stringify(kept));
+  store.setValue(PRICES_KEY, JSON.stringify(kept));
   return kept;
 }
 

@@ -20,7 +20,7 @@ import { fileHandlers, type FileDialogs } from './handlers/files';
 import { historyHandlers } from './handlers/history';
 import { judgingHandlers } from './handlers/judging';
 import { templateHandlers } from './handlers/templates';
-import { priceTable } from './prices';
+import { PRICES_KEY, priceTable } from './prices';
 import { estimateCost } from '../shared/prices';
 import { libraryHandlers, modelOfColumns } from './handlers/library';
 import type { Assertion } from '../shared/assertions/types';
@@ -134,10 +134,12 @@ export function createServices(options: ServicesOptions): Services {
   const registry = new ProviderRegistry(store, options.secrets, options.env, options.echo);
   // Keys from the environment that providers read are known from the start; saved keys as they are read.
   registry.known.add(options.env['OPENAI_API_KEY'], ...store.listProviders().map((p) => (p.apiKeyEnvar ? options.env[p.apiKeyEnvar] : undefined)));
-  // Costs use the price table with the user's own entries; read at most once a second.
-  let prices = { table: priceTable(store), at: Date.now() };
+  // Costs use the price table with the user's own entries, parsed again only when their saved
+  // text changes (one indexed read per cell), so a price saved just before a run applies to it.
+  let prices = { table: priceTable(store), text: store.getValue(PRICES_KEY) };
   const cost = (model: string, input?: number, output?: number): number | undefined => {
-    if (Date.now() - prices.at > 1000) prices = { table: priceTable(store), at: Date.now() };
+    const text = store.getValue(PRICES_KEY);
+    if (text !== prices.text) prices = { table: priceTable(store), text };
     return estimateCost(model, input, output, prices.table);
   };
   // What is kept of an answer: Settings' cap (read as each cell starts), unless the door set one (eval --max-answer-bytes).

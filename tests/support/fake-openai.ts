@@ -17,6 +17,7 @@
  *        no-answer               reads the request and never answers (no headers), until the client leaves
  *        stall[:N]               sends N content chunks (default 2), then nothing, until the client leaves
  *        long:N                  an answer of exactly N characters (a sentence repeated), in 64 KB chunks, then stop and usage
+ *        no-usage                answers normally but never sends a usage chunk, even when asked (as some servers do)
  *      any other model name answers normally;
  *   3. `options.apiKey`, when given, makes every request without that bearer key a 401.
  *
@@ -35,7 +36,7 @@ import type { AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
 
 export type Behaviour =
-  | { kind: 'normal'; chunkDelayMs?: number }
+  | { kind: 'normal'; chunkDelayMs?: number; withoutUsage?: boolean }
   | { kind: 'fail-500' }
   | { kind: 'rate-limit'; retryAfterSeconds?: number }
   | { kind: 'slow-first-token'; delayMs: number }
@@ -204,6 +205,7 @@ function behaviourFromModel(model: string, defaults: Required<Pick<FakeOpenAIOpt
   if (model === 'no-answer') return { behaviour: { kind: 'no-answer' }, times: Infinity };
   if ((m = /^stall(?::(\d+))?$/.exec(model))) return { behaviour: { kind: 'stall', afterChunks: m[1] ? Number(m[1]) : 2 }, times: Infinity };
   if ((m = /^long:(\d+)$/.exec(model))) return { behaviour: { kind: 'long', chars: Number(m[1]) }, times: Infinity };
+  if (model === 'no-usage') return { behaviour: { kind: 'normal', chunkDelayMs: defaults.chunkDelayMs, withoutUsage: true }, times: Infinity };
   return { behaviour: { kind: 'normal', chunkDelayMs: defaults.chunkDelayMs }, times: Infinity };
 }
 
@@ -475,7 +477,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     }
 
     if (!(await write(res, chunkPayload(id, chat.model, {}, finishReason)))) return;
-    if (chat.includeUsage) {
+    if (chat.includeUsage && !(behaviour.kind === 'normal' && behaviour.withoutUsage === true)) {
       const usageChunk = { id, object: 'chat.completion.chunk', created: Math.floor(Date.now() / 1000), model: chat.model, choices: [], usage };
       if (!(await write(res, `data: ${JSON.stringify(usageChunk)}\n\n`))) return;
     }

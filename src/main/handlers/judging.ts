@@ -6,9 +6,11 @@ import { createHash } from 'node:crypto';
 import type { AppEvent, Handlers, JudgePair } from '../../shared/contract';
 import { toCsv } from '../../shared/csv';
 import { AppError } from '../../shared/errors';
+import { checkSpec, type CheckSpec } from '../../shared/judging/checks';
 import { computeVerdict } from '../../shared/judging/verdict';
 import { variantLetter, variantTitle } from '../../shared/variants';
 import type { Column } from '../../shared/schemas';
+import { checksFor } from '../runner/grading';
 import type { Store } from '../store/store';
 
 type JudgingHandlers = Pick<Handlers, 'judge.pairs' | 'judge.vote' | 'judge.votes' | 'judge.rate' | 'judge.verdict' | 'runs.export'>;
@@ -38,6 +40,16 @@ export function judgingHandlers(store: Store, emit: (event: AppEvent) => void): 
     const names = new Map(store.listProviders().map((p) => [p.id, p.name]));
     names.set('echo', 'Echo');
     return detail.columns.map((column, index) => variantLabel(column, index, names.get(column.providerId)));
+  };
+  /** Each row's checks, named and weighed, in the order their results are stored. */
+  const checksOf = (runId: string): ((caseIndex: number) => CheckSpec[]) => {
+    const spec = store.gradingSpec(runId);
+    const byCase = new Map<number, CheckSpec[]>();
+    return (caseIndex) => {
+      let specs = byCase.get(caseIndex);
+      if (!specs) byCase.set(caseIndex, (specs = checksFor(spec, caseIndex).map(checkSpec)));
+      return specs;
+    };
   };
 
   return {
@@ -95,7 +107,7 @@ export function judgingHandlers(store: Store, emit: (event: AppEvent) => void): 
       const detail = detailOf(runId);
       const labels = labelsOf(runId);
       const cells = store.judging.cellFacts(runId, detail.run.repeats > 1);
-      return Promise.resolve(computeVerdict({ labels, cells, votes: store.judging.votes(runId), repeats: detail.run.repeats }));
+      return Promise.resolve(computeVerdict({ labels, cells, votes: store.judging.votes(runId), repeats: detail.run.repeats, checksOf: checksOf(runId) }));
     },
     'runs.export': ({ runId, format }) => {
       const detail = detailOf(runId);
@@ -104,9 +116,11 @@ export function judgingHandlers(store: Store, emit: (event: AppEvent) => void): 
       const cells: ReturnType<Store['cellsOfCases']> = [];
       for (let from = 0; from < Math.max(1, detail.testCases.length); from += 500) cells.push(...store.cellsOfCases(runId, from, from + 500));
       const votes = store.judging.votes(runId);
+      const verdict = computeVerdict({ labels, cells: store.judging.cellFacts(runId, detail.run.repeats > 1), votes, repeats: detail.run.repeats, checksOf: checksOf(runId) });
       if (format === 'json') {
-        const verdict = computeVerdict({ labels, cells: store.judging.cellFacts(runId, detail.run.repeats > 1), votes, repeats: detail.run.repeats });
-        const text = JSON.stringify({ run: detail.run, messages: detail.messages, variants: detail.columns.map((c, i) => ({ ...c, name: labels[i] })), testCases: detail.testCases, cells, votes, verdict }, null, 2);
+        // The run's total cost, and whether part of it was counted with the tokenizer (each cell says which).
+        const cost = { costUsd: verdict.variants.reduce((sum, v) => sum + v.costUsd, 0), costEstimated: verdict.variants.some((v) => v.costEstimated === true) };
+        const text = JSON.stringify({ run: detail.run, messages: detail.messages, variants: detail.columns.map((c, i) => ({ ...c, name: labels[i] })), testCases: detail.testCases, cells, votes, cost, verdict }, null, 2);
         return Promise.resolve({ fileName: `${stem}.json`, text: `${text}\n`, mimeType: 'application/json' });
       }
       // The row's values travel with each answer, so the file can be read on its own.
@@ -115,7 +129,7 @@ export function judgingHandlers(store: Store, emit: (event: AppEvent) => void): 
         const value = detail.testCases[caseIndex]?.vars[name];
         return value === undefined || value === null ? '' : typeof value === 'string' ? value : JSON.stringify(value);
       };
-      const header = ['row', ...varNames.map((n) => `vars.${n}`), 'expected', 'variant', 'repeat', 'status', 'output', 'latencyMs', 'inputTokens', 'outputTokens', 'costUsd', 'checksPass', 'checksScore', 'checksReason', 'score', 'thumb', 'tags', 'note', 'error'];
+      const header = ['row', ...varNames.map((n) => `vars.${n}`), 'expected', 'variant', 'repeat', 'status', 'output', 'latencyMs', 'inputTokens', 'outputTokens', 'costUsd', 'costEstimated', 'checksPass', 'checksScore', 'checksReason', 'score', 'thumb', 'tags', 'note', 'error'];
       const rows = cells.map((c) => [
         c.caseIndex + 1,
         ...varNames.map((n) => valueOf(c.caseIndex, n)),
@@ -128,6 +142,7 @@ export function judgingHandlers(store: Store, emit: (event: AppEvent) => void): 
         c.usage.inputTokens ?? '',
         c.usage.outputTokens ?? '',
         c.costUsd ?? '',
+        c.costUsd !== undefined ? String(c.costEstimated === true) : '',
         c.grading ? String(c.grading.pass) : '',
         c.grading?.score ?? '',
         c.grading?.reason ?? '',
@@ -138,8 +153,16 @@ export function judgingHandlers(store: Store, emit: (event: AppEvent) => void): 
         c.error?.message ?? '',
       ]);
       const voteRows = votes.map((v) => ['vote', v.caseIndex + 1, labels[v.leftColumn] ?? '', labels[v.rightColumn] ?? '', v.outcome, v.note ?? '', v.createdAt]);
-      // Spreadsheet-safe: answers and row values are hostile text (see shared/csv.ts).
-      const text = toCsv([header, ...rows], { newline: '\n' }) + (voteRows.length > 0 ? `\n${toCsv([['kind', 'row', 'left', 'right', 'outcome', 'note', 'at'], ...voteRows], { newline: '\n' })}` : '');
+      // Each check's pass rate per variant, then the mean over checks (what the charts use) and all-pass.
+      const checkRows = verdict.variants.flatMap((v) => [
+        ...v.checks.map((c) => ['check', v.label, c.check ?? c.type, c.weight ?? 1, c.passed, c.total, c.rate.estimate ?? '']),
+        ...(v.passRate ? [['check', v.label, 'mean over checks', '', '', '', v.checkMean ?? ''], ['check', v.label, 'all checks passed', '', '', '', v.passRate.estimate ?? '']] : []),
+      ]);
+      // Spreadsheet-safe: answers, row values and check names are hostile text (see shared/csv.ts).
+      const text =
+        toCsv([header, ...rows], { newline: '\n' }) +
+        (voteRows.length > 0 ? `\n${toCsv([['kind', 'row', 'left', 'right', 'outcome', 'note', 'at'], ...voteRows], { newline: '\n' })}` : '') +
+        (checkRows.length > 0 ? `\n${toCsv([['kind', 'variant', 'check', 'weight', 'passed', 'total', 'passRate'], ...checkRows], { newline: '\n' })}` : '');
       return Promise.resolve({ fileName: `${stem}.csv`, text, mimeType: 'text/csv' });
     },
   };

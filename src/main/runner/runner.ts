@@ -13,6 +13,7 @@ import pLimit, { type LimitFunction } from 'p-limit';
 import type { AppEvent } from '../../shared/contract';
 import { AppError, toErrorInfo } from '../../shared/errors';
 import { estimateCost } from '../../shared/prices';
+import { completeUsage } from '../providers/tokens';
 import type { Cell, RunStatus, Usage } from '../../shared/schemas';
 import type { ProviderRegistry, ResolvedProvider } from '../providers/registry';
 import { HEARTBEAT_MS, type GradingSpec, type NewCell, type NewRun, type RecordedProvider, type RerunSelection, type Store } from '../store/store';
@@ -645,10 +646,15 @@ export class Runner {
         cell.usage = {};
         throw new AppError('provider_error', problem);
       }
+      // A server that streams without usage (many OpenAI-compatible ones) still gets a price: its
+      // tokens are counted here and the figure is marked as an estimate wherever it is shown.
+      const counted = completeUsage(cell.usage, cell.messages, output, answer.cut ? answer.answerBytes : undefined);
+      cell.usage = counted.usage;
       const cost = this.cost(cell.model, cell.usage.inputTokens, cell.usage.outputTokens);
       const sane = cost !== undefined && Number.isFinite(cost) && cost >= 0 ? cost : undefined;
       const finished: Cell = {
         ...cell,
+        ...(counted.estimated ? { costEstimated: true } : {}),
         status: 'done',
         output: this.redact(output) + answer.mark(),
         ...(answer.cut ? { cut: { answerBytes: answer.answerBytes } } : {}),

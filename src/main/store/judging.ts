@@ -91,7 +91,7 @@ export class Judging {
     const rows = this.db
       .prepare(
         `SELECT c.id, c.column_index, c.case_index, c.repeat, c.status, ${withOutputs ? 'c.output' : "'' AS output"}, c.total_ms, c.input_tokens,
-           c.output_tokens, c.cost_usd, c.grading, c.cached, r.score, r.thumb
+           c.output_tokens, c.cost_usd, c.cost_estimated, c.grading, c.cached, r.score, r.thumb
          FROM cells c LEFT JOIN ratings r ON r.cell_id = c.id WHERE c.run_id = ? ORDER BY c.position`,
       )
       .all(runId) as Row[];
@@ -106,6 +106,7 @@ export class Judging {
       inputTokens: optNum(row, 'input_tokens'),
       outputTokens: optNum(row, 'output_tokens'),
       costUsd: optNum(row, 'cost_usd'),
+      costEstimated: num(row, 'cost_estimated') === 1,
       grading: optStr(row, 'grading') !== undefined ? json<Grading>(row, 'grading') : undefined,
       score: optNum(row, 'score'),
       thumb: optStr(row, 'thumb'),

@@ -150,7 +150,8 @@ const PROGRESS_SQL = `SELECT COUNT(*) AS total,
    COALESCE(SUM(status = 'pending'), 0) AS pending, COALESCE(SUM(status = 'running'), 0) AS running,
    COALESCE(SUM(status = 'done'), 0) AS done, COALESCE(SUM(status = 'error'), 0) AS error,
    COALESCE(SUM(status = 'cancelled'), 0) AS cancelled, COALESCE(SUM(cached), 0) AS cached,
-   COALESCE(SUM(cost_usd), 0) AS cost_usd, COALESCE(SUM(input_tokens), 0) AS input_tokens,
+   COALESCE(SUM(cost_usd), 0) AS cost_usd, COALESCE(SUM(cost_usd IS NOT NULL AND cost_estimated = 1), 0) AS cost_estimated,
+   COALESCE(SUM(input_tokens), 0) AS input_tokens,
    COALESCE(SUM(output_tokens), 0) AS output_tokens
  FROM cells WHERE run_id = ?`;
 
@@ -575,7 +576,7 @@ export class Store {
         this.db
           .prepare(
             `UPDATE cells SET status = 'pending', output = '', input_tokens = NULL, output_tokens = NULL, ttft_ms = NULL, total_ms = NULL,
-               cost_usd = NULL, finish_reason = NULL, error_code = NULL, error_message = NULL, cached = 0, attempts = NULL, grading = NULL, answer_bytes = NULL
+               cost_usd = NULL, cost_estimated = 0, finish_reason = NULL, error_code = NULL, error_message = NULL, cached = 0, attempts = NULL, grading = NULL, answer_bytes = NULL
              WHERE run_id = ? AND ${where}`,
           )
           .run(runId, ...args).changes,
@@ -682,6 +683,7 @@ export class Store {
       cancelled: num(row, 'cancelled'),
       cached: num(row, 'cached'),
       costUsd: num(row, 'cost_usd'),
+      costEstimated: num(row, 'cost_estimated'),
       inputTokens: num(row, 'input_tokens'),
       outputTokens: num(row, 'output_tokens'),
     };
@@ -749,7 +751,7 @@ export class Store {
   private writeCell(cell: Cell): boolean {
     const result = this
       .statement(
-        `UPDATE cells SET status = ?, output = ?, input_tokens = ?, output_tokens = ?, ttft_ms = ?, total_ms = ?, cost_usd = ?,
+        `UPDATE cells SET status = ?, output = ?, input_tokens = ?, output_tokens = ?, ttft_ms = ?, total_ms = ?, cost_usd = ?, cost_estimated = ?,
            finish_reason = ?, error_code = ?, error_message = ?, cached = ?, attempts = ?, grading = ?, answer_bytes = ?
          WHERE id = ? AND (SELECT owner FROM runs WHERE runs.id = cells.run_id) = ?`,
       )
@@ -761,6 +763,7 @@ export class Store {
         cell.ttftMs ?? null,
         cell.totalMs ?? null,
         cell.costUsd ?? null,
+        cell.costEstimated === true ? 1 : 0,
         cell.finishReason ?? null,
         cell.error?.code ?? null,
         cell.error?.message ?? null,
@@ -932,6 +935,7 @@ export class Store {
       ...(ttftMs !== undefined ? { ttftMs } : {}),
       ...(totalMs !== undefined ? { totalMs } : {}),
       ...(costUsd !== undefined ? { costUsd } : {}),
+      ...(costUsd !== undefined && optNum(row, 'cost_estimated') === 1 ? { costEstimated: true } : {}),
       ...(finishReason !== undefined ? { finishReason } : {}),
       ...(errorCode !== undefined ? { error: { code: errorCode, message: optStr(row, 'error_message') ?? '' } } : {}),
       ...(num(row, 'cached') ? { cached: true } : {}),
