@@ -5,6 +5,6 @@
 import { Sandbox } from './sandbox';
 
 export { DEFAULT_LIMITS, Sandbox } from './sandbox';
-export type { CodeValue, SandboxFailure, SandboxFailureKind, SandboxLimits, SandboxResult } from './sandbox';
+export type { CodeValue, SandboxEngine, SandboxFailure, SandboxFailureKind, SandboxLimits, SandboxResult } from './sandbox';
 
 export const sandbox: Sandbox = await Sandbox.load();

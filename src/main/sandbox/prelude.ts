@@ -6,12 +6,48 @@
  * everything a template or check can reach, so one file's template cannot change how another's
  * renders (a poisoned `Array.prototype.join`, a filter swapped on the environment).
  *
+ * Mustache (Prompty's second template language) is loaded beside Nunjucks the same way: its own
+ * bundle, captured here and deleted from the global object, with two changes so it renders as
+ * Prompty's Python runtime (chevron) does and reads nothing but the row's data: a name is
+ * looked up in the view's own keys only (never `constructor` or another inherited property),
+ * and escaping replaces `&`, `<`, `>` and `"` only. Each template says which engine renders it.
+ *
  * This text is code we wrote; it is the only code that runs in the sandbox with no budget.
  */
 export const PRELUDE = String.raw`
 (function () {
   'use strict';
   var nj = globalThis.nunjucks;
+  var mu = globalThis.Mustache;
+  var hasOwn = Object.prototype.hasOwnProperty;
+  function ownKey(value, key) {
+    return value !== null && typeof value === 'object' && hasOwn.call(value, key);
+  }
+  // A name resolves in the innermost context that has it as an own key; a dotted name reads
+  // each part as an own key too. Nothing inherited (constructor, __proto__, toString) is read.
+  mu.Context.prototype.lookup = function lookup(name) {
+    if (name === '.') return this.view;
+    var names = name.split('.');
+    for (var context = this; context; context = context.parent) {
+      var value = context.view;
+      var hit = true;
+      for (var i = 0; i < names.length; i++) {
+        if (!ownKey(value, names[i])) {
+          hit = false;
+          break;
+        }
+        value = value[names[i]];
+      }
+      if (hit) return value;
+    }
+    return undefined;
+  };
+  // chevron's escaping (what Prompty's Python runtime sends), not mustache.js's wider one.
+  mu.escape = function escape(text) {
+    return String(text).replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  };
+  // Parsed templates are kept in this closure (below), not in Mustache's shared cache.
+  mu.templateCache = undefined;
   // QuickJS's own extras: nothing a template needs.
   var env = new nj.Environment([], { autoescape: false, throwOnUndefined: false });
   // promptfoo's own filter: text read as JSON ({{ '{"a": 1}' | load }}). promptfoo's 'env'
@@ -23,16 +59,27 @@ export const PRELUDE = String.raw`
   var MAX_TEMPLATES = 300;
   var compiles = 0;
 
-  function templateOf(text) {
-    var hit = templates.get(text);
+  // A Mustache template, parsed once; renders as Nunjucks' Template does.
+  function MustacheTemplate(text) {
+    this.tokens = mu.parse(text);
+    this.text = text;
+  }
+  MustacheTemplate.prototype.render = function (view) {
+    var writer = new mu.Writer();
+    return writer.renderTokens(this.tokens, new mu.Context(view), undefined, this.text, undefined);
+  };
+
+  function templateOf(text, engine) {
+    var key = (engine === 'mustache' ? 'm\u0000' : 'n\u0000') + text;
+    var hit = templates.get(key);
     if (hit) {
-      templates.delete(text);
-      templates.set(text, hit);
+      templates.delete(key);
+      templates.set(key, hit);
       return hit;
     }
     compiles++;
-    var template = new nj.Template(text, env, undefined, true);
-    templates.set(text, template);
+    var template = engine === 'mustache' ? new MustacheTemplate(text) : new nj.Template(text, env, undefined, true);
+    templates.set(key, template);
     if (templates.size > MAX_TEMPLATES) templates.delete(templates.keys().next().value);
     return template;
   }
@@ -44,10 +91,10 @@ export const PRELUDE = String.raw`
   }
 
   // Renders one template with variables given as JSON text; returns the text.
-  function render(text, varsJson, maxOutput) {
+  function render(text, varsJson, maxOutput, engine) {
     var template;
     try {
-      template = templateOf(text);
+      template = templateOf(text, engine);
     } catch (error) {
       var compileError = new Error(error && typeof error.message === 'string' ? error.message : String(error));
       compileError.name = 'CompileError';
@@ -62,13 +109,13 @@ export const PRELUDE = String.raw`
   // Renders several templates with the same variables (a cell's messages) into results:
   // per template { ok, value } or { ok: false, name, message }. A budget (time, memory) cannot
   // be caught here: it ends the whole call, and the host retries in smaller steps.
-  function renderEach(texts, vars, state, maxOutput) {
+  function renderEach(texts, vars, state, maxOutput, engines) {
     var out = [];
     for (var i = 0; i < texts.length; i++) {
       try {
         var template;
         try {
-          template = templateOf(texts[i]);
+          template = templateOf(texts[i], engines[i]);
         } catch (error) {
           out.push({ ok: false, name: 'CompileError', message: error && typeof error.message === 'string' ? error.message : String(error) });
           continue;
@@ -85,17 +132,23 @@ export const PRELUDE = String.raw`
     return out;
   }
 
-  function renderAll(textsJson, varsJson, maxOutput) {
-    return JSON.stringify(renderEach(JSON.parse(textsJson), JSON.parse(varsJson), { total: 0 }, maxOutput));
+  // engines: JSON list of each text's engine ('mustache', else Nunjucks); may be omitted.
+  function enginesOf(enginesJson) {
+    return typeof enginesJson === 'string' ? JSON.parse(enginesJson) : [];
+  }
+
+  function renderAll(textsJson, varsJson, maxOutput, enginesJson) {
+    return JSON.stringify(renderEach(JSON.parse(textsJson), JSON.parse(varsJson), { total: 0 }, maxOutput, enginesOf(enginesJson)));
   }
 
   // The same templates for many rows (a run's or an estimate's rows), in one call.
-  function renderRows(textsJson, rowsJson, maxOutput) {
+  function renderRows(textsJson, rowsJson, maxOutput, enginesJson) {
     var texts = JSON.parse(textsJson);
     var rows = JSON.parse(rowsJson);
+    var engines = enginesOf(enginesJson);
     var state = { total: 0 };
     var out = [];
-    for (var r = 0; r < rows.length; r++) out.push(renderEach(texts, rows[r], state, maxOutput));
+    for (var r = 0; r < rows.length; r++) out.push(renderEach(texts, rows[r], state, maxOutput, engines));
     return JSON.stringify(out);
   }
 
@@ -125,11 +178,12 @@ export const PRELUDE = String.raw`
 
   // Compiles templates ahead of rendering them (under a budget that grows with their length);
   // a template that does not compile is left for the render to report.
-  function compileAll(textsJson) {
+  function compileAll(textsJson, enginesJson) {
     var texts = JSON.parse(textsJson);
+    var engines = enginesOf(enginesJson);
     for (var i = 0; i < texts.length; i++) {
       try {
-        templateOf(texts[i]);
+        templateOf(texts[i], engines[i]);
       } catch (error) {
         // Reported when rendered.
       }
@@ -230,7 +284,9 @@ export const PRELUDE = String.raw`
   // objects, so nothing one template does can change how another renders.
   harden(env);
   harden(nj);
+  harden(mu);
   delete globalThis.nunjucks;
+  delete globalThis.Mustache;
   harden(globalThis);
   hiddenIntrinsics().forEach(harden);
   return api;

@@ -62,6 +62,14 @@ export interface SandboxFailure {
 
 export type SandboxResult<T> = { ok: true; value: T } | SandboxFailure;
 
+/** The language a template is written in; Nunjucks unless it says Mustache. */
+export type SandboxEngine = 'nunjucks' | 'mustache';
+
+/** Each text's engine as the prelude reads it (JSON), or nothing when every text is Nunjucks. */
+function enginesArg(engines: readonly SandboxEngine[] | undefined): string[] {
+  return engines?.some((e) => e === 'mustache') ? [JSON.stringify(engines)] : [];
+}
+
 /** A value user code returned, as it crossed out of the sandbox. */
 export interface CodeValue {
   kind: 'boolean' | 'number' | 'string' | 'object' | 'array' | 'null' | 'undefined' | 'function' | 'symbol' | 'bigint';
@@ -131,6 +139,7 @@ export class Sandbox {
         corePath: resolve('quickjs-emscripten-core'),
         variantPath: resolve('@jitl/quickjs-wasmfile-release-sync'),
         nunjucksSource: nunjucksSource(),
+        mustacheSource: mustacheSource(),
         prelude: PRELUDE,
         memoryBytes: this.limits.memoryBytes,
         stackBytes: this.limits.stackBytes,
@@ -189,13 +198,14 @@ export class Sandbox {
    * grows with their length, so a long document pasted into a prompt is not cut off by the
    * render budget: QuickJS compiles about a kilobyte in a few milliseconds.
    */
-  private warm(texts: readonly string[]): void {
-    const fresh = texts.filter((t) => t.includes('{') && !this.compiled.has(t));
+  private warm(texts: readonly string[], engines?: readonly SandboxEngine[]): void {
+    const keyOf = (text: string, i: number): string => (engines?.[i] === 'mustache' ? `m\u0000${text}` : text);
+    const fresh = texts.map((text, i) => ({ text, engine: engines?.[i] ?? 'nunjucks', key: keyOf(text, i) })).filter((t) => t.text.includes('{') && !this.compiled.has(t.key));
     if (fresh.length === 0) return;
-    const chars = fresh.reduce((sum, t) => sum + t.length, 0);
+    const chars = fresh.reduce((sum, t) => sum + t.text.length, 0);
     if (chars > this.limits.maxInputChars) return;
-    this.call('compileAll', [JSON.stringify(fresh)], this.limits.renderMs + Math.ceil(chars / 1024) * COMPILE_MS_PER_KB);
-    for (const text of fresh) {
+    this.call('compileAll', [JSON.stringify(fresh.map((t) => t.text)), ...enginesArg(fresh.map((t) => t.engine))], this.limits.renderMs + Math.ceil(chars / 1024) * COMPILE_MS_PER_KB);
+    for (const { key: text } of fresh) {
       this.compiled.add(text);
       if (this.compiled.size > COMPILED_KEPT) {
         const oldest = this.compiled.values().next();
@@ -204,14 +214,14 @@ export class Sandbox {
     }
   }
 
-  /** Renders a Nunjucks template with variables; a failure carries Nunjucks' message. */
-  render(text: string, vars: unknown): SandboxResult<string> {
-    this.warm([text]);
+  /** Renders a Nunjucks (or Mustache) template with variables; a failure carries the engine's message. */
+  render(text: string, vars: unknown, engine: SandboxEngine = 'nunjucks'): SandboxResult<string> {
+    this.warm([text], [engine]);
     const varsJson = safeJson(vars);
     if (varsJson === undefined) return { ok: false, kind: 'error', message: 'the variables cannot be read as JSON (a cycle, or nested too deeply)' };
     const size = this.checkSize([text, varsJson]);
     if (size) return size;
-    const result = this.call('render', [text, varsJson, this.limits.maxOutputChars], this.limits.renderMs);
+    const result = this.call('render', [text, varsJson, this.limits.maxOutputChars, ...(engine === 'mustache' ? [engine] : [])], this.limits.renderMs);
     return result.ok ? { ok: true, value: String(result.value) } : result;
   }
 
@@ -219,13 +229,13 @@ export class Sandbox {
    * Renders several templates with the same variables in one call (a cell's messages). Each
    * gets its own result; when a budget ends the call, every template fails with it.
    */
-  renderAll(texts: readonly string[], vars: unknown): SandboxResult<string>[] {
-    this.warm(texts);
+  renderAll(texts: readonly string[], vars: unknown, engines?: readonly SandboxEngine[]): SandboxResult<string>[] {
+    this.warm(texts, engines);
     const varsJson = safeJson(vars);
     if (varsJson === undefined) return texts.map(() => ({ ok: false, kind: 'error', message: 'the variables cannot be read as JSON (a cycle, or nested too deeply)' }));
     const size = this.checkSize([...texts, varsJson]);
     if (size) return texts.map(() => size);
-    const result = this.call('renderAll', [JSON.stringify(texts), varsJson, this.limits.maxOutputChars], this.limits.renderMs);
+    const result = this.call('renderAll', [JSON.stringify(texts), varsJson, this.limits.maxOutputChars, ...enginesArg(engines)], this.limits.renderMs);
     if (!result.ok) return texts.map(() => result);
     const parsed = JSON.parse(String(result.value)) as ({ ok: true; value: string } | { ok: false; name: string; message: string })[];
     return parsed.map((r) => (r.ok ? { ok: true, value: r.value } : this.failure(r.name, r.message, this.limits.renderMs)));
@@ -236,11 +246,11 @@ export class Sandbox {
    * run's or an estimate's rows, where one call per row would cost more than the rendering.
    * When a budget ends the call, `undefined`: the caller renders those rows one by one.
    */
-  renderRows(texts: readonly string[], rows: readonly unknown[]): SandboxResult<string>[][] | undefined {
-    this.warm(texts);
+  renderRows(texts: readonly string[], rows: readonly unknown[], engines?: readonly SandboxEngine[]): SandboxResult<string>[][] | undefined {
+    this.warm(texts, engines);
     const rowsJson = safeJson(rows);
     if (rowsJson === undefined || this.checkSize([...texts, rowsJson])) return undefined;
-    const result = this.call('renderRows', [JSON.stringify(texts), rowsJson, this.limits.maxOutputChars], this.limits.renderMs);
+    const result = this.call('renderRows', [JSON.stringify(texts), rowsJson, this.limits.maxOutputChars, ...enginesArg(engines)], this.limits.renderMs);
     if (!result.ok) return undefined;
     const parsed = JSON.parse(String(result.value)) as ({ ok: true; value: string } | { ok: false; name: string; message: string })[][];
     return parsed.map((row) => row.map((r) => (r.ok ? { ok: true, value: r.value } : this.failure(r.name, r.message, this.limits.renderMs))));
@@ -336,6 +346,13 @@ let nunjucksText: string | undefined;
 function nunjucksSource(): string {
   nunjucksText ??= readFileSync(createRequire(import.meta.url).resolve('nunjucks/browser/nunjucks.min.js'), 'utf8');
   return nunjucksText;
+}
+
+let mustacheText: string | undefined;
+function mustacheSource(): string {
+  // The UMD build: evaluated as a script, it defines the global `Mustache` the prelude takes.
+  mustacheText ??= readFileSync(createRequire(import.meta.url).resolve('mustache/mustache.js'), 'utf8');
+  return mustacheText;
 }
 
 /** JSON text of a value, or undefined for what cannot be written (cycles, BigInt, too deep). */

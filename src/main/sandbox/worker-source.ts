@@ -1,7 +1,7 @@
 /**
  * The sandbox's worker thread, as source text (started with `new Worker(source, { eval: true })`
  * so the same file works from the TypeScript sources, the built app and the CLI). It loads the
- * QuickJS WebAssembly module, Nunjucks' browser bundle and the prelude into one interpreter,
+ * QuickJS WebAssembly module, Nunjucks' browser bundle, Mustache's bundle and the prelude into one interpreter,
  * then answers calls posted on its port: each runs under QuickJS's own interrupt deadline, and
  * the host kills the whole thread if an answer is late all the same (a single native operation,
  * such as sorting a huge array, does not stop for interrupts).
@@ -14,7 +14,7 @@
 export const WORKER_SOURCE = String.raw`
 'use strict';
 const { workerData } = require('node:worker_threads');
-const { port, flags, corePath, variantPath, nunjucksSource, prelude, memoryBytes, stackBytes } = workerData;
+const { port, flags, corePath, variantPath, nunjucksSource, mustacheSource, prelude, memoryBytes, stackBytes } = workerData;
 const core = require(corePath);
 const variantModule = require(variantPath);
 const variant = variantModule.default || variantModule;
@@ -35,6 +35,7 @@ function signal(index, value) {
   runtime.setInterruptHandler(() => performance.now() > deadline);
   const vm = runtime.newContext();
   vm.unwrapResult(vm.evalCode(nunjucksSource, 'nunjucks.js')).dispose();
+  vm.unwrapResult(vm.evalCode(mustacheSource, 'mustache.js')).dispose();
   const api = vm.unwrapResult(vm.evalCode(prelude, 'prelude.js'));
   const fns = {};
   for (const name of ['render', 'renderAll', 'renderRows', 'compileAll', 'regexTest', 'runCode', 'compiles', 'clear']) fns[name] = vm.getProp(api, name);
