@@ -42,6 +42,9 @@ describe('verdict formatting', () => {
     expect(formatUsd(0.1234567)).toBe('$0.1235');
     expect(formatUsd(12.345)).toBe('$12.35');
     expect(formatUsd(null)).toBe(NONE);
+    // Counted with the tokenizer because the server sent no usage: said so, in words.
+    expect(formatUsd(0.00042, true)).toBe('≈$0.00042 (estimated)');
+    expect(formatUsd(null, true)).toBe(NONE);
   });
 
   it('writes means and strengths', () => {
@@ -49,6 +52,7 @@ describe('verdict formatting', () => {
     expect(formatMean(1234.04)).toBe('1,234');
     expect(formatMean(4.256, 2)).toBe('4.26');
     expect(formatMean(null)).toBe(NONE);
-    expect(formatStrength(0.5234, 0.31, 0.7)).toBe('0.52 (0.31–0.70)');
+    expect(formatStrength(0.5234, 0.31, 0.7)).toBe('52% (31–70%)');
+    expect(formatStrength(0.13, 0.005, 0.55)).toBe('13% (0.5–55%)');
   });
 });

@@ -53,6 +53,7 @@ export function countTransition(counts: Counts, previous: CellStatus, cell: Cell
   const out: Counts = { ...counts, [previous]: Math.max(0, counts[previous] - 1), [next]: counts[next] + 1 };
   if (isFinal(next)) {
     out.costUsd += cell.costUsd ?? 0;
+    if (cell.costEstimated === true && cell.costUsd !== undefined) out.costEstimated = (counts.costEstimated ?? 0) + 1;
     out.inputTokens += cell.usage.inputTokens ?? 0;
     out.outputTokens += cell.usage.outputTokens ?? 0;
     if (cell.cached) out.cached += 1;

@@ -3,10 +3,11 @@ export function formatMs(ms: number | undefined): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`;
 }
 
-export function formatCost(usd: number | undefined): string {
+/** "$0.00042", or "≈$0.00042 (estimated)" when the tokens were counted here (the server sent no usage). */
+export function formatCost(usd: number | undefined, estimated = false): string {
   if (usd === undefined) return 'no price';
-  if (usd === 0) return '$0';
-  return usd < 0.01 ? `$${usd.toFixed(5)}` : `$${usd.toFixed(4)}`;
+  const figure = usd === 0 ? '$0' : usd < 0.01 ? `$${usd.toFixed(5)}` : `$${usd.toFixed(4)}`;
+  return estimated ? `≈${figure} (estimated)` : figure;
 }
 
 export function formatTokens(n: number | undefined): string {

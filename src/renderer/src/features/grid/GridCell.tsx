@@ -51,7 +51,7 @@ export function figures(cell: Cell): string {
   if (cell.usage.inputTokens !== undefined || cell.usage.outputTokens !== undefined) {
     parts.push(`${formatTokens(cell.usage.inputTokens)} → ${formatTokens(cell.usage.outputTokens)} tok`);
   }
-  if (cell.status === 'done' && !cell.cached) parts.push(formatCost(cell.costUsd));
+  if (cell.status === 'done' && !cell.cached) parts.push(formatCost(cell.costUsd, cell.costEstimated === true));
   // A cut answer: the whole was this big, only its first part is kept (Settings → Answers).
   if (cell.cut) parts.push(`cut (${formatBytes(cell.cut.answerBytes)})`);
   return parts.join(' · ');

@@ -64,6 +64,8 @@ export function progressLine(counts: Counts, eta: number | undefined, running: b
   if (counts.cached > 0) parts.push(`${counts.cached.toLocaleString('en-US')} cached`);
   const etaText = running ? formatEta(eta) : undefined;
   if (etaText) parts.push(`ETA ${etaText}`);
-  parts.push(`${usd(counts.costUsd)} ${running ? 'so far' : 'spent'}`);
+  // Cells whose server sent no usage were priced from counted tokens: the total is then an estimate.
+  const estimated = (counts.costEstimated ?? 0) > 0;
+  parts.push(`${estimated ? '≈' : ''}${usd(counts.costUsd)} ${running ? 'so far' : 'spent'}${estimated ? ' (estimated)' : ''}`);
   return parts.join(' · ');
 }

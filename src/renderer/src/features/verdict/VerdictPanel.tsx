@@ -102,7 +102,10 @@ function PairsSection({ verdict }: { verdict: Verdict }): React.JSX.Element {
       </ul>
       <div className="verdict-with-chart">
         <table className="verdict-table" aria-label="Pairs of variants">
-          <caption className="muted">Wins, losses and the win rate are the first variant&apos;s; p is the two-sided sign test on decisive votes.</caption>
+          <caption className="muted">
+            Wins, losses and the win rate are the first variant&apos;s; p is the two-sided sign test on decisive votes.
+            {verdict.ranking !== null && ' Bradley–Terry: the ranking model’s chance for the same pair, which also uses the other pairs’ votes.'}
+          </caption>
           <thead>
             <tr>
               <th scope="col">Pair</th>
@@ -111,6 +114,7 @@ function PairsSection({ verdict }: { verdict: Verdict }): React.JSX.Element {
               <th scope="col">Ties</th>
               <th scope="col">Both bad</th>
               <th scope="col">Win rate (95% CI)</th>
+              {verdict.ranking !== null && <th scope="col">Bradley–Terry (95%)</th>}
               <th scope="col">p</th>
               <th scope="col">More votes for a 10-point difference</th>
             </tr>
@@ -126,6 +130,7 @@ function PairsSection({ verdict }: { verdict: Verdict }): React.JSX.Element {
                 <td>{p.ties}</td>
                 <td>{p.bothBad}</td>
                 <td>{formatRate(p.winRate)}</td>
+                {verdict.ranking !== null && <td>{formatRate(p.model)}</td>}
                 <td className={p.better ? 'significant' : undefined}>{formatPValue(p.p)}</td>
                 <td>{p.better ? NONE : p.moreVotesNeeded}</td>
               </tr>
@@ -147,12 +152,15 @@ function RankingSection({ verdict }: { verdict: Verdict }): React.JSX.Element | 
         <p className="empty">Vote on pairs to rank the variants.</p>
       ) : (
         <table className="verdict-table" aria-label="Ranking">
-          <caption className="muted">Bradley–Terry strengths: they sum to 1, and a variant beats another with chance s₁ / (s₁ + s₂). Intervals: 95% bootstrap over votes.</caption>
+          <caption className="muted">
+            Bradley–Terry with a weak prior: each variant&apos;s chance to beat an average variant, with a 95% profile-likelihood interval. Few votes, or a
+            variant that never won, give wide intervals.
+          </caption>
           <thead>
             <tr>
               <th scope="col">Rank</th>
               <th scope="col" className="label-col">Variant</th>
-              <th scope="col">Strength (95% CI)</th>
+              <th scope="col">Chance to beat an average variant (95%)</th>
             </tr>
           </thead>
           <tbody>
@@ -176,8 +184,14 @@ function RankingSection({ verdict }: { verdict: Verdict }): React.JSX.Element | 
   );
 }
 
+function checkLabel(check: Verdict['variants'][number]['checks'][number]): string {
+  return check.check ?? check.type;
+}
+
 function ChecksSection({ verdict }: { verdict: Verdict }): React.JSX.Element {
-  const types = [...new Set(verdict.variants.flatMap((v) => v.checks.map((c) => c.type)))];
+  // Every check any variant has, with its weight (promptfoo's `weight`; shown when it is not 1).
+  const names = new Map<string, number>();
+  for (const v of verdict.variants) for (const c of v.checks) if (!names.has(checkLabel(c))) names.set(checkLabel(c), c.weight ?? 1);
   const anyChecks = verdict.variants.some((v) => v.passRate !== null);
   return (
     <section className="verdict-section" aria-labelledby="verdict-checks">
@@ -186,14 +200,18 @@ function ChecksSection({ verdict }: { verdict: Verdict }): React.JSX.Element {
         <p className="empty">Add checks in Checks to see pass rates: each answer is tested (contains, is-json, similarity, a judge model…) and the rates show here.</p>
       ) : (
         <table className="verdict-table" aria-label="Pass rates">
-          <caption className="muted">Share of answers that passed, with 95% Wilson intervals.</caption>
+          <caption className="muted">
+            Share of answers that passed each check, with 95% Wilson intervals. Mean over checks weighs each check by its weight; all checks passed
+            counts the answers that passed every one.
+          </caption>
           <thead>
             <tr>
               <th scope="col" className="label-col">Variant</th>
-              <th scope="col">All checks</th>
-              {types.map((t) => (
-                <th scope="col" key={t}>
-                  {t}
+              <th scope="col">Mean over checks</th>
+              <th scope="col">All checks passed</th>
+              {[...names].map(([name, weight]) => (
+                <th scope="col" key={name} title={name}>
+                  {weight === 1 ? name : `${name} (weight ${weight})`}
                 </th>
               ))}
             </tr>
@@ -202,9 +220,10 @@ function ChecksSection({ verdict }: { verdict: Verdict }): React.JSX.Element {
             {verdict.variants.map((v) => (
               <tr key={v.columnIndex}>
                 <th scope="row">{v.label}</th>
+                <td>{formatPercent(v.checkMean)}</td>
                 <td>{formatRate(v.passRate)}</td>
-                {types.map((t) => {
-                  const check = v.checks.find((c) => c.type === t);
+                {[...names.keys()].map((t) => {
+                  const check = v.checks.find((c) => checkLabel(c) === t);
                   return (
                     <td key={t} title={check ? `${check.passed} of ${check.total} passed` : undefined}>
                       {check ? `${formatRate(check.rate)} · ${check.passed}/${check.total}` : NONE}
@@ -253,8 +272,8 @@ function VariantsSection({ verdict }: { verdict: Verdict }): React.JSX.Element {
               <td>{formatMs(v.latencyMeanMs)}</td>
               <td>{formatMs(v.latencyP95Ms)}</td>
               <td>{formatMean(v.tokensMean)}</td>
-              <td>{formatUsd(v.costUsd)}</td>
-              <td>{formatUsd(v.costMeanUsd)}</td>
+              <td>{formatUsd(v.costUsd, v.costEstimated)}</td>
+              <td>{formatUsd(v.costMeanUsd, v.costEstimated)}</td>
               {scored && <td>{v.scored > 0 ? `${formatMean(v.scoreMean, 2)} (${v.scored})` : NONE}</td>}
               {scored && (
                 <td>
@@ -270,7 +289,11 @@ function VariantsSection({ verdict }: { verdict: Verdict }): React.JSX.Element {
           ))}
         </tbody>
       </table>
-      <p className="muted verdict-note">Quality is the pass rate when there are checks, else the mean score (1–5 as 0–100%), else the share of votes won.</p>
+      <p className="muted verdict-note">
+        Quality is the mean of the checks&apos; pass rates (weighted) when there are checks, else the mean score (1–5 as 0–100%), else the share of votes
+        won.
+        {verdict.variants.some((v) => v.costEstimated === true) && ' A cost marked ≈ is estimated: the server sent no token counts, so they were counted with a tokenizer.'}
+      </p>
       <div className="verdict-charts">
         <QualityChart verdict={verdict} against="cost" />
         <QualityChart verdict={verdict} against="latency" />

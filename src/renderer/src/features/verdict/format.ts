@@ -36,9 +36,10 @@ export function formatMs(ms: number | null | undefined): string {
   return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`;
 }
 
-/** Dollars with enough digits for fractions of a cent: "$0", "$0.00042", "$1.2345". */
-export function formatUsd(usd: number | null | undefined): string {
+/** Dollars with enough digits for fractions of a cent: "$0", "$0.00042", "$1.2345"; "≈$0.00042 (estimated)" for counted tokens. */
+export function formatUsd(usd: number | null | undefined, estimated = false): string {
   if (!known(usd)) return NONE;
+  if (estimated) return `≈${formatUsd(usd)} (estimated)`;
   if (usd === 0) return '$0';
   if (usd < 0.01) {
     // Two significant digits, written out: toPrecision would say 1e-7.
@@ -54,7 +55,7 @@ export function formatMean(value: number | null | undefined, digits = 1): string
   return Number(value.toFixed(digits)).toLocaleString('en-US');
 }
 
-/** A Bradley–Terry strength (sums to 1 over variants) as a share: "0.52 (0.31–0.70)". */
+/** A chance with its interval, as the ranking shows it: "87% (55–98%)". */
 export function formatStrength(strength: number, low: number, high: number): string {
-  return `${strength.toFixed(2)} (${low.toFixed(2)}–${high.toFixed(2)})`;
+  return formatRate({ estimate: strength, low, high });
 }
