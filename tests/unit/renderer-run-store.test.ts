@@ -117,6 +117,11 @@ class FakeMain {
         log('runs.cells', input);
         return Promise.resolve({ cells: this.cells.filter((c) => c.caseIndex >= input.fromCase && c.caseIndex < input.toCase).map((c) => ({ ...c })) });
       },
+      'runs.rowCells': (input: { runId: string; cases: number[] }) => {
+        log('runs.rowCells', input);
+        const wanted = new Set(input.cases);
+        return Promise.resolve({ cells: this.cells.filter((c) => wanted.has(c.caseIndex)).map((c) => ({ ...c })) });
+      },
       'runs.progress': (input: { runId: string }) => {
         log('runs.progress', input);
         return Promise.resolve({ ...this.progress(), status: this.status });
@@ -286,11 +291,49 @@ describe('the run store', () => {
     expect(useRun.getState().selection).toEqual({});
   });
 
-  it('selects a range in reading order with shift', () => {
-    useRun.setState({ columns, selection: {}, anchor: undefined });
-    useRun.getState().toggleSelected(0, 1, false);
-    useRun.getState().toggleSelected(2, 0, true);
-    expect(Object.keys(useRun.getState().selection).sort()).toEqual(['0:1', '1:0', '1:1', '2:0']);
+  it('selects the rectangle between the anchor and a shift-clicked slot, as the rows are shown', () => {
+    const three: Column[] = [...columns, { id: 'c', providerId: 'echo', model: 'echo', params: {} }];
+    useRun.setState({ runId: 'rect', columns: three, testCases: cases(6), order: undefined, selection: {}, anchor: undefined });
+    // Rows 1–2 × A–B: four slots, not 1C as reading order would add.
+    useRun.getState().toggleSelected(0, 0, false);
+    useRun.getState().toggleSelected(1, 1, true);
+    expect(Object.keys(useRun.getState().selection).sort()).toEqual(['0:0', '0:1', '1:0', '1:1']);
+    // Another shift-click from the same anchor replaces the rectangle (it can shrink).
+    useRun.getState().toggleSelected(0, 2, true);
+    expect(Object.keys(useRun.getState().selection).sort()).toEqual(['0:0', '0:1', '0:2']);
+    // Sorted rows: the rectangle runs over the rows as displayed (cases 5, 2, 4), not by case index.
+    useRun.setState({ order: [5, 2, 4, 0], selection: {}, anchor: undefined });
+    useRun.getState().toggleSelected(5, 1, false);
+    useRun.getState().extendSelection(4, 2);
+    expect(Object.keys(useRun.getState().selection).sort()).toEqual(['2:1', '2:2', '4:1', '4:2', '5:1', '5:2']);
+    expect(useRun.getState().active).toEqual({ caseIndex: 4, columnIndex: 2 });
+    // A plain toggle keeps what is selected and starts a new anchor.
+    useRun.getState().toggleSelected(0, 0, false);
+    useRun.getState().extendSelection(0, 0);
+    expect(Object.keys(useRun.getState().selection)).toHaveLength(7);
+    useRun.setState({ order: undefined });
+  });
+
+  it('fetches the rows shown when they are sorted: only those, by case index', async () => {
+    const main = new FakeMain('run-sorted', cases(400));
+    main.status = 'done';
+    main.install();
+    useRun.getState().show(main.detail());
+    const order = Array.from({ length: 400 }, (_, i) => 399 - i);
+    useRun.getState().setOrder(order);
+    useRun.getState().showRows(0, 5);
+    await settle();
+    const { cells } = useRun.getState();
+    // Display rows 0–99 (two pages) are cases 399 down to 300; the first rows of the table are dropped.
+    expect(cells[cellOf('run-sorted', 399, 1).id]).toBeDefined();
+    expect(cells[cellOf('run-sorted', 300, 0).id]).toBeDefined();
+    expect(cells[cellOf('run-sorted', 0, 0).id]).toBeUndefined();
+    expect(Object.values(cells).every((c) => c.caseIndex >= 300)).toBe(true);
+    // A filter that leaves three rows keeps only theirs.
+    useRun.getState().setOrder([7, 390, 12]);
+    await settle();
+    expect(new Set(Object.values(useRun.getState().cells).map((c) => c.caseIndex))).toEqual(new Set([7, 390, 12]));
+    useRun.getState().setOrder(undefined);
   });
 
   it('ignores events of other runs', async () => {

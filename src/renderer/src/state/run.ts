@@ -20,11 +20,12 @@ import {
   isFinal,
   pageOf,
   PAGE_ROWS,
-  planPages,
+  planRows,
   type Cells,
   type Counts,
 } from './stream-reducer';
 import { saveDraftNow, snapshot, useWorkspace } from './workspace';
+import { rectangle } from './grid-navigation';
 
 /** A grid cell: one test case (row) × one variant (column); it holds one cell per repeat. */
 export function slotKey(caseIndex: number, columnIndex: number): string {
@@ -52,6 +53,10 @@ interface RunState {
   slots: Readonly<Record<string, readonly string[]>>;
   /** Selected slots, for "Re-run selected". */
   selection: Readonly<Record<string, true>>;
+  /** The rows shown, as case indexes in display order (sorted, filtered); undefined: all, in table order. */
+  order: readonly number[] | undefined;
+  /** The grid's active cell (its row by case index, so it stays on its row when rows move). */
+  active: { caseIndex: number; columnIndex: number } | undefined;
   /** The slot clicked last, where a shift-click range starts. */
   anchor: string | undefined;
   error: string | undefined;
@@ -67,6 +72,10 @@ interface RunState {
   /** The grid shows rows first..last: fetch their pages, drop far ones. */
   showRows(first: number, last: number): void;
   toggleSelected(caseIndex: number, columnIndex: number, range: boolean): void;
+  /** Selects the rectangle from the anchor (the active cell when none) to this slot, as shift+arrows do. */
+  extendSelection(caseIndex: number, columnIndex: number): void;
+  setOrder(order: readonly number[] | undefined): void;
+  setActive(caseIndex: number, columnIndex: number): void;
   selectFailed(): void;
   clearSelection(): void;
   rerunSelected(): Promise<void>;
@@ -87,6 +96,8 @@ const initial = {
   slots: {},
   selection: {},
   anchor: undefined,
+  order: undefined,
+  active: undefined,
   error: undefined,
   actionError: undefined,
 } satisfies Partial<RunState>;
@@ -173,7 +184,7 @@ export const useRun = create<RunState>()((set, get) => ({
       if (pageOf(cell.caseIndex) >= fullPages) continue;
       place(cells, slots, cell);
     }
-    for (let p = 0; p < fullPages; p++) loadedPages.add(p);
+    for (let k = 0; k < Math.min(testCases.length, fullPages * PAGE_ROWS); k++) loadedCases.add(k);
     // The draft becomes the run's template, table and variants; what a run does not record stays.
     const { promptId: _promptId, promptVersionId: _versionId, ...current } = snapshot();
     useWorkspace.getState().replace({
@@ -203,30 +214,48 @@ export const useRun = create<RunState>()((set, get) => ({
     if (run.status === 'running') watchProgress();
   },
   showRows(first, last) {
-    const { runId, testCases } = get();
+    const { runId } = get();
     if (!runId) return;
     visibleRows = { first, last };
-    const { load, evict } = planPages(first, last, testCases.length, [...loadedPages, ...loadingPages]);
-    if (evict.length > 0) dropPages(evict);
-    for (const page of load) void loadPage(runId, page);
+    const { load, evict } = planRows(first, last, rowCount(), caseAtRow, displayRowOf, [...loadedCases, ...loadingCases]);
+    if (evict.length > 0) dropCases(evict);
+    if (load.length > 0) void loadCases(runId, load);
+  },
+  setOrder(order) {
+    set({ order });
+    get().showRows(visibleRows.first, visibleRows.last);
+  },
+  setActive(caseIndex, columnIndex) {
+    const { active } = get();
+    if (active?.caseIndex !== caseIndex || active.columnIndex !== columnIndex) set({ active: { caseIndex, columnIndex } });
   },
   toggleSelected(caseIndex, columnIndex, range) {
     const key = slotKey(caseIndex, columnIndex);
-    const { anchor, selection, columns } = get();
+    const { anchor, selection } = get();
     const next: Record<string, true> = { ...selection };
     if (range && anchor) {
-      // A range runs in reading order (row by row) from the slot clicked last to this one.
-      const [aCase = 0, aColumn = 0] = anchor.split(':').map(Number);
-      const width = columns.length;
-      const from = Math.min(aCase * width + aColumn, caseIndex * width + columnIndex);
-      const to = Math.max(aCase * width + aColumn, caseIndex * width + columnIndex);
-      for (let i = from; i <= to; i++) next[slotKey(Math.floor(i / width), i % width)] = true;
-    } else if (next[key]) {
-      delete next[key];
-    } else {
-      next[key] = true;
+      get().extendSelection(caseIndex, columnIndex);
+      return;
     }
-    set({ selection: next, anchor: key });
+    if (next[key]) delete next[key];
+    else next[key] = true;
+    rangeBase = next;
+    set({ selection: next, anchor: key, active: { caseIndex, columnIndex } });
+  },
+  extendSelection(caseIndex, columnIndex) {
+    const { anchor, active, selection } = get();
+    const from = anchor ?? (active ? slotKey(active.caseIndex, active.columnIndex) : undefined);
+    if (from === undefined) return get().toggleSelected(caseIndex, columnIndex, false);
+    if (anchor === undefined) rangeBase = selection;
+    // A rectangle on screen (rows as sorted and filtered) from the anchor to this slot.
+    const [aCase = 0, aColumn = 0] = from.split(':').map(Number);
+    const aRow = displayRowOf(aCase);
+    const bRow = displayRowOf(caseIndex);
+    const next: Record<string, true> = { ...rangeBase };
+    if (aRow !== undefined && bRow !== undefined) {
+      for (const slot of rectangle({ row: aRow, col: aColumn }, { row: bRow, col: columnIndex }, caseAtRow)) next[slotKey(slot.caseIndex, slot.columnIndex)] = true;
+    }
+    set({ selection: next, anchor: from, active: { caseIndex, columnIndex } });
   },
   selectFailed() {
     const { cells } = get();
@@ -235,6 +264,7 @@ export const useRun = create<RunState>()((set, get) => ({
     set({ selection: next });
   },
   clearSelection() {
+    rangeBase = {};
     set({ selection: {}, anchor: undefined });
   },
   async rerunSelected() {
@@ -290,9 +320,35 @@ export const useRun = create<RunState>()((set, get) => ({
 const statusById = new Map<string, CellStatus>();
 /** The counters as events move them; published to the store once per frame. */
 let counts: Counts = emptyCounts();
-const loadedPages = new Set<number>();
-const loadingPages = new Set<number>();
+/** Rows (case indexes) whose cells are in the store, and rows being fetched. */
+const loadedCases = new Set<number>();
+const loadingCases = new Set<number>();
+/** Display rows on screen. */
 let visibleRows = { first: 0, last: 0 };
+/** The selection when the anchor was set: a shift-range is added to it, so it can grow and shrink. */
+let rangeBase: Readonly<Record<string, true>> = {};
+/** Display row of each case of the current order. */
+let positions: { order: readonly number[]; rows: Map<number, number> } | undefined;
+
+function rowCount(): number {
+  const { order, testCases } = useRun.getState();
+  return order ? order.length : testCases.length;
+}
+
+/** The test case shown on display row `row`. */
+export function caseAtRow(row: number): number | undefined {
+  const { order, testCases } = useRun.getState();
+  if (order) return order[row];
+  return row >= 0 && row < testCases.length ? row : undefined;
+}
+
+/** The display row of a test case, or undefined when a filter hides it. */
+export function displayRowOf(caseIndex: number): number | undefined {
+  const { order, testCases } = useRun.getState();
+  if (!order) return caseIndex >= 0 && caseIndex < testCases.length ? caseIndex : undefined;
+  if (positions?.order !== order) positions = { order, rows: new Map(order.map((k, i) => [k, i])) };
+  return positions.rows.get(caseIndex);
+}
 /** Status changes of cells whose page is being fetched: applied over the page when it arrives. */
 const heldUpdates = new Map<string, Cell>();
 const pendingText = new Map<string, string>();
@@ -310,8 +366,9 @@ function now(): number {
 
 function reset(): void {
   statusById.clear();
-  loadedPages.clear();
-  loadingPages.clear();
+  loadedCases.clear();
+  loadingCases.clear();
+  rangeBase = {};
   heldUpdates.clear();
   pendingText.clear();
   pendingUpdates.clear();
@@ -327,63 +384,65 @@ function place(cells: Record<string, Cell>, slots: Record<string, string[]>, cel
   if (!statusById.has(cell.id)) statusById.set(cell.id, cell.status);
 }
 
-async function loadPage(runId: string, page: number): Promise<void> {
-  const caseCount = useRun.getState().testCases.length;
-  const fromCase = page * PAGE_ROWS;
-  const toCase = Math.min(caseCount, fromCase + PAGE_ROWS);
-  if (toCase <= fromCase) return;
-  loadingPages.add(page);
-  try {
-    const { cells } = await api()['runs.cells']({ runId, fromCase, toCase });
-    if (useRun.getState().runId !== runId || !loadingPages.has(page)) return;
-    loadingPages.delete(page);
-    // Scrolled far away meanwhile: keep nothing.
-    const { evict } = planPages(visibleRows.first, visibleRows.last, caseCount, [page]);
-    if (evict.includes(page)) return;
-    loadedPages.add(page);
-    useRun.setState((s) => {
-      let nextCells: Record<string, Cell> = { ...s.cells };
-      const nextSlots: Record<string, string[]> = { ...(s.slots as Record<string, string[]>) };
-      for (const cell of cells) {
-        const key = slotKey(cell.caseIndex, cell.columnIndex);
-        nextSlots[key] = [...(nextSlots[key] ?? [])];
-        place(nextCells, nextSlots, cell);
-      }
-      for (const cell of cells) {
-        const held = heldUpdates.get(cell.id);
-        if (!held) continue;
-        heldUpdates.delete(cell.id);
-        nextCells = applyCellUpdate(nextCells, held) as Record<string, Cell>;
-      }
-      return { cells: nextCells, slots: nextSlots };
-    });
-  } catch {
-    loadingPages.delete(page);
-    // The grid asks again when it next scrolls; a run that is gone shows what it had.
+/** Fetches the cells of these rows (case indexes), a thousand rows a request at most. */
+async function loadCases(runId: string, cases: readonly number[]): Promise<void> {
+  for (let i = 0; i < cases.length; i += 1000) {
+    const batch = cases.slice(i, i + 1000);
+    for (const k of batch) loadingCases.add(k);
+    try {
+      const { cells } = await api()['runs.rowCells']({ runId, cases: [...batch] });
+      if (useRun.getState().runId !== runId) return;
+      const arrived = batch.filter((k) => loadingCases.delete(k));
+      // Scrolled far away (or filtered out) meanwhile: keep only the rows still wanted.
+      const { evict } = planRows(visibleRows.first, visibleRows.last, rowCount(), caseAtRow, displayRowOf, arrived);
+      const dropped = new Set(evict);
+      const kept = new Set(arrived.filter((k) => !dropped.has(k)));
+      for (const k of kept) loadedCases.add(k);
+      useRun.setState((s) => {
+        let nextCells: Record<string, Cell> = { ...s.cells };
+        const nextSlots: Record<string, string[]> = { ...(s.slots as Record<string, string[]>) };
+        for (const cell of cells) {
+          if (!kept.has(cell.caseIndex)) continue;
+          const key = slotKey(cell.caseIndex, cell.columnIndex);
+          nextSlots[key] = [...(nextSlots[key] ?? [])];
+          place(nextCells, nextSlots, cell);
+        }
+        for (const cell of cells) {
+          const held = heldUpdates.get(cell.id);
+          if (!held) continue;
+          heldUpdates.delete(cell.id);
+          if (kept.has(cell.caseIndex)) nextCells = applyCellUpdate(nextCells, held) as Record<string, Cell>;
+        }
+        return { cells: nextCells, slots: nextSlots };
+      });
+    } catch {
+      for (const k of batch) loadingCases.delete(k);
+      // The grid asks again when it next scrolls; a run that is gone shows what it had.
+    }
   }
 }
 
-function dropPages(pages: readonly number[]): void {
-  const drop = new Set(pages);
-  for (const page of pages) {
-    loadedPages.delete(page);
-    loadingPages.delete(page);
+function dropCases(cases: readonly number[]): void {
+  const drop = new Set(cases);
+  for (const k of cases) {
+    loadedCases.delete(k);
+    loadingCases.delete(k);
   }
   useRun.setState((s) => {
     const cells: Record<string, Cell> = {};
-    for (const [id, cell] of Object.entries(s.cells)) if (!drop.has(pageOf(cell.caseIndex))) cells[id] = cell;
+    for (const [id, cell] of Object.entries(s.cells)) if (!drop.has(cell.caseIndex)) cells[id] = cell;
     const slots: Record<string, readonly string[]> = {};
-    for (const [key, ids] of Object.entries(s.slots)) if (!drop.has(pageOf(Number(key.split(':')[0])))) slots[key] = ids;
+    for (const [key, ids] of Object.entries(s.slots)) if (!drop.has(Number(key.split(':')[0]))) slots[key] = ids;
     return { cells, slots };
   });
-  for (const [id, cell] of heldUpdates) if (drop.has(pageOf(cell.caseIndex))) heldUpdates.delete(id);
+  for (const [id, cell] of heldUpdates) if (drop.has(cell.caseIndex)) heldUpdates.delete(id);
 }
 
-/** Fetches every page on screen again (after the event stream dropped, or a run started over). */
+/** Fetches every row on screen again (after the event stream dropped, or a run started over). */
 function refetchLoadedPages(runId: string): void {
-  const pages = [...loadedPages];
-  loadedPages.clear();
-  for (const page of pages) void loadPage(runId, page);
+  const cases = [...loadedCases];
+  loadedCases.clear();
+  if (cases.length > 0) void loadCases(runId, cases);
 }
 
 async function refreshProgress(runId: string): Promise<void> {
@@ -510,13 +569,12 @@ export function handleRunEvent(event: AppEvent): void {
         countsDirty = true;
       }
       if (!(isFinal(previous) && cell.status === 'running')) statusById.set(cell.id, cell.status);
-      const page = pageOf(cell.caseIndex);
-      if (loadedPages.has(page)) {
+      if (loadedCases.has(cell.caseIndex)) {
         if (isFinal(cell.status)) pendingText.delete(cell.id);
         // A final update wins over a "running" one that arrives in the same frame.
         const waiting = pendingUpdates.get(cell.id);
         if (!(waiting && isFinal(waiting.status) && cell.status === 'running')) pendingUpdates.set(cell.id, cell);
-      } else if (loadingPages.has(page)) {
+      } else if (loadingCases.has(cell.caseIndex)) {
         const held = heldUpdates.get(cell.id);
         if (!(held && isFinal(held.status) && cell.status === 'running')) heldUpdates.set(cell.id, cell);
       }

@@ -107,3 +107,37 @@ export function planPages(
   const evict = [...have].filter((p) => p < from - keep || p > to + keep || p > lastPage);
   return { load, evict };
 }
+
+/**
+ * Which rows' cells to fetch and which to drop when the grid shows display rows first..last
+ * and display row i is case `caseAt(i)` (sorted or filtered rows are not in table order).
+ * Rows are fetched a page of display rows at a time: the visible pages and one on either side;
+ * loaded cases further than `keep` pages from them, or no longer shown at all, are dropped.
+ */
+export function planRows(
+  firstRow: number,
+  lastRow: number,
+  rowCount: number,
+  caseAt: (row: number) => number | undefined,
+  positionOf: (caseIndex: number) => number | undefined,
+  loaded: Iterable<number>,
+  keep = 3,
+): { load: number[]; evict: number[] } {
+  if (rowCount <= 0) return { load: [], evict: [...loaded] };
+  const lastPage = pageOf(rowCount - 1);
+  const from = Math.max(0, pageOf(Math.max(0, firstRow)) - 1);
+  const to = Math.min(lastPage, pageOf(Math.max(firstRow, lastRow)) + 1);
+  const have = new Set(loaded);
+  const load: number[] = [];
+  for (let row = from * PAGE_ROWS; row < Math.min(rowCount, (to + 1) * PAGE_ROWS); row++) {
+    const caseIndex = caseAt(row);
+    if (caseIndex !== undefined && !have.has(caseIndex)) load.push(caseIndex);
+  }
+  const keepFrom = (from - keep) * PAGE_ROWS;
+  const keepTo = (to + keep + 1) * PAGE_ROWS;
+  const evict = [...have].filter((caseIndex) => {
+    const row = positionOf(caseIndex);
+    return row === undefined || row < keepFrom || row >= keepTo;
+  });
+  return { load, evict };
+}

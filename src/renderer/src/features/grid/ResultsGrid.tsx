@@ -9,7 +9,7 @@ import { useVersionName } from '../columns/versionName';
 import { CellDialog } from './CellDialog';
 import { GridCell } from './GridCell';
 import { RunProgress } from './RunProgress';
-import { variantTitle } from './summary';
+import { variantName } from '../../../../shared/variants';
 import './grid.css';
 
 const ROW_HEIGHT = 156;
@@ -34,7 +34,7 @@ function EmptyGrid(): React.JSX.Element {
 function VariantHeader({ column, index }: { column: Column; index: number }): React.JSX.Element {
   const provider = useProviders((s) => s.providers.find((p) => p.id === column.providerId));
   const version = useVersionName(column.promptVersionId);
-  const title = variantTitle(column, provider?.name);
+  const title = variantName(column, index, provider?.name);
   return (
     <div role="columnheader" className="results-colhead" title={title}>
       <span className="muted">Variant {variantLetter(index)}</span>
@@ -213,7 +213,7 @@ export function ResultsGrid(): React.JSX.Element {
         <CellDialog
           caseIndex={expanded.caseIndex}
           columnIndex={expanded.columnIndex}
-          variant={expandedColumn ? `Variant ${variantLetter(expanded.columnIndex)}: ${variantTitle(expandedColumn, providers.find((p) => p.id === expandedColumn.providerId)?.name)}` : `Variant ${variantLetter(expanded.columnIndex)}`}
+          variant={expandedColumn ? `Variant ${variantLetter(expanded.columnIndex)}: ${variantName(expandedColumn, expanded.columnIndex, providers.find((p) => p.id === expandedColumn.providerId)?.name)}` : `Variant ${variantLetter(expanded.columnIndex)}`}
           testCase={testCases[expanded.caseIndex]}
           onClose={() => setExpanded(undefined)}
         />

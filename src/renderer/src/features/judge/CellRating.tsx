@@ -2,11 +2,17 @@ import { useEffect, useRef, useState } from 'react';
 import type { Cell, Grading, Rating } from '../../../../shared/schemas';
 import { api } from '../../bridge/current';
 import { messageOf } from '../../state/errors';
+import { Popover } from '../../components/Popover';
 import './judge.css';
 
 interface Props {
   cell: Cell;
   onChange?(rating: Rating): void;
+  /**
+   * The rating keys work anywhere in the dialog (or page) holding this rating, not only once
+   * focus is in it: for the one rating a cell dialog is about.
+   */
+  shortcuts?: boolean;
 }
 
 type RatePatch = { score?: number | null; thumb?: 'up' | 'down' | null; tags?: string[]; note?: string | null };
@@ -32,12 +38,22 @@ export function addTags(existing: readonly string[], typed: string): string[] {
   return out;
 }
 
+/** What a key does to a rating: 1–5 a score, U/D a thumb; nothing with a modifier held. */
+export function ratingKey(event: { key: string; ctrlKey: boolean; metaKey: boolean; altKey: boolean }): { score: number } | { thumb: 'up' | 'down' } | undefined {
+  if (event.ctrlKey || event.metaKey || event.altKey) return undefined;
+  const key = event.key.toLowerCase();
+  if (/^[1-5]$/.test(key)) return { score: Number(key) };
+  if (key === 'u' || key === 'd') return { thumb: key === 'u' ? 'up' : 'down' };
+  return undefined;
+}
+
 /**
  * A person's judgement of one cell: a 1–5 score, thumbs up or down, tags and a note. Each
  * change is saved at once with judge.rate (the note after a pause in typing).
- * Keys while the rating has focus (outside a text field): 1–5 score, U thumbs up, D down.
+ * Keys while the rating has focus (outside a text field), or anywhere in its dialog with
+ * `shortcuts`: 1–5 score, U thumbs up, D down.
  */
-export function CellRating({ cell, onChange }: Props): React.JSX.Element {
+export function CellRating({ cell, onChange, shortcuts }: Props): React.JSX.Element {
   const [rating, setRating] = useState<Rating>(cell.rating ?? { tags: [], updatedAt: '' });
   const [note, setNote] = useState(cell.rating?.note ?? '');
   const [tagText, setTagText] = useState('');
@@ -115,24 +131,35 @@ export function CellRating({ cell, onChange }: Props): React.JSX.Element {
     change({ tags }, { tags });
   };
 
+  const onKey = (event: KeyboardEvent | React.KeyboardEvent): void => {
+    if (event.defaultPrevented || isTextField(event.target)) return;
+    const action = ratingKey(event);
+    if (!action) return;
+    event.preventDefault();
+    if ('score' in action) setScore(action.score);
+    else toggleThumb(action.thumb);
+  };
+  const onKeyRef = useRef(onKey);
+  useEffect(() => {
+    onKeyRef.current = onKey;
+  });
+  const groupRef = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    if (!shortcuts) return;
+    // Keys from anywhere in the dialog around this rating (or the page, when focus is nowhere).
+    const listener = (event: KeyboardEvent): void => {
+      const scope = groupRef.current?.closest('dialog') ?? document.body;
+      const target = event.target instanceof Node ? event.target : null;
+      if (target !== document.body && !(target && scope.contains(target))) return;
+      onKeyRef.current(event);
+    };
+    window.addEventListener('keydown', listener);
+    return () => window.removeEventListener('keydown', listener);
+  }, [shortcuts]);
+
   const name = `score-${cellId}`;
   return (
-    <div
-      className="cell-rating"
-      role="group"
-      aria-label="Rating"
-      onKeyDown={(event) => {
-        if (isTextField(event.target) || event.ctrlKey || event.metaKey || event.altKey) return;
-        const key = event.key.toLowerCase();
-        if (/^[1-5]$/.test(key)) {
-          event.preventDefault();
-          setScore(Number(key));
-        } else if (key === 'u' || key === 'd') {
-          event.preventDefault();
-          toggleThumb(key === 'u' ? 'up' : 'down');
-        }
-      }}
-    >
+    <div ref={groupRef} className="cell-rating" role="group" aria-label="Rating" aria-keyshortcuts={shortcuts ? '1 2 3 4 5 U D' : undefined} onKeyDown={onKey}>
       <div className="cell-rating-line">
         <div role="radiogroup" aria-label="Score" className="cell-rating-score" title="Score 1–5 (keys 1–5)">
           <span className="muted cell-rating-caption">Score</span>
@@ -213,9 +240,8 @@ export function CellRating({ cell, onChange }: Props): React.JSX.Element {
   );
 }
 
-/** "✓ 3/3 checks" or "✗ 1 of 3 failed: <first reason>", with every check on expand. */
-export function GradingBadge({ grading }: { grading: Grading | undefined }): React.JSX.Element | null {
-  const [open, setOpen] = useState(false);
+/** "✓ 3/3 checks" or "✗ 1 of 3 failed: <first reason>", with every check in a popover. */
+export function GradingBadge({ grading, tabIndex }: { grading: Grading | undefined; tabIndex?: number }): React.JSX.Element | null {
   if (!grading) return null;
   const total = grading.componentResults.length;
   const failed = grading.componentResults.filter((c) => !c.pass);
@@ -224,20 +250,8 @@ export function GradingBadge({ grading }: { grading: Grading | undefined }): Rea
     ? `✓ ${total}/${total} check${total === 1 ? '' : 's'}`
     : `✗ ${failed.length || 1} of ${Math.max(total, 1)} failed: ${firstReason}`;
   return (
-    <span
-      className={`grading-badge ${grading.pass ? 'pass' : 'fail'}`}
-      onClick={(e) => e.stopPropagation()}
-      onKeyDown={(e) => {
-        if (e.key === 'Escape' && open) {
-          e.stopPropagation();
-          setOpen(false);
-        }
-      }}
-    >
-      <button type="button" aria-expanded={open} title={grading.reason} onClick={() => setOpen(!open)}>
-        {text}
-      </button>
-      {open && (
+    <span className={`grading-badge ${grading.pass ? 'pass' : 'fail'}`}>
+      <Popover text={text} label="Checks" buttonTitle={grading.reason} {...(tabIndex !== undefined ? { tabIndex } : {})}>
         <ul className="grading-list" aria-label="Checks">
           {grading.componentResults.map((c, i) => (
             <li key={i}>
@@ -250,7 +264,7 @@ export function GradingBadge({ grading }: { grading: Grading | undefined }): Rea
             </li>
           ))}
         </ul>
-      )}
+      </Popover>
     </span>
   );
 }
