@@ -56,7 +56,7 @@ export const columnSchema = z.object({
   params: paramsSchema,
   /** Run this library version's messages instead of the editor's draft. */
   promptVersionId: z.string().min(1).optional(),
-  /** A short name shown over the column ("B: terse"). */
+  /** A short name shown after the variant's letter ("terse"; a typed "B: " of its own letter is dropped, src/shared/variants.ts). */
   label: z.string().max(80).optional(),
 });
 export type Column = z.infer<typeof columnSchema>;

@@ -29,8 +29,68 @@ export function keyParams(column: Column): string[] {
   return out;
 }
 
+/** What a variant is, from its provider, model and settings: "Echo · echo · temp 0.7". */
+function describe(column: Column, providerName: string | undefined): string {
+  return [providerName ?? column.providerId, column.model || '(no model)', ...keyParams(column)].join(' · ');
+}
+
 /** "Echo · echo · temp 0.7", or the variant's own label when it has one. */
 export function variantTitle(column: Column, providerName: string | undefined): string {
   if (column.label) return column.label;
-  return [providerName ?? column.providerId, column.model || '(no model)', ...keyParams(column)].join(' · ');
+  return describe(column, providerName);
+}
+
+/** A leading "B:" (or "B -", "b)") a person typed, as the old placeholder showed. */
+const LETTER_PREFIX = /^\s*([A-Za-z]{1,2})\s*[:：)\-–—]\s*/;
+
+/**
+ * The label without the variant's own letter in front: "A: terse" on variant A is "terse", so
+ * the letter, added wherever the variant is named, is shown once. A different letter stays
+ * ("B: terse" on variant A is a name, perhaps of the variant it was copied from).
+ */
+export function labelWithoutLetter(label: string, index: number): string {
+  const letter = variantLetter(index);
+  let rest = label.trim();
+  for (let m = LETTER_PREFIX.exec(rest); m && m[1]?.toUpperCase() === letter; m = LETTER_PREFIX.exec(rest)) rest = rest.slice(m[0].length).trim();
+  return rest;
+}
+
+/**
+ * The variant's name without its letter: its label (less a typed letter), else what it is.
+ * Used by the grid's headers, Judge, the verdict and exports alike.
+ */
+export function variantName(column: Column, index: number, providerName: string | undefined): string {
+  const own = column.label ? labelWithoutLetter(column.label, index) : '';
+  return own !== '' ? own : describe(column, providerName);
+}
+
+/**
+ * "A: OpenAI · gpt-4o-mini · temp 0.2", "B: terse": the letter once and the name. Composing it
+ * again from its own output gives the same text.
+ */
+export function variantLabel(column: Column, index: number, providerName: string | undefined): string {
+  const own = column.label ? labelWithoutLetter(column.label, index) : '';
+  const name = own !== '' ? own : `${describe(column, providerName)}${column.promptVersionId ? ' · saved version' : ''}`;
+  return `${variantLetter(index)}: ${name}`;
+}
+
+/**
+ * Whether a label was made from the variant's provider and model rather than typed: the forms
+ * Parallax writes ("Echo · echo · temp 0.7", promptfoo's "OpenAI: gpt-4o", "echo #2", with or
+ * without the letter). Such a label describes the old provider once it changes, so it goes.
+ */
+export function isGeneratedLabel(label: string, column: Column, providerName: string | undefined, index?: number): boolean {
+  const model = column.model.trim();
+  const names = [providerName, column.providerId].filter((n): n is string => n !== undefined && n !== '');
+  const forms = new Set<string>([describe(column, providerName), `openai:chat:${model}`, `openai:${model}`]);
+  for (const name of names) {
+    forms.add(`${name}: ${model}`);
+    forms.add(`${name} · ${model || '(no model)'}`);
+    forms.add(name);
+  }
+  if (model !== '') forms.add(model);
+  let text = label.trim();
+  if (index !== undefined) text = labelWithoutLetter(text, index);
+  text = text.replace(/\s+#\d+$/, '').replace(/ · saved version$/, '');
+  return forms.has(text);
 }

@@ -8,8 +8,7 @@ import { toCsv } from '../../shared/csv';
 import { AppError } from '../../shared/errors';
 import { checkSpec, type CheckSpec } from '../../shared/judging/checks';
 import { computeVerdict } from '../../shared/judging/verdict';
-import { variantLetter, variantTitle } from '../../shared/variants';
-import type { Column } from '../../shared/schemas';
+import { variantLabel } from '../../shared/variants';
 import { checksFor } from '../runner/grading';
 import type { Store } from '../store/store';
 
@@ -22,11 +21,6 @@ const MAX_PAIRS = 5000;
 export function leftIsFirst(runId: string, caseIndex: number, a: number, b: number): boolean {
   const digest = createHash('sha256').update(`${runId}:${caseIndex}:${a}:${b}`).digest();
   return ((digest[0] ?? 0) & 1) === 0;
-}
-
-/** "A: OpenAI · gpt-4o-mini · temp 0.2": the variant's letter and what it is. */
-export function variantLabel(column: Column, index: number, providerName: string | undefined): string {
-  return `${variantLetter(index)}: ${variantTitle(column, providerName)}${column.promptVersionId && !column.label ? ' · saved version' : ''}`;
 }
 
 export function judgingHandlers(store: Store, emit: (event: AppEvent) => void): JudgingHandlers {

@@ -1,4 +1,6 @@
 import { variantLetter } from '../../../../shared/judging/verdict';
+import { isGeneratedLabel, variantName } from '../../../../shared/variants';
+import type { Column } from '../../../../shared/schemas';
 import { useEffect, useId } from 'react';
 import { ECHO_PROVIDER_ID as ECHO } from '../../../../shared/providers';
 import { useProviders } from '../../state/providers';
@@ -34,13 +36,23 @@ export function ColumnCard({ columnId, position, count }: Props): React.JSX.Elem
   if (!column) return null;
   const provider = providers.find((p) => p.id === column.providerId);
   const title = `Variant ${variantLetter(n - 1)}`;
+  /**
+   * A new provider or model. A label made from the old ones ("OpenAI: gpt-4o" from a promptfoo
+   * file) would now be wrong, so it goes and the name follows; a label the person typed stays.
+   */
+  const changeWhat = (patch: Pick<Column, 'providerId' | 'model'> | Pick<Column, 'model'>): void => {
+    if (column.label !== undefined && isGeneratedLabel(column.label, column, provider?.name, position)) {
+      const { label: _generated, ...rest } = column;
+      useWorkspace.setState((s) => ({ columns: s.columns.map((c) => (c.id === columnId ? { ...rest, ...patch } : c)) }));
+    } else updateColumn(columnId, patch);
+  };
 
   return (
     <article className="column variant" aria-label={title}>
       <header className="column-head">
         <div className="column-title">
           <strong>{title}</strong>
-          <span className="muted">{column.label ?? (provider ? `${provider.name} · ${column.model || 'no model'}` : 'missing provider')}</span>
+          <span className="muted">{column.label !== undefined || provider ? variantName(column, position, provider?.name) : 'missing provider'}</span>
         </div>
         <div className="column-actions">
           <button type="button" className="ghost" aria-label={`Move ${of} left`} disabled={position === 0} onClick={() => moveColumn(columnId, -1)}>
@@ -63,7 +75,7 @@ export function ColumnCard({ columnId, position, count }: Props): React.JSX.Elem
               value={provider ? column.providerId : ''}
               onChange={(e) => {
                 const next = e.target.value;
-                updateColumn(columnId, { providerId: next, model: next === ECHO ? 'echo' : '' });
+                changeWhat({ providerId: next, model: next === ECHO ? 'echo' : '' });
               }}
             >
               {!provider && <option value="">(removed provider)</option>}
@@ -81,7 +93,7 @@ export function ColumnCard({ columnId, position, count }: Props): React.JSX.Elem
               list={listId}
               value={column.model}
               placeholder={column.providerId === ECHO ? 'echo' : 'model id, e.g. gpt-4o-mini'}
-              onChange={(e) => updateColumn(columnId, { model: e.target.value })}
+              onChange={(e) => changeWhat({ model: e.target.value })}
             />
             <datalist id={listId}>{models?.state === 'ok' && models.models.map((m) => <option key={m} value={m} />)}</datalist>
           </label>
@@ -95,12 +107,12 @@ export function ColumnCard({ columnId, position, count }: Props): React.JSX.Elem
           </p>
         )}
         <label>
-          <span>Label (optional, shown over the column)</span>
+          <span>Label (optional, shown after the variant&apos;s letter)</span>
           <input
             aria-label={`Label for ${of}`}
             value={column.label ?? ''}
             maxLength={80}
-            placeholder="e.g. B: terse"
+            placeholder="e.g. terse, few-shot"
             onChange={(e) => {
               const label = e.target.value;
               if (label.trim() === '') {
