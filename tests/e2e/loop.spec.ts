@@ -71,7 +71,7 @@ test('write a template, fill its variables in the table, run two echo variants, 
     await expect(row).toHaveCount(1);
     await expect(row).toContainText('done');
     await expect(row).toContainText('3 rows × 2 variants');
-    await row.getByRole('button', { name: /^Open run from/ }).click();
+    await row.getByRole('button', { name: /^Open results/ }).click();
     await expect(page.getByRole('tab', { name: 'Results' })).toHaveAttribute('aria-selected', 'true');
     await expect(answer(page, 1, 1)).toHaveText(expected);
     await expect(answer(page, 1, 2)).toHaveText(expected);
@@ -198,7 +198,7 @@ test('a run the app closed in the middle of is marked interrupted, and Resume fi
     const row = page.getByRole('table', { name: 'Runs, newest first' }).getByRole('row').filter({ hasText: 'interrupted' });
     await expect(row).toHaveCount(1);
     await expect(row).toContainText('1 row × 2 variants × 2 repeats');
-    await row.getByRole('button', { name: /^Open run from/ }).click();
+    await row.getByRole('button', { name: /^Open results/ }).click();
     const banner = page.getByRole('note', { name: 'Interrupted run' });
     await expect(banner).toContainText('This run was interrupted (the process running it stopped). 0 of 4 cells finished.');
     await banner.getByRole('button', { name: 'Resume' }).click();

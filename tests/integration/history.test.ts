@@ -165,12 +165,12 @@ describe('History: comparing two runs', () => {
     expect(short).toMatchObject({ baseColumn: 0, otherColumn: 1, fixed: 5, broken: 0, same: 0 });
     // Exact two-sided sign test: 2 · (1/2)^5 = 0.0625.
     expect(short?.p).toBeCloseTo(0.0625, 12);
-    expect(short?.sentence).toBe("The newer run's B is better on 5 rows, worse on 0; p = 0.063, not significant at 0.05.");
+    expect(short?.sentence).toBe("Run 2's B is better on 5 rows, worse on 0; p = 0.063, not significant at 0.05.");
     expect(short?.base.passRate).toBe(0);
     expect(short?.other.passRate).toBe(1);
     expect(short?.baseLabel).toBe('A: terse');
     expect(full).toMatchObject({ baseColumn: 1, otherColumn: 0, fixed: 0, broken: 0, same: 5 });
-    expect(full?.sentence).toBe("The newer run's A does the same on all 5 rows: no row changed.");
+    expect(full?.sentence).toBe("Run 2's A does the same on all 5 rows: no row changed.");
     expect(full?.base.meanLatencyMs).not.toBeNull();
     expect(result.rows[0]?.outcomes).toEqual([
       { base: 0, other: 1, change: 'fixed' },

@@ -154,7 +154,7 @@ export function compareRuns(db: DatabaseSync, baseRunId: string, otherRunId: str
       base: figuresOf(baseTotal),
       other: figuresOf(otherTotal),
       ...tally,
-      sentence: outcomeSentence(`The newer run's ${variantLetter(oc)}`, tally),
+      sentence: outcomeSentence(`Run 2's ${variantLetter(oc)}`, tally),
     };
   });
 

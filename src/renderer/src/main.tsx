@@ -10,7 +10,7 @@ import { useConnection } from './state/connection';
 import { messageOf } from './state/errors';
 import { useLibrary } from './state/library';
 import { useProviders } from './state/providers';
-import { handleRunEvent, useRun } from './state/run';
+import { handleRunEvent, restoreOpenRun, useRun } from './state/run';
 import { useUi } from './state/ui';
 import { snapshot, startAutosave, useWorkspace } from './state/workspace';
 import './styles.css';
@@ -34,6 +34,8 @@ async function load(bridge: Bridge): Promise<void> {
   useUi.setState({ info });
   useWorkspace.getState().load(workspace);
   startAutosave();
+  // The run that was open before a reload or a restart, back in Results and Verdict.
+  void restoreOpenRun();
   void useLibrary.getState().search('');
   void useLibrary.getState().loadLinked();
   root.render(

@@ -27,6 +27,44 @@ import {
 import { saveDraftNow, snapshot, useWorkspace } from './workspace';
 import { rectangle } from './grid-navigation';
 
+export interface OpenOptions {
+  /** The run's prompt, rows and variants replace the draft in the editor. */
+  intoEditor?: boolean;
+}
+
+/** The draft becomes the run's template, table and variants; what a run does not record stays. */
+function openInEditor(detail: RunDetail): void {
+  const { promptId: _promptId, promptVersionId: _versionId, ...current } = snapshot();
+  useWorkspace.getState().replace({
+    ...current,
+    messages: detail.messages,
+    testCases: detail.testCases.length > 0 ? detail.testCases : [{ id: 'case-1', vars: {} }],
+    selectedCase: 0,
+    columns: detail.columns,
+    repeats: detail.run.repeats,
+    ...(detail.promptId && detail.promptVersionId ? { promptId: detail.promptId, promptVersionId: detail.promptVersionId } : {}),
+  });
+  useLibrary.getState().setLinked(undefined);
+  if (detail.promptVersionId) void useLibrary.getState().loadLinked();
+}
+
+/**
+ * Keeps the id of the run on screen in main, and shows that run again after a reload or a
+ * restart (Results and Verdict only: the draft is the workspace's). Call once at start.
+ */
+export async function restoreOpenRun(): Promise<void> {
+  try {
+    const { runId } = await api()['runs.opened']({});
+    // A run started or opened meanwhile wins.
+    if (runId && !useRun.getState().runId) await useRun.getState().open(runId);
+  } catch {
+    // The run is gone or unreadable: start with none.
+  }
+  useRun.subscribe((state, previous) => {
+    if (state.runId !== previous.runId) void api()['runs.setOpened']({ runId: state.runId ?? null }).catch(() => undefined);
+  });
+}
+
 /** A grid cell: one test case (row) × one variant (column); it holds one cell per repeat. */
 export function slotKey(caseIndex: number, columnIndex: number): string {
   return `${caseIndex}:${columnIndex}`;
@@ -64,9 +102,12 @@ interface RunState {
   actionError: string | undefined;
   start(): Promise<void>;
   stop(): Promise<void>;
-  show(detail: RunDetail): void;
-  /** Loads a saved run into the editor and the grid. */
-  open(runId: string): Promise<void>;
+  show(detail: RunDetail, options?: OpenOptions): void;
+  /**
+   * Loads a saved run into Results, Judge and Verdict. The draft stays as it is unless
+   * `intoEditor`: then the run's prompt, rows and variants replace it (Undo brings it back).
+   */
+  open(runId: string, options?: OpenOptions): Promise<void>;
   /** Re-reads the run on screen, after the event stream was interrupted. */
   resync(): Promise<void>;
   /** The grid shows rows first..last: fetch their pages, drop far ones. */
@@ -168,10 +209,10 @@ export const useRun = create<RunState>()((set, get) => ({
     await refreshProgress(runId);
     refetchLoadedPages(runId);
   },
-  async open(runId) {
-    get().show(await api()['runs.get']({ runId }));
+  async open(runId, options) {
+    get().show(await api()['runs.get']({ runId }), options);
   },
-  show(detail) {
+  show(detail, options) {
     reset();
     const { run, columns, testCases, progress } = detail;
     counts = { ...progress };
@@ -185,19 +226,7 @@ export const useRun = create<RunState>()((set, get) => ({
       place(cells, slots, cell);
     }
     for (let k = 0; k < Math.min(testCases.length, fullPages * PAGE_ROWS); k++) loadedCases.add(k);
-    // The draft becomes the run's template, table and variants; what a run does not record stays.
-    const { promptId: _promptId, promptVersionId: _versionId, ...current } = snapshot();
-    useWorkspace.getState().replace({
-      ...current,
-      messages: detail.messages,
-      testCases: testCases.length > 0 ? testCases : [{ id: 'case-1', vars: {} }],
-      selectedCase: 0,
-      columns,
-      repeats: run.repeats,
-      ...(detail.promptId && detail.promptVersionId ? { promptId: detail.promptId, promptVersionId: detail.promptVersionId } : {}),
-    });
-    useLibrary.getState().setLinked(undefined);
-    if (detail.promptVersionId) void useLibrary.getState().loadLinked();
+    if (options?.intoEditor) openInEditor(detail);
     set({
       ...initial,
       runId: run.id,
