@@ -57,6 +57,11 @@ function canonical(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
+/** Two lists of checks are the same checks (key order aside). */
+export function sameChecks(a: readonly unknown[], b: readonly unknown[]): boolean {
+  return canonical(a) === canonical(b);
+}
+
 /**
  * Whether grading with `next` would change what the run holds: a check added, removed or
  * edited, for every row or for a row of the run. The judge counts only when a rubric check

@@ -6,6 +6,7 @@ import { useProviders } from '../../state/providers';
 import { useKeptState } from '../../state/kept';
 import { useWorkspace } from '../../state/workspace';
 import { buildAssertion, CHECK_TYPES, DESCRIPTION, draftOf, HAS_THRESHOLD, newDraft, VALUE_KIND, type CheckDraft } from './drafts';
+import { RegradeBanner } from './RegradeBanner';
 import './checks.css';
 
 const MAX_CHECKS = 50;
@@ -399,6 +400,7 @@ export function ChecksEditor(): React.JSX.Element {
   const needsJudge = useWorkspace((s) => [...s.assertions, ...s.testCases.flatMap((t) => t.assert ?? [])].some((a) => a.type.endsWith('llm-rubric')));
   return (
     <>
+      <RegradeBanner />
       <CheckList
         keepKey="all"
         assertions={assertions}

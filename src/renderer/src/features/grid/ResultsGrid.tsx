@@ -6,6 +6,7 @@ import { useProviders } from '../../state/providers';
 import { useRun } from '../../state/run';
 import { useWorkspace } from '../../state/workspace';
 import { useVersionName } from '../columns/versionName';
+import { RegradeBanner } from '../checks/RegradeBanner';
 import { CellDialog } from './CellDialog';
 import { GridCell } from './GridCell';
 import { RunProgress } from './RunProgress';
@@ -174,6 +175,7 @@ export function ResultsGrid(): React.JSX.Element {
         <GridActions />
       </div>
       <InterruptedBanner />
+      <RegradeBanner />
       <div className="results-scroll" ref={scrollRef} tabIndex={-1}>
         <div
           role="table"
