@@ -88,5 +88,5 @@ export function describeEstimate(estimate: RegradeEstimate): string {
   if (estimate.costUsd === undefined) return `${calls}, ≈${(estimate.inputTokens + estimate.outputTokens).toLocaleString('en-US')} tokens (no price for ${estimate.judgeModel ?? 'the judge model'})`;
   const usd = estimate.costUsd;
   const cost = usd === 0 ? '$0' : usd < 0.001 ? '<$0.001' : usd >= 1 ? `$${usd.toFixed(2)}` : `$${Number(usd.toPrecision(2))}`;
-  return `${calls}, ≈${cost}`;
+  return `${calls}, ${cost.startsWith('<') ? '' : '≈'}${cost}`;
 }
