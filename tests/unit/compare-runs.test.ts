@@ -10,14 +10,15 @@ import {
   rowOutcome,
   tallyOutcomes,
 } from '../../src/shared/judging/compare';
-import type { Column } from '../../src/shared/schemas';
+import type { Column, Variables } from '../../src/shared/schemas';
 
 const column = (id: string, model: string, params: Column['params'] = {}): Column => ({ id, providerId: 'echo', model, params });
 
 describe('matching rows by their values', () => {
   it('matches reordered rows by their variables, whatever the order of keys', () => {
-    const base = [{ topic: 'otters', lang: 'en' }, { topic: 'tides' }, { topic: 'comets' }].map(caseKey);
-    const other = [{ topic: 'comets' }, { lang: 'en', topic: 'otters' }, { topic: 'tides' }].map(caseKey);
+    const rows = (vars: Variables[]): string[] => vars.map((v) => caseKey(v));
+    const base = rows([{ topic: 'otters', lang: 'en' }, { topic: 'tides' }, { topic: 'comets' }]);
+    const other = rows([{ topic: 'comets' }, { lang: 'en', topic: 'otters' }, { topic: 'tides' }]);
     expect(matchRows(base, other)).toEqual({ pairs: [[0, 1], [1, 2], [2, 0]], onlyInBase: [], onlyInOther: [] });
   });
 

@@ -20,7 +20,7 @@ import {
   type OutcomeBasis,
   type RowAggregate,
 } from '../../shared/judging/compare';
-import { variantLetter, variantTitle } from '../../shared/variants';
+import { variantLabel, variantLetter } from '../../shared/variants';
 import type { Column, TestCase, Variables } from '../../shared/schemas';
 import { AppError } from '../../shared/errors';
 import { json, num, optStr, str, type Row } from './rows';
@@ -106,11 +106,7 @@ function varsSummary(testCase: TestCase | undefined): string {
 
 function labelOf(run: LoadedRun, index: number): string {
   const column = run.columns[index];
-  const letter = variantLetter(index);
-  if (!column) return letter;
-  const title = variantTitle(column, run.providerNames.get(column.providerId));
-  // A label may already start with its letter ("B: terse"): never "B: B: terse".
-  return title.startsWith(`${letter}:`) ? title : `${letter}: ${title}`;
+  return column ? variantLabel(column, index, run.providerNames.get(column.providerId)) : variantLetter(index);
 }
 
 export interface CompareOptions {

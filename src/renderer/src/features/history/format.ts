@@ -1,5 +1,5 @@
 import type { RunSummary } from '../../../../shared/schemas';
-import { variantLetter } from '../../../../shared/variants';
+import { labelWithoutLetter, variantLetter } from '../../../../shared/variants';
 import { formatPercent, formatUsd } from '../verdict/format';
 
 function count(n: number, word: string): string {
@@ -20,9 +20,8 @@ export function variantsOf(run: RunSummary): string {
   return run.variants
     .map((v, i) => {
       const letter = variantLetter(i);
-      if (!v.label) return `${letter}: ${v.model}`;
-      const label = v.label.startsWith(`${letter}:`) ? v.label : `${letter}: ${v.label}`;
-      return `${label} (${v.model})`;
+      const label = v.label ? labelWithoutLetter(v.label, i) : '';
+      return label === '' ? `${letter}: ${v.model}` : `${letter}: ${label} (${v.model})`;
     })
     .join(' · ');
 }
