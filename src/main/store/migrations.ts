@@ -187,4 +187,10 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE cells ADD COLUMN cost_estimated INTEGER NOT NULL DEFAULT 0;
   `,
+  // History says when a run's cost is partly an estimate: how many of its cells' costs are.
+  // The figures kept so far are dropped, to be counted again with it.
+  `
+  ALTER TABLE run_stats ADD COLUMN estimated INTEGER NOT NULL DEFAULT 0;
+  DELETE FROM run_stats;
+  `,
 ];
