@@ -10,9 +10,24 @@ import { providerTimeoutsSchema } from './timeouts';
 export const roleSchema = z.enum(['system', 'user', 'assistant']);
 export type Role = z.infer<typeof roleSchema>;
 
+/** The language a message's template is written in; absent means Nunjucks. */
+export const templateEngineSchema = z.enum(['nunjucks', 'mustache']);
+export type TemplateEngine = z.infer<typeof templateEngineSchema>;
+
 export const messageSchema = z.object({
   role: roleSchema,
   content: z.string(),
+  /** The speaker's name (Prompty's `user[name="Ada"]:`), sent with the message. */
+  name: z.string().max(200).optional(),
+  engine: templateEngineSchema.optional(),
+  /**
+   * 'prompty': the content is a whole Prompty body, rendered first and then split into
+   * messages on its role lines (src/shared/formats/prompty-body.ts); text before the first
+   * role line takes this message's role. Absent: the message is sent as one message.
+   */
+  split: z.literal('prompty').optional(),
+  /** Variables holding a conversation (a list of messages) that replaces where it is written. */
+  threads: z.array(z.string().max(200)).max(20).optional(),
 });
 export type Message = z.infer<typeof messageSchema>;
 
@@ -292,6 +307,8 @@ export const runSummarySchema = z.object({
   /** The run's cost so far, and how many cells have one (fewer than cellCount: part is unknown). */
   costUsd: z.number().nonnegative().optional(),
   priced: z.number().int().nonnegative().optional(),
+  /** Of the priced cells, those whose cost was counted with the tokenizer (an estimate). */
+  costEstimated: z.number().int().nonnegative().optional(),
 });
 export type RunSummary = z.infer<typeof runSummarySchema>;
 

@@ -13,10 +13,11 @@
 // The browser bundle of the same Nunjucks version, not nunjucks/src/parser.js: the source
 // files require Node's `events`, which Vite stubs out in the renderer (the page would not
 // load); the bundle carries its own. Only its lexer and parser run here, never the compiler.
+import Mustache from 'mustache';
 import nunjucksBrowser from 'nunjucks/browser/nunjucks.js';
 import type { LexToken } from 'nunjucks/src/lexer.js';
 import type { ParsedNode } from 'nunjucks/src/parser.js';
-import type { Message, VariableValue, Variables } from './schemas';
+import type { Message, TemplateEngine, VariableValue, Variables } from './schemas';
 
 const { lexer, parser } = nunjucksBrowser;
 
@@ -343,11 +344,47 @@ function parsed(text: string): { root: ParsedNode } | { error: TemplateProblem }
   }
 }
 
+/** 1-based line and column of an offset. */
+function placeAt(text: string, offset: number): { line: number; column: number } {
+  const before = text.slice(0, Math.max(0, offset));
+  const line = before.split('\n').length;
+  return { line, column: offset - before.lastIndexOf('\n') };
+}
+
+type MustacheToken = [string, string, number, number, MustacheToken[]?, number?];
+
+/**
+ * A Mustache template (Prompty's `template: mustache`), read with Mustache's own parser: its
+ * syntax errors, and the names it reads outside any section (inside `{{#list}}…{{/list}}` a
+ * name may be a key of each item, so only the section's own name is a variable).
+ */
+function checkMustache(text: string): TemplateCheck {
+  let tokens: MustacheToken[];
+  try {
+    tokens = Mustache.parse(text) as MustacheToken[];
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const at = /at (\d+)\s*$/.exec(message);
+    const place = at ? placeAt(text, Number(at[1])) : { line: 1, column: 1 };
+    return { errors: [{ ...place, message: `Mustache: ${message.replace(/\s*at \d+\s*$/, '')}.` }], references: [] };
+  }
+  const references: VariableReference[] = [];
+  for (const token of tokens) {
+    const [type, value, start] = token;
+    if (!['name', '&', '{', '#', '^'].includes(type) || value === '.') continue;
+    const [name, ...path] = value.split('.');
+    if (!name) continue;
+    references.push({ name, path, ...placeAt(text, text.indexOf(value, start)), length: value.length });
+  }
+  return { errors: [], references };
+}
+
 /**
  * Reads a template: syntax errors (with line and column), things that will fail to render
  * (unknown filters, includes), and every reference to a variable the row must supply.
  */
-export function checkTemplate(text: string): TemplateCheck {
+export function checkTemplate(text: string, engine: TemplateEngine = 'nunjucks'): TemplateCheck {
+  if (engine === 'mustache') return checkMustache(text);
   const result = parsed(text);
   if ('error' in result) return { errors: [result.error], references: tolerantReferences(text) };
   const analysis = new Analysis(text);
@@ -417,17 +454,20 @@ function tolerantReferences(text: string): VariableReference[] {
  * `{{ user.name }}` needs `user`, a `{% set %}` name needs nothing. Never throws: a text that
  * does not parse contributes its plain placeholders.
  */
-export function extractVariables(texts: readonly string[]): string[] {
+export function extractVariables(texts: readonly string[], engines: readonly TemplateEngine[] = []): string[] {
   const seen = new Set<string>();
-  for (const text of texts) {
-    if (!text.includes('{')) continue;
-    for (const { name } of checkTemplate(text).references) seen.add(name);
-  }
+  texts.forEach((text, i) => {
+    if (!text.includes('{')) return;
+    for (const { name } of checkTemplate(text, engines[i]).references) seen.add(name);
+  });
   return [...seen];
 }
 
+/** The variables of a prompt's messages; a Prompty body's `![thread]` line reads `thread`. */
 export function messageVariables(messages: readonly Message[]): string[] {
-  return extractVariables(messages.map((m) => m.content));
+  const names = extractVariables(messages.map((m) => m.content), messages.map((m) => m.engine ?? 'nunjucks'));
+  const threads = messages.flatMap((m) => (m.split && /^\s*!\[thread\]/m.test(m.content) ? ['thread'] : []));
+  return [...new Set([...names, ...threads])];
 }
 
 /** The value a reference reads in a row: the variable, then each key in turn. */

@@ -57,3 +57,27 @@ export function expectErrors(result: ImportResult): Array<{ line?: number; colum
 export function hasCommand(command: string, args: string[]): boolean {
   return spawnSync(command, args, { encoding: 'utf8' }).status === 0;
 }
+
+/**
+ * A document as a .prompty brings it back, with Prompty's meaning: a message with tags is
+ * rendered then split and trimmed (`split: 'prompty'`), blank lines at a message's edges are
+ * Prompty's to strip, sample values are JSON (a string holding
+ * a JSON object or list is written as YAML and comes back as that value).
+ */
+export function asPromptyReads(document: PromptDocument): PromptDocument {
+  const structured = (value: unknown): unknown => {
+    if (typeof value !== 'string' || !/^\s*[[{]/.test(value)) return value;
+    try {
+      return JSON.parse(value) as unknown;
+    } catch {
+      return value;
+    }
+  };
+  return {
+    ...document,
+    messages: document.messages
+      .map((m) => ({ ...m, content: m.content.replace(/^(?:[ \t]*\n)+/, '').replace(/(?:\n[ \t]*)+$/, '') }))
+      .map((m) => (m.content.includes('{{') || m.content.includes('{%') ? { ...m, split: 'prompty' as const } : m)),
+    sample: Object.fromEntries(Object.entries(document.sample).map(([k, v]) => [k, structured(v)])) as PromptDocument['sample'],
+  };
+}

@@ -3,11 +3,11 @@ import { AppError } from '../../src/shared/errors';
 import type { PromptDocument, PromptFormatId } from '../../src/shared/formats/document';
 import { PROMPT_FORMATS, exportPrompt, formatById, formatForFileName, importPromptFile, safeFileStem } from '../../src/shared/formats';
 import { PROMPT_FORMAT_IDS } from '../../src/shared/contract';
-import { awkward, expectErrors, expectOk, minimal, rich } from './formats-fixtures';
+import { asPromptyReads, awkward, expectErrors, expectOk, minimal, rich } from './formats-fixtures';
 
 /** What each importable format carries back (document.ts: "for what that format can carry"). */
 const CARRIES: Record<string, (document: PromptDocument) => PromptDocument> = {
-  prompty: (d) => d,
+  prompty: (d) => asPromptyReads(d),
   markdown: (d) => d,
   'openai-chat': (d) => ({ name: d.name, description: '', tags: [], authors: [], messages: d.messages, ...(d.model ? { model: { name: d.model.name, params: d.model.params } } : {}), sample: {} }),
   'promptfoo-json': (d) => ({ name: d.name, description: '', tags: [], authors: [], messages: d.messages, sample: {} }),

@@ -10,10 +10,18 @@
  * a number. A string holding JSON text is not parsed (as in promptfoo): `{{ user.name }}`
  * needs `user` to be an object, not the text '{"name": "Ada"}'. An object printed whole
  * renders as Nunjucks prints it ("[object Object]"); write `{{ user | dump }}` for JSON.
+ *
+ * A message may say it is Mustache (`engine`, from a Prompty file's `template: mustache`): it
+ * renders in the same sandbox with Mustache. A message marked `split: 'prompty'` holds a whole
+ * Prompty body: it is rendered first and then split into messages on its role lines, as
+ * Prompty does (src/shared/formats/prompty-body.ts); its conversation variables (`threads`)
+ * render as markers that the split replaces with their messages.
  */
+import { randomUUID } from 'node:crypto';
 import type { TemplateErrorInfo } from '../../shared/contract';
 import { AppError } from '../../shared/errors';
-import type { Message, Variables } from '../../shared/schemas';
+import { splitPromptyBody, threadMarker } from '../../shared/formats/prompty-body';
+import type { Message, TemplateEngine, Variables } from '../../shared/schemas';
 import { checkTemplate, problemOf, type TemplateProblem } from '../../shared/template';
 import { sandbox, type SandboxFailure, type SandboxResult } from '../sandbox';
 
@@ -80,8 +88,8 @@ const PLACE = /\[Line (\d+), Column (\d+)\]/;
  * Where a Nunjucks error happened, 1-based. The parser's own error (found again by
  * checkTemplate) has the exact place; a runtime error carries a 0-based place in its message.
  */
-function placeOf(error: unknown, text: string, phase: 'compile' | 'render'): TemplateProblem {
-  const checked = checkTemplate(text).errors[0];
+function placeOf(error: unknown, text: string, phase: 'compile' | 'render', engine: TemplateEngine): TemplateProblem {
+  const checked = checkTemplate(text, engine).errors[0];
   if (checked) return checked;
   const message = error instanceof Error ? error.message : String(error);
   const reason = message
@@ -105,9 +113,9 @@ function struck(text: string): boolean {
   return strikes !== undefined && strikes.count >= STRIKES && strikes.until > Date.now();
 }
 
-function interpret(text: string, result: SandboxResult<string>): Rendered {
+function interpret(text: string, result: SandboxResult<string>, engine: TemplateEngine = 'nunjucks'): Rendered {
   if (result.ok) return { content: result.value };
-  if (result.kind === 'error') return { problem: placeOf(new Error(result.message), text, result.name === 'CompileError' ? 'compile' : 'render') };
+  if (result.kind === 'error') return { problem: placeOf(new Error(result.message), text, result.name === 'CompileError' ? 'compile' : 'render', engine) };
   if (result.kind === 'time') {
     const strikes = overBudget.get(text);
     const count = (strikes && strikes.until > Date.now() ? strikes.count : 0) + 1;
@@ -124,17 +132,17 @@ const STRUCK: TemplateProblem = { line: 1, column: 1, message: 'The template ran
  * without a call. If a budget ends the call, each template is tried on its own, so the error
  * lands on the message that caused it.
  */
-function renderAll(texts: readonly string[], vars: Variables): Rendered[] {
+function renderAll(texts: readonly string[], vars: Variables, engines: readonly TemplateEngine[] = []): Rendered[] {
   const out: (Rendered | undefined)[] = texts.map((text) => (!text.includes('{') ? { content: text } : struck(text) ? { problem: STRUCK } : undefined));
-  const pending = texts.map((text, i) => ({ text, i })).filter(({ i }) => out[i] === undefined);
+  const pending = texts.map((text, i) => ({ text, i, engine: engines[i] ?? 'nunjucks' })).filter(({ i }) => out[i] === undefined);
   if (pending.length === 0) return out as Rendered[];
   const pendingTexts = pending.map((p) => p.text);
-  const results = timed(pendingTexts, () => sandbox.renderAll(pendingTexts, vars));
+  const results = timed(pendingTexts, () => sandbox.renderAll(pendingTexts, vars, pending.map((p) => p.engine)));
   const budget = results.some((r) => !r.ok && r.kind !== 'error');
-  pending.forEach(({ text, i }, k) => {
+  pending.forEach(({ text, i, engine }, k) => {
     const result = results[k];
-    if (budget && pending.length > 1) out[i] = struck(text) ? { problem: STRUCK } : interpret(text, timed([text], () => sandbox.render(text, vars)));
-    else if (result) out[i] = interpret(text, result);
+    if (budget && pending.length > 1) out[i] = struck(text) ? { problem: STRUCK } : interpret(text, timed([text], () => sandbox.render(text, vars, engine)), engine);
+    else if (result) out[i] = interpret(text, result, engine);
   });
   return out.map((r) => r ?? { problem: STRUCK });
 }
@@ -143,13 +151,41 @@ function describe(error: TemplateErrorInfo, role: Message['role'] | undefined): 
   return `Template error in message ${error.messageIndex + 1}${role ? ` (${role})` : ''}, line ${error.line}, column ${error.column}: ${error.message}`;
 }
 
+/** A marker no row value holds by chance: the split finds a thread's place by it. */
+const NONCE = randomUUID().replace(/-/g, '').slice(0, 12);
+
+/** The row as the sandbox sees it: each thread variable of a split message becomes its marker. */
+function renderVars(messages: readonly Message[], vars: Variables): { vars: Variables; markers: Map<string, string> } {
+  const markers = new Map<string, string>();
+  for (const message of messages) if (message.split) for (const name of message.threads ?? []) markers.set(threadMarker(name, NONCE), name);
+  if (markers.size === 0) return { vars, markers };
+  const out: Variables = { ...vars };
+  for (const [marker, name] of markers) out[name] = marker;
+  return { vars: out, markers };
+}
+
+function enginesOf(messages: readonly Message[]): TemplateEngine[] {
+  return messages.map((m) => m.engine ?? 'nunjucks');
+}
+
+/** The one message as sent: the rendered text, or a Prompty body split into its messages. */
+function finish(message: Message, content: string, markers: ReadonlyMap<string, string>, vars: Variables): Message[] | { error: string } {
+  const speaker = message.name !== undefined ? { name: message.name } : {};
+  if (!message.split) return [{ role: message.role, content, ...speaker }];
+  const split = splitPromptyBody(content, message.role, markers, vars, message.name);
+  return split.ok ? split.messages : { error: split.message };
+}
+
 /** The messages with the row's values filled in. Throws AppError('template') on the first error. */
 export function renderMessages(messages: readonly Message[], vars: Variables): Message[] {
-  const rendered = renderAll(messages.map((m) => m.content), vars);
-  return messages.map((message, messageIndex) => {
+  const prepared = renderVars(messages, vars);
+  const rendered = renderAll(messages.map((m) => m.content), prepared.vars, enginesOf(messages));
+  return messages.flatMap((message, messageIndex) => {
     const result = rendered[messageIndex] ?? { problem: STRUCK };
     if ('problem' in result) throw new AppError('template', describe({ messageIndex, ...result.problem }, message.role));
-    return { role: message.role, content: result.content };
+    const done = finish(message, result.content, prepared.markers, vars);
+    if ('error' in done) throw new AppError('template', `Message ${messageIndex + 1}: ${done.error}.`);
+    return done;
   });
 }
 
@@ -164,11 +200,14 @@ const ROWS_PER_CALL = 128;
 export function renderMessagesRows(messages: readonly Message[], rows: readonly Variables[]): ({ messages: Message[] } | { error: AppError })[] {
   const out: ({ messages: Message[] } | { error: AppError })[] = [];
   const texts = messages.map((m) => m.content);
-  const templated = texts.map((text, i) => ({ text, i })).filter(({ text }) => text.includes('{') && !struck(text));
+  const engines = enginesOf(messages);
+  const templated = texts.map((text, i) => ({ text, i, engine: engines[i] ?? 'nunjucks' })).filter(({ text }) => text.includes('{') && !struck(text));
+  // Split messages and threads are rendered row by row (renderMessages): they are rare.
+  const simple = messages.every((m) => !m.split);
   for (let start = 0; start < rows.length; start += ROWS_PER_CALL) {
     const batch = rows.slice(start, start + ROWS_PER_CALL);
     const batchTexts = templated.map((t) => t.text);
-    const results = templated.length > 0 && batch.length > 1 ? timed(batchTexts, () => sandbox.renderRows(batchTexts, batch)) : undefined;
+    const results = simple && templated.length > 0 && batch.length > 1 ? timed(batchTexts, () => sandbox.renderRows(batchTexts, batch, templated.map((t) => t.engine))) : undefined;
     batch.forEach((vars, b) => {
       const row = results?.[b];
       if (!row) {
@@ -180,14 +219,14 @@ export function renderMessagesRows(messages: readonly Message[], rows: readonly 
         return;
       }
       const rendered: Rendered[] = texts.map((text) => (!text.includes('{') ? { content: text } : { problem: STRUCK }));
-      templated.forEach(({ text, i }, k) => {
+      templated.forEach(({ text, i, engine }, k) => {
         const result = row[k];
-        if (result) rendered[i] = interpret(text, result);
+        if (result) rendered[i] = interpret(text, result, engine);
       });
       const bad = rendered.findIndex((r) => 'problem' in r);
       const failed = rendered[bad];
       if (failed && 'problem' in failed) out.push({ error: new AppError('template', describe({ messageIndex: bad, ...failed.problem }, messages[bad]?.role)) });
-      else out.push({ messages: messages.map((m, i) => { const r = rendered[i]; return { role: m.role, content: r && 'content' in r ? r.content : '' }; }) });
+      else out.push({ messages: messages.map((m, i) => { const r = rendered[i]; return { role: m.role, content: r && 'content' in r ? r.content : '', ...(m.name !== undefined ? { name: m.name } : {}) }; }) });
     });
   }
   return out;
@@ -196,14 +235,20 @@ export function renderMessagesRows(messages: readonly Message[], rows: readonly 
 /** For the preview: every message rendered as far as it can be, and every error with its place. */
 export function renderMessagesSafe(messages: readonly Message[], vars: Variables): { messages: Message[]; errors: TemplateErrorInfo[] } {
   const errors: TemplateErrorInfo[] = [];
-  const results = renderAll(messages.map((m) => m.content), vars);
-  const rendered = messages.map((message, messageIndex) => {
+  const prepared = renderVars(messages, vars);
+  const results = renderAll(messages.map((m) => m.content), prepared.vars, enginesOf(messages));
+  const rendered = messages.flatMap((message, messageIndex): Message[] => {
     const result = results[messageIndex] ?? { problem: STRUCK };
     if ('problem' in result) {
       errors.push({ messageIndex, ...result.problem });
-      return { role: message.role, content: '' };
+      return [{ role: message.role, content: '' }];
     }
-    return { role: message.role, content: result.content };
+    const done = finish(message, result.content, prepared.markers, vars);
+    if ('error' in done) {
+      errors.push({ messageIndex, line: 1, column: 1, message: `${done.error.charAt(0).toUpperCase()}${done.error.slice(1)}.` });
+      return [{ role: message.role, content: result.content }];
+    }
+    return done;
   });
   return { messages: rendered, errors };
 }

@@ -3,7 +3,7 @@
  * and variables the selected row gives no value (they render as empty text). Pure, so the
  * markers (squiggles) and the Problems list under each editor say exactly the same thing.
  */
-import type { Variables } from '../../../shared/schemas';
+import type { TemplateEngine, Variables } from '../../../shared/schemas';
 import { checkTemplate, type VariableReference } from '../../../shared/template';
 
 export interface EditorProblem {
@@ -29,9 +29,10 @@ function missing(reference: VariableReference, row: RowContext): string | undefi
   return undefined;
 }
 
-export function templateProblems(text: string, row: RowContext): EditorProblem[] {
+/** `engine`: the message's template language; a Mustache message is read by Mustache's parser. */
+export function templateProblems(text: string, row: RowContext, engine: TemplateEngine = 'nunjucks'): EditorProblem[] {
   if (!text.includes('{')) return [];
-  const { errors, references } = checkTemplate(text);
+  const { errors, references } = checkTemplate(text, engine);
   const problems: EditorProblem[] = errors.map((e) => ({ severity: 'error', line: e.line, column: e.column, endColumn: e.column + 1, message: e.message }));
   for (const reference of references) {
     const message = missing(reference, row);

@@ -37,6 +37,7 @@ function moveMessage(from: number, to: number): void {
 export function MessageEditor({ index, label, count }: Props): React.JSX.Element {
   const role = useWorkspace((s) => s.messages[index]?.role ?? 'user');
   const content = useWorkspace((s) => s.messages[index]?.content ?? '');
+  const engine = useWorkspace((s) => s.messages[index]?.engine ?? 'nunjucks');
   const setContent = useWorkspace((s) => s.setContent);
   const setRole = useWorkspace((s) => s.setRole);
   const removeMessage = useWorkspace((s) => s.removeMessage);
@@ -48,7 +49,7 @@ export function MessageEditor({ index, label, count }: Props): React.JSX.Element
 
   // Markers follow typing after a short pause, not on every key.
   const text = useDebounced(content, 200);
-  const problems = useMemo(() => templateProblems(text, { columns, vars: rowVars, rowIndex }), [text, columns, rowVars, rowIndex]);
+  const problems = useMemo(() => templateProblems(text, { columns, vars: rowVars, rowIndex }, engine), [text, columns, rowVars, rowIndex, engine]);
 
   useEffect(() => {
     if (!model || model.isDisposed()) return;
