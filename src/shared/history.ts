@@ -37,6 +37,7 @@ const figuresSchema = z.object({
   meanLatencyMs: z.number().nullable(),
   costUsd: z.number(),
   priced: z.number().int(),
+  estimated: z.number().int(),
   cells: z.number().int(),
   errors: z.number().int(),
 });

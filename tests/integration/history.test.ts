@@ -7,12 +7,14 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { AppEvent, MethodInput, MethodName, MethodOutput } from '../../src/shared/contract';
 import type { Column, RunStatus, TestCase } from '../../src/shared/schemas';
 import { dispatch } from '../../src/main/api/dispatch';
 import { MemorySecretStore } from '../../src/main/secrets/secrets';
 import { createServices, type Services } from '../../src/main/services';
+import { DATABASE_FILE } from '../../src/main/store/store';
 
 async function call<M extends MethodName>(services: Services, method: M, input: MethodInput<M>): Promise<MethodOutput<M>> {
   const envelope = await dispatch(services.handlers, method, input);
@@ -118,7 +120,7 @@ describe('History: search and filters', () => {
   });
 
   it('shows each run’s variants, pass rate, votes and cost, and counts again after a cell changes', async () => {
-    const { services } = await open();
+    const { services, dataDir } = await open();
     const base = await baseRun(services);
     let summary = (await call(services, 'runs.list', {})).runs[0];
     // 6 rows × 2 variants: the full variant passes every row, the short one none.
@@ -138,6 +140,21 @@ describe('History: search and filters', () => {
     if (summary?.status === 'running') expect(summary.graded).toBeUndefined();
     await done;
     expect((await call(services, 'runs.list', {})).runs[0]).toMatchObject({ graded: 12, passed: 6 });
+
+    // Costs counted with the tokenizer (no usage from the server) are said to be estimates.
+    const db = new DatabaseSync(join(dataDir, DATABASE_FILE));
+    try {
+      db.prepare('UPDATE cells SET cost_usd = 0.001, cost_estimated = 1 WHERE run_id = ? AND column_index = 0').run(base);
+      db.prepare('UPDATE cells SET cost_usd = 0.002, cost_estimated = 0 WHERE run_id = ? AND column_index = 1').run(base);
+    } finally {
+      db.close();
+    }
+    summary = (await call(services, 'runs.list', {})).runs[0];
+    expect(summary).toMatchObject({ priced: 12, costEstimated: 6 });
+    expect(summary?.costUsd).toBeCloseTo(0.018, 12);
+    const [shortPair] = (await call(services, 'runs.compare', { baseRunId: base, otherRunId: base })).pairs;
+    expect(shortPair?.base).toMatchObject({ priced: 6, estimated: 6 });
+    expect(shortPair?.base.costUsd).toBeCloseTo(0.006, 12);
   });
 });
 

@@ -88,8 +88,8 @@ describe('outcomes and the sign test', () => {
   });
 
   it('figures: pass rate and mean score over graded cells, latency over timed ones', () => {
-    const f = figuresOf({ cells: 4, errors: 1, graded: 3, passed: 2, scoreSum: 2.25, timed: 2, msSum: 300, priced: 4, costSum: 0.02 });
-    expect(f).toEqual({ passRate: 2 / 3, meanScore: 0.75, meanLatencyMs: 150, costUsd: 0.02, priced: 4, cells: 4, errors: 1 });
+    const f = figuresOf({ cells: 4, errors: 1, graded: 3, passed: 2, scoreSum: 2.25, timed: 2, msSum: 300, priced: 4, costSum: 0.02, estimated: 1 });
+    expect(f).toEqual({ passRate: 2 / 3, meanScore: 0.75, meanLatencyMs: 150, costUsd: 0.02, priced: 4, estimated: 1, cells: 4, errors: 1 });
     expect(figuresOf(emptyAggregate())).toMatchObject({ passRate: null, meanScore: null, meanLatencyMs: null });
   });
 });

@@ -25,7 +25,7 @@ import type { Column, TestCase, Variables } from '../../shared/schemas';
 import { AppError } from '../../shared/errors';
 import { json, num, optStr, str, type Row } from './rows';
 
-const FIELDS = ['cells', 'errors', 'graded', 'passed', 'scoreSum', 'timed', 'msSum', 'priced', 'costSum'] as const;
+const FIELDS = ['cells', 'errors', 'graded', 'passed', 'scoreSum', 'timed', 'msSum', 'priced', 'costSum', 'estimated'] as const;
 
 /** A run's sums per row × variant, in one typed array per figure. */
 class Aggregates {
@@ -64,7 +64,7 @@ const SUMS_SQL = `SELECT case_index, column_index, COUNT(*) AS cells, COALESCE(S
    COUNT(grading) AS graded, COALESCE(SUM(json_extract(grading, '$.pass') = 1), 0) AS passed,
    COALESCE(SUM(json_extract(grading, '$.score')), 0) AS score_sum,
    COALESCE(SUM(total_ms IS NOT NULL AND cached = 0), 0) AS timed, COALESCE(SUM(CASE WHEN cached = 0 THEN total_ms END), 0) AS ms_sum,
-   COUNT(cost_usd) AS priced, COALESCE(SUM(cost_usd), 0) AS cost_sum
+   COUNT(cost_usd) AS priced, COALESCE(SUM(cost_usd), 0) AS cost_sum, COALESCE(SUM(cost_usd IS NOT NULL AND cost_estimated = 1), 0) AS estimated
  FROM cells WHERE run_id = ? GROUP BY case_index, column_index`;
 
 function loadRun(db: DatabaseSync, runId: string): LoadedRun {
@@ -84,6 +84,7 @@ function loadRun(db: DatabaseSync, runId: string): LoadedRun {
       msSum: num(r, 'ms_sum'),
       priced: num(r, 'priced'),
       costSum: num(r, 'cost_sum'),
+      estimated: num(r, 'estimated'),
     });
   }
   const names = db.prepare('SELECT DISTINCT provider_id, provider_name FROM cells WHERE run_id = ? AND position < ?').all(runId, columns.length * 4) as Row[];

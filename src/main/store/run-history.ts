@@ -100,7 +100,7 @@ export class RunHistory {
         `SELECT r.id, r.created_at, r.status, r.source, r.title, r.cell_count, r.case_count, r.repeats, r.columns,
            (SELECT COUNT(*) FROM cells c WHERE c.run_id = r.id AND c.status = 'error') AS error_count,
            (SELECT COUNT(*) FROM votes v WHERE v.run_id = r.id) AS votes,
-           s.graded, s.passed, s.cost_usd, s.priced
+           s.graded, s.passed, s.cost_usd, s.priced, s.estimated
          FROM runs r LEFT JOIN run_stats s ON s.run_id = r.id ${clause}
          ORDER BY r.created_at DESC, r.rowid DESC LIMIT ? OFFSET ?`,
       )
@@ -123,18 +123,20 @@ export class RunHistory {
   }
 
   /** Pass rate and cost of a run, counted over its cells (kept for finished runs). */
-  private stats(runId: string, status: RunStatus): { graded: number; passed: number; costUsd: number; priced: number } | undefined {
+  private stats(runId: string, status: RunStatus): { graded: number; passed: number; costUsd: number; priced: number; costEstimated: number } | undefined {
     if (status === 'running') return undefined;
     const row = this.db
       .prepare(
         `SELECT COUNT(grading) AS graded, COALESCE(SUM(json_extract(grading, '$.pass') = 1), 0) AS passed,
-           COALESCE(SUM(cost_usd), 0) AS cost_usd, COUNT(cost_usd) AS priced
+           COALESCE(SUM(cost_usd), 0) AS cost_usd, COUNT(cost_usd) AS priced, COALESCE(SUM(cost_usd IS NOT NULL AND cost_estimated = 1), 0) AS estimated
          FROM cells WHERE run_id = ?`,
       )
       .get(runId) as Row;
-    const stats = { graded: num(row, 'graded'), passed: num(row, 'passed'), costUsd: num(row, 'cost_usd'), priced: num(row, 'priced') };
+    const stats = { graded: num(row, 'graded'), passed: num(row, 'passed'), costUsd: num(row, 'cost_usd'), priced: num(row, 'priced'), costEstimated: num(row, 'estimated') };
     try {
-      this.db.prepare('INSERT OR REPLACE INTO run_stats (run_id, graded, passed, cost_usd, priced) VALUES (?, ?, ?, ?, ?)').run(runId, stats.graded, stats.passed, stats.costUsd, stats.priced);
+      this.db
+        .prepare('INSERT OR REPLACE INTO run_stats (run_id, graded, passed, cost_usd, priced, estimated) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(runId, stats.graded, stats.passed, stats.costUsd, stats.priced, stats.costEstimated);
     } catch (error) {
       // Another process holds the lock: counted again next time.
       if (!isBusy(error)) throw error;
@@ -149,7 +151,7 @@ export class RunHistory {
     const models = [...new Set(columns.map((c) => c.model ?? ''))];
     const cached = optNum(row, 'graded') !== undefined;
     const stats = cached
-      ? { graded: num(row, 'graded'), passed: num(row, 'passed'), costUsd: num(row, 'cost_usd'), priced: num(row, 'priced') }
+      ? { graded: num(row, 'graded'), passed: num(row, 'passed'), costUsd: num(row, 'cost_usd'), priced: num(row, 'priced'), costEstimated: num(row, 'estimated') }
       : this.stats(id, status);
     return {
       id,

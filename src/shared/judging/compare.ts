@@ -99,10 +99,12 @@ export interface RowAggregate {
   msSum: number;
   priced: number;
   costSum: number;
+  /** Priced cells whose cost is a tokenizer estimate (the server sent no usage). */
+  estimated: number;
 }
 
 export function emptyAggregate(): RowAggregate {
-  return { cells: 0, errors: 0, graded: 0, passed: 0, scoreSum: 0, timed: 0, msSum: 0, priced: 0, costSum: 0 };
+  return { cells: 0, errors: 0, graded: 0, passed: 0, scoreSum: 0, timed: 0, msSum: 0, priced: 0, costSum: 0, estimated: 0 };
 }
 
 export function addAggregate(into: RowAggregate, add: RowAggregate): void {
@@ -115,6 +117,7 @@ export function addAggregate(into: RowAggregate, add: RowAggregate): void {
   into.msSum += add.msSum;
   into.priced += add.priced;
   into.costSum += add.costSum;
+  into.estimated += add.estimated;
 }
 
 /** What a row's outcome is measured by: the checks when both runs have them, else answering without an error. */
@@ -144,6 +147,8 @@ export interface SideFigures {
   costUsd: number;
   /** Cells with a cost; fewer than cells means part of the cost is unknown. */
   priced: number;
+  /** Of the priced cells, those whose cost is an estimate. */
+  estimated: number;
   cells: number;
   errors: number;
 }
@@ -155,6 +160,7 @@ export function figuresOf(total: RowAggregate): SideFigures {
     meanLatencyMs: total.timed > 0 ? total.msSum / total.timed : null,
     costUsd: total.costSum,
     priced: total.priced,
+    estimated: total.estimated,
     cells: total.cells,
     errors: total.errors,
   };

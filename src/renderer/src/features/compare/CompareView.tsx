@@ -25,7 +25,7 @@ const score = (n: number | null): string => (n === null ? '–' : n.toFixed(2));
 
 function cost(f: Figures): string {
   if (f.priced === 0) return 'no price';
-  return `${formatUsd(f.costUsd)}${f.priced < f.cells - f.errors ? ' (part unpriced)' : ''}`;
+  return `${formatUsd(f.costUsd)}${f.estimated > 0 ? ' (estimate)' : ''}${f.priced < f.cells - f.errors ? ' (part unpriced)' : ''}`;
 }
 
 function PairCard({ pair, basis }: { pair: Pair; basis: RunsCompare['basis'] }): React.JSX.Element {

@@ -38,7 +38,8 @@ export function costOf(run: RunSummary): string {
   if (run.costUsd === undefined) return '–';
   if ((run.priced ?? 0) === 0) return 'no price';
   const partial = (run.priced ?? 0) < run.cellCount - run.errorCount;
-  return `${formatUsd(run.costUsd)}${partial ? ' (part unpriced)' : ''}`;
+  const estimate = (run.costEstimated ?? 0) > 0 ? ' (estimate)' : '';
+  return `${formatUsd(run.costUsd)}${estimate}${partial ? ' (part unpriced)' : ''}`;
 }
 
 export function when(iso: string): string {
