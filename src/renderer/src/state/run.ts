@@ -53,6 +53,9 @@ function openInEditor(detail: RunDetail): void {
  * restart (Results and Verdict only: the draft is the workspace's). Call once at start.
  */
 export async function restoreOpenRun(): Promise<void> {
+  useRun.subscribe((state, previous) => {
+    if (state.runId !== previous.runId) void api()['runs.setOpened']({ runId: state.runId ?? null }).catch(() => undefined);
+  });
   try {
     const { runId } = await api()['runs.opened']({});
     // A run started or opened meanwhile wins.
@@ -60,9 +63,6 @@ export async function restoreOpenRun(): Promise<void> {
   } catch {
     // The run is gone or unreadable: start with none.
   }
-  useRun.subscribe((state, previous) => {
-    if (state.runId !== previous.runId) void api()['runs.setOpened']({ runId: state.runId ?? null }).catch(() => undefined);
-  });
 }
 
 /** A grid cell: one test case (row) × one variant (column); it holds one cell per repeat. */
