@@ -36,8 +36,10 @@ async function call<T>(method: string, input: unknown): Promise<T> {
   return envelope.data;
 }
 
-async function expectAccessible(page: Page): Promise<void> {
-  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+/** No serious or critical WCAG 2.1 AA violation on the page (or inside `within` only). */
+async function expectAccessible(page: Page, within?: string): Promise<void> {
+  const builder = new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']);
+  const results = await (within ? builder.include(within) : builder).analyze();
   const bad = results.violations
     .filter((v) => v.impact === 'serious' || v.impact === 'critical')
     .map((v) => `${v.id} (${v.impact}) ${v.help} at ${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(' | ')}`);
@@ -45,7 +47,7 @@ async function expectAccessible(page: Page): Promise<void> {
 }
 
 function resultCell(page: Page, row: number, variant: number) {
-  return page.getByRole('table', { name: 'Results grid' }).locator(`[aria-rowindex="${row + 1}"]`).getByRole('cell').nth(variant - 1);
+  return page.getByRole('grid', { name: 'Results grid' }).getByRole('gridcell', { name: `Row ${row}, variant ${variant}` });
 }
 
 test('a check added after the run grades its answers in place, with the estimate first and no new run', async ({ page }) => {
@@ -185,4 +187,47 @@ test('a run opened from History is graded with the Checks tab’s checks, and an
   await page.getByRole('tab', { name: 'Results' }).click();
   await expect(resultCell(page, 1, 1).getByRole('button', { name: '✓ 1/1 check' })).toBeVisible();
   await expect(page.getByRole('region', { name: 'Grade existing answers' }).getByRole('alert')).toContainText('removed in Settings');
+});
+
+test('Stop ends a re-grade: the answers keep their earlier results and the banner says so', async ({ page }) => {
+  // Long answers make the echo judge take seconds per call: long enough to stop.
+  const rows = ['tides ', 'waves '].map((word, i) => ({ id: `row-${i}`, vars: { text: word.repeat(500) } }));
+  const judge = { providerId: 'echo', model: 'echo' };
+  const draft = await call<Workspace>('workspace.get', {});
+  const echo = draft.columns[0] ?? { id: 'a', providerId: 'echo', model: 'echo', params: {} };
+  const columns = [{ ...echo, id: 'col-a', params: {} }];
+  await call('workspace.save', {
+    ...draft,
+    messages: [{ role: 'user', content: '{{text}}' }],
+    testCases: rows,
+    selectedCase: 0,
+    columns,
+    repeats: 1,
+    assertions: [{ type: 'contains', value: 'es' }, { type: 'llm-rubric', value: 'Is about the sea' }],
+    judge,
+  });
+  const { runId } = await call<{ runId: string }>('runs.start', { messages: [{ role: 'user', content: '{{text}}' }], testCases: rows, columns, assertions: [{ type: 'contains', value: 'es' }] });
+  await expect(async () => {
+    expect((await call<{ status: string }>('runs.progress', { runId })).status).toBe('done');
+  }).toPass({ timeout: 30_000 });
+  const before = (await call<{ cells: { grading?: unknown }[] }>('runs.cells', { runId, fromCase: 0, toCase: 2 })).cells.map((c) => c.grading);
+
+  await openApp(page, app.url);
+  await page.getByRole('tab', { name: 'History' }).click();
+  await page.getByRole('table', { name: 'Runs, newest first' }).getByRole('button', { name: /^Open (results of the )?run from/ }).first().click();
+  const banner = page.getByRole('region', { name: 'Grade existing answers' });
+  await banner.getByRole('button', { name: 'Grade the 2 existing answers with these checks' }).click();
+  await expect(banner).toContainText('2 rubric calls, ≈$0');
+  await banner.getByRole('button', { name: 'Grade now' }).click();
+  await expect(banner.getByRole('progressbar', { name: 'Grading answers' })).toBeVisible();
+  await page.screenshot({ path: '/tmp/shots/regrade-progress.png' });
+  await banner.getByRole('button', { name: 'Stop grading' }).click();
+  await expect(banner.getByRole('status')).toHaveText('Stopped: 0 answers of 2 graded with these checks; the others keep their earlier results.');
+  // Still different from the run's checks: the offer is back.
+  await expect(banner.getByRole('button', { name: 'Grade the 2 existing answers with these checks' })).toBeVisible();
+  // The banner itself (the grid around it is another view's, checked in its own tests).
+  await expectAccessible(page, 'section[aria-label="Grade existing answers"]');
+  const after = (await call<{ cells: { grading?: unknown }[] }>('runs.cells', { runId, fromCase: 0, toCase: 2 })).cells.map((c) => c.grading);
+  expect(after).toEqual(before);
+  expect((await call<{ assertions: unknown[] }>('runs.checks', { runId })).assertions).toEqual([{ type: 'contains', value: 'es' }]);
 });
