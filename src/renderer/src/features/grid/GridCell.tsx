@@ -125,7 +125,12 @@ export const GridCell = memo(function GridCell({ caseIndex, columnIndex, repeats
         <span className="result-text">{cell?.output || (cell?.status === 'pending' ? '' : cell?.status === 'running' ? '…' : '')}</span>
       </button>
       {cell && <CellError cell={cell} />}
-      {cell && <div className="result-figures">{figures(cell)}</div>}
+      {/* The line is cut to the cell's width: the whole of it (an estimated cost's "(estimated)" too) on hover. */}
+      {cell && (
+        <div className="result-figures" title={figures(cell)}>
+          {figures(cell)}
+        </div>
+      )}
       {spread && <div className="result-spread">{spread}</div>}
     </div>
   );
