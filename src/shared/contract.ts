@@ -356,7 +356,13 @@ export const contract = {
   'library.remove': method(z.object({ promptId: z.string().min(1) }).strict(), z.object({})),
   'files.exportPrompt': method(z.object({ versionId: z.string().min(1), format: z.enum(PROMPT_FORMAT_IDS) }).strict(), exportedFileSchema),
   'files.importPrompt': method(
-    fileSchema.extend({ name: promptNameSchema.optional() }).strict(),
+    fileSchema
+      .extend({
+        name: promptNameSchema.optional(),
+        /** Files picked or dropped with it, by name relative to it (what a .prompty's base:, ${file:…} and includes name). */
+        siblings: z.array(z.object({ name: z.string().min(1).max(500), text: z.string().max(1_000_000) }).strict()).max(50).optional(),
+      })
+      .strict(),
     z.object({ prompt: promptSummarySchema, version: promptVersionSchema, warnings: z.array(z.string()) }),
   ),
   'files.exportExperiment': method(workspaceSchema, exportedFileSchema),

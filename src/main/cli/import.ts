@@ -4,11 +4,12 @@
  * nothing: the whole file is read and checked, and every name is free, before anything is
  * saved; a failure while saving removes what this import saved.
  */
-import { readFileSync } from 'node:fs';
-import { basename, extname, resolve } from 'node:path';
+import { readFileSync, realpathSync, statSync } from 'node:fs';
+import { basename, dirname, extname, isAbsolute, relative, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { PromptModel } from '../../shared/formats/document';
 import { importPromptFile } from '../../shared/formats';
+import { MAX_SIBLING_CHARS, MAX_SIBLINGS, namedFiles, readSiblings, unsafeName } from '../../shared/formats/prompty-files';
 import { decodeTextFile } from '../../shared/text-file';
 import { promptNameSchema } from '../../shared/library';
 import { parseExperimentYaml, type Experiment, type ExperimentProvider } from '../../shared/promptfoo/experiment';
@@ -149,7 +150,9 @@ export async function runImportCommand(argv: readonly string[], io: CliIo): Prom
       );
     }
   } else {
-    const result = importPromptFile(basename(file), text);
+    const beside = ext === '.prompty' ? readBeside(resolve(io.cwd, file), text) : { files: new Map<string, string>(), problems: [] };
+    warnings.push(...beside.problems);
+    const result = importPromptFile(basename(file), text, beside.files);
     if (!result.ok) {
       for (const error of result.errors) {
         const where = error.line === undefined ? '' : ` (line ${error.line}${error.column !== undefined ? `, column ${error.column}` : ''})`;
@@ -206,3 +209,50 @@ export async function runImportCommand(argv: readonly string[], io: CliIo): Prom
     store.close();
   }
 }
+
+/**
+ * The files a .prompty names beside itself (base:, ${file:…}, extends, include, and what those
+ * name in turn), read from its own folder only: a name that is absolute, climbs out with `..`
+ * or resolves (through a link) outside the folder is not read, nor a file over the size cap.
+ */
+function readBeside(path: string, text: string): { files: Map<string, string>; problems: string[] } {
+  const folder = realpathSync(dirname(path));
+  const found: Array<{ name: string; text: string }> = [];
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  const queue = namedFiles(text);
+  while (queue.length > 0 && seen.size < MAX_SIBLINGS) {
+    const name = queue.shift() ?? '';
+    if (seen.has(name)) continue;
+    seen.add(name);
+    const bad = unsafeName(name);
+    if (bad) {
+      problems.push(`"${name.slice(0, 200)}" was not read: ${bad}`);
+      continue;
+    }
+    try {
+      const real = realpathSync(resolve(folder, name));
+      const inside = relative(folder, real);
+      if (inside.startsWith('..') || isAbsolute(inside)) {
+        problems.push(`"${name}" was not read: it resolves outside the file's folder`);
+        continue;
+      }
+      if (statSync(real).size > MAX_SIBLING_CHARS * 4) {
+        problems.push(`"${name}" was not read: it is larger than a file beside a prompt may be`);
+        continue;
+      }
+      const decoded = decodeTextFile(readFileSync(real));
+      if (!decoded.ok) {
+        problems.push(`"${name}" was not read: ${decoded.reason}`);
+        continue;
+      }
+      found.push({ name, text: decoded.text });
+      queue.push(...namedFiles(decoded.text));
+    } catch {
+      // Named but not there: the import says which name it could not find.
+    }
+  }
+  const checked = readSiblings(found);
+  return { files: checked.files, problems: [...problems, ...checked.problems] };
+}
+

@@ -5,6 +5,7 @@
 import type { Handlers } from '../../shared/contract';
 import { AppError } from '../../shared/errors';
 import { exportPrompt, importPromptFile } from '../../shared/formats';
+import { readSiblings } from '../../shared/formats/prompty-files';
 import { versionDocument } from '../../shared/library';
 import { exportExperimentFile, importExperimentFile } from '../files/experiment';
 import { DEFAULT_CONCURRENCY, type ProviderRegistry } from '../providers/registry';
@@ -37,8 +38,10 @@ export function fileHandlers(store: Store, registry: ProviderRegistry, dialogs: 
         return Promise.reject(new AppError('bad_input', error instanceof Error ? error.message : String(error)));
       }
     },
-    'files.importPrompt': ({ fileName, text, name }) => {
-      const result = importPromptFile(fileName, text);
+    'files.importPrompt': ({ fileName, text, name, siblings }) => {
+      // Only the files handed over, by relative name inside the file's folder, are ever read.
+      const beside = readSiblings(siblings ?? []);
+      const result = importPromptFile(fileName, text, beside.files);
       if (!result.ok) {
         const lines = result.errors.map((e) => `${fileName}${e.line !== undefined ? ` (line ${e.line}${e.column !== undefined ? `, column ${e.column}` : ''})` : ''}: ${e.message}`);
         return Promise.reject(new AppError('bad_input', `Nothing was imported. ${lines.join(' ')}`));
@@ -47,7 +50,7 @@ export function fileHandlers(store: Store, registry: ProviderRegistry, dialogs: 
       const meta = { name: name ?? document.name, description: document.description, tags: document.tags };
       const content = { messages: document.messages, variables: document.sample, ...(document.model ? { model: document.model } : {}) };
       const { prompt, version } = library.create(meta, content, 'import');
-      return Promise.resolve({ prompt, version, warnings: result.warnings });
+      return Promise.resolve({ prompt, version, warnings: [...beside.problems, ...result.warnings] });
     },
     'files.exportExperiment': async (workspace) => Promise.resolve(exportExperimentFile(workspace, await registry.list())),
     'files.importExperiment': async ({ fileName, text }) => {

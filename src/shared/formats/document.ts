@@ -49,5 +49,6 @@ export interface PromptFormat {
   /** Code snippets are export-only. */
   canImport: boolean;
   export(document: PromptDocument): string;
-  import?(text: string, fileName: string): ImportResult;
+  /** `files`: files beside the imported one, by relative name (a .prompty's base, references, includes). */
+  import?(text: string, fileName: string, files?: ReadonlyMap<string, string>): ImportResult;
 }

@@ -58,7 +58,7 @@ export function formatForFileName(fileName: string, text?: string): PromptFormat
 /** Far above any prompt; a bigger file is a mistake, not a prompt. */
 const MAX_IMPORT_CHARS = 5_000_000;
 
-export function importPromptFile(fileName: string, text: string): ImportResult {
+export function importPromptFile(fileName: string, text: string, files?: ReadonlyMap<string, string>): ImportResult {
   const format = formatForFileName(fileName, text);
   if (!format) {
     return { ok: false, errors: [{ message: `Parallax imports prompts from ${IMPORT_EXTENSIONS.join(', ')} files; "${fileName}" is none of these.` }] };
@@ -70,7 +70,7 @@ export function importPromptFile(fileName: string, text: string): ImportResult {
   const binary = binaryTextReason(text);
   if (binary !== undefined) return { ok: false, errors: [{ message: `"${fileName}" cannot be a prompt: ${binary}.` }] };
   try {
-    return format.import(text, fileName);
+    return format.import(text, fileName, files);
   } catch (error) {
     // A reader bug must not leave half a prompt behind: report it and import nothing.
     return { ok: false, errors: [{ message: `The file could not be read as ${format.label}: ${error instanceof Error ? error.message : String(error)}` }] };

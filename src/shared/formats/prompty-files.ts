@@ -174,3 +174,15 @@ export function resolveTemplateFiles(text: string, files: SiblingFiles, bodyOf: 
   if (failure) return { ok: false, message: failure };
   return { ok: true, text: body, used };
 }
+
+/** The file names a .prompty (or a file it names) reads beside itself: base:, ${file:…}, extends, include. */
+export function namedFiles(text: string): string[] {
+  const names = new Set<string>();
+  for (const m of text.matchAll(/^\s*base:\s*["']?([^"'\n#]+?)["']?\s*$/gm)) if (m[1]) names.add(m[1].trim());
+  for (const m of text.matchAll(/\$\{file:([^}\n]*)\}/g)) if (m[1]) names.add(m[1].trim());
+  for (const m of text.matchAll(/\{%-?\s*(?:extends|include)\s+(?:"([^"\n]*)"|'([^'\n]*)')/g)) {
+    const name = m[1] ?? m[2];
+    if (name) names.add(name.trim());
+  }
+  return [...names];
+}

@@ -512,7 +512,7 @@ function needsWholeRender(body: string, engine: TemplateEngine, threads: readonl
   });
 }
 
-function importPrompty(text: string, fileName: string, files: SiblingFiles = new Map()): ImportResult {
+function importPrompty(text: string, fileName: string, files: SiblingFiles = new Map<string, string>()): ImportResult {
   const report = new ImportReport();
   const source = normalizeText(text);
   const loaded = loadPrompty(source, report);
