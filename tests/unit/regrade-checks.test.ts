@@ -28,7 +28,7 @@ describe('checksDiffer', () => {
 
   it('counts the judge only when a rubric check uses it', () => {
     expect(checksDiffer(RUN, { assertions: RUN.assertions, judge: { providerId: 'p2', model: 'other' } })).toBe(false);
-    const rubric = { ...RUN, assertions: [{ type: 'llm-rubric', value: 'polite' }] };
+    const rubric: RunChecks = { ...RUN, assertions: [{ type: 'llm-rubric', value: 'polite' }] };
     expect(checksDiffer(rubric, { assertions: rubric.assertions, judge: JUDGE })).toBe(false);
     expect(checksDiffer(rubric, { assertions: rubric.assertions, judge: { ...JUDGE, model: 'gpt-4o' } })).toBe(true);
     expect(checksDiffer(rubric, { assertions: rubric.assertions, judge: { ...JUDGE, prompt: [{ role: 'user', content: '{{ output }}' }] } })).toBe(true);

@@ -22,7 +22,7 @@ import type { ProviderRegistry } from '../providers/registry';
 import { TokenCounter } from '../providers/tokens';
 import { BusyGaveUp } from '../store/busy';
 import { VIEW_OUTPUT_CHARS, type GradingSpec, type Store } from '../store/store';
-import { checksFor, gradeCell, judgeCallsFor, judgeOf, keptResults, renderValue } from './grading';
+import { checksFor, gradeCell, isModelGraded, judgeCallsFor, judgeOf, keptResults, renderValue } from './grading';
 
 /** Answers read from the database at a time. */
 const PAGE = 200;
@@ -102,6 +102,9 @@ export class Regrader {
     let answers = 0;
     let judgeCalls = 0;
     let inputTokens = 0;
+    // Without a model-graded check there is nothing to count but the answers.
+    const rubric = spec.judge !== undefined && [...spec.assertions, ...spec.testCases.flatMap((t) => t.assert ?? [])].some((a) => isModelGraded(a));
+    if (!rubric) return { answers: this.store.regrading.answerCount(runId), judgeCalls: 0, inputTokens: 0, outputTokens: 0, priced: true, costUsd: 0, ...(spec.judge ? { judgeModel: spec.judge.model } : {}) };
     for await (const cell of this.answers(runId)) {
       answers++;
       const calls = judgeCallsFor(checksFor(spec, cell.caseIndex), spec.judge, keptResults(cell, previous));
@@ -136,7 +139,7 @@ export class Regrader {
     const previous = this.check(runId);
     const spec = specOf(previous, checks);
     // The judge must be reachable (with its key, by today's rules) before anything changes.
-    if (spec.judge && [...spec.assertions, ...spec.testCases.flatMap((t) => t.assert ?? [])].some((a) => a.type.endsWith('llm-rubric'))) {
+    if (spec.judge && [...spec.assertions, ...spec.testCases.flatMap((t) => t.assert ?? [])].some((a) => isModelGraded(a))) {
       await this.registry.resolve(spec.judge.providerId, this.store.runProviders(runId));
     }
     if (this.active.has(runId)) throw new AppError('bad_input', 'This run’s answers are being graded already. Wait for it to finish, or stop it.');
