@@ -89,7 +89,7 @@ export class OpenAIProvider implements ChatProvider {
     const { params } = request;
     const body: OpenAI.Chat.Completions.ChatCompletionCreateParamsStreaming = {
       model: request.model,
-      messages: request.messages.map((m: Message) => ({ role: m.role, content: m.content })),
+      messages: request.messages.map((m: Message) => ({ role: m.role, content: m.content, ...(m.name !== undefined ? { name: m.name } : {}) })),
       stream: true,
       stream_options: { include_usage: true },
       ...requestParams(params, this.openaiHost),
