@@ -122,9 +122,19 @@ function plural(n: number, word: string): string {
   return `${n.toLocaleString('en-US')} ${word}${n === 1 ? '' : 's'}`;
 }
 
+const SAME = 'The two answers are the same text.';
+const SAME_BUT_LINE_ENDINGS = 'The two answers are the same text, apart from line endings.';
+
+/** The sentence for two texts that are the same (line endings aside), without diffing texts that are not. */
+export function sameTextMessage(before: string, after: string, limits: DiffLimits = DIFF_LIMITS): string | undefined {
+  if (before === after) return SAME;
+  if (Math.max(before.length, after.length) > limits.lineChars) return undefined;
+  return before.replace(/\r\n/g, '\n') === after.replace(/\r\n/g, '\n') ? SAME_BUT_LINE_ENDINGS : undefined;
+}
+
 /** "12 words added, 3 removed", or what stands in for it. */
 export function diffSummary(diff: TextDiff): string {
-  if (diff.identical) return diff.lineEndingsDiffer ? 'The two answers are the same text, apart from line endings.' : 'The two answers are the same text.';
+  if (diff.identical) return diff.lineEndingsDiffer ? SAME_BUT_LINE_ENDINGS : SAME;
   if (diff.granularity === 'none') return diff.note ?? 'Not compared.';
   const unit = diff.granularity === 'lines' ? 'line' : 'word';
   return `${plural(diff.added, unit)} added, ${diff.removed.toLocaleString('en-US')} removed`;

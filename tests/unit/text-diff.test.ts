@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DIFF_LIMITS, diffSummary, diffTexts, type TextDiff } from '../../src/shared/text-diff';
+import { DIFF_LIMITS, diffSummary, diffTexts, sameTextMessage, type TextDiff } from '../../src/shared/text-diff';
 
 /** The text on each side, rebuilt from the parts: what a reader would see struck or inserted. */
 function sides(diff: TextDiff): { before: string; after: string } {
@@ -113,5 +113,14 @@ describe('diffTexts', () => {
     const diff = diffTexts('<b>hi</b>', '<script>alert(1)</script> [x](javascript:alert(1))');
     expect(sides(diff).after).toBe('<script>alert(1)</script> [x](javascript:alert(1))');
     expect(diff.added).toBeGreaterThan(0);
+  });
+});
+
+describe('sameTextMessage', () => {
+  it('says the same sentence as the diff for equal texts, and nothing for different ones', () => {
+    expect(sameTextMessage('a\r\nb', 'a\r\nb')).toBe(diffSummary(diffTexts('a\r\nb', 'a\r\nb')));
+    expect(sameTextMessage('a\r\nb', 'a\nb')).toBe('The two answers are the same text, apart from line endings.');
+    expect(sameTextMessage('a b', 'a c')).toBeUndefined();
+    expect(sameTextMessage('x'.repeat(5_000_000), 'y'.repeat(5_000_000))).toBeUndefined();
   });
 });

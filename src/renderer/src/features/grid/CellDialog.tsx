@@ -1,9 +1,11 @@
 import { CellRating, GradingBadge } from '../judge/CellRating';
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { formatBytes } from '../../../../shared/answer-limit';
-import { api } from '../../bridge/current';
 import type { Cell, TestCase } from '../../../../shared/schemas';
 import { Modal } from '../../components/Modal';
+import { AnswerView } from '../answer/AnswerView';
+import { CellCompare } from '../answer/CellCompare';
+import { useWholeAnswer } from '../answer/useWholeAnswer';
 import { useRun } from '../../state/run';
 import { CellError, figures, statusWord, useSlotCells } from './GridCell';
 import { spreadOf } from './summary';
@@ -13,7 +15,53 @@ interface Props {
   columnIndex: number;
   variant: string;
   testCase: TestCase | undefined;
+  /** Where this cell is among the cells shown, in reading order (rows as sorted and filtered). */
+  position?: { index: number; of: number } | undefined;
+  /** Opens the next (+1) or previous (-1) cell shown. */
+  onStep?(delta: 1 | -1): void;
   onClose(): void;
+}
+
+/** Text fields keep their keys (J and K are letters). */
+function isTextField(target: EventTarget | null): boolean {
+  if (target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement) return true;
+  return target instanceof HTMLInputElement && !['radio', 'checkbox', 'button'].includes(target.type);
+}
+
+/** Previous and next cell, as shown in the grid: buttons, J/K and Alt+↑/↓ anywhere in the dialog. */
+function CellSteps({ position, onStep, scope }: { position: { index: number; of: number }; onStep(delta: 1 | -1): void; scope: React.RefObject<HTMLDivElement | null> }): React.JSX.Element {
+  const stepRef = useRef(onStep);
+  useEffect(() => {
+    stepRef.current = onStep;
+  });
+  useEffect(() => {
+    const listener = (event: KeyboardEvent): void => {
+      const dialog = scope.current?.closest('dialog');
+      const target = event.target instanceof Node ? event.target : null;
+      if (event.defaultPrevented || !dialog || (target !== document.body && !(target && dialog.contains(target))) || isTextField(event.target)) return;
+      if (event.ctrlKey || event.metaKey) return;
+      const key = event.key.toLowerCase();
+      const delta = event.altKey ? (event.key === 'ArrowDown' ? 1 : event.key === 'ArrowUp' ? -1 : 0) : key === 'j' ? 1 : key === 'k' ? -1 : 0;
+      if (delta === 0) return;
+      event.preventDefault();
+      stepRef.current(delta);
+    };
+    window.addEventListener('keydown', listener);
+    return () => window.removeEventListener('keydown', listener);
+  }, [scope]);
+  return (
+    <nav className="cell-steps" aria-label="Cells">
+      <button type="button" aria-keyshortcuts="K Alt+ArrowUp" title="Previous cell (K or Alt+↑)" disabled={position.index <= 0} onClick={() => onStep(-1)}>
+        ← Previous cell
+      </button>
+      <span className="muted">
+        Cell {(position.index + 1).toLocaleString('en-US')} of {position.of.toLocaleString('en-US')}
+      </span>
+      <button type="button" aria-keyshortcuts="J Alt+ArrowDown" title="Next cell (J or Alt+↓)" disabled={position.index >= position.of - 1} onClick={() => onStep(1)}>
+        Next cell →
+      </button>
+    </nav>
+  );
 }
 
 function CopyButton({ text, label }: { text: string; label: string }): React.JSX.Element {
@@ -34,33 +82,9 @@ function CopyButton({ text, label }: { text: string; label: string }): React.JSX
   );
 }
 
-/**
- * The answer whole: grid pages carry long answers cut to their start (cell.outputChars), so the
- * dialog reads the stored answer once with runs.cell.
- */
-function useWholeOutput(cell: Cell | undefined): string {
-  const [whole, setWhole] = useState<{ id: string; output: string } | undefined>(undefined);
-  const id = cell?.id;
-  const partial = cell?.outputChars !== undefined;
-  useEffect(() => {
-    if (id === undefined || !partial) return;
-    let live = true;
-    void api()['runs.cell']({ cellId: id })
-      .then((full) => {
-        if (live) setWhole({ id, output: full.output });
-      })
-      .catch(() => undefined);
-    return () => {
-      live = false;
-    };
-  }, [id, partial]);
-  if (!cell) return '';
-  return whole?.id === cell.id ? whole.output : cell.output;
-}
-
-function Repeat({ cell, n, of }: { cell: Cell | undefined; n: number; of: number }): React.JSX.Element {
+function Repeat({ cell, n, of, shortcuts }: { cell: Cell | undefined; n: number; of: number; shortcuts: boolean }): React.JSX.Element {
   const title = of > 1 ? `Repeat ${n} of ${of}` : 'Answer';
-  const output = useWholeOutput(cell);
+  const output = useWholeAnswer(cell);
   return (
     <section className="cell-repeat" aria-label={title}>
       <div className="row spread">
@@ -77,13 +101,14 @@ function Repeat({ cell, n, of }: { cell: Cell | undefined; n: number; of: number
           The answer was {formatBytes(cell.cut.answerBytes)}; Parallax kept its first part (Settings → Answers sets how much).
         </p>
       )}
-      {cell && output !== '' && <pre className="output cell-output">{output}</pre>}
+      {cell && output !== '' && <AnswerView text={output} label={title} />}
       {cell && <CellError cell={cell} />}
       {cell?.status === 'done' && (
         <>
           <GradingBadge grading={cell.grading} />
           <CellRating
             cell={cell}
+            shortcuts={shortcuts}
             onChange={(rating) => {
               // The grid shows the new rating at once, without reloading its page.
               const shown = useRun.getState().cells[cell.id];
@@ -97,18 +122,29 @@ function Repeat({ cell, n, of }: { cell: Cell | undefined; n: number; of: number
 }
 
 /** A grid cell read whole: every repeat's full text, what was sent, the variables, the timings. */
-export function CellDialog({ caseIndex, columnIndex, variant, testCase, onClose }: Props): React.JSX.Element {
+export function CellDialog({ caseIndex, columnIndex, variant, testCase, position, onStep, onClose }: Props): React.JSX.Element {
   const cells = useSlotCells(caseIndex, columnIndex) ?? [];
   const first = cells.find((c) => c !== undefined);
   const spread = spreadOf(cells);
+  // The rating keys (1–5, U, D) go to the first answered repeat.
+  const rated = cells.findIndex((c) => c?.status === 'done');
+  const body = useRef<HTMLDivElement>(null);
+  // Moving to another cell replaces what had focus: keep it in the dialog.
+  useEffect(() => {
+    const dialog = body.current?.closest('dialog');
+    if (dialog && !dialog.contains(document.activeElement)) body.current?.focus({ preventScroll: true });
+    body.current?.scrollTo({ top: 0 });
+  }, [caseIndex, columnIndex]);
   return (
     <Modal title={`Row ${caseIndex + 1} · ${variant}`} onClose={onClose}>
-      <div className="cell-dialog">
+      {position && onStep && <CellSteps position={position} onStep={onStep} scope={body} />}
+      <div className="cell-dialog" ref={body} tabIndex={-1}>
         {spread && <p className="result-spread">{spread}</p>}
         {cells.length === 0 && <p className="muted">This cell is not loaded. Scroll the grid back to it and open it again.</p>}
         {cells.map((cell, i) => (
-          <Repeat key={cell?.id ?? i} cell={cell} n={i + 1} of={cells.length} />
+          <Repeat key={cell?.id ?? i} cell={cell} n={i + 1} of={cells.length} shortcuts={i === rated} />
         ))}
+        <CellCompare caseIndex={caseIndex} columnIndex={columnIndex} />
         {first && (
           <details open>
             <summary>Messages sent</summary>

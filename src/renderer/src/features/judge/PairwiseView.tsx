@@ -6,6 +6,10 @@ import { api, bridge } from '../../bridge/current';
 import { messageOf } from '../../state/errors';
 import { countPairs, currentPair, pairKey, useJudge, type ColumnPair } from '../../state/judge';
 import { useRun } from '../../state/run';
+import { sameTextMessage } from '../../../../shared/text-diff';
+import { AnswerDiff } from '../answer/AnswerDiff';
+import { AnswerView } from '../answer/AnswerView';
+import { useAnswerPrefs } from '../answer/mode';
 import './judge.css';
 
 interface Props {
@@ -134,7 +138,7 @@ function Answer({ side, text, label }: { side: 1 | 2; text: string; label: strin
         <strong>Answer {side}</strong>
         {label && <span className="pairwise-label">{label}</span>}
       </header>
-      {text === '' ? <p className="muted pairwise-output">(empty answer)</p> : <pre className="output pairwise-output">{text}</pre>}
+      <div className="pairwise-output">{text === '' ? <p className="muted">(empty answer)</p> : <AnswerView text={text} label={`Answer ${side}`} />}</div>
     </section>
   );
 }
@@ -277,6 +281,10 @@ export function PairwiseView({ runId }: Props): React.JSX.Element {
   const pair = useJudge(currentPair);
   const pendingNote = useJudge((s) => (pair ? s.notes[pairKey(pair)] : undefined));
   const { vote, next, back, setOnlyUnvoted, setRevealed } = useJudge.getState();
+  const judgeDiff = useAnswerPrefs((s) => s.judgeDiff);
+  const setJudgeDiff = useAnswerPrefs((s) => s.setJudgeDiff);
+  // Said even with the differences hidden; the diff view says it itself when shown.
+  const sameText = pair ? sameTextMessage(pair.leftOutput, pair.rightOutput) : undefined;
   // The note field is open for one pair: moving on closes it.
   const [notingKey, setNotingKey] = useState<string | undefined>();
   const [changes, setChanges] = useState(0);
@@ -362,6 +370,10 @@ export function PairwiseView({ runId }: Props): React.JSX.Element {
           <input type="checkbox" checked={onlyUnvoted} onChange={(e) => setOnlyUnvoted(e.target.checked)} />
           <span>Only unvoted</span>
         </label>
+        <label className="pairwise-check">
+          <input type="checkbox" checked={judgeDiff} onChange={(e) => setJudgeDiff(e.target.checked)} />
+          <span>Show differences</span>
+        </label>
         <button type="button" aria-pressed={showLabels} disabled={ended} onClick={() => setRevealed(!revealed)}>
           Reveal labels
         </button>
@@ -402,8 +414,9 @@ export function PairwiseView({ runId }: Props): React.JSX.Element {
           <p className="muted pairwise-status">
             {pair.vote ? `Your vote: ${OUTCOME_WORDS[pair.vote]}. Press a key to change it.` : 'Not voted yet. Keys: 1 left · 2 right · 3 tie · 4 both bad · N note · S skip.'}
             {(pendingNote ?? pair.note) ? ` Note: ${pendingNote ?? pair.note ?? ''}` : ''}
-            {pair.leftOutput === pair.rightOutput ? ' The two answers are the same text.' : ''}
+            {!judgeDiff && sameText ? ` ${sameText}` : ''}
           </p>
+          {judgeDiff && <AnswerDiff before={pair.leftOutput} after={pair.rightOutput} beforeName="Answer 1" afterName="Answer 2" />}
           {noting && <NoteField pair={pair} onDone={() => setNoting(false)} />}
         </>
       )}

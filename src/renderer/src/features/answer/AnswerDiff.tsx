@@ -1,0 +1,61 @@
+import { useMemo } from 'react';
+import { diffSummary, diffTexts } from '../../../../shared/text-diff';
+import './answer.css';
+
+interface Props {
+  before: string;
+  after: string;
+  /** What the two texts are, in the reader's words ("Answer 1", "Repeat 2", "the baseline"). */
+  beforeName: string;
+  afterName: string;
+}
+
+/**
+ * The word-level differences between two answers: words only in `after` are inserted, words
+ * only in `before` deleted, each also named in hidden text for screen readers, since colour
+ * and strike-through are not read out. Reused wherever two answers are compared (the cell
+ * dialog, Judge, a run against its baseline).
+ */
+export function AnswerDiff({ before, after, beforeName, afterName }: Props): React.JSX.Element {
+  const diff = useMemo(() => diffTexts(before, after), [before, after]);
+  const summary = diffSummary(diff);
+  return (
+    <section className="answer-diff" aria-label="Word differences">
+      <p className="answer-diff-summary">
+        <strong>{summary}</strong>
+        {!diff.identical && diff.granularity !== 'none' && (
+          <span className="muted">
+            {' '}
+            · <del className="answer-diff-key">struck out</del>: only in {beforeName} · <ins className="answer-diff-key">underlined</ins>: only in {afterName}
+          </span>
+        )}
+      </p>
+      {diff.note && diff.granularity !== 'none' && (
+        <p className="muted answer-note" role="note">
+          {diff.note}
+        </p>
+      )}
+      {!diff.identical && diff.parts.length > 0 && (
+        <div className="output answer-diff-text">
+          {diff.parts.map((part, i) =>
+            part.kind === 'same' ? (
+              <span key={i}>{part.text}</span>
+            ) : part.kind === 'added' ? (
+              <ins key={i}>
+                <span className="visually-hidden">[added: </span>
+                {part.text}
+                <span className="visually-hidden">]</span>
+              </ins>
+            ) : (
+              <del key={i}>
+                <span className="visually-hidden">[removed: </span>
+                {part.text}
+                <span className="visually-hidden">]</span>
+              </del>
+            ),
+          )}
+        </div>
+      )}
+    </section>
+  );
+}
