@@ -5,7 +5,7 @@ import { VariantsPanel } from './features/columns/VariantsPanel';
 import { PromptPanel } from './features/editor/PromptPanel';
 import { ImportDialog } from './features/files/ImportDialog';
 import { ImportCasesDialog } from './features/cases/ImportCasesDialog';
-import { importFile } from './features/files/import';
+import { importFile, splitPicked } from './features/files/import';
 import { readPicked } from './features/files/deliver';
 import { useEditorTab, type EditorTab } from './features/grid/editorTab';
 import { ResultsGrid } from './features/grid/ResultsGrid';
@@ -297,7 +297,8 @@ export function App(): React.JSX.Element {
       if (event.dataTransfer?.types.includes('Files')) event.preventDefault();
     };
     const onDrop = (event: DragEvent): void => {
-      const file = event.dataTransfer?.files[0];
+      // Files dropped together with a .prompty are the files it names (base, ${file:…}, includes).
+      const { main: file, siblings } = splitPicked([...(event.dataTransfer?.files ?? [])]);
       if (!file) return;
       event.preventDefault();
       void readPicked(file)
@@ -308,7 +309,7 @@ export function App(): React.JSX.Element {
             setDroppedCases(picked);
             return;
           }
-          return importFile(picked).then(notify, (e: unknown) => setDropped({ file: picked, error: messageOf(e) }));
+          return importFile(picked, undefined, siblings).then(notify, (e: unknown) => setDropped({ file: picked, error: messageOf(e) }));
         })
         .catch((e: unknown) => notify(messageOf(e)));
     };

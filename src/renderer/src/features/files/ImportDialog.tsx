@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { FormActions } from '../../components/FormActions';
 import { Modal } from '../../components/Modal';
 import { messageOf } from '../../state/errors';
-import { importFile } from './import';
+import { importFile, splitPicked } from './import';
 
 interface Props {
   /** A file dropped on the window that could not be imported as it was (e.g. a name clash). */
@@ -14,6 +14,7 @@ interface Props {
 
 export function ImportDialog({ initialFile, initialError, onClose, onDone }: Props): React.JSX.Element {
   const [file, setFile] = useState<File | { fileName: string; text: string } | undefined>(initialFile);
+  const [siblings, setSiblings] = useState<File[]>([]);
   const [name, setName] = useState('');
   const [error, setError] = useState<string | undefined>(initialError);
   const [busy, setBusy] = useState(false);
@@ -29,18 +30,26 @@ export function ImportDialog({ initialFile, initialError, onClose, onDone }: Pro
           }
           setBusy(true);
           setError(undefined);
-          importFile(file, name.trim() === '' ? undefined : name.trim())
+          importFile(file, name.trim() === '' ? undefined : name.trim(), siblings)
             .then(onDone)
             .catch((e: unknown) => setError(messageOf(e)))
             .finally(() => setBusy(false));
         }}
       >
         <p className="muted hint">
-          A prompt file (.prompty, .json, .txt, .j2, .md) is added to the library. A promptfooconfig.yaml opens in the editor. You can also drop files on the window.
+          A prompt file (.prompty, .json, .txt, .j2, .md) is added to the library. A promptfooconfig.yaml opens in the editor. You can also drop files on the window. With a .prompty, pick the files it names too (its base, ${'${file:…}'}, includes).
         </p>
         <label>
           <span>File</span>
-          <input type="file" accept=".prompty,.json,.txt,.j2,.md,.yaml,.yml" onChange={(e) => setFile(e.target.files?.[0])} />
+          <input
+            type="file"
+            multiple
+            onChange={(e) => {
+              const picked = splitPicked([...(e.target.files ?? [])]);
+              setFile(picked.main);
+              setSiblings(picked.siblings);
+            }}
+          />
         </label>
         {initialFile && <p className="muted">{initialFile.fileName}</p>}
         <label>
