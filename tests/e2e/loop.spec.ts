@@ -10,7 +10,7 @@ function answer(page: Page, row: number, variant: number) {
 }
 
 function resultCell(page: Page, row: number, variant: number) {
-  return page.getByRole('cell', { name: `Row ${row}, variant ${variant}`, exact: true });
+  return page.getByRole('gridcell', { name: `Row ${row}, variant ${variant}`, exact: true });
 }
 
 test('write a template, fill its variables in the table, run two echo variants, and find the run in History after a restart', async ({ page }) => {
@@ -135,7 +135,7 @@ test('import a CSV of 5 rows, run 2 variants × 5 rows × 2 repeats, read the gr
     await expect(progress).toHaveAttribute('aria-valuetext', /^20 \/ 20 · \$0 spent$/);
     await expect(page.getByRole('button', { name: 'Run', exact: true })).toBeEnabled();
 
-    const grid = page.getByRole('table', { name: 'Results grid' });
+    const grid = page.getByRole('grid', { name: 'Results grid' });
     await expect(grid.getByRole('columnheader')).toHaveText([/Test case/, /^Variant AEcho \(offline\) · echo · temp 0draft in the editor$/, /^Variant BEcho \(offline\) · echo · temp 0.7 · max 256/]);
     // A row per test case, a column per variant, both repeats in each cell.
     await expect(grid.getByRole('rowheader')).toHaveCount(5);

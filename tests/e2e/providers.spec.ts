@@ -46,7 +46,7 @@ test('add an OpenAI-compatible endpoint in Settings, pick its model, and run it 
   await page.getByRole('button', { name: 'Run', exact: true }).click();
   const userMessage = 'Explain a hash table in two sentences, then give one everyday example.';
   const answer = (variant: number) => page.getByRole('button', { name: `Expand row 1, variant ${variant}`, exact: true });
-  const cell = (variant: number) => page.getByRole('cell', { name: `Row 1, variant ${variant}`, exact: true });
+  const cell = (variant: number) => page.getByRole('gridcell', { name: `Row 1, variant ${variant}`, exact: true });
   await expect(answer(2)).toHaveText(fakeAnswer(userMessage), { timeout: 20_000 });
   await expect(answer(1)).toContainText(userMessage);
   await expect(cell(2)).toContainText('Done');

@@ -45,7 +45,7 @@ test('a restarted server: the page says where the new URL is, and a new #token i
     await page.getByRole('button', { name: 'Run', exact: true }).click();
     const progress = page.getByRole('progressbar', { name: 'Run progress', exact: true });
     await expect(progress).toHaveAttribute('aria-valuenow', '6', { timeout: 20_000 });
-    await expect(page.getByRole('cell', { name: 'Row 1, variant 1', exact: true })).toContainText('Done');
+    await expect(page.getByRole('gridcell', { name: 'Row 1, variant 1', exact: true })).toContainText('Done');
     await expect(page.locator('.error-text[role="alert"]')).toHaveCount(0);
     for (const url of requests) expect(url).not.toContain(oldToken);
     for (const url of requests) expect(url).not.toContain(app.token);

@@ -9,6 +9,11 @@ import { formatBytes } from '../../../../shared/answer-limit';
 
 const NONE: readonly string[] = [];
 
+/** The DOM id of a grid cell, for the grid's aria-activedescendant. */
+export function cellId(caseIndex: number, columnIndex: number): string {
+  return `results-cell-${caseIndex}-${columnIndex}`;
+}
+
 /** The cells of one slot (row × variant), one per repeat; undefined while its page loads. */
 export function useSlotCells(caseIndex: number, columnIndex: number): readonly (Cell | undefined)[] | undefined {
   const ids = useRun((s) => s.slots[slotKey(caseIndex, columnIndex)]);
@@ -68,6 +73,7 @@ interface Props {
 export const GridCell = memo(function GridCell({ caseIndex, columnIndex, repeats, onExpand }: Props): React.JSX.Element {
   const cells = useSlotCells(caseIndex, columnIndex);
   const selected = useRun((s) => s.selection[slotKey(caseIndex, columnIndex)] === true);
+  const active = useRun((s) => s.active?.caseIndex === caseIndex && s.active.columnIndex === columnIndex);
   const toggle = useRun((s) => s.toggleSelected);
   const [shown, setShown] = useState(0);
   const where = `row ${caseIndex + 1}, variant ${columnIndex + 1}`;
@@ -76,19 +82,29 @@ export const GridCell = memo(function GridCell({ caseIndex, columnIndex, repeats
   const status = cell?.status ?? 'loading';
 
   return (
+    // The grid is one tab stop: its cells' controls are reached by click, or through Enter (the dialog).
     <div
-      role="cell"
+      role="gridcell"
+      id={cellId(caseIndex, columnIndex)}
+      aria-colindex={columnIndex + 2}
+      aria-selected={selected}
       aria-label={`Row ${caseIndex + 1}, variant ${columnIndex + 1}`}
       aria-busy={status === 'running' || status === 'pending'}
-      className={`result status-${status}${selected ? ' selected' : ''}`}
+      className={`result status-${status}${selected ? ' selected' : ''}${active ? ' active' : ''}`}
+      onMouseDown={(event) => {
+        if (!event.shiftKey) useRun.getState().setActive(caseIndex, columnIndex);
+      }}
       onClick={(event) => {
-        // A click on the cell's own surface (not on one of its controls) expands it.
-        if (event.target === event.currentTarget) onExpand(caseIndex, columnIndex);
+        // Shift-click selects the rectangle from the anchor; a click on the cell's own surface
+        // (not on one of its controls) expands it.
+        if (event.shiftKey && !(event.target instanceof HTMLInputElement)) useRun.getState().extendSelection(caseIndex, columnIndex);
+        else if (event.target === event.currentTarget) onExpand(caseIndex, columnIndex);
       }}
     >
       <div className="result-top">
         <input
           type="checkbox"
+          tabIndex={-1}
           aria-label={`Select ${where}`}
           checked={selected}
           onChange={() => undefined}
@@ -97,7 +113,7 @@ export const GridCell = memo(function GridCell({ caseIndex, columnIndex, repeats
         <span className="result-status">{statusWord(cell)}</span>
         {cell?.cached && <span className="badge">cached</span>}
         {cell?.attempts !== undefined && cell.attempts > 1 && <span className="badge warn">{cell.attempts} attempts</span>}
-        <GradingBadge grading={cell?.grading} />
+        <GradingBadge grading={cell?.grading} tabIndex={-1} />
         {cell?.rating?.score !== undefined && <span className="badge">{cell.rating.score}/5</span>}
         {cell?.rating?.thumb && (
           <span className="badge" role="img" aria-label={cell.rating.thumb === 'up' ? 'Thumbs up' : 'Thumbs down'}>
@@ -110,6 +126,7 @@ export const GridCell = memo(function GridCell({ caseIndex, columnIndex, repeats
               <button
                 key={c?.id ?? i}
                 type="button"
+                tabIndex={-1}
                 className={`repeat-tab status-${c?.status ?? 'loading'}`}
                 aria-pressed={i === shown}
                 aria-label={`Repeat ${i + 1} of ${repeats}`}
@@ -121,7 +138,16 @@ export const GridCell = memo(function GridCell({ caseIndex, columnIndex, repeats
           </span>
         )}
       </div>
-      <button type="button" className="result-open" aria-label={`Expand ${where}`} onClick={() => onExpand(caseIndex, columnIndex)}>
+      <button
+        type="button"
+        tabIndex={-1}
+        className="result-open"
+        aria-label={`Expand ${where}`}
+        onClick={(event) => {
+          // Shift-click selects (the cell around it does that).
+          if (!event.shiftKey) onExpand(caseIndex, columnIndex);
+        }}
+      >
         <span className="result-text">{cell?.output || (cell?.status === 'pending' ? '' : cell?.status === 'running' ? '…' : '')}</span>
       </button>
       {cell && <CellError cell={cell} />}

@@ -3,12 +3,15 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import type { Column, TestCase } from '../../../../shared/schemas';
 import { useProviders } from '../../state/providers';
-import { useRun } from '../../state/run';
+import { caseAtRow, displayRowOf, useRun } from '../../state/run';
+import { moveByKey, stepReading, type GridPos, type GridSize } from '../../state/grid-navigation';
+import { useRowView, watchRowView } from '../../state/row-view';
 import { useWorkspace } from '../../state/workspace';
 import { useVersionName } from '../columns/versionName';
 import { RegradeBanner } from '../checks/RegradeBanner';
 import { CellDialog } from './CellDialog';
-import { GridCell } from './GridCell';
+import { cellId, GridCell } from './GridCell';
+import { RowViewBar } from './RowViewBar';
 import { RunProgress } from './RunProgress';
 import { variantName } from '../../../../shared/variants';
 import './grid.css';
@@ -53,6 +56,7 @@ function caseSummary(testCase: TestCase | undefined): string {
 
 const GridRow = memo(function GridRow({
   caseIndex,
+  displayRow,
   testCase,
   columns,
   repeats,
@@ -61,6 +65,8 @@ const GridRow = memo(function GridRow({
   onExpand,
 }: {
   caseIndex: number;
+  /** Where the row is shown (rows may be sorted and filtered). */
+  displayRow: number;
   testCase: TestCase | undefined;
   columns: number;
   repeats: number;
@@ -69,8 +75,8 @@ const GridRow = memo(function GridRow({
   onExpand(caseIndex: number, columnIndex: number): void;
 }): React.JSX.Element {
   return (
-    <div role="row" aria-rowindex={caseIndex + 2} className="results-row" style={{ transform: `translateY(${top}px)`, height }}>
-      <div role="rowheader" className="results-rowhead" title={caseSummary(testCase)}>
+    <div role="row" aria-rowindex={displayRow + 2} className="results-row" style={{ transform: `translateY(${top}px)`, height }}>
+      <div role="rowheader" aria-colindex={1} className="results-rowhead" title={caseSummary(testCase)}>
         <strong>#{caseIndex + 1}</strong>
         <span className="results-vars">{caseSummary(testCase)}</span>
         {testCase?.expected !== undefined && <span className="muted results-expected">expected: {testCase.expected}</span>}
@@ -131,20 +137,42 @@ function InterruptedBanner(): React.JSX.Element | null {
   );
 }
 
-/** The run matrix: a row per test case, a column per variant, virtualised by rows. */
+/** No row passes the filter: say so, with the way back. */
+function NoRows(): React.JSX.Element {
+  const clear = useRowView((s) => s.clear);
+  return (
+    <div className="results-none" role="note">
+      <p>No rows match.</p>
+      <button type="button" onClick={clear}>
+        Clear filters
+      </button>
+    </div>
+  );
+}
+
+/**
+ * The run matrix: a row per test case (sorted and filtered by main's order), a column per
+ * variant, virtualised by rows. The grid is one tab stop: arrows move its active cell
+ * (aria-activedescendant), Enter opens it, Space selects it, shift+arrows select a rectangle.
+ */
 export function ResultsGrid(): React.JSX.Element {
   const runId = useRun((s) => s.runId);
   const columns = useRun((s) => s.columns);
   const testCases = useRun((s) => s.testCases);
   const repeats = useRun((s) => s.repeats);
+  const order = useRun((s) => s.order);
+  const active = useRun((s) => s.active);
   const showRows = useRun((s) => s.showRows);
   const scrollRef = useRef<HTMLDivElement>(null);
-  const [expanded, setExpanded] = useState<{ caseIndex: number; columnIndex: number } | undefined>();
+  const [dialogOpen, setDialogOpen] = useState(false);
   const providers = useProviders((s) => s.providers);
   const rowHeight = repeats > 1 ? ROW_HEIGHT_REPEATS : ROW_HEIGHT;
+  const rows = runId ? (order ? order.length : testCases.length) : 0;
+
+  useEffect(() => watchRowView(), []);
 
   const virtualizer = useVirtualizer({
-    count: runId ? testCases.length : 0,
+    count: rows,
     getScrollElement: () => scrollRef.current,
     estimateSize: () => rowHeight,
     overscan: 6,
@@ -154,40 +182,118 @@ export function ResultsGrid(): React.JSX.Element {
   const last = items.at(-1)?.index ?? 0;
   useEffect(() => {
     if (runId) showRows(first, last);
-  }, [runId, first, last, showRows]);
+  }, [runId, first, last, order, showRows]);
 
   // A new run starts at the top.
   useEffect(() => {
     scrollRef.current?.scrollTo({ top: 0 });
-    setExpanded(undefined);
+    setDialogOpen(false);
   }, [runId]);
 
-  const onExpand = useCallback((caseIndex: number, columnIndex: number) => setExpanded({ caseIndex, columnIndex }), []);
+  const activeRow = active ? displayRowOf(active.caseIndex) : undefined;
+  const size: GridSize = {
+    rows,
+    cols: columns.length,
+    page: Math.max(1, Math.floor((scrollRef.current?.clientHeight ?? rowHeight * 4) / rowHeight) - 1),
+  };
+
+  /** Brings a cell into view, below the sticky header and right of the sticky test-case column. */
+  const reveal = useCallback(
+    (row: number, caseIndex: number, columnIndex: number) => {
+      virtualizer.scrollToIndex(row, { align: 'auto' });
+      requestAnimationFrame(() => document.getElementById(cellId(caseIndex, columnIndex))?.scrollIntoView({ block: 'nearest', inline: 'nearest' }));
+    },
+    [virtualizer],
+  );
+
+  const goTo = (pos: GridPos, extend: boolean): void => {
+    const caseIndex = caseAtRow(pos.row);
+    if (caseIndex === undefined) return;
+    const state = useRun.getState();
+    if (extend) state.extendSelection(caseIndex, pos.col);
+    else state.setActive(caseIndex, pos.col);
+    reveal(pos.row, caseIndex, pos.col);
+  };
+
+  const onKeyDown = (event: React.KeyboardEvent<HTMLDivElement>): void => {
+    if (event.altKey || rows === 0 || columns.length === 0) return;
+    // Keys typed into a popover (the checks list) are its own.
+    if (event.target instanceof HTMLElement && event.target.closest('[popover]')) return;
+    const onGrid = event.target === event.currentTarget;
+    const from: GridPos = activeRow !== undefined && active ? { row: activeRow, col: Math.min(active.columnIndex, columns.length - 1) } : { row: Math.min(first, rows - 1), col: 0 };
+    const moved = moveByKey(from, event.key, { ctrl: event.ctrlKey || event.metaKey }, size);
+    if (moved) {
+      event.preventDefault();
+      // An arrow pressed on a control clicked inside a cell goes back to the grid's one tab stop.
+      if (!onGrid) scrollRef.current?.focus({ preventScroll: true });
+      goTo(moved, event.shiftKey && event.key.startsWith('Arrow'));
+      return;
+    }
+    if (!onGrid) return;
+    const caseIndex = caseAtRow(from.row);
+    if (caseIndex === undefined) return;
+    if (event.key === 'Enter') {
+      event.preventDefault();
+      useRun.getState().setActive(caseIndex, from.col);
+      setDialogOpen(true);
+    } else if (event.key === ' ') {
+      event.preventDefault();
+      useRun.getState().toggleSelected(caseIndex, from.col, event.shiftKey);
+    }
+  };
+
+  const onExpand = useCallback((caseIndex: number, columnIndex: number) => {
+    useRun.getState().setActive(caseIndex, columnIndex);
+    setDialogOpen(true);
+  }, []);
+
+  const step = (delta: 1 | -1): void => {
+    if (!active || activeRow === undefined) return;
+    const next = stepReading({ row: activeRow, col: active.columnIndex }, delta, size);
+    if (next) goTo(next, false);
+  };
+
   const template = useMemo(() => `minmax(150px, 200px) repeat(${columns.length}, minmax(260px, 1fr))`, [columns.length]);
 
   if (!runId) return <EmptyGrid />;
 
-  const expandedColumn = expanded ? columns[expanded.columnIndex] : undefined;
+  const open = dialogOpen && active ? active : undefined;
+  const openColumn = open ? columns[open.columnIndex] : undefined;
+  const rendered = activeRow !== undefined && items.some((item) => item.index === activeRow);
+  const openRow = open ? displayRowOf(open.caseIndex) : undefined;
   return (
     <section className="results" aria-label="Results">
       <div className="results-head">
         <RunProgress label="Run progress" />
         <GridActions />
+        <RowViewBar />
       </div>
       <InterruptedBanner />
       <RegradeBanner />
-      <div className="results-scroll" ref={scrollRef} tabIndex={-1}>
-        <div
-          role="table"
-          aria-label="Results grid"
-          aria-rowcount={testCases.length + 1}
-          aria-colcount={columns.length + 1}
-          className="results-table"
-          style={{ ['--results-columns' as string]: template, minWidth: 200 + columns.length * 260 }}
-        >
+      {order && order.length === 0 && <NoRows />}
+      <div
+        className="results-scroll"
+        ref={scrollRef}
+        role="grid"
+        aria-label="Results grid"
+        aria-rowcount={rows + 1}
+        aria-colcount={columns.length + 1}
+        aria-multiselectable="true"
+        aria-activedescendant={rendered && active ? cellId(active.caseIndex, active.columnIndex) : undefined}
+        tabIndex={0}
+        onKeyDown={onKeyDown}
+        onFocus={(event) => {
+          // The first focus lands on the first cell on screen.
+          if (event.target === event.currentTarget && !useRun.getState().active) {
+            const caseIndex = caseAtRow(first);
+            if (caseIndex !== undefined) useRun.getState().setActive(caseIndex, 0);
+          }
+        }}
+      >
+        <div className="results-table" style={{ ['--results-columns' as string]: template, minWidth: 200 + columns.length * 260 }}>
           <div role="rowgroup" className="results-header">
             <div role="row" aria-rowindex={1} className="results-row header">
-              <div role="columnheader" className="results-rowhead">
+              <div role="columnheader" aria-colindex={1} className="results-rowhead">
                 Test case
               </div>
               {columns.map((column, i) => (
@@ -196,28 +302,38 @@ export function ResultsGrid(): React.JSX.Element {
             </div>
           </div>
           <div role="rowgroup" className="results-body" style={{ height: virtualizer.getTotalSize() }}>
-            {items.map((item) => (
-              <GridRow
-                key={item.key}
-                caseIndex={item.index}
-                testCase={testCases[item.index]}
-                columns={columns.length}
-                repeats={repeats}
-                top={item.start}
-                height={item.size}
-                onExpand={onExpand}
-              />
-            ))}
+            {items.map((item) => {
+              const caseIndex = order ? (order[item.index] ?? 0) : item.index;
+              return (
+                <GridRow
+                  key={item.key}
+                  caseIndex={caseIndex}
+                  displayRow={item.index}
+                  testCase={testCases[caseIndex]}
+                  columns={columns.length}
+                  repeats={repeats}
+                  top={item.start}
+                  height={item.size}
+                  onExpand={onExpand}
+                />
+              );
+            })}
           </div>
         </div>
       </div>
-      {expanded && (
+      {open && (
         <CellDialog
-          caseIndex={expanded.caseIndex}
-          columnIndex={expanded.columnIndex}
-          variant={expandedColumn ? `Variant ${variantLetter(expanded.columnIndex)}: ${variantName(expandedColumn, expanded.columnIndex, providers.find((p) => p.id === expandedColumn.providerId)?.name)}` : `Variant ${variantLetter(expanded.columnIndex)}`}
-          testCase={testCases[expanded.caseIndex]}
-          onClose={() => setExpanded(undefined)}
+          caseIndex={open.caseIndex}
+          columnIndex={open.columnIndex}
+          variant={openColumn ? `Variant ${variantLetter(open.columnIndex)}: ${variantName(openColumn, open.columnIndex, providers.find((p) => p.id === openColumn.providerId)?.name)}` : `Variant ${variantLetter(open.columnIndex)}`}
+          testCase={testCases[open.caseIndex]}
+          position={openRow !== undefined ? { index: openRow * columns.length + open.columnIndex, of: rows * columns.length } : undefined}
+          onStep={step}
+          onClose={() => {
+            setDialogOpen(false);
+            // Back to the cell it was opened from (the grid keeps the one tab stop).
+            requestAnimationFrame(() => scrollRef.current?.focus({ preventScroll: true }));
+          }}
         />
       )}
     </section>
