@@ -208,6 +208,8 @@ export function flatRow(run: OutputRun, cell: Cell, place: CellPlace, vars: read
     outputTokens: cell.usage.outputTokens ?? null,
     totalTokens: cell.usage.inputTokens !== undefined || cell.usage.outputTokens !== undefined ? usage.total : null,
     costUsd: cell.costUsd ?? null,
+    // The server sent no usage: the tokens were counted with the tokenizer and the cost is an estimate.
+    costEstimated: cell.costUsd !== undefined ? cell.costEstimated === true : null,
     finishReason: cell.finishReason ?? null,
   } satisfies Record<string, FlatValue>);
   return row;
@@ -238,6 +240,7 @@ export function promptfooResult(run: OutputRun, cell: Cell, place: CellPlace): R
       tokenUsage: { total: usage.total, prompt: usage.prompt, completion: usage.completion, numRequests: usage.numRequests },
       ...(cell.finishReason !== undefined ? { finishReason: cell.finishReason } : {}),
       ...(cell.costUsd !== undefined ? { cost: cell.costUsd } : {}),
+      ...(cell.costEstimated === true ? { costEstimated: true } : {}),
       ...(cell.cached ? { cached: true } : {}),
       ...(error !== null ? { error } : {}),
     },
