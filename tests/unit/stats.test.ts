@@ -6,7 +6,6 @@ import {
   formatP,
   logChoose,
   mean,
-  mulberry32,
   normalCdf,
   normalQuantile,
   pairVerdict,
@@ -224,21 +223,6 @@ describe('descriptive statistics', () => {
     expect(shareIdentical(['x', 'y', 'z'])).toBeCloseTo(1 / 3, 15);
     expect(shareIdentical(['same', 'same'])).toBe(1);
     expect(shareIdentical(['a', 'A'])).toBe(0.5);
-  });
-});
-
-describe('mulberry32', () => {
-  it('is deterministic per seed and uniform-ish', () => {
-    const a = mulberry32(42);
-    const b = mulberry32(42);
-    const first = Array.from({ length: 5 }, () => a());
-    expect(Array.from({ length: 5 }, () => b())).toEqual(first);
-    expect(mulberry32(43)()).not.toBe(first[0]);
-    const r = mulberry32(7);
-    const draws = Array.from({ length: 20000 }, () => r());
-    expect(Math.min(...draws)).toBeGreaterThanOrEqual(0);
-    expect(Math.max(...draws)).toBeLessThan(1);
-    expect(mean(draws)).toBeCloseTo(0.5, 2);
   });
 });
 

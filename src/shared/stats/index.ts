@@ -9,5 +9,3 @@ export { mean, percentile, percentileOfSorted, shareIdentical, stddev } from './
 export { normalCdf, normalQuantile } from './normal';
 export { formatP, pairVerdict, votesNeeded } from './pair-verdict';
 export type { PairVerdict, PairVerdictOptions, PairVotes, VotesNeeded, VotesNeededOptions } from './pair-verdict';
-export { mulberry32 } from './random';
-export type { Random } from './random';
