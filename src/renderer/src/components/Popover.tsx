@@ -63,6 +63,16 @@ export function Popover({ text, label, className, buttonTitle, tabIndex, childre
     };
   }, []);
 
+  // Esc closes only the popover: not the dialog around it, and it does not stop a run (App's Esc).
+  const onKeyDown = (event: React.KeyboardEvent): void => {
+    const popover = popoverRef.current;
+    if (event.key !== 'Escape' || !popover?.matches(':popover-open')) return;
+    event.preventDefault();
+    event.stopPropagation();
+    popover.hidePopover();
+    buttonRef.current?.focus();
+  };
+
   return (
     <>
       <button
@@ -74,6 +84,7 @@ export function Popover({ text, label, className, buttonTitle, tabIndex, childre
         title={buttonTitle}
         {...(tabIndex !== undefined ? { tabIndex } : {})}
         onClick={(event) => event.stopPropagation()}
+        onKeyDown={onKeyDown}
       >
         {text}
       </button>
@@ -85,6 +96,7 @@ export function Popover({ text, label, className, buttonTitle, tabIndex, childre
         aria-label={label}
         className={`popover${className ? ` ${className}` : ''}`}
         onClick={(event) => event.stopPropagation()}
+        onKeyDown={onKeyDown}
       >
         {children}
       </div>
