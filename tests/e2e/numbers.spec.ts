@@ -95,6 +95,7 @@ test('estimated cost without usage, per-check quality and single letters, in the
   await expect(costs.nth(4)).not.toHaveText('≈$0 (estimated)');
   await expect(perVariant.getByRole('row', { name: /^A: / }).getByRole('cell').nth(4)).toHaveText('$0');
   await expect(panel).toContainText('A cost marked ≈ is estimated');
+  await expect(panel.getByRole('img', { name: /^Quality against mean cost per answer \(costs partly estimated\), one point per variant\./ })).toBeVisible();
 
   // Per-check pass rates, the mean over checks, and all-pass apart.
   const checks = panel.getByRole('table', { name: 'Pass rates' });

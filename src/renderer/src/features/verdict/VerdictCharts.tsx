@@ -104,7 +104,8 @@ function LabelledPoint({ cx, cy, payload }: { cx?: number; cy?: number; payload?
 
 export function QualityChart({ verdict, against }: { verdict: Verdict; against: 'cost' | 'latency' }): React.JSX.Element {
   const data = qualityPoints(verdict, against);
-  const title = against === 'cost' ? 'Quality against mean cost per answer' : 'Quality against mean latency';
+  const estimated = against === 'cost' && verdict.variants.some((v) => v.costEstimated === true);
+  const title = against === 'cost' ? `Quality against mean cost per answer${estimated ? ' (costs partly estimated)' : ''}` : 'Quality against mean latency';
   const show = against === 'cost' ? formatUsd : formatMs;
   if (data.length === 0 || data.every((d) => d.x === 0)) {
     const why =
