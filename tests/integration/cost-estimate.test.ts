@@ -59,7 +59,11 @@ beforeAll(async () => {
     ],
     repeats: 1,
     useCache: false,
-    assertions: [{ type: 'icontains', value: 'sailor' }],
+    // A metric name from a file is hostile text: it names the check in the exports.
+    assertions: [
+      { type: 'icontains', value: 'sailor' },
+      { type: 'equals', value: 'never this', metric: '=HYPERLINK("http://x","y")', weight: 3 },
+    ],
   });
   runId = started.runId;
   const done = new Promise<void>((resolve) => finished.set(runId, resolve));
@@ -149,5 +153,22 @@ describe('a server that streams without usage', () => {
       expect(Number(row['costUsd'])).toBeGreaterThan(0);
       expect(row['costEstimated']).toBe(row['variant']?.includes('no-usage') ? 'true' : 'false');
     }
+  });
+
+  it("exports each check's pass rate per variant, the mean over checks and all-pass, spreadsheet-safe", async () => {
+    const file = await call(services, 'runs.export', { runId, format: 'csv' });
+    const section = file.text.split('\n\n').find((part) => part.startsWith('kind,variant,check')) ?? '';
+    const rows = Papa.parse<Record<string, string>>(section, { header: true, skipEmptyLines: true }).data;
+    const of = (variant: string) => rows.filter((r) => r['variant']?.startsWith(variant)).map((r) => [r['check'], r['weight'], r['passed'], r['total'], r['passRate']]);
+    // Both variants' answers end "...to a sailor." (the fake echoes the question): the first check passes, the second never.
+    expect(of('A: ')).toEqual([
+      ['icontains "sailor"', '1', '2', '2', '1'],
+      [`'=HYPERLINK("http://x","y")`, '3', '0', '2', '0'],
+      ['mean over checks', '', '', '', '0.25'],
+      ['all checks passed', '', '', '', '0'],
+    ]);
+    const verdict = await call(services, 'judge.verdict', { runId });
+    expect(verdict.variants[0]?.quality).toBeCloseTo(0.25, 12);
+    expect(verdict.variants[0]?.passRate?.estimate).toBe(0);
   });
 });
