@@ -82,12 +82,17 @@ test('sort by a metric, filter failures and text, move with the keyboard, select
   // Only rows with a failed check, in variant A: the four without an apple, still sorted.
   const filters = page.getByRole('group', { name: 'Filter rows' });
   await filters.getByRole('checkbox', { name: 'Failed checks' }).check();
+  // The filters used less often are folded away.
+  await filters.getByText('More filters').click();
   await filters.getByLabel('in', { exact: true }).selectOption({ label: 'Variant A' });
+  await expect(filters.getByText('More filters (1 on)')).toBeVisible();
+  await page.screenshot({ path: '/tmp/shots/grid-filters.png' });
   await expect(showing(page)).toHaveText('Showing 4 of 6 rows');
   await expect(rowHeads(page)).toHaveCount(4);
   await expect(rowHeads(page).first()).toContainText('#2');
   await filters.getByRole('checkbox', { name: 'Failed checks' }).uncheck();
   await filters.getByLabel('in', { exact: true }).selectOption({ label: 'All variants' });
+  await filters.getByText('More filters').click();
 
   // Text is matched as typed: % and _ are not wildcards, .* is not a pattern.
   const search = page.getByRole('searchbox', { name: 'Search variables and answers' });
@@ -180,6 +185,16 @@ test('sort by a metric, filter failures and text, move with the keyboard, select
   await page.keyboard.press('Escape');
   await expect(popover).toBeHidden();
   await expect(badge).toBeFocused();
+
+  // The test-case column stays put while the variants scroll sideways (1024 px wide: they do not fit).
+  await page.setViewportSize({ width: 1024, height: 700 });
+  await gridEl.evaluate((el) => el.scrollTo({ left: 500 }));
+  await expect.poll(() => gridEl.evaluate((el) => el.scrollLeft)).toBeGreaterThan(100);
+  const gridBox = await gridEl.boundingBox();
+  const headBox = await rowHeads(page).first().boundingBox();
+  if (!gridBox || !headBox) throw new Error('no boxes');
+  expect(Math.abs(headBox.x - gridBox.x)).toBeLessThan(3);
+  await page.screenshot({ path: '/tmp/shots/grid-1024-scrolled.png' });
 
   const results = await new AxeBuilder({ page }).include('section[aria-label="Results"]').withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
   const bad = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');

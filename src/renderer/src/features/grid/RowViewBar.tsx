@@ -173,6 +173,8 @@ function FilterControls(): React.JSX.Element {
   const filter = useRowView((s) => s.filter);
   const checks = useRowView((s) => s.checks);
   const setFilter = useRowView((s) => s.setFilter);
+  // The filters used less often fold away, saying how many are on.
+  const more = (filter.check !== undefined ? 1 : 0) + (filter.score !== undefined ? 1 : 0) + (filter.column !== undefined ? 1 : 0);
   return (
     <div role="group" aria-label="Filter rows" className="rowview-group">
       <SearchField />
@@ -180,6 +182,13 @@ function FilterControls(): React.JSX.Element {
         <input type="checkbox" checked={filter.failed === true} onChange={(e) => setFilter({ failed: e.target.checked })} />
         Failed checks
       </label>
+      <label className="rowview-check">
+        <input type="checkbox" checked={filter.errors === true} onChange={(e) => setFilter({ errors: e.target.checked })} />
+        Errors
+      </label>
+      <details className="rowview-more">
+        <summary>More filters{more > 0 ? ` (${more} on)` : ''}</summary>
+        <div className="rowview-group">
       <label className="rowview-field">
         <span>Check failed</span>
         <select aria-label="Check failed" value={filter.check === undefined ? '' : String(filter.check)} onChange={(e) => setFilter({ check: e.target.value === '' ? undefined : Number(e.target.value) })}>
@@ -191,12 +200,10 @@ function FilterControls(): React.JSX.Element {
           ))}
         </select>
       </label>
-      <label className="rowview-check">
-        <input type="checkbox" checked={filter.errors === true} onChange={(e) => setFilter({ errors: e.target.checked })} />
-        Errors
-      </label>
       <ScoreFilter />
       <VariantSelect label="in" value={filter.column} onChange={(column) => setFilter({ column })} />
+        </div>
+      </details>
     </div>
   );
 }
