@@ -3,9 +3,10 @@
  * newer one's answers hold, filtered, compared (deltas and the sign test in words), the open
  * run kept across a reload, and opening a run that leaves the draft alone unless asked.
  *
- * Reference: the short variant (3 tokens) fails `contains city` on all 4 rows in run 1 (the
- * city comes last) and passes in run 2 (the city comes first): fixed 4, broken 0, exact
- * two-sided sign test p = 2 · (1/2)^4 = 0.125, shown as 0.13.
+ * Reference: the short variant (3 tokens) fails `contains city` on the 4 city rows in run 1
+ * (the city comes last) and passes in run 2 (the city comes first), and fails the hostile row
+ * in both (its value is longer than 3 tokens): fixed 4, broken 0, same 1; exact two-sided
+ * sign test p = 2 · (1/2)^4 = 0.125, shown as 0.13.
  */
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
@@ -41,7 +42,9 @@ async function call<T>(method: string, input: unknown): Promise<T> {
 
 const PROMPT_1 = 'Please write a short description of {{ city }}.';
 const PROMPT_2 = '{{ city }}: please write a short description, as a {{ "zebra" + "fish" }} would.';
-const CITIES = ['Paris', 'Rome', 'Oslo', 'Lima'];
+// A value that would run script if any of it were taken as markup (it is text everywhere).
+const HOSTILE = '<img src=x onerror="window.__pwned=1">=HYPERLINK("javascript:alert(1)")';
+const CITIES = ['Paris', 'Rome', 'Oslo', 'Lima', HOSTILE];
 
 async function saveDraft(content: string, cities: string[]): Promise<void> {
   const draft = await call<Workspace>('workspace.get', {});
@@ -95,7 +98,7 @@ test('History finds, filters and compares runs; the open run survives a reload; 
   await expect(resultsPanel).toContainText('Please write a short description of Paris.');
 
   // The edit: the city first, rows in another order and one more; a reload keeps run 1 open in Results.
-  await saveDraft(PROMPT_2, ['Lima', 'Cairo', 'Oslo', 'Rome', 'Paris']);
+  await saveDraft(PROMPT_2, [HOSTILE, 'Lima', 'Cairo', 'Oslo', 'Rome', 'Paris']);
   await page.reload();
   await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
   await expect(page.getByRole('tab', { name: 'Results' })).toHaveAttribute('aria-selected', 'true');
@@ -111,10 +114,11 @@ test('History finds, filters and compares runs; the open run survives a reload; 
   const row1 = table.getByRole('row').filter({ hasText: 'Please write a short description of {{ city }}.' });
   const row2 = table.getByRole('row').filter({ hasText: 'zebra' });
   await expect(row1).toContainText('B: terse (echo)');
-  await expect(row1).toContainText('4 rows × 2 variants');
-  await expect(row1).toContainText('50% of 8');
-  await expect(row2).toContainText('5 rows × 2 variants');
-  await expect(row2).toContainText('100% of 10');
+  await expect(row1).toContainText('5 rows × 2 variants');
+  await expect(row1).toContainText('50% of 10');
+  // The hostile row's short answer stops before the end of its value: 11 of 12 pass.
+  await expect(row2).toContainText('6 rows × 2 variants');
+  await expect(row2).toContainText('91.7% of 12');
   await page.screenshot({ path: '/tmp/shots/history.png', fullPage: true });
   await axe(page);
 
@@ -153,27 +157,42 @@ test('History finds, filters and compares runs; the open run survives a reload; 
   await row2.getByRole('checkbox').check();
   await compare.click();
   const view = page.getByRole('region', { name: 'Compare runs' });
-  await expect(view).toContainText('4 rows matched by their test-case values.');
-  await expect(view).toContainText('Only in run 2: #2.');
+  await expect(view).toContainText('5 rows matched by their test-case values.');
+  await expect(view).toContainText('Only in run 2: #3.');
   const terse = view.getByRole('article', { name: 'Variant B: terse' });
-  await expect(terse).toContainText("Run 2's B is better on 4 rows, worse on 0; p = 0.13, not significant at 0.05.");
-  await expect(terse).toContainText('Fixed 4 rows, broken 0 rows, same 0 rows.');
+  await expect(terse).toContainText("Run 2's B is better on 4 rows, worse on 0 (the same on 1 row); p = 0.13, not significant at 0.05.");
+  await expect(terse).toContainText('Fixed 4 rows, broken 0 rows, same 1 row.');
   const figures = terse.getByRole('table', { name: 'Figures of B: terse' });
-  await expect(figures.getByRole('row', { name: /^Pass rate/ }).getByRole('cell')).toHaveText(['0%', '100%', '+100 pts']);
+  await expect(figures.getByRole('row', { name: /^Pass rate/ }).getByRole('cell')).toHaveText(['0%', '80%', '+80 pts']);
   await expect(figures.getByRole('row', { name: /^Mean latency/ })).toBeVisible();
   const full = view.getByRole('article', { name: /^Variant A: / });
-  await expect(full).toContainText("Run 2's A does the same on all 4 rows: no row changed.");
+  await expect(full).toContainText("Run 2's A does the same on all 5 rows: no row changed.");
   const changed = view.getByRole('table', { name: 'Rows whose outcome changed' });
   await expect(changed.getByRole('row')).toHaveCount(5);
-  await expect(changed.getByRole('row', { name: /^#1 \/ #5/ })).toContainText('fixed (0% → 100%)');
-  await changed.getByRole('row', { name: /^#1 \/ #5/ }).getByRole('button', { name: 'Show answers' }).click();
+  await expect(changed.getByRole('row', { name: /^#1 \/ #6/ })).toContainText('fixed (0% → 100%)');
+  await changed.getByRole('row', { name: /^#1 \/ #6/ }).getByRole('button', { name: 'Show answers' }).click();
   const answers = view.getByRole('region', { name: 'Answers of row 1' });
-  await expect(answers).toContainText('Paris: please write a short description, as a zebrafish would.');
-  await expect(answers).toContainText('Please write a short description of Paris.');
+  // The word diff of run 1's answer against run 2's, then both whole.
+  const terseAnswers = answers.getByRole('group', { name: 'Answers of B: terse' });
+  await expect(terseAnswers.getByRole('region', { name: 'Word differences' }).getByRole('insertion')).toContainText(['Paris:']);
+  await terseAnswers.getByText('Both answers side by side').click();
+  await expect(terseAnswers.getByRole('figure')).toHaveText(['Run 1Please write a', 'Run 2Paris: please']);
+  const fullAnswers = answers.getByRole('group', { name: /^Answers of A: / });
+  await fullAnswers.getByText('Both answers side by side').click();
+  await expect(fullAnswers).toContainText('Paris: please write a short description, as a zebrafish would.');
+  await expect(fullAnswers).toContainText('Please write a short description of Paris.');
   await page.screenshot({ path: '/tmp/shots/compare.png', fullPage: true });
   await axe(page);
   await view.getByRole('radio', { name: 'All matched rows' }).check();
-  await expect(view.getByRole('table', { name: 'Matched rows' }).getByRole('row')).toHaveCount(5);
+  const all = view.getByRole('table', { name: 'Matched rows' });
+  await expect(all.getByRole('row')).toHaveCount(6);
+  // The hostile row reads as text, in the table and in its answers; nothing of it ran.
+  const hostileRow = all.getByRole('row', { name: /^#5 \/ #1/ });
+  await expect(hostileRow).toContainText(`city: ${HOSTILE}`);
+  await hostileRow.getByRole('button', { name: 'Show answers' }).click();
+  await expect(view.getByRole('region', { name: 'Answers of row 5' })).toContainText('HYPERLINK');
+  await expect(page.locator('img[src="x"]')).toHaveCount(0);
+  expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
   await view.getByRole('button', { name: 'Back to History' }).click();
 
   // Open results of run 1: Results shows it, the draft keeps run 2's prompt.

@@ -3,6 +3,7 @@ import type { Cell } from '../../../../shared/schemas';
 import { api } from '../../bridge/current';
 import { messageOf } from '../../state/errors';
 import { COMPARE_PAGE, useHistory, type CompareRows as RowsChoice } from '../../state/history';
+import { AnswerDiff } from '../answer/AnswerDiff';
 import { formatPercent } from '../verdict/format';
 
 const CHANGE_TEXT = { fixed: 'fixed', broken: 'broken', same: 'same' } as const;
@@ -40,24 +41,30 @@ function RowAnswers({ baseCase, otherCase, onClose }: { baseCase: number; otherC
     if (cell.error) return `Error: ${cell.error.message}`;
     return cell.output + (cell.outputChars !== undefined ? `\n… (${cell.outputChars.toLocaleString('en-US')} characters in all)` : '');
   };
+  const labelOf = (pair: (typeof comparison.pairs)[number]): string =>
+    pair.baseLabel === pair.otherLabel ? pair.baseLabel : `${pair.baseLabel} → ${pair.otherLabel}`;
   return (
     <div className="compare-answers" role="region" aria-label={`Answers of row ${baseCase + 1}`}>
       {error && <p className="error-text">{error}</p>}
       {loading && <p className="muted">Reading the answers…</p>}
       {cells &&
         comparison.pairs.map((pair) => (
-          <div key={`${pair.baseColumn}:${pair.otherColumn}`} className="compare-answer-pair">
-            <h4>{pair.baseLabel}</h4>
-            <div className="compare-answer-sides">
-              <figure>
-                <figcaption>Run 1</figcaption>
-                <pre>{answer(cells.base, pair.baseColumn)}</pre>
-              </figure>
-              <figure>
-                <figcaption>Run 2</figcaption>
-                <pre>{answer(cells.other, pair.otherColumn)}</pre>
-              </figure>
-            </div>
+          <div key={`${pair.baseColumn}:${pair.otherColumn}`} className="compare-answer-pair" role="group" aria-label={`Answers of ${labelOf(pair)}`}>
+            <h4>{labelOf(pair)}</h4>
+            <AnswerDiff before={answer(cells.base, pair.baseColumn)} after={answer(cells.other, pair.otherColumn)} beforeName="run 1" afterName="run 2" />
+            <details>
+              <summary>Both answers side by side</summary>
+              <div className="compare-answer-sides">
+                <figure>
+                  <figcaption>Run 1</figcaption>
+                  <pre>{answer(cells.base, pair.baseColumn)}</pre>
+                </figure>
+                <figure>
+                  <figcaption>Run 2</figcaption>
+                  <pre>{answer(cells.other, pair.otherColumn)}</pre>
+                </figure>
+              </div>
+            </details>
           </div>
         ))}
       <button type="button" className="link" onClick={onClose}>
