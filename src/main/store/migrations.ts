@@ -193,4 +193,9 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE run_stats ADD COLUMN estimated INTEGER NOT NULL DEFAULT 0;
   DELETE FROM run_stats;
   `,
+  // A run's test cases go into History's search a batch per transaction, with pauses between,
+  // so a run of 100,000 rows never holds the thread: next_case is where it goes on (NULL: done).
+  `
+  ALTER TABLE run_search_done ADD COLUMN next_case INTEGER;
+  `,
 ];
