@@ -81,13 +81,13 @@ export class RowOrder {
     }
     const text = filter?.text ?? '';
     if (text !== '') {
-      // Case-insensitive for ASCII (SQLite's lower()), exact for the rest.
-      const inAnswer = `instr(c.output, ?) > 0 OR instr(lower(c.output), ?) > 0`;
+      // Case-insensitive for ASCII (SQLite's lower() folds only A–Z, so the text is folded the same way), exact for the rest.
+      const inAnswer = `instr(lower(c.output), ?) > 0`;
       const inVars = this.rowsWithText(runId, optStr(run, 'test_cases'), text);
       // Variables are the same for every cell of a row: matched once per row, here.
       having.push(`(SUM(CASE WHEN ${scope}(${inAnswer}) THEN 1 ELSE 0 END) > 0 OR c.case_index IN (SELECT value FROM json_each(?)))`);
       if (filter?.column !== undefined) params.push(filter.column);
-      params.push(text, text.toLowerCase(), JSON.stringify(inVars));
+      params.push(text.replace(/[A-Z]/g, (ch) => ch.toLowerCase()), JSON.stringify(inVars));
     }
 
     const direction = sort?.descending ? 'DESC' : 'ASC';
