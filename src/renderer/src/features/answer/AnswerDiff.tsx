@@ -26,7 +26,8 @@ export function AnswerDiff({ before, after, beforeName, afterName }: Props): Rea
         {!diff.identical && diff.granularity !== 'none' && (
           <span className="muted">
             {' '}
-            · <del className="answer-diff-key">struck out</del>: only in {beforeName} · <ins className="answer-diff-key">underlined</ins>: only in {afterName}
+            · <span className="answer-diff-key removed">struck out</span>: only in {beforeName} · <span className="answer-diff-key added">underlined</span>: only in{' '}
+            {afterName}
           </span>
         )}
       </p>
