@@ -321,7 +321,7 @@ export function createServices(options: ServicesOptions): Services {
     },
     'runs.list': (filter) => {
       noticeLapsed();
-      return Promise.resolve(store.history.list(filter));
+      return store.history.list(filter);
     },
     'runs.get': ({ runId }) => {
       noticeLapsed();

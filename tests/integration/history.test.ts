@@ -158,6 +158,39 @@ describe('History: search and filters', () => {
   });
 });
 
+describe('History: the search index of prompts and test cases', () => {
+  it('indexes a big run a batch of rows at a time when a search first needs it, and goes on where it stopped', async () => {
+    const { services, dataDir } = await open();
+    const rows = Array.from({ length: 1200 }, (_, i) => ({ id: `r${i}`, vars: { word: i === 1199 ? 'quokka' : `w${i}` } }));
+    const { runId } = await call(services, 'runs.start', { messages: [{ role: 'user', content: 'Say {{ word }}' }], testCases: rows, columns: [FULL] });
+    await finished(services, runId);
+    const inspect = <T,>(read: (db: DatabaseSync) => T): T => {
+      const db = new DatabaseSync(join(dataDir, DATABASE_FILE));
+      try {
+        return read(db);
+      } finally {
+        db.close();
+      }
+    };
+    const documents = (): number => inspect((db) => Number((db.prepare('SELECT COUNT(*) AS n FROM run_search').get() as { n: number }).n));
+    // Nothing is indexed until a search asks: starting a run costs nothing extra.
+    expect(documents()).toBe(0);
+    expect((await call(services, 'runs.list', { query: 'quokka' })).runs.map((r) => r.id)).toEqual([runId]);
+    // The prompt, then 500 + 500 + 200 rows.
+    expect(documents()).toBe(4);
+    // A crash after the second batch: the third goes in on the next search, nothing twice.
+    inspect((db) => {
+      db.prepare('DELETE FROM run_search WHERE rowid = (SELECT MAX(rowid) FROM run_search)').run();
+      db.prepare('UPDATE run_search_done SET next_case = 1000').run();
+    });
+    expect(documents()).toBe(3);
+    expect((await call(services, 'runs.list', { query: 'quokka' })).total).toBe(1);
+    expect(documents()).toBe(4);
+    expect((await call(services, 'runs.list', { query: 'w500' })).total).toBe(1);
+    expect(documents()).toBe(4);
+  });
+});
+
 describe('History: comparing two runs', () => {
   it('matches rows by their values and variants by what they are, and runs the sign test per pair', async () => {
     const { services } = await open();

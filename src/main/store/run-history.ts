@@ -32,30 +32,32 @@ function caseText(testCase: TestCase): string {
 export class RunHistory {
   constructor(private readonly db: DatabaseSync) {}
 
+  /** The indexing under way, so two searches at once never index a run twice. */
+  private indexing: Promise<number> | undefined;
+
   /**
-   * Adds runs not yet in the search index, a batch of test cases per document, each run in its
-   * own transaction. Skipped (and tried again on the next search) while another process holds
-   * the write lock: the search then finds what is indexed. Returns how many runs were added.
+   * Adds runs not yet in the search index: the prompt, then CASES_PER_DOCUMENT test cases per
+   * document, each document in its own short transaction with a pause for the event loop in
+   * between (a run of 100,000 rows takes 200 of them); where a run got to is kept
+   * (run_search_done.next_case), so a crash half-way goes on from there. Stops (and the next
+   * search goes on) while another process holds the write lock: the search then finds what is
+   * indexed. Returns how many runs were finished.
    */
-  indexPending(): number {
-    const pending = this.db.prepare(`SELECT r.id FROM runs r WHERE NOT EXISTS (SELECT 1 FROM run_search_done d WHERE d.run_id = r.id)`).all() as Row[];
-    const insert = this.db.prepare('INSERT INTO run_search (run_id, text) VALUES (?, ?)');
-    const read = this.db.prepare('SELECT title, messages, variables, test_cases FROM runs WHERE id = ?');
+  indexPending(): Promise<number> {
+    this.indexing ??= this.indexAll().finally(() => {
+      this.indexing = undefined;
+    });
+    return this.indexing;
+  }
+
+  private async indexAll(): Promise<number> {
+    const pending = this.db
+      .prepare(`SELECT r.id, d.next_case FROM runs r LEFT JOIN run_search_done d ON d.run_id = r.id WHERE d.run_id IS NULL OR d.next_case IS NOT NULL`)
+      .all() as Row[];
     let count = 0;
-    for (const { id } of pending as { id: string }[]) {
+    for (const row of pending) {
       try {
-        inTransaction(this.db, () => {
-          const row = read.get(id) as Row | undefined;
-          if (!row) return;
-          const messages = json<Message[]>(row, 'messages');
-          insert.run(id, [str(row, 'title'), ...messages.map((m) => m.content)].join('\n'));
-          const cases = optStr(row, 'test_cases') !== undefined ? json<TestCase[]>(row, 'test_cases') : [{ id: 'case-1', vars: json<Variables>(row, 'variables') }];
-          for (let i = 0; i < cases.length; i += CASES_PER_DOCUMENT) {
-            insert.run(id, cases.slice(i, i + CASES_PER_DOCUMENT).map(caseText).join('\n'));
-          }
-          this.db.prepare('INSERT OR IGNORE INTO run_search_done (run_id) VALUES (?)').run(id);
-        });
-        count++;
+        if (await this.indexRun(str(row, 'id'), optNum(row, 'next_case'))) count++;
       } catch (error) {
         if (isBusy(error)) break;
         throw error;
@@ -64,12 +66,42 @@ export class RunHistory {
     return count;
   }
 
-  list(filter: RunsListFilter): RunsList {
+  private async indexRun(runId: string, from: number | undefined): Promise<boolean> {
+    const row = this.db.prepare('SELECT title, messages, variables, test_cases FROM runs WHERE id = ?').get(runId) as Row | undefined;
+    if (!row) return false;
+    const insert = this.db.prepare('INSERT INTO run_search (run_id, text) VALUES (?, ?)');
+    const progress = this.db.prepare('INSERT INTO run_search_done (run_id, next_case) VALUES (?, ?) ON CONFLICT (run_id) DO UPDATE SET next_case = excluded.next_case');
+    const cases = optStr(row, 'test_cases') !== undefined ? json<TestCase[]>(row, 'test_cases') : [{ id: 'case-1', vars: json<Variables>(row, 'variables') }];
+    if (from === undefined) {
+      const messages = json<Message[]>(row, 'messages');
+      inTransaction(this.db, () => {
+        insert.run(runId, [str(row, 'title'), ...messages.map((m) => m.content)].join('\n'));
+        progress.run(runId, 0);
+      });
+    }
+    const exists = this.db.prepare('SELECT 1 FROM runs WHERE id = ?');
+    for (let i = from ?? 0; i < cases.length; i += CASES_PER_DOCUMENT) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      if (!this.db.isOpen) return false;
+      const written = inTransaction(this.db, () => {
+        // The run may have been removed meanwhile (its planning failed).
+        if (exists.get(runId) === undefined) return false;
+        insert.run(runId, cases.slice(i, i + CASES_PER_DOCUMENT).map(caseText).join('\n'));
+        progress.run(runId, i + CASES_PER_DOCUMENT < cases.length ? i + CASES_PER_DOCUMENT : null);
+        return true;
+      });
+      if (!written) return false;
+    }
+    if (cases.length === 0) progress.run(runId, null);
+    return true;
+  }
+
+  async list(filter: RunsListFilter): Promise<RunsList> {
     const where: string[] = [];
     const args: (string | number)[] = [];
     const fts = filter.query !== undefined ? ftsQuery(filter.query) : undefined;
     if (fts !== undefined) {
-      this.indexPending();
+      await this.indexPending();
       where.push(`r.id IN (SELECT run_id FROM run_search WHERE run_search MATCH ? UNION SELECT run_id FROM output_search WHERE output_search MATCH ?)`);
       args.push(fts, fts);
     }
