@@ -59,8 +59,8 @@ export function hasCommand(command: string, args: string[]): boolean {
 }
 
 /**
- * A document as a .prompty brings it back, with Prompty's meaning: a message with tags is
- * rendered then split and trimmed (`split: 'prompty'`), blank lines at a message's edges are
+ * A document as a .prompty brings it back, with Prompty's meaning: a message that starts or
+ * ends with a block tag is rendered, then split and trimmed (`split: 'prompty'`), blank lines at a message's edges are
  * Prompty's to strip, sample values are JSON (a string holding
  * a JSON object or list is written as YAML and comes back as that value).
  */
@@ -77,7 +77,7 @@ export function asPromptyReads(document: PromptDocument): PromptDocument {
     ...document,
     messages: document.messages
       .map((m) => ({ ...m, content: m.content.replace(/^(?:[ \t]*\n)+/, '').replace(/(?:\n[ \t]*)+$/, '') }))
-      .map((m) => (m.content.includes('{{') || m.content.includes('{%') ? { ...m, split: 'prompty' as const } : m)),
+      .map((m) => (/^\s*\{%|%\}\s*$/.test(m.content) ? { ...m, split: 'prompty' as const } : m)),
     sample: Object.fromEntries(Object.entries(document.sample).map(([k, v]) => [k, structured(v)])) as PromptDocument['sample'],
   };
 }

@@ -177,8 +177,8 @@ describe('prompty import', () => {
       tags: [],
       authors: ['sethjuarez'],
       messages: [
-        { role: 'system', content: 'You are an AI assistant.\n\n# Customer\nYou are helping {{firstName}} {{lastName}}.', split: 'prompty' },
-        { role: 'user', content: '{{question}}', split: 'prompty' },
+        { role: 'system', content: 'You are an AI assistant.\n\n# Customer\nYou are helping {{firstName}} {{lastName}}.' },
+        { role: 'user', content: '{{question}}' },
       ],
       model: { name: 'gpt-35-turbo', baseUrl: 'https://contoso.openai.azure.com/openai/v1', apiKeyEnvar: 'AZURE_OPENAI_API_KEY', params: { maxTokens: 128, topP: 0.9 } },
       sample: { firstName: 'Jane', top_n: 5, lastName: 'Doe' },
@@ -256,5 +256,31 @@ describe('prompty broken input', () => {
       { line: 4, column: 8, message: 'model.api is "completion"; Parallax runs chat prompts only (api: chat)' },
       { line: 8, column: 18, message: 'model.parameters.temperature must be a number from 0 to 2, not 5' },
     ]);
+  });
+});
+
+describe('prompty: which bodies are rendered whole before the split', () => {
+  const body = (text: string) => expectOk(importText(`---\nname: t\n---\n${text}`)).document.messages;
+
+  it('keeps messages apart when no tag can write or span a role line', () => {
+    const messages = body('system:\nYou help {{company}}.\n\nuser:\nCustomer {{customer}} writes:\n\n{{issue}}\n');
+    expect(messages.map((m) => [m.role, m.content, m.split])).toEqual([
+      ['system', 'You help {{company}}.', undefined],
+      ['user', 'Customer {{customer}} writes:\n\n{{issue}}', undefined],
+    ]);
+    // A message that ends with a block tag is trimmed after rendering, as Prompty trims it.
+    expect(body('system:\n{% for r in rules %}- {{ r }}\n{% endfor %}\n')[0]?.split).toBe('prompty');
+  });
+
+  it.each([
+    ['a tag that writes a role line', 'system:\nHi\n{% for m in history %}\n{{ m.role }}:\n{{ m.content }}\n{% endfor %}\nuser:\n{{q}}\n'],
+    ['a condition that picks the role', 'system:\nHi\n\n{% if a %}user{% else %}assistant{% endif %}:\n{{q}}\n'],
+    ['a block that spans a role line', 'system:\n{% if long %}Be long.\n\nuser:\nTell me more.{% endif %}\nuser:\n{{q}}\n'],
+    ['a v1 thread marker', 'system:\nHi\n![thread]\n'],
+  ])('renders whole for %s', (_title, text) => {
+    const messages = body(text);
+    expect(messages).toHaveLength(1);
+    expect(messages[0]?.split).toBe('prompty');
+    expect(messages[0]?.content.startsWith('system:')).toBe(true);
   });
 });

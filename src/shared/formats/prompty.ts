@@ -489,8 +489,15 @@ function withBase(root: Record<string, unknown>, files: SiblingFiles, report: Im
   return mergeBase(root, deeper);
 }
 
-/** A line that a render can turn into a role line: a tag, then a colon at its end (`{{ item.role }}:`). */
-const DYNAMIC_ROLE_LINE = /^\s*#?\s*[^\n]*(\{\{|\{%)[^\n]*:\s*$/;
+/** A block tag at the start or the end of a message's text. */
+const EDGE_BLOCK_TAG = /^\s*\{%|%\}\s*$/;
+
+/**
+ * A line that a render can turn into a role line: tags and word characters only (no spaces
+ * between them), then a colon at its end: `{{ item.role }}:`, `{% if a %}user{% endif %}:`.
+ * `Customer {{ name }} writes:` is not one (a role line is one word).
+ */
+const DYNAMIC_ROLE_LINE = /^\s*#?\s*(?:\{\{[^}\n]*\}\}|\{%[^%\n]*%\}|\w)+\s*(\[[^\n]*\])?\s*:\s*$/;
 
 /**
  * Whether the body must be rendered whole before it is split (Prompty's order), or can be
@@ -548,12 +555,13 @@ function importPrompty(text: string, fileName: string, files: SiblingFiles = new
     messages = [{ role: 'system', content: body.replace(/^\s*\n/, ''), split: 'prompty', ...(engine === 'mustache' ? { engine } : {}), ...(inputs.threads.length > 0 ? { threads: inputs.threads } : {}) }];
     report.warn('the body is rendered whole and then split into messages on its role lines, as Prompty does (a loop writes role lines, a tag spans one, or a conversation is inserted), so it is kept as one message');
   } else {
-    // A message with tags is rendered, then split and trimmed as Prompty does: what it renders
-    // at its ends is trimmed, and a role line a value brings starts a message, as in Prompty.
+    // Prompty trims each message after rendering: a message that starts or ends with a block
+    // tag (an include, a loop, a condition) can render blank lines at its edges, so it is
+    // rendered, then split and trimmed as Prompty does. Others render to the same text either way.
     messages = parseBody(body, loaded.bodyLine, report).map((message) => ({
       ...message,
       ...(engine === 'mustache' ? { engine } : {}),
-      ...(message.content.includes('{{') || message.content.includes('{%') ? { split: 'prompty' as const } : {}),
+      ...(EDGE_BLOCK_TAG.test(message.content) ? { split: 'prompty' as const } : {}),
     }));
   }
   if (used.length > 0) report.warn(`read from the files beside it: ${[...new Set(used)].join(', ')}`);
