@@ -7,7 +7,7 @@ import {
   emptyCounts,
   etaSeconds,
   PAGE_ROWS,
-  planPages,
+  planRows,
 } from '../../src/renderer/src/state/stream-reducer';
 import { formatEta, progressLine, spreadOf, variantTitle } from '../../src/renderer/src/features/grid/summary';
 
@@ -86,27 +86,37 @@ describe('progress counting', () => {
 });
 
 describe('the page cache', () => {
-  it('asks for the pages on screen and one on either side, not the ones it has', () => {
-    expect(planPages(0, 12, 10_000, [])).toEqual({ load: [0, 1], evict: [] });
-    expect(planPages(PAGE_ROWS * 4 + 3, PAGE_ROWS * 4 + 20, 10_000, [3, 4])).toEqual({ load: [5], evict: [] });
+  // Rows in table order: display row i is case i.
+  const table = (count: number) => ({ caseAt: (row: number) => (row < count ? row : undefined), positionOf: (k: number) => (k < count ? k : undefined) });
+  const plan = (first: number, last: number, count: number, loaded: Iterable<number>) => {
+    const { caseAt, positionOf } = table(count);
+    return planRows(first, last, count, caseAt, positionOf, loaded);
+  };
+
+  it('asks for the pages of rows on screen and one on either side, not the rows it has', () => {
+    const { load, evict } = plan(0, 12, 10_000, []);
+    expect(load).toHaveLength(PAGE_ROWS * 2);
+    expect(evict).toEqual([]);
+    const have = Array.from({ length: PAGE_ROWS * 2 }, (_, i) => PAGE_ROWS * 3 + i);
+    expect(plan(PAGE_ROWS * 4 + 3, PAGE_ROWS * 4 + 20, 10_000, have).load).toEqual(Array.from({ length: PAGE_ROWS }, (_, i) => PAGE_ROWS * 5 + i));
   });
 
-  it('drops pages far from the rows on screen, so what is held does not grow with the scroll', () => {
+  it('drops rows far from the ones on screen, so what is held does not grow with the scroll', () => {
     const loaded = new Set<number>();
     let most = 0;
     for (let first = 0; first < 10_000; first += 17) {
-      const { load, evict } = planPages(first, first + 15, 10_000, loaded);
-      for (const p of evict) loaded.delete(p);
-      for (const p of load) loaded.add(p);
+      const { load, evict } = plan(first, first + 15, 10_000, loaded);
+      for (const k of evict) loaded.delete(k);
+      for (const k of load) loaded.add(k);
       most = Math.max(most, loaded.size);
     }
-    expect(most).toBeLessThanOrEqual(10);
-    expect([...loaded].every((p) => p >= pageOf(9_950) - 4)).toBe(true);
+    expect(most).toBeLessThanOrEqual(10 * PAGE_ROWS);
+    expect([...loaded].every((k) => pageOf(k) >= pageOf(9_950) - 4)).toBe(true);
   });
 
-  it('never asks for pages past the last row, and drops them when the table shrinks', () => {
-    expect(planPages(0, 5, 6, [])).toEqual({ load: [0], evict: [] });
-    expect(planPages(0, 5, 6, [0, 7])).toEqual({ load: [], evict: [7] });
+  it('never asks for rows past the last one, and drops them when the table shrinks', () => {
+    expect(plan(0, 5, 6, []).load).toEqual([0, 1, 2, 3, 4, 5]);
+    expect(plan(0, 5, 6, [0, 7])).toEqual({ load: [1, 2, 3, 4, 5], evict: [7] });
   });
 });
 

@@ -81,31 +81,8 @@ export function etaSeconds(counts: Counts, since: { at: number; finished: number
 /** Rows are fetched in pages of this many test cases. */
 export const PAGE_ROWS = 50;
 
-export function pageOf(caseIndex: number): number {
-  return Math.floor(caseIndex / PAGE_ROWS);
-}
-
-/**
- * Which pages to fetch and which to drop for the rows on screen: the visible pages and one on
- * either side are wanted; pages further than `keep` pages from the visible ones are evicted,
- * so the memory held stays the same however far the grid is scrolled.
- */
-export function planPages(
-  firstRow: number,
-  lastRow: number,
-  rowCount: number,
-  loaded: Iterable<number>,
-  keep = 3,
-): { load: number[]; evict: number[] } {
-  if (rowCount <= 0) return { load: [], evict: [...loaded] };
-  const lastPage = pageOf(rowCount - 1);
-  const from = Math.max(0, pageOf(Math.max(0, firstRow)) - 1);
-  const to = Math.min(lastPage, pageOf(Math.max(firstRow, lastRow)) + 1);
-  const have = new Set(loaded);
-  const load: number[] = [];
-  for (let p = from; p <= to; p++) if (!have.has(p)) load.push(p);
-  const evict = [...have].filter((p) => p < from - keep || p > to + keep || p > lastPage);
-  return { load, evict };
+export function pageOf(row: number): number {
+  return Math.floor(row / PAGE_ROWS);
 }
 
 /**
