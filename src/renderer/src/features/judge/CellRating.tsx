@@ -21,9 +21,9 @@ const NOTE_DEBOUNCE_MS = 600;
 const MAX_TAGS = 20;
 const MAX_TAG_LENGTH = 40;
 
-/** Text fields keep their keys; radios and buttons do not. */
+/** Text fields (and menus, which pick an option by its first letter or digit) keep their keys; radios and buttons do not. */
 function isTextField(target: EventTarget | null): boolean {
-  if (target instanceof HTMLTextAreaElement) return true;
+  if (target instanceof HTMLTextAreaElement || target instanceof HTMLSelectElement) return true;
   return target instanceof HTMLInputElement && !['radio', 'checkbox', 'button'].includes(target.type);
 }
 
