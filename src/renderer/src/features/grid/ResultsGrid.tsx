@@ -229,7 +229,8 @@ export function ResultsGrid(): React.JSX.Element {
       goTo(moved, event.shiftKey && event.key.startsWith('Arrow'));
       return;
     }
-    if (!onGrid) return;
+    // Ctrl/Cmd+Enter runs the draft (App's shortcut), whatever has focus.
+    if (!onGrid || event.ctrlKey || event.metaKey) return;
     const caseIndex = caseAtRow(from.row);
     if (caseIndex === undefined) return;
     if (event.key === 'Enter') {
