@@ -121,6 +121,15 @@ test('History finds, filters and compares runs; the open run survives a reload; 
   await expect(row2).toContainText('91.7% of 12');
   await page.screenshot({ path: '/tmp/shots/history.png', fullPage: true });
   await axe(page);
+  // Up and down arrows move to the same control in the next or previous row.
+  await row2.getByRole('button', { name: /^Open results/ }).focus();
+  await page.keyboard.press('ArrowDown');
+  await expect(row1.getByRole('button', { name: /^Open results/ })).toBeFocused();
+  await page.keyboard.press('ArrowUp');
+  await expect(row2.getByRole('button', { name: /^Open results/ })).toBeFocused();
+  await row2.getByRole('checkbox').focus();
+  await page.keyboard.press('ArrowDown');
+  await expect(row1.getByRole('checkbox')).toBeFocused();
 
   // A word only run 2's answers hold (its template says "zebra" + "fish").
   const search = page.getByRole('searchbox', { name: 'Search' });
