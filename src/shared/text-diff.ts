@@ -40,7 +40,7 @@ export interface DiffLimits {
   maxEdits?: number;
 }
 
-export const DIFF_LIMITS: DiffLimits = { wordChars: 200_000, lineChars: 4_000_000, timeoutMs: 750 };
+export const DIFF_LIMITS: DiffLimits = { wordChars: 200_000, lineChars: 4_000_000, timeoutMs: 500 };
 
 function sizeWords(chars: number): string {
   if (chars >= 1_000_000) return `${(chars / 1_000_000).toFixed(1)} million characters`;

@@ -340,11 +340,13 @@ test('a 1 MB answer and answers nested 10,000 deep neither freeze nor break the 
     const diff = big.getByRole('region', { name: 'Word differences' });
     await expect(diff.getByRole('note')).toHaveText('Longer than 200,000 characters, so whole lines are compared instead of words.');
     await expect(diff).toContainText(/^\d+ lines? added, \d+ removed/);
+    // Only the first 100,000 characters of a diff are drawn; the rest is counted.
+    await expect(diff).toContainText(/… [\d,]+ more characters not shown/);
     const diffMs = Date.now() - started;
     const diffLongest = await longest();
     console.log(`1 MB answer: dialog ${openMs} ms (longest task ${Math.round(openLongest)} ms); diff ${diffMs} ms (longest task ${Math.round(diffLongest)} ms)`);
-    expect(openLongest).toBeLessThan(2_000);
-    expect(diffLongest).toBeLessThan(2_500);
+    expect(openLongest).toBeLessThan(1_000);
+    expect(diffLongest).toBeLessThan(1_000);
     await page.screenshot({ path: '/tmp/shots/answers-1mb.png' });
     await big.getByRole('button', { name: 'Close' }).click();
 
@@ -353,6 +355,7 @@ test('a 1 MB answer and answers nested 10,000 deep neither freeze nor break the 
     const deepAnswer = deep.getByRole('region', { name: 'Answer', exact: true });
     await expect(deepAnswer.locator('.answer-markdown').or(deepAnswer.getByRole('note'))).toBeVisible();
     await expect(deepAnswer).toContainText('deep');
+    console.log(`Markdown 10,000 deep: ${(await deepAnswer.getByRole('note').count()) > 0 ? 'shown raw with a note' : 'drawn'}`);
     await deep.getByRole('button', { name: 'Close' }).click();
 
     // JSON nested 10,000 deep: the tree opens 64 levels from the keyboard, then says "…".

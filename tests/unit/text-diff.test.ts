@@ -103,7 +103,7 @@ describe('diffTexts', () => {
     const b = Array.from({ length: 100_000 }, (_, i) => `v${i % 983}`).join('\n');
     const started = performance.now();
     const diff = diffTexts(a, b);
-    // Two attempts of at most 750 ms each, plus the splitting into tokens.
+    // Two attempts of at most 500 ms each, plus the splitting into tokens.
     expect(performance.now() - started).toBeLessThan(4_000);
     expect(['lines', 'none']).toContain(diff.granularity);
     expect(diff.note).toBeDefined();

@@ -1,5 +1,5 @@
 import { useMemo } from 'react';
-import { diffSummary, diffTexts } from '../../../../shared/text-diff';
+import { diffSummary, diffTexts, type DiffPart } from '../../../../shared/text-diff';
 import './answer.css';
 
 interface Props {
@@ -16,8 +16,32 @@ interface Props {
  * and strike-through are not read out. Reused wherever two answers are compared (the cell
  * dialog, Judge, a run against its baseline).
  */
+/**
+ * Characters of a diff drawn at most: laying out a megabyte of marked text holds the page for
+ * most of a second, and nobody reads that far in a diff.
+ */
+const SHOWN_CHARS = 100_000;
+
+/** The parts up to SHOWN_CHARS characters, the last one cut; and how many characters are left out. */
+function shownParts(parts: readonly DiffPart[]): { shown: DiffPart[]; hidden: number } {
+  const shown: DiffPart[] = [];
+  let room = SHOWN_CHARS;
+  let hidden = 0;
+  for (const part of parts) {
+    if (room <= 0) hidden += part.text.length;
+    else if (part.text.length <= room) shown.push(part);
+    else {
+      shown.push({ kind: part.kind, text: part.text.slice(0, room) });
+      hidden += part.text.length - room;
+    }
+    room -= part.text.length;
+  }
+  return { shown, hidden };
+}
+
 export function AnswerDiff({ before, after, beforeName, afterName }: Props): React.JSX.Element {
   const diff = useMemo(() => diffTexts(before, after), [before, after]);
+  const { shown, hidden } = useMemo(() => shownParts(diff.parts), [diff]);
   const summary = diffSummary(diff);
   return (
     <section className="answer-diff" aria-label="Word differences">
@@ -38,7 +62,7 @@ export function AnswerDiff({ before, after, beforeName, afterName }: Props): Rea
       )}
       {!diff.identical && diff.parts.length > 0 && (
         <div className="output answer-diff-text">
-          {diff.parts.map((part, i) =>
+          {shown.map((part, i) =>
             part.kind === 'same' ? (
               <span key={i}>{part.text}</span>
             ) : part.kind === 'added' ? (
@@ -55,6 +79,7 @@ export function AnswerDiff({ before, after, beforeName, afterName }: Props): Rea
               </del>
             ),
           )}
+          {hidden > 0 && <span className="muted">{`\n… ${hidden.toLocaleString('en-US')} more characters not shown`}</span>}
         </div>
       )}
     </section>

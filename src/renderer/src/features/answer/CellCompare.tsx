@@ -3,7 +3,7 @@ import { useShallow } from 'zustand/react/shallow';
 import { variantLetter } from '../../../../shared/judging/verdict';
 import { slotKey, useRun } from '../../state/run';
 import { AnswerDiff } from './AnswerDiff';
-import { useWholeAnswer } from './useWholeAnswer';
+import { useWholeAnswerState } from './useWholeAnswer';
 
 interface Choice {
   cellId: string;
@@ -37,10 +37,12 @@ function useRowChoices(caseIndex: number, columnIndex: number): { own: Choice[];
 function Diff({ before, after }: { before: Choice; after: Choice }): React.JSX.Element {
   const a = useRun((s) => s.cells[before.cellId]);
   const b = useRun((s) => s.cells[after.cellId]);
-  const beforeText = useWholeAnswer(a);
-  const afterText = useWholeAnswer(b);
+  const beforeText = useWholeAnswerState(a);
+  const afterText = useWholeAnswerState(b);
   if (!a || !b) return <p className="muted">That answer is not loaded. Scroll the grid back to its row and open it again.</p>;
-  return <AnswerDiff before={beforeText} after={afterText} beforeName={before.name} afterName={after.name} />;
+  // A diff of the first 16,384 characters would be thrown away a moment later, after costing its time budget.
+  if (!beforeText.whole || !afterText.whole) return <p className="muted">Reading the whole answers…</p>;
+  return <AnswerDiff before={beforeText.text} after={afterText.text} beforeName={before.name} afterName={after.name} />;
 }
 
 /**

@@ -7,6 +7,11 @@ import { api } from '../../bridge/current';
  * so the whole one is read once with runs.cell.
  */
 export function useWholeAnswer(cell: Cell | undefined): string {
+  return useWholeAnswerState(cell).text;
+}
+
+/** The answer so far, and whether it is whole yet (false while the rest of a long one is read). */
+export function useWholeAnswerState(cell: Cell | undefined): { text: string; whole: boolean } {
   const [whole, setWhole] = useState<{ id: string; output: string } | undefined>(undefined);
   const id = cell?.id;
   const partial = cell?.outputChars !== undefined;
@@ -22,6 +27,7 @@ export function useWholeAnswer(cell: Cell | undefined): string {
       live = false;
     };
   }, [id, partial]);
-  if (!cell) return '';
-  return whole?.id === cell.id ? whole.output : cell.output;
+  if (!cell) return { text: '', whole: false };
+  if (whole?.id === cell.id) return { text: whole.output, whole: true };
+  return { text: cell.output, whole: cell.outputChars === undefined };
 }
