@@ -1,5 +1,5 @@
 import { useDeferredValue, useEffect, useMemo, useState } from 'react';
-import { effectiveMode, jsonOf, MARKDOWN_MAX_CHARS, nextMode, type AnswerMode } from './answer-format';
+import { effectiveMode, jsonOf, MARKDOWN_FORCE_MAX_CHARS, MARKDOWN_MAX_CHARS, nextMode, type AnswerMode } from './answer-format';
 import { JsonTree } from './JsonTree';
 import { useAnswerPrefs } from './mode';
 import { RenderBoundary, SafeMarkdown } from './SafeMarkdown';
@@ -49,9 +49,11 @@ function MarkdownBody({ text }: { text: string }): React.JSX.Element {
         <p className="muted answer-note" role="note">
           This answer is {text.length.toLocaleString('en-US')} characters long; Markdown is drawn for answers up to{' '}
           {MARKDOWN_MAX_CHARS.toLocaleString('en-US')}, so it is shown raw.{' '}
-          <button type="button" className="link" onClick={() => setForcedFor(key)}>
-            Draw as Markdown anyway
-          </button>
+          {text.length <= MARKDOWN_FORCE_MAX_CHARS && (
+            <button type="button" className="link" onClick={() => setForcedFor(key)}>
+              Draw as Markdown anyway
+            </button>
+          )}
         </p>
         <Raw text={text} />
       </>

@@ -14,6 +14,9 @@ export const ANSWER_MODES: readonly AnswerMode[] = ['markdown', 'raw', 'json'];
  */
 export const MARKDOWN_MAX_CHARS = 50_000;
 
+/** Above this, not even on request: a megabyte of Markdown took over a minute to draw. */
+export const MARKDOWN_FORCE_MAX_CHARS = 200_000;
+
 /** JSON is looked for only in answers up to this size (JSON.parse of 5 MB takes ~50 ms). */
 export const JSON_MAX_CHARS = 5_000_000;
 
