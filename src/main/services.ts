@@ -267,12 +267,12 @@ export function createServices(options: ServicesOptions): Services {
     },
     'runs.stop': ({ runId }) => Promise.resolve({ stopped: runner.stop(runId) }),
     'runs.cells': ({ runId, fromCase, toCase }) => Promise.resolve({ cells: store.cellsOfCases(runId, fromCase, toCase, true) }),
-    'runs.cell': ({ cellId }) => {
     'runs.rows': ({ runId, sort, filter }) => {
       const found = store.rowOrder.rows(runId, sort, filter);
       return found ? Promise.resolve(found) : Promise.reject(new AppError('not_found', `No run with id "${runId}".`));
     },
     'runs.rowCells': ({ runId, cases }) => Promise.resolve({ cells: store.cellsOfCaseList(runId, cases) }),
+    'runs.cell': ({ cellId }) => {
       const cell = store.getCell(cellId);
       return cell ? Promise.resolve(cell) : Promise.reject(new AppError('not_found', `No cell with id "${cellId}".`));
     },

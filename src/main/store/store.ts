@@ -223,8 +223,8 @@ export class Store {
     this.library = new Library(this.db);
     this.judging = new Judging(this.db);
     this.history = new RunHistory(this.db);
-    this.rowOrder = new RowOrder(this.db);
     this.regrading = new Regrading(this.db);
+    this.rowOrder = new RowOrder(this.db);
   }
 
   /** Prompts and their versions, in the same database. */
@@ -233,9 +233,9 @@ export class Store {
   readonly judging: Judging;
   /** History's search, filters and figures, and comparing two runs. */
   readonly history: RunHistory;
-  /** The results grid's rows, sorted and filtered. */
   /** A finished run's answers graded again with other checks. */
   readonly regrading: Regrading;
+  /** The results grid's rows, sorted and filtered. */
   readonly rowOrder: RowOrder;
 
   get schemaVersion(): number {
