@@ -199,27 +199,27 @@ function Notice(): React.JSX.Element {
   const leaving = useUi((s) => s.noticeLeaving);
   const hold = useUi((s) => s.holdNotice);
   const notify = useUi((s) => s.notify);
-  // The live region stays in the page so screen readers announce each new note.
+  // The live region stays in the page so screen readers announce each new note; the dismiss button is outside it.
   return (
-    <div role="status" className={leaving ? 'notice leaving' : 'notice'} onMouseEnter={() => hold(true)} onMouseLeave={() => hold(false)}>
+    <div className={leaving ? 'notice leaving' : 'notice'} onMouseEnter={() => hold(true)} onMouseLeave={() => hold(false)}>
+      <span role={notice ? 'status' : undefined} aria-live="polite" className="notice-text">
+        {notice}
+      </span>
       {notice && (
-        <>
-          <span className="notice-text">{notice}</span>
-          <button
-            type="button"
-            className="ghost notice-close"
-            aria-label="Dismiss note"
-            title="Dismiss note"
-            onFocus={() => hold(true)}
-            onBlur={() => hold(false)}
-            onClick={() => {
-              hold(false);
-              notify(undefined);
-            }}
-          >
-            ✕
-          </button>
-        </>
+        <button
+          type="button"
+          className="ghost notice-close"
+          aria-label="Dismiss note"
+          title="Dismiss note"
+          onFocus={() => hold(true)}
+          onBlur={() => hold(false)}
+          onClick={() => {
+            hold(false);
+            notify(undefined);
+          }}
+        >
+          ✕
+        </button>
       )}
     </div>
   );
