@@ -12,7 +12,7 @@ import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 import { mkdirSync } from 'node:fs';
 import { openApp } from './support/editor';
-import { startWebApp, type WebApp } from './support/web-app';
+import { startWebApp, type WebApp, callApi } from './support/web-app';
 
 interface Workspace {
   messages: { role: string; content: string }[];
@@ -27,17 +27,8 @@ test.afterEach(async () => {
   await app.stop();
 });
 
-async function call<T>(method: string, input: unknown): Promise<T> {
-  const origin = new URL(app.url).origin;
-  const token = decodeURIComponent(/token=([^&]+)/.exec(app.url)?.[1] ?? '');
-  const response = await fetch(`${origin}/api/${method}`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
-    body: JSON.stringify(input),
-  });
-  const envelope = (await response.json()) as { ok: true; data: T } | { ok: false; error: { message: string } };
-  if (!envelope.ok) throw new Error(`${method}: ${envelope.error.message}`);
-  return envelope.data;
+function call<T>(method: string, input: unknown): Promise<T> {
+  return callApi<T>(app, method, input);
 }
 
 const PROMPT_1 = 'Please write a short description of {{ city }}.';

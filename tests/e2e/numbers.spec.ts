@@ -9,7 +9,7 @@ import AxeBuilder from '@axe-core/playwright';
 import { mkdirSync } from 'node:fs';
 import { expect, test } from '@playwright/test';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai';
-import { startWebApp, type WebApp } from './support/web-app';
+import { startWebApp, type WebApp, callApi } from './support/web-app';
 
 const KEY = 'sk-e2e-numbers-key-8642';
 const SHOTS = '/tmp/shots';
@@ -30,17 +30,8 @@ test.afterEach(async () => {
   await server.close();
 });
 
-async function call<T>(method: string, input: unknown): Promise<T> {
-  const origin = new URL(app.url).origin;
-  const token = decodeURIComponent(/token=([^&]+)/.exec(app.url)?.[1] ?? '');
-  const response = await fetch(`${origin}/api/${method}`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
-    body: JSON.stringify(input),
-  });
-  const envelope = (await response.json()) as { ok: true; data: T } | { ok: false; error: { message: string } };
-  if (!envelope.ok) throw new Error(`${method}: ${envelope.error.message}`);
-  return envelope.data;
+function call<T>(method: string, input: unknown): Promise<T> {
+  return callApi<T>(app, method, input);
 }
 
 test('estimated cost without usage, per-check quality and single letters, in the grid and the verdict', async ({ page }) => {

@@ -9,7 +9,7 @@ import AxeBuilder from '@axe-core/playwright';
 import { mkdirSync } from 'node:fs';
 import { expect, test, type Page } from '@playwright/test';
 import { openApp } from './support/editor';
-import { startWebApp, type WebApp } from './support/web-app';
+import { startWebApp, type WebApp, callApi } from './support/web-app';
 
 interface Workspace {
   columns: { id: string; providerId: string; model: string; params: Record<string, unknown> }[];
@@ -23,17 +23,8 @@ test.afterEach(async () => {
   await app.stop();
 });
 
-async function call<T>(method: string, input: unknown): Promise<T> {
-  const origin = new URL(app.url).origin;
-  const token = decodeURIComponent(/token=([^&]+)/.exec(app.url)?.[1] ?? '');
-  const response = await fetch(`${origin}/api/${method}`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
-    body: JSON.stringify(input),
-  });
-  const envelope = (await response.json()) as { ok: true; data: T } | { ok: false; error: { message: string } };
-  if (!envelope.ok) throw new Error(`${method}: ${envelope.error.message}`);
-  return envelope.data;
+function call<T>(method: string, input: unknown): Promise<T> {
+  return callApi<T>(app, method, input);
 }
 
 /** No serious or critical WCAG 2.1 AA violation on the page (or inside `within` only). */

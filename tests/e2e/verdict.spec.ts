@@ -8,7 +8,7 @@
  * binomtest(0, 4).proportion_ci(method='wilson') = (0, 0.4899).
  */
 import { expect, test } from '@playwright/test';
-import { startWebApp, type WebApp } from './support/web-app';
+import { startWebApp, type WebApp, callApi } from './support/web-app';
 
 // The e2e project does not compile src/: the few shapes this test reads, as the contract has them.
 type VoteOutcome = 'left' | 'right' | 'tie' | 'both_bad' | 'skip';
@@ -31,17 +31,8 @@ test.afterEach(async () => {
   await app.stop();
 });
 
-async function call<T>(method: string, input: unknown): Promise<T> {
-  const origin = new URL(app.url).origin;
-  const token = decodeURIComponent(/token=([^&]+)/.exec(app.url)?.[1] ?? '');
-  const response = await fetch(`${origin}/api/${method}`, {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
-    body: JSON.stringify(input),
-  });
-  const envelope = (await response.json()) as { ok: true; data: T } | { ok: false; error: { message: string } };
-  if (!envelope.ok) throw new Error(`${method}: ${envelope.error.message}`);
-  return envelope.data;
+function call<T>(method: string, input: unknown): Promise<T> {
+  return callApi<T>(app, method, input);
 }
 
 /** The vote that prefers `column` (or another outcome) on a blind pair, whichever side it sits. */

@@ -68,3 +68,15 @@ export async function startWebApp(dataDir = freshDataDir(), env: NodeJS.ProcessE
       }),
   };
 }
+
+/** Calls a contract method of a running browser mode as the page does (POST /api/<method> with the Bearer token). */
+export async function callApi<T>(app: WebApp, method: string, input: unknown): Promise<T> {
+  const response = await fetch(`http://127.0.0.1:${app.port}/api/${method}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${app.token}` },
+    body: JSON.stringify(input),
+  });
+  const envelope = (await response.json()) as { ok: true; data: T } | { ok: false; error: { message: string } };
+  if (!envelope.ok) throw new Error(`${method}: ${envelope.error.message}`);
+  return envelope.data;
+}
