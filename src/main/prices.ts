@@ -27,13 +27,29 @@ export function loadPriceOverrides(store: ValueStore): Record<string, Price> {
   }
 }
 
+function samePrice(a: Price, b: Price): boolean {
+  return (
+    a.inputPerMTok === b.inputPerMTok &&
+    a.outputPerMTok === b.outputPerMTok &&
+    a.cachedInputPerMTok === b.cachedInputPerMTok &&
+    a.cacheWritePerMTok === b.cacheWritePerMTok &&
+    a.reasoningPerMTok === b.reasoningPerMTok
+  );
+}
+
 /** Replaces the overrides. An entry equal to the built-in price is dropped: it overrides nothing. */
 export function savePriceOverrides(store: ValueStore, overrides: PriceTable): Record<string, Price> {
   const kept: Record<string, Price> = {};
   for (const [model, price] of Object.entries(overrides)) {
     const builtIn = Object.hasOwn(PRICES, model) ? PRICES[model] : undefined;
-    if (builtIn && builtIn.inputPerMTok === price.inputPerMTok && builtIn.outputPerMTok === price.outputPerMTok) continue;
-    kept[model] = { inputPerMTok: price.inputPerMTok, outputPerMTok: price.outputPerMTok };
+    if (builtIn && samePrice(builtIn, price)) continue;
+    kept[model] = {
+      inputPerMTok: price.inputPerMTok,
+      outputPerMTok: price.outputPerMTok,
+      ...(price.cachedInputPerMTok !== undefined ? { cachedInputPerMTok: price.cachedInputPerMTok } : {}),
+      ...(price.cacheWritePerMTok !== undefined ? { cacheWritePerMTok: price.cacheWritePerMTok } : {}),
+      ...(price.reasoningPerMTok !== undefined ? { reasoningPerMTok: price.reasoningPerMTok } : {}),
+    };
   }
   store.setValue(PRICES_KEY, JSON.stringify(kept));
   return kept;

@@ -7,10 +7,12 @@ import { EventEmitter } from 'node:events';
 import type { AppEvent, AppInfo, Handlers, RunRequest } from '../shared/contract';
 import { AppError } from '../shared/errors';
 import { renderMessages } from './template/render';
-import type { Message } from '../shared/schemas';
+import type { Message, Params, Usage } from '../shared/schemas';
+import type { ToolChoice, ToolDefinition } from '../shared/tools';
 import { ProviderRegistry } from './providers/registry';
 import type { EchoOptions } from './providers/echo';
 import { matrixCells } from './runner/matrix';
+import { ImageStore } from './images';
 import { Runner, type RunnerOptions, type RunPlan } from './runner/runner';
 import { Regrader } from './runner/regrade';
 import { regradeHandlers } from './handlers/regrade';
@@ -21,7 +23,7 @@ import { historyHandlers } from './handlers/history';
 import { judgingHandlers } from './handlers/judging';
 import { templateHandlers } from './handlers/templates';
 import { PRICES_KEY, priceTable } from './prices';
-import { estimateCost } from '../shared/prices';
+import { costOfUsage } from '../shared/prices';
 import { libraryHandlers, modelOfColumns } from './handlers/library';
 import type { Assertion } from '../shared/assertions/types';
 import { loadWorkspace, saveWorkspace } from './workspace';
@@ -46,6 +48,8 @@ export interface Services {
   store: Store;
   registry: ProviderRegistry;
   runner: Runner;
+  /** Images test cases name, kept once in the data folder. */
+  images: ImageStore;
   /** Grades a finished run's answers again with other checks. */
   regrader: Regrader;
   handlers: Handlers;
@@ -72,13 +76,21 @@ export interface PlanContext {
  * A run of the draft: variants × the chosen rows × repeats (runner/matrix.ts). The template
  * must render for the first row; otherwise the run stops before anything is recorded.
  */
+/** A variant's parameters with the prompt's tools added, unless it has tools of its own. */
+export function withPromptTools(params: Params, tools: readonly ToolDefinition[] | undefined, toolChoice: ToolChoice | undefined): Params {
+  if (params.tools !== undefined || !tools || tools.length === 0) return params;
+  return { ...params, tools: [...tools], ...(toolChoice !== undefined && params.toolChoice === undefined ? { toolChoice } : {}) };
+}
+
 export function planAppRun(request: RunRequest, context: PlanContext): RunPlan {
   const runId = context.runId ?? randomUUID();
   const caseIndexes = request.caseIndexes ? [...new Set(request.caseIndexes)] : request.testCases.map((_, i) => i);
   for (const index of caseIndexes) {
     if (index >= request.testCases.length) throw new AppError('bad_input', `There is no row ${index + 1}: the table has ${request.testCases.length}.`);
   }
-  const templates = request.columns.map((column) => (column.promptVersionId ? context.versionMessages(column.promptVersionId) : request.messages));
+  // The prompt's tools go into each variant's parameters (a variant's own win): each cell then says what it was offered.
+  const columns = request.columns.map((column) => ({ ...column, params: withPromptTools(column.params, request.tools, request.toolChoice) }));
+  const templates = columns.map((column) => (column.promptVersionId ? context.versionMessages(column.promptVersionId) : request.messages));
   const repeats = request.repeats;
   // The template must render for the first row; otherwise nothing is recorded.
   const firstCase = request.testCases[caseIndexes[0] ?? 0];
@@ -91,7 +103,7 @@ export function planAppRun(request: RunRequest, context: PlanContext): RunPlan {
       title: titleOf(request.messages),
       messages: request.messages,
       testCases: request.testCases,
-      columns: request.columns,
+      columns,
       repeats,
       useCache: request.useCache,
       assertions: request.assertions as Assertion[],
@@ -101,7 +113,7 @@ export function planAppRun(request: RunRequest, context: PlanContext): RunPlan {
     cells: matrixCells({
       testCases: request.testCases,
       caseIndexes,
-      columns: request.columns,
+      columns,
       templates,
       providerName: (columnIndex) => {
         const providerId = request.columns[columnIndex]?.providerId ?? '';
@@ -137,10 +149,10 @@ export function createServices(options: ServicesOptions): Services {
   // Costs use the price table with the user's own entries, parsed again only when their saved
   // text changes (one indexed read per cell), so a price saved just before a run applies to it.
   let prices = { table: priceTable(store), text: store.getValue(PRICES_KEY) };
-  const cost = (model: string, input?: number, output?: number): number | undefined => {
+  const cost = (model: string, usage: Usage): number | undefined => {
     const text = store.getValue(PRICES_KEY);
     if (text !== prices.text) prices = { table: priceTable(store), text };
-    return estimateCost(model, input, output, prices.table);
+    return costOfUsage(model, usage, prices.table);
   };
   // What is kept of an answer: Settings' cap (read as each cell starts), unless the door set one (eval --max-answer-bytes).
   const maxAnswerBytes = (): number => {
@@ -150,7 +162,8 @@ export function createServices(options: ServicesOptions): Services {
       return DEFAULT_MAX_ANSWER_BYTES;
     }
   };
-  const runner = new Runner(store, registry, emit, { cost, redact: (text) => registry.known.redact(text), maxAnswerBytes, ...options.runner });
+  const images = new ImageStore(options.dataDir);
+  const runner = new Runner(store, registry, emit, { cost, redact: (text) => registry.known.redact(text), maxAnswerBytes, loadImage: images.load, ...options.runner });
   const regrader = new Regrader(store, registry, emit, { redact: (text) => registry.known.redact(text), prices: () => priceTable(store) });
   const { secrets } = options;
 
@@ -195,7 +208,8 @@ export function createServices(options: ServicesOptions): Services {
       store.saveProvider({
         id,
         name: input.name,
-        kind: 'openai',
+        kind: input.kind ?? 'openai',
+        ...((input.kind ?? 'openai') === 'openai' && input.api === 'responses' ? { api: 'responses' as const } : {}),
         baseUrl: input.baseUrl.replace(/\/+$/, ''),
         ...(input.apiKeyEnvar ? { apiKeyEnvar: input.apiKeyEnvar } : {}),
         // Left out, the limit stays as it was (confirming or forgetting a key does not reset it).
@@ -341,6 +355,7 @@ export function createServices(options: ServicesOptions): Services {
     store,
     registry,
     runner,
+    images,
     regrader,
     handlers,
     onEvent(listener) {

@@ -34,6 +34,7 @@ import { assertionSchema } from './assertions/types';
 import { runsCompareInputSchema, runsCompareOutputSchema, runsListInputSchema, runsListOutputSchema } from './history';
 import { regradeEstimateSchema, regradeInputSchema, runChecksSchema } from './regrade';
 import { rowsQuerySchema, rowsResultSchema } from './row-view';
+import { toolChoiceSchema, toolsSchema } from './tools';
 import { MAX_MAX_ANSWER_BYTES, MIN_MAX_ANSWER_BYTES } from './answer-limit';
 
 export { EVENT_CHANNEL, bridgeFunctionName, ipcChannel, methodNames, type MethodName } from './methods';
@@ -60,6 +61,9 @@ export const runRequestSchema = z.object({
   /** Checks for every row, on top of each row's own. */
   assertions: z.array(assertionSchema).max(50).default([]),
   judge: judgeSchema.optional(),
+  /** Tools the prompt offers (given to every variant that does not set its own). */
+  tools: toolsSchema.optional(),
+  toolChoice: toolChoiceSchema.optional(),
 });
 export type RunRequest = z.infer<typeof runRequestSchema>;
 
@@ -192,7 +196,16 @@ export const verdictSchema = z.object({
 });
 export type Verdict = z.infer<typeof verdictSchema>;
 
-export const priceSchema = z.object({ inputPerMTok: z.number().nonnegative(), outputPerMTok: z.number().nonnegative() });
+export const priceSchema = z.object({
+  inputPerMTok: z.number().nonnegative(),
+  outputPerMTok: z.number().nonnegative(),
+  /** Input read from the prompt cache; the input price when absent. */
+  cachedInputPerMTok: z.number().nonnegative().optional(),
+  /** Input written to the prompt cache (Anthropic); the input price when absent. */
+  cacheWritePerMTok: z.number().nonnegative().optional(),
+  /** Thinking tokens, when they are priced apart from the answer; the output price when absent. */
+  reasoningPerMTok: z.number().nonnegative().optional(),
+});
 export const priceTableSchema = z.record(z.string().min(1).max(200), priceSchema);
 
 export const appInfoSchema = z.object({

@@ -6,6 +6,21 @@
 export interface Price {
   inputPerMTok: number;
   outputPerMTok: number;
+  /** Input read from the prompt cache; the input price when absent. */
+  cachedInputPerMTok?: number;
+  /** Input written to the prompt cache (Anthropic's cache writes); the input price when absent. */
+  cacheWritePerMTok?: number;
+  /** Thinking tokens, when priced apart from the answer; the output price when absent. */
+  reasoningPerMTok?: number;
+}
+
+/** Token counts as a cell keeps them (shared/schemas.ts Usage): cached and thinking tokens are parts of input and output. */
+export interface UsageCounts {
+  inputTokens?: number;
+  outputTokens?: number;
+  cacheReadTokens?: number;
+  cacheWriteTokens?: number;
+  reasoningTokens?: number;
 }
 
 export const PRICES: Readonly<Record<string, Price>> = {
@@ -43,7 +58,23 @@ export function priceFor(model: string, table: PriceTable = PRICES): Price | und
 }
 
 export function estimateCost(model: string, inputTokens?: number, outputTokens?: number, table: PriceTable = PRICES): number | undefined {
+  return costOfUsage(model, { ...(inputTokens !== undefined ? { inputTokens } : {}), ...(outputTokens !== undefined ? { outputTokens } : {}) }, table);
+}
+
+/**
+ * What a request cost: cache reads and writes at their own prices, the rest of the input at
+ * the input price; thinking at the reasoning price (the output price unless set), the rest of
+ * the output at the output price. Parts larger than their whole are clamped to it.
+ */
+export function costOfUsage(model: string, usage: UsageCounts, table: PriceTable = PRICES): number | undefined {
   const price = priceFor(model, table);
+  const { inputTokens, outputTokens } = usage;
   if (!price || inputTokens === undefined || outputTokens === undefined) return undefined;
-  return (inputTokens * price.inputPerMTok + outputTokens * price.outputPerMTok) / 1_000_000;
+  const read = Math.min(usage.cacheReadTokens ?? 0, inputTokens);
+  const written = Math.min(usage.cacheWriteTokens ?? 0, inputTokens - read);
+  const thinking = Math.min(usage.reasoningTokens ?? 0, outputTokens);
+  const input =
+    (inputTokens - read - written) * price.inputPerMTok + read * (price.cachedInputPerMTok ?? price.inputPerMTok) + written * (price.cacheWritePerMTok ?? price.inputPerMTok);
+  const output = (outputTokens - thinking) * price.outputPerMTok + thinking * (price.reasoningPerMTok ?? price.outputPerMTok);
+  return (input + output) / 1_000_000;
 }

@@ -6,8 +6,10 @@
 import { z } from 'zod';
 import { assertionSchema } from './assertions/types';
 import { providerTimeoutsSchema } from './timeouts';
+import { toolCallSchema, toolChoiceSchema, toolsSchema } from './tools';
 
-export const roleSchema = z.enum(['system', 'user', 'assistant']);
+/** `tool` carries a tool's result back to the model (a few-shot turn after an assistant's tool call). */
+export const roleSchema = z.enum(['system', 'user', 'assistant', 'tool']);
 export type Role = z.infer<typeof roleSchema>;
 
 /** The language a message's template is written in; absent means Nunjucks. */
@@ -28,6 +30,25 @@ export const messageSchema = z.object({
   split: z.literal('prompty').optional(),
   /** Variables holding a conversation (a list of messages) that replaces where it is written. */
   threads: z.array(z.string().max(200)).max(20).optional(),
+  /** An assistant turn's tool calls (few-shot examples, or a conversation sent on). */
+  toolCalls: z.array(toolCallSchema).max(64).optional(),
+  /** A `tool` message: the call it answers. */
+  toolCallId: z.string().max(500).optional(),
+  /** Cache the prompt up to and including this message (Anthropic's cache_control breakpoint). */
+  cache: z.boolean().optional(),
+  /**
+   * Set on rendered messages only: the message as text and images, in order, when a variable
+   * holding an image was written in it (`content` then has `[image: …]` where each image is).
+   */
+  parts: z
+    .array(
+      z.discriminatedUnion('type', [
+        z.object({ type: z.literal('text'), text: z.string() }),
+        z.object({ type: z.literal('image'), image: z.string().max(30_000_000), alt: z.string().max(200).optional() }),
+      ]),
+    )
+    .max(200)
+    .optional(),
 });
 export type Message = z.infer<typeof messageSchema>;
 
@@ -43,7 +64,8 @@ export const responseFormatSchema = z.discriminatedUnion('type', [
 ]);
 export type ResponseFormat = z.infer<typeof responseFormatSchema>;
 
-export const REASONING_EFFORTS = ['minimal', 'low', 'medium', 'high'] as const;
+export const REASONING_EFFORTS = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'] as const;
+export const REASONING_SUMMARIES = ['auto', 'concise', 'detailed'] as const;
 
 /** Parameters a column sends with its request. Absent means "the provider's default". */
 export const paramsSchema = z.object({
@@ -55,8 +77,22 @@ export const paramsSchema = z.object({
   presencePenalty: z.number().min(-2).max(2).optional(),
   frequencyPenalty: z.number().min(-2).max(2).optional(),
   responseFormat: responseFormatSchema.optional(),
-  /** For reasoning models (o-series, gpt-5): sent as reasoning_effort. */
+  /** For reasoning models (o-series, gpt-5): sent as reasoning_effort (the Responses API's reasoning.effort). */
   reasoningEffort: z.enum(REASONING_EFFORTS).optional(),
+  /** Only the K most likely tokens are sampled (Anthropic, Gemini). */
+  topK: z.number().int().positive().max(1_000).optional(),
+  /**
+   * Tokens the model may think with before it answers: Anthropic's extended thinking
+   * (`budget_tokens`, at least 1,024) and Gemini's thinking budget (0 turns thinking off, -1 lets it decide).
+   */
+  thinkingBudget: z.number().int().min(-1).max(1_000_000).optional(),
+  /** The Responses API's reasoning summary (OpenAI shows a summary, not the reasoning itself). */
+  reasoningSummary: z.enum(REASONING_SUMMARIES).optional(),
+  /** Gemini's safety settings: harm category → block threshold (HARM_CATEGORY_HARASSMENT → BLOCK_ONLY_HIGH). */
+  safety: z.record(z.string().regex(/^HARM_CATEGORY_[A-Z_]+$/), z.string().regex(/^[A-Z_]+$/)).optional(),
+  /** Tools the model may call (the prompt's, copied into each cell so a cell says what it was asked). */
+  tools: toolsSchema.optional(),
+  toolChoice: toolChoiceSchema.optional(),
 });
 export type Params = z.infer<typeof paramsSchema>;
 
@@ -160,11 +196,18 @@ export const workspaceSchema = z.object({
   assertions: z.array(assertionSchema).max(50).default([]),
   /** Who grades llm-rubric checks. */
   judge: judgeSchema.optional(),
+  /** Tools the prompt offers the model (sent by every variant that does not set its own). */
+  tools: toolsSchema.optional(),
+  toolChoice: toolChoiceSchema.optional(),
 });
 export type Workspace = z.infer<typeof workspaceSchema>;
 
-export const providerKindSchema = z.enum(['echo', 'openai']);
+/** openai: Chat Completions or the Responses API, and every OpenAI-compatible server; anthropic: the Messages API; google: the Gemini API. */
+export const providerKindSchema = z.enum(['echo', 'openai', 'anthropic', 'google']);
 export type ProviderKind = z.infer<typeof providerKindSchema>;
+/** The OpenAI API a provider of kind `openai` speaks. */
+export const openaiApiSchema = z.enum(['chat', 'responses']);
+export type OpenAIApi = z.infer<typeof openaiApiSchema>;
 
 /** What the renderer may know about a key: never the key itself. */
 export const keyStatusSchema = z.object({
@@ -179,6 +222,8 @@ export const providerInfoSchema = z.object({
   id: z.string(),
   name: z.string(),
   kind: providerKindSchema,
+  /** Kind openai: Chat Completions (absent) or the Responses API. */
+  api: openaiApiSchema.optional(),
   baseUrl: z.string(),
   /** Environment variable the key is read from when no key was entered. */
   apiKeyEnvar: z.string().optional(),
@@ -196,6 +241,9 @@ export type ProviderInfo = z.infer<typeof providerInfoSchema>;
 export const providerInputSchema = z.object({
   id: z.string().optional(),
   name: z.string().trim().min(1, 'Give the provider a name.').max(80),
+  /** The API it speaks; OpenAI-compatible when absent. */
+  kind: z.enum(['openai', 'anthropic', 'google']).optional(),
+  api: openaiApiSchema.optional(),
   baseUrl: z.url({ protocol: /^https?$/, message: 'The base URL must be a full http:// or https:// URL, such as https://api.openai.com/v1.' }),
   apiKeyEnvar: z
     .string()
@@ -216,9 +264,18 @@ export const providerInputSchema = z.object({
 });
 export type ProviderInput = z.infer<typeof providerInputSchema>;
 
+/**
+ * Tokens, the same way for every vendor: `inputTokens` counts all of the prompt, cached parts
+ * included (of which `cacheReadTokens` were read from and `cacheWriteTokens` written to the
+ * vendor's prompt cache); `outputTokens` counts all of the answer, thinking included (of which
+ * `reasoningTokens` were thinking).
+ */
 export const usageSchema = z.object({
   inputTokens: z.number().int().nonnegative().optional(),
   outputTokens: z.number().int().nonnegative().optional(),
+  cacheReadTokens: z.number().int().nonnegative().optional(),
+  cacheWriteTokens: z.number().int().nonnegative().optional(),
+  reasoningTokens: z.number().int().nonnegative().optional(),
 });
 export type Usage = z.infer<typeof usageSchema>;
 
@@ -250,6 +307,10 @@ export const cellSchema = z.object({
   messages: z.array(messageSchema),
   status: cellStatusSchema,
   output: z.string(),
+  /** The model's thinking (Anthropic, Gemini) or reasoning summary (OpenAI), apart from the answer. */
+  reasoning: z.string().optional(),
+  /** Tools the model called, in order. */
+  toolCalls: z.array(toolCallSchema).optional(),
   /**
    * The answer was longer than the cap on what is kept (Settings → Answers, 1 MB by default):
    * `output` holds its first part and a mark, and this is the whole answer's size in UTF-8 bytes.

@@ -17,7 +17,7 @@ async function collect(provider: EchoProvider, messages: Message[], params: Para
   let done: Collected['done'];
   for await (const part of provider.stream({ model: ECHO_MODEL, messages, params, signal })) {
     if (part.type === 'delta') deltas.push(part.text);
-    else done = part;
+    else if (part.type === 'done') done = part;
   }
   return { deltas, output: deltas.join(''), done };
 }

@@ -78,8 +78,8 @@ describe('OpenAI chat JSON import', () => {
     expect(expectErrors(importChat('{"model": "gpt-4o"'))[0]).toMatchObject({ line: 1, message: expect.stringMatching(/^JSON syntax error/) });
     expect(expectErrors(importChat('[{"role": "user", "content": "hi"}]'))[0]?.message).toMatch(/a list of messages is a promptfoo chat prompt/);
     expect(expectErrors(importChat('{"model": "gpt-4o"}'))).toEqual([{ line: 1, column: 1, message: 'messages must be a list of {"role", "content"} messages, not empty' }]);
-    expect(expectErrors(importChat('{"model": 4, "messages": [{"role": "tool", "content": "x"}], "temperature": "hot"}'))).toEqual([
-      { line: 1, column: 36, message: 'message 1 has the role "tool"; a Parallax message is system, user or assistant' },
+    expect(expectErrors(importChat('{"model": 4, "messages": [{"role": "tone", "content": "x"}], "temperature": "hot"}'))).toEqual([
+      { line: 1, column: 36, message: 'message 1 has the role "tone"; a Parallax message is system, user, assistant or tool' },
       { line: 1, column: 77, message: 'temperature must be a number from 0 to 2, not a string' },
       { line: 1, column: 11, message: "model must be the model's name as text, not a number" },
     ]);

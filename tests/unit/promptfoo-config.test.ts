@@ -217,7 +217,7 @@ tests:
 `);
     expect(warnings).toEqual([
       `${FILE}: outputPath (line 5): ignored; Parallax writes the files given with -o/--output`,
-      `${FILE}: providers[0].config.logprobs (line 4): "logprobs" is ignored; Parallax reads apiBaseUrl, apiKeyEnvar, timeout, timeouts, temperature, top_p, max_tokens, seed, stop, presence_penalty, frequency_penalty, response_format, reasoning_effort, max_completion_tokens`,
+      `${FILE}: providers[0].config.logprobs (line 4): "logprobs" is ignored; Parallax reads apiBaseUrl, apiKeyEnvar, timeout, timeouts, temperature, top_p, max_tokens, seed, stop, presence_penalty, frequency_penalty, response_format, reasoning_effort, top_k, thinking_budget, reasoning_summary, safety_settings, tools, tool_choice, max_completion_tokens`,
     ]);
     // Every request parameter is read by its API name.
     expect(config.providers[0]?.params).toEqual({ topP: 0.5 });
@@ -389,10 +389,10 @@ providers:
 
   it('refuses a chat prompt with a bad role, naming the message', () => {
     const { messages } = bad(`prompts:
-  - '[{"role": "tool", "content": "x"}]'
+  - '[{"role": "tone", "content": "x"}]'
 providers: [echo]
 `);
-    expect(messages[0]).toContain('prompts[0][0] (line 2): unknown role "tool"');
+    expect(messages[0]).toContain('prompts[0][0] (line 2): unknown role "tone"');
   });
 
   it('refuses an empty file and a file that is not a map', () => {

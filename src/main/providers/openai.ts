@@ -9,6 +9,7 @@ import { parseRetryAfter } from '../runner/backoff';
 import type { Message, Params, Usage } from '../../shared/schemas';
 import { SecretRedactor } from '../../shared/redact';
 import type { ChatProvider, ChatRequest, StreamPart } from './types';
+import { hasImages, piecesOf, type ImageLoader } from './content';
 import { MAX_OUTPUT_CHARS, boundedFetch, capServerText, parseChunk, parseModelIds } from './wire';
 import { performance } from 'node:perf_hooks';
 import { resolveTimeouts, type ProviderTimeouts, type Timeouts } from '../../shared/timeouts';
@@ -89,7 +90,7 @@ export class OpenAIProvider implements ChatProvider {
     const { params } = request;
     const body: OpenAI.Chat.Completions.ChatCompletionCreateParamsStreaming = {
       model: request.model,
-      messages: request.messages.map((m: Message) => ({ role: m.role, content: m.content, ...(m.name !== undefined ? { name: m.name } : {}) })),
+      messages: await chatMessages(request.messages, request.loadImage),
       stream: true,
       stream_options: { include_usage: true },
       ...requestParams(params, this.openaiHost),
@@ -257,5 +258,52 @@ export function requestParams(params: Params, openaiHost: boolean): RequestParam
   else if (format?.type === 'json_schema') {
     out.response_format = { type: 'json_schema', json_schema: { name: format.name, schema: format.schema, ...(format.strict !== undefined ? { strict: format.strict } : {}) } };
   } else if (format?.type === 'text') out.response_format = { type: 'text' };
+  return out;
+}
+
+type ChatMessage = OpenAI.Chat.Completions.ChatCompletionMessageParam;
+
+/**
+ * Messages in Chat Completions' words: images as `image_url` parts (a data URI for bytes),
+ * an assistant's tool calls as `tool_calls`, a tool's result as a `tool` message.
+ */
+export async function chatMessages(messages: readonly Message[], loadImage: ImageLoader | undefined): Promise<ChatMessage[]> {
+  const out: ChatMessage[] = [];
+  for (const m of messages) {
+    const name = m.name !== undefined ? { name: m.name } : {};
+    switch (m.role) {
+      case 'tool':
+        out.push({ role: 'tool', content: m.content, tool_call_id: m.toolCallId ?? '' });
+        break;
+      case 'assistant':
+        out.push({
+          role: 'assistant',
+          content: m.content,
+          ...name,
+          ...(m.toolCalls && m.toolCalls.length > 0
+            ? { tool_calls: m.toolCalls.map((c) => ({ id: c.id, type: 'function' as const, function: { name: c.name, arguments: c.arguments } })) }
+            : {}),
+        });
+        break;
+      case 'system':
+        out.push({ role: 'system', content: m.content, ...name });
+        break;
+      case 'user': {
+        if (!hasImages(m)) {
+          out.push({ role: 'user', content: m.content, ...name });
+          break;
+        }
+        const pieces = await piecesOf(m, loadImage);
+        out.push({
+          role: 'user',
+          ...name,
+          content: pieces.map((p): OpenAI.Chat.Completions.ChatCompletionContentPart =>
+            p.type === 'text' ? { type: 'text', text: p.text } : { type: 'image_url', image_url: { url: 'url' in p ? p.url : `data:${p.mime};base64,${p.base64}` } },
+          ),
+        });
+        break;
+      }
+    }
+  }
   return out;
 }

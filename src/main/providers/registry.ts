@@ -9,7 +9,7 @@ import type { RecordedProvider, Store, StoredProvider } from '../store/store';
 import { hostOf, keyHostVerdict, refusalReason, type KeyHostApproval } from '../../shared/key-hosts';
 import { loadKeyHostApprovals } from '../secrets/key-hosts';
 import { ECHO_PROVIDER_ID, EchoProvider, type EchoOptions } from './echo';
-import { OpenAIProvider } from './openai';
+import { createProvider, DEFAULT_KEY_ENVARS } from './factory';
 import type { ChatProvider } from './types';
 
 export interface ResolvedProvider {
@@ -83,7 +83,8 @@ export class ProviderRegistry {
     return {
       id: stored.id,
       name: stored.name,
-      kind: 'openai',
+      kind: stored.kind,
+      ...(stored.api ? { api: stored.api } : {}),
       baseUrl: stored.baseUrl,
       // A variable an imported file named (older versions kept it) is not offered as a choice.
       ...(stored.apiKeyEnvar && !stored.needsReview ? { apiKeyEnvar: stored.apiKeyEnvar } : {}),
@@ -119,7 +120,8 @@ export class ProviderRegistry {
    */
   private resolveRecorded(recorded: RecordedProvider): ResolvedProvider {
     const baseUrl = (recorded.baseUrl ?? '').replace(/\/+$/, '');
-    const envar = recorded.apiKeyEnvar ?? DEFAULT_KEY_ENVAR;
+    const kind = recorded.kind === 'echo' ? 'openai' : recorded.kind;
+    const envar = recorded.apiKeyEnvar ?? DEFAULT_KEY_ENVARS[kind];
     const key = this.env[envar] || undefined;
     if (key !== undefined) {
       // A base URL that came from the person's own environment is where they send OPENAI_API_KEY, while it still does.
@@ -133,14 +135,21 @@ export class ProviderRegistry {
         );
       }
     }
-    const cacheKey = JSON.stringify([recorded.id, baseUrl, envar, key !== undefined, recorded.timeouts ?? null]);
+    const cacheKey = JSON.stringify([recorded.id, kind, recorded.api ?? null, baseUrl, envar, key !== undefined, recorded.timeouts ?? null]);
     const cached = this.recordedCache.get(cacheKey);
     if (cached) return cached;
     this.known.add(key);
     const resolved: ResolvedProvider = {
       id: recorded.id,
       name: recorded.name,
-      provider: new OpenAIProvider({ baseUrl, apiKey: key, otherSecrets: this.known.list().filter((k) => k !== key), ...(recorded.timeouts ? { timeouts: recorded.timeouts } : {}) }),
+      provider: createProvider({
+        kind,
+        ...(recorded.api ? { api: recorded.api } : {}),
+        baseUrl,
+        apiKey: key,
+        otherSecrets: this.known.list().filter((k) => k !== key),
+        ...(recorded.timeouts ? { timeouts: recorded.timeouts } : {}),
+      }),
       concurrency: this.recordedConcurrency,
       endpoint: baseUrl,
     };
@@ -158,7 +167,7 @@ export class ProviderRegistry {
     }
     const transient = this.transient.get(providerId);
     if (transient) return transient;
-    const fromRun = recorded.find((p) => p.id === providerId && p.kind === 'openai');
+    const fromRun = recorded.find((p) => p.id === providerId && p.kind !== 'echo');
     if (fromRun) return this.resolveRecorded(fromRun);
     const stored = this.store.getProvider(providerId);
     if (!stored) throw new AppError('not_found', `No provider with id "${providerId}". It may have been removed in Settings.`);
@@ -174,7 +183,14 @@ export class ProviderRegistry {
     return {
       id: stored.id,
       name: stored.name,
-      provider: new OpenAIProvider({ baseUrl: stored.baseUrl, apiKey: key, otherSecrets: this.known.list().filter((k) => k !== key), ...(stored.timeouts ? { timeouts: stored.timeouts } : {}) }),
+      provider: createProvider({
+        kind: stored.kind,
+        ...(stored.api ? { api: stored.api } : {}),
+        baseUrl: stored.baseUrl,
+        apiKey: key,
+        otherSecrets: this.known.list().filter((k) => k !== key),
+        ...(stored.timeouts ? { timeouts: stored.timeouts } : {}),
+      }),
       concurrency: stored.concurrency ?? DEFAULT_CONCURRENCY,
       endpoint: stored.baseUrl,
     };

@@ -1,4 +1,6 @@
 import type { Message, Params, Usage } from '../../shared/schemas';
+import type { ToolCall } from '../../shared/tools';
+import type { ImageLoader } from './content';
 
 export interface ChatRequest {
   model: string;
@@ -13,10 +15,16 @@ export interface ChatRequest {
    * masked (masking costs about 250 ns a character, 12 s for a 50 MB answer).
    */
   keepChars?: number;
+  /** Reads a stored image a message part names (src/main/images.ts); without it stored images cannot be sent. */
+  loadImage?: ImageLoader;
 }
 
 export type StreamPart =
   | { type: 'delta'; text: string }
+  /** Thinking (Anthropic, Gemini) or a reasoning summary (OpenAI's Responses API), apart from the answer. */
+  | { type: 'reasoning'; text: string }
+  /** A whole tool call, once its arguments are complete. */
+  | { type: 'tool_call'; call: ToolCall }
   | { type: 'done'; usage: Usage; finishReason: string | undefined };
 
 /** Something that answers chat requests: the offline echo, or an OpenAI-compatible endpoint. */

@@ -12,9 +12,10 @@ import { performance } from 'node:perf_hooks';
 import pLimit, { type LimitFunction } from 'p-limit';
 import type { AppEvent } from '../../shared/contract';
 import { AppError, toErrorInfo } from '../../shared/errors';
-import { estimateCost } from '../../shared/prices';
+import { costOfUsage } from '../../shared/prices';
 import { completeUsage } from '../providers/tokens';
 import type { Cell, RunStatus, Usage } from '../../shared/schemas';
+import type { ImageLoader } from '../providers/content';
 import type { ProviderRegistry, ResolvedProvider } from '../providers/registry';
 import { HEARTBEAT_MS, type GradingSpec, type NewCell, type NewRun, type RecordedProvider, type RerunSelection, type Store } from '../store/store';
 import { gradeCell, hasChecks, judgeOf } from './grading';
@@ -77,14 +78,21 @@ export interface RunnerOptions {
   /** For tests: the jitter's source of randomness. */
   random?: () => number;
   /** Cost of a finished cell; the built-in price list when absent. */
-  cost?: (model: string, inputTokens?: number, outputTokens?: number) => number | undefined;
+  cost?: (model: string, usage: Usage) => number | undefined;
   /** Masks keys in text from providers (answers, errors, check reasons) before it is kept or shown. */
   redact?: (text: string) => string;
   /** How often a running run's lease is renewed (store.ts LEASE_MS is how long it lasts). */
   heartbeatMs?: number;
   /** UTF-8 bytes of an answer kept, read as each cell starts (answer-cap.ts); 1 MB when absent. */
   maxAnswerBytes?: () => number;
+  /** Reads stored images for requests that carry them (src/main/images.ts). */
+  loadImage?: ImageLoader;
 }
+
+/** Thinking kept per cell (characters); the rest is dropped, its tokens still counted. */
+const MAX_REASONING_CHARS = 1_000_000;
+/** Tool calls kept per cell. */
+const MAX_TOOL_CALLS = 64;
 
 /** Token counts a provider reported, if they are believable: whole numbers from 0 to MAX_TOKENS. */
 function usageProblem(usage: Usage): string | undefined {
@@ -140,6 +148,7 @@ export class Runner {
   private readonly backoff: BackoffPolicy;
   private readonly random: () => number;
   private readonly cost: NonNullable<RunnerOptions['cost']>;
+  private readonly loadImage: ImageLoader | undefined;
   private readonly redact: (text: string) => string;
   private readonly heartbeatMs: number;
   private readonly maxAnswerBytes: () => number;
@@ -158,7 +167,8 @@ export class Runner {
     this.coalescer = new DeltaCoalescer(emit, options.flushMs ?? 25);
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.random = options.random ?? Math.random;
-    this.cost = options.cost ?? ((model, input, output) => estimateCost(model, input, output));
+    this.cost = options.cost ?? ((model, usage) => costOfUsage(model, usage));
+    this.loadImage = options.loadImage;
     this.redact = options.redact ?? ((text) => text);
     this.heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS;
     this.maxAnswerBytes = options.maxAnswerBytes ?? (() => DEFAULT_MAX_ANSWER_BYTES);
@@ -537,6 +547,8 @@ export class Runner {
           output: hit.output,
           usage: hit.usage,
           ...(hit.finishReason !== undefined ? { finishReason: hit.finishReason } : {}),
+          ...(hit.reasoning !== undefined ? { reasoning: hit.reasoning } : {}),
+          ...(hit.toolCalls ? { toolCalls: hit.toolCalls } : {}),
           ttftMs: 0,
           totalMs: 0,
           costUsd: 0,
@@ -591,12 +603,23 @@ export class Runner {
         }
         const attemptStarted = performance.now();
         try {
-          for await (const part of resolved.provider.stream({ model: cell.model, messages: cell.messages, params: cell.params, signal, keepChars: answer.maxBytes, ...(deadline !== undefined ? { deadline } : {}) })) {
+          const request = { model: cell.model, messages: cell.messages, params: cell.params, signal, keepChars: answer.maxBytes, ...(this.loadImage ? { loadImage: this.loadImage } : {}), ...(deadline !== undefined ? { deadline } : {}) };
+          for await (const part of resolved.provider.stream(request)) {
             if (part.type === 'delta') {
               if (cell.ttftMs === undefined) cell.ttftMs = performance.now() - attemptStarted;
               const kept = answer.push(part.text);
               output += kept;
               if (kept !== '') this.coalescer.push(cell.runId, cell.id, kept);
+            } else if (part.type === 'reasoning') {
+              // Thinking is the first thing a reasoning model sends: it is the first token too.
+              if (cell.ttftMs === undefined) cell.ttftMs = performance.now() - attemptStarted;
+              const room = MAX_REASONING_CHARS - (cell.reasoning?.length ?? 0);
+              if (room > 0) cell.reasoning = (cell.reasoning ?? '') + part.text.slice(0, room);
+            } else if (part.type === 'tool_call') {
+              if (cell.ttftMs === undefined) cell.ttftMs = performance.now() - attemptStarted;
+              if ((cell.toolCalls?.length ?? 0) < MAX_TOOL_CALLS) cell.toolCalls = [...(cell.toolCalls ?? []), part.call];
+              // The grid shows a call as it comes (the answer may be nothing else).
+              this.emit({ type: 'cell.update', runId: cell.runId, cell: { ...cell, output } });
             } else {
               cell.usage = part.usage;
               if (part.finishReason !== undefined) cell.finishReason = part.finishReason;
@@ -608,7 +631,7 @@ export class Runner {
         } catch (error) {
           release();
           // Part of an answer already on screen is kept, not asked for again.
-          const retryable = error instanceof AppError && error.retryable && output === '' && !signal.aborted;
+          const retryable = error instanceof AppError && error.retryable && output === '' && cell.toolCalls === undefined && !signal.aborted;
           if (!retryable || attempt >= this.backoff.maxAttempts) {
             if (previous !== undefined && error instanceof AppError && !error.message.includes(previous)) {
               // The earlier failure first: it is usually the cause (a total timeout only ends the story).
@@ -617,6 +640,9 @@ export class Runner {
             throw error;
           }
           previous = error.message;
+          // A try that is asked again starts its thinking and calls afresh.
+          delete cell.reasoning;
+          delete cell.toolCalls;
           const wait = backoffDelay(attempt, error.retryAfterMs, this.backoff, this.random);
           if (deadline !== undefined && total !== undefined && performance.now() + wait >= deadline) {
             // The next try would start after the deadline: fail now, with the reason and the limit.
@@ -650,7 +676,7 @@ export class Runner {
       // tokens are counted here and the figure is marked as an estimate wherever it is shown.
       const counted = completeUsage(cell.usage, cell.messages, output, answer.cut ? answer.answerBytes : undefined);
       cell.usage = counted.usage;
-      const cost = this.cost(cell.model, cell.usage.inputTokens, cell.usage.outputTokens);
+      const cost = this.cost(cell.model, cell.usage);
       const sane = cost !== undefined && Number.isFinite(cost) && cost >= 0 ? cost : undefined;
       const finished: Cell = {
         ...cell,
@@ -663,7 +689,13 @@ export class Runner {
       // A cut answer is not cached: asked again, it is read again (and cut by the cap of the day).
       if (active.useCache && !this.closed && !answer.cut) {
         try {
-          this.store.cachePut(key, { output: finished.output, usage: cell.usage, finishReason: finished.finishReason });
+          this.store.cachePut(key, {
+            output: finished.output,
+            usage: cell.usage,
+            finishReason: finished.finishReason,
+            ...(finished.reasoning !== undefined ? { reasoning: this.redact(finished.reasoning) } : {}),
+            ...(finished.toolCalls ? { toolCalls: finished.toolCalls } : {}),
+          });
         } catch {
           // A cache that cannot be written only costs a later request.
         }
@@ -730,6 +762,8 @@ export class Runner {
     return {
       ...cell,
       output: r(cell.output),
+      ...(cell.reasoning !== undefined ? { reasoning: r(cell.reasoning) } : {}),
+      ...(cell.toolCalls ? { toolCalls: cell.toolCalls.map((c) => ({ id: r(c.id), name: r(c.name), arguments: r(c.arguments) })) } : {}),
       ...(cell.finishReason !== undefined ? { finishReason: r(cell.finishReason) } : {}),
       ...(cell.error ? { error: { ...cell.error, message: r(cell.error.message) } } : {}),
       ...(cell.grading

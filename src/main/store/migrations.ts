@@ -198,4 +198,12 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE run_search_done ADD COLUMN next_case INTEGER;
   `,
+  // What a cell holds besides its answer, as JSON: the model's thinking, its tool calls, and the
+  // parts of its token counts (cache reads and writes, thinking). The response cache keeps the same.
+  // A provider's `kind` (openai, anthropic, google) now varies; `api` is the OpenAI API it speaks (chat, responses).
+  `
+  ALTER TABLE cells ADD COLUMN extra TEXT;
+  ALTER TABLE response_cache ADD COLUMN extra TEXT;
+  ALTER TABLE providers ADD COLUMN api TEXT;
+  `,
 ];

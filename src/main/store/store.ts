@@ -35,6 +35,9 @@ import { MIGRATIONS } from './migrations';
 import { inTransaction, json, num, optNum, optStr, str, type Row } from './rows';
 import { BUSY_TIMEOUT_MS, BusyGaveUp, isBusy, retryWhileBusy, type BusyRetryOptions } from './busy';
 import { providerTimeoutsSchema, type ProviderTimeouts } from '../../shared/timeouts';
+import { z } from 'zod';
+import type { OpenAIApi } from '../../shared/schemas';
+import { toolCallSchema, type ToolCall } from '../../shared/tools';
 
 /** A provider's saved timeouts; anything unreadable is dropped (the defaults apply). */
 function storedTimeouts(text: string | undefined): { timeouts?: ProviderTimeouts } {
@@ -50,7 +53,9 @@ function storedTimeouts(text: string | undefined): { timeouts?: ProviderTimeouts
 export interface StoredProvider {
   id: string;
   name: string;
-  kind: 'openai';
+  kind: SavedProviderKind;
+  /** Kind openai: the Responses API instead of Chat Completions. */
+  api?: OpenAIApi;
   baseUrl: string;
   apiKeyEnvar?: string;
   /** Came from an imported file and is not confirmed yet: no key, no requests. */
@@ -69,7 +74,8 @@ export interface RecordedProvider {
   /** The id the run's cells name (a config's provider id, or `echo`). */
   id: string;
   name: string;
-  kind: 'openai' | 'echo';
+  kind: SavedProviderKind | 'echo';
+  api?: OpenAIApi;
   model?: string;
   baseUrl?: string;
   /** The environment variable the key came from (never its value). */
@@ -141,6 +147,65 @@ export interface CachedResponse {
   output: string;
   usage: Usage;
   finishReason: string | undefined;
+  reasoning?: string;
+  toolCalls?: ToolCall[];
+}
+
+/** The APIs a saved provider can speak (src/main/providers/factory.ts makes each). */
+export type SavedProviderKind = 'openai' | 'anthropic' | 'google';
+
+function savedKindOf(text: string | undefined): SavedProviderKind {
+  return text === 'anthropic' || text === 'google' ? text : 'openai';
+}
+
+/** The `extra` column of cells and the response cache: what a cell holds besides its answer and main counts. */
+interface Extra {
+  reasoning?: string;
+  toolCalls?: ToolCall[];
+  cacheReadTokens?: number;
+  cacheWriteTokens?: number;
+  reasoningTokens?: number;
+}
+
+function extraOf(source: { reasoning?: string | undefined; toolCalls?: ToolCall[] | undefined; usage: Usage }): string | null {
+  const extra: Extra = {
+    ...(source.reasoning !== undefined ? { reasoning: source.reasoning } : {}),
+    ...(source.toolCalls && source.toolCalls.length > 0 ? { toolCalls: source.toolCalls } : {}),
+    ...(source.usage.cacheReadTokens !== undefined ? { cacheReadTokens: source.usage.cacheReadTokens } : {}),
+    ...(source.usage.cacheWriteTokens !== undefined ? { cacheWriteTokens: source.usage.cacheWriteTokens } : {}),
+    ...(source.usage.reasoningTokens !== undefined ? { reasoningTokens: source.usage.reasoningTokens } : {}),
+  };
+  return Object.keys(extra).length > 0 ? JSON.stringify(extra) : null;
+}
+
+/** The extra column read back; anything unreadable (a hand-edited database) counts as nothing. */
+function readExtra(row: Row): { fields: Pick<Cell, 'reasoning' | 'toolCalls'>; usage: Usage } {
+  const text = optStr(row, 'extra');
+  if (text === undefined) return { fields: {}, usage: {} };
+  const parsed = extraSchema.safeParse(safeJson(text));
+  if (!parsed.success) return { fields: {}, usage: {} };
+  const { reasoning, toolCalls, ...usage } = parsed.data;
+  return { fields: { ...(reasoning !== undefined ? { reasoning } : {}), ...(toolCalls ? { toolCalls } : {}) }, usage: stripUndefined(usage) };
+}
+
+const extraSchema = z.object({
+  reasoning: z.string().optional(),
+  toolCalls: z.array(toolCallSchema).optional(),
+  cacheReadTokens: z.number().int().nonnegative().optional(),
+  cacheWriteTokens: z.number().int().nonnegative().optional(),
+  reasoningTokens: z.number().int().nonnegative().optional(),
+});
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function stripUndefined(usage: Usage): Usage {
+  return Object.fromEntries(Object.entries(usage).filter(([, v]) => v !== undefined));
 }
 
 /** Which cells of a finished run to run again. */
@@ -299,7 +364,8 @@ export class Store {
     return rows.map((row) => ({
       id: str(row, 'id'),
       name: str(row, 'name'),
-      kind: 'openai',
+      kind: savedKindOf(optStr(row, 'kind')),
+      ...(optStr(row, 'api') === 'responses' ? { api: 'responses' as const } : {}),
       baseUrl: str(row, 'base_url'),
       ...(optStr(row, 'api_key_envar') ? { apiKeyEnvar: optStr(row, 'api_key_envar') } : {}),
       ...(num(row, 'needs_review') === 1 ? { needsReview: true } : {}),
@@ -315,9 +381,9 @@ export class Store {
   saveProvider(provider: StoredProvider): void {
     this.db
       .prepare(
-        `INSERT INTO providers (id, name, kind, base_url, api_key_envar, created_at, needs_review, concurrency, timeouts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (id) DO UPDATE SET name = excluded.name, base_url = excluded.base_url, api_key_envar = excluded.api_key_envar,
-           needs_review = excluded.needs_review, concurrency = excluded.concurrency, timeouts = excluded.timeouts`,
+        `INSERT INTO providers (id, name, kind, base_url, api_key_envar, created_at, needs_review, concurrency, timeouts, api) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, kind = excluded.kind, base_url = excluded.base_url, api_key_envar = excluded.api_key_envar,
+           needs_review = excluded.needs_review, concurrency = excluded.concurrency, timeouts = excluded.timeouts, api = excluded.api`,
       )
       .run(
         provider.id,
@@ -329,6 +395,7 @@ export class Store {
         provider.needsReview ? 1 : 0,
         provider.concurrency ?? null,
         provider.timeouts && Object.keys(provider.timeouts).length > 0 ? JSON.stringify(provider.timeouts) : null,
+        provider.kind === 'openai' && provider.api === 'responses' ? 'responses' : null,
       );
   }
 
@@ -576,7 +643,7 @@ export class Store {
         this.db
           .prepare(
             `UPDATE cells SET status = 'pending', output = '', input_tokens = NULL, output_tokens = NULL, ttft_ms = NULL, total_ms = NULL,
-               cost_usd = NULL, cost_estimated = 0, finish_reason = NULL, error_code = NULL, error_message = NULL, cached = 0, attempts = NULL, grading = NULL, answer_bytes = NULL
+               cost_usd = NULL, cost_estimated = 0, finish_reason = NULL, error_code = NULL, error_message = NULL, cached = 0, attempts = NULL, grading = NULL, answer_bytes = NULL, extra = NULL
              WHERE run_id = ? AND ${where}`,
           )
           .run(runId, ...args).changes,
@@ -712,23 +779,25 @@ export class Store {
   // ── response cache ───────────────────────────────────────────────────────
 
   cacheGet(key: string): CachedResponse | undefined {
-    const row = this.statement('SELECT output, input_tokens, output_tokens, finish_reason FROM response_cache WHERE key = ?').get(key) as Row | undefined;
+    const row = this.statement('SELECT output, input_tokens, output_tokens, finish_reason, extra FROM response_cache WHERE key = ?').get(key) as Row | undefined;
     if (!row) return undefined;
     const inputTokens = optNum(row, 'input_tokens');
     const outputTokens = optNum(row, 'output_tokens');
+    const extra = readExtra(row);
     return {
       output: str(row, 'output'),
-      usage: { ...(inputTokens !== undefined ? { inputTokens } : {}), ...(outputTokens !== undefined ? { outputTokens } : {}) },
+      usage: { ...(inputTokens !== undefined ? { inputTokens } : {}), ...(outputTokens !== undefined ? { outputTokens } : {}), ...extra.usage },
       finishReason: optStr(row, 'finish_reason'),
+      ...extra.fields,
     };
   }
 
   cachePut(key: string, response: CachedResponse): void {
     this.statement(
-      `INSERT INTO response_cache (key, output, input_tokens, output_tokens, finish_reason, created_at) VALUES (?, ?, ?, ?, ?, ?)
+      `INSERT INTO response_cache (key, output, input_tokens, output_tokens, finish_reason, created_at, extra) VALUES (?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (key) DO UPDATE SET output = excluded.output, input_tokens = excluded.input_tokens, output_tokens = excluded.output_tokens,
-         finish_reason = excluded.finish_reason, created_at = excluded.created_at`,
-    ).run(key, response.output, response.usage.inputTokens ?? null, response.usage.outputTokens ?? null, response.finishReason ?? null, new Date().toISOString());
+         finish_reason = excluded.finish_reason, created_at = excluded.created_at, extra = excluded.extra`,
+    ).run(key, response.output, response.usage.inputTokens ?? null, response.usage.outputTokens ?? null, response.finishReason ?? null, new Date().toISOString(), extraOf(response));
   }
 
   clearCache(): number {
@@ -752,7 +821,7 @@ export class Store {
     const result = this
       .statement(
         `UPDATE cells SET status = ?, output = ?, input_tokens = ?, output_tokens = ?, ttft_ms = ?, total_ms = ?, cost_usd = ?, cost_estimated = ?,
-           finish_reason = ?, error_code = ?, error_message = ?, cached = ?, attempts = ?, grading = ?, answer_bytes = ?
+           finish_reason = ?, error_code = ?, error_message = ?, cached = ?, attempts = ?, grading = ?, answer_bytes = ?, extra = ?
          WHERE id = ? AND (SELECT owner FROM runs WHERE runs.id = cells.run_id) = ?`,
       )
       .run(
@@ -771,6 +840,7 @@ export class Store {
         cell.attempts ?? null,
         cell.grading ? JSON.stringify(cell.grading) : null,
         cell.cut?.answerBytes ?? null,
+        extraOf(cell),
         cell.id,
         this.owner,
       );
@@ -914,6 +984,7 @@ export class Store {
     const totalMs = optNum(row, 'total_ms');
     const costUsd = optNum(row, 'cost_usd');
     const finishReason = optStr(row, 'finish_reason');
+    const extra = readExtra(row);
     return {
       id: str(row, 'id'),
       runId: str(row, 'run_id'),
@@ -931,7 +1002,9 @@ export class Store {
       usage: {
         ...(inputTokens !== undefined ? { inputTokens } : {}),
         ...(outputTokens !== undefined ? { outputTokens } : {}),
+        ...extra.usage,
       },
+      ...extra.fields,
       ...(ttftMs !== undefined ? { ttftMs } : {}),
       ...(totalMs !== undefined ? { totalMs } : {}),
       ...(costUsd !== undefined ? { costUsd } : {}),

@@ -22,6 +22,7 @@ import type { TemplateErrorInfo } from '../../shared/contract';
 import { AppError } from '../../shared/errors';
 import { splitPromptyBody, threadMarker } from '../../shared/formats/prompty-body';
 import type { Message, TemplateEngine, Variables } from '../../shared/schemas';
+import { imageLabel, imageSourceOf, isImageValue } from '../../shared/images';
 import { checkTemplate, problemOf, type TemplateProblem } from '../../shared/template';
 import { sandbox, type SandboxFailure, type SandboxResult } from '../sandbox';
 
@@ -154,26 +155,84 @@ function describe(error: TemplateErrorInfo, role: Message['role'] | undefined): 
 /** A marker no row value holds by chance: the split finds a thread's place by it. */
 const NONCE = randomUUID().replace(/-/g, '').slice(0, 12);
 
-/** The row as the sandbox sees it: each thread variable of a split message becomes its marker. */
-function renderVars(messages: readonly Message[], vars: Variables): { vars: Variables; markers: Map<string, string> } {
+/** Where an image variable is written: the split into text and image parts finds it by this. */
+function imageMarker(name: string): string {
+  return `__PARALLAX_IMAGE_${NONCE}_${name}__`;
+}
+
+/** True when one of the row's values is an image (src/shared/images.ts). */
+function rowHasImage(vars: Variables): boolean {
+  for (const value of Object.values(vars)) if (isImageValue(value)) return true;
+  return false;
+}
+
+/**
+ * The row as the sandbox sees it: each thread variable of a split message becomes its marker,
+ * and so does each image (the message is then sent as text and image parts, see `withImages`).
+ */
+function renderVars(messages: readonly Message[], vars: Variables): { vars: Variables; markers: Map<string, string>; images: Map<string, string> } {
   const markers = new Map<string, string>();
+  const images = new Map<string, string>();
   for (const message of messages) if (message.split) for (const name of message.threads ?? []) markers.set(threadMarker(name, NONCE), name);
-  if (markers.size === 0) return { vars, markers };
+  for (const [name, value] of Object.entries(vars)) if (isImageValue(value) && !markers.has(threadMarker(name, NONCE))) images.set(imageMarker(name), name);
+  if (markers.size === 0 && images.size === 0) return { vars, markers, images };
   const out: Variables = { ...vars };
   for (const [marker, name] of markers) out[name] = marker;
-  return { vars: out, markers };
+  for (const [marker, name] of images) out[name] = marker;
+  return { vars: out, markers, images };
+}
+
+/**
+ * A rendered message with images where their markers are: `parts` in order, and `content` with
+ * `[image: …]` in their place. A message with no marker comes back as it was.
+ */
+function withImages(message: Message, images: ReadonlyMap<string, string>, vars: Variables): Message {
+  if (images.size === 0 || !message.content.includes('__PARALLAX_IMAGE_')) return message;
+  const parts: NonNullable<Message['parts']> = [];
+  let content = '';
+  const pattern = new RegExp([...images.keys()].map((m) => m.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|'), 'g');
+  let last = 0;
+  for (const match of message.content.matchAll(pattern)) {
+    const before = message.content.slice(last, match.index);
+    if (before !== '') parts.push({ type: 'text', text: before });
+    content += before;
+    const name = images.get(match[0]) ?? '';
+    const value = vars[name];
+    const source = imageSourceOf(value);
+    if (source && parts.length < 199) {
+      const alt = typeof value === 'object' && value !== null && !Array.isArray(value) && typeof value['alt'] === 'string' ? value['alt'] : undefined;
+      const image = value !== null && typeof value === 'object' && !Array.isArray(value) && typeof value['image'] === 'string' ? value['image'] : '';
+      parts.push({ type: 'image', image, ...(alt !== undefined ? { alt: alt.slice(0, 200) } : {}) });
+    }
+    content += imageLabel(value);
+    last = match.index + match[0].length;
+  }
+  if (last === 0 && !parts.some((p) => p.type === 'image')) return message;
+  const rest = message.content.slice(last);
+  if (rest !== '') parts.push({ type: 'text', text: rest });
+  content += rest;
+  return { ...message, content, parts };
 }
 
 function enginesOf(messages: readonly Message[]): TemplateEngine[] {
   return messages.map((m) => m.engine ?? 'nunjucks');
 }
 
+/** The message's own fields that travel with it as sent (a few-shot turn's tool calls, its cache mark). */
+function carried(message: Message): Partial<Message> {
+  return {
+    ...(message.name !== undefined ? { name: message.name } : {}),
+    ...(message.toolCalls ? { toolCalls: message.toolCalls } : {}),
+    ...(message.toolCallId !== undefined ? { toolCallId: message.toolCallId } : {}),
+    ...(message.cache ? { cache: true } : {}),
+  };
+}
+
 /** The one message as sent: the rendered text, or a Prompty body split into its messages. */
-function finish(message: Message, content: string, markers: ReadonlyMap<string, string>, vars: Variables): Message[] | { error: string } {
-  const speaker = message.name !== undefined ? { name: message.name } : {};
-  if (!message.split) return [{ role: message.role, content, ...speaker }];
-  const split = splitPromptyBody(content, message.role, markers, vars, message.name);
-  return split.ok ? split.messages : { error: split.message };
+function finish(message: Message, content: string, prepared: ReturnType<typeof renderVars>, vars: Variables): Message[] | { error: string } {
+  if (!message.split) return [withImages({ role: message.role, content, ...carried(message) }, prepared.images, vars)];
+  const split = splitPromptyBody(content, message.role, prepared.markers, vars, message.name);
+  return split.ok ? split.messages.map((m) => withImages(m, prepared.images, vars)) : { error: split.message };
 }
 
 /** The messages with the row's values filled in. Throws AppError('template') on the first error. */
@@ -183,7 +242,7 @@ export function renderMessages(messages: readonly Message[], vars: Variables): M
   return messages.flatMap((message, messageIndex) => {
     const result = rendered[messageIndex] ?? { problem: STRUCK };
     if ('problem' in result) throw new AppError('template', describe({ messageIndex, ...result.problem }, message.role));
-    const done = finish(message, result.content, prepared.markers, vars);
+    const done = finish(message, result.content, prepared, vars);
     if ('error' in done) throw new AppError('template', `Message ${messageIndex + 1}: ${done.error}.`);
     return done;
   });
@@ -207,7 +266,8 @@ export function renderMessagesRows(messages: readonly Message[], rows: readonly 
   for (let start = 0; start < rows.length; start += ROWS_PER_CALL) {
     const batch = rows.slice(start, start + ROWS_PER_CALL);
     const batchTexts = templated.map((t) => t.text);
-    const results = simple && templated.length > 0 && batch.length > 1 ? timed(batchTexts, () => sandbox.renderRows(batchTexts, batch, templated.map((t) => t.engine))) : undefined;
+    // A batch with an image in it is rendered row by row too (its images become message parts).
+    const results = simple && templated.length > 0 && batch.length > 1 && !batch.some(rowHasImage) ? timed(batchTexts, () => sandbox.renderRows(batchTexts, batch, templated.map((t) => t.engine))) : undefined;
     batch.forEach((vars, b) => {
       const row = results?.[b];
       if (!row) {
@@ -226,7 +286,7 @@ export function renderMessagesRows(messages: readonly Message[], rows: readonly 
       const bad = rendered.findIndex((r) => 'problem' in r);
       const failed = rendered[bad];
       if (failed && 'problem' in failed) out.push({ error: new AppError('template', describe({ messageIndex: bad, ...failed.problem }, messages[bad]?.role)) });
-      else out.push({ messages: messages.map((m, i) => { const r = rendered[i]; return { role: m.role, content: r && 'content' in r ? r.content : '', ...(m.name !== undefined ? { name: m.name } : {}) }; }) });
+      else out.push({ messages: messages.map((m, i) => { const r = rendered[i]; return { role: m.role, content: r && 'content' in r ? r.content : '', ...carried(m) }; }) });
     });
   }
   return out;
@@ -243,7 +303,7 @@ export function renderMessagesSafe(messages: readonly Message[], vars: Variables
       errors.push({ messageIndex, ...result.problem });
       return [{ role: message.role, content: '' }];
     }
-    const done = finish(message, result.content, prepared.markers, vars);
+    const done = finish(message, result.content, prepared, vars);
     if ('error' in done) {
       errors.push({ messageIndex, line: 1, column: 1, message: `${done.error.charAt(0).toUpperCase()}${done.error.slice(1)}.` });
       return [{ role: message.role, content: result.content }];

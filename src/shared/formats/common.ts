@@ -123,6 +123,12 @@ export const API_PARAM_NAMES = {
   frequencyPenalty: 'frequency_penalty',
   responseFormat: 'response_format',
   reasoningEffort: 'reasoning_effort',
+  topK: 'top_k',
+  thinkingBudget: 'thinking_budget',
+  reasoningSummary: 'reasoning_summary',
+  safety: 'safety_settings',
+  tools: 'tools',
+  toolChoice: 'tool_choice',
 } as const satisfies Record<keyof Params, string>;
 export type ParamKey = keyof typeof API_PARAM_NAMES;
 export const PARAM_KEYS = Object.keys(API_PARAM_NAMES) as ParamKey[];
@@ -137,7 +143,13 @@ const PARAM_RULES: Record<ParamKey, string> = {
   presencePenalty: 'a number from -2 to 2',
   frequencyPenalty: 'a number from -2 to 2',
   responseFormat: 'text, json_object, or json_schema with a name and a schema',
-  reasoningEffort: 'minimal, low, medium or high',
+  reasoningEffort: 'none, minimal, low, medium, high or xhigh',
+  topK: 'a whole number from 1 to 1000',
+  thinkingBudget: 'a whole number of tokens (0 turns thinking off, -1 lets the model decide)',
+  reasoningSummary: 'auto, concise or detailed',
+  safety: 'a map from harm category (HARM_CATEGORY_…) to threshold (BLOCK_…)',
+  tools: 'a list of tools, each with a name, a description and a JSON Schema of its parameters',
+  toolChoice: 'auto, none, required, or { name } of one tool',
 };
 
 /** The API's `response_format` for ours: json_schema nests its name and schema. */
@@ -159,7 +171,7 @@ export function paramsToApi(params: Params): Record<string, unknown> {
   for (const key of PARAM_KEYS) {
     const value = params[key];
     if (value === undefined) continue;
-    out[API_PARAM_NAMES[key]] = key === 'responseFormat' && typeof value === 'object' && !Array.isArray(value) ? responseFormatToApi(value) : value;
+    out[API_PARAM_NAMES[key]] = key === 'responseFormat' && params.responseFormat !== undefined ? responseFormatToApi(params.responseFormat) : value;
   }
   return out;
 }

@@ -6,6 +6,7 @@
 import { LineCounter, isNode, parseDocument, type Document } from 'yaml';
 import { roleSchema, type Message } from '../schemas';
 import { describeType, isRecord, positionOf, type ImportReport, type Position } from './common';
+import { toolCallSchema, type ToolCall } from '../tools';
 
 type Path = ReadonlyArray<string | number>;
 
@@ -76,18 +77,30 @@ export function readChatMessages(value: unknown, source: JsonSource, path: Path,
       report.warn(`${name}: the developer role is read as system`, at);
       role = roleSchema.safeParse('system');
     }
-    const content = item['content'];
+    const calls = role.success && role.data === 'assistant' ? toolCallsOf(item['tool_calls']) : undefined;
+    // An assistant turn that only calls tools has no text (null content).
+    const content = calls !== undefined && (item['content'] === null || item['content'] === undefined) ? '' : item['content'];
     if (!role.success) {
-      report.error(`${name} has the role ${JSON.stringify(item['role']) ?? 'undefined'}; a Parallax message is system, user or assistant`, source.at([...path, index, 'role']));
+      report.error(`${name} has the role ${JSON.stringify(item['role']) ?? 'undefined'}; a Parallax message is system, user, assistant or tool`, source.at([...path, index, 'role']));
+    } else if (role.data === 'tool' && typeof item['tool_call_id'] !== 'string') {
+      report.error(`${name} is a tool result without tool_call_id (the id of the call it answers)`, source.at([...path, index]));
+    } else if (calls === null) {
+      report.error(`${name} has tool_calls Parallax cannot read; each needs an id and a function with a name and arguments (text)`, source.at([...path, index, 'tool_calls']));
     } else if (Array.isArray(content)) {
       report.error(`${name} gives its content as a list of parts; Parallax messages are text, so write the content as one string`, source.at([...path, index, 'content']));
     } else if (typeof content !== 'string') {
       report.error(`${name} needs content that is text, not ${describeType(content)}`, source.at([...path, index, 'content']));
     } else {
-      messages.push({ role: role.data, content });
+      messages.push({
+        role: role.data,
+        content,
+        ...(calls ? { toolCalls: calls } : {}),
+        ...(role.data === 'tool' && typeof item['tool_call_id'] === 'string' ? { toolCallId: item['tool_call_id'].slice(0, 500) } : {}),
+      });
     }
+    const read = new Set(['role', 'content', ...(role.success && role.data === 'tool' ? ['tool_call_id'] : []), ...(calls ? ['tool_calls'] : [])]);
     for (const key of Object.keys(item)) {
-      if (key !== 'role' && key !== 'content') report.warn(`${name}: ${key} is ignored`, source.at([...path, index, key]));
+      if (!read.has(key)) report.warn(`${name}: ${key} is ignored`, source.at([...path, index, key]));
     }
   });
   return messages;
@@ -175,4 +188,22 @@ export function firstErrorOffset(text: string): number | undefined {
     if (error instanceof JsonStop) return error.offset;
     throw error;
   }
+}
+
+/**
+ * An assistant message's `tool_calls` in Chat Completions' form, as Parallax keeps them;
+ * undefined when there are none, null when they are there but unreadable.
+ */
+function toolCallsOf(value: unknown): ToolCall[] | undefined | null {
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value) || value.length > 64) return null;
+  const calls: ToolCall[] = [];
+  for (const item of value) {
+    if (!isRecord(item) || !isRecord(item['function'])) return null;
+    const fn = item['function'];
+    const parsed = toolCallSchema.safeParse({ id: item['id'], name: fn['name'], arguments: fn['arguments'] });
+    if (!parsed.success) return null;
+    calls.push(parsed.data);
+  }
+  return calls.length > 0 ? calls : undefined;
 }

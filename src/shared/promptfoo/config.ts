@@ -282,7 +282,7 @@ function parseChatArray(value: unknown, path: Path, check: Checker): Message[] |
     if (parsed.success) messages.push(parsed.data);
     else if (!isRecord(item)) check.error([...path, index], `a chat message must be a map with role and content, not ${describeType(item)}`);
     else if (typeof item['content'] !== 'string') check.error([...path, index], 'a chat message needs content that is text');
-    else check.error([...path, index], `unknown role ${JSON.stringify(item['role'])}; a message's role is system, user or assistant`);
+    else check.error([...path, index], `unknown role ${JSON.stringify(item['role'])}; a message's role is system, user, assistant or tool`);
   });
   return messages.length === value.length ? messages : undefined;
 }

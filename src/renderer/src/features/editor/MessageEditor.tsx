@@ -10,7 +10,7 @@ import { useDebounced } from './useDebounced';
 import { useTableColumns } from './useTableColumns';
 import './editor.css';
 
-const ROLE_NAMES: Record<Role, string> = { system: 'System', user: 'User', assistant: 'Assistant' };
+const ROLE_NAMES: Record<Role, string> = { system: 'System', user: 'User', assistant: 'Assistant', tool: 'Tool result' };
 const MARKER_OWNER = 'parallax-template';
 
 interface Props {

@@ -7,7 +7,7 @@ import { useWorkspace } from '../../state/workspace';
 import { useDebounced } from '../editor/useDebounced';
 import './preview.css';
 
-const ROLE_NAMES = { system: 'System', user: 'User', assistant: 'Assistant' } as const;
+const ROLE_NAMES = { system: 'System', user: 'User', assistant: 'Assistant', tool: 'Tool result' } as const;
 
 type Preview = { kind: 'loading' } | { kind: 'ready'; messages: Message[]; errors: TemplateErrorInfo[] } | { kind: 'failed'; message: string };
 
