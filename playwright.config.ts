@@ -1,6 +1,7 @@
 import { defineConfig } from '@playwright/test';
 
-// Debian's Chromium (apt-get install chromium); Playwright's own browser download is never used.
+// `npm run test:e2e` (scripts/e2e.js) sets CHROMIUM_PATH: Debian's Chromium, or the one @sparticuz/chromium
+// ships when none is installed. Playwright's own browser download is never used.
 const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 export default defineConfig({
