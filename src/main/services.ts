@@ -20,6 +20,7 @@ import type { Environment, SecretStore } from './secrets/secrets';
 import { Store } from './store/store';
 import { fileHandlers, type FileDialogs } from './handlers/files';
 import { historyHandlers } from './handlers/history';
+import { imageHandlers } from './handlers/images';
 import { judgingHandlers } from './handlers/judging';
 import { templateHandlers } from './handlers/templates';
 import { PRICES_KEY, priceTable } from './prices';
@@ -349,6 +350,7 @@ export function createServices(options: ServicesOptions): Services {
     ...templateHandlers({ store }),
     ...fileHandlers(store, registry, options.dialogs),
     ...regradeHandlers(store, regrader),
+    ...imageHandlers(images),
   };
 
   return {

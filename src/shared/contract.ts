@@ -35,6 +35,7 @@ import { runsCompareInputSchema, runsCompareOutputSchema, runsListInputSchema, r
 import { regradeEstimateSchema, regradeInputSchema, runChecksSchema } from './regrade';
 import { rowsQuerySchema, rowsResultSchema } from './row-view';
 import { toolChoiceSchema, toolsSchema } from './tools';
+import { MAX_IMAGE_BASE64_CHARS, MAX_IMAGE_BYTES, STORED_IMAGE, imageValueSchema } from './images';
 import { MAX_MAX_ANSWER_BYTES, MIN_MAX_ANSWER_BYTES } from './answer-limit';
 
 export { EVENT_CHANNEL, bridgeFunctionName, ipcChannel, methodNames, type MethodName } from './methods';
@@ -385,6 +386,21 @@ export const contract = {
   ),
   /** Desktop only: the native save dialog. Browser mode downloads instead. */
   'files.saveAs': method(exportedFileSchema.strict(), z.object({ saved: z.boolean(), path: z.string().optional() })),
+  /** Keeps an image (base64, or a data URI) once in the data folder; the value a test case holds names it. */
+  'images.save': method(
+    z
+      .object({
+        base64: z.string().min(1).max(MAX_IMAGE_BASE64_CHARS, `The image is larger than ${MAX_IMAGE_BYTES / 1048576} MB.`),
+        alt: z.string().trim().max(200).optional(),
+      })
+      .strict(),
+    z.object({ value: imageValueSchema, mime: z.string(), bytes: z.number().int() }),
+  ),
+  /** A stored image as a data URI, for thumbnails: stored names only (`<sha256>.<ext>`). */
+  'images.read': method(
+    z.object({ name: z.string().regex(STORED_IMAGE, 'Not the name of a stored image.') }).strict(),
+    z.object({ dataUri: z.string(), mime: z.string(), bytes: z.number().int() }),
+  ),
 } as const;
 
 export type Contract = typeof contract;

@@ -20,6 +20,8 @@ export const IMAGE_EXTENSIONS: Readonly<Record<ImageMime, string>> = {
 export const STORED_IMAGE = /^[0-9a-f]{64}\.(png|jpg|gif|webp)$/;
 /** The largest image Parallax stores or sends (vendors take 5–20 MB). */
 export const MAX_IMAGE_BYTES = 20 * 1024 * 1024;
+/** The largest image as base64 text, with room for a `data:image/…;base64,` head. */
+export const MAX_IMAGE_BASE64_CHARS = Math.ceil(MAX_IMAGE_BYTES / 3) * 4 + 100;
 
 export const imageValueSchema = z.object({
   image: z.string().min(1).max(30_000_000),

@@ -56,6 +56,8 @@ export const methodNames = [
   'files.exportExperiment',
   'files.importExperiment',
   'files.saveAs',
+  'images.save',
+  'images.read',
 ] as const;
 
 export type MethodName = (typeof methodNames)[number];

@@ -9,6 +9,7 @@
  * `PRAGMA integrity_check` and the app still answers. Runs are bounded (PARALLAX_FUZZ_RUNS
  * per property, 20 by default) so the file takes seconds; raise it for a deeper local run.
  */
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -217,6 +218,10 @@ const promptfooConfig = [
   '        value: hi',
 ].join('\n');
 
+/** A 1×1 PNG, and the name the image store keeps it under (images.save runs before images.read). */
+const TINY_PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==';
+const TINY_PNG_NAME = `${createHash('sha256').update(Buffer.from(TINY_PNG, 'base64')).digest('hex')}.png`;
+
 function validInputs(f: Fixture): Record<MethodName, Json> {
   return {
     'app.info': {},
@@ -271,6 +276,8 @@ function validInputs(f: Fixture): Record<MethodName, Json> {
     'files.exportExperiment': f.workspace,
     'files.importExperiment': { fileName: 'promptfooconfig.yaml', text: promptfooConfig },
     'files.saveAs': { fileName: 'out.csv', text: 'a,b\n1,2\n', mimeType: 'text/csv' },
+    'images.save': { base64: TINY_PNG, alt: 'dot.png' },
+    'images.read': { name: TINY_PNG_NAME },
   };
 }
 

@@ -5,6 +5,14 @@
  * here are iterative and bounded, so a hostile value costs at most MAX_INPUT_NODES steps.
  */
 
+import { MAX_IMAGE_BASE64_CHARS } from '../../shared/images';
+
+/**
+ * Methods whose body may be larger than the web door's usual cap: an image on its way to the
+ * store is up to 20 MB, so about 27 MB as base64 in JSON. Only this method gets the room.
+ */
+export const LARGE_BODY_METHODS: Readonly<Record<string, number>> = { 'images.save': MAX_IMAGE_BASE64_CHARS + 64 * 1024 };
+
 /** Deeper than anything the contract accepts (a test case's JSON value sits about 5 levels down). */
 export const MAX_INPUT_DEPTH = 64;
 /** Values visited in one input; far above a 100,000-row workspace, far below a stack or memory problem. */

@@ -18,7 +18,7 @@ import type { AppEvent } from '../../shared/contract';
 import { contentSecurityPolicy } from '../../shared/csp';
 import type { Envelope } from '../../shared/errors';
 import { dispatch } from '../api/dispatch';
-import { describeShapeProblem, jsonTextTooDeep } from '../api/limits';
+import { LARGE_BODY_METHODS, describeShapeProblem, jsonTextTooDeep } from '../api/limits';
 import type { Services } from '../services';
 import { mimeTypeFor, resolveInside } from '../static-files';
 
@@ -177,10 +177,13 @@ export function startWebServer(options: WebServerOptions): Promise<WebServer> {
       sendError(res, 405, 'bad_input', 'Use POST for API methods.', { Allow: 'POST' });
       return;
     }
-    const body = await readBody(req, limits);
+    const name = url.pathname.slice('/api/'.length);
+    // Only a method that carries an image may send more than the usual cap (never less).
+    const bodyLimits = { ...limits, maxBodyBytes: Math.max(limits.maxBodyBytes, Object.hasOwn(LARGE_BODY_METHODS, name) ? (LARGE_BODY_METHODS[name] ?? 0) : 0) };
+    const body = await readBody(req, bodyLimits);
     if (!body.ok) {
       const close = { Connection: 'close' };
-      if (body.status === 413) sendError(res, 413, 'bad_input', `The request body is over ${limits.maxBodyBytes / (1024 * 1024)} MB.`, close);
+      if (body.status === 413) sendError(res, 413, 'bad_input', `The request body is over ${Math.floor(bodyLimits.maxBodyBytes / (1024 * 1024))} MB.`, close);
       else if (body.status === 408) sendError(res, 408, 'bad_input', 'The request body took too long to arrive.', close);
       else res.destroy();
       return;
@@ -196,7 +199,6 @@ export function startWebServer(options: WebServerOptions): Promise<WebServer> {
       sendError(res, 400, 'bad_input', 'The request body is not valid JSON.');
       return;
     }
-    const name = url.pathname.slice('/api/'.length);
     const envelope = await dispatch(services.handlers, name, input);
     send(res, statusOf(envelope), JSON.stringify(envelope));
   }
