@@ -206,11 +206,15 @@ export function createServices(options: ServicesOptions): Services {
         }
       }
       // Saving from Settings is also how a person confirms a provider an imported file added.
+      // An update that names no kind (confirming an imported provider, forgetting its key) keeps the one it has.
+      const before = input.id !== undefined ? store.getProvider(input.id) : undefined;
+      const kind = input.kind ?? before?.kind ?? 'openai';
+      const openaiApi = input.kind !== undefined ? input.api : (input.api ?? before?.api);
       store.saveProvider({
         id,
         name: input.name,
-        kind: input.kind ?? 'openai',
-        ...((input.kind ?? 'openai') === 'openai' && input.api === 'responses' ? { api: 'responses' as const } : {}),
+        kind,
+        ...(kind === 'openai' && openaiApi === 'responses' ? { api: 'responses' as const } : {}),
         baseUrl: input.baseUrl.replace(/\/+$/, ''),
         ...(input.apiKeyEnvar ? { apiKeyEnvar: input.apiKeyEnvar } : {}),
         // Left out, the limit stays as it was (confirming or forgetting a key does not reset it).

@@ -1,5 +1,5 @@
 import { useEffect, useState } from 'react';
-import { PROVIDER_PRESETS } from '../../../../shared/providers';
+import { apiLabel, apiOfKind, kindOfApi, PROVIDER_APIS, PROVIDER_PRESETS, type ProviderApi } from '../../../../shared/providers';
 import type { ProviderInfo } from '../../../../shared/schemas';
 import { messageOf } from '../../state/errors';
 import { useProviders } from '../../state/providers';
@@ -15,9 +15,13 @@ import { DEFAULT_TIMEOUTS, TIMEOUT_KINDS, TIMEOUT_NAMES, formatDuration, readTim
 interface Draft {
   id?: string;
   name: string;
+  /** The wire protocol: saved as kind + api. */
+  api: ProviderApi;
   baseUrl: string;
   apiKeyEnvar: string;
   apiKey: string;
+  /** What the picked preset says is left to fill in. */
+  note?: string;
   /** Requests at once, as typed. */
   concurrency: string;
   /** Timeouts as typed (`30s`, `10m`); empty means the default. */
@@ -25,7 +29,7 @@ interface Draft {
 }
 
 const NO_TIMEOUTS: Record<TimeoutKind, string> = { connect: '', firstByte: '', idle: '', total: '' };
-const EMPTY: Draft = { name: '', baseUrl: '', apiKeyEnvar: '', apiKey: '', concurrency: '8', timeouts: NO_TIMEOUTS };
+const EMPTY: Draft = { name: '', api: 'chat', baseUrl: '', apiKeyEnvar: '', apiKey: '', concurrency: '8', timeouts: NO_TIMEOUTS };
 
 function draftTimeouts(timeouts: ProviderTimeouts | undefined): Record<TimeoutKind, string> {
   const out = { ...NO_TIMEOUTS };
@@ -96,6 +100,7 @@ export function SettingsView(): React.JSX.Element {
       const saved = await save({
         ...(draft.id ? { id: draft.id } : {}),
         name: draft.name,
+        ...kindOfApi(draft.api),
         baseUrl: draft.baseUrl.trim(),
         ...(draft.apiKeyEnvar.trim() ? { apiKeyEnvar: draft.apiKeyEnvar.trim() } : {}),
         ...(draft.apiKey ? { apiKey: draft.apiKey } : {}),
@@ -120,7 +125,7 @@ export function SettingsView(): React.JSX.Element {
     <section className="panel settings" aria-labelledby="settings-heading">
       <h2 id="settings-heading">Providers</h2>
       <p className="muted">
-        Echo is built in and works offline. Add OpenAI, or any OpenAI-compatible endpoint (Ollama, LM Studio, vLLM, OpenRouter…) by its base URL.{' '}
+        Echo is built in and works offline. Add OpenAI (Chat Completions or the Responses API), Anthropic, Google Gemini, or any OpenAI-compatible endpoint (Azure, OpenRouter, Groq, Ollama, LM Studio, vLLM…) by its base URL.{' '}
         {info?.keyStorage === 'memory'
           ? 'In browser mode a key typed here is kept in memory until the server stops; to keep one, set the environment variable named below before starting.'
           : 'Keys are encrypted with your system keychain and never shown again.'}
@@ -137,6 +142,7 @@ export function SettingsView(): React.JSX.Element {
             <li key={p.id} className="provider">
               <div>
                 <strong>{p.name}</strong> <span className="muted">{p.baseUrl || 'built in'}</span>
+                {p.kind !== 'echo' && <div className="muted">API: {apiLabel(apiOfKind(p.kind, p.api) ?? 'chat')}</div>}
                 <div className="muted">{keyText(p)}</div>
                 <div className="muted">at most {p.concurrency} request{p.concurrency === 1 ? '' : 's'} at once</div>
                 {p.timeouts && Object.keys(p.timeouts).length > 0 && (
@@ -169,7 +175,7 @@ export function SettingsView(): React.JSX.Element {
                   <button
                     type="button"
                     onClick={() =>
-                      setDraft({ id: p.id, name: p.name, baseUrl: p.baseUrl, apiKeyEnvar: p.apiKeyEnvar ?? '', apiKey: '', concurrency: String(p.concurrency), timeouts: draftTimeouts(p.timeouts) })
+                      setDraft({ id: p.id, name: p.name, api: apiOfKind(p.kind, p.api) ?? 'chat', baseUrl: p.baseUrl, apiKeyEnvar: p.apiKeyEnvar ?? '', apiKey: '', concurrency: String(p.concurrency), timeouts: draftTimeouts(p.timeouts) })
                     }
                   >
                     Edit {p.name}
@@ -178,7 +184,7 @@ export function SettingsView(): React.JSX.Element {
                     <button
                       type="button"
                       onClick={() =>
-                        void save({ id: p.id, name: p.name, baseUrl: p.baseUrl, concurrency: p.concurrency, ...(p.apiKeyEnvar ? { apiKeyEnvar: p.apiKeyEnvar } : {}), apiKey: '' })
+                        void save({ id: p.id, name: p.name, ...kindOfApi(apiOfKind(p.kind, p.api) ?? 'chat'), baseUrl: p.baseUrl, concurrency: p.concurrency, ...(p.apiKeyEnvar ? { apiKeyEnvar: p.apiKeyEnvar } : {}), apiKey: '' })
                           .then(() => setNotice(`Removed the stored key of ${p.name}.`))
                           .catch((e: unknown) => setFormError(messageOf(e)))
                       }
@@ -207,20 +213,62 @@ export function SettingsView(): React.JSX.Element {
 
       <form className="provider-form" aria-labelledby="provider-form-heading" onSubmit={submit}>
         <h3 id="provider-form-heading">{draft.id ? `Edit ${draft.name}` : 'Add a provider'}</h3>
-        <div className="row">
-          {PROVIDER_PRESETS.map((preset) => (
-            <button
-              key={preset.name}
-              type="button"
-              onClick={() => setDraft({ ...EMPTY, name: preset.name, baseUrl: preset.baseUrl, apiKeyEnvar: preset.apiKeyEnvar ?? '' })}
-            >
-              {preset.name} preset
-            </button>
-          ))}
-        </div>
+        <label>
+          <span>Start from a preset</span>
+          <select
+            value=""
+            onChange={(e) => {
+              const preset = PROVIDER_PRESETS.find((p) => p.name === e.target.value);
+              if (!preset) return;
+              setDraft({
+                ...EMPTY,
+                ...(draft.id ? { id: draft.id } : {}),
+                name: preset.name,
+                api: apiOfKind(preset.kind, preset.api) ?? 'chat',
+                baseUrl: preset.baseUrl,
+                apiKeyEnvar: preset.apiKeyEnvar ?? '',
+                ...(preset.note ? { note: preset.note } : {}),
+              });
+            }}
+          >
+            <option value="">Choose a preset…</option>
+            <optgroup label="Hosted">
+              {PROVIDER_PRESETS.filter((p) => p.where === 'hosted').map((p) => (
+                <option key={p.name} value={p.name}>
+                  {p.name} ({apiLabel(apiOfKind(p.kind, p.api) ?? 'chat')})
+                </option>
+              ))}
+            </optgroup>
+            <optgroup label="On this machine">
+              {PROVIDER_PRESETS.filter((p) => p.where === 'local').map((p) => (
+                <option key={p.name} value={p.name}>
+                  {p.name} ({p.baseUrl})
+                </option>
+              ))}
+            </optgroup>
+          </select>
+        </label>
+        {draft.note && (
+          <p className="hint" role="note">
+            {draft.note}
+          </p>
+        )}
         <label>
           <span>Name</span>
           <input value={draft.name} onChange={(e) => setDraft({ ...draft, name: e.target.value })} required />
+        </label>
+        <label>
+          <span>API</span>
+          <select value={draft.api} onChange={(e) => setDraft({ ...draft, api: PROVIDER_APIS.find((a) => a.api === e.target.value)?.api ?? 'chat' })} aria-describedby="api-hint">
+            {PROVIDER_APIS.map((a) => (
+              <option key={a.api} value={a.api}>
+                {a.label}
+              </option>
+            ))}
+          </select>
+          <span id="api-hint" className="muted">
+            What the server speaks. Chat Completions suits OpenAI and every OpenAI-compatible server (Azure, OpenRouter, Groq, Ollama, vLLM…).
+          </span>
         </label>
         <label>
           <span>Base URL</span>
