@@ -23,7 +23,7 @@ test('add an OpenAI-compatible endpoint in Settings, pick its model, and run it 
 
   await page.getByRole('tab', { name: 'Settings' }).click();
   // The Ollama preset fills the form; point it at the local test server instead.
-  await page.getByRole('button', { name: 'Ollama preset' }).click();
+  await page.getByRole('combobox', { name: 'Start from a preset' }).selectOption({ label: 'Ollama (http://localhost:11434/v1)' });
   await expect(page.getByRole('textbox', { name: 'Base URL' })).toHaveValue('http://localhost:11434/v1');
   await page.getByRole('textbox', { name: 'Name' }).fill('Local lab');
   await page.getByRole('textbox', { name: 'Base URL' }).fill(server.baseUrl);
