@@ -62,6 +62,12 @@ const rows: Row[] = [
   { assertion: { type: 'latency', threshold: 1000 }, passes: ctx('x', { latencyMs: 1000 }), fails: ctx('x', { latencyMs: 1001 }) },
   { assertion: { type: 'cost', threshold: 0.01 }, passes: ctx('x', { costUsd: 0.002 }), fails: ctx('x', { costUsd: 0.02 }) },
   { assertion: { type: 'javascript', value: 'output.length < 5' }, passes: ctx('four'), fails: ctx('a longer answer') },
+  {
+    assertion: { type: 'is-valid-openai-tools-call' },
+    passes: ctx('', { tools: [{ name: 'f', parameters: schema }], toolCalls: [{ id: '1', name: 'f', arguments: '{"name":"x"}' }] }),
+    fails: ctx('', { tools: [{ name: 'f', parameters: schema }], toolCalls: [{ id: '1', name: 'f', arguments: '{}' }] }),
+  },
+  { assertion: { type: 'tool-call', value: { name: 'f', arguments: { name: 'x' } } }, passes: ctx('', { toolCalls: [{ id: '1', name: 'f', arguments: '{"name":"x","n":1}' }] }), fails: ctx('', { toolCalls: [{ id: '1', name: 'g', arguments: '{"name":"x"}' }] }) },
 ];
 
 describe('every assertion type passes, fails, and flips in its not- form', () => {

@@ -91,7 +91,8 @@ parameters such as temperature, top_p, max_tokens, seed, stop, response_format),
 tests (inline vars and assert, or file://tests.csv|.jsonl|.json), defaultTest.vars and
 defaultTest.assert, evaluateOptions.repeat. Checks: equals, contains, icontains,
 contains-any/-all, regex, starts-with, is-json, contains-json, is-valid-json-schema,
-levenshtein, bleu, rouge-n, rouge-l, latency, cost, llm-rubric (each also not-…); the
+levenshtein, bleu, rouge-n, rouge-l, latency, cost, llm-rubric, javascript,
+is-valid-openai-tools-call, tool-call (each also not-…); the
 llm-rubric grader is defaultTest.options.provider. Templates are Nunjucks, as in promptfoo. Keys come from
 OPENAI_API_KEY or the variable named by apiKeyEnvar, and go only where --allow-key-host
 says; a config that would send one elsewhere, or read a file outside its folder, is

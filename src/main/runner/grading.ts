@@ -4,7 +4,7 @@
  * the run names; JSON schemas are checked with ajv (main only: it compiles with new Function).
  */
 import { createHash } from 'node:crypto';
-import { applyTransform, evaluateAssertionAsync, gradingResult, type Judge } from '../../shared/assertions';
+import { applyTransform, checkedOutput, evaluateAssertionAsync, gradingResult, type Judge } from '../../shared/assertions';
 import type { Assertion, AssertionResult } from '../../shared/assertions/types';
 import type { Cell, Grading, JudgeConfig } from '../../shared/schemas';
 import { createJsonSchemaValidator } from '../assertions/json-schema';
@@ -116,7 +116,8 @@ export async function gradeCell(cell: Cell, spec: GradingSpec, judge: Judge | un
   if (checks.length === 0) return undefined;
   const testCase = spec.testCases[cell.caseIndex];
   const vars = cell.variables;
-  let output = cell.output;
+  // An answer that is only tool calls is their JSON to checks on text (promptfoo's output is then the tool_calls list).
+  let output = checkedOutput(cell.output, cell.toolCalls);
   if (testCase?.transform !== undefined) {
     // promptfoo's options.transform: every check of this row sees the transformed answer.
     const transformed = applyTransform(sandboxCodeRunner, testCase.transform, output, { vars });
@@ -136,6 +137,8 @@ export async function gradeCell(cell: Cell, spec: GradingSpec, judge: Judge | un
     validateJsonSchema,
     testRegex: sandboxRegexTester,
     runCode: sandboxCodeRunner,
+    ...(cell.toolCalls ? { toolCalls: cell.toolCalls } : {}),
+    ...(cell.params.tools ? { tools: cell.params.tools } : {}),
   };
   // The echo "judge" answers with its prompt, whose examples hold a verdict: say so next to it.
   const echoJudge = spec.judge?.providerId === 'echo';

@@ -12,6 +12,7 @@ import { extractJsonObjects, jsonEqual, parseJson, readSchema } from './json-val
 import { parseRubricVerdict, rubricPrompt } from './rubric';
 import { applyTransform, checkFunctionBody, readCheckValue } from './script';
 import { bleu, levenshtein, rougeL, rougeN } from './text-metrics';
+import { toolCallMatches, validToolsCall, type ToolCheckOutcome } from './tool-calls';
 import { splitAssertionType } from './types';
 import type { Assertion, AssertionContext, AssertionResult, BaseAssertionType } from './types';
 
@@ -235,6 +236,11 @@ function similarityCheck(check: Check, base: 'levenshtein' | 'bleu' | 'rouge-n' 
   }
 }
 
+function toolCheck(check: Check, outcome: ToolCheckOutcome): AssertionResult {
+  if (!outcome.ok) return invalid(check, outcome.reason);
+  return decide(check, outcome.holds, outcome.failure, outcome.inverseFailure);
+}
+
 function needsJudge(check: Check): AssertionResult {
   return { pass: false, score: 0, reason: 'llm-rubric needs a judge model; it has not been graded', assertion: check.assertion, needsJudge: true };
 }
@@ -279,6 +285,10 @@ function run(base: BaseAssertionType, check: Check): AssertionResult {
       return needsJudge(check);
     case 'javascript':
       return javascriptCheck(check);
+    case 'is-valid-openai-tools-call':
+      return toolCheck(check, validToolsCall(check.context.toolCalls, check.context.tools, check.context.validateJsonSchema));
+    case 'tool-call':
+      return toolCheck(check, toolCallMatches(check.context.toolCalls, check.value, check.context.validateJsonSchema));
   }
 }
 

@@ -20,6 +20,7 @@ export { bleu, lcsPositions, levenshtein, rougeL, rougeN, splitSentences, treeba
 export type { RougeLOptions, RougeOptions } from './text-metrics';
 export { assertionSchema, BASE_ASSERTION_TYPES, isAssertionType, parseAssertion, splitAssertionType } from './types';
 export type { Assertion, AssertionContext, AssertionDefinition, AssertionResult, AssertionType, BaseAssertionType, CodeRunner, CodeValue, GradingResult, JsonSchemaValidator, RegexTester } from './types';
+export { checkedOutput, containsSubset, jsonDepth, MAX_ARGUMENT_DEPTH, parseJsonPath, toolCallMatches, toolCallsText, validToolsCall } from './tool-calls';
 export { applyTransform, checkFunctionBody, readCheckValue, transformFunctionBody } from './script';
 
 /** Run a test case's assertions in order (the judge, if any, for llm-rubric) and aggregate them. */

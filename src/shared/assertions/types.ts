@@ -4,6 +4,7 @@
  * `not-` form that passes exactly when the plain form fails.
  */
 import { z } from 'zod';
+import type { ToolCall, ToolDefinition } from '../tools';
 
 /** The assertion types Parallax checks, as written in promptfoo YAML (without `not-`). */
 export const BASE_ASSERTION_TYPES = [
@@ -30,6 +31,9 @@ export const BASE_ASSERTION_TYPES = [
   'llm-rubric',
   // Code from the config, run in the sandbox (never with this process's rights).
   'javascript',
+  // Tool calls (src/shared/assertions/tool-calls.ts): promptfoo's check, and Parallax's on one call.
+  'is-valid-openai-tools-call',
+  'tool-call',
 ] as const;
 
 export type BaseAssertionType = (typeof BASE_ASSERTION_TYPES)[number];
@@ -110,6 +114,10 @@ export interface AssertionContext {
   testRegex?: RegexTester;
   /** Runs check code and transforms in the sandbox; javascript checks fail without it. */
   runCode?: CodeRunner;
+  /** The tool calls the answer made (its `output` is then their JSON when it has no text). */
+  toolCalls?: readonly ToolCall[];
+  /** The tools the model was offered (the cell's params.tools). */
+  tools?: readonly ToolDefinition[];
 }
 
 /** Whether a pattern matches somewhere in a text, or why it could not be told. */

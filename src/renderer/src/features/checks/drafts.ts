@@ -29,6 +29,8 @@ export const VALUE_KIND: Record<BaseAssertionType, ValueKind> = {
   cost: 'none',
   'llm-rubric': 'rubric',
   javascript: 'code',
+  'is-valid-openai-tools-call': 'none',
+  'tool-call': 'json',
 };
 
 /** What each check does, in a line. */
@@ -53,6 +55,8 @@ export const DESCRIPTION: Record<BaseAssertionType, string> = {
   cost: 'The answer cost at most the threshold, in US dollars.',
   'llm-rubric': 'The judge model reads the answer and says whether the rubric holds.',
   javascript: 'JavaScript of output and context.vars returns true/false, a score, or { pass, score, reason }. It runs in a sandbox with no access to this computer.',
+  'is-valid-openai-tools-call': 'The answer calls tools, each one the prompt defines, with arguments that match its parameters schema.',
+  'tool-call': 'The answer calls a tool matching {"name", "arguments" (a subset), "paths" ({"$.city": "Paris"}), "schema"}; blank: any tool call.',
 };
 
 /** Types whose threshold means something. */
@@ -144,6 +148,7 @@ function readValue(draft: CheckDraft): { ok: true; value: unknown } | { ok: fals
     }
     case 'json': {
       if (blank) {
+        if (draft.base === 'tool-call') return { ok: true, value: undefined };
         if (draft.base === 'is-valid-json-schema') return { ok: false, error: 'Paste the JSON schema the answer must match.' };
         return { ok: true, value: undefined };
       }
@@ -152,6 +157,9 @@ function readValue(draft: CheckDraft): { ok: true; value: unknown } | { ok: fals
         parsed = JSON.parse(text);
       } catch (error) {
         return { ok: false, error: `The schema is not valid JSON: ${error instanceof Error ? error.message : String(error)}` };
+      }
+      if (draft.base === 'tool-call' && (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))) {
+        return { ok: false, error: 'Write what the call must have, such as {"name": "get_weather", "arguments": {"city": "Paris"}}.' };
       }
       if (typeof parsed !== 'boolean' && (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))) {
         return { ok: false, error: 'A JSON schema is an object, such as {"type": "object", "required": ["name"]}.' };
