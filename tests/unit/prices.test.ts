@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { estimateCost, mergePrices, PRICES, priceFor } from '../../src/shared/prices';
+import { costOfUsage, estimateCost, mergePrices, PRICES, PRICES_AS_OF, priceFor } from '../../src/shared/prices';
 import { loadPriceOverrides, priceTable, savePriceOverrides } from '../../src/main/prices';
 import { Store } from '../../src/main/store/store';
 
@@ -40,7 +40,46 @@ describe('prices', () => {
     for (const [model, price] of Object.entries(PRICES)) {
       expect(price.inputPerMTok, model).toBeGreaterThanOrEqual(0);
       expect(price.outputPerMTok, model).toBeGreaterThanOrEqual(price.inputPerMTok);
+      // A cache read is a discount, a cache write a surcharge.
+      expect(price.cachedInputPerMTok ?? price.inputPerMTok, model).toBeLessThanOrEqual(price.inputPerMTok);
+      expect(price.cacheWritePerMTok ?? price.inputPerMTok, model).toBeGreaterThanOrEqual(price.inputPerMTok);
     }
+  });
+
+  it('says when the list was taken', () => {
+    expect(PRICES_AS_OF).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(Number.isNaN(Date.parse(PRICES_AS_OF))).toBe(false);
+  });
+
+  it('lists the current models of the three vendors, each with its cached-input price', () => {
+    for (const model of ['gpt-5', 'gpt-5-mini', 'gpt-5-nano', 'gpt-4.1', 'gpt-4.1-mini', 'gpt-4.1-nano', 'gpt-4o', 'gpt-4o-mini', 'o3', 'o4-mini', 'claude-opus-4-1', 'claude-opus-4-5', 'claude-sonnet-4-5', 'claude-sonnet-4', 'claude-haiku-4-5', 'claude-3-5-haiku', 'gemini-2.5-pro', 'gemini-2.5-flash', 'gemini-2.5-flash-lite']) {
+      expect(PRICES[model]?.cachedInputPerMTok, model).toBeGreaterThan(0);
+    }
+  });
+
+  it("prices Anthropic's 5-minute cache writes at 1.25× input and its cache reads at 0.1×", () => {
+    for (const [model, price] of Object.entries(PRICES).filter(([m]) => m.startsWith('claude-'))) {
+      expect(price.cacheWritePerMTok, model).toBeCloseTo(price.inputPerMTok * 1.25, 10);
+      expect(price.cachedInputPerMTok, model).toBeCloseTo(price.inputPerMTok * 0.1, 10);
+    }
+  });
+
+  it("finds Anthropic's dated ids and aliases and Gemini's resource names under the base model", () => {
+    expect(priceFor('claude-sonnet-4-5-20250929')).toEqual(PRICES['claude-sonnet-4-5']);
+    expect(priceFor('claude-sonnet-4-20250514')).toEqual(PRICES['claude-sonnet-4']);
+    expect(priceFor('claude-3-5-haiku-latest')).toEqual(PRICES['claude-3-5-haiku']);
+    expect(priceFor('models/gemini-2.5-flash')).toEqual(PRICES['gemini-2.5-flash']);
+    // Only a whole date is cut: a version number is part of the name.
+    expect(priceFor('claude-sonnet-4-5-2025')).toBeUndefined();
+    expect(priceFor('gemini-2.5-flash-lite-preview')).toBeUndefined();
+  });
+
+  it('costs a cached Claude request at the cache prices', () => {
+    // 1M input of which 600k read from the cache and 200k written to it; 100k output.
+    const cost = costOfUsage('claude-sonnet-4-5', { inputTokens: 1_000_000, cacheReadTokens: 600_000, cacheWriteTokens: 200_000, outputTokens: 100_000 });
+    expect(cost).toBeCloseTo(0.2 * 3 + 0.6 * 0.3 + 0.2 * 3.75 + 0.1 * 15, 10);
+    // Gemini's thinking tokens cost what output costs.
+    expect(costOfUsage('gemini-2.5-flash', { inputTokens: 0, outputTokens: 1_000_000, reasoningTokens: 900_000 })).toBeCloseTo(2.5, 10);
   });
 });
 

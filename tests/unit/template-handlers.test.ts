@@ -143,13 +143,13 @@ describe('prices', () => {
   it('gets the built-ins, saves overrides over them, and resets one by leaving it out', async () => {
     const initial = await handlers['prices.get']({});
     expect(initial.overrides).toEqual({});
-    expect(initial.prices['gpt-4o']).toEqual({ inputPerMTok: 2.5, outputPerMTok: 10 });
+    expect(initial.prices['gpt-4o']).toEqual({ inputPerMTok: 2.5, cachedInputPerMTok: 1.25, outputPerMTok: 10 });
     const saved = await handlers['prices.save']({ overrides: { 'gpt-4o': { inputPerMTok: 2, outputPerMTok: 8 }, 'my-model': { inputPerMTok: 1, outputPerMTok: 1 } } });
     expect(saved.prices['gpt-4o']).toEqual({ inputPerMTok: 2, outputPerMTok: 8 });
     expect(saved.prices['my-model']).toEqual({ inputPerMTok: 1, outputPerMTok: 1 });
     expect((await handlers['prices.get']({})).overrides).toEqual(saved.overrides);
     const reset = await handlers['prices.save']({ overrides: { 'my-model': { inputPerMTok: 1, outputPerMTok: 1 } } });
-    expect(reset.prices['gpt-4o']).toEqual({ inputPerMTok: 2.5, outputPerMTok: 10 });
+    expect(reset.prices['gpt-4o']).toEqual({ inputPerMTok: 2.5, cachedInputPerMTok: 1.25, outputPerMTok: 10 });
     expect(Object.keys(reset.overrides)).toEqual(['my-model']);
   });
 });
