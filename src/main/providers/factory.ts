@@ -8,6 +8,7 @@ import { AppError } from '../../shared/errors';
 import type { OpenAIApi } from '../../shared/schemas';
 import type { ProviderTimeouts } from '../../shared/timeouts';
 import type { SavedProviderKind } from '../store/store';
+import { AnthropicProvider } from './anthropic';
 import { OpenAIProvider } from './openai';
 import type { ChatProvider } from './types';
 
@@ -31,7 +32,7 @@ export function createProvider(spec: ProviderSpec): ChatProvider {
   };
   switch (spec.kind) {
     case 'anthropic':
-      throw new AppError('config', 'Anthropic providers are not built in yet.');
+      return new AnthropicProvider(options);
     case 'google':
       throw new AppError('config', 'Gemini providers are not built in yet.');
     case 'openai':
