@@ -9,6 +9,7 @@ import type { OpenAIApi } from '../../shared/schemas';
 import type { ProviderTimeouts } from '../../shared/timeouts';
 import type { SavedProviderKind } from '../store/store';
 import { AnthropicProvider } from './anthropic';
+import { GoogleProvider } from './google';
 import { OpenAIProvider } from './openai';
 import type { ChatProvider } from './types';
 
@@ -34,7 +35,7 @@ export function createProvider(spec: ProviderSpec): ChatProvider {
     case 'anthropic':
       return new AnthropicProvider(options);
     case 'google':
-      throw new AppError('config', 'Gemini providers are not built in yet.');
+      return new GoogleProvider(options);
     case 'openai':
       if (spec.api === 'responses') throw new AppError('config', 'The Responses API is not built in yet.');
       return new OpenAIProvider(options);
