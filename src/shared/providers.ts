@@ -88,3 +88,20 @@ export const PROVIDER_PRESETS: readonly ProviderPreset[] = [
   { name: 'vLLM', kind: 'openai', api: 'chat', baseUrl: 'http://localhost:8000/v1', needsKey: false, where: 'local' },
   { name: 'llama.cpp server', kind: 'openai', api: 'chat', baseUrl: 'http://localhost:8080/v1', needsKey: false, where: 'local' },
 ];
+
+/** The four harm categories Gemini's safety settings are usually set for, with the names people know them by. */
+export const GEMINI_HARM_CATEGORIES: readonly { category: string; label: string }[] = [
+  { category: 'HARM_CATEGORY_HARASSMENT', label: 'Harassment' },
+  { category: 'HARM_CATEGORY_HATE_SPEECH', label: 'Hate speech' },
+  { category: 'HARM_CATEGORY_SEXUALLY_EXPLICIT', label: 'Sexually explicit' },
+  { category: 'HARM_CATEGORY_DANGEROUS_CONTENT', label: 'Dangerous content' },
+];
+
+/** Gemini's block thresholds (HarmBlockThreshold), loosest first. */
+export const GEMINI_THRESHOLDS: readonly { threshold: string; label: string }[] = [
+  { threshold: 'OFF', label: 'Off' },
+  { threshold: 'BLOCK_NONE', label: 'Block none' },
+  { threshold: 'BLOCK_ONLY_HIGH', label: 'Block only high' },
+  { threshold: 'BLOCK_MEDIUM_AND_ABOVE', label: 'Block medium and above' },
+  { threshold: 'BLOCK_LOW_AND_ABOVE', label: 'Block low and above' },
+];

@@ -24,6 +24,9 @@ export function keyParams(column: Column): string[] {
   if (p.maxTokens !== undefined) out.push(`max ${p.maxTokens}`);
   if (p.seed !== undefined) out.push(`seed ${p.seed}`);
   if (p.reasoningEffort !== undefined) out.push(`effort ${p.reasoningEffort}`);
+  if (p.topK !== undefined) out.push(`top_k ${p.topK}`);
+  if (p.thinkingBudget !== undefined) out.push(p.thinkingBudget === 0 ? 'no thinking' : p.thinkingBudget === -1 ? 'thinking auto' : `thinking ${p.thinkingBudget}`);
+  if (p.reasoningSummary !== undefined) out.push(`summary ${p.reasoningSummary}`);
   if (p.responseFormat && p.responseFormat.type !== 'text') out.push(p.responseFormat.type === 'json_schema' ? `schema ${p.responseFormat.name}` : 'JSON');
   if (p.stop?.length) out.push(`${p.stop.length} stop`);
   return out;

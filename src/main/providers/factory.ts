@@ -11,6 +11,7 @@ import type { SavedProviderKind } from '../store/store';
 import { AnthropicProvider } from './anthropic';
 import { GoogleProvider } from './google';
 import { OpenAIProvider } from './openai';
+import { OpenAIResponsesProvider } from './openai-responses';
 import type { ChatProvider } from './types';
 
 export interface ProviderSpec {
@@ -37,7 +38,7 @@ export function createProvider(spec: ProviderSpec): ChatProvider {
     case 'google':
       return new GoogleProvider(options);
     case 'openai':
-      if (spec.api === 'responses') throw new AppError('config', 'The Responses API is not built in yet.');
+      if (spec.api === 'responses') return new OpenAIResponsesProvider(options);
       return new OpenAIProvider(options);
   }
 }

@@ -133,7 +133,7 @@ export function ColumnCard({ columnId, position, count }: Props): React.JSX.Elem
             }
           }}
         />
-        <ParamFields params={column.params} model={column.model} of={of} onChange={(params) => updateColumn(columnId, { params })} />
+        <ParamFields params={column.params} model={column.model} of={of} kind={provider?.kind} api={provider?.api} onChange={(params) => updateColumn(columnId, { params })} />
       </div>
     </article>
   );

@@ -1,12 +1,30 @@
-import { useState } from 'react';
+import { useId, useState } from 'react';
 import { useKeptState } from '../../state/kept';
-import { REASONING_EFFORTS, type Params, type ResponseFormat } from '../../../../shared/schemas';
+import { GEMINI_HARM_CATEGORIES, GEMINI_THRESHOLDS } from '../../../../shared/providers';
+import { REASONING_EFFORTS, REASONING_SUMMARIES, type ProviderKind, type OpenAIApi, type Params, type ResponseFormat } from '../../../../shared/schemas';
 
-type NumberKey = 'temperature' | 'topP' | 'maxTokens' | 'seed' | 'presencePenalty' | 'frequencyPenalty';
+type NumberKey = 'temperature' | 'topP' | 'maxTokens' | 'seed' | 'presencePenalty' | 'frequencyPenalty' | 'topK' | 'thinkingBudget';
+
+/** Which APIs read a parameter: every field is shown for every provider, with a hint naming these. */
+type Vendor = 'openai' | 'responses' | 'anthropic' | 'google';
+const VENDOR_NAMES: Record<Vendor, string> = { openai: 'OpenAI', responses: 'the OpenAI Responses API', anthropic: 'Anthropic', google: 'Gemini' };
+
+/** "Used by Anthropic and Gemini", and whether this variant's provider is one of them. */
+function usedBy(vendors: readonly Vendor[], kind: ProviderKind | undefined, api: OpenAIApi | undefined): string {
+  const names = vendors.map((v) => VENDOR_NAMES[v]);
+  const list = names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1) ?? ''}` : (names[0] ?? '');
+  const mine: Vendor | undefined = kind === 'openai' ? (api === 'responses' ? 'responses' : 'openai') : kind === 'anthropic' || kind === 'google' ? kind : undefined;
+  // The Responses API is OpenAI too.
+  const applies = mine !== undefined && (vendors.includes(mine) || (mine === 'responses' && vendors.includes('openai')));
+  return `Used by ${list}${mine !== undefined && !applies ? '; not by this provider' : ''}.`;
+}
 
 interface FieldsProps {
   params: Params;
   model: string;
+  /** The variant's provider's kind and API, for the hints that say which vendor reads a field. */
+  kind?: ProviderKind | undefined;
+  api?: OpenAIApi | undefined;
   /** "variant 2", for the fields' accessible names. */
   of: string;
   onChange(params: Params): void;
@@ -27,6 +45,7 @@ function NumberParam({
   max,
   step,
   integer = false,
+  hint,
   onChange,
 }: {
   label: string;
@@ -37,9 +56,12 @@ function NumberParam({
   max?: number;
   step: number;
   integer?: boolean;
+  /** Which vendor reads it, and its rules. */
+  hint?: string;
   onChange(params: Params): void;
 }): React.JSX.Element {
   const [text, setText] = useState<string | undefined>();
+  const hintId = useId();
   const value = params[name];
   const problem = text === undefined ? undefined : check(text);
   function check(raw: string): string | undefined {
@@ -63,6 +85,7 @@ function NumberParam({
         placeholder="default"
         value={text ?? (value === undefined ? '' : String(value))}
         aria-invalid={problem !== undefined}
+        aria-describedby={hint ? hintId : undefined}
         onChange={(e) => {
           const raw = e.target.value;
           setText(raw);
@@ -79,6 +102,11 @@ function NumberParam({
           {problem} Not used until fixed.
         </span>
       )}
+      {hint && (
+        <span id={hintId} className="hint muted">
+          {hint}
+        </span>
+      )}
     </label>
   );
 }
@@ -88,7 +116,7 @@ export function takesReasoningEffort(model: string): boolean {
   return /^(o\d|gpt-5)/i.test(model.replace(/^.*\//, ''));
 }
 
-function StopField({ params, of, onChange }: Omit<FieldsProps, 'model'>): React.JSX.Element {
+function StopField({ params, of, onChange }: Omit<FieldsProps, 'model' | 'kind' | 'api'>): React.JSX.Element {
   const [text, setText] = useState<string | undefined>();
   const shown = text ?? (params.stop ?? []).join('\n');
   const list = shown
@@ -138,7 +166,7 @@ function parseSchema(text: string): { schema: Record<string, unknown> } | { erro
   }
 }
 
-function ResponseFormatField({ params, of, onChange }: Omit<FieldsProps, 'model'>): React.JSX.Element {
+function ResponseFormatField({ params, of, onChange }: Omit<FieldsProps, 'model' | 'kind' | 'api'>): React.JSX.Element {
   const format = params.responseFormat;
   // What the person picked: a schema being typed stays on screen while the variant keeps its last valid one.
   const [type, setType] = useState<ResponseFormat['type']>(format?.type ?? 'text');
@@ -237,9 +265,46 @@ function ResponseFormatField({ params, of, onChange }: Omit<FieldsProps, 'model'
   );
 }
 
+/** Gemini's safety settings for the four main categories; a category left at default is not sent. Others (from an import) are kept. */
+function SafetyField({ params, of, hint, onChange }: { params: Params; of: string; hint: string; onChange(params: Params): void }): React.JSX.Element {
+  const hintId = useId();
+  const set = (category: string, threshold: string): void => {
+    const safety = { ...(params.safety ?? {}) };
+    if (threshold === '') delete safety[category];
+    else safety[category] = threshold;
+    onChange(Object.keys(safety).length === 0 ? without(params, 'safety') : { ...params, safety });
+  };
+  return (
+    <fieldset className="wide safety" aria-describedby={hintId}>
+      <legend>Safety thresholds</legend>
+      <span id={hintId} className="hint muted">
+        What Gemini blocks, by category. {hint}
+      </span>
+      {GEMINI_HARM_CATEGORIES.map(({ category, label }) => (
+        <label key={category}>
+          <span>{label}</span>
+          <select aria-label={`${label} threshold for ${of}`} value={params.safety?.[category] ?? ''} onChange={(e) => set(category, e.target.value)}>
+            <option value="">default</option>
+            {GEMINI_THRESHOLDS.map((t) => (
+              <option key={t.threshold} value={t.threshold}>
+                {t.label}
+              </option>
+            ))}
+            {/* A threshold this list does not name (set in an imported file) stays choosable as it is. */}
+            {params.safety?.[category] !== undefined && !GEMINI_THRESHOLDS.some((t) => t.threshold === params.safety?.[category]) && (
+              <option value={params.safety[category]}>{params.safety[category]}</option>
+            )}
+          </select>
+        </label>
+      ))}
+    </fieldset>
+  );
+}
+
 /** Every request parameter a variant can set; empty means the provider's default. */
-export function ParamFields({ params, model, of, onChange }: FieldsProps): React.JSX.Element {
+export function ParamFields({ params, model, of, kind, api, onChange }: FieldsProps): React.JSX.Element {
   const reasoning = takesReasoningEffort(model);
+  const hint = (vendors: readonly Vendor[]): string => usedBy(vendors, kind, api);
   return (
     <div className="param-fields">
       <NumberParam label="Temperature" name="temperature" params={params} of={of} min={0} max={2} step={0.1} onChange={onChange} />
@@ -248,6 +313,19 @@ export function ParamFields({ params, model, of, onChange }: FieldsProps): React
       <NumberParam label="Seed" name="seed" params={params} of={of} step={1} integer onChange={onChange} />
       <NumberParam label="Presence penalty" name="presencePenalty" params={params} of={of} min={-2} max={2} step={0.1} onChange={onChange} />
       <NumberParam label="Frequency penalty" name="frequencyPenalty" params={params} of={of} min={-2} max={2} step={0.1} onChange={onChange} />
+      <NumberParam label="Top k" name="topK" params={params} of={of} min={1} max={1_000} step={1} integer hint={hint(['anthropic', 'google'])} onChange={onChange} />
+      <NumberParam
+        label="Thinking budget (tokens)"
+        name="thinkingBudget"
+        params={params}
+        of={of}
+        min={-1}
+        max={1_000_000}
+        step={1}
+        integer
+        hint={`0 turns thinking off; Anthropic needs at least 1,024; -1 lets Gemini decide. ${hint(['anthropic', 'google'])}`}
+        onChange={onChange}
+      />
       <label>
         <span>Reasoning effort</span>
         <select
@@ -266,8 +344,31 @@ export function ParamFields({ params, model, of, onChange }: FieldsProps): React
             </option>
           ))}
         </select>
-        {!reasoning && <span className="hint muted">Only reasoning models (o-series, gpt-5) take this.</span>}
+        <span className="hint muted">
+          {!reasoning && 'Only reasoning models (o-series, gpt-5) take this. '}
+          {hint(['openai'])}
+        </span>
       </label>
+      <label>
+        <span>Reasoning summary</span>
+        <select
+          aria-label={`Reasoning summary for ${of}`}
+          value={params.reasoningSummary ?? ''}
+          onChange={(e) => {
+            const summary = REASONING_SUMMARIES.find((r) => r === e.target.value);
+            onChange(summary ? { ...params, reasoningSummary: summary } : without(params, 'reasoningSummary'));
+          }}
+        >
+          <option value="">off</option>
+          {REASONING_SUMMARIES.map((r) => (
+            <option key={r} value={r}>
+              {r}
+            </option>
+          ))}
+        </select>
+        <span className="hint muted">{hint(['responses'])}</span>
+      </label>
+      <SafetyField params={params} of={of} hint={hint(['google'])} onChange={onChange} />
       <StopField params={params} of={of} onChange={onChange} />
       <ResponseFormatField params={params} of={of} onChange={onChange} />
     </div>

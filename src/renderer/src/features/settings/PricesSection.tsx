@@ -1,15 +1,58 @@
 import { useEffect, useState } from 'react';
-import { PRICES, type Price } from '../../../../shared/prices';
+import { PRICES, PRICES_AS_OF, type Price } from '../../../../shared/prices';
 import { api } from '../../bridge/current';
 import { messageOf } from '../../state/errors';
 import './prices.css';
 
 type Table = Record<string, Price>;
-/** Prices as typed: text, so a half-typed number is not lost. */
-type Draft = Record<string, { input: string; output: string }>;
+/** One model's prices as typed: text, so a half-typed number is not lost. An empty optional price is the input or output price. */
+interface DraftPrice {
+  input: string;
+  output: string;
+  cached: string;
+  write: string;
+  reasoning: string;
+}
+type Draft = Record<string, DraftPrice>;
+type Side = keyof DraftPrice;
+
+const optional = (n: number | undefined): string => (n === undefined ? '' : String(n));
 
 function toDraft(table: Table): Draft {
-  return Object.fromEntries(Object.entries(table).map(([model, p]) => [model, { input: String(p.inputPerMTok), output: String(p.outputPerMTok) }]));
+  return Object.fromEntries(
+    Object.entries(table).map(([model, p]) => [
+      model,
+      { input: String(p.inputPerMTok), output: String(p.outputPerMTok), cached: optional(p.cachedInputPerMTok), write: optional(p.cacheWritePerMTok), reasoning: optional(p.reasoningPerMTok) },
+    ]),
+  );
+}
+
+/** The columns after the model: the two every price has, then the three that default to them. */
+const COLUMNS: readonly { side: Side; heading: string; label: string; blank?: string }[] = [
+  { side: 'input', heading: '$ / M input', label: 'Input price' },
+  { side: 'output', heading: '$ / M output', label: 'Output price' },
+  { side: 'cached', heading: '$ / M cached input', label: 'Cached input price', blank: 'as input' },
+  { side: 'write', heading: '$ / M cache write', label: 'Cache write price', blank: 'as input' },
+  { side: 'reasoning', heading: '$ / M reasoning', label: 'Reasoning price', blank: 'as output' },
+];
+
+/** Whether a typed price can be saved: a number of 0 or more, or (an optional one) empty. */
+function validPrice(side: Side, text: string): boolean {
+  if (text.trim() === '') return side !== 'input' && side !== 'output';
+  return parsePrice(text) !== undefined;
+}
+
+function toPrice(p: DraftPrice): Price {
+  const cached = parsePrice(p.cached);
+  const write = parsePrice(p.write);
+  const reasoning = parsePrice(p.reasoning);
+  return {
+    inputPerMTok: parsePrice(p.input) ?? 0,
+    outputPerMTok: parsePrice(p.output) ?? 0,
+    ...(cached !== undefined ? { cachedInputPerMTok: cached } : {}),
+    ...(write !== undefined ? { cacheWritePerMTok: write } : {}),
+    ...(reasoning !== undefined ? { reasoningPerMTok: reasoning } : {}),
+  };
 }
 
 function parsePrice(text: string): number | undefined {
@@ -49,8 +92,9 @@ export function PricesSection(): React.JSX.Element {
   }, []);
 
   const models = [...new Set([...Object.keys(PRICES), ...Object.keys(overrides)])].sort((a, b) => a.localeCompare(b));
-  const shown = (model: string): { input: string; output: string } => overrides[model] ?? toDraft({ [model]: PRICES[model] ?? { inputPerMTok: 0, outputPerMTok: 0 } })[model] ?? { input: '', output: '' };
-  const edit = (model: string, side: 'input' | 'output', text: string): void => {
+  const shown = (model: string): DraftPrice =>
+    overrides[model] ?? toDraft({ [model]: PRICES[model] ?? { inputPerMTok: 0, outputPerMTok: 0 } })[model] ?? { input: '', output: '', cached: '', write: '', reasoning: '' };
+  const edit = (model: string, side: Side, text: string): void => {
     setNotice(undefined);
     setOverrides((o) => ({ ...o, [model]: { ...shown(model), [side]: text } }));
   };
@@ -58,16 +102,18 @@ export function PricesSection(): React.JSX.Element {
     setNotice(undefined);
     setOverrides((o) => Object.fromEntries(Object.entries(o).filter(([m]) => m !== model)));
   };
-  const invalid = Object.entries(overrides).filter(([, p]) => parsePrice(p.input) === undefined || parsePrice(p.output) === undefined).map(([m]) => m);
+  const invalid = Object.entries(overrides)
+    .filter(([, p]) => COLUMNS.some(({ side }) => !validPrice(side, p[side])))
+    .map(([m]) => m);
 
   const save = async (): Promise<void> => {
     setError(undefined);
     setNotice(undefined);
     if (invalid.length > 0) {
-      setError(`Enter a price of 0 or more for ${invalid.join(', ')}.`);
+      setError(`Enter a price of 0 or more for ${invalid.join(', ')} (a cached-input, cache-write or reasoning price may be left empty).`);
       return;
     }
-    const table: Table = Object.fromEntries(Object.entries(overrides).map(([m, p]) => [m, { inputPerMTok: parsePrice(p.input) ?? 0, outputPerMTok: parsePrice(p.output) ?? 0 }]));
+    const table: Table = Object.fromEntries(Object.entries(overrides).map(([m, p]) => [m, toPrice(p)]));
     try {
       const saved = await api()['prices.save']({ overrides: table });
       setOverrides(toDraft(saved.overrides));
@@ -84,7 +130,7 @@ export function PricesSection(): React.JSX.Element {
     if (parsePrice(adding.input) === undefined || parsePrice(adding.output) === undefined) return setAddError('Enter both prices as numbers of 0 or more.');
     setAddError(undefined);
     setNotice(undefined);
-    setOverrides((o) => ({ ...o, [model]: { input: adding.input.trim(), output: adding.output.trim() } }));
+    setOverrides((o) => ({ ...o, [model]: { input: adding.input.trim(), output: adding.output.trim(), cached: '', write: '', reasoning: '' } }));
     setAdding(EMPTY_NEW);
   };
 
@@ -93,7 +139,12 @@ export function PricesSection(): React.JSX.Element {
       <h2 id="prices-heading">Prices</h2>
       <p className="muted">
         US dollars per million tokens, used for the estimate before a run and the cost of each cell. A model with no price shows no cost rather than a wrong one. A dated
-        snapshot (gpt-4o-2024-08-06) uses its base model&apos;s price.
+        snapshot (gpt-4o-2024-08-06, claude-sonnet-4-5-20250929) uses its base model&apos;s price. Cached input is what a prompt-cache hit costs, cache write what
+        writing to Anthropic&apos;s cache costs, reasoning what thinking tokens cost; left empty, they cost what input or output costs.
+      </p>
+      <p className="muted" id="prices-as-of">
+        The built-in prices are the vendors&apos; list prices as of {PRICES_AS_OF}, for prompts up to 200K tokens; check them against the vendors&apos; pricing pages and correct
+        any that changed.
       </p>
       {!loaded && !error && <p className="muted">Loading prices…</p>}
       {loaded && (
@@ -101,8 +152,11 @@ export function PricesSection(): React.JSX.Element {
           <thead>
             <tr>
               <th scope="col">Model</th>
-              <th scope="col">$ / M input</th>
-              <th scope="col">$ / M output</th>
+              {COLUMNS.map((c) => (
+                <th key={c.side} scope="col">
+                  {c.heading}
+                </th>
+              ))}
               <th scope="col">
                 <span className="visually-hidden">Actions</span>
               </th>
@@ -118,24 +172,18 @@ export function PricesSection(): React.JSX.Element {
                   <th scope="row">
                     {model} {custom && <span className="price-badge">{builtIn ? 'your price' : 'added'}</span>}
                   </th>
-                  <td>
-                    <input
-                      inputMode="decimal"
-                      aria-label={`Input price of ${model}`}
-                      aria-invalid={custom && parsePrice(value.input) === undefined ? true : undefined}
-                      value={value.input}
-                      onChange={(e) => edit(model, 'input', e.target.value)}
-                    />
-                  </td>
-                  <td>
-                    <input
-                      inputMode="decimal"
-                      aria-label={`Output price of ${model}`}
-                      aria-invalid={custom && parsePrice(value.output) === undefined ? true : undefined}
-                      value={value.output}
-                      onChange={(e) => edit(model, 'output', e.target.value)}
-                    />
-                  </td>
+                  {COLUMNS.map((c) => (
+                    <td key={c.side}>
+                      <input
+                        inputMode="decimal"
+                        aria-label={`${c.label} of ${model}`}
+                        aria-invalid={custom && !validPrice(c.side, value[c.side]) ? true : undefined}
+                        placeholder={c.blank}
+                        value={value[c.side]}
+                        onChange={(e) => edit(model, c.side, e.target.value)}
+                      />
+                    </td>
+                  ))}
                   <td>
                     {custom && (
                       <button type="button" className="ghost" onClick={() => reset(model)}>
