@@ -26,6 +26,7 @@ import { templateHandlers } from './handlers/templates';
 import { PRICES_KEY, priceTable } from './prices';
 import { costOfUsage } from '../shared/prices';
 import { libraryHandlers, modelOfColumns } from './handlers/library';
+import { toolCallHandlers } from './handlers/tool-calls';
 import type { Assertion } from '../shared/assertions/types';
 import { loadWorkspace, saveWorkspace } from './workspace';
 import { keyHostVerdict, normaliseApprovalHost, refusalReason } from '../shared/key-hosts';
@@ -350,6 +351,7 @@ export function createServices(options: ServicesOptions): Services {
     },
     ...libraryHandlers(store, registry),
     ...judgingHandlers(store, emit),
+    ...toolCallHandlers(),
     ...historyHandlers(store),
     ...templateHandlers({ store }),
     ...fileHandlers(store, registry, options.dialogs),

@@ -4,6 +4,7 @@
  * bridges are all derived from this one list.
  */
 import { z } from 'zod';
+import { toolCallCheckSchema, toolCallsCheckInputSchema } from './tool-calls';
 import {
   cellSchema,
   columnSchema,
@@ -273,6 +274,8 @@ export const contract = {
   ),
   /** One cell with its whole stored answer (runs.get and runs.cells carry long answers cut short, with outputChars). */
   'runs.cell': method(z.object({ cellId: z.string().min(1) }).strict(), cellSchema),
+  /** An answer's tool calls checked against the tools offered: JSON, a known tool, arguments that fit its schema. */
+  'toolCalls.check': method(toolCallsCheckInputSchema, z.object({ checks: z.array(toolCallCheckSchema) })),
   'runs.progress': method(z.object({ runId: z.string().min(1) }).strict(), runProgressSchema.extend({ status: runStatusSchema })),
   /** Runs cells of a finished run again, in place: the failed ones, or the ones named. */
   'runs.rerun': method(

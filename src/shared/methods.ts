@@ -23,6 +23,7 @@ export const methodNames = [
   'runs.setOpened',
   'runs.cells',
   'runs.cell',
+  'toolCalls.check',
   'runs.rows',
   'runs.rowCells',
   'runs.progress',

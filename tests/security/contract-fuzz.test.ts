@@ -238,6 +238,7 @@ function validInputs(f: Fixture): Record<MethodName, Json> {
     'runs.stop': { runId: f.runId },
     'runs.cells': { runId: f.runId, fromCase: 0, toCase: 2 },
     'runs.cell': { cellId: f.cellIds[0] ?? 'x' },
+    'toolCalls.check': { calls: [{ id: 'c1', name: 'get_weather', arguments: '{"city":"Paris"}' }], tools: [{ name: 'get_weather', parameters: { type: 'object', properties: { city: { type: 'string' } } } }] },
     'runs.rows': { runId: f.runId, sort: { by: 'passRate', column: 0, descending: true }, filter: { failed: true, text: '%_\\.*' } },
     'runs.rowCells': { runId: f.runId, cases: [1, 0] },
     'runs.progress': { runId: f.runId },

@@ -195,6 +195,9 @@ export function flatRow(run: OutputRun, cell: Cell, place: CellPlace, vars: read
   Object.assign(row, {
     prompt: prompt ? renderedPromptText(prompt, cell) : JSON.stringify(cell.messages),
     output: cell.output,
+    // The calls as JSON (arguments as the model wrote them) and the thinking, for .jsonl and .csv alike.
+    tool_calls: cell.toolCalls ? JSON.stringify(cell.toolCalls) : null,
+    reasoning: cell.reasoning ?? null,
     status: cell.status,
     success: cell.status === 'done' && (cell.grading?.pass ?? true),
     checksPass: cell.grading ? cell.grading.pass : null,

@@ -123,7 +123,7 @@ export function judgingHandlers(store: Store, emit: (event: AppEvent) => void): 
         const value = detail.testCases[caseIndex]?.vars[name];
         return value === undefined || value === null ? '' : typeof value === 'string' ? value : JSON.stringify(value);
       };
-      const header = ['row', ...varNames.map((n) => `vars.${n}`), 'expected', 'variant', 'repeat', 'status', 'output', 'latencyMs', 'inputTokens', 'outputTokens', 'costUsd', 'costEstimated', 'checksPass', 'checksScore', 'checksReason', 'score', 'thumb', 'tags', 'note', 'error'];
+      const header = ['row', ...varNames.map((n) => `vars.${n}`), 'expected', 'variant', 'repeat', 'status', 'output', 'tool_calls', 'reasoning', 'latencyMs', 'inputTokens', 'outputTokens', 'costUsd', 'costEstimated', 'checksPass', 'checksScore', 'checksReason', 'score', 'thumb', 'tags', 'note', 'error'];
       const rows = cells.map((c) => [
         c.caseIndex + 1,
         ...varNames.map((n) => valueOf(c.caseIndex, n)),
@@ -132,6 +132,9 @@ export function judgingHandlers(store: Store, emit: (event: AppEvent) => void): 
         c.repeat + 1,
         c.status,
         c.output,
+        // The calls as JSON (arguments as the model wrote them); escaped for spreadsheets like every text.
+        c.toolCalls ? JSON.stringify(c.toolCalls) : '',
+        c.reasoning ?? '',
         c.totalMs !== undefined ? Math.round(c.totalMs) : '',
         c.usage.inputTokens ?? '',
         c.usage.outputTokens ?? '',

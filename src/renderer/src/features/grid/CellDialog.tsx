@@ -4,10 +4,13 @@ import { formatBytes } from '../../../../shared/answer-limit';
 import type { Cell, TestCase } from '../../../../shared/schemas';
 import { Modal } from '../../components/Modal';
 import { AnswerView } from '../answer/AnswerView';
+import { Thinking } from '../answer/Thinking';
+import { ToolCalls } from '../answer/ToolCalls';
 import { CellCompare } from '../answer/CellCompare';
 import { useWholeAnswer } from '../answer/useWholeAnswer';
 import { useRun } from '../../state/run';
 import { CellError, figures, statusWord, useSlotCells } from './GridCell';
+import { RowImages } from '../images/RowImages';
 import { spreadOf } from './summary';
 
 interface Props {
@@ -101,7 +104,9 @@ function Repeat({ cell, n, of, shortcuts }: { cell: Cell | undefined; n: number;
           The answer was {formatBytes(cell.cut.answerBytes)}; Parallax kept its first part (Settings → Answers sets how much).
         </p>
       )}
+      {cell?.reasoning && <Thinking key={cell.id} text={cell.reasoning} tokens={cell.usage.reasoningTokens} />}
       {cell && output !== '' && <AnswerView text={output} label={title} />}
+      {cell?.toolCalls && cell.toolCalls.length > 0 && <ToolCalls calls={cell.toolCalls} tools={cell.params.tools} />}
       {cell && <CellError cell={cell} />}
       {cell?.status === 'done' && (
         <>
@@ -160,6 +165,7 @@ export function CellDialog({ caseIndex, columnIndex, variant, testCase, position
         )}
         <details>
           <summary>Variables</summary>
+          <RowImages vars={first?.variables ?? testCase?.vars} size={96} />
           <pre className="output">{JSON.stringify(first?.variables ?? testCase?.vars ?? {}, null, 2)}</pre>
           {testCase?.expected !== undefined && (
             <>

@@ -1,11 +1,13 @@
 import { GradingBadge } from '../judge/CellRating';
 import { memo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import type { Cell } from '../../../../shared/schemas';
+import type { Cell, Usage } from '../../../../shared/schemas';
 import { slotKey, useRun } from '../../state/run';
 import { formatCost, formatMs, formatTokens } from '../columns/format';
 import { spreadOf } from './summary';
 import { formatBytes } from '../../../../shared/answer-limit';
+import { Thinking } from '../answer/Thinking';
+import { ToolCallLines } from '../answer/ToolCalls';
 
 const NONE: readonly string[] = [];
 
@@ -49,6 +51,15 @@ export function CellError({ cell }: { cell: Cell }): React.JSX.Element | null {
   );
 }
 
+/** The prompt-cache part of the input: "cached 1,200 read · 300 written" (parts of the input tokens). */
+export function cacheWords(usage: Usage): string | undefined {
+  const read = usage.cacheReadTokens ?? 0;
+  const written = usage.cacheWriteTokens ?? 0;
+  if (read === 0 && written === 0) return undefined;
+  const parts = [read > 0 ? `${formatTokens(read)} read` : '', written > 0 ? `${formatTokens(written)} written` : ''].filter((p) => p !== '');
+  return `cached ${parts.join(' · ')}`;
+}
+
 export function figures(cell: Cell): string {
   const parts: string[] = [];
   if (cell.ttftMs !== undefined) parts.push(`first ${formatMs(cell.ttftMs)}`);
@@ -56,6 +67,9 @@ export function figures(cell: Cell): string {
   if (cell.usage.inputTokens !== undefined || cell.usage.outputTokens !== undefined) {
     parts.push(`${formatTokens(cell.usage.inputTokens)} → ${formatTokens(cell.usage.outputTokens)} tok`);
   }
+  const cache = cacheWords(cell.usage);
+  if (cache) parts.push(cache);
+  if (cell.usage.reasoningTokens !== undefined && cell.usage.reasoningTokens > 0) parts.push(`thinking ${formatTokens(cell.usage.reasoningTokens)}`);
   if (cell.status === 'done' && !cell.cached) parts.push(formatCost(cell.costUsd, cell.costEstimated === true));
   // A cut answer: the whole was this big, only its first part is kept (Settings → Answers).
   if (cell.cut) parts.push(`cut (${formatBytes(cell.cut.answerBytes)})`);
@@ -138,6 +152,8 @@ export const GridCell = memo(function GridCell({ caseIndex, columnIndex, repeats
           </span>
         )}
       </div>
+      {/* Thinking comes before the answer, as the model sent it; opened, it takes the answer's room (the row's height is fixed). */}
+      {cell?.reasoning && <Thinking key={cell.id} text={cell.reasoning} tokens={cell.usage.reasoningTokens} inGrid maxChars={20_000} />}
       <button
         type="button"
         tabIndex={-1}
@@ -148,7 +164,8 @@ export const GridCell = memo(function GridCell({ caseIndex, columnIndex, repeats
           if (!event.shiftKey) onExpand(caseIndex, columnIndex);
         }}
       >
-        <span className="result-text">{cell?.output || (cell?.status === 'pending' ? '' : cell?.status === 'running' ? '…' : '')}</span>
+        <span className="result-text">{cell?.output || (cell?.status === 'pending' || cell?.toolCalls ? '' : cell?.status === 'running' ? '…' : '')}</span>
+        {cell?.toolCalls && cell.toolCalls.length > 0 && <ToolCallLines calls={cell.toolCalls} tools={cell.params.tools} />}
       </button>
       {cell && <CellError cell={cell} />}
       {/* The line is cut to the cell's width: the whole of it (an estimated cost's "(estimated)" too) on hover. */}

@@ -10,6 +10,9 @@ import { sameTextMessage } from '../../../../shared/text-diff';
 import { AnswerDiff } from '../answer/AnswerDiff';
 import { AnswerView } from '../answer/AnswerView';
 import { useAnswerPrefs } from '../answer/mode';
+import { Thinking } from '../answer/Thinking';
+import { ToolCalls } from '../answer/ToolCalls';
+import { useCellExtras } from '../answer/useCellExtras';
 import './judge.css';
 
 interface Props {
@@ -131,14 +134,21 @@ function PairPicker({ variants }: { variants: number }): React.JSX.Element | nul
   );
 }
 
-function Answer({ side, text, label }: { side: 1 | 2; text: string; label: string | undefined }): React.JSX.Element {
+function Answer({ side, text, label, cellId }: { side: 1 | 2; text: string; label: string | undefined; cellId: string }): React.JSX.Element {
+  // Pairs carry the answers' text; their thinking and tool calls are read from the cells.
+  const extras = useCellExtras(cellId);
+  const calls = extras?.toolCalls ?? [];
   return (
     <section className="pairwise-answer" aria-label={`Answer ${side}`}>
       <header className="pairwise-answer-head">
         <strong>Answer {side}</strong>
         {label && <span className="pairwise-label">{label}</span>}
       </header>
-      <div className="pairwise-output">{text === '' ? <p className="muted">(empty answer)</p> : <AnswerView text={text} label={`Answer ${side}`} />}</div>
+      <div className="pairwise-output">
+        {extras?.reasoning && <Thinking key={cellId} text={extras.reasoning} tokens={extras.usage.reasoningTokens} />}
+        {text === '' ? calls.length === 0 && <p className="muted">(empty answer)</p> : <AnswerView text={text} label={`Answer ${side}`} />}
+        {calls.length > 0 && <ToolCalls calls={calls} tools={extras?.params.tools} />}
+      </div>
     </section>
   );
 }
@@ -395,8 +405,8 @@ export function PairwiseView({ runId }: Props): React.JSX.Element {
         <>
           <VarsOfRow testCase={cases?.[pair.caseIndex]} caseIndex={pair.caseIndex} />
           <div className="pairwise-answers">
-            <Answer side={1} text={pair.leftOutput} label={labelOf(pair.leftColumn)} />
-            <Answer side={2} text={pair.rightOutput} label={labelOf(pair.rightColumn)} />
+            <Answer side={1} text={pair.leftOutput} label={labelOf(pair.leftColumn)} cellId={pair.leftCellId} />
+            <Answer side={2} text={pair.rightOutput} label={labelOf(pair.rightColumn)} cellId={pair.rightCellId} />
           </div>
           <div role="toolbar" aria-label="Vote" className="pairwise-votes">
             {VOTES.map((v) => (
