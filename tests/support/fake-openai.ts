@@ -27,6 +27,16 @@
  * `data-lines` sends `data:` lines without the blank line that ends an event (one huge event to
  * an SSE parser), `hang` sends the headers and then nothing.
  *
+ * Scripted answers with more than text: `chat-script` streams reasoning (`reasoning_content` or
+ * `reasoning`, as DeepSeek/vLLM and OpenRouter/Ollama do), text and tool calls whose arguments
+ * come in pieces, then a finish reason and usage with cached and reasoning token details.
+ *
+ * POST /v1/responses speaks the Responses API's streaming events (`responses` script: reasoning
+ * summaries, output text, function calls with argument deltas, then response.completed,
+ * response.incomplete, response.failed, an `error` event, or nothing); unscripted, it answers
+ * `fakeAnswer(last user text)` and completes. fail-500, rate-limit (429 with Retry-After and
+ * x-ratelimit-* headers), auth:KEY, raw-response and raw-stream work there too.
+ *
  * A normal answer is `fakeAnswer(last user message)`, cut into `chunkSize`-character chunks.
  * The server echoes a wrong key back in its 401 message (worse than OpenAI, which masks it) so
  * the tests can check the app redacts what a server says.
@@ -61,7 +71,54 @@ export type Behaviour =
   /** Sends the headers and a first empty chunk, then nothing until the client leaves. */
   | { kind: 'hang' }
   /** An answer of exactly `chars` characters of ordinary text, in 64 KB chunks, then a finish reason and usage. */
-  | { kind: 'long'; chars: number };
+  | { kind: 'long'; chars: number }
+  /**
+   * Chat Completions: reasoning deltas (in `reasoningField`, default reasoning_content), text
+   * deltas, then each call (id and name in its first piece, arguments in `pieceChars` pieces;
+   * without an index when `indexless`), then `finishReason` (default tool_calls when there are
+   * calls, else stop) and `usage` (verbatim) when the client asked for it.
+   */
+  | {
+      kind: 'chat-script';
+      reasoning?: readonly string[];
+      reasoningField?: 'reasoning_content' | 'reasoning';
+      text?: readonly string[];
+      calls?: readonly ScriptedCall[];
+      indexless?: boolean;
+      finishReason?: string;
+      usage?: Record<string, unknown>;
+    }
+  /**
+   * Responses API: reasoning summaries (one summary part each), output text deltas, function
+   * calls (output_item.added, argument deltas, arguments done, output_item.done), then `end`:
+   * response.completed (default), response.incomplete (max_output_tokens), response.failed or an
+   * `error` event (with `error`), or none (the stream just stops). `usage` goes verbatim.
+   */
+  | {
+      kind: 'responses';
+      summaries?: readonly string[];
+      text?: readonly string[];
+      calls?: readonly ScriptedCall[];
+      end?: 'completed' | 'incomplete' | 'failed' | 'error' | 'none';
+      error?: { code: string | null; message: string };
+      usage?: Record<string, unknown>;
+    };
+
+/** A tool call a scripted answer makes; its arguments are sent in `pieceChars`-character pieces (default 8). */
+export interface ScriptedCall {
+  id?: string;
+  name: string;
+  arguments: string;
+  pieceChars?: number;
+}
+
+/** Cuts text into pieces of `size` characters (at least one piece, '' for empty text). */
+function piecesOfText(text: string, size: number): string[] {
+  if (text === '') return [''];
+  const out: string[] = [];
+  for (let i = 0; i < text.length; i += size) out.push(text.slice(i, i + size));
+  return out;
+}
 
 /** What a hostile behaviour knows about the request it answers. */
 export interface HostileContext {
@@ -127,10 +184,12 @@ export interface FakeOpenAI {
   /** Most requests in flight at once since start (or the last `resetStats`). */
   readonly maxInFlight: number;
   readonly inFlight: number;
-  /** Queues behaviours for the next chat completion requests, whatever their model. */
+  /** Queues behaviours for the next chat completion (or Responses) requests, whatever their model. */
   script(...behaviours: Behaviour[]): void;
   /** Chat completion requests for one model. */
   requestsFor(model: string): RecordedRequest[];
+  /** Responses API requests (POST /v1/responses), in order. */
+  responsesRequests(): RecordedRequest[];
   /** Clears recorded requests, the in-flight maximum and the per-model counters. */
   resetStats(): void;
   close(): Promise<void>;
@@ -167,6 +226,18 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/** The last user text of a Responses API `input` (a string, or items whose content is text or input_text parts). */
+function lastInputText(input: unknown): string {
+  if (typeof input === 'string') return input;
+  if (!Array.isArray(input)) return '';
+  for (const item of [...input].reverse()) {
+    if (!isRecord(item) || item.role !== 'user') continue;
+    if (typeof item.content === 'string') return item.content;
+    if (Array.isArray(item.content)) return item.content.map((p) => (isRecord(p) && p.type === 'input_text' && typeof p.text === 'string' ? p.text : '')).join('');
+  }
+  return '';
+}
+
 function readChatBody(body: unknown): ChatBody | string {
   if (!isRecord(body)) return 'The body must be a JSON object.';
   const { model, messages, stream, stream_options: streamOptions, max_tokens: maxTokens, max_completion_tokens: maxCompletion } = body;
@@ -174,8 +245,14 @@ function readChatBody(body: unknown): ChatBody | string {
   if (!Array.isArray(messages) || messages.length === 0) return 'messages must be a non-empty array.';
   const parsed: { role: string; content: string }[] = [];
   for (const m of messages) {
-    if (!isRecord(m) || typeof m.role !== 'string' || typeof m.content !== 'string') return 'Each message needs a role and string content.';
-    parsed.push({ role: m.role, content: m.content });
+    if (!isRecord(m) || typeof m.role !== 'string') return 'Each message needs a role.';
+    // Content is text, a list of parts (text and image_url), or null beside tool_calls.
+    let content: string;
+    if (typeof m.content === 'string') content = m.content;
+    else if (Array.isArray(m.content)) content = m.content.map((p) => (isRecord(p) && typeof p.text === 'string' ? p.text : '')).join('');
+    else if (m.content === null && Array.isArray(m.tool_calls)) content = '';
+    else return 'Each message needs string content, a list of parts, or tool_calls.';
+    parsed.push({ role: m.role, content });
   }
   const limit = typeof maxTokens === 'number' ? maxTokens : typeof maxCompletion === 'number' ? maxCompletion : undefined;
   return {
@@ -271,6 +348,17 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     sendJson(res, record, status, { error: { message, type, param: null, code: null } }, headers);
   };
 
+  /** What OpenAI sends with a 429: Retry-After, and the x-ratelimit-* counters. */
+  const rateLimitHeaders = (seconds: number): Record<string, string> => ({
+    'retry-after': String(seconds),
+    'x-ratelimit-limit-requests': '500',
+    'x-ratelimit-remaining-requests': '0',
+    'x-ratelimit-reset-requests': `${seconds}s`,
+    'x-ratelimit-limit-tokens': '30000',
+    'x-ratelimit-remaining-tokens': '0',
+    'x-ratelimit-reset-tokens': `${seconds}s`,
+  });
+
   const refuseKey = (res: ServerResponse, record: RecordedRequest, presented: string | undefined): void => {
     // Deliberately echoes what was presented: the app must redact it, whatever a server says.
     sendError(res, record, 401, `Incorrect API key provided: ${presented ?? '(none)'}.`, 'invalid_request_error');
@@ -313,9 +401,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
         sendError(res, record, 500, 'The fake server failed on purpose.', 'server_error');
         return;
       case 'rate-limit':
-        sendError(res, record, 429, 'Rate limit reached (fake). Try again shortly.', 'rate_limit_exceeded', {
-          'retry-after': String(behaviour.retryAfterSeconds ?? defaults.retryAfterSeconds),
-        });
+        sendError(res, record, 429, 'Rate limit reached (fake). Try again shortly.', 'rate_limit_exceeded', rateLimitHeaders(behaviour.retryAfterSeconds ?? defaults.retryAfterSeconds));
         return;
       case 'auth':
         if (bearer(headers) !== behaviour.key) {
@@ -340,6 +426,10 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     const id = `chatcmpl-fake-${nextId++}`;
 
     const ctx: HostileContext = { key: bearer(headers), answer: chunks.join(''), id, model: chat.model };
+    if (behaviour.kind === 'chat-script') {
+      await chatScript(res, record, behaviour, id, chat.model, chat.includeUsage);
+      return;
+    }
     if (behaviour.kind === 'raw-response') {
       record.status = behaviour.status;
       if (!alive(res)) return;
@@ -485,6 +575,185 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     if (alive(res)) res.end();
   };
 
+  const startStream = (res: ServerResponse, record: RecordedRequest): boolean => {
+    record.status = 200;
+    record.stream = true;
+    if (!alive(res)) return false;
+    res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', connection: 'keep-alive' });
+    return true;
+  };
+
+  const chatScript = async (res: ServerResponse, record: RecordedRequest, script: Extract<Behaviour, { kind: 'chat-script' }>, id: string, model: string, includeUsage: boolean): Promise<void> => {
+    if (!startStream(res, record)) return;
+    const send = async (delta: Record<string, unknown>, finishReason: string | null = null): Promise<boolean> => {
+      record.contentChunks++;
+      return write(res, `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: 1_700_000_000, model, choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }] })}\n\n`);
+    };
+    if (!(await send({ role: 'assistant', content: '' }))) return;
+    for (const piece of script.reasoning ?? []) if (!(await send({ content: null, [script.reasoningField ?? 'reasoning_content']: piece }))) return;
+    for (const piece of script.text ?? []) if (!(await send({ content: piece }))) return;
+    const calls = script.calls ?? [];
+    for (const [index, call] of calls.entries()) {
+      const where = script.indexless ? {} : { index };
+      const callId = call.id ?? `call_fake_${index}`;
+      if (!(await send({ tool_calls: [{ ...where, id: callId, type: 'function', function: { name: call.name, arguments: '' } }] }))) return;
+      for (const piece of piecesOfText(call.arguments, call.pieceChars ?? 8)) {
+        // An indexless server sends each call whole: its arguments in one piece, with the id.
+        if (script.indexless) continue;
+        if (!(await send({ tool_calls: [{ index, function: { arguments: piece } }] }))) return;
+      }
+      if (script.indexless && !(await send({ tool_calls: [{ id: callId, function: { arguments: call.arguments } }] }))) return;
+    }
+    if (!(await send({}, script.finishReason ?? (calls.length > 0 ? 'tool_calls' : 'stop')))) return;
+    if (includeUsage && script.usage && !(await write(res, `data: ${JSON.stringify({ id, object: 'chat.completion.chunk', created: 1_700_000_000, model, choices: [], usage: script.usage })}\n\n`))) return;
+    if (!(await write(res, 'data: [DONE]\n\n'))) return;
+    if (alive(res)) res.end();
+  };
+
+  const handleResponses = async (res: ServerResponse, record: RecordedRequest, headers: IncomingHttpHeaders): Promise<void> => {
+    const body = record.body;
+    if (!isRecord(body) || typeof body.model !== 'string' || body.model === '') {
+      sendError(res, record, 400, 'model is required.', 'invalid_request_error');
+      return;
+    }
+    const model = body.model;
+    record.model = model;
+    record.stream = body.stream === true;
+    const behaviour = chooseBehaviour(model);
+    record.behaviour = behaviour.kind;
+    const ctx: HostileContext = { key: bearer(headers), answer: '', id: `resp_fake_${nextId++}`, model };
+    switch (behaviour.kind) {
+      case 'fail-500':
+        sendError(res, record, 500, 'The fake server failed on purpose.', 'server_error');
+        return;
+      case 'rate-limit':
+        sendError(res, record, 429, 'Rate limit reached (fake). Try again shortly.', 'rate_limit_exceeded', rateLimitHeaders(behaviour.retryAfterSeconds ?? defaults.retryAfterSeconds));
+        return;
+      case 'auth':
+        if (bearer(headers) !== behaviour.key) {
+          refuseKey(res, record, bearer(headers));
+          return;
+        }
+        break;
+      case 'raw-response':
+        record.status = behaviour.status;
+        if (!alive(res)) return;
+        res.writeHead(behaviour.status, { 'content-type': behaviour.contentType ?? 'application/json' });
+        res.end(behaviour.body(ctx));
+        return;
+      case 'raw-stream':
+        if (!startStream(res, record)) return;
+        for (const event of behaviour.events(ctx)) {
+          if (!(await write(res, `data: ${event}\n\n`))) return;
+          record.contentChunks++;
+        }
+        if (behaviour.done === true && !(await write(res, 'data: [DONE]\n\n'))) return;
+        if (alive(res)) res.end();
+        return;
+      default:
+        break;
+    }
+    if (body.stream !== true) {
+      sendError(res, record, 400, 'The fake speaks the Responses API streamed only (stream: true).', 'invalid_request_error');
+      return;
+    }
+    const script: Extract<Behaviour, { kind: 'responses' }> =
+      behaviour.kind === 'responses' ? behaviour : { kind: 'responses', text: fakeChunks(fakeAnswer(lastInputText(body.input)), chunkSize) };
+    await responsesStream(res, record, script, ctx.id, model);
+  };
+
+  const responsesStream = async (res: ServerResponse, record: RecordedRequest, script: Extract<Behaviour, { kind: 'responses' }>, id: string, model: string): Promise<void> => {
+    if (!startStream(res, record)) return;
+    let sequence = 0;
+    const emit = async (type: string, data: Record<string, unknown>): Promise<boolean> => {
+      record.contentChunks++;
+      return write(res, `event: ${type}\ndata: ${JSON.stringify({ type, sequence_number: sequence++, ...data })}\n\n`);
+    };
+    const output: Record<string, unknown>[] = [];
+    const response = (status: string, extra: Record<string, unknown> = {}): Record<string, unknown> => ({
+      id,
+      object: 'response',
+      created_at: 1_700_000_000,
+      status,
+      model,
+      output,
+      ...extra,
+    });
+    if (!(await emit('response.created', { response: response('in_progress') }))) return;
+    if (!(await emit('response.in_progress', { response: response('in_progress') }))) return;
+    const summaries = script.summaries ?? [];
+    if (summaries.length > 0) {
+      const index = output.length;
+      const itemId = `rs_fake_${index}`;
+      if (!(await emit('response.output_item.added', { output_index: index, item: { id: itemId, type: 'reasoning', summary: [] } }))) return;
+      for (const [summaryIndex, summary] of summaries.entries()) {
+        const at = { item_id: itemId, output_index: index, summary_index: summaryIndex };
+        if (!(await emit('response.reasoning_summary_part.added', { ...at, part: { type: 'summary_text', text: '' } }))) return;
+        for (const piece of piecesOfText(summary, chunkSize)) if (!(await emit('response.reasoning_summary_text.delta', { ...at, delta: piece }))) return;
+        if (!(await emit('response.reasoning_summary_text.done', { ...at, text: summary }))) return;
+        if (!(await emit('response.reasoning_summary_part.done', { ...at, part: { type: 'summary_text', text: summary } }))) return;
+      }
+      const item = { id: itemId, type: 'reasoning', summary: summaries.map((text) => ({ type: 'summary_text', text })) };
+      output.push(item);
+      if (!(await emit('response.output_item.done', { output_index: index, item }))) return;
+    }
+    const text = script.text ?? [];
+    if (text.length > 0) {
+      const index = output.length;
+      const itemId = `msg_fake_${index}`;
+      const at = { item_id: itemId, output_index: index, content_index: 0 };
+      if (!(await emit('response.output_item.added', { output_index: index, item: { id: itemId, type: 'message', status: 'in_progress', role: 'assistant', content: [] } }))) return;
+      if (!(await emit('response.content_part.added', { ...at, part: { type: 'output_text', text: '', annotations: [] } }))) return;
+      for (const piece of text) if (!(await emit('response.output_text.delta', { ...at, delta: piece, logprobs: [] }))) return;
+      const whole = text.join('');
+      if (!(await emit('response.output_text.done', { ...at, text: whole, logprobs: [] }))) return;
+      const part = { type: 'output_text', text: whole, annotations: [] };
+      if (!(await emit('response.content_part.done', { ...at, part }))) return;
+      const item = { id: itemId, type: 'message', status: 'completed', role: 'assistant', content: [part] };
+      output.push(item);
+      if (!(await emit('response.output_item.done', { output_index: index, item }))) return;
+    }
+    for (const call of script.calls ?? []) {
+      const index = output.length;
+      const itemId = `fc_fake_${index}`;
+      const base = { id: itemId, type: 'function_call', call_id: call.id ?? `call_fake_${index}`, name: call.name };
+      if (!(await emit('response.output_item.added', { output_index: index, item: { ...base, arguments: '', status: 'in_progress' } }))) return;
+      for (const piece of piecesOfText(call.arguments, call.pieceChars ?? 8)) {
+        if (!(await emit('response.function_call_arguments.delta', { item_id: itemId, output_index: index, delta: piece }))) return;
+      }
+      if (!(await emit('response.function_call_arguments.done', { item_id: itemId, output_index: index, name: call.name, arguments: call.arguments }))) return;
+      const item = { ...base, arguments: call.arguments, status: 'completed' };
+      output.push(item);
+      if (!(await emit('response.output_item.done', { output_index: index, item }))) return;
+    }
+    const outputTokens = text.join('').length + summaries.join('').length;
+    const usage = script.usage ?? {
+      input_tokens: 10,
+      input_tokens_details: { cached_tokens: 0 },
+      output_tokens: outputTokens,
+      output_tokens_details: { reasoning_tokens: summaries.join('').length },
+      total_tokens: 10 + outputTokens,
+    };
+    const error = script.error ?? { code: 'server_error', message: 'The fake model failed on purpose.' };
+    switch (script.end ?? 'completed') {
+      case 'completed':
+        if (!(await emit('response.completed', { response: response('completed', { usage, incomplete_details: null, error: null }) }))) return;
+        break;
+      case 'incomplete':
+        if (!(await emit('response.incomplete', { response: response('incomplete', { usage, incomplete_details: { reason: 'max_output_tokens' }, error: null }) }))) return;
+        break;
+      case 'failed':
+        if (!(await emit('response.failed', { response: response('failed', { usage: null, error }) }))) return;
+        break;
+      case 'error':
+        if (!(await emit('error', { code: error.code, message: error.message, param: null }))) return;
+        break;
+      case 'none':
+        break;
+    }
+    if (alive(res)) res.end();
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const parts: Buffer[] = [];
     for await (const part of req) parts.push(part as Buffer);
@@ -534,6 +803,14 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
       await handleChat(res, record, req.headers);
       return;
     }
+    if (record.method === 'POST' && record.path === '/v1/responses') {
+      if (body === undefined) {
+        sendError(res, record, 400, 'The body is not valid JSON.', 'invalid_request_error');
+        return;
+      }
+      await handleResponses(res, record, req.headers);
+      return;
+    }
     sendError(res, record, 404, `No route for ${record.method} ${record.path}.`, 'invalid_request_error');
   };
 
@@ -571,6 +848,9 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     },
     requestsFor(model) {
       return requests.filter((r) => r.path === '/v1/chat/completions' && r.model === model);
+    },
+    responsesRequests() {
+      return requests.filter((r) => r.path === '/v1/responses');
     },
     resetStats() {
       requests.length = 0;

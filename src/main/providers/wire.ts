@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { AppError } from '../../shared/errors';
 import type { Usage } from '../../shared/schemas';
+import type { ToolCall } from '../../shared/tools';
 
 /** More tokens than any model reads or writes in one request: a count above it is not believed. */
 export const MAX_TOKENS = 100_000_000;
@@ -27,17 +28,45 @@ export const MAX_SERVER_MESSAGE_CHARS = 500;
 
 const tokenCount = z.number().int().nonnegative().max(MAX_TOKENS);
 
+/** Calls one answer may make at most (a server that streams more is not believed). */
+export const MAX_TOOL_CALLS = 128;
+/** Characters of one call's arguments at most (what a stored ToolCall holds, shared/tools.ts). */
+export const MAX_TOOL_ARGUMENT_CHARS = 1_000_000;
+/** Characters of a call's id or name at most (as shared/tools.ts stores them). */
+const MAX_TOOL_ID_CHARS = 500;
+
 const usageWire = z.looseObject({
   prompt_tokens: tokenCount.nullish(),
   completion_tokens: tokenCount.nullish(),
   total_tokens: tokenCount.nullish(),
+  prompt_tokens_details: z.looseObject({ cached_tokens: tokenCount.nullish() }).nullish(),
+  completion_tokens_details: z.looseObject({ reasoning_tokens: tokenCount.nullish() }).nullish(),
+});
+
+/**
+ * One piece of a streamed tool call: `index` says which call, `id` and `name` come once (in its
+ * first piece), `arguments` in pieces. The arguments stay text: a model's JSON is never parsed here.
+ */
+const toolCallDeltaWire = z.looseObject({
+  index: z.number().int().nonnegative().max(MAX_TOOL_CALLS - 1).nullish(),
+  id: z.string().max(MAX_TOOL_ID_CHARS).nullish(),
+  type: z.string().max(64).nullish(),
+  function: z
+    .looseObject({
+      name: z.string().max(MAX_TOOL_ID_CHARS).nullish(),
+      arguments: z.string().nullish(),
+    })
+    .nullish(),
 });
 
 const deltaWire = z.looseObject({
   content: z.string().nullish(),
+  // Thinking some compatible servers stream apart from the answer: DeepSeek and vLLM as
+  // reasoning_content, OpenRouter and Ollama as reasoning.
   reasoning: z.string().nullish(),
   reasoning_content: z.string().nullish(),
   refusal: z.string().nullish(),
+  tool_calls: z.array(toolCallDeltaWire).max(MAX_TOOL_CALLS).nullish(),
 });
 
 const choiceWire = z.looseObject({
@@ -50,9 +79,20 @@ const chunkWire = z.looseObject({
   usage: usageWire.nullish(),
 });
 
+/** A piece of a streamed tool call, as the chunk had it. */
+export interface ToolCallDelta {
+  index: number | undefined;
+  id: string | undefined;
+  name: string | undefined;
+  arguments: string | undefined;
+}
+
 export interface ParsedChunk {
   /** Answer text in this chunk ('' when none). */
   text: string;
+  /** Reasoning text in this chunk ('' when none). */
+  reasoning: string;
+  toolCalls: ToolCallDelta[];
   finishReason: string | undefined;
   usage: Usage | undefined;
 }
@@ -101,16 +141,82 @@ export function parseChunk(raw: unknown, baseUrl: string): ParsedChunk {
   }
   const choice = parsed.data.choices?.[0];
   const usage = parsed.data.usage;
+  const delta = choice?.delta;
+  const cached = usage?.prompt_tokens_details?.cached_tokens;
+  const reasoned = usage?.completion_tokens_details?.reasoning_tokens;
   return {
-    text: choice?.delta?.content ?? '',
+    text: delta?.content ?? '',
+    // One of the two names, never both: a server that sends both sends the same text twice.
+    reasoning: delta?.reasoning_content ?? delta?.reasoning ?? '',
+    toolCalls: (delta?.tool_calls ?? []).map((c) => ({
+      index: c.index ?? undefined,
+      id: c.id ?? undefined,
+      name: c.function?.name ?? undefined,
+      arguments: c.function?.arguments ?? undefined,
+    })),
     finishReason: choice?.finish_reason ?? undefined,
     usage: usage
       ? {
           ...(usage.prompt_tokens != null ? { inputTokens: usage.prompt_tokens } : {}),
           ...(usage.completion_tokens != null ? { outputTokens: usage.completion_tokens } : {}),
+          ...(cached != null ? { cacheReadTokens: cached } : {}),
+          ...(reasoned != null ? { reasoningTokens: reasoned } : {}),
         }
       : undefined,
   };
+}
+
+/**
+ * Puts streamed tool calls together: each call (by a key: its index or output item) gathers its
+ * id and name once and its arguments in pieces, and is taken whole when the API says it ended.
+ * Bounded: at most MAX_TOOL_CALLS calls, each's arguments at most MAX_TOOL_ARGUMENT_CHARS.
+ */
+export class ToolCallAssembler {
+  private readonly open = new Map<string | number, { id: string; name: string; arguments: string }>();
+  private seen = 0;
+
+  constructor(private readonly baseUrl: string) {}
+
+  has(key: string | number): boolean {
+    return this.open.has(key);
+  }
+
+  /** Adds to the call under `key` (opening it if new): an id or name replaces, arguments append. */
+  add(key: string | number, piece: { id?: string | undefined; name?: string | undefined; arguments?: string | undefined }): void {
+    let call = this.open.get(key);
+    if (!call) {
+      if (++this.seen > MAX_TOOL_CALLS) throw new AppError('provider_error', `The server at ${this.baseUrl} sent more than ${MAX_TOOL_CALLS} tool calls in one answer, so Parallax stopped reading it.`);
+      call = { id: '', name: '', arguments: '' };
+      this.open.set(key, call);
+    }
+    if (piece.id !== undefined && piece.id !== '') call.id = piece.id;
+    if (piece.name !== undefined && piece.name !== '') call.name = piece.name;
+    if (piece.arguments !== undefined) this.setArguments(key, call.arguments + piece.arguments);
+  }
+
+  /** The call's whole arguments (an API that repeats them when they are done). */
+  setArguments(key: string | number, text: string): void {
+    const call = this.open.get(key);
+    if (!call) return;
+    if (text.length > MAX_TOOL_ARGUMENT_CHARS) {
+      throw new AppError(
+        'provider_error',
+        `The server at ${this.baseUrl} sent a tool call whose arguments passed ${MAX_TOOL_ARGUMENT_CHARS.toLocaleString('en-US')} characters, so Parallax stopped reading it.`,
+      );
+    }
+    call.arguments = text;
+  }
+
+  /** Takes the call under `key` (or every open call, in the order they began), whole. */
+  take(key?: string | number): ToolCall[] {
+    const keys = key === undefined ? [...this.open.keys()] : this.open.has(key) ? [key] : [];
+    return keys.map((k) => {
+      const call = this.open.get(k) ?? { id: '', name: '', arguments: '' };
+      this.open.delete(k);
+      // A server that gave no id still gets one, so a tool result can answer the call.
+      return { id: call.id !== '' ? call.id : `call_${String(k)}`, name: call.name, arguments: call.arguments };
+    });
+  }
 }
 
 const modelsWire = z.array(z.looseObject({ id: z.string().min(1).max(256) })).max(10_000);
@@ -247,7 +353,7 @@ function limited(body: ReadableStream<Uint8Array>, limits: { total: number; even
       }
       if (threads?.add(value)) {
         await reader.cancel().catch(() => undefined);
-        controller.error(new AppError('provider_error', `The server at ${baseUrl} sent an event the Chat Completions API does not send (event: thread.…), so Parallax stopped reading. The partial answer is kept.`));
+        controller.error(new AppError('provider_error', `The server at ${baseUrl} sent an event OpenAI's APIs do not send (event: thread.…), so Parallax stopped reading. The partial answer is kept.`));
         return;
       }
       controller.enqueue(value);
@@ -260,15 +366,15 @@ function limited(body: ReadableStream<Uint8Array>, limits: { total: number; even
 
 /**
  * `fetch` for the SDK with bounded bodies: an error body is cut at MAX_ERROR_BODY_BYTES, an
- * event stream fails on an event over MAX_EVENT_BYTES, any body fails past MAX_RESPONSE_BYTES.
+ * event stream fails on an event over `eventBytes` (MAX_EVENT_BYTES), any body fails past MAX_RESPONSE_BYTES.
  */
-export function boundedFetch(baseUrl: string, inner: Fetch = fetch): Fetch {
+export function boundedFetch(baseUrl: string, inner: Fetch = fetch, eventBytes = MAX_EVENT_BYTES): Fetch {
   return async (input, init) => {
     const response = await inner(input, init);
     if (!response.body) return response;
     const eventStream = (response.headers.get('content-type') ?? '').includes('text/event-stream');
     const body = response.ok
-      ? limited(response.body, { total: MAX_RESPONSE_BYTES, ...(eventStream ? { event: MAX_EVENT_BYTES } : {}), truncate: false }, baseUrl)
+      ? limited(response.body, { total: MAX_RESPONSE_BYTES, ...(eventStream ? { event: eventBytes } : {}), truncate: false }, baseUrl)
       : limited(response.body, { total: MAX_ERROR_BODY_BYTES, truncate: true }, baseUrl);
     const bounded = new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
     Object.defineProperty(bounded, 'url', { value: response.url });
