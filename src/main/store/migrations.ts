@@ -206,4 +206,24 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE response_cache ADD COLUMN extra TEXT;
   ALTER TABLE providers ADD COLUMN api TEXT;
   `,
+  // The first migration let a provider's kind be 'openai' only, and SQLite cannot change a CHECK:
+  // the table is made again with every kind (no table refers to it, so nothing else moves).
+  `
+  CREATE TABLE providers_new (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    kind TEXT NOT NULL CHECK (kind IN ('openai', 'anthropic', 'google')),
+    base_url TEXT NOT NULL,
+    api_key_envar TEXT,
+    created_at TEXT NOT NULL,
+    needs_review INTEGER NOT NULL DEFAULT 0,
+    concurrency INTEGER,
+    timeouts TEXT,
+    api TEXT
+  );
+  INSERT INTO providers_new (id, name, kind, base_url, api_key_envar, created_at, needs_review, concurrency, timeouts, api)
+    SELECT id, name, kind, base_url, api_key_envar, created_at, needs_review, concurrency, timeouts, api FROM providers;
+  DROP TABLE providers;
+  ALTER TABLE providers_new RENAME TO providers;
+  `,
 ];
