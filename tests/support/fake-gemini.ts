@@ -438,7 +438,7 @@ export async function startFakeGemini(options: FakeGeminiOptions = {}): Promise<
       );
       return;
     }
-    const match = /^\/v1beta\/models\/([^/:]+):(streamGenerateContent|generateContent)$/.exec(url.pathname);
+    const match = /^\/v1beta\/models\/([^/]+):(streamGenerateContent|generateContent)$/.exec(url.pathname);
     if (record.method === 'POST' && match?.[1] && match[2]) {
       if (body === undefined) {
         send(res, record, 400, googleError(400, 'INVALID_ARGUMENT', 'Invalid JSON payload received.'));

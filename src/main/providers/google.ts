@@ -83,7 +83,6 @@ const partWire = z.looseObject({
 const candidateWire = z.looseObject({
   content: z.looseObject({ parts: z.array(partWire).max(10_000).nullish() }).nullish(),
   finishReason: z.string().max(64).nullish(),
-  finishMessage: z.string().nullish(),
   safetyRatings: z.array(safetyRatingWire).max(100).nullish(),
 });
 
@@ -399,15 +398,12 @@ export class GoogleProvider implements ChatProvider {
     return { id: call.id ? this.redactor.redact(call.id) : `call_${n}`, name, arguments: this.redactor.redact(args) };
   }
 
-  /** The finish reason as the cell shows it: SAFETY says which categories blocked the answer. */
+  /** The finish reason as the cell shows it: SAFETY says which categories blocked the answer. (The SDK drops finishMessage.) */
   private finishReason(candidate: z.infer<typeof candidateWire>): string {
     const reason = candidate.finishReason ?? '';
     if (reason === 'SAFETY') {
       const categories = blockedCategories(candidate.safetyRatings);
       return this.redactor.redact(`SAFETY${categories ? `: blocked for ${categories}` : ''}`);
-    }
-    if (reason !== 'STOP' && reason !== 'MAX_TOKENS' && candidate.finishMessage) {
-      return this.redactor.redact(`${reason}: ${capServerText(candidate.finishMessage, 200)}`);
     }
     return this.redactor.redact(reason);
   }
