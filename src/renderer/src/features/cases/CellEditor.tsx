@@ -1,6 +1,10 @@
-import { memo, useState } from 'react';
+import { memo, useRef, useState, type ClipboardEvent, type DragEvent } from 'react';
+import { isImageValue } from '../../../../shared/images';
 import type { VariableValue } from '../../../../shared/schemas';
+import { messageOf } from '../../state/errors';
 import { useWorkspace } from '../../state/workspace';
+import { ImageCell } from '../images/ImageCell';
+import { firstImageFile, imageFromText, imageTextKind, saveImageFile } from '../images/pick';
 
 /** Lines a cell shows before it scrolls; a multi-line value grows the row up to this. */
 const MAX_LINES = 8;
@@ -74,8 +78,18 @@ export const VariableCell = memo(function VariableCell({ row, col, name }: CellP
     setDraft(undefined);
     setCaseVar(row, name, next);
   };
+  const image = useImageInput(row, name);
+  if (isImageValue(value)) {
+    return (
+      <div role="gridcell" className="case-cell" {...image.dropTarget}>
+        <ImageCell value={value} name={name} row={row} col={col} onRemove={() => setCaseVar(row, name, '')} />
+        {image.status}
+      </div>
+    );
+  }
+  const offer = typeof value === 'string' && !draft ? imageTextKind(value) : undefined;
   return (
-    <div role="gridcell" className={json ? 'case-cell json' : 'case-cell'}>
+    <div role="gridcell" className={json ? 'case-cell json' : 'case-cell'} {...image.dropTarget}>
       <textarea
         className="case-input"
         aria-label={`${name}, row ${row + 1}`}
@@ -88,7 +102,17 @@ export const VariableCell = memo(function VariableCell({ row, col, name }: CellP
         value={shown}
         onChange={(event) => onChange(event.target.value)}
         onBlur={() => setTyped(undefined)}
+        onPaste={image.onPaste}
       />
+      <button type="button" className="ghost case-image-add" aria-label={`Add image to ${name}, row ${row + 1}`} title="Pick an image file (or drop one on the cell, or paste one)" onClick={image.pick}>
+        Add image
+      </button>
+      {offer && typeof value === 'string' && (
+        <button type="button" className="case-image-offer" aria-label={`Use as image: ${name}, row ${row + 1}`} onClick={() => image.fromText(value)}>
+          Use as image{offer === 'url' ? ' (web address)' : ''}
+        </button>
+      )}
+      {image.status}
       {typeof value === 'object' && value !== null && !draft && <span className="case-cell-kind muted">{Array.isArray(value) ? `list of ${value.length}` : 'object'}</span>}
       {draft && (
         <span id={errorId} className="case-cell-error error-text" role="alert">
@@ -98,6 +122,76 @@ export const VariableCell = memo(function VariableCell({ row, col, name }: CellP
     </div>
   );
 });
+
+/**
+ * How an image gets into a cell: the Add image button (a file picker), a file dropped on the
+ * cell, an image pasted into it, or image text (a data URI, a web address) made an image.
+ */
+function useImageInput(row: number, name: string): {
+  pick(): void;
+  fromText(text: string): void;
+  onPaste(event: ClipboardEvent<HTMLTextAreaElement>): void;
+  dropTarget: { onDragOver(event: DragEvent<HTMLDivElement>): void; onDrop(event: DragEvent<HTMLDivElement>): void };
+  status: React.JSX.Element | null;
+} {
+  const setCaseVar = useWorkspace((s) => s.setCaseVar);
+  const [state, setState] = useState<{ busy: boolean; error?: string }>({ busy: false });
+  const input = useRef<HTMLInputElement | null>(null);
+  const keep = (work: Promise<VariableValue>): void => {
+    setState({ busy: true });
+    work.then(
+      (value) => {
+        setCaseVar(row, name, value);
+        setState({ busy: false });
+      },
+      (error: unknown) => setState({ busy: false, error: messageOf(error) }),
+    );
+  };
+  const onFile = (file: File | undefined): void => {
+    if (file) keep(saveImageFile(file));
+  };
+  const pick = (): void => {
+    // One input made on demand: a hidden <input type=file> per cell would be 10,000 of them.
+    const element = input.current ?? document.createElement('input');
+    input.current = element;
+    element.type = 'file';
+    element.accept = 'image/png,image/jpeg,image/gif,image/webp';
+    element.value = '';
+    element.onchange = () => onFile(firstImageFile(element.files));
+    element.click();
+  };
+  const status = state.busy ? (
+    <span className="muted case-cell-kind" role="status">
+      Saving image…
+    </span>
+  ) : state.error ? (
+    <span className="case-cell-error error-text" role="alert">
+      Not an image: {state.error}
+    </span>
+  ) : null;
+  return {
+    pick,
+    fromText: (text) => keep(imageFromText(text)),
+    onPaste: (event) => {
+      const file = firstImageFile(event.clipboardData.files);
+      if (!file) return;
+      event.preventDefault();
+      onFile(file);
+    },
+    dropTarget: {
+      onDragOver: (event) => {
+        if (Array.from(event.dataTransfer.items).some((item) => item.kind === 'file')) event.preventDefault();
+      },
+      onDrop: (event) => {
+        const file = firstImageFile(event.dataTransfer.files);
+        if (!file) return;
+        event.preventDefault();
+        onFile(file);
+      },
+    },
+    status,
+  };
+}
 
 /** The expected answer of one row: text; emptied means "no expected answer". */
 export const ExpectedCell = memo(function ExpectedCell({ row, col }: Omit<CellProps, 'name'>): React.JSX.Element {

@@ -1,6 +1,7 @@
 import { variantLetter } from '../../../../shared/judging/verdict';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { memo, useCallback, useEffect, useMemo, useRef, useState } from 'react';
+import { imageLabel, isImageValue } from '../../../../shared/images';
 import type { Column, TestCase } from '../../../../shared/schemas';
 import { useProviders } from '../../state/providers';
 import { caseAtRow, displayRowOf, useRun } from '../../state/run';
@@ -11,6 +12,7 @@ import { useVersionName } from '../columns/versionName';
 import { RegradeBanner } from '../checks/RegradeBanner';
 import { CellDialog } from './CellDialog';
 import { cellId, GridCell } from './GridCell';
+import { RowImages } from '../images/RowImages';
 import { RowViewBar } from './RowViewBar';
 import { RunProgress } from './RunProgress';
 import { variantName } from '../../../../shared/variants';
@@ -50,7 +52,7 @@ function VariantHeader({ column, index }: { column: Column; index: number }): Re
 
 function caseSummary(testCase: TestCase | undefined): string {
   if (!testCase) return '';
-  const parts = Object.entries(testCase.vars).map(([name, value]) => `${name}: ${typeof value === 'string' ? value : JSON.stringify(value)}`);
+  const parts = Object.entries(testCase.vars).map(([name, value]) => `${name}: ${typeof value === 'string' ? value : isImageValue(value) ? imageLabel(value) : JSON.stringify(value)}`);
   return testCase.description ?? parts.join(' · ');
 }
 
@@ -79,6 +81,7 @@ const GridRow = memo(function GridRow({
       <div role="rowheader" aria-colindex={1} className="results-rowhead" title={caseSummary(testCase)}>
         <strong>#{caseIndex + 1}</strong>
         <span className="results-vars">{caseSummary(testCase)}</span>
+        <RowImages vars={testCase?.vars} />
         {testCase?.expected !== undefined && <span className="muted results-expected">expected: {testCase.expected}</span>}
       </div>
       {Array.from({ length: columns }, (_, c) => (

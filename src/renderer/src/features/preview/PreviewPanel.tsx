@@ -5,11 +5,29 @@ import { api } from '../../bridge/current';
 import { messageOf } from '../../state/errors';
 import { useWorkspace } from '../../state/workspace';
 import { useDebounced } from '../editor/useDebounced';
+import { ImageThumb } from '../images/ImageThumb';
 import './preview.css';
 
 const ROLE_NAMES = { system: 'System', user: 'User', assistant: 'Assistant', tool: 'Tool result' } as const;
 
 type Preview = { kind: 'loading' } | { kind: 'ready'; messages: Message[]; errors: TemplateErrorInfo[] } | { kind: 'failed'; message: string };
+
+/** A message with images: its text and pictures in the order they are sent. */
+function MessageParts({ parts }: { parts: NonNullable<Message['parts']> }): React.JSX.Element {
+  return (
+    <div className="preview-parts">
+      {parts.map((part, i) =>
+        part.type === 'text' ? (
+          <pre key={i} className="preview-text">
+            {part.text}
+          </pre>
+        ) : (
+          <ImageThumb key={i} value={{ image: part.image, ...(part.alt !== undefined ? { alt: part.alt } : {}) }} size={96} />
+        ),
+      )}
+    </div>
+  );
+}
 
 /**
  * The exact messages the selected row sends, rendered in main by the engine a run uses.
@@ -76,6 +94,8 @@ export function PreviewPanel(): React.JSX.Element {
                   <div className="preview-role">{ROLE_NAMES[m.role]}</div>
                   {failed ? (
                     <p className="muted">Not rendered: fix the error above.</p>
+                  ) : m.parts ? (
+                    <MessageParts parts={m.parts} />
                   ) : m.content === '' ? (
                     <p className="muted">(empty)</p>
                   ) : (

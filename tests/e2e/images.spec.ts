@@ -1,0 +1,121 @@
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
+import { expect, test, type Page } from '@playwright/test';
+import { openApp, replaceEditorText } from './support/editor';
+import { freshDataDir, startWebApp } from './support/web-app';
+
+const SUN = readFileSync(join(import.meta.dirname, '..', 'fixtures', 'images', 'sun.png'));
+const SHOTS = '/tmp/shots';
+
+async function axeClean(page: Page, include?: string): Promise<void> {
+  let builder = new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']);
+  if (include) builder = builder.include(include);
+  const { violations } = await builder.analyze();
+  const bad = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  expect(bad.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([]);
+}
+
+/** The image a thumbnail shows has loaded (its natural size is the picture's). */
+async function expectLoaded(image: ReturnType<Page['getByRole']>): Promise<void> {
+  await expect(image).toBeVisible();
+  await expect.poll(() => image.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth)).toBe(32);
+}
+
+test('an image picked into a row shows in the table, the preview and the grid, is sent by a run, and stays after a reload', async ({ page }) => {
+  mkdirSync(SHOTS, { recursive: true });
+  const dataDir = freshDataDir();
+  let app = await startWebApp(dataDir);
+  try {
+    await openApp(page, app.url);
+    await replaceEditorText(page, 'System message', 'You describe pictures.');
+    await replaceEditorText(page, 'User message', 'What is in {{photo}}?');
+    await page.getByRole('tab', { name: 'Test cases' }).click();
+    const text = page.getByRole('textbox', { name: 'photo, row 1', exact: true });
+    await expect(text).toBeVisible();
+
+    // Add image shows on hover and on focus (Tab from the cell's text reaches it).
+    await text.focus();
+    const add = page.getByRole('button', { name: 'Add image to photo, row 1' });
+    await expect(add).toBeVisible();
+    const chooser = page.waitForEvent('filechooser');
+    await add.click();
+    await (await chooser).setFiles({ name: 'sun.png', mimeType: 'image/png', buffer: SUN });
+
+    // The cell holds the image: a thumbnail named by the file, and a way to remove it.
+    const table = page.getByRole('grid', { name: 'Test cases' });
+    const thumb = table.getByRole('img', { name: 'sun.png' });
+    await expectLoaded(thumb);
+    await expect(table.getByRole('button', { name: 'Remove image sun.png from photo, row 1' })).toBeVisible();
+    // Kept once in the data folder, under its SHA-256.
+    await expect.poll(() => readdirSync(join(dataDir, 'images')).filter((f) => f.endsWith('.png')).length).toBe(1);
+
+    // The preview shows the picture where {{photo}} is written.
+    const user = page.getByRole('listitem', { name: 'User message 2' });
+    await expect(user).toContainText('What is in');
+    await expectLoaded(user.getByRole('img', { name: 'sun.png' }));
+    await page.screenshot({ path: `${SHOTS}/images-table-preview.png`, fullPage: true });
+    await axeClean(page);
+
+    // Run with echo: the grid's row shows the image; the cell dialog too.
+    await page.getByRole('button', { name: 'Run', exact: true }).click();
+    await expect(page.getByRole('tab', { name: 'Results' })).toHaveAttribute('aria-selected', 'true');
+    const expand = page.getByRole('button', { name: 'Expand row 1, variant 1', exact: true });
+    await expect(expand).toContainText('[image: sun.png]', { timeout: 15_000 });
+    const results = page.getByRole('tabpanel', { name: 'Results' });
+    const rowImage = results.getByRole('rowheader').first().getByRole('img', { name: 'sun.png' });
+    await expectLoaded(rowImage);
+    await page.screenshot({ path: `${SHOTS}/images-grid.png`, fullPage: true });
+    await axeClean(page);
+    await expand.click();
+    const dialog = page.getByRole('dialog', { name: /^Row 1 · Variant A/ });
+    await dialog.getByText('Variables').click();
+    await expectLoaded(dialog.getByRole('img', { name: 'sun.png' }));
+    await page.screenshot({ path: `${SHOTS}/images-cell-dialog.png` });
+    await dialog.getByRole('button', { name: 'Close' }).click();
+
+    // A reload and a restart: the value is in the draft, the file in the data folder.
+    await app.stop();
+    app = await startWebApp(dataDir);
+    await openApp(page, app.url);
+    // The run open before comes back in Results, its row's image with it.
+    await expect(page.getByRole('tab', { name: 'Results' })).toHaveAttribute('aria-selected', 'true');
+    await expectLoaded(page.getByRole('tabpanel', { name: 'Results' }).getByRole('rowheader').first().getByRole('img', { name: 'sun.png' }));
+    await page.getByRole('tab', { name: 'Test cases' }).click();
+    await expect(page.getByRole('tab', { name: 'Test cases' })).toHaveAttribute('aria-selected', 'true');
+    await expectLoaded(page.getByRole('grid', { name: 'Test cases' }).getByRole('img', { name: 'sun.png' }));
+    await expectLoaded(page.getByRole('listitem', { name: 'User message 2' }).getByRole('img', { name: 'sun.png' }));
+
+    // Remove it: the cell is text again, and Add image is back.
+    await page.getByRole('button', { name: 'Remove image sun.png from photo, row 1' }).click();
+    await expect(page.getByRole('textbox', { name: 'photo, row 1', exact: true })).toHaveValue('');
+  } finally {
+    await app.stop();
+  }
+});
+
+test('image text pasted into a cell is offered as an image; a file: or javascript: address is not', async ({ page }) => {
+  const app = await startWebApp();
+  try {
+    await openApp(page, app.url);
+    await replaceEditorText(page, 'User message', 'Look at {{photo}}');
+    await page.getByRole('tab', { name: 'Test cases' }).click();
+    const text = page.getByRole('textbox', { name: 'photo, row 1', exact: true });
+    for (const hostile of ['file:///etc/passwd', 'javascript:alert(1)', '../../etc/passwd']) {
+      await text.fill(hostile);
+      await expect(page.getByRole('button', { name: /^Use as image/ })).toHaveCount(0);
+    }
+    await text.fill(`data:image/png;base64,${SUN.toString('base64')}`);
+    await page.getByRole('button', { name: 'Use as image: photo, row 1' }).click();
+    await expectLoaded(page.getByRole('grid', { name: 'Test cases' }).getByRole('img'));
+    await axeClean(page, '.cases');
+
+    await page.getByRole('button', { name: /^Remove image/ }).click();
+    await text.fill('https://example.com/cat.png');
+    await page.getByRole('button', { name: 'Use as image: photo, row 1' }).click();
+    // A web address is sent to the model as it is, never loaded by the page.
+    await expect(page.getByRole('grid', { name: 'Test cases' }).getByRole('img', { name: /cat\.png/ })).toContainText('URL');
+  } finally {
+    await app.stop();
+  }
+});
