@@ -586,7 +586,7 @@ describe('a run through services with a saved Gemini provider', () => {
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'parallax-gemini-'));
-    services = createServices({ dataDir: dir, door: 'web', version: 'test', secrets: new MemorySecretStore(), env: {}, runner: { backoff: { baseMs: 1, maxMs: 5, maxAttempts: 3 } } });
+    services = createServices({ dataDir: dir, door: 'web', version: 'test', secrets: new MemorySecretStore(), env: {}, runner: { backoff: { baseMs: 1, maxMs: 5, maxAttempts: 3, maxRetryAfterMs: 5_000 } } });
     providerId = (await call('providers.save', { name: 'Gemini (fake)', kind: 'google', baseUrl: server.baseUrl, apiKey: KEY })).id;
     // Gemini prices for this test only (per million tokens): thinking and cache reads priced apart.
     await call('prices.save', { overrides: { 'gemini-2.5-flash': { inputPerMTok: 0.3, outputPerMTok: 2.5, cachedInputPerMTok: 0.075, reasoningPerMTok: 3.5 } } });
