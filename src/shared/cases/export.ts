@@ -6,8 +6,9 @@
  * that could start a formula gets a `'` in front, which import.ts removes again.
  */
 import { toCsv, type CsvValue } from '../csv';
+import { isImageValue } from '../images';
 import type { TestCase, VariableValue } from '../schemas';
-import { DESCRIPTION_COLUMN, EXPECTED_COLUMN } from './import';
+import { DESCRIPTION_COLUMN, EXPECTED_COLUMN, IMAGE_SUFFIX } from './import';
 
 /** The variable columns in order: the template's first, then any other a row holds. */
 export function caseColumns(cases: readonly TestCase[], variableNames: readonly string[]): string[] {
@@ -31,6 +32,8 @@ export function caseColumns(cases: readonly TestCase[], variableNames: readonly 
  */
 function cell(value: VariableValue | undefined): CsvValue {
   if (value === undefined) return '';
+  // An image as its reference (a stored name, a data URI or an address), under a `name:image` header.
+  if (isImageValue(value) && typeof value === 'object' && value !== null && !Array.isArray(value) && typeof value['image'] === 'string') return value['image'];
   if (typeof value === 'number' && Number.isFinite(value)) return value;
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
@@ -39,7 +42,8 @@ export function casesToCsv(cases: readonly TestCase[], variableNames: readonly s
   const columns = caseColumns(cases, variableNames);
   const withExpected = cases.some((c) => c.expected !== undefined);
   const withDescription = cases.some((c) => c.description !== undefined);
-  const header = [...columns, ...(withExpected ? [EXPECTED_COLUMN] : []), ...(withDescription ? [DESCRIPTION_COLUMN] : [])];
+  const imageColumns = new Set(columns.filter((column) => cases.some((c) => isImageValue(c.vars[column]))));
+  const header = [...columns.map((column) => (imageColumns.has(column) ? `${column}${IMAGE_SUFFIX}` : column)), ...(withExpected ? [EXPECTED_COLUMN] : []), ...(withDescription ? [DESCRIPTION_COLUMN] : [])];
   const rows = cases.map((testCase) => [
     ...columns.map((column) => cell(testCase.vars[column])),
     ...(withExpected ? [testCase.expected ?? ''] : []),

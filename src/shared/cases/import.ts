@@ -13,6 +13,7 @@
 import Papa from 'papaparse';
 import { assertionSchema, type AssertionDefinition } from '../assertions/types';
 import { unescapeCsvCell } from '../csv';
+import { imageSourceOf } from '../images';
 import type { TestCase, VariableValue } from '../schemas';
 
 export type CasesFormat = 'csv' | 'jsonl' | 'json';
@@ -43,6 +44,29 @@ export interface ParsedCases {
 /** Columns promptfoo's CSV convention uses for the expected answer and the description. */
 export const EXPECTED_COLUMN = '__expected';
 export const DESCRIPTION_COLUMN = '__description';
+/**
+ * A CSV column whose header ends in `:image` (`photo:image`) holds images: each cell a data URI
+ * or an http(s) address (or the name of an image stored in this data folder). A file path is
+ * not read: the cell stays text, and the import says so.
+ */
+export const IMAGE_SUFFIX = ':image';
+
+function isImageColumn(column: string): boolean {
+  return column.trim().toLowerCase().endsWith(IMAGE_SUFFIX) && column.trim().length > IMAGE_SUFFIX.length;
+}
+
+/** The variable an `:image` column fills. */
+function imageColumnName(column: string): string {
+  const name = column.trim();
+  return name.slice(0, name.length - IMAGE_SUFFIX.length).trim();
+}
+
+/** An `:image` cell as a value: an image when it names one Parallax can send, else the text as it is. */
+function imageCell(raw: VariableValue): VariableValue {
+  if (typeof raw !== 'string' || raw.trim() === '') return raw;
+  const text = raw.trim();
+  return imageSourceOf({ image: text }) ? { image: text } : raw;
+}
 
 /** Picks the reader from the file name, or from the first character when the name says nothing. */
 export function detectFormat(fileName: string, text: string): CasesFormat {
@@ -368,7 +392,8 @@ export function defaultMapping(columns: readonly string[], templateVariables: re
   const mapping: CasesMapping = {};
   for (const column of columns) {
     const name = column.trim();
-    if (known.has(name)) mapping[column] = name;
+    if (isImageColumn(column)) mapping[column] = imageColumnName(column);
+    else if (known.has(name)) mapping[column] = name;
     else if (name === EXPECTED_COLUMN || name === 'expected') mapping[column] = TARGET_EXPECTED;
     else if (name === DESCRIPTION_COLUMN || name === 'description') mapping[column] = TARGET_DESCRIPTION;
     else if (name.startsWith('__')) mapping[column] = TARGET_IGNORE;
@@ -401,7 +426,7 @@ export function applyMapping(parsed: ParsedCases, mapping: CasesMapping, options
       } else if (target === TARGET_DESCRIPTION) {
         if (raw !== '' && raw !== null) description = asText(raw).slice(0, 500);
       } else {
-        vars[target] = json.has(column) ? parseCell(raw) : raw;
+        vars[target] = parsed.format === 'csv' && isImageColumn(column) ? imageCell(raw) : json.has(column) ? parseCell(raw) : raw;
       }
     }
     return {
@@ -442,6 +467,22 @@ export function jsonProblems(parsed: ParsedCases, columns: Iterable<string>): Pr
     }
   }
   return problems.sort((a, b) => a.line - b.line);
+}
+
+/** For a CSV's `:image` columns: each cell that is not a data URI or web address (it stays text), with its line. */
+export function imageProblems(parsed: ParsedCases): Problem[] {
+  if (parsed.format !== 'csv') return [];
+  const problems: Problem[] = [];
+  for (const column of parsed.columns.filter(isImageColumn)) {
+    for (const row of parsed.rows) {
+      const raw = row.values[column];
+      if (typeof raw !== 'string' || raw.trim() === '') continue;
+      if (imageCell(raw) === raw) {
+        problems.push({ line: row.line, reason: `${column}: not a data:image URI or an http(s) address (files are not read); it stays text`, kept: true });
+      }
+    }
+  }
+  return problems;
 }
 
 /** Columns whose every non-blank cell is JSON list or object text: worth offering "parse as JSON". */

@@ -7,6 +7,7 @@ import {
   applyMapping,
   defaultMapping,
   jsonLikeColumns,
+  imageProblems,
   jsonProblems,
   parseCasesFile,
   TARGET_DESCRIPTION,
@@ -82,7 +83,7 @@ export function ImportCasesDialog({ variables, initialFile, onClose }: Props): R
   const jsonLike = useMemo(() => (parsed?.format === 'csv' ? new Set(jsonLikeColumns(parsed)) : new Set<string>()), [parsed]);
   const problems = useMemo(() => {
     if (!parsed) return [];
-    return [...parsed.problems, ...jsonProblems(parsed, parseJson)].sort((a, b) => a.line - b.line);
+    return [...parsed.problems, ...jsonProblems(parsed, parseJson), ...imageProblems(parsed)].sort((a, b) => a.line - b.line);
   }, [parsed, parseJson]);
   const preview = useMemo(() => {
     if (!parsed) return undefined;
