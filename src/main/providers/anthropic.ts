@@ -286,7 +286,8 @@ export class AnthropicProvider implements ChatProvider {
                   call: {
                     id: capServerText(this.redactor.redact(block.id ?? ''), MAX_TOOL_NAME_CHARS - 80),
                     name: capServerText(this.redactor.redact(block.name ?? ''), MAX_TOOL_NAME_CHARS - 80),
-                    arguments: this.redactor.redact(json),
+                    // A masked key can be longer than the key: the cap still holds.
+                    arguments: this.redactor.redact(json).slice(0, MAX_TOOL_ARGUMENT_CHARS),
                   },
                 };
                 blocks.set(event.index, { kind: 'other' });

@@ -4,7 +4,6 @@
  * Gemini API. Every one takes the same options: where, which key, which other keys to mask,
  * and its timeouts.
  */
-import { AppError } from '../../shared/errors';
 import type { OpenAIApi } from '../../shared/schemas';
 import type { ProviderTimeouts } from '../../shared/timeouts';
 import type { SavedProviderKind } from '../store/store';
