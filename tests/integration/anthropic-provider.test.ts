@@ -108,6 +108,7 @@ describe('the request body', () => {
     const request = server.messageRequests().at(-1);
     // The SDK (1.16) sends its apiKey as a bearer token, with its own anthropic-version.
     expect(request?.headers.authorization).toBe(`Bearer ${KEY}`);
+    expect(request?.headers['x-api-key']).toBe(KEY);
     expect(request?.headers['anthropic-version']).toMatch(/^\d{4}-\d{2}-\d{2}$/);
     const body = lastBody();
     expect(body.model).toBe('claude-fake-sonnet');

@@ -158,6 +158,9 @@ export class AnthropicProvider implements ChatProvider {
       logLevel: 'off',
       logger: SILENT_LOGGER,
       fetch: this.fetch,
+      // The SDK sends the key as a bearer token; Anthropic's API and the gateways in front of it
+      // (LiteLLM, corporate proxies) know it as x-api-key too, so both go, to the same host.
+      ...(options.apiKey !== undefined ? { defaultHeaders: { 'x-api-key': options.apiKey } } : {}),
     });
     this.redactor = new SecretRedactor([options.apiKey, ...(options.otherSecrets ?? [])]);
   }
