@@ -11,16 +11,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { AppEvent, MethodInput, MethodName, MethodOutput } from '../../src/shared/contract';
-import { AppError } from '../../src/shared/errors';
-import type { Message, Params, RunStatus, Usage } from '../../src/shared/schemas';
-import type { ToolCall } from '../../src/shared/tools';
+import type { Message, Params, RunStatus } from '../../src/shared/schemas';
 import { dispatch } from '../../src/main/api/dispatch';
 import { createProvider } from '../../src/main/providers/factory';
 import { OpenAIResponsesProvider } from '../../src/main/providers/openai-responses';
-import type { StreamPart } from '../../src/main/providers/types';
 import { MAX_SERVER_MESSAGE_CHARS, MAX_TOOL_ARGUMENT_CHARS } from '../../src/main/providers/wire';
 import { MemorySecretStore } from '../../src/main/secrets/secrets';
 import { createServices, type Services } from '../../src/main/services';
+import { collectParts, type Collected } from '../support/stream-parts';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai';
 
 const API_KEY = 'sk-responses-test-Hj5kLm7nBv9cXz1q';
@@ -41,29 +39,8 @@ afterAll(async () => {
   await server.close();
 });
 
-interface Collected {
-  text: string;
-  reasoning: string;
-  calls: ToolCall[];
-  done?: { usage: Usage; finishReason: string | undefined };
-  error?: AppError;
-}
-
-async function collect(params: Params = {}, messages: Message[] = [{ role: 'user', content: 'Hello there' }], p = provider): Promise<Collected> {
-  const out: Collected = { text: '', reasoning: '', calls: [] };
-  try {
-    for await (const part of p.stream({ model: 'gpt-5-mini', messages, params, signal: new AbortController().signal, loadImage: () => Promise.resolve({ mime: 'image/webp', base64: 'UklGRstored' }) })) {
-      const typed: StreamPart = part;
-      if (typed.type === 'delta') out.text += typed.text;
-      else if (typed.type === 'reasoning') out.reasoning += typed.text;
-      else if (typed.type === 'tool_call') out.calls.push(typed.call);
-      else out.done = { usage: typed.usage, finishReason: typed.finishReason };
-    }
-  } catch (error) {
-    if (!(error instanceof AppError)) throw error;
-    out.error = error;
-  }
-  return out;
+function collect(params: Params = {}, messages: Message[] = [{ role: 'user', content: 'Hello there' }], p = provider): Promise<Collected> {
+  return collectParts(p.stream({ model: 'gpt-5-mini', messages, params, signal: new AbortController().signal, loadImage: () => Promise.resolve({ mime: 'image/webp', base64: 'UklGRstored' }) }));
 }
 
 function lastBody(): Record<string, unknown> {

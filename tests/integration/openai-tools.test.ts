@@ -5,12 +5,10 @@
  * cached and reasoning tokens), with hostile arguments kept as text and bounded.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { AppError } from '../../src/shared/errors';
-import type { Message, Params, Usage } from '../../src/shared/schemas';
-import type { ToolCall } from '../../src/shared/tools';
+import type { Message, Params } from '../../src/shared/schemas';
 import { OpenAIProvider } from '../../src/main/providers/openai';
-import type { StreamPart } from '../../src/main/providers/types';
 import { MAX_TOOL_ARGUMENT_CHARS, MAX_TOOL_CALLS } from '../../src/main/providers/wire';
+import { collectParts, type Collected } from '../support/stream-parts';
 import { chunkEvent, startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai';
 
 const API_KEY = 'sk-tools-test-Zx8cVb2nM4qW6eRt';
@@ -30,29 +28,8 @@ afterAll(async () => {
   await server.close();
 });
 
-interface Collected {
-  text: string;
-  reasoning: string;
-  calls: ToolCall[];
-  done?: { usage: Usage; finishReason: string | undefined };
-  error?: AppError;
-}
-
-async function collect(params: Params = {}, messages: Message[] = [{ role: 'user', content: 'What is the weather in Oslo?' }], p: OpenAIProvider = provider): Promise<Collected> {
-  const out: Collected = { text: '', reasoning: '', calls: [] };
-  try {
-    for await (const part of p.stream({ model: 'gpt-4o-mini', messages, params, signal: new AbortController().signal, loadImage: () => Promise.resolve({ mime: 'image/jpeg', base64: '/9j/stored' }) })) {
-      const typed: StreamPart = part;
-      if (typed.type === 'delta') out.text += typed.text;
-      else if (typed.type === 'reasoning') out.reasoning += typed.text;
-      else if (typed.type === 'tool_call') out.calls.push(typed.call);
-      else out.done = { usage: typed.usage, finishReason: typed.finishReason };
-    }
-  } catch (error) {
-    if (!(error instanceof AppError)) throw error;
-    out.error = error;
-  }
-  return out;
+function collect(params: Params = {}, messages: Message[] = [{ role: 'user', content: 'What is the weather in Oslo?' }], p: OpenAIProvider = provider): Promise<Collected> {
+  return collectParts(p.stream({ model: 'gpt-4o-mini', messages, params, signal: new AbortController().signal, loadImage: () => Promise.resolve({ mime: 'image/jpeg', base64: '/9j/stored' }) }));
 }
 
 function lastBody(): Record<string, unknown> {
