@@ -316,7 +316,7 @@ tests:
   - "Hello {{name}}"
 providers:
   - echo
-  - anthropic:claude
+  - bedrock:claude
 tests:
   - vars: [name]
 `,
@@ -325,7 +325,7 @@ tests:
     const result = await cli(['eval', '-c', 'bad.yaml', '-o', 'out.json', '--data-dir', dataDir]);
     expect(config).toContain('bad.yaml');
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain('bad.yaml: providers[1] (line 5): unknown provider "anthropic:claude"; Parallax supports echo, openai:chat:<model>, openai:<model>');
+    expect(result.stderr).toContain('bad.yaml: providers[1] (line 5): unknown provider "bedrock:claude"; Parallax supports echo, openai:chat:<model>, openai:<model>, openai:responses:<model>, anthropic:messages:<model>');
     expect(result.stderr).toContain('bad.yaml: tests[0].vars (line 7): vars must be a map');
     expect(result.stderr).toContain('Nothing was run.');
     expect(existsSync(join(dir, 'out.json'))).toBe(false);

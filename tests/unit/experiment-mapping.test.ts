@@ -210,9 +210,9 @@ describe('a bad file creates nothing', () => {
   it('never calls resolveProvider when the file has an error, and says where', () => {
     const { resolve, calls } = fakeResolver();
     // The first provider is fine; the error is further down.
-    const text = 'prompts: ["Hi"]\nproviders:\n  - id: openai:chat:gpt-4o\n    label: New one\n    config: { apiBaseUrl: "https://example.test/v1" }\n  - anthropic:claude\n';
+    const text = 'prompts: ["Hi"]\nproviders:\n  - id: openai:chat:gpt-4o\n    label: New one\n    config: { apiBaseUrl: "https://example.test/v1" }\n  - bedrock:claude\n';
     const result = importExperimentFile('suite.yaml', text, resolve);
-    expect(result).toEqual({ ok: false, errors: [expect.stringContaining('suite.yaml: providers[1] (line 6): unknown provider "anthropic:claude"')] });
+    expect(result).toEqual({ ok: false, errors: [expect.stringContaining('suite.yaml: providers[1] (line 6): unknown provider "bedrock:claude"')] });
     expect(calls).toEqual([]);
 
     const broken = importExperimentFile('suite.yaml', 'prompts: [Hi\nproviders: [echo]\n', resolve);

@@ -17,7 +17,7 @@ import { keyHostVerdict, refusalReason, hostOf, type KeyHostApproval } from '../
 import { loadKeyHostApprovals } from '../secrets/key-hosts';
 import { matrixCells } from '../runner/matrix';
 import { ECHO_PROVIDER_ID } from '../providers/echo';
-import { OpenAIProvider } from '../providers/openai';
+import { createProvider, DEFAULT_BASE_URLS, DEFAULT_KEY_ENVARS } from '../providers/factory';
 import { SecretRedactor } from '../../shared/redact';
 import type { RunPlan } from '../runner/runner';
 import { MemorySecretStore, type Environment } from '../secrets/secrets';
@@ -91,6 +91,23 @@ export interface ProviderBinding {
 /** The flag that lets a key variable go to another host, for messages and --help. */
 export const ALLOW_KEY_HOST_FLAG = '--allow-key-host';
 
+/** The base URL promptfoo reads from the environment for each kind, when the config names none. */
+function envBaseUrlOf(kind: Exclude<ConfigProvider['kind'], 'echo'>, env: Environment): string | undefined {
+  const first = (...names: string[]): string | undefined => names.map((n) => env[n]).find((v) => v !== undefined && v !== '');
+  if (kind === 'anthropic') return first('ANTHROPIC_API_BASE_URL', 'ANTHROPIC_BASE_URL');
+  if (kind === 'google') {
+    const host = first('GOOGLE_API_HOST');
+    return first('GOOGLE_API_BASE_URL') ?? (host !== undefined ? `https://${host}` : undefined);
+  }
+  return first('OPENAI_BASE_URL', 'OPENAI_API_BASE_URL');
+}
+
+/** The key variable of a provider that names none: Gemini reads GEMINI_API_KEY, else GOOGLE_API_KEY, as promptfoo does. */
+function defaultKeyEnvar(kind: Exclude<ConfigProvider['kind'], 'echo'>, env: Environment): string {
+  if (kind === 'google' && !env['GEMINI_API_KEY'] && env['GOOGLE_API_KEY']) return 'GOOGLE_API_KEY';
+  return DEFAULT_KEY_ENVARS[kind];
+}
+
 export function bindProviders(providers: readonly ConfigProvider[], env: Environment): ProviderBinding[] {
   const counts = new Map<string, number>();
   for (const p of providers) counts.set(p.id, (counts.get(p.id) ?? 0) + 1);
@@ -98,9 +115,9 @@ export function bindProviders(providers: readonly ConfigProvider[], env: Environ
     const name = provider.label ?? provider.id;
     if (provider.kind === 'echo') return { registryId: ECHO_PROVIDER_ID, name, provider };
     const registryId = (counts.get(provider.id) ?? 0) > 1 ? `${provider.id}#${index + 1}` : provider.id;
-    const envBaseUrl = provider.apiBaseUrl === undefined ? (env['OPENAI_BASE_URL'] ?? env['OPENAI_API_BASE_URL']) : undefined;
-    const baseUrl = (provider.apiBaseUrl ?? envBaseUrl ?? DEFAULT_OPENAI_BASE_URL).replace(/\/+$/, '');
-    const keyEnvar = provider.apiKeyEnvar ?? 'OPENAI_API_KEY';
+    const envBaseUrl = provider.apiBaseUrl === undefined ? envBaseUrlOf(provider.kind, env) : undefined;
+    const baseUrl = (provider.apiBaseUrl ?? envBaseUrl ?? DEFAULT_BASE_URLS[provider.kind]).replace(/\/+$/, '');
+    const keyEnvar = provider.apiKeyEnvar ?? defaultKeyEnvar(provider.kind, env);
     const key = env[keyEnvar] || undefined;
     return { registryId, name, provider, baseUrl, keyEnvar, ...(key !== undefined ? { key } : {}), ...(envBaseUrl !== undefined ? { baseUrlFromEnv: true } : {}) };
   });
@@ -115,9 +132,10 @@ export function bindProviders(providers: readonly ConfigProvider[], env: Environ
 export function keyRefusals(bindings: readonly { binding: ProviderBinding; where: string }[], approvals: readonly KeyHostApproval[]): string[] {
   const out: string[] = [];
   for (const { binding, where } of bindings) {
-    if (binding.provider.kind !== 'openai' || binding.key === undefined || binding.keyEnvar === undefined || binding.baseUrl === undefined) continue;
+    if (binding.provider.kind === 'echo' || binding.key === undefined || binding.keyEnvar === undefined || binding.baseUrl === undefined) continue;
     const envar = binding.keyEnvar;
-    const fromEnv = binding.baseUrlFromEnv === true && envar === 'OPENAI_API_KEY' ? [{ envar, host: hostOf(binding.baseUrl) ?? '' }] : [];
+    // A base URL from the environment goes with the key variable the same vendor reads by default.
+    const fromEnv = binding.baseUrlFromEnv === true && binding.provider.apiKeyEnvar === undefined ? [{ envar, host: hostOf(binding.baseUrl) ?? '' }] : [];
     const verdict = keyHostVerdict(envar, binding.baseUrl, [...approvals, ...fromEnv]);
     if (verdict.ok) continue;
     const named = binding.provider.apiKeyEnvar !== undefined ? envar : `${envar} (the key variable used when a provider names none)`;
@@ -302,12 +320,15 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
   const redact = makeRedactor(allKeys);
   const log = (line: string): void => options.log(redact(line));
   bindings.forEach((binding, index) => {
-    if (binding.provider.kind !== 'openai' || binding.key !== undefined) return;
+    const { kind } = binding.provider;
+    if (kind === 'echo' || binding.key !== undefined) return;
     const where = `providers[${index}] (${binding.name})`;
     if (binding.provider.apiKeyEnvar !== undefined) {
       log(`warning: ${where}: ${binding.keyEnvar ?? ''} is not set, so requests go without a key.\n`);
-    } else if (binding.baseUrl === DEFAULT_OPENAI_BASE_URL) {
-      log(`warning: ${where}: OPENAI_API_KEY is not set; OpenAI will refuse the requests. Set it, or name another variable with config.apiKeyEnvar.\n`);
+    } else if (binding.baseUrl === DEFAULT_BASE_URLS[kind]) {
+      const vendor = { openai: 'OpenAI', anthropic: 'Anthropic', google: 'Google' }[kind];
+      const envars = kind === 'google' ? 'GEMINI_API_KEY (or GOOGLE_API_KEY) is' : `${binding.keyEnvar ?? ''} is`;
+      log(`warning: ${where}: ${envars} not set; ${vendor} will refuse the requests. Set it, or name another variable with config.apiKeyEnvar.\n`);
     }
   });
 
@@ -337,17 +358,26 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
       if (refusals.length > 0) return usage(refusals);
     }
     for (const binding of graderBinding ? [...bindings, graderBinding] : bindings) {
-      if (binding.provider.kind !== 'openai' || binding.baseUrl === undefined) continue;
+      if (binding.provider.kind === 'echo' || binding.baseUrl === undefined) continue;
+      let provider;
+      try {
+        provider = createProvider({
+          kind: binding.provider.kind,
+          ...(binding.provider.api !== undefined ? { api: binding.provider.api } : {}),
+          baseUrl: binding.baseUrl,
+          apiKey: binding.key,
+          // Each provider masks every key of the config in what its server sends back.
+          otherSecrets: allKeys.filter((k) => k !== binding.key),
+          timeouts: { ...binding.provider.timeouts, ...options.timeouts },
+        });
+      } catch (error) {
+        if (error instanceof AppError) return usage([`${options.configPath}: ${binding.name}: ${error.message}`]);
+        throw error;
+      }
       services.registry.registerTransient({
         id: binding.registryId,
         name: binding.name,
-        // Each provider masks every key of the config in what its server sends back.
-        provider: new OpenAIProvider({
-          baseUrl: binding.baseUrl,
-          apiKey: binding.key,
-          otherSecrets: allKeys.filter((k) => k !== binding.key),
-          timeouts: { ...binding.provider.timeouts, ...options.timeouts },
-        }),
+        provider,
         concurrency: maxConcurrency,
         endpoint: binding.baseUrl,
       });

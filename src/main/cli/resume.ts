@@ -19,7 +19,8 @@ export function recordProviders(bindings: readonly ProviderBinding[]): RecordedP
     out.push({
       id: binding.registryId,
       name: binding.name,
-      kind: binding.provider.kind === 'echo' ? 'echo' : 'openai',
+      kind: binding.provider.kind,
+      ...(binding.provider.api !== undefined ? { api: binding.provider.api } : {}),
       model: binding.provider.model,
       ...(binding.baseUrl !== undefined ? { baseUrl: binding.baseUrl } : {}),
       ...(binding.keyEnvar !== undefined ? { apiKeyEnvar: binding.keyEnvar } : {}),

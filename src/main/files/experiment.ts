@@ -24,7 +24,9 @@ import type { ProviderTimeouts } from '../../shared/timeouts';
 
 /** What identifies a provider in a file; the caller turns it into a provider id. */
 export interface ProviderSpec {
-  kind: 'echo' | 'openai';
+  kind: 'echo' | 'openai' | 'anthropic' | 'google';
+  /** Kind openai: the Responses API; Chat Completions when absent. */
+  api?: 'chat' | 'responses';
   baseUrl?: string;
   apiKeyEnvar?: string;
   /** The name to give a provider the caller has to create. */
@@ -34,6 +36,12 @@ export interface ProviderSpec {
 }
 
 export type ResolveProvider = (spec: ProviderSpec) => string;
+
+/** A column's params with the prompt's tools, as a run sends them (a column's own tools win). */
+function withPromptTools(params: Params, tools: Workspace['tools'], toolChoice: Workspace['toolChoice']): Params {
+  if (params.tools !== undefined || !tools || tools.length === 0) return params;
+  return { ...params, tools, ...(toolChoice !== undefined && params.toolChoice === undefined ? { toolChoice } : {}) };
+}
 
 function copyParams(params: Params): Params {
   return structuredClone(params);
@@ -80,7 +88,8 @@ export function workspaceToExperiment(workspace: Workspace, providers: readonly 
   }
   const names: string[] = [];
   const list = workspace.columns.map((column, index): ExperimentProvider => {
-    const params = copyParams(column.params);
+    // promptfoo keeps tools in each provider's config: the prompt's go to every column without its own.
+    const params = copyParams(withPromptTools(column.params, workspace.tools, workspace.toolChoice));
     if (column.providerId === ECHO_PROVIDER_ID) {
       names.push('echo');
       return { kind: 'echo', model: ECHO_MODEL, params };
@@ -97,7 +106,8 @@ export function workspaceToExperiment(workspace: Workspace, providers: readonly 
     const model = column.model.trim();
     if (model === '') throw new AppError('bad_input', `${columnName(column, index, provider)} has no model; enter the model's id (for example gpt-4o-mini) and export again.`);
     return {
-      kind: 'openai',
+      kind: provider.kind,
+      ...(provider.kind === 'openai' && provider.api === 'responses' ? { api: 'responses' as const } : {}),
       model,
       label: provider.name,
       baseUrl: provider.baseUrl.trim().replace(/\/+$/, ''),
@@ -133,12 +143,30 @@ function specOf(provider: ExperimentProvider): ProviderSpec {
   if (provider.kind === 'echo') return { kind: 'echo' };
   const label = providerName(provider);
   return {
-    kind: 'openai',
+    kind: provider.kind,
+    ...(provider.api !== undefined ? { api: provider.api } : {}),
     ...(provider.baseUrl !== undefined ? { baseUrl: provider.baseUrl } : {}),
     ...(provider.apiKeyEnvar !== undefined ? { apiKeyEnvar: provider.apiKeyEnvar } : {}),
     ...(label !== undefined ? { label } : {}),
     ...(provider.timeouts !== undefined ? { timeouts: provider.timeouts } : {}),
   };
+}
+
+/**
+ * Tools every provider of the file offers alike become the prompt's (the Tools panel shows
+ * them and a run sends them to every column); tools that differ stay with their provider.
+ */
+function sharedTools(providers: readonly ExperimentProvider[]): Pick<Workspace, 'tools' | 'toolChoice'> {
+  const first = providers[0]?.params;
+  if (!first?.tools || first.tools.length === 0) return {};
+  const key = (params: Params): string => JSON.stringify([params.tools ?? null, params.toolChoice ?? null]);
+  if (!providers.every((p) => key(p.params) === key(first))) return {};
+  return { tools: structuredClone(first.tools), ...(first.toolChoice !== undefined ? { toolChoice: structuredClone(first.toolChoice) } : {}) };
+}
+
+function withoutTools(params: Params): Params {
+  const { tools: _tools, toolChoice: _choice, ...rest } = params;
+  return rest;
 }
 
 /** "the other one is" / "the other 3 are". */
@@ -158,6 +186,7 @@ export function experimentToWorkspace(experiment: Experiment, resolveProvider: R
   if (experiment.prompts.length > 1) {
     warnings.push(`The file has ${experiment.prompts.length} prompts; only the first is opened (${others(experiment.prompts.length - 1)} not).`);
   }
+  const shared = sharedTools(experiment.providers);
   const draft = {
     messages: first.map((m) => ({ role: m.role, content: m.content })),
     testCases: (experiment.tests.length > 0 ? experiment.tests : [{ vars: {} }]).map((test): TestCase => {
@@ -176,11 +205,12 @@ export function experimentToWorkspace(experiment: Experiment, resolveProvider: R
     repeats: 1,
     useCache: true,
     assertions: experiment.defaultAssert ?? [],
+    ...shared,
     columns: experiment.providers.map((provider) => ({
       id: randomUUID(),
       providerId: provider.kind === 'echo' ? ECHO_PROVIDER_ID : 'unresolved',
       model: provider.kind === 'echo' ? ECHO_MODEL : provider.model.trim(),
-      params: copyParams(provider.params),
+      params: copyParams(shared.tools ? withoutTools(provider.params) : provider.params),
     })),
   };
   // Everything is checked before any provider is looked up or created.
@@ -189,7 +219,7 @@ export function experimentToWorkspace(experiment: Experiment, resolveProvider: R
     const issue = checked.error.issues[0];
     throw new AppError('bad_input', `The experiment cannot be opened: ${issue ? `${issue.path.join('.')}: ${issue.message}` : 'it does not fit a draft'}.`);
   }
-  const emptyModel = experiment.providers.findIndex((p) => p.kind === 'openai' && p.model.trim() === '');
+  const emptyModel = experiment.providers.findIndex((p) => p.kind !== 'echo' && p.model.trim() === '');
   if (emptyModel >= 0) throw new AppError('bad_input', `The experiment cannot be opened: providers[${emptyModel}] names no model.`);
 
   const resolved = new Map<string, string>();

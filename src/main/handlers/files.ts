@@ -8,6 +8,9 @@ import { exportPrompt, importPromptFile } from '../../shared/formats';
 import { readSiblings } from '../../shared/formats/prompty-files';
 import { versionDocument } from '../../shared/library';
 import { exportExperimentFile, importExperimentFile } from '../files/experiment';
+import { ImageInliner } from '../files/images';
+import type { ImageStore } from '../images';
+import { DEFAULT_BASE_URLS } from '../providers/factory';
 import { DEFAULT_CONCURRENCY, type ProviderRegistry } from '../providers/registry';
 import type { Store } from '../store/store';
 import { randomUUID } from 'node:crypto';
@@ -23,17 +26,23 @@ function normaliseUrl(url: string): string {
   return url.trim().replace(/\/+$/, '').toLowerCase();
 }
 
-export function fileHandlers(store: Store, registry: ProviderRegistry, dialogs: FileDialogs | undefined): FileHandlers {
+/** Formats whose files carry a prompt's sample images (as data URIs). */
+const IMAGE_FORMATS: ReadonlySet<string> = new Set(['prompty', 'openai-chat']);
+
+export function fileHandlers(store: Store, registry: ProviderRegistry, dialogs: FileDialogs | undefined, images?: ImageStore): FileHandlers {
   const { library } = store;
   const noDialogs = (): Promise<never> =>
     Promise.reject(new AppError('bad_input', 'Native file dialogs exist only in the desktop app; browser mode downloads and uploads instead.'));
   return {
-    'files.exportPrompt': ({ versionId, format }) => {
+    'files.exportPrompt': async ({ versionId, format }) => {
       const version = library.version(versionId);
       const prompt = version ? library.summaryOf(version.promptId) : undefined;
       if (!version || !prompt) return Promise.reject(new AppError('not_found', 'That version no longer exists.'));
+      const document = versionDocument(prompt, version);
+      // Stored images travel in the file as data URIs, in the formats that carry images.
+      if (images && IMAGE_FORMATS.has(format)) document.sample = await new ImageInliner(images).vars(document.sample);
       try {
-        return Promise.resolve(exportPrompt(versionDocument(prompt, version), format));
+        return Promise.resolve(exportPrompt(document, format));
       } catch (error) {
         return Promise.reject(new AppError('bad_input', error instanceof Error ? error.message : String(error)));
       }
@@ -52,15 +61,20 @@ export function fileHandlers(store: Store, registry: ProviderRegistry, dialogs: 
       const { prompt, version } = library.create(meta, content, 'import');
       return Promise.resolve({ prompt, version, warnings: [...beside.problems, ...result.warnings] });
     },
-    'files.exportExperiment': async (workspace) => Promise.resolve(exportExperimentFile(workspace, await registry.list())),
+    'files.exportExperiment': async (workspace) => {
+      const inliner = images ? new ImageInliner(images) : undefined;
+      const testCases = inliner ? await Promise.all(workspace.testCases.map(async (c) => ({ ...c, vars: await inliner.vars(c.vars) }))) : workspace.testCases;
+      return exportExperimentFile({ ...workspace, testCases }, await registry.list());
+    },
     'files.importExperiment': async ({ fileName, text }) => {
       const known = await registry.list();
       const added: string[] = [];
       // The file is read whole before any provider is created: a bad file adds nothing.
       const result = importExperimentFile(fileName, text, (spec) => {
         if (spec.kind === 'echo') return 'echo';
-        const baseUrl = spec.baseUrl ?? 'https://api.openai.com/v1';
-        const existing = known.find((p) => p.kind === 'openai' && normaliseUrl(p.baseUrl) === normaliseUrl(baseUrl));
+        const baseUrl = spec.baseUrl ?? DEFAULT_BASE_URLS[spec.kind];
+        const api = spec.kind === 'openai' && spec.api === 'responses' ? { api: 'responses' as const } : {};
+        const existing = known.find((p) => p.kind === spec.kind && (p.api ?? 'chat') === (spec.api ?? 'chat') && normaliseUrl(p.baseUrl) === normaliseUrl(baseUrl));
         if (existing) return existing.id;
         const id = randomUUID();
         const name = spec.label ?? new URL(baseUrl).host;
@@ -70,12 +84,13 @@ export function fileHandlers(store: Store, registry: ProviderRegistry, dialogs: 
         store.saveProvider({
           id,
           name,
-          kind: 'openai',
+          kind: spec.kind,
+          ...api,
           baseUrl: baseUrl.replace(/\/+$/, ''),
           needsReview: true,
           ...(spec.timeouts && Object.keys(spec.timeouts).length > 0 ? { timeouts: spec.timeouts } : {}),
         });
-        known.push({ id, name, kind: 'openai', baseUrl, key: { configured: false, source: 'none' }, builtIn: false, needsReview: true, concurrency: DEFAULT_CONCURRENCY });
+        known.push({ id, name, kind: spec.kind, ...api, baseUrl, key: { configured: false, source: 'none' }, builtIn: false, needsReview: true, concurrency: DEFAULT_CONCURRENCY });
         added.push(name);
         return id;
       });

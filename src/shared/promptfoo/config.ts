@@ -12,6 +12,17 @@ import { z } from 'zod';
 import { MAX_REPEATS, messageSchema, type Message, type Params, type VariableValue, type Variables } from '../schemas';
 import { parseAssertion, type Assertion } from '../assertions/types';
 import { API_PARAM_NAMES, ImportReport, readParams } from '../formats/common';
+import { textOfParts } from '../formats/image-parts';
+import {
+  GEMINI_GENERATION_KEYS,
+  reasoningFromResponses,
+  responseFormatFromGemini,
+  safetyFromGemini,
+  thinkingFromAnthropic,
+  toolChoiceFromConfig,
+  toolChoiceFromGemini,
+  toolsFromConfig,
+} from './vendor-config';
 import { messageVariables } from '../template';
 import { parseDuration, timeoutProblem, type ProviderTimeouts, type TimeoutKind } from '../timeouts';
 
@@ -45,13 +56,15 @@ export interface ConfigPrompt {
   messages: Message[];
 }
 
-export type ProviderKind = 'echo' | 'openai';
+export type ProviderKind = 'echo' | 'openai' | 'anthropic' | 'google';
 
 export interface ConfigProvider {
   /** As written: `echo`, `openai:chat:gpt-4o-mini`, `openai:gpt-4o`. */
   id: string;
   label?: string;
   kind: ProviderKind;
+  /** Kind openai: the Responses API (`openai:responses:<model>`); Chat Completions when absent. */
+  api?: 'chat' | 'responses';
   model: string;
   /** OpenAI-compatible base URL, when the config sets one. */
   apiBaseUrl?: string;
@@ -104,7 +117,7 @@ export type ParseResult =
   | { ok: true; config: EvalConfig; warnings: ConfigIssue[] }
   | { ok: false; errors: ConfigError[]; warnings: ConfigIssue[] };
 
-export const SUPPORTED_PROVIDERS = 'echo, openai:chat:<model>, openai:<model>';
+export const SUPPORTED_PROVIDERS = 'echo, openai:chat:<model>, openai:<model>, openai:responses:<model>, anthropic:messages:<model>, anthropic:<model>, google:<model>';
 
 /** Top-level keys of promptfoo's config that Parallax reads. */
 const READ_KEYS = new Set(['description', 'prompts', 'providers', 'targets', 'tests', 'defaultTest', 'evaluateOptions']);
@@ -131,7 +144,6 @@ const OPENAI_NON_CHAT_TYPES = new Set([
   'completion',
   'embedding',
   'embeddings',
-  'responses',
   'assistant',
   'image',
   'realtime',
@@ -149,7 +161,70 @@ const PARAM_BY_API_NAME: ReadonlyMap<string, keyof Params> = new Map([
   ...(Object.entries(API_PARAM_NAMES) as [keyof Params, string][]).map(([key, name]): [string, keyof Params] => [name, key]),
   ['max_completion_tokens', 'maxTokens'],
 ]);
-const providerConfigKeys = new Set(['apiBaseUrl', 'apiKeyEnvar', 'timeout', 'timeouts', ...PARAM_BY_API_NAME.keys()]);
+/** Keys each vendor writes its own way (./vendor-config), read under every provider id. */
+const VENDOR_CONFIG_KEYS = ['tool_choice', 'toolConfig', 'thinking', 'reasoning', 'max_output_tokens', 'generationConfig', 'safetySettings', 'apiHost', ...Object.keys(GEMINI_GENERATION_KEYS)];
+const providerConfigKeys = new Set(['apiBaseUrl', 'apiKeyEnvar', 'timeout', 'timeouts', ...PARAM_BY_API_NAME.keys(), ...VENDOR_CONFIG_KEYS]);
+
+/** Gemini's generation config names for the params readParams checks. */
+const GEMINI_PARAM_NAMES = Object.fromEntries(Object.entries(GEMINI_GENERATION_KEYS).map(([name, key]) => [key, name]));
+
+/**
+ * A key promptfoo's provider config writes in a vendor's own form (tools in any vendor's
+ * shape, tool_choice, Anthropic's thinking, the Responses API's reasoning, Gemini's
+ * generationConfig): the params it sets, or a problem. Undefined when the key is not one.
+ */
+function readVendorKey(key: string, value: unknown, kind: ProviderKind, path: Path, check: Checker): { params: Params; apiBaseUrl?: string } | { problem: string } | undefined {
+  const read = <T>(result: { ok: true; value: T } | { ok: false; error: string }, set: (value: T) => Params): { params: Params } | { problem: string } =>
+    result.ok ? { params: set(result.value) } : { problem: result.error };
+  const viaReadParams = (source: unknown, names: Record<string, string>, label: string): { params: Params } | { problem: string } => {
+    if (!isRecord(source)) return { problem: `must be a map, not ${describeType(source)}` };
+    const report = new ImportReport();
+    const { params, used } = readParams(source, names, report, () => ({}), (k) => k);
+    const problem = report.errors[0];
+    if (problem) return { problem: problem.message };
+    for (const inner of Object.keys(source)) {
+      if (!used.has(inner) && !['thinkingConfig', 'responseMimeType', 'responseSchema'].includes(inner)) check.warn([...path, inner], `"${inner}" is ignored; Parallax reads ${label}`, true);
+    }
+    return { params };
+  };
+  switch (key) {
+    case 'tools':
+      return read(toolsFromConfig(value), (tools) => ({ tools }));
+    case 'tool_choice':
+      return read(toolChoiceFromConfig(value), (toolChoice) => ({ toolChoice }));
+    case 'toolConfig':
+      return read(toolChoiceFromGemini(value), (toolChoice) => ({ toolChoice }));
+    case 'thinking':
+      return read(thinkingFromAnthropic(value), (budget) => (budget === undefined ? {} : { thinkingBudget: budget }));
+    case 'reasoning':
+      return read(reasoningFromResponses(value), (reasoning) => reasoning);
+    case 'max_output_tokens':
+      return viaReadParams({ max_output_tokens: value }, { maxTokens: 'max_output_tokens' }, 'max_output_tokens');
+    case 'safetySettings':
+      return read(safetyFromGemini(value), (safety) => ({ safety }));
+    case 'apiHost':
+      if (kind !== 'google' || typeof value !== 'string' || !/^[A-Za-z0-9.-]+(:\d+)?$/.test(value)) return { problem: 'must be a host name (Gemini), such as generativelanguage.googleapis.com' };
+      return { params: {}, apiBaseUrl: `https://${value}` };
+    case 'generationConfig': {
+      const base = viaReadParams(value, GEMINI_PARAM_NAMES, Object.keys(GEMINI_GENERATION_KEYS).join(', ') + ', thinkingConfig, responseMimeType, responseSchema');
+      if ('problem' in base || !isRecord(value)) return base;
+      const params: Params = { ...base.params };
+      const thinking = value['thinkingConfig'];
+      if (thinking !== undefined) {
+        const budget = isRecord(thinking) ? thinking['thinkingBudget'] : undefined;
+        if (typeof budget !== 'number' || !Number.isInteger(budget) || budget < -1) return { problem: 'thinkingConfig must be {thinkingBudget: <whole number; 0 turns thinking off, -1 lets the model decide>}' };
+        params.thinkingBudget = budget;
+      }
+      const format = responseFormatFromGemini(value['responseMimeType'], value['responseSchema']);
+      if (!format.ok) return { problem: format.error };
+      if (format.value !== undefined) params.responseFormat = format.value;
+      return { params };
+    }
+    default:
+      if (Object.hasOwn(GEMINI_GENERATION_KEYS, key) && !PARAM_BY_API_NAME.has(key)) return viaReadParams({ [key]: value }, GEMINI_PARAM_NAMES, key);
+      return undefined;
+  }
+}
 
 /** A timeout as a config writes it: milliseconds (promptfoo's way), or a duration such as "30s" or "10m". */
 function readTimeout(kind: TimeoutKind, value: unknown): { ms: number } | { problem: string } {
@@ -277,7 +352,10 @@ function parseChatArray(value: unknown, path: Path, check: Checker): Message[] |
     return undefined;
   }
   const messages: Message[] = [];
-  value.forEach((item, index) => {
+  value.forEach((raw, index) => {
+    // Content as text and image parts (how Parallax writes an image variable) is read as text.
+    const parts = isRecord(raw) && Array.isArray(raw['content']) ? textOfParts(raw['content']) : undefined;
+    const item: unknown = parts !== undefined && isRecord(raw) ? { ...raw, content: parts } : raw;
     const parsed = messageSchema.safeParse(item);
     if (parsed.success) messages.push(parsed.data);
     else if (!isRecord(item)) check.error([...path, index], `a chat message must be a map with role and content, not ${describeType(item)}`);
@@ -393,9 +471,44 @@ function parsePrompts(value: unknown, check: Checker): ConfigPrompt[] {
   return prompts;
 }
 
-function parseProviderId(id: string, path: Path, check: Checker): { kind: ProviderKind; model: string } | undefined {
+type ProviderIdentity = { kind: ProviderKind; model: string; api?: 'responses' };
+
+/** anthropic:messages:<model>, anthropic:<model>, google:<model>; vertex: is refused with what to use. */
+function parseVendorId(id: string, path: Path, check: Checker): ProviderIdentity | undefined {
+  const named = (model: string, example: string): string | undefined => {
+    if (model.trim() !== '') return model.trim();
+    check.error(path, `${JSON.stringify(id)} names no model; write ${example}`);
+    return undefined;
+  };
+  if (id.startsWith('vertex:')) {
+    check.error(
+      path,
+      `${JSON.stringify(id)}: Vertex AI signs requests with Google Cloud credentials (a service account or gcloud login), which Parallax does not read; ` +
+        `call the same Gemini models through the Gemini API instead: google:${id.slice('vertex:'.length).replace(/^[^:]*:/, '') || '<model>'} with GEMINI_API_KEY (or GOOGLE_API_KEY)`,
+    );
+    return undefined;
+  }
+  if (id.startsWith('google:')) {
+    const model = named(id.slice('google:'.length), 'google:<model>, e.g. google:gemini-2.5-flash');
+    return model === undefined ? undefined : { kind: 'google', model };
+  }
+  const rest = id.slice('anthropic:'.length);
+  if (rest.startsWith('messages:') || rest === 'messages') {
+    const model = named(rest.slice('messages:'.length), 'anthropic:messages:<model>, e.g. anthropic:messages:claude-sonnet-4-5');
+    return model === undefined ? undefined : { kind: 'anthropic', model };
+  }
+  if (/^(completion|claude-agent-sdk|claude-code|managed-agents?)(:|$)/.test(rest)) {
+    check.error(path, `unknown provider ${JSON.stringify(id)}: only Anthropic's Messages API is supported; write anthropic:messages:<model>`);
+    return undefined;
+  }
+  const model = named(rest, 'anthropic:messages:<model>, e.g. anthropic:messages:claude-sonnet-4-5');
+  return model === undefined ? undefined : { kind: 'anthropic', model };
+}
+
+function parseProviderId(id: string, path: Path, check: Checker): ProviderIdentity | undefined {
   const unknown = `unknown provider ${JSON.stringify(id)}; Parallax supports ${SUPPORTED_PROVIDERS}`;
   if (id === 'echo') return { kind: 'echo', model: 'echo' };
+  if (id.startsWith('anthropic:') || id.startsWith('google:') || id.startsWith('vertex:')) return parseVendorId(id, path, check);
   if (!id.startsWith('openai:')) {
     check.error(path, unknown);
     return undefined;
@@ -407,13 +520,19 @@ function parseProviderId(id: string, path: Path, check: Checker): { kind: Provid
     check.error(path, `${JSON.stringify(id)} names no model; write openai:chat:<model>, e.g. openai:chat:gpt-4o-mini`);
     return undefined;
   }
+  if (rest.startsWith('responses:')) {
+    const model = rest.slice('responses:'.length).trim();
+    if (model) return { kind: 'openai', api: 'responses', model };
+    check.error(path, `${JSON.stringify(id)} names no model; write openai:responses:<model>, e.g. openai:responses:gpt-5-mini`);
+    return undefined;
+  }
   const type = rest.split(':')[0] ?? '';
-  if (rest.trim() === '' || rest === 'chat') {
+  if (rest.trim() === '' || rest === 'chat' || rest === 'responses') {
     check.error(path, `${JSON.stringify(id)} names no model; write openai:chat:<model>, e.g. openai:chat:gpt-4o-mini`);
     return undefined;
   }
   if (rest.includes(':') && OPENAI_NON_CHAT_TYPES.has(type)) {
-    check.error(path, `unknown provider ${JSON.stringify(id)}: only chat models are supported; Parallax supports ${SUPPORTED_PROVIDERS}`);
+    check.error(path, `unknown provider ${JSON.stringify(id)}: only chat and responses models are supported; Parallax supports ${SUPPORTED_PROVIDERS}`);
     return undefined;
   }
   return { kind: 'openai', model: rest.trim() };
@@ -431,6 +550,7 @@ function parseProviderConfig(config: unknown, kind: ProviderKind, path: Path, ch
     check.error([...path, key], message);
     ok = false;
   };
+  let vendor: ReturnType<typeof readVendorKey>;
   for (const [key, value] of Object.entries(config)) {
     if (key === 'apiKey') {
       // Never repeat the value: it is a secret.
@@ -471,6 +591,12 @@ function parseProviderConfig(config: unknown, kind: ProviderKind, path: Path, ch
           check.error(where, read.problem);
           ok = false;
         } else result.timeouts = { ...result.timeouts, [timeoutKind]: read.ms };
+      }
+    } else if ((vendor = readVendorKey(key, value, kind, [...path, key], check)) !== undefined) {
+      if ('problem' in vendor) fail(key, vendor.problem);
+      else {
+        Object.assign(result.params, vendor.params);
+        if (vendor.apiBaseUrl !== undefined && result.apiBaseUrl === undefined) result.apiBaseUrl = vendor.apiBaseUrl;
       }
     } else if (PARAM_BY_API_NAME.has(key)) {
       const report = new ImportReport();

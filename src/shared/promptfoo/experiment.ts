@@ -19,11 +19,15 @@ import { Document, isScalar, parseDocument, visit } from 'yaml';
 import type { Message, Params, Variables } from '../schemas';
 import type { Assertion } from '../assertions/types';
 import { paramsToApi } from '../formats/common';
+import { asImageValue, imageReference, imageVarNames, splitAtImages } from '../formats/image-parts';
 import { formatIssue, parseConfig, type ConfigProvider, type ProviderKind } from './config';
+import { vendorConfig } from './vendor-config';
 import type { ProviderTimeouts } from '../timeouts';
 
 export interface ExperimentProvider {
   kind: ProviderKind;
+  /** Kind openai: the Responses API; Chat Completions when absent. */
+  api?: 'chat' | 'responses';
   /** The model id as the API knows it; `echo` for the echo provider. */
   model: string;
   /** promptfoo's display name for the provider; promptfoo tells providers apart by it. */
@@ -64,7 +68,7 @@ const HEADER = [
   ' yaml-language-server: $schema=https://promptfoo.dev/config-schema.json',
   ' Written by Parallax. Run it with `npx promptfoo eval` or `parallax eval`; open it in Parallax to edit it.',
   ' No API key is written here: each provider reads its key from the environment variable',
-  ' named by apiKeyEnvar (OPENAI_API_KEY when none is named).',
+  ' named by apiKeyEnvar (when none is named: OPENAI_API_KEY, ANTHROPIC_API_KEY, or GEMINI_API_KEY / GOOGLE_API_KEY).',
 ].join('\n');
 
 /**
@@ -107,14 +111,43 @@ function chatJson(messages: readonly Message[]): string {
   return `[\n${messages.map((m) => `  ${JSON.stringify({ role: m.role, content: m.content })}`).join(',\n')}\n]`;
 }
 
-function promptValue(messages: readonly Message[]): string {
+/**
+ * A chat prompt whose user messages write an image variable: those messages as text and
+ * `image_url` parts whose URL is the variable (`{{photo}}`), which promptfoo fills with the
+ * test's data URI or address. Undefined when no message writes one.
+ */
+function chatJsonWithImages(messages: readonly Message[], images: ReadonlySet<string>): string | undefined {
+  let any = false;
+  const lines = messages.map((m) => {
+    const pieces = m.role === 'user' ? splitAtImages(m.content, images) : [];
+    if (!pieces.some((p) => p.type === 'image')) return `  ${JSON.stringify({ role: m.role, content: m.content })}`;
+    any = true;
+    const content = pieces.map((p) => (p.type === 'text' ? { type: 'text', text: p.text } : { type: 'image_url', image_url: { url: `{{${p.name}}}` } }));
+    return `  ${JSON.stringify({ role: m.role, content })}`;
+  });
+  return any ? `[\n${lines.join(',\n')}\n]` : undefined;
+}
+
+function promptValue(messages: readonly Message[], images: ReadonlySet<string> = new Set()): string {
+  const withImages = chatJsonWithImages(messages, images);
+  if (withImages !== undefined) return withImages;
   const only = messages[0];
   if (messages.length === 1 && only && only.role === 'user' && plainTextCarries(only.content)) return only.content;
   return chatJson(messages);
 }
 
-function paramsConfig(params: Params): Record<string, unknown> {
-  return paramsToApi(params);
+/** The params as the provider id's vendor writes them in promptfoo's config. */
+function paramsConfig(params: Params, kind: ProviderKind = 'openai', api?: 'chat' | 'responses'): Record<string, unknown> {
+  const { config, rest } = vendorConfig(kind, api, params);
+  return { ...paramsToApi(rest), ...config };
+}
+
+/** promptfoo's id for a provider of this kind and API. */
+function providerId(provider: ExperimentProvider): string {
+  const model = provider.model.trim();
+  if (provider.kind === 'anthropic') return `anthropic:messages:${model}`;
+  if (provider.kind === 'google') return `google:${model}`;
+  return provider.api === 'responses' ? `openai:responses:${model}` : `openai:chat:${model}`;
 }
 
 function providerValue(provider: ExperimentProvider): string | Record<string, unknown> {
@@ -129,15 +162,16 @@ function providerValue(provider: ExperimentProvider): string | Record<string, un
     ...(provider.baseUrl !== undefined && provider.baseUrl !== '' ? { apiBaseUrl: provider.baseUrl.replace(/\/+$/, '') } : {}),
     ...(provider.apiKeyEnvar !== undefined && provider.apiKeyEnvar !== '' ? { apiKeyEnvar: provider.apiKeyEnvar } : {}),
     ...(provider.timeouts !== undefined && Object.keys(provider.timeouts).length > 0 ? { timeouts: { ...provider.timeouts } } : {}),
-    ...paramsConfig(provider.params),
+    ...paramsConfig(provider.params, provider.kind, provider.api),
   };
-  return { id: `openai:chat:${provider.model.trim()}`, ...label, ...(Object.keys(config).length > 0 ? { config } : {}) };
+  return { id: providerId(provider), ...label, ...(Object.keys(config).length > 0 ? { config } : {}) };
 }
 
 function testValue(test: ExperimentTest): Record<string, unknown> {
   return {
     ...(test.description !== undefined ? { description: test.description } : {}),
-    vars: { ...test.vars },
+    // An image goes as its data URI or address, the text promptfoo puts in the image part.
+    vars: Object.fromEntries(Object.entries(test.vars).map(([name, value]) => [name, imageReference(value) ?? value])),
     ...(test.assert !== undefined && test.assert.length > 0 ? { assert: test.assert } : {}),
     ...(test.transform !== undefined ? { options: { transform: test.transform } } : {}),
   };
@@ -147,7 +181,7 @@ function testValue(test: ExperimentTest): Record<string, unknown> {
 export function exportExperimentYaml(experiment: Experiment): string {
   const value = {
     ...(experiment.description !== undefined ? { description: experiment.description } : {}),
-    prompts: experiment.prompts.map(promptValue),
+    prompts: experiment.prompts.map((messages) => promptValue(messages, imageVarNames(experiment.tests.map((t) => t.vars)))),
     providers: experiment.providers.map(providerValue),
     ...(experiment.defaultAssert !== undefined && experiment.defaultAssert.length > 0 ? { defaultTest: { assert: experiment.defaultAssert } } : {}),
     ...(experiment.tests.length > 0 ? { tests: experiment.tests.map(testValue) } : {}),
@@ -166,6 +200,7 @@ export function exportExperimentYaml(experiment: Experiment): string {
 function toExperimentProvider(provider: ConfigProvider): ExperimentProvider {
   return {
     kind: provider.kind,
+    ...(provider.api !== undefined ? { api: provider.api } : {}),
     model: provider.model,
     ...(provider.label !== undefined ? { label: provider.label } : {}),
     ...(provider.apiBaseUrl !== undefined ? { baseUrl: provider.apiBaseUrl } : {}),
@@ -192,7 +227,7 @@ export function parseExperimentYaml(text: string, fileName: string): ExperimentP
       providers: config.providers.map(toExperimentProvider),
       tests: config.tests.map((test) => ({
         ...(test.description !== undefined ? { description: test.description } : {}),
-        vars: { ...test.vars },
+        vars: Object.fromEntries(Object.entries(test.vars).map(([name, value]) => [name, asImageValue(value)])),
         ...(test.assert !== undefined ? { assert: test.assert } : {}),
         ...(test.transform !== undefined ? { transform: test.transform } : {}),
       })),
