@@ -49,6 +49,8 @@ export const MAX_JSON_DEPTH = 1_000;
 /** Calls one answer may make at most, and characters of a call's arguments (as shared/tools.ts stores a ToolCall). */
 const MAX_CALLS = 128;
 const MAX_ARGUMENT_CHARS = 1_000_000;
+/** Characters of thinking a cell keeps (runner.ts MAX_REASONING_CHARS): past them thinking is counted, not masked. */
+const KEPT_REASONING_CHARS = 1_000_000;
 /** Pages of a model list read at most, and models kept. */
 const MAX_MODEL_PAGES = 50;
 const MAX_MODELS = 10_000;
@@ -298,7 +300,7 @@ export class GoogleProvider implements ChatProvider {
       automaticContinuation: false,
     };
     const answer = new Outflow(this.redactor, this.maxOutputChars, request.keepChars);
-    const thinking = new Outflow(this.redactor, this.maxOutputChars, undefined);
+    const thinking = new Outflow(this.redactor, this.maxOutputChars, KEPT_REASONING_CHARS);
     let finishReason: string | undefined;
     let usage: Usage = {};
     let streaming = false;
