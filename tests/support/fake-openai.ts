@@ -364,6 +364,24 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     sendError(res, record, 401, `Incorrect API key provided: ${presented ?? '(none)'}.`, 'invalid_request_error');
   };
 
+  /** Answers the request with the error its behaviour asks for (500, 429, 401 for a wrong key); false when it asks for none. */
+  const refused = (res: ServerResponse, record: RecordedRequest, behaviour: Behaviour, headers: IncomingHttpHeaders): boolean => {
+    switch (behaviour.kind) {
+      case 'fail-500':
+        sendError(res, record, 500, 'The fake server failed on purpose.', 'server_error');
+        return true;
+      case 'rate-limit':
+        sendError(res, record, 429, 'Rate limit reached (fake). Try again shortly.', 'rate_limit_exceeded', rateLimitHeaders(behaviour.retryAfterSeconds ?? defaults.retryAfterSeconds));
+        return true;
+      case 'auth':
+        if (bearer(headers) === behaviour.key) return false;
+        refuseKey(res, record, bearer(headers));
+        return true;
+      default:
+        return false;
+    }
+  };
+
   const chooseBehaviour = (model: string): Behaviour => {
     const scripted = queue.shift();
     if (scripted) return scripted;
@@ -396,22 +414,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     const behaviour = chooseBehaviour(chat.model);
     record.behaviour = behaviour.kind;
 
-    switch (behaviour.kind) {
-      case 'fail-500':
-        sendError(res, record, 500, 'The fake server failed on purpose.', 'server_error');
-        return;
-      case 'rate-limit':
-        sendError(res, record, 429, 'Rate limit reached (fake). Try again shortly.', 'rate_limit_exceeded', rateLimitHeaders(behaviour.retryAfterSeconds ?? defaults.retryAfterSeconds));
-        return;
-      case 'auth':
-        if (bearer(headers) !== behaviour.key) {
-          refuseKey(res, record, bearer(headers));
-          return;
-        }
-        break;
-      default:
-        break;
-    }
+    if (refused(res, record, behaviour, headers)) return;
 
     const lastUser = [...chat.messages].reverse().find((m) => m.role === 'user') ?? chat.messages[chat.messages.length - 1];
     let chunks = fakeChunks(fakeAnswer(lastUser?.content ?? ''), chunkSize);
@@ -622,19 +625,8 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     const behaviour = chooseBehaviour(model);
     record.behaviour = behaviour.kind;
     const ctx: HostileContext = { key: bearer(headers), answer: '', id: `resp_fake_${nextId++}`, model };
+    if (refused(res, record, behaviour, headers)) return;
     switch (behaviour.kind) {
-      case 'fail-500':
-        sendError(res, record, 500, 'The fake server failed on purpose.', 'server_error');
-        return;
-      case 'rate-limit':
-        sendError(res, record, 429, 'Rate limit reached (fake). Try again shortly.', 'rate_limit_exceeded', rateLimitHeaders(behaviour.retryAfterSeconds ?? defaults.retryAfterSeconds));
-        return;
-      case 'auth':
-        if (bearer(headers) !== behaviour.key) {
-          refuseKey(res, record, bearer(headers));
-          return;
-        }
-        break;
       case 'raw-response':
         record.status = behaviour.status;
         if (!alive(res)) return;
