@@ -323,7 +323,7 @@ export function ParamFields({ params, model, of, kind, api, onChange }: FieldsPr
         max={1_000_000}
         step={1}
         integer
-        hint={`0 turns thinking off; Anthropic needs at least 1,024; -1 lets Gemini decide. ${hint(['anthropic', 'google'])}`}
+        hint={`0 turns thinking off; Anthropic needs at least 1,024 (and less than max tokens); -1 lets the model decide. ${hint(['anthropic', 'google'])}`}
         onChange={onChange}
       />
       <label>
@@ -345,8 +345,8 @@ export function ParamFields({ params, model, of, kind, api, onChange }: FieldsPr
           ))}
         </select>
         <span className="hint muted">
-          {!reasoning && 'Only reasoning models (o-series, gpt-5) take this. '}
-          {hint(['openai'])}
+          {!reasoning && (kind === undefined || kind === 'openai') && 'Only reasoning models (o-series, gpt-5) take this. '}
+          {hint(['openai', 'anthropic', 'google'])}
         </span>
       </label>
       <label>

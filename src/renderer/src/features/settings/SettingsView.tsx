@@ -266,10 +266,11 @@ export function SettingsView(): React.JSX.Element {
               </option>
             ))}
           </select>
-          <span id="api-hint" className="muted">
-            What the server speaks. Chat Completions suits OpenAI and every OpenAI-compatible server (Azure, OpenRouter, Groq, Ollama, vLLM…).
-          </span>
         </label>
+        {/* Outside the label, so the field's name is just "API". */}
+        <span id="api-hint" className="muted">
+          What the server speaks. Chat Completions suits OpenAI and every OpenAI-compatible server (Azure, OpenRouter, Groq, Ollama, vLLM…).
+        </span>
         <label>
           <span>Base URL</span>
           <input value={draft.baseUrl} onChange={(e) => setDraft({ ...draft, baseUrl: e.target.value })} placeholder="https://api.openai.com/v1" required />
