@@ -36,8 +36,8 @@ export function ToolCallLines({ calls, tools }: Props): React.JSX.Element {
         const badge = checkBadge(checks[i]);
         return (
           <span key={`${call.id}:${i}`} className="tool-call-line" title={`${call.name}: ${checkWords(checks[i], call.name)}`}>
-            <span className="tool-call-mark">Tool call</span> <code>{toolCallLine(call, 160)}</code>{' '}
-            <span className={`badge${badge.bad ? ' warn' : ''}`}>{badge.text}</span>
+            {/* The check before the arguments: a long line is cut at its end. */}
+            <span className="tool-call-mark">Tool call</span> <span className={`badge${badge.bad ? ' warn' : ''}`}>{badge.text}</span> <code>{toolCallLine(call, 160)}</code>
           </span>
         );
       })}
