@@ -354,7 +354,7 @@ export function createServices(options: ServicesOptions): Services {
     ...toolCallHandlers(),
     ...historyHandlers(store),
     ...templateHandlers({ store }),
-    ...fileHandlers(store, registry, options.dialogs),
+    ...fileHandlers(store, registry, options.dialogs, images),
     ...regradeHandlers(store, regrader),
     ...imageHandlers(images),
   };

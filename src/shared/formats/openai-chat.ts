@@ -9,6 +9,7 @@
  */
 import type { ImportResult, PromptDocument, PromptFormat, PromptModel } from './document';
 import { API_PARAM_NAMES, ImportReport, LITERAL_KEY_WARNING, cannotExport, describeType, fileStem, isRecord, normalizeText, paramsToApi, readParams } from './common';
+import { imageReference, imageVarNames, splitAtImages } from './image-parts';
 import { JsonSource, readChatMessages } from './json-source';
 
 const LABEL = 'OpenAI chat JSON (.json)';
@@ -30,8 +31,27 @@ export function requireModel(document: PromptDocument, formatLabel: string): Pro
   return document.model;
 }
 
+/**
+ * A sample image (a data URI or a web address) is written where its variable is, as an
+ * `image_url` part: the request then sends the picture, as a run does.
+ */
+function withSampleImages(body: Record<string, unknown>, document: PromptDocument): Record<string, unknown> {
+  const names = new Set([...imageVarNames([document.sample])].filter((name) => imageReference(document.sample[name]) !== undefined));
+  if (names.size === 0) return body;
+  const sent = Array.isArray(body['messages']) ? (body['messages'] as Record<string, unknown>[]) : [];
+  const messages = sent.map((message) => {
+    const content = message['content'];
+    if (message['role'] !== 'user' || typeof content !== 'string') return message;
+    const pieces = splitAtImages(content, names);
+    if (!pieces.some((p) => p.type === 'image')) return message;
+    const parts = pieces.map((p) => (p.type === 'text' ? { type: 'text', text: p.text } : { type: 'image_url', image_url: { url: imageReference(document.sample[p.name]) } }));
+    return { ...message, content: parts };
+  });
+  return { ...body, messages };
+}
+
 function exportChat(document: PromptDocument): string {
-  return `${JSON.stringify(chatRequestBody(document, requireModel(document, LABEL)), null, 2)}\n`;
+  return `${JSON.stringify(withSampleImages(chatRequestBody(document, requireModel(document, LABEL)), document), null, 2)}\n`;
 }
 
 function importChat(text: string, fileName: string): ImportResult {
