@@ -6,7 +6,7 @@
  * shape as the right AppError with keys masked and the server's words capped, and a run
  * through the services with a provider saved as kind openai, api responses.
  */
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -20,6 +20,7 @@ import { MemorySecretStore } from '../../src/main/secrets/secrets';
 import { createServices, type Services } from '../../src/main/services';
 import { collectParts, type Collected } from '../support/stream-parts';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai';
+import { runCliCaptured } from './cli-support';
 
 const API_KEY = 'sk-responses-test-Hj5kLm7nBv9cXz1q';
 const PNG = 'data:image/png;base64,iVBORw0KGgo=';
@@ -375,5 +376,24 @@ describe('a run through the services with a Responses provider', () => {
     expect(cell?.usage).toEqual({ inputTokens: 1_000, outputTokens: 500, cacheReadTokens: 400, reasoningTokens: 300 });
     // 600 × $2 + 400 × $0.50 + 500 × $8, per million tokens.
     expect(cell?.costUsd).toBeCloseTo((600 * 2 + 400 * 0.5 + 500 * 8) / 1_000_000, 12);
+  });
+});
+
+describe('parallax eval with openai:responses:<model>', () => {
+  it('sends its cells to the Responses API with the config’s key, and they end ok', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'parallax-responses-cli-'));
+    try {
+      const config = join(dir, 'promptfooconfig.yaml');
+      await writeFile(config, `prompts: ["Say {{word}}"]\nproviders:\n  - id: openai:responses:fake-reasoner\n    config: { apiBaseUrl: ${server.baseUrl}, apiKeyEnvar: FAKE_KEY }\ntests:\n  - vars: { word: hello }\n`);
+      const run = await runCliCaptured(['eval', '-c', config, '--no-cache', '--data-dir', join(dir, 'data')], { cwd: dir, env: { FAKE_KEY: API_KEY } });
+      expect(run.stderr).not.toContain(API_KEY);
+      expect(run.code).toBe(0);
+      const request = server.responsesRequests().at(-1);
+      expect(request?.headers.authorization).toBe(`Bearer ${API_KEY}`);
+      expect(request?.body).toMatchObject({ model: 'fake-reasoner', input: [{ role: 'user', content: 'Say hello' }], store: false, stream: true });
+      expect(run.stderr).toContain('1 ok, 0 failed');
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });
