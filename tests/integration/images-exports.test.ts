@@ -6,6 +6,7 @@
  * path or a URL of another scheme is never read.
  */
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -71,13 +72,14 @@ describe('prompt exports', () => {
     });
   });
 
-  it('.prompty carries the sample image as a data URI and opens again with it', async () => {
+  it('.prompty carries the sample image as a data URI and opens again with it, stored once', async () => {
     const versionId = await savedVersion({ photo: { image: NAME, alt: 'dot.png' } });
     const file = await call('files.exportPrompt', { versionId, format: 'prompty' });
     expect(file.text).toContain(URI);
     expect(file.text).not.toContain(NAME);
     const back = await call('files.importPrompt', { fileName: file.fileName, text: file.text, name: 'Opened again' });
-    expect(back.version.variables['photo']).toEqual({ image: URI, alt: 'dot.png' });
+    // The data URI is kept in the data folder again (the same file), and the sample names it.
+    expect(back.version.variables['photo']).toEqual({ image: NAME, alt: 'dot.png' });
   });
 
   it('a hostile image value is left as it is, never read', async () => {
@@ -100,6 +102,17 @@ describe('prompt exports', () => {
 });
 
 describe('the promptfoo config', () => {
+  it('a data URI image in a config that opens is stored in the data folder under its SHA-256', async () => {
+    const other = Buffer.from(PNG);
+    other[other.length - 5] = 0x00; // another image's bytes (the store sniffs the head only)
+    const otherName = `${createHash('sha256').update(other).digest('hex')}.png`;
+    const text = ['prompts:', '  - \'[{"role":"user","content":[{"type":"text","text":"Look: "},{"type":"image_url","image_url":{"url":"{{photo}}"}}]}]\'', 'providers:', '  - echo', 'tests:', `  - vars: { photo: "data:image/png;base64,${other.toString('base64')}" }`].join('\n');
+    const back = await call('files.importExperiment', { fileName: 'promptfooconfig.yaml', text });
+    expect(back.workspace.messages).toEqual([{ role: 'user', content: 'Look: {{photo}}' }]);
+    expect(back.workspace.testCases[0]?.vars).toEqual({ photo: { image: otherName } });
+    expect(existsSync(join(dataDir, 'images', otherName))).toBe(true);
+  });
+
   it('writes the image part with the variable as its URL and the data URI as the var, and reads both back', async () => {
     const workspace = await call('workspace.get', {});
     const draft = {
@@ -119,7 +132,8 @@ describe('the promptfoo config', () => {
     const back = await call('files.importExperiment', { fileName: file.fileName, text: file.text });
     expect(back.workspace.messages).toEqual([{ role: 'user', content: 'What is in {{photo}}?' }]);
     expect(back.workspace.testCases.map((c) => c.vars)).toEqual([
-      { photo: { image: URI }, note: 'a dot' },
+      // The data URI is stored once again; the row names the stored file.
+      { photo: { image: NAME }, note: 'a dot' },
       // A web address read from a file is text (only data:image URIs are taken as images).
       { photo: 'https://example.com/cat.png', note: 'a cat' },
     ]);

@@ -39,3 +39,26 @@ export class ImageInliner {
     return out;
   }
 }
+
+/**
+ * The other way: images a file brought as data URIs are kept once in the data folder, and the
+ * values then name the stored files. A data URI that is not an image the store takes (too
+ * large, not PNG/JPEG/GIF/WebP) stays as it is.
+ */
+export async function storeDataImages(images: ImageStore, vars: Variables): Promise<Variables> {
+  const out: Variables = {};
+  for (const [name, value] of Object.entries(vars)) {
+    const source = imageSourceOf(value);
+    if (source?.kind !== 'data' || typeof value !== 'object' || value === null || Array.isArray(value)) {
+      out[name] = value;
+      continue;
+    }
+    try {
+      const saved = await images.save(Buffer.from(source.base64, 'base64'));
+      out[name] = { ...value, image: saved.name };
+    } catch {
+      out[name] = value;
+    }
+  }
+  return out;
+}

@@ -8,7 +8,7 @@ import { exportPrompt, importPromptFile } from '../../shared/formats';
 import { readSiblings } from '../../shared/formats/prompty-files';
 import { versionDocument } from '../../shared/library';
 import { exportExperimentFile, importExperimentFile } from '../files/experiment';
-import { ImageInliner } from '../files/images';
+import { ImageInliner, storeDataImages } from '../files/images';
 import type { ImageStore } from '../images';
 import { DEFAULT_BASE_URLS } from '../providers/factory';
 import { DEFAULT_CONCURRENCY, type ProviderRegistry } from '../providers/registry';
@@ -47,7 +47,7 @@ export function fileHandlers(store: Store, registry: ProviderRegistry, dialogs: 
         return Promise.reject(new AppError('bad_input', error instanceof Error ? error.message : String(error)));
       }
     },
-    'files.importPrompt': ({ fileName, text, name, siblings }) => {
+    'files.importPrompt': async ({ fileName, text, name, siblings }) => {
       // Only the files handed over, by relative name inside the file's folder, are ever read.
       const beside = readSiblings(siblings ?? []);
       const result = importPromptFile(fileName, text, beside.files);
@@ -57,7 +57,9 @@ export function fileHandlers(store: Store, registry: ProviderRegistry, dialogs: 
       }
       const { document } = result;
       const meta = { name: name ?? document.name, description: document.description, tags: document.tags };
-      const content = { messages: document.messages, variables: document.sample, ...(document.model ? { model: document.model } : {}) };
+      // Sample images the file carries as data URIs are kept once in the data folder.
+      const variables = images ? await storeDataImages(images, document.sample) : document.sample;
+      const content = { messages: document.messages, variables, ...(document.model ? { model: document.model } : {}) };
       const { prompt, version } = library.create(meta, content, 'import');
       return Promise.resolve({ prompt, version, warnings: [...beside.problems, ...result.warnings] });
     },
@@ -95,7 +97,8 @@ export function fileHandlers(store: Store, registry: ProviderRegistry, dialogs: 
         return id;
       });
       if (!result.ok) throw new AppError('bad_input', `Nothing was imported. ${result.errors.join(' ')}`);
-      return { workspace: result.workspace, warnings: result.warnings, providersAdded: added };
+      const testCases = images ? await Promise.all(result.workspace.testCases.map(async (c) => ({ ...c, vars: await storeDataImages(images, c.vars) }))) : result.workspace.testCases;
+      return { workspace: { ...result.workspace, testCases }, warnings: result.warnings, providersAdded: added };
     },
     'files.saveAs': (file) => (dialogs ? dialogs.save(file) : noDialogs()),
   };

@@ -16,6 +16,9 @@ import {
   type CasesMapping,
   type ParsedCases,
 } from '../../../../shared/cases/import';
+import { imageLabel, imageSourceOf, isImageValue } from '../../../../shared/images';
+import type { TestCase } from '../../../../shared/schemas';
+import { storeDataImages } from '../images/pick';
 import { messageOf } from '../../state/errors';
 import { useUi } from '../../state/ui';
 import { useWorkspace } from '../../state/workspace';
@@ -49,7 +52,7 @@ function plural(n: number, one: string, many = `${one}s`): string {
 
 function previewText(value: unknown): string {
   if (value === undefined) return '';
-  const text = typeof value === 'string' ? value : JSON.stringify(value);
+  const text = typeof value === 'string' ? value : isImageValue(value) ? imageLabel(value) : JSON.stringify(value);
   return text.length > 80 ? `${text.slice(0, 79)}…` : text;
 }
 
@@ -62,6 +65,7 @@ export function ImportCasesDialog({ variables, initialFile, onClose }: Props): R
   // Columns whose cells look like JSON lists or objects start ticked: a template loops over them.
   const jsonByDefault = (next: Loaded | undefined): ReadonlySet<string> => (next?.parsed.format === 'csv' ? new Set(jsonLikeColumns(next.parsed)) : new Set());
   const [parseJson, setParseJson] = useState<ReadonlySet<string>>(() => jsonByDefault(initial?.loaded));
+  const [storing, setStoring] = useState(false);
   const replaceCases = useWorkspace((s) => s.replaceCases);
   const notify = useUi((s) => s.notify);
 
@@ -96,7 +100,19 @@ export function ImportCasesDialog({ variables, initialFile, onClose }: Props): R
 
   const apply = (mode: 'replace' | 'append'): void => {
     if (!loaded || loaded.parsed.rows.length === 0) return;
-    const cases = applyMapping(loaded.parsed, mapping, { parseJson });
+    const read = applyMapping(loaded.parsed, mapping, { parseJson });
+    // Data URI images are stored once in the data folder first; the rows then name them.
+    const anyData = read.some((c) => Object.values(c.vars).some((v) => imageSourceOf(v)?.kind === 'data'));
+    if (anyData) {
+      setStoring(true);
+      void storeDataImages(read).then((cases) => finish(cases, mode));
+      return;
+    }
+    finish(read, mode);
+  };
+
+  const finish = (cases: TestCase[], mode: 'replace' | 'append'): void => {
+    if (!loaded) return;
     replaceCases(cases, mode);
     const skipped = loaded.parsed.problems.filter((p) => !p.kept).length;
     notify(
@@ -242,10 +258,15 @@ export function ImportCasesDialog({ variables, initialFile, onClose }: Props): R
           </>
         )}
         <div className="row">
-          <button type="button" className="primary" disabled={good === 0} onClick={() => apply('replace')} title="Put these rows in place of the table (undo with “Bring back the previous draft”)">
+          <button type="button" className="primary" disabled={good === 0 || storing} onClick={() => apply('replace')} title="Put these rows in place of the table (undo with “Bring back the previous draft”)">
             Replace
           </button>
-          <button type="button" disabled={good === 0} onClick={() => apply('append')} title="Add these rows after the table's rows">
+          {storing && (
+            <span className="muted" role="status">
+              Storing images…
+            </span>
+          )}
+          <button type="button" disabled={good === 0 || storing} onClick={() => apply('append')} title="Add these rows after the table's rows">
             Append
           </button>
           <button type="button" onClick={onClose}>

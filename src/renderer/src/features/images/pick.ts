@@ -3,6 +3,7 @@
  * (images.save, which checks size and type) and the row holds the stored name.
  */
 import { MAX_IMAGE_BYTES, imageSourceOf, type ImageValue } from '../../../../shared/images';
+import type { TestCase, VariableValue } from '../../../../shared/schemas';
 import { api } from '../../bridge/current';
 
 function base64Of(file: Blob): Promise<string> {
@@ -43,4 +44,38 @@ export async function imageFromText(text: string): Promise<ImageValue> {
   const trimmed = text.trim();
   if (imageTextKind(trimmed) === 'data') return (await api()['images.save']({ base64: trimmed })).value;
   return { image: trimmed };
+}
+
+/**
+ * Rows read from a file keep their images once in the data folder: each data URI is stored
+ * (the same one once) and the row then names the stored file. One that cannot be stored (not
+ * an image after all, too large) stays a data URI, which a run sends as it is.
+ */
+export async function storeDataImages(cases: TestCase[]): Promise<TestCase[]> {
+  const stored = new Map<string, Promise<ImageValue | undefined>>();
+  const store = (uri: string): Promise<ImageValue | undefined> => {
+    let saving = stored.get(uri);
+    if (!saving) {
+      const save = api()['images.save'];
+      saving = save({ base64: uri }).then(
+          ({ value }) => value,
+          () => undefined,
+        );
+      stored.set(uri, saving);
+    }
+    return saving;
+  };
+  return Promise.all(
+    cases.map(async (testCase) => {
+      const entries = await Promise.all(
+        Object.entries(testCase.vars).map(async ([name, value]): Promise<[string, VariableValue]> => {
+          const source = imageSourceOf(value);
+          if (source?.kind !== 'data' || typeof value !== 'object' || value === null || Array.isArray(value) || typeof value['image'] !== 'string') return [name, value];
+          const saved = await store(value['image']);
+          return [name, saved ? { ...value, image: saved.image } : value];
+        }),
+      );
+      return { ...testCase, vars: Object.fromEntries(entries) };
+    }),
+  );
 }
