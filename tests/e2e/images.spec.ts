@@ -119,3 +119,53 @@ test('image text pasted into a cell is offered as an image; a file: or javascrip
     await app.stop();
   }
 });
+
+test('an image dropped on a cell, and images in JSONL and CSV files, come in stored once', async ({ page }) => {
+  const dataDir = freshDataDir();
+  const app = await startWebApp(dataDir);
+  try {
+    await openApp(page, app.url);
+    await replaceEditorText(page, 'User message', 'Look at {{photo}}');
+    await page.getByRole('tab', { name: 'Test cases' }).click();
+    const table = page.getByRole('grid', { name: 'Test cases' });
+
+    // Drop a file on row 2's cell.
+    const drop = await page.evaluateHandle((b64) => {
+      const transfer = new DataTransfer();
+      const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+      transfer.items.add(new File([bytes], 'dropped.png', { type: 'image/png' }));
+      return transfer;
+    }, SUN.toString('base64'));
+    await page.getByRole('textbox', { name: 'photo, row 2', exact: true }).dispatchEvent('drop', { dataTransfer: drop });
+    await expectLoaded(table.getByRole('img', { name: 'dropped.png' }));
+
+    // A JSONL file whose rows hold data URI images, and a CSV with a photo:image column.
+    const uri = `data:image/png;base64,${SUN.toString('base64')}`;
+    const jsonl = [{ vars: { photo: { image: uri, alt: 'from-jsonl.png' } } }, { vars: { photo: 'plain text' } }].map((l) => JSON.stringify(l)).join('\n');
+    await page.getByRole('button', { name: 'Import test cases' }).click();
+    let dialog = page.getByRole('dialog', { name: 'Import test cases' });
+    await dialog.getByLabel(/File of test cases/).setInputFiles({ name: 'rows.jsonl', mimeType: 'application/jsonl', buffer: Buffer.from(jsonl) });
+    await expect(dialog.getByRole('table', { name: 'Preview of the first rows' })).toContainText('[image: from-jsonl.png]');
+    await dialog.getByRole('button', { name: 'Replace', exact: true }).click();
+    await expect(dialog).toHaveCount(0);
+    await expectLoaded(table.getByRole('img', { name: 'from-jsonl.png' }));
+    await expect(page.getByRole('textbox', { name: 'photo, row 2', exact: true })).toHaveValue('plain text');
+
+    const csv = ['note,photo:image', `sun,"${uri}"`, 'path,../../etc/passwd'].join('\n');
+    await page.getByRole('button', { name: 'Import test cases' }).click();
+    dialog = page.getByRole('dialog', { name: 'Import test cases' });
+    await dialog.getByLabel(/File of test cases/).setInputFiles({ name: 'rows.csv', mimeType: 'text/csv', buffer: Buffer.from(csv) });
+    await expect(dialog.getByRole('region', { name: 'Problems' })).toContainText('photo:image: not a data:image URI or an http(s) address (files are not read); it stays text');
+    await page.screenshot({ path: `${SHOTS}/images-import-csv.png` });
+    await dialog.getByRole('button', { name: 'Replace', exact: true }).click();
+    await expect(dialog).toHaveCount(0);
+    await expect(table.getByRole('img')).toHaveCount(1);
+    await expectLoaded(table.getByRole('img'));
+    await expect(page.getByRole('textbox', { name: 'photo, row 2', exact: true })).toHaveValue('../../etc/passwd');
+    // Every copy of the same picture is one file in the data folder.
+    expect(readdirSync(join(dataDir, 'images'))).toHaveLength(1);
+    await axeClean(page, '.cases');
+  } finally {
+    await app.stop();
+  }
+});
