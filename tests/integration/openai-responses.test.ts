@@ -15,7 +15,7 @@ import type { Message, Params, RunStatus } from '../../src/shared/schemas';
 import { dispatch } from '../../src/main/api/dispatch';
 import { createProvider } from '../../src/main/providers/factory';
 import { OpenAIResponsesProvider } from '../../src/main/providers/openai-responses';
-import { MAX_SERVER_MESSAGE_CHARS, MAX_TOOL_ARGUMENT_CHARS } from '../../src/main/providers/wire';
+import { MAX_EVENT_BYTES, MAX_SERVER_MESSAGE_CHARS, MAX_TOOL_ARGUMENT_CHARS } from '../../src/main/providers/wire';
 import { MemorySecretStore } from '../../src/main/secrets/secrets';
 import { createServices, type Services } from '../../src/main/services';
 import { collectParts, type Collected } from '../support/stream-parts';
@@ -211,6 +211,19 @@ describe('what comes back from the Responses API', () => {
     expect(result.error).toBeUndefined();
     expect(JSON.stringify(result)).not.toContain(API_KEY.slice(6));
     expect(result.text).toMatch(/^Key: .+\.$/);
+  });
+
+  it('reads closing events that repeat a 2 MB answer whole (past the Chat Completions event limit), and refuses one event over 16 MB', async () => {
+    const piece = 'abcdefgh'.repeat(8 * 1024);
+    server.script({ kind: 'responses', text: Array.from({ length: 32 }, () => piece) });
+    const big = await collect();
+    expect(big.error).toBeUndefined();
+    expect(big.text.length).toBe(32 * piece.length);
+    expect(big.text.length).toBeGreaterThan(MAX_EVENT_BYTES);
+    server.script({ kind: 'raw-stream', events: () => ['{"type":"response.output_text.delta","delta":"Before."}', `{"type":"response.output_text.done","text":"${'z'.repeat(17 * 1024 * 1024)}"}`] });
+    const huge = await collect();
+    expect(huge.error?.message).toMatch(/one event larger than 16384 KB/);
+    expect(huge.text).toBe('Before.');
   });
 
   it('a stream that stops before response.completed fails: no finish reason, partial text kept, no half-read calls', async () => {
