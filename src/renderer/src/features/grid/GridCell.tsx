@@ -1,9 +1,10 @@
 import { GradingBadge } from '../judge/CellRating';
 import { memo, useState } from 'react';
 import { useShallow } from 'zustand/react/shallow';
-import type { Cell, Usage } from '../../../../shared/schemas';
+import type { Cell } from '../../../../shared/schemas';
 import { slotKey, useRun } from '../../state/run';
-import { formatCost, formatMs, formatTokens } from '../columns/format';
+import { formatCost, formatMs } from '../columns/format';
+import { tokenWords } from './usage-words';
 import { spreadOf } from './summary';
 import { formatBytes } from '../../../../shared/answer-limit';
 import { Thinking } from '../answer/Thinking';
@@ -51,25 +52,11 @@ export function CellError({ cell }: { cell: Cell }): React.JSX.Element | null {
   );
 }
 
-/** The prompt-cache part of the input: "cached 1,200 read · 300 written" (parts of the input tokens). */
-export function cacheWords(usage: Usage): string | undefined {
-  const read = usage.cacheReadTokens ?? 0;
-  const written = usage.cacheWriteTokens ?? 0;
-  if (read === 0 && written === 0) return undefined;
-  const parts = [read > 0 ? `${formatTokens(read)} read` : '', written > 0 ? `${formatTokens(written)} written` : ''].filter((p) => p !== '');
-  return `cached ${parts.join(' · ')}`;
-}
-
 export function figures(cell: Cell): string {
   const parts: string[] = [];
   if (cell.ttftMs !== undefined) parts.push(`first ${formatMs(cell.ttftMs)}`);
   if (cell.totalMs !== undefined) parts.push(`total ${formatMs(cell.totalMs)}`);
-  if (cell.usage.inputTokens !== undefined || cell.usage.outputTokens !== undefined) {
-    parts.push(`${formatTokens(cell.usage.inputTokens)} → ${formatTokens(cell.usage.outputTokens)} tok`);
-  }
-  const cache = cacheWords(cell.usage);
-  if (cache) parts.push(cache);
-  if (cell.usage.reasoningTokens !== undefined && cell.usage.reasoningTokens > 0) parts.push(`thinking ${formatTokens(cell.usage.reasoningTokens)}`);
+  parts.push(...tokenWords(cell.usage));
   if (cell.status === 'done' && !cell.cached) parts.push(formatCost(cell.costUsd, cell.costEstimated === true));
   // A cut answer: the whole was this big, only its first part is kept (Settings → Answers).
   if (cell.cut) parts.push(`cut (${formatBytes(cell.cut.answerBytes)})`);
