@@ -64,6 +64,7 @@ test('an Anthropic and a Gemini provider from their presets, a cached-input pric
   // A model list that cannot be had (no key, no network) says why, beside the provider.
   await anthropic.getByRole('button', { name: 'Test Anthropic' }).click();
   await expect(anthropic.getByRole('alert')).not.toBeEmpty({ timeout: 15_000 });
+  await anthropic.screenshot({ path: `${SHOTS}/provider-kinds-models-error.png` });
 
   // Editing keeps the API; switching it to the Responses API saves kind openai + api responses.
   await page.getByRole('button', { name: 'Edit Google Gemini' }).click();
@@ -78,7 +79,8 @@ test('an Anthropic and a Gemini provider from their presets, a cached-input pric
   await page.getByRole('combobox', { name: 'Start from a preset' }).selectOption({ label: 'Azure OpenAI (OpenAI Chat Completions)' });
   await expect(page.getByRole('note').filter({ hasText: 'Replace <resource>' })).toBeVisible();
   await page.getByRole('button', { name: 'Save provider' }).click();
-  await expect(page.getByRole('form', { name: 'Add a provider' }).getByRole('alert')).toContainText('base URL');
+  await expect(page.getByRole('form', { name: 'Add a provider' }).getByRole('alert')).toHaveText('Replace <resource> in the base URL with your own value.');
+  await page.getByRole('form', { name: 'Add a provider' }).screenshot({ path: `${SHOTS}/provider-kinds-azure-form.png` });
   await page.getByRole('textbox', { name: 'Base URL' }).fill('https://my-lab.openai.azure.com/openai/v1');
   await page.getByRole('button', { name: 'Save provider' }).click();
   await expect(page.getByRole('status')).toHaveText('Saved Azure OpenAI.');
@@ -106,7 +108,8 @@ test('an Anthropic and a Gemini provider from their presets, a cached-input pric
   await expect(page.getByRole('row', { name: /gemini-2\.5-flash your price/ })).toBeVisible();
 
   await expectAccessible(page);
-  await page.screenshot({ path: `${SHOTS}/provider-kinds-settings.png`, fullPage: true });
+  await page.screenshot({ path: `${SHOTS}/provider-kinds-settings.png` });
+  await page.getByRole('region', { name: 'Prices' }).screenshot({ path: `${SHOTS}/provider-kinds-prices.png` });
 
   // A variant on Anthropic with a thinking budget; the hints say who reads which field.
   await page.getByRole('tab', { name: 'Editor' }).click();

@@ -77,6 +77,12 @@ export function SettingsView(): React.JSX.Element {
 
   const submit = (event: React.FormEvent): void => {
     event.preventDefault();
+    // A preset's placeholder (Azure's <resource>) left in: say which part to fill in.
+    const placeholder = /<[^>]*>/.exec(draft.baseUrl)?.[0];
+    if (placeholder !== undefined) {
+      setFormError(`Replace ${placeholder} in the base URL with your own value.`);
+      return;
+    }
     const envar = draft.apiKeyEnvar.trim();
     // A variable for a host it does not belong to is sent there only after a yes in a dialog
     // that names both (a base URL that is not a URL is left to the server to explain).
@@ -258,19 +264,24 @@ export function SettingsView(): React.JSX.Element {
           <input value={draft.name} onChange={(e) => setDraft({ ...draft, name: e.target.value })} required />
         </label>
         <label>
-          <span>API</span>
-          <select value={draft.api} onChange={(e) => setDraft({ ...draft, api: PROVIDER_APIS.find((a) => a.api === e.target.value)?.api ?? 'chat' })} aria-describedby="api-hint">
+          <span id="api-label">API</span>
+          {/* Named by its label's first words only; the hint describes it. */}
+          <select
+            value={draft.api}
+            onChange={(e) => setDraft({ ...draft, api: PROVIDER_APIS.find((a) => a.api === e.target.value)?.api ?? 'chat' })}
+            aria-labelledby="api-label"
+            aria-describedby="api-hint"
+          >
             {PROVIDER_APIS.map((a) => (
               <option key={a.api} value={a.api}>
                 {a.label}
               </option>
             ))}
           </select>
+          <span id="api-hint" className="muted">
+            What the server speaks. Chat Completions suits OpenAI and every OpenAI-compatible server (Azure, OpenRouter, Groq, Ollama, vLLM…).
+          </span>
         </label>
-        {/* Outside the label, so the field's name is just "API". */}
-        <span id="api-hint" className="muted">
-          What the server speaks. Chat Completions suits OpenAI and every OpenAI-compatible server (Azure, OpenRouter, Groq, Ollama, vLLM…).
-        </span>
         <label>
           <span>Base URL</span>
           <input value={draft.baseUrl} onChange={(e) => setDraft({ ...draft, baseUrl: e.target.value })} placeholder="https://api.openai.com/v1" required />
