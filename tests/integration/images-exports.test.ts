@@ -15,6 +15,7 @@ import { dispatch } from '../../src/main/api/dispatch';
 import { MemorySecretStore } from '../../src/main/secrets/secrets';
 import { createServices, type Services } from '../../src/main/services';
 import type { MethodInput, MethodName, MethodOutput } from '../../src/shared/contract';
+import type { TestCase } from '../../src/shared/schemas';
 
 const PNG = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
 const NAME = `${createHash('sha256').update(PNG).digest('hex')}.png`;
@@ -118,7 +119,7 @@ describe('the promptfoo config', () => {
     const draft = {
       ...workspace,
       messages: [{ role: 'user' as const, content: 'What is in {{photo}}?' }],
-      testCases: [
+      testCases: <TestCase[]>[
         { id: 'r1', vars: { photo: { image: NAME, alt: 'dot.png' }, note: 'a dot' } },
         { id: 'r2', vars: { photo: { image: 'https://example.com/cat.png' }, note: 'a cat' } },
       ],
