@@ -619,7 +619,7 @@ export class Runner {
               if (cell.ttftMs === undefined) cell.ttftMs = performance.now() - attemptStarted;
               if ((cell.toolCalls?.length ?? 0) < MAX_TOOL_CALLS) cell.toolCalls = [...(cell.toolCalls ?? []), part.call];
               // The grid shows a call as it comes (the answer may be nothing else).
-              this.emit({ type: 'cell.update', runId: cell.runId, cell: { ...cell, output } });
+              this.emit({ type: 'cell.update', runId: cell.runId, cell: this.redactCell({ ...cell, output }) });
             } else {
               cell.usage = part.usage;
               if (part.finishReason !== undefined) cell.finishReason = part.finishReason;
