@@ -70,7 +70,11 @@ test('an image picked into a row shows in the table, the preview and the grid, i
     await expand.click();
     const dialog = page.getByRole('dialog', { name: /^Row 1 · Variant A/ });
     await dialog.getByText('Variables').click();
-    await expectLoaded(dialog.getByRole('img', { name: 'sun.png' }));
+    // Once in the messages sent (where {{photo}} was written), once among the row's variables.
+    const pictures = dialog.getByRole('img', { name: 'sun.png' });
+    await expect(pictures).toHaveCount(2);
+    await expectLoaded(pictures.first());
+    await expectLoaded(pictures.last());
     await page.screenshot({ path: `${SHOTS}/images-cell-dialog.png` });
     await dialog.getByRole('button', { name: 'Close' }).click();
 

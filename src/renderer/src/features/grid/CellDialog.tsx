@@ -10,6 +10,7 @@ import { CellCompare } from '../answer/CellCompare';
 import { useWholeAnswer } from '../answer/useWholeAnswer';
 import { useRun } from '../../state/run';
 import { CellError, figures, statusWord, useSlotCells } from './GridCell';
+import { MessageParts } from '../images/MessageParts';
 import { RowImages } from '../images/RowImages';
 import { spreadOf } from './summary';
 
@@ -157,7 +158,7 @@ export function CellDialog({ caseIndex, columnIndex, variant, testCase, position
               {first.messages.map((m, i) => (
                 <li key={i}>
                   <strong>{m.role}</strong>
-                  <pre className="output">{m.content}</pre>
+                  {m.parts ? <MessageParts parts={m.parts} textClass="output" /> : <pre className="output">{m.content}</pre>}
                 </li>
               ))}
             </ol>

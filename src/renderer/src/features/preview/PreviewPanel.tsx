@@ -5,29 +5,12 @@ import { api } from '../../bridge/current';
 import { messageOf } from '../../state/errors';
 import { useWorkspace } from '../../state/workspace';
 import { useDebounced } from '../editor/useDebounced';
-import { ImageThumb } from '../images/ImageThumb';
+import { MessageParts } from '../images/MessageParts';
 import './preview.css';
 
 const ROLE_NAMES = { system: 'System', user: 'User', assistant: 'Assistant', tool: 'Tool result' } as const;
 
 type Preview = { kind: 'loading' } | { kind: 'ready'; messages: Message[]; errors: TemplateErrorInfo[] } | { kind: 'failed'; message: string };
-
-/** A message with images: its text and pictures in the order they are sent. */
-function MessageParts({ parts }: { parts: NonNullable<Message['parts']> }): React.JSX.Element {
-  return (
-    <div className="preview-parts">
-      {parts.map((part, i) =>
-        part.type === 'text' ? (
-          <pre key={i} className="preview-text">
-            {part.text}
-          </pre>
-        ) : (
-          <ImageThumb key={i} value={{ image: part.image, ...(part.alt !== undefined ? { alt: part.alt } : {}) }} size={96} />
-        ),
-      )}
-    </div>
-  );
-}
 
 /**
  * The exact messages the selected row sends, rendered in main by the engine a run uses.
@@ -95,7 +78,7 @@ export function PreviewPanel(): React.JSX.Element {
                   {failed ? (
                     <p className="muted">Not rendered: fix the error above.</p>
                   ) : m.parts ? (
-                    <MessageParts parts={m.parts} />
+                    <MessageParts parts={m.parts} textClass="preview-text" />
                   ) : m.content === '' ? (
                     <p className="muted">(empty)</p>
                   ) : (
