@@ -118,7 +118,10 @@ test('an Anthropic and a Gemini provider from their presets, a cached-input pric
   await page.getByRole('combobox', { name: 'Model for variant 1' }).fill('claude-sonnet-4-5');
   const budget = page.getByRole('spinbutton', { name: 'Thinking budget (tokens) for variant 1' });
   await expect(budget).toHaveAccessibleDescription(/0 turns thinking off; Anthropic needs at least 1,024.*Used by Anthropic and Gemini\.$/);
+  await budget.fill('512');
+  await expect(page.getByRole('article', { name: 'Variant A' }).getByRole('note').filter({ hasText: 'Anthropic refuses a budget under 1,024 tokens.' })).toBeVisible();
   await budget.fill('2048');
+  await expect(page.getByText('Anthropic refuses a budget under 1,024 tokens.')).toHaveCount(0);
   await expect(page.getByRole('article', { name: 'Variant A' })).toContainText('thinking 2048');
   const summary = page.getByRole('combobox', { name: 'Reasoning summary for variant 1' });
   await expect(summary.locator('xpath=..')).toContainText('Used by the OpenAI Responses API; not by this provider.');

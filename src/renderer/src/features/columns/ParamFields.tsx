@@ -10,7 +10,7 @@ type Vendor = 'openai' | 'responses' | 'anthropic' | 'google';
 const VENDOR_NAMES: Record<Vendor, string> = { openai: 'OpenAI', responses: 'the OpenAI Responses API', anthropic: 'Anthropic', google: 'Gemini' };
 
 /** "Used by Anthropic and Gemini", and whether this variant's provider is one of them. */
-function usedBy(vendors: readonly Vendor[], kind: ProviderKind | undefined, api: OpenAIApi | undefined): string {
+export function usedBy(vendors: readonly Vendor[], kind: ProviderKind | undefined, api: OpenAIApi | undefined): string {
   const names = vendors.map((v) => VENDOR_NAMES[v]);
   const list = names.length > 1 ? `${names.slice(0, -1).join(', ')} and ${names.at(-1) ?? ''}` : (names[0] ?? '');
   const mine: Vendor | undefined = kind === 'openai' ? (api === 'responses' ? 'responses' : 'openai') : kind === 'anthropic' || kind === 'google' ? kind : undefined;
@@ -46,6 +46,7 @@ function NumberParam({
   step,
   integer = false,
   hint,
+  warn,
   onChange,
 }: {
   label: string;
@@ -58,6 +59,8 @@ function NumberParam({
   integer?: boolean;
   /** Which vendor reads it, and its rules. */
   hint?: string;
+  /** A value the field takes but this variant's provider will refuse, and why. */
+  warn?: (value: number) => string | undefined;
   onChange(params: Params): void;
 }): React.JSX.Element {
   const [text, setText] = useState<string | undefined>();
@@ -100,6 +103,11 @@ function NumberParam({
       {problem && (
         <span className="error-text field-error" role="alert">
           {problem} Not used until fixed.
+        </span>
+      )}
+      {problem === undefined && value !== undefined && warn?.(value) !== undefined && (
+        <span className="error-text field-error" role="note">
+          {warn(value)}
         </span>
       )}
       {hint && (
@@ -324,6 +332,7 @@ export function ParamFields({ params, model, of, kind, api, onChange }: FieldsPr
         step={1}
         integer
         hint={`0 turns thinking off; Anthropic needs at least 1,024 (and less than max tokens); -1 lets the model decide. ${hint(['anthropic', 'google'])}`}
+        warn={(n) => (kind === 'anthropic' && n > 0 && n < 1_024 ? 'Anthropic refuses a budget under 1,024 tokens.' : undefined)}
         onChange={onChange}
       />
       <label>

@@ -18,7 +18,7 @@ type Side = keyof DraftPrice;
 
 const optional = (n: number | undefined): string => (n === undefined ? '' : String(n));
 
-function toDraft(table: Table): Draft {
+export function toDraft(table: Table): Draft {
   return Object.fromEntries(
     Object.entries(table).map(([model, p]) => [
       model,
@@ -37,12 +37,12 @@ const COLUMNS: readonly { side: Side; heading: string; label: string; blank?: st
 ];
 
 /** Whether a typed price can be saved: a number of 0 or more, or (an optional one) empty. */
-function validPrice(side: Side, text: string): boolean {
+export function validPrice(side: Side, text: string): boolean {
   if (text.trim() === '') return side !== 'input' && side !== 'output';
   return parsePrice(text) !== undefined;
 }
 
-function toPrice(p: DraftPrice): Price {
+export function toPrice(p: DraftPrice): Price {
   const cached = parsePrice(p.cached);
   const write = parsePrice(p.write);
   const reasoning = parsePrice(p.reasoning);
