@@ -132,6 +132,7 @@ describe('the web door', () => {
 });
 
 describe('a run sends images', () => {
+  let lastRun = '';
   async function runWith(vars: Record<string, VariableValue>): Promise<unknown[]> {
     const { runId } = await call('runs.start', {
       messages: [{ role: 'user', content: 'Describe this: {{photo}}' }],
@@ -140,6 +141,7 @@ describe('a run sends images', () => {
       repeats: 1,
       useCache: false,
     });
+    lastRun = runId;
     for (let i = 0; i < 200; i += 1) {
       const progress = await call('runs.progress', { runId });
       if (progress.status !== 'running') break;
@@ -156,6 +158,13 @@ describe('a run sends images', () => {
     expect(messages[0]?.content).toEqual([
       { type: 'text', text: 'Describe this: ' },
       { type: 'image_url', image_url: { url: `data:image/png;base64,${PNG.toString('base64')}` } },
+    ]);
+    // The server took it: the cell is done, its messages keep the image part by stored name.
+    const [cell] = (await call('runs.cells', { runId: lastRun, fromCase: 0, toCase: 1 })).cells;
+    expect(cell?.status).toBe('done');
+    expect(cell?.messages[0]?.parts).toEqual([
+      { type: 'text', text: 'Describe this: ' },
+      { type: 'image', image: PNG_NAME, alt: 'dot.png' },
     ]);
   });
 
