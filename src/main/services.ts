@@ -274,7 +274,8 @@ export function createServices(options: ServicesOptions): Services {
       const plan = planAppRun(request, { providerNames: names, versionMessages });
       // A run of a library prompt is recorded against its version; a changed prompt gets a new one,
       // but only when a variant runs the draft (variants running saved versions credit those).
-      const model = modelOfColumns(request.columns, providers);
+      // The planned columns carry the prompt's tools, so the version keeps them too.
+      const model = modelOfColumns(plan.run.columns, providers);
       const sample = request.testCases[request.caseIndexes?.[0] ?? 0]?.vars ?? {};
       const runsDraft = request.columns.some((column) => column.promptVersionId === undefined);
       const version =

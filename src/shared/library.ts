@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { promptModelSchema, type PromptDocument } from './formats/document';
 import { columnSchema, messageSchema, runStatusSchema, variablesSchema } from './schemas';
+import { toolChoiceSchema, toolsSchema } from './tools';
 
 export const versionSourceSchema = z.enum(['save', 'run', 'import', 'restore']);
 export type VersionSource = z.infer<typeof versionSourceSchema>;
@@ -76,6 +77,9 @@ export const savePromptSchema = z.object({
   variables: variablesSchema,
   /** The draft's columns: the version records the first one's model and parameters. */
   columns: z.array(columnSchema).default([]),
+  /** The prompt's tools: kept in the version's model parameters, as a run sends them. */
+  tools: toolsSchema.optional(),
+  toolChoice: toolChoiceSchema.optional(),
 });
 export type SavePromptInput = z.input<typeof savePromptSchema>;
 

@@ -31,3 +31,9 @@ export type ToolCall = z.infer<typeof toolCallSchema>;
 
 export const MAX_TOOLS = 128;
 export const toolsSchema = z.array(toolDefinitionSchema).max(MAX_TOOLS);
+
+/** Params with a prompt's tools, as a run sends them: a variant's own tools (and choice) win. */
+export function withPromptTools<P extends { tools?: ToolDefinition[] | undefined; toolChoice?: ToolChoice | undefined }>(params: P, tools: readonly ToolDefinition[] | undefined, toolChoice: ToolChoice | undefined): P {
+  if (params.tools !== undefined || !tools || tools.length === 0) return params;
+  return { ...params, tools: [...tools], ...(toolChoice !== undefined && params.toolChoice === undefined ? { toolChoice } : {}) };
+}

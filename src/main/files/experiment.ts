@@ -21,6 +21,7 @@ import {
 import { ECHO_MODEL, ECHO_PROVIDER_ID } from '../../shared/providers';
 import { workspaceSchema, type Column, type Params, type ProviderInfo, type TestCase, type Workspace } from '../../shared/schemas';
 import type { ProviderTimeouts } from '../../shared/timeouts';
+import { withPromptTools } from '../../shared/tools';
 
 /** What identifies a provider in a file; the caller turns it into a provider id. */
 export interface ProviderSpec {
@@ -36,12 +37,6 @@ export interface ProviderSpec {
 }
 
 export type ResolveProvider = (spec: ProviderSpec) => string;
-
-/** A column's params with the prompt's tools, as a run sends them (a column's own tools win). */
-function withPromptTools(params: Params, tools: Workspace['tools'], toolChoice: Workspace['toolChoice']): Params {
-  if (params.tools !== undefined || !tools || tools.length === 0) return params;
-  return { ...params, tools, ...(toolChoice !== undefined && params.toolChoice === undefined ? { toolChoice } : {}) };
-}
 
 function copyParams(params: Params): Params {
   return structuredClone(params);

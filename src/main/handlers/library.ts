@@ -4,6 +4,7 @@ import { AppError } from '../../shared/errors';
 import type { PromptModel } from '../../shared/formats/document';
 import { ECHO_PROVIDER_ID } from '../../shared/providers';
 import type { Column, ProviderInfo } from '../../shared/schemas';
+import { withPromptTools } from '../../shared/tools';
 import type { ProviderRegistry } from '../providers/registry';
 import type { Store } from '../store/store';
 
@@ -34,7 +35,8 @@ export function libraryHandlers(store: Store, registry: ProviderRegistry): Libra
     },
     'library.save': async (input) => {
       const meta = { name: input.name, description: input.description, tags: input.tags };
-      const model = modelOfColumns(input.columns, await registry.list());
+      const columns = input.columns.map((column) => ({ ...column, params: withPromptTools(column.params, input.tools, input.toolChoice) }));
+      const model = modelOfColumns(columns, await registry.list());
       const content = { messages: input.messages, variables: input.variables, ...(model ? { model } : {}) };
       if (input.promptId === undefined) return { ...library.create(meta, content, 'save'), created: true };
       return library.save(input.promptId, meta, content, 'save');

@@ -150,7 +150,7 @@ export const useRun = create<RunState>()((set, get) => ({
   ...initial,
   async start() {
     if (get().running || startInFlight) return;
-    const { messages, testCases, columns, promptId, repeats, useCache, assertions, judge } = snapshot();
+    const { messages, testCases, columns, promptId, repeats, useCache, assertions, judge, tools, toolChoice } = snapshot();
     if (columns.length === 0) {
       set({ error: 'Add a variant first (in Variants): a variant is a provider and a model to run the prompt on.' });
       return;
@@ -160,7 +160,18 @@ export const useRun = create<RunState>()((set, get) => ({
     void saveDraftNow();
     startInFlight = true;
     try {
-      const reply = await api()['runs.start']({ messages, testCases, columns, repeats, useCache, assertions, ...(judge ? { judge } : {}), ...(promptId ? { promptId } : {}) }).finally(() => {
+      const reply = await api()['runs.start']({
+        messages,
+        testCases,
+        columns,
+        repeats,
+        useCache,
+        assertions,
+        ...(judge ? { judge } : {}),
+        ...(promptId ? { promptId } : {}),
+        ...(tools ? { tools } : {}),
+        ...(toolChoice !== undefined ? { toolChoice } : {}),
+      }).finally(() => {
         startInFlight = false;
       });
       reset();

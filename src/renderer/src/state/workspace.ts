@@ -9,6 +9,7 @@ import type { AssertionDefinition } from '../../../shared/assertions/types';
 import { MAX_REPEATS, MAX_TEST_CASES, type Column, type JudgeConfig, type Params, type Role, type TestCase, type VariableValue, type Workspace } from '../../../shared/schemas';
 import { clampIndex, isBlankCase, mergeImported, moveRow, removeRows, restoreRows, type RemovedRows } from '../../../shared/cases/table';
 import { messageVariables } from '../../../shared/template';
+import type { ToolCall, ToolChoice, ToolDefinition } from '../../../shared/tools';
 import { api } from '../bridge/current';
 import { messageOf } from './errors';
 
@@ -61,6 +62,14 @@ interface WorkspaceState extends Workspace {
   /** Checks for one row only; undefined or empty removes them. */
   setCaseAssert(index: number, assert: AssertionDefinition[] | undefined): void;
   setJudge(judge: JudgeConfig | undefined): void;
+  /** The prompt's tools; an empty list removes them (and the choice). */
+  setTools(tools: ToolDefinition[]): void;
+  /** undefined: the model decides (auto). */
+  setToolChoice(choice: ToolChoice | undefined): void;
+  /** A tool result message's call id; undefined removes it. */
+  setToolCallId(index: number, id: string | undefined): void;
+  /** An assistant message's tool calls (a few-shot turn); empty removes them. */
+  setToolCalls(index: number, calls: ToolCall[]): void;
 }
 
 function newId(): string {
@@ -111,7 +120,7 @@ export const useWorkspace = create<WorkspaceState>()((rawSet) => {
     previous: undefined,
     removed: undefined,
     load: (workspace) =>
-      set({ promptId: undefined, promptVersionId: undefined, judge: undefined, ...workspace, selectedCase: clampIndex(workspace.selectedCase, workspace.testCases.length), removed: undefined, loaded: true }),
+      set({ promptId: undefined, promptVersionId: undefined, judge: undefined, tools: undefined, toolChoice: undefined, ...workspace, selectedCase: clampIndex(workspace.selectedCase, workspace.testCases.length), removed: undefined, loaded: true }),
     replace: (workspace) =>
       set((s) => ({
         previous: pick(s),
@@ -119,11 +128,13 @@ export const useWorkspace = create<WorkspaceState>()((rawSet) => {
         promptId: undefined,
         promptVersionId: undefined,
         judge: undefined,
+        tools: undefined,
+        toolChoice: undefined,
         ...workspace,
         selectedCase: clampIndex(workspace.selectedCase, workspace.testCases.length),
       })),
     undoReplace: () =>
-      set((s) => (s.previous ? { promptId: undefined, promptVersionId: undefined, judge: undefined, ...s.previous, previous: undefined, removed: undefined } : s)),
+      set((s) => (s.previous ? { promptId: undefined, promptVersionId: undefined, judge: undefined, tools: undefined, toolChoice: undefined, ...s.previous, previous: undefined, removed: undefined } : s)),
     setContent: (index, content) =>
       set((s) => ({ messages: s.messages.map((m, i) => (i === index ? { ...m, content } : m)) })),
     setRole: (index, role) => set((s) => ({ messages: s.messages.map((m, i) => (i === index ? { ...m, role } : m)) })),
@@ -186,6 +197,30 @@ export const useWorkspace = create<WorkspaceState>()((rawSet) => {
         }),
       })),
     setJudge: (judge) => set({ judge }),
+    setTools: (tools) =>
+      set((s) => {
+        if (tools.length === 0) return { tools: undefined, toolChoice: undefined };
+        // A choice of a tool that is gone goes with it.
+        const keep = typeof s.toolChoice !== 'object' || tools.some((t) => t.name === (s.toolChoice as { name: string }).name);
+        return { tools, ...(keep ? {} : { toolChoice: undefined }) };
+      }),
+    setToolChoice: (toolChoice) => set({ toolChoice }),
+    setToolCallId: (index, id) =>
+      set((s) => ({
+        messages: s.messages.map((m, i) => {
+          if (i !== index) return m;
+          const { toolCallId: _old, ...rest } = m;
+          return id === undefined ? rest : { ...rest, toolCallId: id };
+        }),
+      })),
+    setToolCalls: (index, calls) =>
+      set((s) => ({
+        messages: s.messages.map((m, i) => {
+          if (i !== index) return m;
+          const { toolCalls: _old, ...rest } = m;
+          return calls.length === 0 ? rest : { ...rest, toolCalls: calls };
+        }),
+      })),
   };
 });
 
@@ -199,7 +234,7 @@ export function useTemplateVariables(): string[] {
 }
 
 function pick(state: Workspace): Workspace {
-  const { messages, testCases, selectedCase, columns, repeats, useCache, assertions, judge, promptId, promptVersionId } = state;
+  const { messages, testCases, selectedCase, columns, repeats, useCache, assertions, judge, promptId, promptVersionId, tools, toolChoice } = state;
   return {
     messages,
     testCases,
@@ -211,6 +246,8 @@ function pick(state: Workspace): Workspace {
     ...(judge ? { judge } : {}),
     ...(promptId ? { promptId } : {}),
     ...(promptVersionId ? { promptVersionId } : {}),
+    ...(tools && tools.length > 0 ? { tools } : {}),
+    ...(toolChoice !== undefined ? { toolChoice } : {}),
   };
 }
 
@@ -235,6 +272,8 @@ function draftChanged(state: Workspace, previous: Workspace): boolean {
     state.useCache !== previous.useCache ||
     state.assertions !== previous.assertions ||
     state.judge !== previous.judge ||
+    state.tools !== previous.tools ||
+    state.toolChoice !== previous.toolChoice ||
     state.promptId !== previous.promptId ||
     state.promptVersionId !== previous.promptVersionId
   );

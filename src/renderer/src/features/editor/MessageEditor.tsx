@@ -7,6 +7,7 @@ import { templateProblems, type EditorProblem } from '../../monaco/template-prob
 import { useRun } from '../../state/run';
 import { useWorkspace } from '../../state/workspace';
 import { useDebounced } from './useDebounced';
+import { ToolTurnFields } from './ToolTurnFields';
 import { useTableColumns } from './useTableColumns';
 import './editor.css';
 
@@ -138,6 +139,7 @@ export function MessageEditor({ index, label, count }: Props): React.JSX.Element
           }}
         />
       </div>
+      <ToolTurnFields index={index} label={label} />
       <ProblemList label={label} problems={problems} />
     </div>
   );

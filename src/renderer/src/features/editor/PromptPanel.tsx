@@ -6,6 +6,7 @@ import { RunEstimate } from '../estimate/RunEstimate';
 import { PreviewPanel } from '../preview/PreviewPanel';
 import { MessageEditor, roleLabel } from './MessageEditor';
 import { PromptBar } from './PromptBar';
+import { ToolsPanel } from './ToolsPanel';
 import { useTableColumns } from './useTableColumns';
 
 /** "System message", "User message", and a number when a role repeats: "User message 2". */
@@ -50,6 +51,7 @@ export function PromptPanel(): React.JSX.Element {
           Add message
         </button>
       </div>
+      <ToolsPanel />
       <PreviewPanel />
     </section>
   );

@@ -9,10 +9,10 @@ import { snapshot, useWorkspace } from '../../state/workspace';
  * sentence for the status line.
  */
 export async function saveDraft(options: { newPrompt?: { name: string; description: string; tags: string[] } } = {}): Promise<string> {
-  const { messages, testCases, selectedCase, columns, promptId } = snapshot();
-  // A version keeps the selected row's values as its sample; main picks its model from the columns.
+  const { messages, testCases, selectedCase, columns, promptId, tools, toolChoice } = snapshot();
+  // A version keeps the selected row's values as its sample; main picks its model from the columns (with the tools).
   const variables = testCases[selectedCase]?.vars ?? testCases[0]?.vars ?? {};
-  const content = { messages, variables, columns };
+  const content = { messages, variables, columns, ...(tools ? { tools } : {}), ...(toolChoice !== undefined ? { toolChoice } : {}) };
   let result;
   if (options.newPrompt || promptId === undefined) {
     if (!options.newPrompt) throw new Error('Give the prompt a name first.');
@@ -34,6 +34,9 @@ export function openVersion(version: PromptVersion): void {
   const current = snapshot();
   const blank = current.testCases.length === 1 && Object.values(current.testCases[0]?.vars ?? {}).every((v) => v === '' || v === null);
   const testCases = blank && Object.keys(version.variables).length > 0 ? [{ id: crypto.randomUUID(), vars: { ...version.variables } }] : current.testCases;
-  useWorkspace.getState().replace({ ...current, messages: version.messages, testCases, selectedCase: blank ? 0 : current.selectedCase });
+  // The version's tools (kept in its model's parameters) come with its messages.
+  const { tools, toolChoice } = version.model?.params ?? {};
+  const { tools: _tools, toolChoice: _choice, ...rest } = current;
+  useWorkspace.getState().replace({ ...rest, messages: version.messages, testCases, selectedCase: blank ? 0 : current.selectedCase, ...(tools ? { tools } : {}), ...(toolChoice !== undefined ? { toolChoice } : {}) });
   useLibrary.getState().setLinked(version);
 }
