@@ -35,11 +35,17 @@ test('an image picked into a row shows in the table, the preview and the grid, i
     await expect(text).toBeVisible();
 
     // Add image shows on hover and on focus (Tab from the cell's text reaches it).
-    await text.focus();
     const add = page.getByRole('button', { name: 'Add image to photo, row 1' });
+    await expect(add).toBeHidden();
+    await text.hover();
     await expect(add).toBeVisible();
+    await page.screenshot({ path: `${SHOTS}/images-add-button.png`, clip: { x: 420, y: 100, width: 1000, height: 220 } });
+    await page.mouse.move(0, 0);
+    await text.focus();
+    await page.keyboard.press('Tab');
+    await expect(add).toBeFocused();
     const chooser = page.waitForEvent('filechooser');
-    await add.click();
+    await page.keyboard.press('Enter');
     await (await chooser).setFiles({ name: 'sun.png', mimeType: 'image/png', buffer: SUN });
 
     // The cell holds the image: a thumbnail named by the file, and a way to remove it.
@@ -90,9 +96,12 @@ test('an image picked into a row shows in the table, the preview and the grid, i
     await expectLoaded(page.getByRole('grid', { name: 'Test cases' }).getByRole('img', { name: 'sun.png' }));
     await expectLoaded(page.getByRole('listitem', { name: 'User message 2' }).getByRole('img', { name: 'sun.png' }));
 
-    // Remove it: the cell is text again, and Add image is back.
-    await page.getByRole('button', { name: 'Remove image sun.png from photo, row 1' }).click();
+    // Remove it from the keyboard (Delete on the cell's button takes the image, not the row).
+    await page.getByRole('button', { name: 'Remove image sun.png from photo, row 1' }).focus();
+    await page.keyboard.press('Delete');
     await expect(page.getByRole('textbox', { name: 'photo, row 1', exact: true })).toHaveValue('');
+    await expect(page.getByRole('region', { name: 'Test cases', exact: true }).getByText(/^[\d,]+ rows?$/)).toHaveText('3 rows');
+    await expect(page.getByRole('grid', { name: 'Test cases' }).getByRole('img')).toHaveCount(0);
   } finally {
     await app.stop();
   }
@@ -153,6 +162,8 @@ test('an image dropped on a cell, and images in JSONL and CSV files, come in sto
     await dialog.getByRole('button', { name: 'Replace', exact: true }).click();
     await expect(dialog).toHaveCount(0);
     await expectLoaded(table.getByRole('img', { name: 'from-jsonl.png' }));
+    await page.getByRole('radio', { name: 'Use row 1 for preview' }).check();
+    await expectLoaded(page.getByRole('listitem', { name: /^User message/ }).getByRole('img', { name: 'from-jsonl.png' }));
     await expect(page.getByRole('textbox', { name: 'photo, row 2', exact: true })).toHaveValue('plain text');
 
     const csv = ['note,photo:image', `sun,"${uri}"`, 'path,../../etc/passwd'].join('\n');

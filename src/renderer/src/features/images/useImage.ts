@@ -45,35 +45,26 @@ function readStored(name: string): Promise<string> {
   return request;
 }
 
-function initial(value: unknown): ImageView {
-  const source = imageSourceOf(value);
-  if (!source) return { kind: 'none' };
-  if (source.kind === 'url') return { kind: 'url', url: source.url };
-  if (source.kind === 'data') return { kind: 'ready', src: `data:${source.mime};base64,${source.base64}` };
-  const known = cache.get(source.name);
-  return known !== undefined ? { kind: 'ready', src: known } : { kind: 'loading' };
-}
-
 export function useImage(value: unknown): ImageView {
   const source = imageSourceOf(value);
   const stored = source?.kind === 'stored' ? source.name : undefined;
-  const [view, setView] = useState<{ for: unknown; view: ImageView }>(() => ({ for: value, view: initial(value) }));
-  // A new value starts over (derived during render, not in an effect).
-  let current = view;
-  if (view.for !== value) {
-    current = { for: value, view: initial(value) };
-    setView(current);
-  }
+  // The outcome of reading a stored image, for the name it was read for.
+  const [read, setRead] = useState<{ name: string; view: ImageView } | undefined>();
   useEffect(() => {
     if (stored === undefined || cache.has(stored)) return;
     let live = true;
     readStored(stored).then(
-      (src) => live && setView((v) => ({ for: v.for, view: { kind: 'ready', src } })),
-      (error: unknown) => live && setView((v) => ({ for: v.for, view: { kind: 'failed', message: messageOf(error) } })),
+      (src) => live && setRead({ name: stored, view: { kind: 'ready', src } }),
+      (error: unknown) => live && setRead({ name: stored, view: { kind: 'failed', message: messageOf(error) } }),
     );
     return () => {
       live = false;
     };
   }, [stored]);
-  return current.view;
+  if (!source) return { kind: 'none' };
+  if (source.kind === 'url') return { kind: 'url', url: source.url };
+  if (source.kind === 'data') return { kind: 'ready', src: `data:${source.mime};base64,${source.base64}` };
+  const cached = cache.get(source.name);
+  if (cached !== undefined) return { kind: 'ready', src: cached };
+  return read?.name === source.name ? read.view : { kind: 'loading' };
 }
