@@ -154,7 +154,15 @@ test('an image dropped on a cell, and images in JSONL and CSV files, come in sto
 
     // A JSONL file whose rows hold data URI images, and a CSV with a photo:image column.
     const uri = `data:image/png;base64,${SUN.toString('base64')}`;
-    const jsonl = [{ vars: { photo: { image: uri, alt: 'from-jsonl.png' } } }, { vars: { photo: 'plain text' } }].map((l) => JSON.stringify(l)).join('\n');
+    const hostileAlt = '<img src=x onerror=alert(1)>javascript:alert(2)';
+    const jsonl = [{ vars: { photo: { image: uri, alt: 'from-jsonl.png' } } }, { vars: { photo: 'plain text' } }, { vars: { photo: { image: uri, alt: hostileAlt } } }]
+      .map((l) => JSON.stringify(l))
+      .join('\n');
+    let alerted = false;
+    page.on('dialog', (d) => {
+      alerted = true;
+      void d.dismiss();
+    });
     await page.getByRole('button', { name: 'Import test cases' }).click();
     let dialog = page.getByRole('dialog', { name: 'Import test cases' });
     await dialog.getByLabel(/File of test cases/).setInputFiles({ name: 'rows.jsonl', mimeType: 'application/jsonl', buffer: Buffer.from(jsonl) });
@@ -165,6 +173,10 @@ test('an image dropped on a cell, and images in JSONL and CSV files, come in sto
     await page.getByRole('radio', { name: 'Use row 1 for preview' }).check();
     await expectLoaded(page.getByRole('listitem', { name: /^User message/ }).getByRole('img', { name: 'from-jsonl.png' }));
     await expect(page.getByRole('textbox', { name: 'photo, row 2', exact: true })).toHaveValue('plain text');
+    // A hostile alt text is a name, shown as text: nothing runs.
+    await expectLoaded(table.getByRole('img', { name: hostileAlt }));
+    await expect(table.getByText(hostileAlt, { exact: true })).toBeVisible();
+    expect(alerted).toBe(false);
 
     const csv = ['note,photo:image', `sun,"${uri}"`, 'path,../../etc/passwd'].join('\n');
     await page.getByRole('button', { name: 'Import test cases' }).click();
