@@ -55,13 +55,15 @@ function CheckRow({
   const multiline = kind === 'list' || kind === 'json' || kind === 'rubric' || kind === 'code';
   const valueProps = {
     id: `${id}-value`,
-    'aria-label': `${kind === 'json' ? 'JSON schema' : kind === 'rubric' ? 'Rubric' : kind === 'code' ? 'Code' : 'Value'} of check ${index + 1}`,
+    'aria-label': `${draft.base === 'tool-call' ? 'Expected call' : kind === 'json' ? 'JSON schema' : kind === 'rubric' ? 'Rubric' : kind === 'code' ? 'Code' : 'Value'} of check ${index + 1}`,
     'aria-invalid': valueError ? true : undefined,
     'aria-describedby': valueError ? `${id}-value-error` : undefined,
     value: draft.valueText,
     spellCheck: kind === 'rubric',
     placeholder:
-      kind === 'json'
+      draft.base === 'tool-call'
+        ? '{"name": "get_weather", "paths": {"$.city": "Paris"}}'
+        : kind === 'json'
         ? '{"type": "object", "required": ["answer"]}'
         : kind === 'list'
           ? 'refund\nreturn policy'

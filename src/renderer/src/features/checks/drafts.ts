@@ -156,7 +156,7 @@ function readValue(draft: CheckDraft): { ok: true; value: unknown } | { ok: fals
       try {
         parsed = JSON.parse(text);
       } catch (error) {
-        return { ok: false, error: `The schema is not valid JSON: ${error instanceof Error ? error.message : String(error)}` };
+        return { ok: false, error: `${draft.base === 'tool-call' ? 'The expected call' : 'The schema'} is not valid JSON: ${error instanceof Error ? error.message : String(error)}` };
       }
       if (draft.base === 'tool-call' && (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))) {
         return { ok: false, error: 'Write what the call must have, such as {"name": "get_weather", "arguments": {"city": "Paris"}}.' };
