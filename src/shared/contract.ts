@@ -293,7 +293,7 @@ export const contract = {
   /** Stops a re-grade: graded cells keep their new results, the others their old ones. */
   'runs.stopRegrade': method(z.object({ runId: z.string().min(1) }).strict(), z.object({ stopped: z.boolean() })),
   'runs.estimate': method(
-    runRequestSchema.pick({ messages: true, testCases: true, columns: true, repeats: true, caseIndexes: true }),
+    runRequestSchema.pick({ messages: true, testCases: true, columns: true, repeats: true, caseIndexes: true, tools: true, toolChoice: true }),
     runEstimateSchema,
   ),
   /** The exact messages a row would send, rendered by the same engine as a run. */

@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { contract, type RunEstimate } from '../../src/shared/contract';
 import type { Column, Message, TestCase } from '../../src/shared/schemas';
 import { templateHandlers, DEFAULT_OUTPUT_TOKENS } from '../../src/main/handlers/templates';
-import { messageTokens } from '../../src/main/providers/tokens';
+import { messageTokens, TokenCounter } from '../../src/main/providers/tokens';
 import { renderMessages } from '../../src/main/template/render';
 import { Store } from '../../src/main/store/store';
 
@@ -58,6 +58,19 @@ describe('templates.preview', () => {
 });
 
 describe('runs.estimate', () => {
+  it('counts the tools offered with every request: the prompt\'s, or a variant\'s own', async () => {
+    const cases = rows(3);
+    const tools = [{ name: 'get_weather', description: 'The current weather in a city', parameters: { type: 'object', properties: { city: { type: 'string' } } } }];
+    const own = [{ name: 'x', description: 'y' }];
+    const without = await estimate({ messages, testCases: cases, columns: [column('gpt-4o'), column('gpt-4o', { tools: own })], repeats: 1 });
+    const withTools = await estimate({ messages, testCases: cases, columns: [column('gpt-4o'), column('gpt-4o', { tools: own })], repeats: 1, tools });
+    const counter = new TokenCounter();
+    expect(withTools.columns[0]!.inputTokens - without.columns[0]!.inputTokens).toBe(3 * counter.count(JSON.stringify(tools)));
+    // A variant with tools of its own is sent those, not the prompt's.
+    expect(withTools.columns[1]!.inputTokens).toBe(without.columns[1]!.inputTokens);
+    expect(without.columns[1]!.inputTokens - without.columns[0]!.inputTokens).toBe(3 * counter.count(JSON.stringify(own)));
+  });
+
   it('counts the rendered tokens of every cell: variants × rows × repeats', async () => {
     const cases = rows(5);
     const result = await estimate({ messages, testCases: cases, columns: [column('gpt-4o-mini'), column('gpt-4o', { maxTokens: 100 })], repeats: 2 });

@@ -6,6 +6,7 @@ import type { Handlers, ParsedInput, RunEstimate } from '../../shared/contract';
 import { AppError } from '../../shared/errors';
 import { estimateCost, priceFor, type Price, type PriceTable } from '../../shared/prices';
 import type { Message } from '../../shared/schemas';
+import type { ToolDefinition } from '../../shared/tools';
 import { loadPriceOverrides, priceTable, savePriceOverrides, type ValueStore } from '../prices';
 import { TokenCounter } from '../providers/tokens';
 import { renderMessagesRows, renderMessagesSafe } from '../template/render';
@@ -64,13 +65,26 @@ export function estimateRun(input: EstimateInput, table: PriceTable, versionMess
     rowsRendered.set(template, rendered);
   };
 
+  const toolTokenCache = new Map<readonly ToolDefinition[], number>();
+  const toolTokensOf = (tools: readonly ToolDefinition[]): number => {
+    let n = toolTokenCache.get(tools);
+    if (n === undefined) {
+      n = counter.count(JSON.stringify(tools));
+      toolTokenCache.set(tools, n);
+    }
+    return n;
+  };
   let inputTokens = 0;
   let costUsd: number | undefined;
   const columns = input.columns.map((column, columnIndex) => {
     const template = templateOf(columnIndex);
     measure(template);
-    const columnInput = (tokensOf.get(template) ?? 0) * repeats;
+    const messageTokens = (tokensOf.get(template) ?? 0) * repeats;
     const requests = (rowsRendered.get(template) ?? 0) * repeats;
+    // The tools offered go with every request (each API writes them out; their JSON is the count's stand-in).
+    const offered = column.params.tools ?? input.tools;
+    const toolTokens = offered && offered.length > 0 ? toolTokensOf(offered) * requests : 0;
+    const columnInput = messageTokens + toolTokens;
     const assumedOutputTokens = column.params.maxTokens ?? DEFAULT_OUTPUT_TOKENS;
     const priced = priceFor(column.model, table) !== undefined;
     const cost = priced ? estimateCost(column.model, columnInput, assumedOutputTokens * requests, table) : undefined;

@@ -19,7 +19,8 @@ export function RunEstimate(): React.JSX.Element {
   const testCases = useWorkspace((s) => s.testCases);
   const columns = useWorkspace((s) => s.columns);
   const repeats = useWorkspace((s) => s.repeats);
-  const request = useDebounced(useMemo(() => ({ messages, testCases, columns, repeats }), [messages, testCases, columns, repeats]), 400);
+  const tools = useWorkspace((s) => s.tools);
+  const request = useDebounced(useMemo(() => ({ messages, testCases, columns, repeats, ...(tools ? { tools } : {}) }), [messages, testCases, columns, repeats, tools]), 400);
   const [state, setState] = useState<State>({ kind: 'idle' });
 
   useEffect(() => {
