@@ -112,6 +112,29 @@ function judge(model: string): JudgeConfig {
 const chatRequests = (): number => server.requests.filter((r) => r.path.endsWith('/chat/completions')).length;
 
 describe('grading a finished run again', () => {
+  it('grades answers that are tool calls with tool-call checks, against the tools the run offered', async () => {
+    const tools = [{ name: 'get_weather', description: 'Weather', parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] } }];
+    server.script(
+      { kind: 'chat-script', calls: [{ id: 'c1', name: 'get_weather', arguments: '{"city":"Paris"}' }] },
+      { kind: 'chat-script', calls: [{ id: 'c2', name: 'get_weather', arguments: '{"town":"Rome"}' }] },
+    );
+    const runId = await startRun(services, { messages: MESSAGES, testCases: cases(2), columns: [column('fake-small')], tools });
+    server.resetStats();
+    const checks = { assertions: [{ type: 'is-valid-openai-tools-call' }, { type: 'tool-call', value: { name: 'get_weather', paths: { '$.city': '{{ city }}' } } }, { type: 'is-json' }] };
+    const end = await regradeAndWait(services, runId, checks);
+    expect(end).toMatchObject({ status: 'done', graded: 2, judgeCalls: 0 });
+    expect(server.requests).toHaveLength(0);
+    const [paris, rome] = await cellsOf(services, runId, 2);
+    expect(paris?.toolCalls).toEqual([{ id: 'c1', name: 'get_weather', arguments: '{"city":"Paris"}' }]);
+    expect(paris?.grading?.componentResults.map((c) => c.pass)).toEqual([true, true, true]);
+    expect(rome?.grading?.componentResults.map((c) => [c.pass, c.reason])).toEqual([
+      [false, expect.stringMatching(/^Call to "get_weather" does not match schema: .*city/)],
+      [false, 'Expected a call to "get_weather" with those arguments; the arguments of "get_weather" have nothing at $.city'],
+      // An answer that is only tool calls is their JSON to checks on text.
+      [true, 'Assertion passed'],
+    ]);
+  });
+
   it('grades existing answers with a new contains check without a single request to any model', async () => {
     const runId = await startRun(services, { messages: MESSAGES, testCases: cases(3), columns: [column('fake-small'), column('fake-large')] });
     expect(chatRequests()).toBe(6);

@@ -16,7 +16,7 @@ import type { RegradeChecks, RegradeEstimate } from '../../shared/regrade';
 import { AppError } from '../../shared/errors';
 import { estimateCost, priceFor, type PriceTable } from '../../shared/prices';
 import type { Cell, JudgeConfig, TestCase } from '../../shared/schemas';
-import { rubricPrompt, DEFAULT_RUBRIC_PROMPT } from '../../shared/assertions';
+import { checkedOutput, rubricPrompt, DEFAULT_RUBRIC_PROMPT } from '../../shared/assertions';
 import type { Assertion } from '../../shared/assertions/types';
 import type { ProviderRegistry } from '../providers/registry';
 import { TokenCounter } from '../providers/tokens';
@@ -111,7 +111,8 @@ export class Regrader {
       for (const call of calls) {
         judgeCalls++;
         const rubric = typeof call.value === 'string' ? renderValue(call.value, cell.variables) : JSON.stringify(call.value);
-        inputTokens += counter.messages(rubricPrompt(rubric, cell.output, template));
+        // The judge reads what gradeCell gives it: an answer that is only tool calls is their JSON.
+        inputTokens += counter.messages(rubricPrompt(rubric, checkedOutput(cell.output, cell.toolCalls), template));
       }
     }
     const outputTokens = judgeCalls * JUDGE_OUTPUT_TOKENS;
