@@ -185,7 +185,10 @@ function useImageInput(row: number, name: string): {
       onDrop: (event) => {
         const file = firstImageFile(event.dataTransfer.files);
         if (!file) return;
+        // The cell takes it: the window's own drop (which imports files) never sees it.
+        // The cell takes it: the window's own drop (which imports files) never sees it.
         event.preventDefault();
+        event.stopPropagation();
         onFile(file);
       },
     },
