@@ -86,15 +86,17 @@ Options of eval:
   -v, --version                show the version
 
 Config: prompts (inline text, chat JSON, or file://prompt.txt|.json), providers (echo,
-openai:chat:<model>, openai:<model>, with config.apiBaseUrl, config.apiKeyEnvar and
-parameters such as temperature, top_p, max_tokens, seed, stop, response_format),
+openai:chat:<model>, openai:<model>, openai:responses:<model>, anthropic:messages:<model>,
+google:<model>, with config.apiBaseUrl, config.apiKeyEnvar and parameters such as
+temperature, top_p, max_tokens, seed, stop, response_format, tools, tool_choice, thinking,
+reasoning, generationConfig),
 tests (inline vars and assert, or file://tests.csv|.jsonl|.json), defaultTest.vars and
 defaultTest.assert, evaluateOptions.repeat. Checks: equals, contains, icontains,
 contains-any/-all, regex, starts-with, is-json, contains-json, is-valid-json-schema,
 levenshtein, bleu, rouge-n, rouge-l, latency, cost, llm-rubric, javascript,
 is-valid-openai-tools-call, tool-call (each also not-…); the
 llm-rubric grader is defaultTest.options.provider. Templates are Nunjucks, as in promptfoo. Keys come from
-OPENAI_API_KEY or the variable named by apiKeyEnvar, and go only where --allow-key-host
+OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY (or GOOGLE_API_KEY), or the variable named by apiKeyEnvar, and go only where --allow-key-host
 says; a config that would send one elsewhere, or read a file outside its folder, is
 refused (exit 2) before anything is sent.
 
