@@ -18,7 +18,7 @@ import { OpenAIResponsesProvider } from '../../src/main/providers/openai-respons
 import { MAX_EVENT_BYTES, MAX_SERVER_MESSAGE_CHARS, MAX_TOOL_ARGUMENT_CHARS } from '../../src/main/providers/wire';
 import { MemorySecretStore } from '../../src/main/secrets/secrets';
 import { createServices, type Services } from '../../src/main/services';
-import { collectParts, type Collected } from '../support/stream-parts';
+import { collectParts, type Collected } from './stream-parts';
 import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai';
 import { runCliCaptured } from './cli-support';
 

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Message, Params } from '../../src/shared/schemas';
 import { OpenAIProvider } from '../../src/main/providers/openai';
 import { MAX_TOOL_ARGUMENT_CHARS, MAX_TOOL_CALLS } from '../../src/main/providers/wire';
-import { collectParts, type Collected } from '../support/stream-parts';
+import { collectParts, type Collected } from './stream-parts';
 import { chunkEvent, startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai';
 
 const API_KEY = 'sk-tools-test-Zx8cVb2nM4qW6eRt';
