@@ -45,7 +45,7 @@ describe('promptfoo chat JSON', () => {
       { line: 3, column: 19, message: "JSON syntax error: Expected ',' or '}' after property value" },
     ]);
     expect(expectErrors(importJson('[\n  {"role": "user", "content": "hi"},\n  {"role": "bot", "content": "x"}\n]'))).toEqual([
-      { line: 3, column: 12, message: 'message 2 has the role "bot"; a Parallax message is system, user or assistant' },
+      { line: 3, column: 12, message: 'message 2 has the role "bot"; a Parallax message is system, user, assistant or tool' },
     ]);
     expect(expectErrors(importJson('[{"role": "user", "content": [{"type": "text", "text": "hi"}]}, "x"]'))).toEqual([
       { line: 1, column: 30, message: expect.stringMatching(/list of parts/) },
