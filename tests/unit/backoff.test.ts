@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_BACKOFF, backoffDelay, parseRetryAfter, sleep } from '../../src/main/runner/backoff';
 import { cacheKey, canonicalJson } from '../../src/main/runner/cache-key';
+import { endpointOf } from '../../src/main/providers/factory';
 
 const policy = { maxAttempts: 6, baseMs: 500, maxMs: 30_000, maxRetryAfterMs: 60_000 };
 
@@ -75,6 +76,8 @@ describe('the response cache key', () => {
   };
 
   it('is the same for the same request, whatever the order of keys or a trailing slash', () => {
+    // A plain message's key did not change when messages gained parts, tool calls and cache marks.
+    expect(cacheKey(base)).toBe('5a53a92aac059723749f913249dab94f81e24ebcbbdb5c6e7e883dd3d1eda72b');
     expect(cacheKey(base)).toBe(cacheKey({ ...base, endpoint: 'http://127.0.0.1:11434/v1/', params: { maxTokens: 64, temperature: 0.2 } }));
     expect(cacheKey(base)).toMatch(/^[0-9a-f]{64}$/);
   });
@@ -90,6 +93,16 @@ describe('the response cache key', () => {
       { ...base, params: { ...base.params, seed: 1 } },
       { ...base, params: { ...base.params, responseFormat: { type: 'json_object' as const } } },
       { ...base, params: { ...base.params, stop: ['\n'] } },
+      // Two images with the same label are two requests; so are a few-shot call's other arguments, a name, a cache mark, tools.
+      { ...base, messages: [{ role: 'user' as const, content: '[image: a.png]', parts: [{ type: 'image' as const, image: 'data:image/png;base64,AAAA' }] }] },
+      { ...base, messages: [{ role: 'user' as const, content: '[image: a.png]', parts: [{ type: 'image' as const, image: 'data:image/png;base64,BBBB' }] }] },
+      { ...base, messages: [{ role: 'assistant' as const, content: 'Hi', toolCalls: [{ id: 'c1', name: 'f', arguments: '{"a":1}' }] }] },
+      { ...base, messages: [{ role: 'assistant' as const, content: 'Hi', toolCalls: [{ id: 'c1', name: 'f', arguments: '{"a":2}' }] }] },
+      { ...base, messages: [{ role: 'user' as const, content: 'Hi', name: 'Ada' }] },
+      { ...base, messages: [{ role: 'user' as const, content: 'Hi', cache: true }] },
+      { ...base, params: { ...base.params, tools: [{ name: 'f' }] } },
+      // The Responses API at the same base URL as Chat Completions (providers/factory.ts endpointOf).
+      { ...base, endpoint: endpointOf('openai', 'responses', base.endpoint) },
     ];
     const keys = new Set(variants.map((v) => cacheKey(v)));
     expect(keys.size).toBe(variants.length);

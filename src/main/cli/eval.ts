@@ -17,7 +17,7 @@ import { keyHostVerdict, refusalReason, hostOf, type KeyHostApproval } from '../
 import { loadKeyHostApprovals } from '../secrets/key-hosts';
 import { matrixCells } from '../runner/matrix';
 import { ECHO_PROVIDER_ID } from '../providers/echo';
-import { createProvider, DEFAULT_BASE_URLS, DEFAULT_KEY_ENVARS } from '../providers/factory';
+import { createProvider, defaultKeyEnvarOf, DEFAULT_BASE_URLS, endpointOf, envBaseUrlOf } from '../providers/factory';
 import { SecretRedactor } from '../../shared/redact';
 import type { RunPlan } from '../runner/runner';
 import { MemorySecretStore, type Environment } from '../secrets/secrets';
@@ -91,23 +91,6 @@ export interface ProviderBinding {
 /** The flag that lets a key variable go to another host, for messages and --help. */
 export const ALLOW_KEY_HOST_FLAG = '--allow-key-host';
 
-/** The base URL promptfoo reads from the environment for each kind, when the config names none. */
-function envBaseUrlOf(kind: Exclude<ConfigProvider['kind'], 'echo'>, env: Environment): string | undefined {
-  const first = (...names: string[]): string | undefined => names.map((n) => env[n]).find((v) => v !== undefined && v !== '');
-  if (kind === 'anthropic') return first('ANTHROPIC_API_BASE_URL', 'ANTHROPIC_BASE_URL');
-  if (kind === 'google') {
-    const host = first('GOOGLE_API_HOST');
-    return first('GOOGLE_API_BASE_URL') ?? (host !== undefined ? `https://${host}` : undefined);
-  }
-  return first('OPENAI_BASE_URL', 'OPENAI_API_BASE_URL');
-}
-
-/** The key variable of a provider that names none: Gemini reads GEMINI_API_KEY, else GOOGLE_API_KEY, as promptfoo does. */
-function defaultKeyEnvar(kind: Exclude<ConfigProvider['kind'], 'echo'>, env: Environment): string {
-  if (kind === 'google' && !env['GEMINI_API_KEY'] && env['GOOGLE_API_KEY']) return 'GOOGLE_API_KEY';
-  return DEFAULT_KEY_ENVARS[kind];
-}
-
 export function bindProviders(providers: readonly ConfigProvider[], env: Environment): ProviderBinding[] {
   const counts = new Map<string, number>();
   for (const p of providers) counts.set(p.id, (counts.get(p.id) ?? 0) + 1);
@@ -117,7 +100,7 @@ export function bindProviders(providers: readonly ConfigProvider[], env: Environ
     const registryId = (counts.get(provider.id) ?? 0) > 1 ? `${provider.id}#${index + 1}` : provider.id;
     const envBaseUrl = provider.apiBaseUrl === undefined ? envBaseUrlOf(provider.kind, env) : undefined;
     const baseUrl = (provider.apiBaseUrl ?? envBaseUrl ?? DEFAULT_BASE_URLS[provider.kind]).replace(/\/+$/, '');
-    const keyEnvar = provider.apiKeyEnvar ?? defaultKeyEnvar(provider.kind, env);
+    const keyEnvar = provider.apiKeyEnvar ?? defaultKeyEnvarOf(provider.kind, env);
     const key = env[keyEnvar] || undefined;
     return { registryId, name, provider, baseUrl, keyEnvar, ...(key !== undefined ? { key } : {}), ...(envBaseUrl !== undefined ? { baseUrlFromEnv: true } : {}) };
   });
@@ -379,7 +362,7 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
         name: binding.name,
         provider,
         concurrency: maxConcurrency,
-        endpoint: binding.baseUrl,
+        endpoint: endpointOf(binding.provider.kind, binding.provider.kind === 'openai' ? binding.provider.api : undefined, binding.baseUrl),
       });
     }
 

@@ -55,3 +55,32 @@ export const DEFAULT_KEY_ENVARS: Readonly<Record<SavedProviderKind, string>> = {
   anthropic: 'ANTHROPIC_API_KEY',
   google: 'GEMINI_API_KEY',
 };
+
+/** Keys of a process environment (the CLI's, or browser mode's). */
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** The base URL the environment gives a kind when a config names none, as promptfoo reads it. */
+export function envBaseUrlOf(kind: SavedProviderKind, env: Env): string | undefined {
+  const first = (...names: string[]): string | undefined => names.map((n) => env[n]).find((v) => v !== undefined && v !== '');
+  let url: string | undefined;
+  if (kind === 'anthropic') url = first('ANTHROPIC_API_BASE_URL', 'ANTHROPIC_BASE_URL');
+  else if (kind === 'google') {
+    const host = first('GOOGLE_API_HOST');
+    url = first('GOOGLE_API_BASE_URL') ?? (host !== undefined ? `https://${host}` : undefined);
+  } else url = first('OPENAI_BASE_URL', 'OPENAI_API_BASE_URL');
+  return url?.replace(/\/+$/, '');
+}
+
+/** The key variable of a provider that names none: Gemini reads GEMINI_API_KEY, else GOOGLE_API_KEY, as promptfoo does. */
+export function defaultKeyEnvarOf(kind: SavedProviderKind, env: Env): string {
+  if (kind === 'google' && !env['GEMINI_API_KEY'] && env['GOOGLE_API_KEY']) return 'GOOGLE_API_KEY';
+  return DEFAULT_KEY_ENVARS[kind];
+}
+
+/**
+ * Where a provider's requests go, for the response cache's key: the API as well as the base
+ * URL, since OpenAI's Chat Completions and Responses API share one base URL and answer differently.
+ */
+export function endpointOf(kind: SavedProviderKind, api: OpenAIApi | undefined, baseUrl: string): string {
+  return kind === 'openai' && api !== 'responses' ? baseUrl : `${kind}${kind === 'openai' ? `:${api ?? 'chat'}` : ''}:${baseUrl}`;
+}

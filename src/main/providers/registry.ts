@@ -9,7 +9,7 @@ import type { RecordedProvider, Store, StoredProvider } from '../store/store';
 import { hostOf, keyHostVerdict, refusalReason, type KeyHostApproval } from '../../shared/key-hosts';
 import { loadKeyHostApprovals } from '../secrets/key-hosts';
 import { ECHO_PROVIDER_ID, EchoProvider, type EchoOptions } from './echo';
-import { createProvider, DEFAULT_KEY_ENVARS } from './factory';
+import { createProvider, defaultKeyEnvarOf, endpointOf, envBaseUrlOf } from './factory';
 import type { ChatProvider } from './types';
 
 export interface ResolvedProvider {
@@ -24,15 +24,6 @@ export interface ResolvedProvider {
 
 export const DEFAULT_CONCURRENCY = 8;
 const ECHO_CONCURRENCY = 64;
-/** The variable a config's provider reads its key from when it names none. */
-export const DEFAULT_KEY_ENVAR = 'OPENAI_API_KEY';
-
-/** The base URL the environment gives OpenAI providers that name none (OPENAI_BASE_URL). */
-export function envBaseUrl(env: Environment): string | undefined {
-  const url = env['OPENAI_BASE_URL'] ?? env['OPENAI_API_BASE_URL'];
-  return url ? url.replace(/\/+$/, '') : undefined;
-}
-
 export class ProviderRegistry {
   private readonly transient = new Map<string, ResolvedProvider>();
   private readonly echo: EchoProvider;
@@ -121,11 +112,12 @@ export class ProviderRegistry {
   private resolveRecorded(recorded: RecordedProvider): ResolvedProvider {
     const baseUrl = (recorded.baseUrl ?? '').replace(/\/+$/, '');
     const kind = recorded.kind === 'echo' ? 'openai' : recorded.kind;
-    const envar = recorded.apiKeyEnvar ?? DEFAULT_KEY_ENVARS[kind];
+    const envar = recorded.apiKeyEnvar ?? defaultKeyEnvarOf(kind, this.env);
     const key = this.env[envar] || undefined;
     if (key !== undefined) {
-      // A base URL that came from the person's own environment is where they send OPENAI_API_KEY, while it still does.
-      const fromEnv = recorded.baseUrlFromEnv === true && envar === DEFAULT_KEY_ENVAR && envBaseUrl(this.env) === baseUrl ? [{ envar, host: hostOf(baseUrl) ?? '' }] : [];
+      // A base URL that came from the person's own environment is where they send that vendor's default key, while it still does.
+      const fromEnv =
+        recorded.baseUrlFromEnv === true && envar === defaultKeyEnvarOf(kind, this.env) && envBaseUrlOf(kind, this.env) === baseUrl ? [{ envar, host: hostOf(baseUrl) ?? '' }] : [];
       const verdict = keyHostVerdict(envar, baseUrl, [...loadKeyHostApprovals(this.store), ...this.extraKeyHosts, ...fromEnv]);
       if (!verdict.ok) {
         throw new AppError(
@@ -151,7 +143,7 @@ export class ProviderRegistry {
         ...(recorded.timeouts ? { timeouts: recorded.timeouts } : {}),
       }),
       concurrency: this.recordedConcurrency,
-      endpoint: baseUrl,
+      endpoint: endpointOf(kind, recorded.api, baseUrl),
     };
     this.recordedCache.set(cacheKey, resolved);
     return resolved;
@@ -192,7 +184,7 @@ export class ProviderRegistry {
         ...(stored.timeouts ? { timeouts: stored.timeouts } : {}),
       }),
       concurrency: stored.concurrency ?? DEFAULT_CONCURRENCY,
-      endpoint: stored.baseUrl,
+      endpoint: endpointOf(stored.kind, stored.api, stored.baseUrl),
     };
   }
 }

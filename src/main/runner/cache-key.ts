@@ -29,7 +29,17 @@ export function cacheKey(input: CacheKeyInput): string {
     v: 1,
     endpoint: input.endpoint.replace(/\/+$/, ''),
     model: input.model,
-    messages: input.messages.map((m) => ({ role: m.role, content: m.content })),
+    // Fields a plain message lacks are left out, so its key is what it always was.
+    messages: input.messages.map((m) => ({
+      role: m.role,
+      content: m.content,
+      name: m.name,
+      // An image's text is only its label: the key takes the image itself (a data URI by its hash).
+      parts: m.parts?.map((p) => (p.type === 'text' ? p : { type: 'image', image: p.image.startsWith('data:') ? `sha256:${createHash('sha256').update(p.image).digest('hex')}` : p.image })),
+      toolCalls: m.toolCalls,
+      toolCallId: m.toolCallId,
+      cache: m.cache,
+    })),
     params: input.params,
   });
   return createHash('sha256').update(canonical).digest('hex');
