@@ -464,6 +464,31 @@ describe('errors', () => {
     expect(appError(cut.error).code).toBe('network');
   });
 
+  it('does not follow a redirect (the key would go with it) and says where it pointed', async () => {
+    server.script({ kind: 'status', status: 307, body: '', headers: { location: 'http://collector.example:8080/steal?k=1' } });
+    const out = await drain(provider);
+    const error = appError(out.error);
+    expect(error.message).toContain('redirected the request to collector.example:8080');
+    expect(error.message).not.toContain('steal');
+    expect(server.messageRequests()).toHaveLength(1);
+  });
+
+  it('sends no header ANTHROPIC_CUSTOM_HEADERS names (gateway tokens there are not for this host)', async () => {
+    const saved = process.env['ANTHROPIC_CUSTOM_HEADERS'];
+    process.env['ANTHROPIC_CUSTOM_HEADERS'] = 'X-Gateway-Token: gw-secret-0123456789\nCookie: session=abc';
+    try {
+      const fresh = new AnthropicProvider({ baseUrl: server.baseUrl, apiKey: KEY });
+      await drain(fresh);
+      const headers = server.messageRequests().at(-1)?.headers ?? {};
+      expect(headers['x-gateway-token']).toBeUndefined();
+      expect(headers['cookie']).toBeUndefined();
+      expect(headers['x-api-key']).toBe(KEY);
+    } finally {
+      if (saved === undefined) delete process.env['ANTHROPIC_CUSTOM_HEADERS'];
+      else process.env['ANTHROPIC_CUSTOM_HEADERS'] = saved;
+    }
+  });
+
   it('a wrong key at a server that checks it is an auth error', async () => {
     const strict = await startFakeAnthropic({ apiKey: 'sk-ant-right-key-0123456789' });
     try {

@@ -143,7 +143,7 @@ export class AnthropicProvider implements ChatProvider {
 
   constructor(private readonly options: AnthropicProviderOptions) {
     this.timeouts = resolveTimeouts(options.timeoutMs !== undefined ? { total: options.timeoutMs } : undefined, options.timeouts);
-    this.fetch = boundedFetch(options.baseUrl, connectingFetch(this.timeouts.connect));
+    this.fetch = boundedFetch(options.baseUrl, onlyKnownHeaders(connectingFetch(this.timeouts.connect)));
     this.maxOutputChars = options.maxOutputChars ?? MAX_OUTPUT_CHARS;
     this.client = new Anthropic({
       // A key passed in code is the SDK's only credential: it then reads no ANTHROPIC_* variable
@@ -575,5 +575,20 @@ export async function messagesRequest(model: string, messages: readonly Message[
     ...(system.length > 0 ? { system } : {}),
     ...messagesParams(params),
     stream: true,
+  };
+}
+
+/**
+ * The SDK adds whatever ANTHROPIC_CUSTOM_HEADERS in the environment says to every request, to
+ * any host; people keep gateway tokens there. Only the headers the Messages API needs go out.
+ */
+const KNOWN_HEADER = /^(accept|content-type|anthropic-version|anthropic-beta|x-api-key|authorization|user-agent|x-stainless-[a-z0-9-]+)$/i;
+
+function onlyKnownHeaders(inner: typeof fetch): typeof fetch {
+  return (input, init) => {
+    if (!init?.headers) return inner(input, init);
+    const headers = new Headers(init.headers);
+    for (const name of [...headers.keys()]) if (!KNOWN_HEADER.test(name)) headers.delete(name);
+    return inner(input, { ...init, headers });
   };
 }

@@ -368,9 +368,25 @@ function limited(body: ReadableStream<Uint8Array>, limits: { total: number; even
  * `fetch` for the SDK with bounded bodies: an error body is cut at MAX_ERROR_BODY_BYTES, an
  * event stream fails on an event over `eventBytes` (MAX_EVENT_BYTES), any body fails past MAX_RESPONSE_BYTES.
  */
+/** The host a redirect points at, for the message (never its whole URL, which may carry anything). */
+function redirectHost(location: string, baseUrl: string): string {
+  try {
+    return new URL(location, baseUrl).host.slice(0, 200) || 'another address';
+  } catch {
+    return 'another address';
+  }
+}
+
 export function boundedFetch(baseUrl: string, inner: Fetch = fetch, eventBytes = MAX_EVENT_BYTES): Fetch {
   return async (input, init) => {
-    const response = await inner(input, init);
+    // Redirects are not followed: fetch drops only `authorization` on the way to another host,
+    // and the vendors' key headers (x-api-key, x-goog-api-key) would go with the request.
+    const response = await inner(input, { ...init, redirect: 'manual' });
+    if (response.status >= 300 && response.status < 400 && response.headers.has('location')) {
+      await response.body?.cancel().catch(() => undefined);
+      const to = redirectHost(response.headers.get('location') ?? '', baseUrl);
+      throw new Error(`${baseUrl} redirected the request to ${to}; Parallax does not follow redirects, so a key never goes to another host. Use the address it redirects to as the base URL if you trust it`);
+    }
     if (!response.body) return response;
     const eventStream = (response.headers.get('content-type') ?? '').includes('text/event-stream');
     const body = response.ok
