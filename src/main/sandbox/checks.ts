@@ -51,3 +51,24 @@ export const sandboxCodeRunner: CodeRunner = (params, body, args) => {
   codeStrikes.record(body, result);
   return { ok: false, error: result.message };
 };
+
+/**
+ * A RegExp engine for ajv (a schema's `pattern` and `patternProperties`): each test runs in the
+ * sandbox with the regex budget, and a pattern that ran out of time on earlier strings is not
+ * tried again for a minute. A pattern that cannot run, or runs out of time, does not match.
+ */
+export const sandboxRegExp = Object.assign(
+  (pattern: string, flags: string) => ({
+    // ajv keys compiled patterns by this: without it every pattern would be the first one.
+    toString: (): string => `/${pattern}/${flags}`,
+    test(text: string): boolean {
+      const key = `${flags}/${pattern}`;
+      if (regexStrikes.struck(key)) return false;
+      const result = sandbox.testRegex(pattern, flags, text);
+      if (result.ok) return result.value;
+      regexStrikes.record(key, result);
+      return false;
+    },
+  }),
+  { code: 'sandboxRegExp' },
+);
