@@ -4,8 +4,8 @@
  * value from a shared file cannot point anywhere else; bytes are checked to be the image type
  * their name says before they are kept.
  */
-import { createHash } from 'node:crypto';
-import { mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
+import { createHash, randomUUID } from 'node:crypto';
+import { mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppError } from '../shared/errors';
 import { IMAGE_EXTENSIONS, MAX_IMAGE_BYTES, STORED_IMAGE, mimeOfName, type ImageMime } from '../shared/images';
@@ -44,9 +44,15 @@ export class ImageStore {
     if (!exists) {
       await mkdir(this.dir, { recursive: true });
       // Written aside and renamed: a crash never leaves half an image under the final name.
-      const temp = `${path}.${process.pid}.tmp`;
+      // Each save its own temp file: the same image saved twice at once (rows of one import) must not share one.
+      const temp = `${path}.${randomUUID()}.tmp`;
       await writeFile(temp, bytes);
-      await rename(temp, path);
+      await rename(temp, path).catch(async (error: unknown) => {
+        await rm(temp, { force: true });
+        // Another save of the same bytes got there first: the image is kept all the same.
+        const kept = await stat(path).then((s) => s.size === bytes.byteLength, () => false);
+        if (!kept) throw error;
+      });
     }
     return { name, mime, bytes: bytes.byteLength };
   }

@@ -311,6 +311,8 @@ export const cellSchema = z.object({
   reasoning: z.string().optional(),
   /** Tools the model called, in order. */
   toolCalls: z.array(toolCallSchema).optional(),
+  /** This copy carries the thinking and each call's arguments cut to their start (grid pages); runs.cell reads them whole. */
+  extrasCut: z.boolean().optional(),
   /**
    * The answer was longer than the cap on what is kept (Settings → Answers, 1 MB by default):
    * `output` holds its first part and a mark, and this is the whole answer's size in UTF-8 bytes.

@@ -143,4 +143,29 @@ describe('a matrix across Anthropic, Gemini, the Responses API and an OpenAI-com
       expect(found.some((o) => o['type'] === 'function' && (o['function'] as Record<string, unknown> | undefined)?.['name'] === 'get_tide')).toBe(true);
     }
   });
+
+  it('pages carry long thinking and arguments cut to their start; the cell itself has them whole', async () => {
+    const local = (await call('providers.list', {})).find((p) => p.name === 'Local server');
+    expect(local).toBeDefined();
+    const thinking = 'Let me think about the tides. '.repeat(2_000);
+    const args = JSON.stringify({ port: 'Brest', notes: 'n'.repeat(40_000) });
+    chat.script({ kind: 'chat-script', reasoning: [thinking], calls: [{ name: 'get_tide', arguments: args, pieceChars: 4096 }] });
+    const { runId } = await call('runs.start', {
+      messages: [{ role: 'user', content: 'Tides?' }],
+      testCases: [{ id: 'r1', vars: {} }],
+      columns: [{ id: 'c', providerId: local?.id ?? '', model: 'fake-large', params: {} }],
+      tools: [TOOL],
+      repeats: 1,
+      useCache: false,
+    });
+    await services.runner.whenDone(runId);
+    const [paged] = (await call('runs.rowCells', { runId, cases: [0] })).cells;
+    expect(paged?.extrasCut).toBe(true);
+    expect(paged?.reasoning).toBe(thinking.slice(0, 16_384));
+    expect(paged?.toolCalls?.[0]?.arguments).toBe(args.slice(0, 16_384));
+    const whole = await call('runs.cell', { cellId: paged?.id ?? '' });
+    expect(whole.extrasCut).toBeUndefined();
+    expect(whole.reasoning).toBe(thinking);
+    expect(whole.toolCalls?.[0]).toMatchObject({ name: 'get_tide', arguments: args });
+  });
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -35,6 +35,12 @@ describe('image values', () => {
     await expect(store.read('../secrets.json')).rejects.toThrow(/Not the name of a stored image/);
     await expect(store.read(`${'b'.repeat(64)}.png`)).rejects.toThrow(/not in this data folder/);
     expect(sniffImage(new Uint8Array([0xff, 0xd8, 0xff, 0xe0]))).toBe('image/jpeg');
+    // The same new image saved by many rows at once: one file, every save answered.
+    const dataDir = mkdtempSync(join(tmpdir(), 'px-images-'));
+    const fresh = new ImageStore(dataDir);
+    const names = await Promise.all(Array.from({ length: 8 }, () => fresh.save(PNG)));
+    expect(new Set(names.map((n) => n.name)).size).toBe(1);
+    expect(readdirSync(join(dataDir, 'images'))).toEqual([first.name]);
   });
 
   it('renders an image variable as an image part where it is written, text around it kept', async () => {

@@ -16,6 +16,7 @@ import { costOfUsage } from '../../shared/prices';
 import { completeUsage } from '../providers/tokens';
 import type { Cell, RunStatus, Usage } from '../../shared/schemas';
 import type { ImageLoader } from '../providers/content';
+import type { ToolCall } from '../../shared/tools';
 import type { ProviderRegistry, ResolvedProvider } from '../providers/registry';
 import { HEARTBEAT_MS, type GradingSpec, type NewCell, type NewRun, type RecordedProvider, type RerunSelection, type Store } from '../store/store';
 import { gradeCell, hasChecks, judgeOf } from './grading';
@@ -93,6 +94,11 @@ export interface RunnerOptions {
 const MAX_REASONING_CHARS = 1_000_000;
 /** Tool calls kept per cell. */
 const MAX_TOOL_CALLS = 64;
+
+/** A call within what a cell keeps (shared/tools.ts): masking a key can make a text longer than the provider's cap. */
+function boundedCall(call: ToolCall): ToolCall {
+  return { id: call.id.slice(0, 500), name: call.name.slice(0, 500), arguments: call.arguments.slice(0, 1_000_000) };
+}
 
 /** Token counts a provider reported, if they are believable: whole numbers from 0 to MAX_TOKENS. */
 function usageProblem(usage: Usage): string | undefined {
@@ -617,7 +623,7 @@ export class Runner {
               if (room > 0) cell.reasoning = (cell.reasoning ?? '') + part.text.slice(0, room);
             } else if (part.type === 'tool_call') {
               if (cell.ttftMs === undefined) cell.ttftMs = performance.now() - attemptStarted;
-              if ((cell.toolCalls?.length ?? 0) < MAX_TOOL_CALLS) cell.toolCalls = [...(cell.toolCalls ?? []), part.call];
+              if ((cell.toolCalls?.length ?? 0) < MAX_TOOL_CALLS) cell.toolCalls = [...(cell.toolCalls ?? []), boundedCall(part.call)];
               // The grid shows a call as it comes (the answer may be nothing else).
               this.emit({ type: 'cell.update', runId: cell.runId, cell: this.redactCell({ ...cell, output }) });
             } else {
@@ -694,7 +700,7 @@ export class Runner {
             usage: cell.usage,
             finishReason: finished.finishReason,
             ...(finished.reasoning !== undefined ? { reasoning: this.redact(finished.reasoning) } : {}),
-            ...(finished.toolCalls ? { toolCalls: finished.toolCalls } : {}),
+            ...(finished.toolCalls ? { toolCalls: finished.toolCalls.map((c) => boundedCall({ id: this.redact(c.id), name: this.redact(c.name), arguments: this.redact(c.arguments) })) } : {}),
           });
         } catch {
           // A cache that cannot be written only costs a later request.
@@ -763,7 +769,7 @@ export class Runner {
       ...cell,
       output: r(cell.output),
       ...(cell.reasoning !== undefined ? { reasoning: r(cell.reasoning) } : {}),
-      ...(cell.toolCalls ? { toolCalls: cell.toolCalls.map((c) => ({ id: r(c.id), name: r(c.name), arguments: r(c.arguments) })) } : {}),
+      ...(cell.toolCalls ? { toolCalls: cell.toolCalls.map((c) => boundedCall({ id: r(c.id), name: r(c.name), arguments: r(c.arguments) })) } : {}),
       ...(cell.finishReason !== undefined ? { finishReason: r(cell.finishReason) } : {}),
       ...(cell.error ? { error: { ...cell.error, message: r(cell.error.message) } } : {}),
       ...(cell.grading

@@ -179,13 +179,19 @@ function extraOf(source: { reasoning?: string | undefined; toolCalls?: ToolCall[
 }
 
 /** The extra column read back; anything unreadable (a hand-edited database) counts as nothing. */
-function readExtra(row: Row): { fields: Pick<Cell, 'reasoning' | 'toolCalls'>; usage: Usage } {
+function readExtra(row: Row): { fields: Pick<Cell, 'reasoning' | 'toolCalls' | 'extrasCut'>; usage: Usage } {
   const text = optStr(row, 'extra');
   if (text === undefined) return { fields: {}, usage: {} };
-  const parsed = extraSchema.safeParse(safeJson(text));
+  // A page's cut copy (PREVIEW_EXTRA) writes null where a cell had no thinking and [] where it made no calls.
+  const value = safeJson(text);
+  const present = value !== null && typeof value === 'object' && !Array.isArray(value) ? Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null)) : value;
+  const parsed = extraSchema.safeParse(present);
   if (!parsed.success) return { fields: {}, usage: {} };
   const { reasoning, toolCalls, ...usage } = parsed.data;
-  return { fields: { ...(reasoning !== undefined ? { reasoning } : {}), ...(toolCalls ? { toolCalls } : {}) }, usage: stripUndefined(usage) };
+  return {
+    fields: { ...(reasoning !== undefined ? { reasoning } : {}), ...(toolCalls && toolCalls.length > 0 ? { toolCalls } : {}), ...(optNum(row, 'extras_cut') === 1 ? { extrasCut: true } : {}) },
+    usage: stripUndefined(usage),
+  };
 }
 
 const extraSchema = z.object({
@@ -267,6 +273,18 @@ function ratingOf(row: Row): Rating {
 export const FIRST_PAGE_CASES = 50;
 /** Characters of an answer that grid pages and runs.get carry (runs.cell reads it whole). */
 export const VIEW_OUTPUT_CHARS = 16_384;
+
+/**
+ * A cell's extra (thinking, tool calls) as grid pages carry it: whole when small, else with the
+ * thinking and each call's arguments cut to VIEW_OUTPUT_CHARS inside SQLite, so a page of a
+ * reasoning model's run stays small; `extras_cut` says so and runs.cell reads them whole.
+ */
+const EXTRA_WHOLE_CHARS = 2 * VIEW_OUTPUT_CHARS;
+const PREVIEW_EXTRA = `CASE WHEN c.extra IS NULL OR length(c.extra) <= ${EXTRA_WHOLE_CHARS} THEN c.extra ELSE json_set(c.extra,
+    '$.reasoning', substr(json_extract(c.extra, '$.reasoning'), 1, ${VIEW_OUTPUT_CHARS}),
+    '$.toolCalls', json((SELECT json_group_array(json_object('id', json_extract(value, '$.id'), 'name', json_extract(value, '$.name'),
+      'arguments', substr(json_extract(value, '$.arguments'), 1, ${VIEW_OUTPUT_CHARS}))) FROM json_each(c.extra, '$.toolCalls')))) END AS extra,
+  (length(c.extra) > ${EXTRA_WHOLE_CHARS}) AS extras_cut`;
 
 export class Store {
   private readonly db: DatabaseSync;
@@ -948,7 +966,13 @@ export class Store {
     if (this.previewSelect === undefined) {
       const names = (this.db.prepare('PRAGMA table_info(cells)').all() as Row[]).map((row) => str(row, 'name'));
       this.previewSelect = names
-        .map((name) => (name === 'output' ? `substr(c.output, 1, ${VIEW_OUTPUT_CHARS}) AS output, length(c.output) AS output_chars` : `c."${name.replace(/"/g, '""')}"`))
+        .map((name) =>
+          name === 'output'
+            ? `substr(c.output, 1, ${VIEW_OUTPUT_CHARS}) AS output, length(c.output) AS output_chars`
+            : name === 'extra'
+              ? PREVIEW_EXTRA
+              : `c."${name.replace(/"/g, '""')}"`,
+        )
         .join(', ');
     }
     return this.previewSelect;

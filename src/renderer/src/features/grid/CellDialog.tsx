@@ -8,6 +8,7 @@ import { Thinking } from '../answer/Thinking';
 import { ToolCalls } from '../answer/ToolCalls';
 import { CellCompare } from '../answer/CellCompare';
 import { useWholeAnswer } from '../answer/useWholeAnswer';
+import { useCellExtras } from '../answer/useCellExtras';
 import { useRun } from '../../state/run';
 import { CellError, figures, statusWord, useSlotCells } from './GridCell';
 import { MessageParts } from '../images/MessageParts';
@@ -89,6 +90,10 @@ function CopyButton({ text, label }: { text: string; label: string }): React.JSX
 function Repeat({ cell, n, of, shortcuts }: { cell: Cell | undefined; n: number; of: number; shortcuts: boolean }): React.JSX.Element {
   const title = of > 1 ? `Repeat ${n} of ${of}` : 'Answer';
   const output = useWholeAnswer(cell);
+  // A page's copy carries long thinking and arguments cut to their start: the dialog shows them whole.
+  const whole = useCellExtras(cell?.extrasCut ? cell.id : undefined);
+  const reasoning = whole?.reasoning ?? cell?.reasoning;
+  const toolCalls = whole?.toolCalls ?? cell?.toolCalls;
   return (
     <section className="cell-repeat" aria-label={title}>
       <div className="row spread">
@@ -105,9 +110,9 @@ function Repeat({ cell, n, of, shortcuts }: { cell: Cell | undefined; n: number;
           The answer was {formatBytes(cell.cut.answerBytes)}; Parallax kept its first part (Settings → Answers sets how much).
         </p>
       )}
-      {cell?.reasoning && <Thinking key={cell.id} text={cell.reasoning} tokens={cell.usage.reasoningTokens} />}
+      {cell && reasoning && <Thinking key={cell.id} text={reasoning} tokens={cell.usage.reasoningTokens} />}
       {cell && output !== '' && <AnswerView text={output} label={title} />}
-      {cell?.toolCalls && cell.toolCalls.length > 0 && <ToolCalls calls={cell.toolCalls} tools={cell.params.tools} />}
+      {cell && toolCalls && toolCalls.length > 0 && <ToolCalls calls={toolCalls} tools={cell.params.tools} />}
       {cell && <CellError cell={cell} />}
       {cell?.status === 'done' && (
         <>
