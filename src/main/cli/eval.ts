@@ -374,7 +374,9 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
     const plan = planRun(config, bindings, {
       repeats,
       useCache: options.cache,
-      ...(graderBinding ? { judge: { providerId: graderBinding.registryId, model: graderBinding.provider.model }, grader: graderBinding } : {}),
+      ...(graderBinding
+        ? { judge: { providerId: graderBinding.registryId, model: graderBinding.provider.model, ...(config.rubricPrompt ? { prompt: config.rubricPrompt } : {}) }, grader: graderBinding }
+        : {}),
     });
     // --resume: the run recorded from this same config goes on instead (resume.ts).
     const resuming = options.resume !== undefined ? services.store.getRun(options.resume)?.run : undefined;

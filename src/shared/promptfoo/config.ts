@@ -96,6 +96,8 @@ export interface EvalConfig {
   defaultAssert?: Assertion[];
   /** defaultTest.options.provider: the model that grades llm-rubric. */
   grader?: ConfigProvider;
+  /** defaultTest.options.rubricPrompt: the judge's messages ({{ output }} and {{ rubric }} filled in). */
+  rubricPrompt?: Message[];
   /** evaluateOptions.repeat: how many times each cell is asked. */
   repeat?: number;
   /** evaluateOptions.maxConcurrency. */
@@ -769,24 +771,42 @@ interface DefaultTest {
   vars: Variables;
   assert: Assertion[];
   grader?: ConfigProvider;
+  rubricPrompt?: Message[];
   transform?: string;
+}
+
+/** promptfoo's rubricPrompt: a JSON chat list (as text or as a list) is the judge's messages, other text one user message. */
+function parseRubricPrompt(value: unknown, path: Path, check: Checker): Message[] | undefined {
+  if (typeof value === 'string') {
+    if (value.startsWith('file://')) {
+      check.error(path, 'a rubricPrompt from a file is not supported; write the messages inline');
+      return undefined;
+    }
+    const chat = looksLikeChatJson(value);
+    if (chat) return parseChatArray(chat, path, check);
+    if (value.trim() === '') return undefined;
+    return [{ role: 'user', content: value }];
+  }
+  if (Array.isArray(value)) return parseChatArray(value, path, check);
+  check.error(path, `rubricPrompt must be text or a list of chat messages, not ${describeType(value)}`);
+  return undefined;
 }
 
 /**
  * A test's options: `transform` (JavaScript applied to the output before the checks, run in
  * the sandbox) and, on defaultTest, `provider` (the grader).
  */
-function parseTestOptions(value: unknown, path: Path, check: Checker, readsGrader: boolean): { grader?: ConfigProvider; transform?: string } {
+function parseTestOptions(value: unknown, path: Path, check: Checker, readsGrader: boolean): { grader?: ConfigProvider; rubricPrompt?: Message[]; transform?: string } {
   if (value === undefined || value === null) return {};
   if (!isRecord(value)) {
     check.error(path, `options must be a map, not ${describeType(value)}`);
     return {};
   }
   for (const key of Object.keys(value)) {
-    if (key === 'transform' || (readsGrader && key === 'provider')) continue;
+    if (key === 'transform' || (readsGrader && (key === 'provider' || key === 'rubricPrompt'))) continue;
     check.warn([...path, key], `"${key}" is ignored`, true);
   }
-  const out: { grader?: ConfigProvider; transform?: string } = {};
+  const out: { grader?: ConfigProvider; rubricPrompt?: Message[]; transform?: string } = {};
   const transform = value['transform'];
   if (typeof transform === 'string' && transform.trim() !== '') {
     if (transform.startsWith('file://')) check.error([...path, 'transform'], 'a transform from a file is not supported; write the JavaScript inline (it runs in the sandbox)');
@@ -796,6 +816,10 @@ function parseTestOptions(value: unknown, path: Path, check: Checker, readsGrade
   if (readsGrader && provider !== undefined) {
     const grader = parseProvider(provider, [...path, 'provider'], check);
     if (grader) out.grader = grader;
+  }
+  if (readsGrader && value['rubricPrompt'] !== undefined && value['rubricPrompt'] !== null) {
+    const rubricPrompt = parseRubricPrompt(value['rubricPrompt'], [...path, 'rubricPrompt'], check);
+    if (rubricPrompt) out.rubricPrompt = rubricPrompt;
   }
   return out;
 }
@@ -814,11 +838,12 @@ function parseDefaultTest(value: unknown, check: Checker): DefaultTest {
     if (key === 'vars' || key === 'assert' || key === 'options') continue;
     check.warn(['defaultTest', key], `"${key}" is ignored`, true);
   }
-  const { grader, transform } = parseTestOptions(value['options'], ['defaultTest', 'options'], check, true);
+  const { grader, rubricPrompt, transform } = parseTestOptions(value['options'], ['defaultTest', 'options'], check, true);
   return {
     vars: parseVars(value['vars'], ['defaultTest', 'vars'], check) ?? {},
     assert: parseAsserts(value['assert'], ['defaultTest', 'assert'], check) ?? [],
     ...(grader ? { grader } : {}),
+    ...(rubricPrompt ? { rubricPrompt } : {}),
     ...(transform !== undefined ? { transform } : {}),
   };
 }
@@ -970,6 +995,7 @@ export function parseConfig(text: string, fileName: string, files?: ConfigFiles)
       ...options,
       ...(defaultTest.assert.length > 0 ? { defaultAssert: defaultTest.assert } : {}),
       ...(defaultTest.grader ? { grader: defaultTest.grader } : {}),
+      ...(defaultTest.rubricPrompt ? { rubricPrompt: defaultTest.rubricPrompt } : {}),
     },
     warnings: check.warnings,
   };
