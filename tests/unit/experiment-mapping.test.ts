@@ -98,6 +98,8 @@ describe('workspaceToExperiment', () => {
         { vars: { lang: 'French', text: 'yes', date: '2024-05-01' } },
         { description: 'German, for a child', vars: { lang: 'German', text: 'no', reader: { name: 'Ana', age: 7 }, expected: 'Nein.' } },
       ],
+      // The draft's repeats are promptfoo's evaluateOptions.repeat.
+      repeat: 3,
     });
   });
 
@@ -151,8 +153,8 @@ describe('workspace → promptfooconfig.yaml → workspace', () => {
     expect(back.testCases.map(({ id: _id, ...rest }) => rest)).toEqual(workspace.testCases.map(({ id: _id, ...rest }) => rest));
     expect(back.testCases.every((c) => UUID.test(c.id))).toBe(true);
     expect(new Set(back.testCases.map((c) => c.id)).size).toBe(back.testCases.length);
-    // What the file does not carry starts from the defaults.
-    expect(back).toMatchObject({ selectedCase: 0, repeats: 1, useCache: true, assertions: [] });
+    // Repeats go through evaluateOptions.repeat; what the file does not carry starts from the defaults.
+    expect(back).toMatchObject({ selectedCase: 0, repeats: 3, useCache: true, assertions: [] });
     expect(back.columns.map(({ id: _id, ...rest }) => rest)).toEqual(workspace.columns.map(({ id: _id, ...rest }) => rest));
     // New column ids, all distinct.
     expect(back.columns.every((c) => UUID.test(c.id))).toBe(true);

@@ -19,7 +19,7 @@ import {
   type ExperimentProvider,
 } from '../../shared/promptfoo/experiment';
 import { ECHO_MODEL, ECHO_PROVIDER_ID } from '../../shared/providers';
-import { workspaceSchema, type Column, type Params, type ProviderInfo, type TestCase, type Workspace } from '../../shared/schemas';
+import { workspaceSchema, type Column, type JudgeConfig, type Params, type ProviderInfo, type TestCase, type Workspace } from '../../shared/schemas';
 import type { ProviderTimeouts } from '../../shared/timeouts';
 import { withPromptTools } from '../../shared/tools';
 
@@ -36,7 +36,11 @@ export interface ProviderSpec {
   timeouts?: ProviderTimeouts;
 }
 
-export type ResolveProvider = (spec: ProviderSpec) => string;
+/**
+ * The provider's id, or its id and name: with the name, a label in the file that is not the
+ * provider's own name (nor one made from it) is read as the variant's label.
+ */
+export type ResolveProvider = (spec: ProviderSpec) => string | { id: string; name: string };
 
 function copyParams(params: Params): Params {
   return structuredClone(params);
@@ -111,9 +115,17 @@ export function workspaceToExperiment(workspace: Workspace, providers: readonly 
       ...(provider.timeouts ? { timeouts: { ...provider.timeouts } } : {}),
     };
   });
+  const judge = workspace.judge ? judgeProvider(workspace.judge, providers) : undefined;
   return {
     prompts: [workspace.messages.map((m) => ({ role: m.role, content: m.content }))],
-    providers: distinctLabels(list, names),
+    // A variant's own label is promptfoo's label (its display name); others are named after their provider.
+    providers: distinctLabels(
+      list.map((p, i) => {
+        const own = workspace.columns[i]?.label?.trim();
+        return own ? { ...p, label: own } : p;
+      }),
+      names,
+    ),
     tests: workspace.testCases.map((testCase) => ({
       ...(testCase.description !== undefined ? { description: testCase.description } : {}),
       vars: { ...testCase.vars, ...(testCase.expected !== undefined ? { expected: testCase.expected } : {}) },
@@ -121,6 +133,25 @@ export function workspaceToExperiment(workspace: Workspace, providers: readonly 
       ...(testCase.transform !== undefined ? { transform: testCase.transform } : {}),
     })),
     ...(workspace.assertions.length > 0 ? { defaultAssert: workspace.assertions as Assertion[] } : {}),
+    ...(judge ? { grader: judge } : {}),
+    ...(workspace.judge?.prompt ? { rubricPrompt: workspace.judge.prompt.map((m) => ({ role: m.role, content: m.content })) } : {}),
+    ...(workspace.repeats > 1 ? { repeat: workspace.repeats } : {}),
+  };
+}
+
+/** The llm-rubric judge as promptfoo's defaultTest.options.provider (no label: promptfoo needs none for it). */
+function judgeProvider(judge: JudgeConfig, providers: readonly ProviderInfo[]): ExperimentProvider {
+  if (judge.providerId === ECHO_PROVIDER_ID) return { kind: 'echo', model: ECHO_MODEL, params: {} };
+  const provider = providers.find((p) => p.id === judge.providerId);
+  if (!provider) throw new AppError('bad_input', 'The llm-rubric judge uses a provider that is no longer in Settings; pick another judge and export again.');
+  if (provider.kind === 'echo') return { kind: 'echo', model: ECHO_MODEL, params: {} };
+  return {
+    kind: provider.kind,
+    ...(provider.kind === 'openai' && provider.api === 'responses' ? { api: 'responses' as const } : {}),
+    model: judge.model.trim(),
+    baseUrl: provider.baseUrl.trim().replace(/\/+$/, ''),
+    ...(provider.apiKeyEnvar ? { apiKeyEnvar: provider.apiKeyEnvar } : {}),
+    params: {},
   };
 }
 
@@ -164,6 +195,22 @@ function withoutTools(params: Params): Params {
   return rest;
 }
 
+/**
+ * The variant's own label, when the file's label is not one export makes from the provider's
+ * name (`OpenAI`, `OpenAI: gpt-4o`, `echo #2`). Without the provider's name nothing is a variant label.
+ */
+function variantLabel(provider: ExperimentProvider, providerName: string | undefined, all: readonly ExperimentProvider[]): string | undefined {
+  const label = provider.label?.trim();
+  if (label === undefined || label === '') return undefined;
+  const fromProvider = provider.kind === 'echo' ? ['echo', `echo: ${provider.model}`] : providerName !== undefined ? [providerName, `${providerName}: ${provider.model}`] : undefined;
+  if (fromProvider === undefined) return undefined;
+  const bare = label.replace(/ #\d+$/, '');
+  if (fromProvider.includes(label) || fromProvider.includes(bare)) return undefined;
+  // " #n" was added to tell equal labels apart: drop it when another provider shares the label.
+  const shared = bare !== label && all.some((other) => other !== provider && other.label !== undefined && other.label.replace(/ #\d+$/, '') === bare);
+  return (shared ? bare : label).slice(0, 80);
+}
+
 /** "the other one is" / "the other 3 are". */
 function others(n: number): string {
   return n === 1 ? 'the other one is' : `the other ${n} are`;
@@ -197,7 +244,7 @@ export function experimentToWorkspace(experiment: Experiment, resolveProvider: R
       };
     }),
     selectedCase: 0,
-    repeats: 1,
+    repeats: experiment.repeat ?? 1,
     useCache: true,
     assertions: experiment.defaultAssert ?? [],
     ...shared,
@@ -217,20 +264,34 @@ export function experimentToWorkspace(experiment: Experiment, resolveProvider: R
   const emptyModel = experiment.providers.findIndex((p) => p.kind !== 'echo' && p.model.trim() === '');
   if (emptyModel >= 0) throw new AppError('bad_input', `The experiment cannot be opened: providers[${emptyModel}] names no model.`);
 
-  const resolved = new Map<string, string>();
+  const resolved = new Map<string, { id: string; name?: string }>();
+  const resolve = (spec: ProviderSpec): { id: string; name?: string } => {
+    const key = JSON.stringify(spec);
+    let found = resolved.get(key);
+    if (found === undefined) {
+      const answer = resolveProvider(spec);
+      found = typeof answer === 'string' ? { id: answer } : answer;
+      resolved.set(key, found);
+    }
+    return found;
+  };
   const columns = draft.columns.map((column, index): Column => {
     const provider = experiment.providers[index];
     if (!provider) return column;
-    const spec = specOf(provider);
-    const key = JSON.stringify(spec);
-    let providerId = resolved.get(key);
-    if (providerId === undefined) {
-      providerId = resolveProvider(spec);
-      resolved.set(key, providerId);
-    }
-    return { ...column, providerId };
+    const found = resolve(specOf(provider));
+    const label = variantLabel(provider, found.name, experiment.providers);
+    return { ...column, providerId: found.id, ...(label !== undefined ? { label } : {}) };
   });
-  return { workspace: { ...draft, columns }, warnings };
+  const grader = experiment.grader;
+  const judge =
+    grader && (grader.kind === 'echo' || grader.model.trim() !== '')
+      ? {
+          providerId: resolve(specOf(grader)).id,
+          model: grader.kind === 'echo' ? ECHO_MODEL : grader.model.trim(),
+          ...(experiment.rubricPrompt && experiment.rubricPrompt.length > 0 ? { prompt: experiment.rubricPrompt.map((m) => ({ role: m.role, content: m.content })) } : {}),
+        }
+      : undefined;
+  return { workspace: { ...draft, columns, ...(judge ? { judge } : {}) }, warnings };
 }
 
 /** A promptfooconfig as a draft, all or nothing: a file with errors resolves no provider. */

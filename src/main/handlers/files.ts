@@ -77,7 +77,7 @@ export function fileHandlers(store: Store, registry: ProviderRegistry, dialogs: 
         const baseUrl = spec.baseUrl ?? DEFAULT_BASE_URLS[spec.kind];
         const api = spec.kind === 'openai' && spec.api === 'responses' ? { api: 'responses' as const } : {};
         const existing = known.find((p) => p.kind === spec.kind && (p.api ?? 'chat') === (spec.api ?? 'chat') && normaliseUrl(p.baseUrl) === normaliseUrl(baseUrl));
-        if (existing) return existing.id;
+        if (existing) return { id: existing.id, name: existing.name };
         const id = randomUUID();
         const name = spec.label ?? new URL(baseUrl).host;
         // Held for review, and with no key: a file must not be able to send one of your keys
@@ -94,7 +94,7 @@ export function fileHandlers(store: Store, registry: ProviderRegistry, dialogs: 
         });
         known.push({ id, name, kind: spec.kind, ...api, baseUrl, key: { configured: false, source: 'none' }, builtIn: false, needsReview: true, concurrency: DEFAULT_CONCURRENCY });
         added.push(name);
-        return id;
+        return { id, name };
       });
       if (!result.ok) throw new AppError('bad_input', `Nothing was imported. ${result.errors.join(' ')}`);
       const testCases = images ? await Promise.all(result.workspace.testCases.map(async (c) => ({ ...c, vars: await storeDataImages(images, c.vars) }))) : result.workspace.testCases;

@@ -22,6 +22,7 @@ import { paramsToApi } from '../formats/common';
 import { asImageValue, imageReference, imageVarNames, splitAtImages } from '../formats/image-parts';
 import { formatIssue, parseConfig, type ConfigProvider, type ProviderKind } from './config';
 import { vendorConfig } from './vendor-config';
+import { portableAsserts, restoredAsserts } from './portable-checks';
 import type { ProviderTimeouts } from '../timeouts';
 
 export interface ExperimentProvider {
@@ -57,6 +58,12 @@ export interface Experiment {
   tests: ExperimentTest[];
   /** defaultTest.assert: checks for every test. */
   defaultAssert?: Assertion[];
+  /** defaultTest.options.provider: the model that grades llm-rubric. */
+  grader?: ExperimentProvider;
+  /** defaultTest.options.rubricPrompt: the judge's prompt, when it is not the default. */
+  rubricPrompt?: Message[];
+  /** evaluateOptions.repeat: how many times each cell is asked (absent: once). */
+  repeat?: number;
 }
 
 export type ExperimentParseResult = { ok: true; experiment: Experiment; warnings: string[] } | { ok: false; errors: string[] };
@@ -167,27 +174,46 @@ function providerValue(provider: ExperimentProvider): string | Record<string, un
   return { id: providerId(provider), ...label, ...(Object.keys(config).length > 0 ? { config } : {}) };
 }
 
-function testValue(test: ExperimentTest): Record<string, unknown> {
+function testValue(test: ExperimentTest, index: number, notes: string[]): Record<string, unknown> {
   return {
     ...(test.description !== undefined ? { description: test.description } : {}),
     // An image goes as its data URI or address, the text promptfoo puts in the image part.
     vars: Object.fromEntries(Object.entries(test.vars).map(([name, value]) => [name, imageReference(value) ?? value])),
-    ...(test.assert !== undefined && test.assert.length > 0 ? { assert: test.assert } : {}),
+    ...(test.assert !== undefined && test.assert.length > 0 ? { assert: portableAsserts(test.assert, `tests[${index}].assert`, notes) } : {}),
     ...(test.transform !== undefined ? { options: { transform: test.transform } } : {}),
   };
 }
 
 /** The experiment as a promptfooconfig.yaml that promptfoo runs and `parseExperimentYaml` reads back. */
 export function exportExperimentYaml(experiment: Experiment): string {
+  // Checks promptfoo cannot run in any form are left out, and the file says which, up top.
+  const notes: string[] = [];
+  experiment.tests.forEach((test, index) => {
+    for (const [name, value] of Object.entries(test.vars)) {
+      // promptfoo runs one test per item of a list of strings (a list of anything else is passed whole).
+      if (Array.isArray(value) && typeof value[0] === 'string') notes.push(`tests[${index}].vars.${name} is a list of text: promptfoo runs that test once per item, not once with the list.`);
+    }
+  });
+  const defaultAssert = experiment.defaultAssert !== undefined && experiment.defaultAssert.length > 0 ? portableAsserts(experiment.defaultAssert, 'defaultTest.assert', notes) : [];
+  const options = {
+    ...(experiment.grader !== undefined ? { provider: providerValue(experiment.grader) } : {}),
+    // promptfoo reads a JSON chat list as the judge's messages and fills {{ output }} and {{ rubric }}.
+    ...(experiment.rubricPrompt !== undefined && experiment.rubricPrompt.length > 0 ? { rubricPrompt: chatJson(experiment.rubricPrompt) } : {}),
+  };
+  const defaultTest = {
+    ...(Object.keys(options).length > 0 ? { options } : {}),
+    ...(experiment.defaultAssert !== undefined && experiment.defaultAssert.length > 0 ? { assert: defaultAssert } : {}),
+  };
   const value = {
     ...(experiment.description !== undefined ? { description: experiment.description } : {}),
     prompts: experiment.prompts.map((messages) => promptValue(messages, imageVarNames(experiment.tests.map((t) => t.vars)))),
     providers: experiment.providers.map(providerValue),
-    ...(experiment.defaultAssert !== undefined && experiment.defaultAssert.length > 0 ? { defaultTest: { assert: experiment.defaultAssert } } : {}),
-    ...(experiment.tests.length > 0 ? { tests: experiment.tests.map(testValue) } : {}),
+    ...(Object.keys(defaultTest).length > 0 ? { defaultTest } : {}),
+    ...(experiment.tests.length > 0 ? { tests: experiment.tests.map((test, index) => testValue(test, index, notes)) } : {}),
+    ...(experiment.repeat !== undefined && experiment.repeat > 1 ? { evaluateOptions: { repeat: experiment.repeat } } : {}),
   };
   const doc = new Document(value);
-  doc.commentBefore = HEADER;
+  doc.commentBefore = notes.length > 0 ? `${HEADER}\n${notes.map((note) => ` ${note.replace(/\s+/g, ' ')}`).join('\n')}` : HEADER;
   visit(doc, {
     Scalar(_key, node) {
       if (isScalar(node) && typeof node.value === 'string' && !plainIsString(node.value)) node.type = 'QUOTE_DOUBLE';
@@ -228,10 +254,13 @@ export function parseExperimentYaml(text: string, fileName: string): ExperimentP
       tests: config.tests.map((test) => ({
         ...(test.description !== undefined ? { description: test.description } : {}),
         vars: Object.fromEntries(Object.entries(test.vars).map(([name, value]) => [name, asImageValue(value)])),
-        ...(test.assert !== undefined ? { assert: test.assert } : {}),
+        ...(test.assert !== undefined ? { assert: restoredAsserts(test.assert) } : {}),
         ...(test.transform !== undefined ? { transform: test.transform } : {}),
       })),
-      ...(config.defaultAssert !== undefined ? { defaultAssert: config.defaultAssert } : {}),
+      ...(config.defaultAssert !== undefined ? { defaultAssert: restoredAsserts(config.defaultAssert) } : {}),
+      ...(config.grader !== undefined ? { grader: toExperimentProvider(config.grader) } : {}),
+      ...(config.rubricPrompt !== undefined ? { rubricPrompt: config.rubricPrompt.map((m) => ({ role: m.role, content: m.content })) } : {}),
+      ...(config.repeat !== undefined ? { repeat: config.repeat } : {}),
     },
     warnings: parsed.warnings.map(formatIssue),
   };
