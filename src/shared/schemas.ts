@@ -67,6 +67,11 @@ export type ResponseFormat = z.infer<typeof responseFormatSchema>;
 export const REASONING_EFFORTS = ['none', 'minimal', 'low', 'medium', 'high', 'xhigh'] as const;
 export const REASONING_SUMMARIES = ['auto', 'concise', 'detailed'] as const;
 
+/** Extra request fields (Params.extra): names as an API writes them, and how much may be sent. */
+export const EXTRA_PARAM_NAME = /^[A-Za-z_][A-Za-z0-9_.-]{0,63}$/;
+export const MAX_EXTRA_PARAMS = 32;
+export const MAX_EXTRA_PARAMS_CHARS = 64_000;
+
 /** Parameters a column sends with its request. Absent means "the provider's default". */
 export const paramsSchema = z.object({
   temperature: z.number().min(0).max(2).optional(),
@@ -93,6 +98,17 @@ export const paramsSchema = z.object({
   /** Tools the model may call (the prompt's, copied into each cell so a cell says what it was asked). */
   tools: toolsSchema.optional(),
   toolChoice: toolChoiceSchema.optional(),
+  /**
+   * Request fields sent to an OpenAI API as written, for what Parallax has no field of its own
+   * (`user`, `logprobs`, `service_tier`, promptfoo's `passthrough`, a `response_format` of
+   * another form). Never the request's model, messages or stream (src/main/providers/openai.ts).
+   */
+  extra: z
+    .record(z.string().regex(EXTRA_PARAM_NAME), z.json())
+    .refine((value) => Object.keys(value).length <= MAX_EXTRA_PARAMS && JSON.stringify(value).length <= MAX_EXTRA_PARAMS_CHARS, {
+      message: `At most ${MAX_EXTRA_PARAMS} extra request fields, ${MAX_EXTRA_PARAMS_CHARS / 1000} KB of JSON in all.`,
+    })
+    .optional(),
 });
 export type Params = z.infer<typeof paramsSchema>;
 
@@ -129,6 +145,8 @@ export const testCaseSchema = z.object({
   assert: z.array(assertionSchema).max(50).optional(),
   /** promptfoo's options.transform: JavaScript the answer passes through before this row's checks (run in the sandbox). */
   transform: z.string().max(100_000).optional(),
+  /** promptfoo's test `threshold`: the row passes when its checks' weighted mean score reaches it, whatever each check said. */
+  threshold: z.number().finite().optional(),
 });
 export type TestCase = z.infer<typeof testCaseSchema>;
 
@@ -141,7 +159,7 @@ export const judgeSchema = z.object({
 export type JudgeConfig = z.infer<typeof judgeSchema>;
 
 /** One check's outcome on one cell. */
-export const gradingComponentSchema = z.object({
+const gradingMemberSchema = z.object({
   type: z.string(),
   pass: z.boolean(),
   score: z.number(),
@@ -154,12 +172,18 @@ export const gradingComponentSchema = z.object({
    */
   check: z.string().max(64).optional(),
 });
+/** One check's outcome; an assert-set's lists its checks' outcomes (one level: sets do not nest). */
+export const gradingComponentSchema = gradingMemberSchema.extend({
+  members: z.array(gradingMemberSchema).max(50).optional(),
+});
 /** Every check on one cell, aggregated as promptfoo's gradingResult. */
 export const gradingSchema = z.object({
   pass: z.boolean(),
   score: z.number(),
   reason: z.string(),
   componentResults: z.array(gradingComponentSchema),
+  /** The weighted mean score of each check `metric` (promptfoo's namedScores). */
+  namedScores: z.record(z.string(), z.number()).optional(),
 });
 export type Grading = z.infer<typeof gradingSchema>;
 

@@ -67,6 +67,9 @@ const rows: Row[] = [
     passes: ctx('', { tools: [{ name: 'f', parameters: schema }], toolCalls: [{ id: '1', name: 'f', arguments: '{"name":"x"}' }] }),
     fails: ctx('', { tools: [{ name: 'f', parameters: schema }], toolCalls: [{ id: '1', name: 'f', arguments: '{}' }] }),
   },
+  { assertion: { type: 'word-count', value: 3 }, passes: ctx(' one  two\nthree '), fails: ctx('one two') },
+  { assertion: { type: 'word-count', value: { min: 2, max: 3 } }, passes: ctx('one two'), fails: ctx('one two three four') },
+  { assertion: { type: 'finish-reason', value: 'STOP' }, passes: ctx('x', { finishReason: 'stop' }), fails: ctx('x', { finishReason: 'length' }) },
   { assertion: { type: 'tool-call', value: { name: 'f', arguments: { name: 'x' } } }, passes: ctx('', { toolCalls: [{ id: '1', name: 'f', arguments: '{"name":"x","n":1}' }] }), fails: ctx('', { toolCalls: [{ id: '1', name: 'g', arguments: '{"name":"x"}' }] }) },
 ];
 
@@ -85,9 +88,9 @@ describe('every assertion type passes, fails, and flips in its not- form', () =>
     expect(check(inverse, row.fails).pass).toBe(true);
   });
 
-  it('covers every listed type except llm-rubric (tested with a judge below)', () => {
+  it('covers every listed type except llm-rubric (tested with a judge below) and assert-set (tests/unit/promptfoo-checks.test.ts)', () => {
     const covered = new Set(rows.map((r) => r.assertion.type));
-    expect(BASE_ASSERTION_TYPES.filter((t) => !covered.has(t))).toEqual(['llm-rubric']);
+    expect(BASE_ASSERTION_TYPES.filter((t) => !covered.has(t))).toEqual(['llm-rubric', 'assert-set']);
   });
 });
 

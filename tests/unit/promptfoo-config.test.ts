@@ -207,7 +207,7 @@ tests:
     const { config, warnings } = good(`prompts: ["{{q}}"]
 providers:
   - id: openai:chat:gpt-4o
-    config: { top_p: 0.5, logprobs: true }
+    config: { top_p: 0.5, cost: 0.001 }
 outputPath: results.json
 defaultTest:
   assert: [{ type: contains, value: x }]
@@ -217,7 +217,7 @@ tests:
 `);
     expect(warnings).toEqual([
       `${FILE}: outputPath (line 5): ignored; Parallax writes the files given with -o/--output`,
-      `${FILE}: providers[0].config.logprobs (line 4): "logprobs" is ignored; Parallax reads apiBaseUrl, apiKeyEnvar, timeout, timeouts, temperature, top_p, max_tokens, seed, stop, presence_penalty, frequency_penalty, response_format, reasoning_effort, top_k, thinking_budget, reasoning_summary, safety_settings, tools, tool_choice, max_completion_tokens, toolConfig, thinking, reasoning, max_output_tokens, generationConfig, safetySettings, apiHost, topP, topK, maxOutputTokens, stopSequences, presencePenalty, frequencyPenalty`,
+      `${FILE}: providers[0].config.cost (line 4): "cost" is ignored (to send a request field Parallax does not know, put it under passthrough); Parallax reads apiBaseUrl, apiKeyEnvar, timeout, timeouts, temperature, top_p, max_tokens, seed, stop, presence_penalty, frequency_penalty, response_format, reasoning_effort, top_k, thinking_budget, reasoning_summary, safety_settings, tools, tool_choice, max_completion_tokens, toolConfig, thinking, reasoning, max_output_tokens, generationConfig, safetySettings, apiHost, topP, topK, maxOutputTokens, stopSequences, presencePenalty, frequencyPenalty`,
     ]);
     // Every request parameter is read by its API name.
     expect(config.providers[0]?.params).toEqual({ topP: 0.5 });

@@ -31,10 +31,21 @@ describe('bleu (promptfoo calculateBleuScore tokenisation and smoothing)', () =>
     // dogs run in the park. vs the cat sat on the mat.: 1-grams 1/5 ("the", clipped once),
     // 2/3/4-grams 0 -> 1e-7; c = 5 < r = 6, so BP = exp(1 - 6/5).
     // exp(-0.2) * exp(0.25 * (ln 0.2 + 3 ln 1e-7)) = 3.0789214024300105e-06
-    // (promptfoo's own BP would be exp(1 - 5/6) here; see text-metrics.ts.)
     expect(bleu('Dogs run in the park.', ['The cat sat on the mat.'])).toBeCloseTo(3.0789214024300105e-6, 18);
-    // A one-word sentence has no 2-, 3- or 4-grams: (1 * 1e-7 ** 3) ** 0.25 = 5.623413251903493e-06
-    expect(bleu('cat', ['cat'])).toBeCloseTo(5.623413251903493e-6, 18);
+    // A one-word sentence has no 2-, 3- or 4-grams: promptfoo 0.121 leaves those orders out
+    // and weighs the 1-grams alone (1 ** 1), so a one-word match scores 1, not 1e-7 ** 0.75.
+    expect(bleu('cat', ['cat'])).toBe(1);
+    // Two words: 1-grams 2/2 and 2-grams 1/1, each weighed 1/2; BP = exp(1 - 6/2).
+    expect(bleu('the cat', ['the cat sat on the mat'])).toBeCloseTo(Math.exp(1 - 3), 15);
+    // 1-grams 2/2, 2-grams 0/1 -> 1e-7: sqrt(1e-7); BP = 1 (c = r = 2).
+    expect(bleu('cat the', ['the cat'])).toBeCloseTo(Math.sqrt(1e-7), 18);
+  });
+
+  it('takes the shorter reference length when two are as close (promptfoo 0.121)', () => {
+    // c = 3; references of 2 and 4 words are both 1 away. Every n-gram is in "a b c d", so the
+    // score is the brevity penalty: r = 2 < c gives 1 (r = 4 would give exp(1 - 4/3)), in either order.
+    expect(bleu('a b c', ['a b', 'a b c d'])).toBe(1);
+    expect(bleu('a b c', ['a b c d', 'a b'])).toBe(1);
   });
 
   it('uses the best reference and the closest reference length', () => {

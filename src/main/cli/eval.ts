@@ -173,6 +173,7 @@ export function planRun(config: EvalConfig, bindings: readonly ProviderBinding[]
         ...(test.description !== undefined ? { description: test.description } : {}),
         ...(test.assert !== undefined ? { assert: test.assert } : {}),
         ...(test.transform !== undefined ? { transform: test.transform } : {}),
+        ...(test.threshold !== undefined ? { threshold: test.threshold } : {}),
       })),
       columns,
       repeats,
@@ -201,6 +202,7 @@ function recordedRun(config: EvalConfig, bindings: readonly ProviderBinding[], g
     ...(test.expected !== undefined ? { expected: test.expected } : {}),
     ...(test.assert !== undefined ? { assert: test.assert } : {}),
     ...(test.transform !== undefined ? { transform: test.transform } : {}),
+    ...(test.threshold !== undefined ? { threshold: test.threshold } : {}),
   }));
   return { providers, fingerprint: configFingerprint(config, providers, testCases) };
 }
@@ -289,7 +291,7 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
   const bindings = bindProviders(config.providers, options.env);
   // The grader (defaultTest.options.provider) is bound like the others, after them.
   const graderBinding = config.grader ? bindProviders([...config.providers, config.grader], options.env).at(-1) : undefined;
-  const usesRubric = [...(config.defaultAssert ?? []), ...config.tests.flatMap((t) => t.assert ?? [])].some((a) => a.type.endsWith('llm-rubric'));
+  const usesRubric = [...(config.defaultAssert ?? []), ...config.tests.flatMap((t) => t.assert ?? [])].some((a) => [a, ...(a.assert ?? [])].some((c) => c.type.endsWith('llm-rubric')));
   if (usesRubric && !graderBinding) {
     return usage([`${options.configPath}: llm-rubric needs a grader: set defaultTest.options.provider (e.g. openai:chat:gpt-4o-mini, or echo to try it)`]);
   }

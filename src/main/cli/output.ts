@@ -12,7 +12,7 @@ import { extname } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { toCsv } from '../../shared/csv';
 import type { ConfigPrompt, ConfigProvider, EvalConfig } from '../../shared/promptfoo/config';
-import type { Cell } from '../../shared/schemas';
+import type { Cell, Grading } from '../../shared/schemas';
 import type { Store } from '../store/store';
 
 export type OutputFormat = 'json' | 'jsonl' | 'csv';
@@ -69,6 +69,19 @@ export function placeOf(cell: Pick<Cell, 'caseIndex' | 'repeat' | 'columnIndex'>
 export function renderedPromptText(prompt: ConfigPrompt, cell: Cell): string {
   if (prompt.chat) return JSON.stringify(cell.messages);
   return cell.messages[0]?.content ?? '';
+}
+
+/**
+ * The check results as promptfoo lists them: an assert-set's own result (no assertion, its set
+ * described in metadata.assertionSet) followed by its checks' results.
+ */
+function componentResults(components: Grading['componentResults']): Record<string, unknown>[] {
+  const one = (c: Omit<Grading['componentResults'][number], 'members'>) => ({ pass: c.pass, score: c.score, reason: c.reason, assertion: { type: c.type, ...(c.metric !== undefined ? { metric: c.metric } : {}) } });
+  return components.flatMap((c) =>
+    c.members === undefined
+      ? [one(c)]
+      : [{ pass: c.pass, score: c.score, reason: c.reason, metadata: { assertionSet: { type: c.type, assertionCount: c.members.length, ...(c.metric !== undefined ? { metric: c.metric } : {}) } } }, ...c.members.map(one)],
+  );
 }
 
 function sha256(text: string): string {
@@ -258,11 +271,11 @@ export function promptfooResult(run: OutputRun, cell: Cell, place: CellPlace): R
           pass: cell.grading.pass,
           score: cell.grading.score,
           reason: cell.grading.reason,
-          namedScores: {},
-          componentResults: cell.grading.componentResults.map((c) => ({ pass: c.pass, score: c.score, reason: c.reason, assertion: { type: c.type, ...(c.metric !== undefined ? { metric: c.metric } : {}) } })),
+          namedScores: cell.grading.namedScores ?? {},
+          componentResults: componentResults(cell.grading.componentResults),
         }
       : null,
-    namedScores: {},
+    namedScores: cell.grading?.namedScores ?? {},
     ...(cell.costUsd !== undefined ? { cost: cell.costUsd } : {}),
     tokenUsage: usage,
     metadata: {

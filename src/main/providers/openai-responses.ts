@@ -13,6 +13,7 @@ import { piecesOf, type ImageLoader } from './content';
 import { OpenAIBase, type Decoder, type OpenAIProviderOptions, type Step } from './openai-base';
 import type { ChatRequest, StreamPart } from './types';
 import { MAX_EVENT_BYTES, MAX_TOKENS, ToolCallAssembler, capServerText } from './wire';
+import { withExtra } from './openai';
 
 type ResponseParams = OpenAI.Responses.ResponseCreateParamsStreaming;
 type InputItem = OpenAI.Responses.ResponseInputItem;
@@ -57,8 +58,11 @@ export function responsesParams(params: Params): Omit<ResponseParams, 'model' | 
     const choice = params.toolChoice;
     if (choice !== undefined) out.tool_choice = typeof choice === 'string' ? choice : { type: 'function', name: choice.name };
   }
-  return out;
+  return withExtra(out, params, RESPONSES_RESERVED);
 }
+
+/** What a column's extra fields may never set: the request's own model, input, instructions and stream. */
+const RESPONSES_RESERVED = new Set(['model', 'input', 'instructions', 'stream', 'stream_options']);
 
 /**
  * Messages as the Responses API's input: one system message becomes `instructions`, several

@@ -108,7 +108,24 @@ export function requestParams(params: Params, openaiHost: boolean): RequestParam
     const choice = params.toolChoice;
     if (choice !== undefined) out.tool_choice = typeof choice === 'string' ? choice : { type: 'function', function: { name: choice.name } };
   }
-  return out;
+  return withExtra(out, params, CHAT_RESERVED);
+}
+
+/** What a column's extra fields may never set: the request's own model, messages and stream. */
+const CHAT_RESERVED = new Set(['model', 'messages', 'stream', 'stream_options']);
+
+/**
+ * The column's extra fields (Params.extra) as written, over the ones Parallax set (as
+ * promptfoo's `passthrough` goes last), except the request's own fields in `reserved`.
+ */
+export function withExtra<T extends object>(out: T, params: Params, reserved: ReadonlySet<string>): T {
+  const extra = params.extra;
+  if (extra === undefined) return out;
+  const merged: Record<string, unknown> = { ...(out as Record<string, unknown>) };
+  for (const [name, value] of Object.entries(extra)) {
+    if (!reserved.has(name) && name !== '__proto__') merged[name] = value;
+  }
+  return merged as T;
 }
 
 type ChatMessage = OpenAI.Chat.Completions.ChatCompletionMessageParam;

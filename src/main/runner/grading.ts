@@ -4,7 +4,7 @@
  * the run names; JSON schemas are checked with ajv (main only: it compiles with new Function).
  */
 import { createHash } from 'node:crypto';
-import { applyTransform, checkedOutput, evaluateAssertionAsync, gradingResult, type Judge } from '../../shared/assertions';
+import { applyTransform, assertSetResult, checkedOutput, evaluateAssertionAsync, gradingResult, weighed, type Judge } from '../../shared/assertions';
 import type { Assertion, AssertionResult } from '../../shared/assertions/types';
 import type { Cell, Grading, JudgeConfig } from '../../shared/schemas';
 import { createJsonSchemaValidator } from '../assertions/json-schema';
@@ -54,8 +54,8 @@ export function renderValue(text: string, vars: Cell['variables']): string {
 /** One check's stored outcome on one cell. */
 export type GradingComponent = Grading['componentResults'][number];
 
-export function isModelGraded(assertion: { type: string }): boolean {
-  return assertion.type.endsWith('llm-rubric');
+export function isModelGraded(assertion: { type: string; assert?: readonly { type: string }[] }): boolean {
+  return assertion.type.endsWith('llm-rubric') || (assertion.assert?.some((member) => isModelGraded(member)) ?? false);
 }
 
 function canonical(value: unknown): string {
@@ -98,13 +98,15 @@ export function keptResults(cell: Pick<Cell, 'caseIndex' | 'grading'>, previous:
     const key = component.check ?? (lineUp && check && !UNGRADED.some((re) => re.test(component.reason)) ? checkKey(check, previous.judge) : undefined);
     if (key !== undefined) kept.set(key, component);
   });
+  // An assert-set's judged checks are kept as any other (they were graded after results named their checks).
+  for (const member of components.flatMap((c) => c.members ?? [])) if (isModelGraded(member) && member.check !== undefined) kept.set(member.check, member);
   return kept;
 }
 
 /** The model-graded checks of a row that need a judge call: not kept, and with a judge and a rubric to ask. */
 export function judgeCallsFor(checks: readonly Assertion[], judge: JudgeConfig | undefined, kept: ReadonlyMap<string, GradingComponent>): Assertion[] {
   if (!judge) return [];
-  return checks.filter((check) => isModelGraded(check) && check.value !== undefined && check.value !== '' && !kept.has(checkKey(check, judge)));
+  return checks.flatMap((check) => (check.type === 'assert-set' ? (check.assert ?? []) : [check])).filter((check) => isModelGraded(check) && check.value !== undefined && check.value !== '' && !kept.has(checkKey(check, judge)));
 }
 
 /**
@@ -133,6 +135,7 @@ export async function gradeCell(cell: Cell, spec: GradingSpec, judge: Judge | un
     // A cached answer took no time of its own: a latency check says so rather than passing on 0 ms.
     ...(cell.totalMs !== undefined && cell.cached !== true ? { latencyMs: cell.totalMs } : {}),
     ...(cell.costUsd !== undefined ? { costUsd: cell.costUsd } : {}),
+    ...(cell.finishReason !== undefined ? { finishReason: cell.finishReason } : {}),
     renderValue: (text: string) => renderValue(text, vars),
     validateJsonSchema,
     testRegex: sandboxRegexTester,
@@ -142,16 +145,13 @@ export async function gradeCell(cell: Cell, spec: GradingSpec, judge: Judge | un
   };
   // The echo "judge" answers with its prompt, whose examples hold a verdict: say so next to it.
   const echoJudge = spec.judge?.providerId === 'echo';
-  const results: AssertionResult[] = [];
-  const components: GradingComponent[] = [];
-  for (const assertion of checks) {
+  const gradeOne = async (assertion: Assertion): Promise<{ result: AssertionResult; component: GradingComponent }> => {
     const key = checkKey(assertion, spec.judge);
     const metric = assertion.metric !== undefined ? { metric: assertion.metric } : {};
     const keep = isModelGraded(assertion) ? kept.get(key) : undefined;
     if (keep) {
-      results.push({ pass: keep.pass, score: keep.score, reason: keep.reason, assertion });
-      components.push({ ...keep, type: assertion.type, ...metric, check: key });
-      continue;
+      const { members: _members, ...kept } = keep;
+      return { result: weighed({ pass: kept.pass, score: kept.score, reason: kept.reason, assertion }), component: { ...kept, type: assertion.type, ...metric, check: key } };
     }
     // A judge call that failed is not a verdict: its result is asked again next time.
     let judgeFailed = false;
@@ -169,17 +169,50 @@ export async function gradeCell(cell: Cell, spec: GradingSpec, judge: Judge | un
       ...(watched ? { judge: watched } : {}),
       ...(spec.judge?.prompt ? { rubricTemplate: spec.judge.prompt } : {}),
     });
-    results.push(result);
     const modelGraded = isModelGraded(assertion);
+    return {
+      result,
+      component: {
+        type: assertion.type,
+        pass: result.pass,
+        score: result.score,
+        reason: echoJudge && modelGraded ? `${result.reason} (echo judge: it repeats its prompt, so this verdict only tests the setup)` : result.reason,
+        ...metric,
+        ...(result.needsJudge === true || judgeFailed ? {} : { check: key }),
+      },
+    };
+  };
+  const renderMetric = (metric: string) => renderValue(metric, vars);
+  const results: AssertionResult[] = [];
+  const components: GradingComponent[] = [];
+  for (const assertion of checks) {
+    if (assertion.type !== 'assert-set') {
+      const { result, component } = await gradeOne(assertion);
+      results.push(result);
+      components.push(component);
+      continue;
+    }
+    // An assert-set: its checks one by one (a judged one kept as any other), then graded as a test of its own.
+    const graded = [];
+    for (const member of assertion.assert ?? []) graded.push(await gradeOne(member));
+    const result = assertSetResult(assertion, graded.map((g) => g.result), { renderMetric });
+    results.push(result);
     components.push({
       type: assertion.type,
       pass: result.pass,
       score: result.score,
-      reason: echoJudge && modelGraded ? `${result.reason} (echo judge: it repeats its prompt, so this verdict only tests the setup)` : result.reason,
-      ...metric,
-      ...(result.needsJudge === true || judgeFailed ? {} : { check: key }),
+      reason: result.reason,
+      ...(assertion.metric !== undefined ? { metric: assertion.metric } : {}),
+      members: graded.map((g) => g.component),
     });
   }
-  const aggregate = gradingResult(results);
-  return { pass: aggregate.pass, score: aggregate.score, reason: aggregate.reason, componentResults: components };
+  const aggregate = gradingResult(results, { renderMetric, ...(testCase?.threshold !== undefined ? { threshold: testCase.threshold } : {}) });
+  return {
+    pass: aggregate.pass,
+    score: aggregate.score,
+    reason: aggregate.reason,
+    componentResults: components,
+    ...(Object.keys(aggregate.namedScores).length > 0 ? { namedScores: aggregate.namedScores } : {}),
+  };
 }
+

@@ -8,6 +8,7 @@
  */
 import type { Message } from '../schemas';
 import { parseCommaList } from './comma-list';
+import { assertSetResult } from './grading';
 import { extractJsonObjects, jsonEqual, parseJson, readSchema } from './json-values';
 import { parseRubricVerdict, rubricPrompt } from './rubric';
 import { applyTransform, checkFunctionBody, readCheckValue } from './script';
@@ -236,6 +237,49 @@ function similarityCheck(check: Check, base: 'levenshtein' | 'bleu' | 'rouge-n' 
   }
 }
 
+/** Words as promptfoo counts them: runs of non-whitespace. */
+export function countWords(text: string): number {
+  return text.trim().split(/\s+/).filter((word) => word.length > 0).length;
+}
+
+function readCount(value: unknown): number | undefined {
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  if (typeof value === 'string' && value.trim() !== '' && Number.isFinite(Number(value))) return Number(value);
+  return undefined;
+}
+
+/** promptfoo's word-count: an exact count, or `{ min, max }` (either may be left out), both ends included. */
+function wordCountCheck(check: Check): AssertionResult {
+  const { value } = check;
+  const words = countWords(check.context.output);
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) {
+    const bounds = value as Record<string, unknown>;
+    const min = bounds['min'] === undefined ? undefined : readCount(bounds['min']);
+    const max = bounds['max'] === undefined ? undefined : readCount(bounds['max']);
+    if ((bounds['min'] !== undefined && min === undefined) || (bounds['max'] !== undefined && max === undefined)) return invalid(check, '"word-count" min and max must be numbers');
+    if (min === undefined && max === undefined) return invalid(check, '"word-count" assertion object must have "min" and/or "max" properties');
+    if (min !== undefined && max !== undefined) {
+      if (min > max) return invalid(check, `"word-count" assertion: min (${min}) must be less than or equal to max (${max})`);
+      return decide(check, words >= min && words <= max, `Word count ${words} is not between ${min} and ${max}`, `Expected word count to not be between ${min} and ${max}, but got ${words}`);
+    }
+    if (min === undefined) return decide(check, words <= (max ?? 0), `Word count ${words} is greater than maximum ${max}`, `Expected word count to be greater than ${max}, but got ${words}`);
+    return decide(check, words >= min, `Word count ${words} is less than minimum ${min}`, `Expected word count to be less than ${min}, but got ${words}`);
+  }
+  const expected = readCount(value);
+  if (expected === undefined) return invalid(check, '"word-count" assertion value must be a number or an object with min/max properties');
+  return decide(check, words === expected, `Word count ${words} does not equal expected ${expected}`, `Expected word count to not equal ${expected}, but got ${words}`);
+}
+
+/** promptfoo's finish-reason: the provider's stop reason equals the value, ignoring case. */
+function finishReasonCheck(check: Check): AssertionResult {
+  const { value } = check;
+  if (typeof value !== 'string') return invalid(check, '"finish-reason" assertion type must have a string value');
+  const actual = check.context.finishReason;
+  // No reason given: promptfoo fails the plain form and passes the not- form.
+  if (actual === undefined || actual === '') return decide(check, false, 'Provider did not supply stop/finish reason', 'Provider did not supply stop/finish reason');
+  return decide(check, value.toLowerCase() === actual.toLowerCase(), `Expected finish reason "${value}" but got "${actual}"`, `Expected finish reason not "${value}" but got "${actual}"`);
+}
+
 function toolCheck(check: Check, outcome: ToolCheckOutcome): AssertionResult {
   if (!outcome.ok) return invalid(check, outcome.reason);
   return decide(check, outcome.holds, outcome.failure, outcome.inverseFailure);
@@ -289,7 +333,23 @@ function run(base: BaseAssertionType, check: Check): AssertionResult {
       return toolCheck(check, validToolsCall(check.context.toolCalls, check.context.tools, check.context.validateJsonSchema));
     case 'tool-call':
       return toolCheck(check, toolCallMatches(check.context.toolCalls, check.value, check.context.validateJsonSchema));
+    case 'word-count':
+      return wordCountCheck(check);
+    case 'finish-reason':
+      return finishReasonCheck(check);
+    case 'assert-set':
+      // Sets are graded member by member before a check runs (see evaluateAssertion).
+      return invalid(check, 'an assert-set cannot hold another assert-set');
   }
+}
+
+/** promptfoo passes a check of weight 0 whatever it found: it then only reports. */
+export function weighed(result: AssertionResult): AssertionResult {
+  return result.assertion.weight === 0 && result.assertion.type !== 'assert-set' ? { ...result, pass: true } : result;
+}
+
+function metricRenderer(context: AssertionContext): ((metric: string) => string) | undefined {
+  return context.renderValue;
 }
 
 type Prepared = { base: BaseAssertionType; check: Check } | { failed: AssertionResult };
@@ -309,9 +369,14 @@ function prepare(assertion: Assertion, context: AssertionContext): Prepared {
 
 /** Check one output against one assertion, synchronously. llm-rubric comes back `needsJudge`. */
 export function evaluateAssertion(assertion: Assertion, context: AssertionContext): AssertionResult {
+  if (assertion.type === 'assert-set') {
+    const members = (assertion.assert ?? []).map((member) => evaluateAssertion(member, context));
+    const renderMetric = metricRenderer(context);
+    return assertSetResult(assertion, members, renderMetric ? { renderMetric } : {});
+  }
   const prepared = prepare(assertion, context);
-  if ('failed' in prepared) return prepared.failed;
-  return run(prepared.base, prepared.check);
+  if ('failed' in prepared) return weighed(prepared.failed);
+  return weighed(run(prepared.base, prepared.check));
 }
 
 /** Sends the judge's messages to a model and resolves with its text answer. */
@@ -329,6 +394,16 @@ export interface JudgeOptions {
  * pass and scores 1 - score. A failed judge call or an unreadable answer fails with the reason.
  */
 export async function evaluateAssertionAsync(assertion: Assertion, context: AssertionContext, options: JudgeOptions = {}): Promise<AssertionResult> {
+  if (assertion.type === 'assert-set') {
+    const members: AssertionResult[] = [];
+    for (const member of assertion.assert ?? []) members.push(await evaluateAssertionAsync(member, context, options));
+    const renderMetric = metricRenderer(context);
+    return assertSetResult(assertion, members, renderMetric ? { renderMetric } : {});
+  }
+  return weighed(await evaluateOneAsync(assertion, context, options));
+}
+
+async function evaluateOneAsync(assertion: Assertion, context: AssertionContext, options: JudgeOptions): Promise<AssertionResult> {
   const prepared = prepare(assertion, context);
   if ('failed' in prepared) return prepared.failed;
   const { base, check } = prepared;

@@ -9,9 +9,9 @@ import { gradingResult, type GradingOptions } from './grading';
 import type { Assertion, AssertionContext, GradingResult } from './types';
 
 export { parseCommaList } from './comma-list';
-export { DEFAULT_THRESHOLDS, evaluateAssertion, evaluateAssertionAsync } from './evaluate';
+export { countWords, DEFAULT_THRESHOLDS, evaluateAssertion, evaluateAssertionAsync, weighed } from './evaluate';
 export type { Judge, JudgeOptions } from './evaluate';
-export { gradingResult } from './grading';
+export { assertSetResult, flattenResults, gradingResult } from './grading';
 export type { GradingOptions } from './grading';
 export { extractJsonObjects, jsonEqual, readSchema } from './json-values';
 export { DEFAULT_RUBRIC_PROMPT, parseRubricVerdict, rubricPrompt } from './rubric';
@@ -27,5 +27,6 @@ export { applyTransform, checkFunctionBody, readCheckValue, transformFunctionBod
 export async function gradeOutput(assertions: readonly Assertion[], context: AssertionContext, options: JudgeOptions & GradingOptions = {}): Promise<GradingResult> {
   const results = [];
   for (const assertion of assertions) results.push(await evaluateAssertionAsync(assertion, context, options));
-  return gradingResult(results, options);
+  const renderMetric = options.renderMetric ?? context.renderValue;
+  return gradingResult(results, { ...options, ...(renderMetric ? { renderMetric } : {}) });
 }

@@ -3,12 +3,11 @@
  * written to give the same numbers as promptfoo:
  *
  * - levenshtein: edit distance over UTF-16 code units, like `fastest-levenshtein`.
- * - BLEU: promptfoo's `calculateBleuScore` — lower-cased, whitespace tokens; for each n = 1..4
- *   the clipped n-gram matches of the best single reference; an n-gram precision of 0 is
- *   smoothed to 1e-7; brevity penalty against the reference length closest to the candidate.
- *   One deliberate difference: promptfoo's brevity penalty is exp(1 - c/r), which is above 1
- *   for a short candidate (a "BLEU" over 1); this uses Papineni's exp(1 - r/c). The scores
- *   agree whenever the candidate is at least as long as that reference.
+ * - BLEU: promptfoo 0.121's `calculateBleuScore` — lower-cased, whitespace tokens; for each
+ *   n = 1..4 that the candidate has n-grams of, the clipped n-gram matches of the best single
+ *   reference (an order the candidate is too short for is left out and the other weights
+ *   rescaled to sum to 1); a precision of 0 is smoothed to 1e-7; Papineni's brevity penalty
+ *   exp(1 - r/c) against the reference length closest to the candidate's (the shorter on a tie).
  * - ROUGE-N and ROUGE-L: promptfoo calls `js-rouge` with default options: Penn Treebank tokens,
  *   case-sensitive. ROUGE-N is recall-oriented: distinct candidate n-grams found in the
  *   reference, over the number of reference n-grams. ROUGE-L is the LCS F-measure that weighs
@@ -50,24 +49,28 @@ function counts(items: readonly string[]): Map<string, number> {
 }
 
 function bleuTokens(text: string): string[] {
-  const trimmed = text.toLowerCase().trim();
-  return trimmed === '' ? [] : trimmed.split(/\s+/);
+  return text.toLowerCase().trim().split(/\s+/);
 }
 
 /**
- * Sentence BLEU-4 as promptfoo computes it (see the module comment). 0 for an empty candidate
+ * Sentence BLEU-4 as promptfoo computes it (see the module comment). 0 for a blank candidate,
  * or no references (promptfoo throws there).
  */
 export function bleu(candidate: string, references: readonly string[], weights: readonly number[] = [0.25, 0.25, 0.25, 0.25]): number {
+  if (candidate.trim() === '' || references.length === 0) return 0;
   const words = bleuTokens(candidate);
   const refs = references.map(bleuTokens);
-  if (words.length === 0 || refs.length === 0) return 0;
-  // The reference length nearest the candidate's; on a tie, the earlier reference.
+  // The reference length nearest the candidate's; on a tie, the shorter.
   let closest = refs[0]?.length ?? 0;
-  for (const ref of refs) if (Math.abs(ref.length - words.length) < Math.abs(closest - words.length)) closest = ref.length;
-  let logSum = 0;
+  for (const ref of refs) {
+    const distance = Math.abs(ref.length - words.length);
+    const best = Math.abs(closest - words.length);
+    if (distance < best || (distance === best && ref.length < closest)) closest = ref.length;
+  }
+  const orders: { precision: number; weight: number }[] = [];
   for (let n = 1; n <= weights.length; n++) {
     const grams = nGrams(words, n);
+    if (grams.length === 0) continue;
     const candidateCounts = counts(grams);
     let best = 0;
     for (const ref of refs) {
@@ -76,9 +79,11 @@ export function bleu(candidate: string, references: readonly string[], weights: 
       for (const [gram, count] of candidateCounts) clipped += Math.min(count, refCounts.get(gram) ?? 0);
       best = Math.max(best, clipped);
     }
-    const precision = grams.length > 0 ? best / grams.length : 0;
-    logSum += (weights[n - 1] ?? 0) * Math.log(precision === 0 ? 1e-7 : precision);
+    orders.push({ precision: best / grams.length, weight: weights[n - 1] ?? 0 });
   }
+  const weightSum = orders.reduce((sum, o) => sum + o.weight, 0);
+  if (weightSum === 0) return 0;
+  const logSum = orders.reduce((sum, { precision, weight }) => sum + (weight / weightSum) * Math.log(precision === 0 ? 1e-7 : precision), 0);
   const brevity = words.length > closest ? 1 : Math.exp(1 - closest / words.length);
   return brevity * Math.exp(logSum);
 }

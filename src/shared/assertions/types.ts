@@ -34,6 +34,12 @@ export const BASE_ASSERTION_TYPES = [
   // Tool calls (src/shared/assertions/tool-calls.ts): promptfoo's check, and Parallax's on one call.
   'is-valid-openai-tools-call',
   'tool-call',
+  // Words in the output: an exact number, or { min, max }.
+  'word-count',
+  // Why the model stopped (stop, length, tool_calls, ...), compared without case.
+  'finish-reason',
+  // A group of checks scored as one, with its own threshold, weight and metric.
+  'assert-set',
 ] as const;
 
 export type BaseAssertionType = (typeof BASE_ASSERTION_TYPES)[number];
@@ -52,27 +58,34 @@ export function splitAssertionType(type: AssertionType): { base: BaseAssertionTy
 
 const jsonValueSchema = z.json();
 
+/** promptfoo check types Parallax refuses, with the reason: code it cannot sandbox, or what it cannot measure. */
+const REFUSED: Readonly<Record<string, string>> = {
+  python: 'python checks are not supported: Parallax runs check code only in its sandbox, which has no Python and no access to this machine; write the check as a javascript check',
+  ruby: 'ruby checks are not supported: Parallax runs check code only in its sandbox; write the check as a javascript check',
+  webhook: 'webhook checks are not supported: a check never sends an answer to another server',
+  'is-sql': 'is-sql checks are not supported: promptfoo checks SQL with node-sql-parser, which Parallax does not ship, and a hand-made SQL grammar would pass and fail other answers than promptfoo',
+  'contains-sql': 'contains-sql checks are not supported: promptfoo checks SQL with node-sql-parser, which Parallax does not ship',
+  'is-xml': 'is-xml checks are not supported yet: promptfoo reads XML with saxes and fast-xml-parser, which Parallax does not ship yet',
+  'contains-xml': 'contains-xml checks are not supported yet: promptfoo reads XML with saxes and fast-xml-parser, which Parallax does not ship yet',
+  perplexity: 'perplexity checks are not supported: they need the log-probabilities of the answer\'s tokens, and no Parallax provider asks for them',
+  'perplexity-score': 'perplexity-score checks are not supported: they need the log-probabilities of the answer\'s tokens, and no Parallax provider asks for them',
+  'is-valid-openai-function-call': 'is-valid-openai-function-call checks are not supported: it checks the legacy `functions`/`function_call` API, and Parallax sends tools and reads tool calls; use is-valid-openai-tools-call',
+};
+
+function unknownTypeMessage(input: unknown): string {
+  const type = String(input);
+  const refused = REFUSED[type.startsWith('not-') ? type.slice(4) : type];
+  if (refused !== undefined) return `"${type}": ${refused}.`;
+  return `"${type}" is not an assertion type Parallax checks; known types: ${BASE_ASSERTION_TYPES.join(', ')} (each also as not-<type>).`;
+}
+
 /**
  * One assertion as written in promptfoo YAML. `value` is a string, a number, a list of strings
  * (contains-any and friends, several BLEU references) or an object (a JSON schema, or the
  * expected JSON for `equals`). Keys promptfoo has and Parallax does not check (`provider`,
  * `transform`, `config`, ...) are dropped by parsing.
  */
-/** Check types that run code Parallax cannot sandbox: refused with a reason, never run. */
-const UNSANDBOXED: Readonly<Record<string, string>> = {
-  python: 'python checks are not supported: Parallax runs check code only in its sandbox, which has no Python and no access to this machine; write the check as a javascript check',
-  ruby: 'ruby checks are not supported: Parallax runs check code only in its sandbox; write the check as a javascript check',
-  webhook: 'webhook checks are not supported: a check never sends an answer to another server',
-};
-
-function unknownTypeMessage(input: unknown): string {
-  const type = String(input);
-  const refused = UNSANDBOXED[type.startsWith('not-') ? type.slice(4) : type];
-  if (refused !== undefined) return `"${type}": ${refused}.`;
-  return `"${type}" is not an assertion type Parallax checks; known types: ${BASE_ASSERTION_TYPES.join(', ')} (each also as not-<type>).`;
-}
-
-export const assertionSchema = z.object({
+const assertionFields = {
   type: z.string().refine(isAssertionType, {
     error: (issue) => unknownTypeMessage(issue.input),
   }),
@@ -82,12 +95,28 @@ export const assertionSchema = z.object({
   metric: z.string().optional(),
   /** JavaScript applied to the output before this check (promptfoo's assertion-level `transform`), run in the sandbox. */
   transform: z.string().max(100_000).optional(),
+};
+
+/** A check inside an assert-set: promptfoo has no handler for a set within a set. */
+const memberSchema = z.object(assertionFields).refine((a) => a.type !== 'assert-set' && a.type !== 'not-assert-set', {
+  error: 'an assert-set cannot hold another assert-set (promptfoo does not nest them)',
 });
+
+export const assertionSchema = z
+  .object({
+    ...assertionFields,
+    /** assert-set's checks: scored together, the set passing as a test of its own would (its threshold, else all pass). */
+    assert: z.array(memberSchema).max(50).optional(),
+  })
+  .superRefine((a, ctx) => {
+    if (a.type === 'not-assert-set') ctx.addIssue({ code: 'custom', path: ['type'], message: 'assert-set has no not- form in promptfoo; put not- on the checks inside it' });
+    else if (a.type === 'assert-set' && (a.assert === undefined || a.assert.length === 0)) ctx.addIssue({ code: 'custom', path: ['assert'], message: 'assert-set needs its checks as a list under assert' });
+  });
 
 export type AssertionDefinition = z.infer<typeof assertionSchema>;
 
 /** An assertion whose type is known to be one Parallax checks. */
-export type Assertion = Omit<AssertionDefinition, 'type'> & { type: AssertionType };
+export type Assertion = Omit<AssertionDefinition, 'type' | 'assert'> & { type: AssertionType; assert?: Assertion[] };
 
 /** Parse an assertion that came from a file or the UI; errors carry zod's messages. */
 export function parseAssertion(input: unknown): { ok: true; assertion: Assertion } | { ok: false; error: string } {
@@ -106,6 +135,8 @@ export interface AssertionContext {
   vars: Record<string, unknown>;
   latencyMs?: number;
   costUsd?: number;
+  /** Why the model stopped, as the provider said it (finish-reason checks). */
+  finishReason?: string;
   /** Renders `{{ var }}` in string values (the caller owns the template engine). */
   renderValue?: (text: string) => string;
   /** Needed by is-json / contains-json with a schema and by is-valid-json-schema. */
@@ -143,6 +174,11 @@ export interface AssertionResult {
   assertion: Assertion;
   /** Set on llm-rubric results that were not graded because no judge was called. */
   needsJudge?: boolean;
+  /** An assert-set's results, one per check in it. */
+  componentResults?: AssertionResult[];
+  /** An assert-set's named scores (its checks' metrics), weighed into the test's as promptfoo does. */
+  namedScores?: Record<string, number>;
+  namedScoreWeights?: Record<string, number>;
 }
 
 /** promptfoo's aggregate `gradingResult` for a test case. */
@@ -152,5 +188,7 @@ export interface GradingResult {
   reason: string;
   /** Weighted mean score per `metric` name. */
   namedScores: Record<string, number>;
+  /** The total weight behind each named score. */
+  namedScoreWeights?: Record<string, number>;
   componentResults: AssertionResult[];
 }

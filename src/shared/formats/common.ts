@@ -129,7 +129,7 @@ export const API_PARAM_NAMES = {
   safety: 'safety_settings',
   tools: 'tools',
   toolChoice: 'tool_choice',
-} as const satisfies Record<keyof Params, string>;
+} as const satisfies Record<Exclude<keyof Params, 'extra'>, string>;
 export type ParamKey = keyof typeof API_PARAM_NAMES;
 export const PARAM_KEYS = Object.keys(API_PARAM_NAMES) as ParamKey[];
 
@@ -173,6 +173,8 @@ export function paramsToApi(params: Params): Record<string, unknown> {
     if (value === undefined) continue;
     out[API_PARAM_NAMES[key]] = key === 'responseFormat' && params.responseFormat !== undefined ? responseFormatToApi(params.responseFormat) : value;
   }
+  // Fields sent as written come after, without replacing one Parallax sets itself.
+  for (const [name, value] of Object.entries(params.extra ?? {})) if (!(name in out)) out[name] = value;
   return out;
 }
 

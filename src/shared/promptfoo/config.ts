@@ -24,6 +24,7 @@ import {
   toolsFromConfig,
 } from './vendor-config';
 import { messageVariables } from '../template';
+import { OPENAI_BODY_KEYS, extraProblem, readExtra, readResponseFormat } from './passthrough';
 import { parseDuration, timeoutProblem, type ProviderTimeouts, type TimeoutKind } from '../timeouts';
 
 /** One problem (or warning) in a config file, with where it is. */
@@ -84,6 +85,8 @@ export interface ConfigTest {
   assert?: Assertion[];
   /** options.transform (the test's, else defaultTest's): JavaScript applied to the output before its checks, in the sandbox. */
   transform?: string;
+  /** threshold (the test's, else defaultTest's): the test passes when its checks' weighted mean score reaches it. */
+  threshold?: number;
 }
 
 export interface EvalConfig {
@@ -600,6 +603,17 @@ function parseProviderConfig(config: unknown, kind: ProviderKind, path: Path, ch
         Object.assign(result.params, vendor.params);
         if (vendor.apiBaseUrl !== undefined && result.apiBaseUrl === undefined) result.apiBaseUrl = vendor.apiBaseUrl;
       }
+    } else if (key === 'response_format') {
+      const typed = (format: unknown): Params['responseFormat'] => readParams({ response_format: format }, { responseFormat: 'response_format' }, new ImportReport(), () => ({}), (k) => k).params.responseFormat;
+      const files = check.files;
+      const read = readResponseFormat(value, kind === 'openai', files ? (ref) => files.readText(ref) : undefined, typed);
+      if ('problem' in read) fail(key, read.problem);
+      else result.params = mergeParams(result.params, read.params);
+    } else if (kind === 'openai' && (key === 'passthrough' || OPENAI_BODY_KEYS.has(key))) {
+      // Sent to the API as written, as promptfoo sends them (./passthrough).
+      const read = readExtra(key, value);
+      if ('problem' in read) fail(key, read.problem);
+      else result.params = mergeParams(result.params, { extra: read.extra as NonNullable<Params['extra']> });
     } else if (PARAM_BY_API_NAME.has(key)) {
       const report = new ImportReport();
       const read = readParams({ [key]: value }, { [PARAM_BY_API_NAME.get(key) ?? 'temperature']: key }, report, () => ({}), (k) => k);
@@ -607,10 +621,21 @@ function parseProviderConfig(config: unknown, kind: ProviderKind, path: Path, ch
       if (problem) fail(key, problem.message.replace(/^\S+ must/, 'must'));
       else Object.assign(result.params, read.params);
     } else {
-      check.warn([...path, key], `"${key}" is ignored; Parallax reads ${[...providerConfigKeys].join(', ')}${suggestion(key, providerConfigKeys)}`, true);
+      const sendHint = kind === 'openai' ? ' (to send a request field Parallax does not know, put it under passthrough)' : '';
+      check.warn([...path, key], `"${key}" is ignored${sendHint}; Parallax reads ${[...providerConfigKeys].join(', ')}${suggestion(key, providerConfigKeys)}`, true);
     }
   }
+  const extra = result.params.extra;
+  const extraIssue = extra === undefined ? undefined : extraProblem(extra);
+  if (extraIssue !== undefined) fail('passthrough', extraIssue);
   return ok ? result : undefined;
+}
+
+/** Params with another's set over them; extra fields merge (passthrough's last, as written). */
+function mergeParams(base: Params, more: Params): Params {
+  const merged: Params = { ...base, ...more };
+  if (base.extra !== undefined && more.extra !== undefined) merged.extra = { ...base.extra, ...more.extra };
+  return merged;
 }
 
 function parseProvider(value: unknown, path: Path, check: Checker): ConfigProvider | undefined {
@@ -725,7 +750,7 @@ function parseAsserts(value: unknown, path: Path, check: Checker): Assertion[] |
   value.forEach((item, index) => {
     if (isRecord(item)) {
       for (const key of Object.keys(item)) {
-        if (!['type', 'value', 'threshold', 'weight', 'metric', 'transform'].includes(key)) check.warn([...path, index, key], `"${key}" is ignored`, true);
+        if (!['type', 'value', 'threshold', 'weight', 'metric', 'transform', 'assert'].includes(key)) check.warn([...path, index, key], `"${key}" is ignored`, true);
       }
     }
     const parsed = parseAssertion(item);
@@ -738,7 +763,15 @@ function parseAsserts(value: unknown, path: Path, check: Checker): Assertion[] |
   return ok ? out : undefined;
 }
 
-const TEST_KEYS_IGNORED = new Set(['metadata', 'threshold', 'provider', 'providers', 'prompts', 'providerOutput']);
+const TEST_KEYS_IGNORED = new Set(['metadata', 'provider', 'providers', 'prompts', 'providerOutput']);
+
+/** A test's threshold, as promptfoo uses it: only a number counts (an empty `threshold:` is none). */
+function parseThreshold(value: unknown, path: Path, check: Checker): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'number' && Number.isFinite(value)) return value;
+  check.warn(path, `threshold must be a number, not ${describeType(value)}; it is ignored, as promptfoo ignores it`, true);
+  return undefined;
+}
 
 function parseTest(value: unknown, path: Path, defaults: Variables, check: Checker): ConfigTest | undefined {
   if (!isRecord(value)) {
@@ -751,19 +784,21 @@ function parseTest(value: unknown, path: Path, defaults: Variables, check: Check
     return undefined;
   }
   for (const key of Object.keys(value)) {
-    if (key === 'vars' || key === 'description' || key === 'assert' || key === 'options') continue;
+    if (key === 'vars' || key === 'description' || key === 'assert' || key === 'options' || key === 'threshold') continue;
     if (TEST_KEYS_IGNORED.has(key)) check.warn([...path, key], `"${key}" is ignored`, true);
     else check.warn([...path, key], `"${key}" is ignored${suggestion(key, ['vars', 'description', 'assert'])}`, true);
   }
   const vars = parseVars(value['vars'], [...path, 'vars'], check);
   const assert = parseAsserts(value['assert'], [...path, 'assert'], check);
   const options = parseTestOptions(value['options'], [...path, 'options'], check, false);
+  const threshold = parseThreshold(value['threshold'], [...path, 'threshold'], check);
   if (!vars || !assert) return undefined;
   return {
     ...(description !== undefined ? { description } : {}),
     vars: { ...defaults, ...vars },
     ...(assert.length > 0 ? { assert } : {}),
     ...(options.transform !== undefined ? { transform: options.transform } : {}),
+    ...(threshold !== undefined ? { threshold } : {}),
   };
 }
 
@@ -773,6 +808,7 @@ interface DefaultTest {
   grader?: ConfigProvider;
   rubricPrompt?: Message[];
   transform?: string;
+  threshold?: number;
 }
 
 /** promptfoo's rubricPrompt: a JSON chat list (as text or as a list) is the judge's messages, other text one user message. */
@@ -803,11 +839,12 @@ function parseTestOptions(value: unknown, path: Path, check: Checker, readsGrade
     return {};
   }
   for (const key of Object.keys(value)) {
-    if (key === 'transform' || (readsGrader && (key === 'provider' || key === 'rubricPrompt'))) continue;
+    if (key === 'transform' || key === 'postprocess' || (readsGrader && (key === 'provider' || key === 'rubricPrompt'))) continue;
     check.warn([...path, key], `"${key}" is ignored`, true);
   }
   const out: { grader?: ConfigProvider; rubricPrompt?: Message[]; transform?: string } = {};
-  const transform = value['transform'];
+  // postprocess is promptfoo's older name for transform, read when transform is not set.
+  const transform = value['transform'] || value['postprocess'];
   if (typeof transform === 'string' && transform.trim() !== '') {
     if (transform.startsWith('file://')) check.error([...path, 'transform'], 'a transform from a file is not supported; write the JavaScript inline (it runs in the sandbox)');
     else out.transform = transform;
@@ -835,16 +872,18 @@ function parseDefaultTest(value: unknown, check: Checker): DefaultTest {
     return { vars: {}, assert: [] };
   }
   for (const key of Object.keys(value)) {
-    if (key === 'vars' || key === 'assert' || key === 'options') continue;
+    if (key === 'vars' || key === 'assert' || key === 'options' || key === 'threshold') continue;
     check.warn(['defaultTest', key], `"${key}" is ignored`, true);
   }
   const { grader, rubricPrompt, transform } = parseTestOptions(value['options'], ['defaultTest', 'options'], check, true);
+  const threshold = parseThreshold(value['threshold'], ['defaultTest', 'threshold'], check);
   return {
     vars: parseVars(value['vars'], ['defaultTest', 'vars'], check) ?? {},
     assert: parseAsserts(value['assert'], ['defaultTest', 'assert'], check) ?? [],
     ...(grader ? { grader } : {}),
     ...(rubricPrompt ? { rubricPrompt } : {}),
     ...(transform !== undefined ? { transform } : {}),
+    ...(threshold !== undefined ? { threshold } : {}),
   };
 }
 
@@ -990,8 +1029,12 @@ export function parseConfig(text: string, fileName: string, files?: ConfigFiles)
       ...(typeof description === 'string' ? { description } : {}),
       prompts,
       providers,
-      // defaultTest.options.transform applies to every test that has none of its own, as promptfoo merges options.
-      tests: defaultTest.transform === undefined ? tests : tests.map((test) => (test.transform === undefined ? { ...test, transform: defaultTest.transform } : test)),
+      // defaultTest.options.transform and defaultTest.threshold apply to every test that has none of its own, as promptfoo merges them.
+      tests: tests.map((test) => ({
+        ...test,
+        ...(test.transform === undefined && defaultTest.transform !== undefined ? { transform: defaultTest.transform } : {}),
+        ...(test.threshold === undefined && defaultTest.threshold !== undefined ? { threshold: defaultTest.threshold } : {}),
+      })),
       ...options,
       ...(defaultTest.assert.length > 0 ? { defaultAssert: defaultTest.assert } : {}),
       ...(defaultTest.grader ? { grader: defaultTest.grader } : {}),

@@ -31,6 +31,9 @@ export const VALUE_KIND: Record<BaseAssertionType, ValueKind> = {
   javascript: 'code',
   'is-valid-openai-tools-call': 'none',
   'tool-call': 'json',
+  'word-count': 'text',
+  'finish-reason': 'text',
+  'assert-set': 'none',
 };
 
 /** What each check does, in a line. */
@@ -57,10 +60,13 @@ export const DESCRIPTION: Record<BaseAssertionType, string> = {
   javascript: 'JavaScript of output and context.vars returns true/false, a score, or { pass, score, reason }. It runs in a sandbox with no access to this computer.',
   'is-valid-openai-tools-call': 'The answer calls tools, each one the prompt defines, with arguments that match its parameters schema.',
   'tool-call': 'The answer calls a tool matching {"name", "arguments" (a subset), "paths" ({"$.city": "Paris"}), "schema"}; blank: any tool call.',
+  'word-count': 'The answer has exactly this many words, or {"min": 10, "max": 50} (either end may be left out).',
+  'finish-reason': 'The model stopped for this reason (stop, length, tool_calls, content_filter…), ignoring case.',
+  'assert-set': 'A group of checks scored together, with its own threshold: it passes when all its checks pass, or its weighted score reaches the threshold.',
 };
 
 /** Types whose threshold means something. */
-export const HAS_THRESHOLD: ReadonlySet<BaseAssertionType> = new Set(['levenshtein', 'bleu', 'rouge-n', 'rouge-l', 'latency', 'cost', 'llm-rubric', 'javascript']);
+export const HAS_THRESHOLD: ReadonlySet<BaseAssertionType> = new Set(['levenshtein', 'bleu', 'rouge-n', 'rouge-l', 'latency', 'cost', 'llm-rubric', 'javascript', 'assert-set']);
 
 export interface CheckDraft {
   base: BaseAssertionType;
@@ -69,8 +75,8 @@ export interface CheckDraft {
   thresholdText: string;
   /** The value as it came in, kept as it is while its text is untouched (an object for equals, a YAML schema string). */
   original: { text: string; value: unknown } | undefined;
-  /** Fields the editor does not show (weight, metric, transform), kept. */
-  rest: Pick<AssertionDefinition, 'weight' | 'metric' | 'transform'>;
+  /** Fields the editor does not show (weight, metric, transform, an assert-set's checks), kept. */
+  rest: Pick<AssertionDefinition, 'weight' | 'metric' | 'transform' | 'assert'>;
 }
 
 function valueToText(kind: ValueKind, value: unknown): string {
@@ -102,6 +108,7 @@ export function draftOf(assertion: AssertionDefinition): CheckDraft {
       ...(assertion.weight !== undefined ? { weight: assertion.weight } : {}),
       ...(assertion.metric !== undefined ? { metric: assertion.metric } : {}),
       ...(assertion.transform !== undefined ? { transform: assertion.transform } : {}),
+      ...(assertion.assert !== undefined ? { assert: assertion.assert } : {}),
     },
   };
 }
@@ -121,6 +128,16 @@ function readValue(draft: CheckDraft): { ok: true; value: unknown } | { ok: fals
   switch (kind) {
     case 'text':
       if (text === '') return { ok: false, error: `"${draft.base}" needs a value.` };
+      if (draft.base === 'word-count') {
+        // A count, or {"min": …, "max": …}: read as JSON, as promptfoo's YAML would give it.
+        try {
+          const parsed: unknown = JSON.parse(text);
+          if (typeof parsed === 'number' || (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed))) return { ok: true, value: parsed };
+        } catch {
+          // not JSON: checked below as text
+        }
+        return { ok: false, error: 'Write a number of words, or {"min": 10, "max": 50}.' };
+      }
       if (draft.base === 'regex') {
         try {
           new RegExp(text);
