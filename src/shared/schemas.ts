@@ -155,6 +155,10 @@ export const judgeSchema = z.object({
   providerId: z.string().min(1),
   model: z.string().min(1),
   prompt: z.array(messageSchema).min(1).optional(),
+  /** The model asked on the judge's server for embeddings (similar, answer-relevance); promptfoo's default when absent. */
+  embeddingModel: z.string().min(1).optional(),
+  /** The model asked on the judge's server for moderation; promptfoo's default when absent. */
+  moderationModel: z.string().min(1).optional(),
 });
 export type JudgeConfig = z.infer<typeof judgeSchema>;
 

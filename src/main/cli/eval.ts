@@ -9,20 +9,23 @@ import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { AppEvent } from '../../shared/contract';
 import { formatIssue, parseConfig, type ConfigPrompt, type ConfigProvider, type EvalConfig } from '../../shared/promptfoo/config';
+import { columnLayout, testRunsIn } from '../../shared/promptfoo/prompts';
 import { checkTemplate } from '../../shared/template';
 import { decodeTextFile } from '../../shared/text-file';
-import type { Cell, Column, JudgeConfig } from '../../shared/schemas';
+import type { Cell, Column, JudgeConfig, Message } from '../../shared/schemas';
 import { configFiles } from './config-files';
 import { keyHostVerdict, refusalReason, hostOf, type KeyHostApproval } from '../../shared/key-hosts';
 import { loadKeyHostApprovals } from '../secrets/key-hosts';
+import { isModelGraded } from '../runner/grading';
 import { matrixCells } from '../runner/matrix';
+import { promptfooVars } from '../template/promptfoo-vars';
 import { ECHO_PROVIDER_ID } from '../providers/echo';
 import { createProvider, defaultKeyEnvarOf, DEFAULT_BASE_URLS, endpointOf, envBaseUrlOf } from '../providers/factory';
 import { SecretRedactor } from '../../shared/redact';
 import type { RunPlan } from '../runner/runner';
 import { MemorySecretStore, type Environment } from '../secrets/secrets';
 import { createServices } from '../services';
-import { DATABASE_FILE, type RecordedProvider } from '../store/store';
+import { DATABASE_FILE, type NewCell, type RecordedProvider } from '../store/store';
 import { outputFormatOf, placeOf, writeOutputs, type OutputTarget } from './output';
 import { configFingerprint, interruptedHint, recordProviders, resumeRefusal } from './resume';
 import { AppError } from '../../shared/errors';
@@ -148,14 +151,19 @@ export interface PlanOptions {
 export function planRun(config: EvalConfig, bindings: readonly ProviderBinding[], options: PlanOptions = {}): RunPlan & { total: number } {
   const runId = options.runId ?? randomUUID();
   const repeats = options.repeats ?? 1;
-  const columns: Column[] = [];
-  const columnPrompts: number[] = [];
-  bindings.forEach((binding, providerIdx) => {
-    config.prompts.forEach((_prompt, promptIdx) => {
-      columns.push({ id: `p${providerIdx + 1}.${promptIdx + 1}`, providerId: binding.registryId, model: binding.provider.model, params: binding.provider.params });
-      columnPrompts.push(promptIdx);
-    });
+  // Each provider × each prompt its `prompts` list allows; a test's own lists then pick its cells.
+  const layout = columnLayout(config);
+  const columns: Column[] = layout.flatMap(({ providerIdx, promptIdx }) => {
+    const binding = bindings[providerIdx];
+    return binding ? [{ id: `p${providerIdx + 1}.${promptIdx + 1}`, providerId: binding.registryId, model: binding.provider.model, params: binding.provider.params }] : [];
   });
+  const runsIn = (caseIndex: number, columnIndex: number): boolean => {
+    const place = layout[columnIndex];
+    const test = config.tests[caseIndex];
+    return place !== undefined && test !== undefined && testRunsIn(test, config.prompts[place.promptIdx], config.providers[place.providerIdx]);
+  };
+  const perTest = config.tests.map((_test, caseIndex) => columns.filter((_column, columnIndex) => runsIn(caseIndex, columnIndex)).length);
+  const chatTemplates = new Set<readonly Message[]>(config.prompts.filter((prompt) => prompt.chat).map((prompt) => prompt.messages));
   const first = config.prompts[0];
   const lastUser = first ? ([...first.messages].reverse().find((m) => m.role === 'user') ?? first.messages[0]) : undefined;
   const titleText = (config.description ?? lastUser?.content ?? 'parallax eval').replace(/\s+/g, ' ').trim();
@@ -182,15 +190,29 @@ export function planRun(config: EvalConfig, bindings: readonly ProviderBinding[]
       ...(options.judge ? { judge: options.judge } : {}),
       ...recordedRun(config, bindings, options.grader),
     },
-    cells: matrixCells({
-      testCases: config.tests.map((test, index) => ({ id: `test-${index + 1}`, vars: test.vars })),
-      columns,
-      templates: columnPrompts.map((promptIdx) => config.prompts[promptIdx]?.messages ?? []),
-      providerName: (columnIndex) => bindings[Math.floor(columnIndex / config.prompts.length)]?.name ?? columns[columnIndex]?.providerId ?? '',
-      repeats,
-    }),
-    total: config.tests.length * columns.length * repeats,
+    cells: onlyWhere(
+      (cell) => runsIn(cell.caseIndex, cell.columnIndex),
+      matrixCells({
+        testCases: config.tests.map((test, index) => ({ id: `test-${index + 1}`, vars: test.vars })),
+        columns,
+        templates: layout.map(({ promptIdx }) => config.prompts[promptIdx]?.messages ?? []),
+        providerName: (columnIndex) => bindings[layout[columnIndex]?.providerIdx ?? -1]?.name ?? columns[columnIndex]?.providerId ?? '',
+        repeats,
+        // Values that name other variables are filled in as promptfoo fills them in (a chat prompt gets no template pass).
+        prepareVars: (vars, template) => promptfooVars(vars, chatTemplates.has(template) ? 'chat' : 'text'),
+      }),
+    ),
+    total: perTest.reduce((sum, n) => sum + n, 0) * repeats,
   };
+}
+
+/**
+ * The cells a test's filters keep, still produced lazily, numbered again without gaps: the
+ * store and the result files page through a run by position.
+ */
+function* onlyWhere(keep: (cell: NewCell) => boolean, cells: Iterable<NewCell>): Generator<NewCell> {
+  let position = 0;
+  for (const cell of cells) if (keep(cell)) yield { ...cell, position: position++ };
 }
 
 /** The providers (never keys) and the config's fingerprint, recorded in the run so any process can resume it. */
@@ -291,9 +313,10 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
   const bindings = bindProviders(config.providers, options.env);
   // The grader (defaultTest.options.provider) is bound like the others, after them.
   const graderBinding = config.grader ? bindProviders([...config.providers, config.grader], options.env).at(-1) : undefined;
-  const usesRubric = [...(config.defaultAssert ?? []), ...config.tests.flatMap((t) => t.assert ?? [])].some((a) => [a, ...(a.assert ?? [])].some((c) => c.type.endsWith('llm-rubric')));
-  if (usesRubric && !graderBinding) {
-    return usage([`${options.configPath}: llm-rubric needs a grader: set defaultTest.options.provider (e.g. openai:chat:gpt-4o-mini, or echo to try it)`]);
+  // Every model-graded check (llm-rubric, factuality, similar, select-best, ...) asks the grader or its server.
+  const graded = [...(config.defaultAssert ?? []), ...config.tests.flatMap((t) => t.assert ?? [])].flatMap((a) => [a, ...(a.assert ?? [])]).find((c) => isModelGraded(c) || /^(not-)?select-best$/.test(c.type));
+  if (graded && !graderBinding) {
+    return usage([`${options.configPath}: ${graded.type.replace(/^not-/, '')} needs a grader: set defaultTest.options.provider (e.g. openai:chat:gpt-4o-mini, or echo to try it)`]);
   }
   const keyed = [
     ...bindings.map((binding, index) => ({ binding, where: `${options.configPath}: providers[${index}] (${binding.name})` })),
@@ -377,7 +400,16 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
       repeats,
       useCache: options.cache,
       ...(graderBinding
-        ? { judge: { providerId: graderBinding.registryId, model: graderBinding.provider.model, ...(config.rubricPrompt ? { prompt: config.rubricPrompt } : {}) }, grader: graderBinding }
+        ? {
+            judge: {
+              providerId: graderBinding.registryId,
+              model: graderBinding.provider.model,
+              ...(config.rubricPrompt ? { prompt: config.rubricPrompt } : {}),
+              ...(config.graderModels?.embedding !== undefined ? { embeddingModel: config.graderModels.embedding } : {}),
+              ...(config.graderModels?.moderation !== undefined ? { moderationModel: config.graderModels.moderation } : {}),
+            },
+            grader: graderBinding,
+          }
         : {}),
     });
     // --resume: the run recorded from this same config goes on instead (resume.ts).
@@ -446,7 +478,7 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
       log(
         `Running ${total} cell${total === 1 ? '' : 's'}: ${config.prompts.length} prompt${config.prompts.length === 1 ? '' : 's'} × ` +
           `${config.providers.length} provider${config.providers.length === 1 ? '' : 's'} × ${config.tests.length} test${config.tests.length === 1 ? '' : 's'}` +
-          `${repeats > 1 ? ` × ${repeats} repeats` : ''}, at most ${maxConcurrency} at once${options.cache ? '' : ', cache off'}.\n`,
+          `${repeats > 1 ? ` × ${repeats} repeats` : ''}${total < config.prompts.length * config.providers.length * config.tests.length * repeats ? ' (as the prompts and providers lists choose)' : ''}, at most ${maxConcurrency} at once${options.cache ? '' : ', cache off'}.\n`,
       );
     }
     const started = performance.now();

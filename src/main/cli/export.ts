@@ -11,6 +11,7 @@ import type { PromptDocument, PromptFormatId } from '../../shared/formats/docume
 import { exportPrompt } from '../../shared/formats';
 import { versionDocument, type PromptSummary } from '../../shared/library';
 import { DATABASE_FILE, Store } from '../store/store';
+import { renderMessages } from '../template/render';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, USAGE, dataDirOf, type CliIo } from './main';
 
 /** Every format, in the order the help lists them (a Record, so a new format cannot be missed). */
@@ -133,7 +134,7 @@ export async function runExportCommand(argv: readonly string[], io: CliIo): Prom
 
   let file: { fileName: string; text: string };
   try {
-    file = exportPrompt(document, format);
+    file = exportPrompt(document, format, { renderMessages });
   } catch (error) {
     return usage(`${errorMessage(error)} Nothing was written.`);
   }

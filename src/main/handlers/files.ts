@@ -9,6 +9,7 @@ import { readSiblings } from '../../shared/formats/prompty-files';
 import { versionDocument } from '../../shared/library';
 import { exportExperimentFile, importExperimentFile } from '../files/experiment';
 import { ImageInliner, storeDataImages } from '../files/images';
+import { renderMessages } from '../template/render';
 import type { ImageStore } from '../images';
 import { DEFAULT_BASE_URLS } from '../providers/factory';
 import { DEFAULT_CONCURRENCY, type ProviderRegistry } from '../providers/registry';
@@ -42,7 +43,7 @@ export function fileHandlers(store: Store, registry: ProviderRegistry, dialogs: 
       // Stored images travel in the file as data URIs, in the formats that carry images.
       if (images && IMAGE_FORMATS.has(format)) document.sample = await new ImageInliner(images).vars(document.sample);
       try {
-        return Promise.resolve(exportPrompt(document, format));
+        return Promise.resolve(exportPrompt(document, format, { renderMessages }));
       } catch (error) {
         return Promise.reject(new AppError('bad_input', error instanceof Error ? error.message : String(error)));
       }

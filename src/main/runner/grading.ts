@@ -6,7 +6,8 @@
 import { createHash } from 'node:crypto';
 import { applyTransform, assertSetResult, checkedOutput, evaluateAssertionAsync, gradingResult, weighed, type Judge } from '../../shared/assertions';
 import type { Assertion, AssertionResult } from '../../shared/assertions/types';
-import type { Cell, Grading, JudgeConfig } from '../../shared/schemas';
+import { isModelGradedType, moderationFlags, promptText, type Embedder, type Moderator } from '../../shared/assertions/model-graded';
+import type { Cell, Grading, JudgeConfig, Message, Variables } from '../../shared/schemas';
 import { createJsonSchemaValidator } from '../assertions/json-schema';
 import { sandboxCodeRunner, sandboxRegexTester } from '../sandbox/checks';
 import type { ProviderRegistry } from '../providers/registry';
@@ -38,6 +39,42 @@ export function judgeOf(spec: GradingSpec, registry: Pick<ProviderRegistry, 'res
   };
 }
 
+/** Embeddings and moderation on the judge's server (promptfoo's default models unless the config names others). */
+export function graderServicesOf(spec: GradingSpec, registry: Pick<ProviderRegistry, 'resolve'>, signal: AbortSignal): GraderServices {
+  const config = spec.judge;
+  if (!config) return {};
+  const service = async () => {
+    const { provider } = await registry.resolve(config.providerId);
+    return provider;
+  };
+  return {
+    embed: async (text) => {
+      const provider = await service();
+      if (!provider.embed) throw new Error(`the grader ${config.providerId} has no OpenAI-compatible /embeddings endpoint`);
+      return provider.embed(text, config.embeddingModel ?? DEFAULT_EMBEDDING_MODEL, signal);
+    },
+    moderate: async (text) => {
+      const provider = await service();
+      if (!provider.moderate) throw new Error(`the grader ${config.providerId} has no OpenAI-compatible /moderations endpoint`);
+      return moderationFlags(await provider.moderate(text, config.moderationModel ?? DEFAULT_MODERATION_MODEL, signal));
+    },
+  };
+}
+
+/** promptfoo's default embedding and moderation models (its OpenAI defaults). */
+export const DEFAULT_EMBEDDING_MODEL = 'text-embedding-3-large';
+export const DEFAULT_MODERATION_MODEL = 'omni-moderation-latest';
+
+export interface GraderServices {
+  embed?: Embedder;
+  moderate?: Moderator;
+}
+
+/** Grader prompts are data: rendered in the sandbox like any template, the answer and variables passed as values. */
+function renderGraderPrompt(messages: readonly Message[], vars: Record<string, unknown>): Message[] {
+  return renderMessages(messages, vars as Variables);
+}
+
 /**
  * A check's value with the row's variables filled in (`contains: "{{ city }}"`). A value that is
  * not a valid template (a literal "{{", say) is used as written rather than failing every check.
@@ -51,11 +88,17 @@ export function renderValue(text: string, vars: Cell['variables']): string {
   }
 }
 
+/** select-best and max-score: graded on all of a row's answers at once. */
+export function isComparison(assertion: { type: string }): boolean {
+  return /^(not-)?(select-best|max-score)$/.test(assertion.type);
+}
+
 /** One check's stored outcome on one cell. */
 export type GradingComponent = Grading['componentResults'][number];
 
 export function isModelGraded(assertion: { type: string; assert?: readonly { type: string }[] }): boolean {
-  return assertion.type.endsWith('llm-rubric') || (assertion.assert?.some((member) => isModelGraded(member)) ?? false);
+  const base = assertion.type.replace(/^not-/, '');
+  return base === 'llm-rubric' || isModelGradedType(base) || (assertion.assert?.some((member) => isModelGraded(member)) ?? false);
 }
 
 function canonical(value: unknown): string {
@@ -75,7 +118,9 @@ function canonical(value: unknown): string {
  */
 export function checkKey(assertion: Assertion, judge: JudgeConfig | undefined): string {
   const { weight: _weight, metric: _metric, ...definition } = assertion;
-  const judged = isModelGraded(assertion) ? { judge: judge ? { providerId: judge.providerId, model: judge.model, prompt: judge.prompt ?? null } : null } : {};
+  const judged = isModelGraded(assertion)
+    ? { judge: judge ? { providerId: judge.providerId, model: judge.model, prompt: judge.prompt ?? null, embeddingModel: judge.embeddingModel, moderationModel: judge.moderationModel } : null }
+    : {};
   return createHash('sha256').update(canonical({ ...definition, ...judged })).digest('hex').slice(0, 32);
 }
 
@@ -113,8 +158,9 @@ export function judgeCallsFor(checks: readonly Assertion[], judge: JudgeConfig |
  * Grades one answer with the spec's checks. `kept` holds model-graded results from an earlier
  * grading, by check key: a check found there keeps its result and the judge is not asked.
  */
-export async function gradeCell(cell: Cell, spec: GradingSpec, judge: Judge | undefined, kept: ReadonlyMap<string, GradingComponent> = new Map()): Promise<Grading | undefined> {
-  const checks = checksFor(spec, cell.caseIndex);
+export async function gradeCell(cell: Cell, spec: GradingSpec, judge: Judge | undefined, kept: ReadonlyMap<string, GradingComponent> = new Map(), services: GraderServices = {}): Promise<Grading | undefined> {
+  // select-best and max-score compare the row's answers: graded when the row is done (compare.ts).
+  const checks = checksFor(spec, cell.caseIndex).filter((check) => !isComparison(check));
   if (checks.length === 0) return undefined;
   const testCase = spec.testCases[cell.caseIndex];
   const vars = cell.variables;
@@ -136,6 +182,7 @@ export async function gradeCell(cell: Cell, spec: GradingSpec, judge: Judge | un
     ...(cell.totalMs !== undefined && cell.cached !== true ? { latencyMs: cell.totalMs } : {}),
     ...(cell.costUsd !== undefined ? { costUsd: cell.costUsd } : {}),
     ...(cell.finishReason !== undefined ? { finishReason: cell.finishReason } : {}),
+    ...(cell.messages.length > 0 ? { prompt: promptText(cell.messages) } : {}),
     renderValue: (text: string) => renderValue(text, vars),
     validateJsonSchema,
     testRegex: sandboxRegexTester,
@@ -165,9 +212,25 @@ export async function gradeCell(cell: Cell, spec: GradingSpec, judge: Judge | un
           }
         }
       : undefined;
+    const watch = <A extends unknown[], R>(call: ((...args: A) => Promise<R>) | undefined) =>
+      call
+        ? async (...args: A): Promise<R> => {
+            try {
+              return await call(...args);
+            } catch (error) {
+              judgeFailed = true;
+              throw error;
+            }
+          }
+        : undefined;
+    const embed = watch(services.embed);
+    const moderate = watch(services.moderate);
     const result = await evaluateAssertionAsync(assertion, context, {
       ...(watched ? { judge: watched } : {}),
       ...(spec.judge?.prompt ? { rubricTemplate: spec.judge.prompt } : {}),
+      render: renderGraderPrompt,
+      ...(embed ? { embed } : {}),
+      ...(moderate ? { moderate } : {}),
     });
     const modelGraded = isModelGraded(assertion);
     return {

@@ -10,6 +10,7 @@ import type { Message } from '../schemas';
 import { parseCommaList } from './comma-list';
 import { assertSetResult } from './grading';
 import { extractJsonObjects, jsonEqual, parseJson, readSchema } from './json-values';
+import { gradeWithModel, isModelGradedType, type Embedder, type GraderRender, type Moderator } from './model-graded';
 import { parseRubricVerdict, rubricPrompt } from './rubric';
 import { applyTransform, checkFunctionBody, readCheckValue } from './script';
 import { bleu, levenshtein, rougeL, rougeN } from './text-metrics';
@@ -340,6 +341,12 @@ function run(base: BaseAssertionType, check: Check): AssertionResult {
     case 'assert-set':
       // Sets are graded member by member before a check runs (see evaluateAssertion).
       return invalid(check, 'an assert-set cannot hold another assert-set');
+    case 'select-best':
+    case 'max-score':
+      // Graded once all of the row's answers are in (src/main/runner/compare.ts), never on one answer.
+      return { pass: false, score: 0, reason: `"${base}" compares all of a row's answers; it is graded when the row is done`, assertion: check.assertion, needsJudge: true };
+    default:
+      return { pass: false, score: 0, reason: `"${base}" needs a grader model; it has not been graded`, assertion: check.assertion, needsJudge: true };
   }
 }
 
@@ -386,6 +393,12 @@ export interface JudgeOptions {
   judge?: Judge;
   /** The judge prompt, if the user edited it (default: DEFAULT_RUBRIC_PROMPT). */
   rubricTemplate?: readonly Message[];
+  /** Renders grader prompts (factuality, g-eval, ...): main renders them in the sandbox. */
+  render?: GraderRender;
+  /** Embeddings for similar and answer-relevance. */
+  embed?: Embedder;
+  /** Moderation flags for moderation checks. */
+  moderate?: Moderator;
 }
 
 /**
@@ -407,6 +420,13 @@ async function evaluateOneAsync(assertion: Assertion, context: AssertionContext,
   const prepared = prepare(assertion, context);
   if ('failed' in prepared) return prepared.failed;
   const { base, check } = prepared;
+  if (isModelGradedType(base)) {
+    const verdict = await gradeWithModel(
+      { type: base, inverse: check.inverse, value: check.value, threshold: thresholdOf(check), output: check.context.output, prompt: check.context.prompt, vars: check.context.vars },
+      options,
+    );
+    return { pass: verdict.pass, score: verdict.score, reason: verdict.reason, assertion };
+  }
   if (base !== 'llm-rubric') return run(base, check);
   const rubric = textValue(check);
   if (rubric === undefined) return invalid(check, '"llm-rubric" needs the rubric as its value');

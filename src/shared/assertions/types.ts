@@ -40,6 +40,19 @@ export const BASE_ASSERTION_TYPES = [
   'finish-reason',
   // A group of checks scored as one, with its own threshold, weight and metric.
   'assert-set',
+  // Graded by a model, embeddings or moderation (src/shared/assertions/model-graded.ts), as promptfoo grades them.
+  'factuality',
+  'model-graded-closedqa',
+  'g-eval',
+  'answer-relevance',
+  'similar',
+  'similar:cosine',
+  'similar:dot',
+  'similar:euclidean',
+  'moderation',
+  // Compare all of a row's answers: graded once the row is done (src/main/runner/compare.ts).
+  'select-best',
+  'max-score',
 ] as const;
 
 export type BaseAssertionType = (typeof BASE_ASSERTION_TYPES)[number];
@@ -137,6 +150,8 @@ export interface AssertionContext {
   costUsd?: number;
   /** Why the model stopped, as the provider said it (finish-reason checks). */
   finishReason?: string;
+  /** The prompt sent, as promptfoo gives it to graders: one user message's text, else the messages as JSON. */
+  prompt?: string;
   /** Renders `{{ var }}` in string values (the caller owns the template engine). */
   renderValue?: (text: string) => string;
   /** Needed by is-json / contains-json with a schema and by is-valid-json-schema. */

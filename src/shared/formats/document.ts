@@ -4,7 +4,7 @@
  * tests check this for every format, for what that format can carry).
  */
 import { z } from 'zod';
-import { messageSchema, paramsSchema, variablesSchema } from '../schemas';
+import { messageSchema, paramsSchema, variablesSchema, type Message, type Variables } from '../schemas';
 
 export const promptModelSchema = z.object({
   /** Model id as the API knows it, e.g. gpt-4o-mini or llama3.2. */
@@ -40,6 +40,12 @@ export interface FormatIssue {
 
 export type ImportResult = { ok: true; document: PromptDocument; warnings: string[] } | { ok: false; errors: FormatIssue[] };
 
+/** What an export may use that the shared code cannot do itself. */
+export interface ExportOptions {
+  /** Renders messages with a row's values as a run does (main's sandbox): curl sends them rendered. */
+  renderMessages?: (messages: readonly Message[], vars: Variables) => Message[];
+}
+
 export interface PromptFormat {
   id: PromptFormatId;
   /** What the user picks from, e.g. "Prompty (.prompty)". */
@@ -48,7 +54,7 @@ export interface PromptFormat {
   mimeType: string;
   /** Code snippets are export-only. */
   canImport: boolean;
-  export(document: PromptDocument): string;
+  export(document: PromptDocument, options?: ExportOptions): string;
   /** `files`: files beside the imported one, by relative name (a .prompty's base, references, includes). */
   import?(text: string, fileName: string, files?: ReadonlyMap<string, string>): ImportResult;
 }

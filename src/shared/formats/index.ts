@@ -8,7 +8,7 @@
  */
 import { AppError } from '../errors';
 import { binaryTextReason } from '../text-file';
-import { promptDocumentSchema, type ImportResult, type PromptDocument, type PromptFormat, type PromptFormatId } from './document';
+import { promptDocumentSchema, type ExportOptions, type ImportResult, type PromptDocument, type PromptFormat, type PromptFormatId } from './document';
 import { extensionOf } from './common';
 import { markdownFormat } from './markdown';
 import { openaiChatFormat } from './openai-chat';
@@ -100,7 +100,7 @@ export interface ExportedFile {
 }
 
 /** Throws AppError('bad_input') when the document is not valid or the format cannot carry it. */
-export function exportPrompt(document: PromptDocument, formatId: PromptFormatId): ExportedFile {
+export function exportPrompt(document: PromptDocument, formatId: PromptFormatId, options: ExportOptions = {}): ExportedFile {
   const format = formatById(formatId);
   if (!format) throw new AppError('bad_input', `Unknown export format "${formatId}".`);
   const parsed = promptDocumentSchema.safeParse(document);
@@ -108,5 +108,5 @@ export function exportPrompt(document: PromptDocument, formatId: PromptFormatId)
     const issue = parsed.error.issues[0];
     throw new AppError('bad_input', `Cannot export this prompt: ${issue ? `${issue.path.join('.') || 'prompt'}: ${issue.message}` : 'it is not valid'}.`);
   }
-  return { fileName: `${safeFileStem(parsed.data.name)}${format.extension}`, text: format.export(parsed.data), mimeType: format.mimeType };
+  return { fileName: `${safeFileStem(parsed.data.name)}${format.extension}`, text: format.export(parsed.data, options), mimeType: format.mimeType };
 }
