@@ -20,7 +20,7 @@ interface Outcome {
 /** Runs a javascript check's code as promptfoo 0.121 does: rendered by Nunjucks, then a function body. */
 function runAsPromptfoo(code: string, output: unknown, vars: Record<string, unknown> = {}): Outcome {
   const rendered = new nunjucks.Environment(null, { autoescape: false }).renderString(code, vars).trimEnd();
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- this is what promptfoo does with the check's code
+  // This is what promptfoo does with the check's code.
   const fn = new Function('output', 'context', 'process', rendered) as (o: unknown, c: unknown, p: unknown) => Outcome;
   return fn(output, { vars }, undefined);
 }

@@ -175,11 +175,12 @@ function providerValue(provider: ExperimentProvider): string | Record<string, un
 }
 
 function testValue(test: ExperimentTest, index: number, notes: string[]): Record<string, unknown> {
+  const assert = test.assert !== undefined && test.assert.length > 0 ? portableAsserts(test.assert, `tests[${index}].assert`, notes) : [];
   return {
     ...(test.description !== undefined ? { description: test.description } : {}),
     // An image goes as its data URI or address, the text promptfoo puts in the image part.
     vars: Object.fromEntries(Object.entries(test.vars).map(([name, value]) => [name, imageReference(value) ?? value])),
-    ...(test.assert !== undefined && test.assert.length > 0 ? { assert: portableAsserts(test.assert, `tests[${index}].assert`, notes) } : {}),
+    ...(assert.length > 0 ? { assert } : {}),
     ...(test.transform !== undefined ? { options: { transform: test.transform } } : {}),
   };
 }
@@ -202,7 +203,7 @@ export function exportExperimentYaml(experiment: Experiment): string {
   };
   const defaultTest = {
     ...(Object.keys(options).length > 0 ? { options } : {}),
-    ...(experiment.defaultAssert !== undefined && experiment.defaultAssert.length > 0 ? { assert: defaultAssert } : {}),
+    ...(defaultAssert.length > 0 ? { assert: defaultAssert } : {}),
   };
   const value = {
     ...(experiment.description !== undefined ? { description: experiment.description } : {}),
