@@ -202,6 +202,78 @@ export function fakeAnswer(text: string): string {
   return `You said: ${text}`;
 }
 
+/**
+ * The grader model (`fake-judge`): a deterministic reply in the form each of promptfoo's grader
+ * prompts asks for. Its verdict: the text it grades fails when it holds the word "bad"
+ * (the rubric, the criteria and the examples never do in the fixtures), else passes.
+ */
+export const JUDGE_MODEL = 'fake-judge';
+
+export function judgeAnswer(messages: readonly { role: string; content: string }[]): string {
+  const all = messages.map((m) => m.content).join('\n');
+  const last = messages[messages.length - 1]?.content ?? '';
+  const between = (text: string, open: string, close: string): string => {
+    const start = text.lastIndexOf(open);
+    if (start < 0) return '';
+    const end = text.indexOf(close, start + open.length);
+    return text.slice(start + open.length, end < 0 ? undefined : end);
+  };
+  const bad = (text: string): boolean => /\bbad\b/i.test(text);
+  if (all.includes('Output the index of the text that best fits the criteria')) {
+    // select-best: the first text without "bad", else the first.
+    const texts = [...all.matchAll(/<Text index="(\d+)">\n([\s\S]*?)\n<\/Text>/g)];
+    const good = texts.find((t) => !bad(t[2] ?? ''));
+    return good?.[1] ?? '0';
+  }
+  if (all.includes('You are a precise factuality evaluator')) {
+    const fails = bad(between(last, '<submitted_answer>', '</submitted_answer>'));
+    return JSON.stringify({ category: fails ? 'D' : 'C', reason: fails ? 'The submission disagrees with the expert answer.' : 'The submission has the same details.' });
+  }
+  if (all.includes('[Criterion]:')) {
+    const fails = bad(between(all, '[Submission]:', '[Criterion]:'));
+    return `The submission was read against the criterion.\n${fails ? 'N' : 'Y'}`;
+  }
+  if (all.includes('generate 3-4 concise evaluation steps')) return '{"steps":["Read the reply","Compare it with the criteria"]}';
+  if (all.includes('Your task is to rate the Reply on one metric')) {
+    const fails = bad(between(all, '**Reply**', '**OUTPUT FORMAT**'));
+    return JSON.stringify({ score: fails ? 3 : 8, reason: fails ? 'The reply misses the criteria.' : 'The reply meets the criteria.' });
+  }
+  if (all.startsWith('Generate question for the given answer.')) {
+    // answer-relevance: the answer itself, asked back.
+    const answer = between(last, '\nAnswer:', '\nQuestion:').trim();
+    return `What about ${answer}?`;
+  }
+  const fails = bad(between(last, '<Output>', '</Output>'));
+  return JSON.stringify({ reason: fails ? 'The output says bad.' : 'The output meets the rubric.', pass: !fails, score: fails ? 0 : 1 });
+}
+
+/** A deterministic embedding: each word (lower case, letters and digits) counted in one of 16 dimensions by its hash. */
+export function fakeEmbedding(text: string): number[] {
+  const vector = new Array<number>(16).fill(0);
+  for (const word of text.toLowerCase().match(/[a-z0-9]+/g) ?? []) {
+    let hash = 2166136261;
+    for (let i = 0; i < word.length; i++) hash = Math.imul(hash ^ word.charCodeAt(i), 16777619) >>> 0;
+    vector[hash % 16] = (vector[hash % 16] ?? 0) + 1;
+  }
+  // An empty text gets a vector all the same, so a cosine is defined.
+  return vector.every((v) => v === 0) ? vector.map(() => 1) : vector;
+}
+
+/** OpenAI's moderation categories; the fake flags a text by words: violence (kill, attack), harassment (idiot), self-harm (self-harm). */
+const MODERATION_CATEGORIES = ['harassment', 'harassment/threatening', 'hate', 'hate/threatening', 'illicit', 'illicit/violent', 'self-harm', 'self-harm/intent', 'self-harm/instructions', 'sexual', 'sexual/minors', 'violence', 'violence/graphic'];
+const MODERATION_WORDS: Readonly<Record<string, RegExp>> = { violence: /\b(kill|attack)\b/i, harassment: /\bidiot\b/i, 'self-harm': /\bself-harm\b/i };
+
+export function fakeModeration(text: string): { flagged: boolean; categories: Record<string, boolean>; category_scores: Record<string, number> } {
+  const categories: Record<string, boolean> = {};
+  const scores: Record<string, number> = {};
+  for (const name of MODERATION_CATEGORIES) {
+    const hit = MODERATION_WORDS[name]?.test(text) === true;
+    categories[name] = hit;
+    scores[name] = hit ? 0.91 : 0.0012;
+  }
+  return { flagged: Object.values(categories).some(Boolean), categories, category_scores: scores };
+}
+
 /** How the server cuts an answer into chunks. */
 export function fakeChunks(answer: string, chunkSize = 4): string[] {
   const chunks: string[] = [];
@@ -417,7 +489,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     if (refused(res, record, behaviour, headers)) return;
 
     const lastUser = [...chat.messages].reverse().find((m) => m.role === 'user') ?? chat.messages[chat.messages.length - 1];
-    let chunks = fakeChunks(fakeAnswer(lastUser?.content ?? ''), chunkSize);
+    let chunks = fakeChunks(chat.model === JUDGE_MODEL ? judgeAnswer(chat.messages) : fakeAnswer(lastUser?.content ?? ''), chunkSize);
     let finishReason = 'stop';
     if (chat.maxTokens !== undefined && chunks.length > chat.maxTokens) {
       // One chunk counts as one token here.
@@ -793,6 +865,27 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
         return;
       }
       await handleChat(res, record, req.headers);
+      return;
+    }
+    if (record.method === 'POST' && (record.path === '/v1/embeddings' || record.path === '/v1/moderations')) {
+      const input = isRecord(body) ? body.input : undefined;
+      const texts = typeof input === 'string' ? [input] : Array.isArray(input) && input.every((t) => typeof t === 'string') ? input : undefined;
+      if (!isRecord(body) || typeof body.model !== 'string' || texts === undefined) {
+        sendError(res, record, 400, 'model and input (text or a list of texts) are required.', 'invalid_request_error');
+        return;
+      }
+      record.model = body.model;
+      if (record.path === '/v1/moderations') {
+        sendJson(res, record, 200, { id: `modr-fake-${nextId++}`, model: body.model, results: texts.map(fakeModeration) });
+        return;
+      }
+      const tokens = texts.reduce((sum, t) => sum + (t.trim() === '' ? 0 : t.trim().split(/\s+/).length), 0);
+      const base64 = body.encoding_format === 'base64';
+      const data = texts.map((t, index) => {
+        const vector = fakeEmbedding(t);
+        return { object: 'embedding', index, embedding: base64 ? Buffer.from(new Float32Array(vector).buffer).toString('base64') : vector };
+      });
+      sendJson(res, record, 200, { object: 'list', data, model: body.model, usage: { prompt_tokens: tokens, total_tokens: tokens } });
       return;
     }
     if (record.method === 'POST' && record.path === '/v1/responses') {

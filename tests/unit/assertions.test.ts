@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createJsonSchemaValidator } from '../../src/main/assertions/json-schema';
 import { sandboxCodeRunner, sandboxRegexTester } from '../../src/main/sandbox/checks';
+import { COMPARISON_TYPES, MODEL_GRADED_TYPES } from '../../src/shared/assertions/model-graded';
 import {
   BASE_ASSERTION_TYPES,
   DEFAULT_RUBRIC_PROMPT,
@@ -88,9 +89,10 @@ describe('every assertion type passes, fails, and flips in its not- form', () =>
     expect(check(inverse, row.fails).pass).toBe(true);
   });
 
-  it('covers every listed type except llm-rubric (tested with a judge below) and assert-set (tests/unit/promptfoo-checks.test.ts)', () => {
+  it('covers every listed type except llm-rubric (tested with a judge below), assert-set (tests/unit/promptfoo-checks.test.ts) and the model-graded ones (tests/unit/model-graded.test.ts)', () => {
     const covered = new Set(rows.map((r) => r.assertion.type));
-    expect(BASE_ASSERTION_TYPES.filter((t) => !covered.has(t))).toEqual(['llm-rubric', 'assert-set']);
+    const graded = new Set<string>([...MODEL_GRADED_TYPES, ...COMPARISON_TYPES]);
+    expect(BASE_ASSERTION_TYPES.filter((t) => !covered.has(t) && !graded.has(t))).toEqual(['llm-rubric', 'assert-set']);
   });
 });
 
@@ -252,9 +254,9 @@ describe('parseAssertion (zod schema for promptfoo YAML assertions)', () => {
   });
 
   it('says what is wrong with a bad one', () => {
-    const unknown = parseAssertion({ type: 'similar', value: 'x' });
+    const unknown = parseAssertion({ type: 'classifier', value: 'x' });
     expect(unknown.ok).toBe(false);
-    if (!unknown.ok) expect(unknown.error).toMatch(/"similar" is not an assertion type Parallax checks/);
+    if (!unknown.ok) expect(unknown.error).toMatch(/"classifier" is not an assertion type Parallax checks/);
     const badWeight = parseAssertion({ type: 'contains', value: 'x', weight: -1 });
     expect(badWeight.ok).toBe(false);
     if (!badWeight.ok) expect(badWeight.error).toMatch(/^weight: /);

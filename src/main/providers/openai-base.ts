@@ -245,6 +245,29 @@ export abstract class OpenAIBase implements ChatProvider {
     }
   }
 
+  /** POST /embeddings: one text's vector (floats asked for, so any compatible server can answer). */
+  async embed(text: string, model: string, signal: AbortSignal): Promise<number[]> {
+    try {
+      const response = await this.client.embeddings.create({ model, input: text, encoding_format: 'float' }, { signal, timeout: this.timeouts.total });
+      const vector: unknown = response.data[0]?.embedding;
+      if (!Array.isArray(vector) || !vector.every((x): x is number => typeof x === 'number' && Number.isFinite(x))) {
+        throw new AppError('provider_error', `${this.options.baseUrl} sent no embedding (a list of numbers) for the text.`);
+      }
+      return vector;
+    } catch (error) {
+      throw this.describe(error, signal);
+    }
+  }
+
+  /** POST /moderations: the server's answer for one text, unread (the caller reads its flags). */
+  async moderate(text: string, model: string, signal: AbortSignal): Promise<unknown> {
+    try {
+      return await this.client.moderations.create({ model, input: text }, { signal, timeout: this.timeouts.total });
+    } catch (error) {
+      throw this.describe(error, signal);
+    }
+  }
+
   /** Turns whatever the SDK threw into an AppError with a sentence a person can act on. */
   protected describe(error: unknown, signal?: AbortSignal, midStream = false): AppError {
     // A server's words are masked for keys and cut short before they go anywhere.

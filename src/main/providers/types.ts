@@ -35,4 +35,8 @@ export interface ChatProvider {
   secrets?(): readonly string[];
   /** How long a cell may take with it, retries included (a remote endpoint's total timeout). */
   readonly totalTimeoutMs?: number;
+  /** The vector an OpenAI-compatible /embeddings endpoint gives a text (similar, answer-relevance). */
+  embed?(text: string, model: string, signal: AbortSignal): Promise<number[]>;
+  /** An OpenAI-compatible /moderations answer for a text, as the server sent it (read by shared/assertions/model-graded.ts). */
+  moderate?(text: string, model: string, signal: AbortSignal): Promise<unknown>;
 }

@@ -22,7 +22,7 @@ import type { ProviderRegistry } from '../providers/registry';
 import { TokenCounter } from '../providers/tokens';
 import { BusyGaveUp } from '../store/busy';
 import { VIEW_OUTPUT_CHARS, type GradingSpec, type Store } from '../store/store';
-import { checksFor, gradeCell, isModelGraded, judgeCallsFor, judgeOf, keptResults, renderValue } from './grading';
+import { checksFor, gradeCell, graderServicesOf, isModelGraded, judgeCallsFor, judgeOf, keptResults, renderValue } from './grading';
 
 /** Answers read from the database at a time. */
 const PAGE = 200;
@@ -180,6 +180,7 @@ export class Regrader {
     const { signal } = abort;
     const recorded = this.store.runProviders(runId);
     const judge = judgeOf(spec, { resolve: (id) => this.registry.resolve(id, recorded) }, signal);
+    const services = graderServicesOf(spec, { resolve: (id) => this.registry.resolve(id, recorded) }, signal);
     const limit = pLimit(PARALLEL);
     let graded = 0;
     let judgeCalls = 0;
@@ -199,7 +200,7 @@ export class Regrader {
       : undefined;
     const one = async (cell: Cell): Promise<void> => {
       if (signal.aborted || failure !== undefined) return;
-      const grading = await gradeCell(cell, spec, counted, keptResults(cell, previous));
+      const grading = await gradeCell(cell, spec, counted, keptResults(cell, previous), services);
       // Stopped while the judge was asked: the cell keeps its old results whole.
       if (signal.aborted) return;
       const next = this.redactCell(grading ? { ...cell, grading } : (({ grading: _old, ...rest }) => rest)(cell));

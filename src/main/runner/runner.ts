@@ -19,7 +19,7 @@ import type { ImageLoader } from '../providers/content';
 import type { ToolCall } from '../../shared/tools';
 import type { ProviderRegistry, ResolvedProvider } from '../providers/registry';
 import { HEARTBEAT_MS, type GradingSpec, type NewCell, type NewRun, type RecordedProvider, type RerunSelection, type Store } from '../store/store';
-import { gradeCell, hasChecks, judgeOf } from './grading';
+import { gradeCell, graderServicesOf, hasChecks, judgeOf } from './grading';
 import { DEFAULT_BACKOFF, backoffDelay, sleep, type BackoffPolicy } from './backoff';
 import { FairLimiter, type Lane } from './fair-limit';
 import { formatDuration } from '../../shared/timeouts';
@@ -726,7 +726,8 @@ export class Runner {
     }
     let grading: Cell['grading'];
     try {
-      grading = await gradeCell(cell, active.grading, judgeOf(active.grading, { resolve: (id) => this.registry.resolve(id, active.recorded) }, active.judgeAbort.signal));
+      const registry = { resolve: (id: string) => this.registry.resolve(id, active.recorded) };
+      grading = await gradeCell(cell, active.grading, judgeOf(active.grading, registry, active.judgeAbort.signal), new Map(), graderServicesOf(active.grading, registry, active.judgeAbort.signal));
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       grading = { pass: false, score: 0, reason: `The checks could not run: ${reason}`, componentResults: [] };

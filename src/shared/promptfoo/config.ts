@@ -111,6 +111,8 @@ export interface EvalConfig {
  * Reading what a config names with `file://` (relative to the config's folder). The parser is
  * pure; the CLI gives it a reader. Both throw an Error whose message says what went wrong.
  */
+  /** defaultTest.options.provider.embedding / .moderation: the models asked on the grader's server for similar, answer-relevance and moderation. */
+  graderModels?: GraderModels;
 export interface ConfigFiles {
   /** A prompt file's text. */
   readText(ref: string): string;
@@ -832,7 +834,47 @@ function parseRubricPrompt(value: unknown, path: Path, check: Checker): Message[
  * A test's options: `transform` (JavaScript applied to the output before the checks, run in
  * the sandbox) and, on defaultTest, `provider` (the grader).
  */
-function parseTestOptions(value: unknown, path: Path, check: Checker, readsGrader: boolean): { grader?: ConfigProvider; rubricPrompt?: Message[]; transform?: string } {
+export interface GraderModels {
+  embedding?: string;
+  moderation?: string;
+}
+
+const GRADER_ROLES = ['text', 'embedding', 'moderation'] as const;
+
+/**
+ * The grader: a provider, or promptfoo's map by role ({ text, embedding, moderation }).
+ * Embeddings and moderation are asked on the grader's OpenAI-compatible server with the model
+ * an `openai:embedding:<model>` / `openai:moderation:<model>` id names; without a text grader,
+ * that server is the one the embedding (or moderation) id names.
+ */
+function parseGrader(value: unknown, path: Path, check: Checker): { grader?: ConfigProvider; graderModels?: GraderModels } {
+  if (!isRecord(value) || value['id'] !== undefined || !GRADER_ROLES.some((role) => value[role] !== undefined)) {
+    const grader = parseProvider(value, path, check);
+    return grader ? { grader } : {};
+  }
+  const models: GraderModels = {};
+  let fallback: string | undefined;
+  for (const key of Object.keys(value)) {
+    if (!(GRADER_ROLES as readonly string[]).includes(key)) check.warn([...path, key], `"${key}" is ignored; a grader map has text, embedding and moderation`, true);
+  }
+  for (const role of ['embedding', 'moderation'] as const) {
+    const entry = value[role];
+    if (entry === undefined) continue;
+    const id = typeof entry === 'string' ? entry : isRecord(entry) && typeof entry['id'] === 'string' ? entry['id'] : undefined;
+    const match = id === undefined ? null : new RegExp(`^openai:${role}s?:(.+)$`).exec(id);
+    if (!match?.[1]) {
+      check.error([...path, role], `the ${role} grader must be openai:${role}:<model> (asked on the grader's OpenAI-compatible server)`);
+      continue;
+    }
+    models[role] = match[1];
+    fallback ??= match[1];
+  }
+  const text = value['text'];
+  const grader = text !== undefined ? parseProvider(text, [...path, 'text'], check) : fallback !== undefined ? parseProvider(`openai:chat:${fallback}`, path, check) : undefined;
+  return { ...(grader ? { grader } : {}), ...(models.embedding !== undefined || models.moderation !== undefined ? { graderModels: models } : {}) };
+}
+
+function parseTestOptions(value: unknown, path: Path, check: Checker, readsGrader: boolean): { grader?: ConfigProvider; graderModels?: GraderModels; rubricPrompt?: Message[]; transform?: string } {
   if (value === undefined || value === null) return {};
   if (!isRecord(value)) {
     check.error(path, `options must be a map, not ${describeType(value)}`);
@@ -842,7 +884,7 @@ function parseTestOptions(value: unknown, path: Path, check: Checker, readsGrade
     if (key === 'transform' || key === 'postprocess' || (readsGrader && (key === 'provider' || key === 'rubricPrompt'))) continue;
     check.warn([...path, key], `"${key}" is ignored`, true);
   }
-  const out: { grader?: ConfigProvider; rubricPrompt?: Message[]; transform?: string } = {};
+  const out: { grader?: ConfigProvider; graderModels?: GraderModels; rubricPrompt?: Message[]; transform?: string } = {};
   // postprocess is promptfoo's older name for transform, read when transform is not set.
   const transform = value['transform'] || value['postprocess'];
   if (typeof transform === 'string' && transform.trim() !== '') {
@@ -851,8 +893,7 @@ function parseTestOptions(value: unknown, path: Path, check: Checker, readsGrade
   } else if (transform !== undefined) check.error([...path, 'transform'], `transform must be JavaScript text, not ${describeType(transform)}`);
   const provider = value['provider'];
   if (readsGrader && provider !== undefined) {
-    const grader = parseProvider(provider, [...path, 'provider'], check);
-    if (grader) out.grader = grader;
+    Object.assign(out, parseGrader(provider, [...path, 'provider'], check));
   }
   if (readsGrader && value['rubricPrompt'] !== undefined && value['rubricPrompt'] !== null) {
     const rubricPrompt = parseRubricPrompt(value['rubricPrompt'], [...path, 'rubricPrompt'], check);
@@ -875,7 +916,7 @@ function parseDefaultTest(value: unknown, check: Checker): DefaultTest {
     if (key === 'vars' || key === 'assert' || key === 'options' || key === 'threshold') continue;
     check.warn(['defaultTest', key], `"${key}" is ignored`, true);
   }
-  const { grader, rubricPrompt, transform } = parseTestOptions(value['options'], ['defaultTest', 'options'], check, true);
+  const { grader, graderModels, rubricPrompt, transform } = parseTestOptions(value['options'], ['defaultTest', 'options'], check, true);
   const threshold = parseThreshold(value['threshold'], ['defaultTest', 'threshold'], check);
   return {
     vars: parseVars(value['vars'], ['defaultTest', 'vars'], check) ?? {},
@@ -917,6 +958,7 @@ function parseTests(value: unknown, defaults: Variables, check: Checker): Config
   if (value.length === 0) return [{ vars: { ...defaults } }];
   const tests: ConfigTest[] = [];
   value.forEach((item, index) => {
+  graderModels?: GraderModels;
     if (typeof item === 'string') {
       tests.push(...testsFromFile(item, ['tests', index], defaults, check));
       return;
@@ -994,6 +1036,7 @@ export function parseConfig(text: string, fileName: string, files?: ConfigFiles)
     return { ok: false, errors: [{ file: fileName, path: '', message: 'the file is empty; it needs prompts, providers and tests' }], warnings: [] };
   }
   if (!isRecord(root)) {
+    ...(graderModels ? { graderModels } : {}),
     check.error([], `the file must be a map with prompts, providers and tests, not ${describeType(root)}`);
     return { ok: false, errors: check.errors, warnings: [] };
   }
@@ -1043,3 +1086,4 @@ export function parseConfig(text: string, fileName: string, files?: ConfigFiles)
     warnings: check.warnings,
   };
 }
+      ...(defaultTest.graderModels ? { graderModels: defaultTest.graderModels } : {}),
