@@ -9,6 +9,7 @@ import { ToolCalls } from '../answer/ToolCalls';
 import { CellCompare } from '../answer/CellCompare';
 import { useWholeAnswer } from '../answer/useWholeAnswer';
 import { useCellExtras } from '../answer/useCellExtras';
+import { StructuredCheck } from '../answer/StructuredCheck';
 import { useRun } from '../../state/run';
 import { CellError, figures, statusWord, useSlotCells } from './GridCell';
 import { MessageParts } from '../images/MessageParts';
@@ -112,6 +113,7 @@ function Repeat({ cell, n, of, shortcuts }: { cell: Cell | undefined; n: number;
       )}
       {cell && reasoning && <Thinking key={cell.id} text={reasoning} tokens={cell.usage.reasoningTokens} />}
       {cell && output !== '' && <AnswerView text={output} label={title} />}
+      {cell?.status === 'done' && <StructuredCheck format={cell.params.responseFormat} output={output} />}
       {cell && toolCalls && toolCalls.length > 0 && <ToolCalls calls={toolCalls} tools={cell.params.tools} />}
       {cell && <CellError cell={cell} />}
       {cell?.status === 'done' && (
