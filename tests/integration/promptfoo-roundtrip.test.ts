@@ -101,9 +101,10 @@ describe('Parallax → promptfoo 0.121.20 → Parallax', () => {
   it('imports the file back as the same draft', () => {
     const result = importExperimentFile('promptfooconfig.yaml', recordedConfig, resolve);
     if (!result.ok) throw new Error(result.errors.join('\n'));
-    // No warning about what Parallax wrote itself (lists of objects, labels, the judge, repeats). The one
-    // left is the template check's: {{ tone | default(...) }} is not set in every row.
-    expect(result.warnings.filter((w) => !/uses \{\{tone\}\}/.test(w))).toEqual([]);
+    // No warning about what Parallax wrote itself (the list of objects, labels, the judge, repeats). The ones
+    // left are the template check's: {{ tone }} and {{ sources }} are not set in every row.
+    expect(result.warnings.filter((w) => !/uses \{\{(tone|sources)\}\} but tests\[\d\](, tests\[\d\])* do not set it/.test(w))).toEqual([]);
+    expect(result.warnings).toHaveLength(2);
     const expected: Workspace = {
       ...roundtripWorkspace,
       testCases: roundtripWorkspace.testCases.map((row, index) => {
