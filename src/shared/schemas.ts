@@ -180,6 +180,8 @@ const gradingMemberSchema = z.object({
 export const gradingComponentSchema = gradingMemberSchema.extend({
   members: z.array(gradingMemberSchema).max(50).optional(),
 });
+/** A transformed answer longer than this is not kept with the grading (the checks still read all of it). */
+export const MAX_TRANSFORMED_OUTPUT = 1_000_000;
 /** Every check on one cell, aggregated as promptfoo's gradingResult. */
 export const gradingSchema = z.object({
   pass: z.boolean(),
@@ -188,6 +190,8 @@ export const gradingSchema = z.object({
   componentResults: z.array(gradingComponentSchema),
   /** The weighted mean score of each check `metric` (promptfoo's namedScores). */
   namedScores: z.record(z.string(), z.number()).optional(),
+  /** The answer as the checks read it, when the row's transform changed it: promptfoo reports this as the output. */
+  output: z.string().max(MAX_TRANSFORMED_OUTPUT).optional(),
 });
 export type Grading = z.infer<typeof gradingSchema>;
 

@@ -207,7 +207,7 @@ export function flatRow(run: OutputRun, cell: Cell, place: CellPlace, vars: read
   const usage = usageOf(cell);
   Object.assign(row, {
     prompt: prompt ? renderedPromptText(prompt, cell) : JSON.stringify(cell.messages),
-    output: cell.output,
+    output: cell.grading?.output ?? cell.output,
     // The calls as JSON (arguments as the model wrote them) and the thinking, for .jsonl and .csv alike.
     tool_calls: cell.toolCalls ? JSON.stringify(cell.toolCalls) : null,
     reasoning: cell.reasoning ?? null,
@@ -252,7 +252,8 @@ export function promptfooResult(run: OutputRun, cell: Cell, place: CellPlace): R
     prompt: { raw: prompt ? renderedPromptText(prompt, cell) : JSON.stringify(cell.messages), label },
     vars: cell.variables,
     response: {
-      output: cell.output,
+      // promptfoo reports the answer after the test's transform.
+      output: cell.grading?.output ?? cell.output,
       tokenUsage: { total: usage.total, prompt: usage.prompt, completion: usage.completion, numRequests: usage.numRequests },
       ...(cell.finishReason !== undefined ? { finishReason: cell.finishReason } : {}),
       ...(cell.costUsd !== undefined ? { cost: cell.costUsd } : {}),

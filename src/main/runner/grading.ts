@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { applyTransform, assertSetResult, checkedOutput, evaluateAssertionAsync, gradingResult, weighed, type Judge } from '../../shared/assertions';
 import type { Assertion, AssertionResult } from '../../shared/assertions/types';
 import { isModelGradedType, moderationFlags, promptText, type Embedder, type Moderator } from '../../shared/assertions/model-graded';
-import type { Cell, Grading, JudgeConfig, Message, Variables } from '../../shared/schemas';
+import { MAX_TRANSFORMED_OUTPUT, type Cell, type Grading, type JudgeConfig, type Message, type Variables } from '../../shared/schemas';
 import { createJsonSchemaValidator } from '../assertions/json-schema';
 import { sandboxCodeRunner, sandboxRegexTester } from '../sandbox/checks';
 import type { ProviderRegistry } from '../providers/registry';
@@ -276,6 +276,7 @@ export async function gradeCell(cell: Cell, spec: GradingSpec, judge: Judge | un
     reason: aggregate.reason,
     componentResults: components,
     ...(Object.keys(aggregate.namedScores).length > 0 ? { namedScores: aggregate.namedScores } : {}),
+    ...(testCase?.transform !== undefined && output.length <= MAX_TRANSFORMED_OUTPUT ? { output } : {}),
   };
 }
 
