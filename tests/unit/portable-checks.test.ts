@@ -6,6 +6,7 @@
  */
 import nunjucks from 'nunjucks';
 import { describe, expect, it } from 'vitest';
+import { sandboxCodeRunner } from '../../src/main/sandbox/checks';
 import { evaluateAssertion } from '../../src/shared/assertions';
 import { rougeL } from '../../src/shared/assertions/text-metrics';
 import type { Assertion } from '../../src/shared/assertions/types';
@@ -59,6 +60,20 @@ describe('rouge-l as promptfoo javascript', () => {
       }
       expect(runAsPromptfoo(portable({ type: 'rouge-l', value: reference }), output).score).toBeCloseTo(rougeL(output, reference), 12);
     }
+  });
+
+  it('gives the same in Parallax\'s own sandbox, so parallax eval on the exported file agrees too', () => {
+    for (const [output, reference] of PAIRS) {
+      const assertion: Assertion = { type: 'rouge-l', value: reference, threshold: 0.4 };
+      const asJs = evaluateAssertion({ type: 'javascript', value: portable(assertion) }, { output, vars: {}, runCode: sandboxCodeRunner });
+      const ours = evaluateAssertion(assertion, { output, vars: {} });
+      expect(asJs.score).toBeCloseTo(ours.score, 12);
+      expect(asJs.pass).toBe(ours.pass);
+    }
+    const calls = JSON.stringify([{ id: 'c1', type: 'function', function: { name: 'f', arguments: '{"a":{"b":1}}' } }]);
+    const toolJs = portable({ type: 'tool-call', value: { name: 'f', paths: { '$.a.b': 1 } } });
+    expect(evaluateAssertion({ type: 'javascript', value: toolJs }, { output: calls, vars: {}, runCode: sandboxCodeRunner }).pass).toBe(true);
+    expect(evaluateAssertion({ type: 'javascript', value: toolJs }, { output: 'no call', vars: {}, runCode: sandboxCodeRunner }).pass).toBe(false);
   });
 
   it('reads the expected answer from vars when the check has no value, as Parallax does', () => {
