@@ -6,7 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { toErrorInfo } from '../../shared/errors';
-import type { Column, ErrorInfo, Message, TestCase } from '../../shared/schemas';
+import type { Column, ErrorInfo, Message, TestCase, Variables } from '../../shared/schemas';
 import type { NewCell } from '../store/store';
 import { renderMessagesRows } from '../template/render';
 
@@ -20,6 +20,12 @@ export interface MatrixInput {
   /** The name a column's provider is recorded under. */
   providerName: (columnIndex: number) => string;
   repeats: number;
+  /**
+   * The variables a row renders a template with, when they are not the row's own (a promptfoo
+   * config's values that name each other: src/main/template/promptfoo-vars.ts). May throw: the
+   * row's cells for that template become error cells.
+   */
+  prepareVars?: (vars: Variables, template: readonly Message[]) => Variables;
 }
 
 /** Rows rendered ahead, per template, in one batch (the sandbox answers a batch in one call). */
@@ -42,6 +48,22 @@ export function cellIdsOf(now = Date.now()): (position: number) => string {
   return (position) => `${head}${position.toString(16).padStart(8, '0')}`;
 }
 
+/** Rows' outcomes for one template, each row's variables prepared first when asked (a row whose preparation fails is an error). */
+function renderRows(template: readonly Message[], rows: readonly Variables[], prepare: MatrixInput['prepareVars']): Outcome[] {
+  if (!prepare) return renderMessagesRows(template, rows).map((r) => ('error' in r ? { error: toErrorInfo(r.error) } : r));
+  const prepared = rows.map((vars): { vars: Variables } | { error: ErrorInfo } => {
+    try {
+      return { vars: prepare(vars, template) };
+    } catch (error) {
+      return { error: toErrorInfo(error) };
+    }
+  });
+  const good = prepared.flatMap((p) => ('vars' in p ? [p.vars] : []));
+  const rendered = renderMessagesRows(template, good).map((r): Outcome => ('error' in r ? { error: toErrorInfo(r.error) } : r));
+  let next = 0;
+  return prepared.map((p) => ('error' in p ? p : (rendered[next++] ?? { error: toErrorInfo(new Error('The row was not rendered.')) })));
+}
+
 export function* matrixCells(input: MatrixInput): Generator<NewCell> {
   const caseIndexes = (input.caseIndexes ?? input.testCases.map((_, i) => i)).filter((i) => input.testCases[i] !== undefined);
   // Per template: the outcomes of the rows from `from` on, rendered a batch at a time.
@@ -50,7 +72,7 @@ export function* matrixCells(input: MatrixInput): Generator<NewCell> {
     let batch = ahead.get(template);
     if (!batch || at < batch.from || at >= batch.from + batch.outcomes.length) {
       const rows = caseIndexes.slice(at, at + RENDER_AHEAD).map((i) => input.testCases[i]?.vars ?? {});
-      batch = { from: at, outcomes: renderMessagesRows(template, rows).map((r) => ('error' in r ? { error: toErrorInfo(r.error) } : r)) };
+      batch = { from: at, outcomes: renderRows(template, rows, input.prepareVars) };
       ahead.set(template, batch);
     }
     return batch.outcomes[at - batch.from] ?? { error: toErrorInfo(new Error('The row was not rendered.')) };
