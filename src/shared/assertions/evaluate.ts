@@ -145,7 +145,7 @@ function javascriptCheck(check: Check): AssertionResult {
   if (typeof value !== 'string' || value.trim() === '') return invalid(check, '"javascript" needs code as its value, e.g. output.length < 200');
   const runner = context.runCode;
   if (!runner) return invalid(check, 'javascript checks run in the main process\'s sandbox; none was given here');
-  const result = runner(['output', 'context'], checkFunctionBody(value), [context.output, { vars: context.vars, test: { vars: context.vars }, config: {} }]);
+  const result = runner(['output', 'context'], checkFunctionBody(value), [context.output, { vars: context.vars, test: { vars: context.vars }, config: {}, ...(context.prompt !== undefined ? { prompt: context.prompt } : {}) }]);
   if (!result.ok) return invalid(check, `Custom function threw error: ${result.error}`);
   const outcome = readCheckValue(result.value);
   const failed = (raw: boolean) => `Custom function returned ${raw ? 'true' : 'false'}\n${value.trimEnd()}`;
@@ -163,7 +163,8 @@ function javascriptCheck(check: Check): AssertionResult {
     }
     case 'grading': {
       const pass = outcome.pass !== check.inverse;
-      const reason = check.inverse ? (pass ? PASSED : outcome.reason || 'Custom function returned true') : outcome.reason;
+      // promptfoo keeps the function's reason when the not- form agrees with it, else says what the function returned.
+      const reason = pass === outcome.pass ? outcome.reason : pass ? PASSED : `Custom function returned ${outcome.pass ? 'true' : 'false'}`;
       return { pass, score: outcome.score, reason, assertion };
     }
   }

@@ -72,11 +72,12 @@ export function readCheckValue(value: CodeValue): CheckOutcome {
   }
   if (value.kind === 'boolean' && typeof parsed === 'boolean') return { kind: 'boolean', value: parsed };
   if (value.kind === 'number' && typeof parsed === 'number' && Number.isFinite(parsed)) return { kind: 'number', value: parsed };
+  // promptfoo's isGradingResult: pass, score and reason are all required.
+  if (value.kind === 'object' && isRecord(parsed) && typeof parsed['pass'] === 'boolean' && typeof parsed['score'] === 'number' && typeof parsed['reason'] === 'string') {
+    return { kind: 'grading', pass: parsed['pass'], score: parsed['score'], reason: parsed['reason'].slice(0, 10_000) };
+  }
   if (value.kind === 'object' && isRecord(parsed) && typeof parsed['pass'] === 'boolean') {
-    const score = parsed['score'] === undefined ? (parsed['pass'] ? 1 : 0) : parsed['score'];
-    if (typeof score !== 'number' || !Number.isFinite(score)) return { kind: 'invalid', error: 'Custom function must return a GradingResult object with a finite score.' };
-    const reason = typeof parsed['reason'] === 'string' ? parsed['reason'] : '';
-    return { kind: 'grading', pass: parsed['pass'], score, reason: reason.slice(0, 10_000) };
+    return { kind: 'invalid', error: 'Custom function must return a boolean, number, or GradingResult object: a GradingResult has pass (true/false), score (a number) and reason (text).' };
   }
   return { kind: 'invalid', error: `Custom function must return a boolean, a finite number, or a GradingResult object ({ pass, score, reason }). Got ${value.kind === 'number' ? 'a number that is not finite' : `type ${value.kind}`}.` };
 }
