@@ -84,7 +84,7 @@ test('Anthropic and Gemini beside echo: thinking closed until opened, tool calls
 
   await page.setViewportSize({ width: 1400, height: 950 });
   await page.goto(app.url);
-  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
+  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true', { timeout: 30_000 });
   await page.getByRole('tab', { name: 'Settings' }).click();
   await addProvider(page, 'Anthropic (Anthropic Messages)', 'Claude lab', anthropic.baseUrl, ANTHROPIC_KEY);
   await addProvider(page, 'Google Gemini (Google Gemini)', 'Gemini lab', gemini.baseUrl, GEMINI_KEY);
@@ -103,7 +103,7 @@ test('Anthropic and Gemini beside echo: thinking closed until opened, tool calls
   const picked = await callApi<Workspace>(app, 'workspace.get', {});
   await callApi(app, 'workspace.save', { ...picked, columns: picked.columns.map((c, i) => (i === 0 ? c : { ...c, params: { ...c.params, tools: [TIDE_TOOL] } })) });
   await page.reload();
-  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
+  await expect(page.locator('body')).toHaveAttribute('data-ready', 'true', { timeout: 30_000 });
   await page.getByRole('button', { name: 'Run', exact: true }).click();
 
   const cell = (row: number, variant: number) => page.getByRole('gridcell', { name: `Row ${row}, variant ${variant}`, exact: true });
