@@ -9,6 +9,7 @@ import { createJsonSchemaValidator } from '../../src/main/assertions/json-schema
 import { sandboxCodeRunner, sandboxRegexTester } from '../../src/main/sandbox/checks';
 import { countWords, evaluateAssertion, flattenResults, gradeOutput, gradingResult, parseAssertion, type Assertion, type AssertionContext, type AssertionResult } from '../../src/shared/assertions';
 import { formatIssue, parseConfig } from '../../src/shared/promptfoo/config';
+import { exportExperimentYaml, parseExperimentYaml } from '../../src/shared/promptfoo/experiment';
 
 const validateJsonSchema = createJsonSchemaValidator();
 
@@ -230,5 +231,13 @@ describe('config: thresholds, postprocess and assert-set', () => {
     const { tests, warnings } = config('  - vars: {x: a}\n    assert:\n      - type: assert-set\n        threshold: 0.5\n        weight: 2\n        metric: m\n        assert:\n          - {type: contains, value: a}\n          - {type: word-count, value: {min: 1, max: 3}}\n');
     expect(tests[0]?.assert).toEqual([{ type: 'assert-set', threshold: 0.5, weight: 2, metric: 'm', assert: [{ type: 'contains', value: 'a' }, { type: 'word-count', value: { min: 1, max: 3 } }] }]);
     expect(warnings).toEqual([]);
+  });
+
+  it('writes a test\'s threshold and its assert-set into the exported file and reads them back', () => {
+    const set = parsed({ type: 'assert-set', threshold: 0.5, assert: [{ type: 'contains', value: 'a' }, { type: 'word-count', value: { max: 3 } }] });
+    const yaml = exportExperimentYaml({ prompts: [[{ role: 'user', content: 'Say {{x}}' }]], providers: [{ kind: 'echo', model: 'echo', params: {} }], tests: [{ vars: { x: 'a' }, assert: [set], threshold: 0.75 }] });
+    const back = parseExperimentYaml(yaml, 'promptfooconfig.yaml');
+    if (!back.ok) throw new Error(JSON.stringify(back));
+    expect(back.experiment.tests[0]).toMatchObject({ threshold: 0.75, assert: [set] });
   });
 });

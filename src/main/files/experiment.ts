@@ -131,6 +131,7 @@ export function workspaceToExperiment(workspace: Workspace, providers: readonly 
       vars: { ...testCase.vars, ...(testCase.expected !== undefined ? { expected: testCase.expected } : {}) },
       ...(testCase.assert !== undefined && testCase.assert.length > 0 ? { assert: testCase.assert as Assertion[] } : {}),
       ...(testCase.transform !== undefined ? { transform: testCase.transform } : {}),
+      ...(testCase.threshold !== undefined ? { threshold: testCase.threshold } : {}),
     })),
     ...(workspace.assertions.length > 0 ? { defaultAssert: workspace.assertions as Assertion[] } : {}),
     ...(judge ? { grader: judge } : {}),
@@ -240,6 +241,7 @@ export function experimentToWorkspace(experiment: Experiment, resolveProvider: R
         ...(typeof expected === 'string' ? { expected } : {}),
         ...(test.assert !== undefined && test.assert.length > 0 ? { assert: test.assert } : {}),
         ...(test.transform !== undefined ? { transform: test.transform } : {}),
+        ...(test.threshold !== undefined ? { threshold: test.threshold } : {}),
         ...(test.description !== undefined ? { description: test.description } : {}),
       };
     }),

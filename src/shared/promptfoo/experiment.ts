@@ -48,6 +48,8 @@ export interface ExperimentTest {
   assert?: Assertion[];
   /** options.transform: JavaScript applied to the output before the checks. */
   transform?: string;
+  /** threshold: the test passes when its checks' weighted mean score reaches it. */
+  threshold?: number;
 }
 
 export interface Experiment {
@@ -182,6 +184,7 @@ function testValue(test: ExperimentTest, index: number, notes: string[]): Record
     vars: Object.fromEntries(Object.entries(test.vars).map(([name, value]) => [name, imageReference(value) ?? value])),
     ...(assert.length > 0 ? { assert } : {}),
     ...(test.transform !== undefined ? { options: { transform: test.transform } } : {}),
+    ...(test.threshold !== undefined ? { threshold: test.threshold } : {}),
   };
 }
 
@@ -257,6 +260,7 @@ export function parseExperimentYaml(text: string, fileName: string): ExperimentP
         vars: Object.fromEntries(Object.entries(test.vars).map(([name, value]) => [name, asImageValue(value)])),
         ...(test.assert !== undefined ? { assert: restoredAsserts(test.assert) } : {}),
         ...(test.transform !== undefined ? { transform: test.transform } : {}),
+        ...(test.threshold !== undefined ? { threshold: test.threshold } : {}),
       })),
       ...(config.defaultAssert !== undefined ? { defaultAssert: restoredAsserts(config.defaultAssert) } : {}),
       ...(config.grader !== undefined ? { grader: toExperimentProvider(config.grader) } : {}),
