@@ -581,7 +581,8 @@ describe('parallax eval: repeats, the cache and files (echo, offline)', () => {
     const json = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as JsonOutput;
     expect(json.results.results).toHaveLength(1);
     expect(json.results.results[0]?.response.output).toBe('Summarise tides politely.');
-    expect(json.results.results[0]?.prompt.label).toBe('file://prompts/prompt.txt');
+    // promptfoo's label: the file's path joined to the config's folder as the command line named it (here absolute), then the prompt.
+    expect(json.results.results[0]?.prompt.label).toBe(`${join(dir, 'suite/prompts/prompt.txt')}: Summarise {{word}} politely.`);
 
     const missing = await cli(['eval', '-c', write('gone.yaml', 'prompts: [file://nope.txt]\nproviders: [echo]\n'), '--data-dir', join(dir, 'data')]);
     expect(missing.code).toBe(2);

@@ -62,7 +62,8 @@ tests:
     expect(config.description).toBe('providers');
     expect(config.providers).toEqual([
       { id: 'echo', kind: 'echo', model: 'echo', params: {} },
-      { id: 'openai:chat:gpt-4o-mini', kind: 'openai', model: 'gpt-4o-mini', params: {} },
+      // promptfoo calls a provider written as a plain openai:chat:<model> string openai:<model> (tests[].providers may say either).
+      { id: 'openai:chat:gpt-4o-mini', kind: 'openai', model: 'gpt-4o-mini', params: {}, promptfooId: 'openai:gpt-4o-mini' },
       { id: 'openai:gpt-4o', kind: 'openai', model: 'gpt-4o', params: {} },
       {
         id: 'openai:chat:llama3.2:3b',
@@ -176,7 +177,8 @@ tests:
     );
     expect(files.asked).toEqual(['file://prompt.txt', 'file://chat.json', 'file://tests.csv', 'file://more.jsonl']);
     expect(config.prompts.map((p) => [p.label, p.messages])).toEqual([
-      ['file://prompt.txt', [{ role: 'user', content: 'Hello {{name}}' }]],
+      // promptfoo's label for a text file's prompt: its path, then the prompt.
+      ['prompt.txt: Hello {{name}}', [{ role: 'user', content: 'Hello {{name}}' }]],
       [
         'chat',
         [
@@ -355,9 +357,10 @@ providers:
     ]);
   });
 
-  it('refuses unknown top-level keys, suggesting the likely one', () => {
-    const { messages } = bad('prompts: [hi]\nproviders: [echo]\ntest:\n  - vars: { a: b }\n');
-    expect(messages).toEqual([`${FILE}: test (line 3): unknown key; did you mean "tests"?`]);
+  it('ignores unknown top-level keys as promptfoo does, one warning each, suggesting the likely one', () => {
+    const { config, warnings } = good('prompts: [hi]\nproviders: [echo]\ntest:\n  - vars: { a: b }\noutputs: [x.json]\n');
+    expect(config.tests).toEqual([{ vars: {} }]);
+    expect(warnings).toEqual([`${FILE}: test (line 3): unknown key, ignored; did you mean "tests"?`, `${FILE}: outputs (line 5): unknown key, ignored`]);
   });
 
   it('refuses file:// prompts and tests when it has no reader (the app), saying who can read them', () => {

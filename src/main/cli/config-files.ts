@@ -6,15 +6,18 @@
  * symlinks), or inside a folder the person allowed with `--allow-files <dir>`. An absolute
  * path, `..` or a symlink that leads anywhere else is refused before the file is opened.
  */
-import { readFileSync, realpathSync } from 'node:fs';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { globSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { isAbsolute, join, normalize, relative, resolve, sep } from 'node:path';
 import { isAssertionType, type Assertion } from '../../shared/assertions/types';
 import { EXPECTED_COLUMN, applyMapping, defaultMapping, parseCasesFile } from '../../shared/cases/import';
 import type { ConfigFiles, ConfigTest } from '../../shared/promptfoo/config';
+import { isGlob, type PromptFile } from '../../shared/promptfoo/prompts';
 import { decodeTextFile } from '../../shared/text-file';
 
 /** Test files are read whole; beyond this a config should be split. */
 const MAX_TEST_FILE_BYTES = 200 * 1024 * 1024;
+/** Files one prompt glob may name; beyond this it is surely the wrong pattern. */
+const MAX_PROMPT_FILES = 1000;
 
 /**
  * promptfoo's `__expected` column is a check: `contains: foo`, `regex: ^a`, `not-icontains: x`
@@ -97,10 +100,40 @@ function noTestsReason(parsed: ReturnType<typeof parseCasesFile>, text: string):
   return 'it holds no test cases';
 }
 
-/** A reader for `file://` references of a config in `baseDir`; `allowedDirs` are further folders it may read. */
-export function configFiles(baseDir: string, allowedDirs: readonly string[] = []): ConfigFiles {
+/**
+ * The files a prompt reference names: itself, or for a glob every file it matches (the
+ * config's folder walked for it, every match confined as a single path is), in path order.
+ * Each comes with its path as promptfoo shows it in labels: joined to the config's folder as
+ * the command line wrote it (`prompts.txt` for `-c promptfooconfig.yaml`).
+ */
+function promptFiles(ref: string, roots: readonly string[], shownDir: string): PromptFile[] {
+  const written = ref.replace(/^file:\/\//, '');
+  const [baseDir = '.'] = roots;
+  const shown = (path: string): string => (isAbsolute(path) ? normalize(path) : join(shownDir, path)).split(sep).join('/');
+  if (!isGlob(written)) return [{ shown: shown(written), text: read(confinedPath(ref, roots)).text }];
+  // A pattern that climbs out of the folder is refused before anything is listed.
+  confinedPath(`file://${written.replace(/[*?[\]{}].*$/, '') || '.'}`, roots);
+  const matches = globSync(written, { cwd: baseDir })
+    .filter((match) => {
+      try {
+        return statSync(resolve(baseDir, match)).isFile();
+      } catch {
+        return false;
+      }
+    })
+    .sort();
+  if (matches.length > MAX_PROMPT_FILES) throw new Error(`it matches ${matches.length} files; a prompt glob may match at most ${MAX_PROMPT_FILES}`);
+  return matches.map((match) => ({ shown: shown(match), text: read(confinedPath(`file://${match}`, roots)).text }));
+}
+
+/**
+ * A reader for `file://` references of a config in `baseDir`; `allowedDirs` are further folders
+ * it may read. `shownDir` is the config's folder as the command line wrote it, for labels.
+ */
+export function configFiles(baseDir: string, allowedDirs: readonly string[] = [], shownDir = '.'): ConfigFiles {
   const roots = [baseDir, ...allowedDirs];
   return {
+    readPrompts: (ref) => promptFiles(ref, roots, shownDir),
     readText: (ref) => read(confinedPath(ref, roots)).text.replace(/\r\n/g, '\n').replace(/\n$/, ''),
     readTests: (ref) => {
       const path = confinedPath(ref, roots);

@@ -279,7 +279,8 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
   const { text } = decoded;
   if (decoded.note !== undefined) options.log(`warning: ${options.configPath}: ${decoded.note}.\n`);
   const allowFiles = (options.allowFiles ?? []).map((dir) => resolve(options.cwd, dir));
-  const parsed = parseConfig(text, options.configPath, configFiles(dirname(resolve(options.cwd, options.configPath)), allowFiles));
+  // Prompt files are labelled by their path joined to the config's folder as written, as promptfoo labels them.
+  const parsed = parseConfig(text, options.configPath, configFiles(dirname(resolve(options.cwd, options.configPath)), allowFiles, dirname(options.configPath)));
   for (const warning of parsed.warnings) options.log(`warning: ${formatIssue(warning)}\n`);
   if (!parsed.ok) return usage(parsed.errors.map((e) => formatIssue(e)));
   const { config } = parsed;
@@ -430,7 +431,7 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
     let cached = 0;
     let checksFailed = 0;
     const describeCell = (cell: Cell): string => {
-      const place = placeOf(cell, config.prompts.length);
+      const place = placeOf(cell, columnLayout(config));
       const name = bindings[place.providerIdx]?.name ?? '?';
       return `${name} · prompt ${place.promptIdx + 1} · test ${place.testIdx + 1}${(resuming?.repeats ?? repeats) > 1 ? ` · repeat ${place.repeatIdx + 1}` : ''}`;
     };

@@ -12,6 +12,7 @@ import { extname } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { toCsv } from '../../shared/csv';
 import type { ConfigPrompt, ConfigProvider, EvalConfig } from '../../shared/promptfoo/config';
+import { columnLayout, type ColumnPlace } from '../../shared/promptfoo/prompts';
 import type { Cell, Grading } from '../../shared/schemas';
 import type { Store } from '../store/store';
 
@@ -54,13 +55,15 @@ export interface CellPlace {
   columnIdx: number;
 }
 
-export function placeOf(cell: Pick<Cell, 'caseIndex' | 'repeat' | 'columnIndex'>, promptCount: number): CellPlace {
+/** `layout` is the run's columns (shared/promptfoo/prompts.ts columnLayout: each provider × the prompts it runs). */
+export function placeOf(cell: Pick<Cell, 'caseIndex' | 'repeat' | 'columnIndex'>, layout: readonly ColumnPlace[]): CellPlace {
   const { columnIndex } = cell;
+  const column = layout[columnIndex];
   return {
     testIdx: cell.caseIndex,
     repeatIdx: cell.repeat,
-    promptIdx: columnIndex % promptCount,
-    providerIdx: Math.floor(columnIndex / promptCount),
+    promptIdx: column?.promptIdx ?? 0,
+    providerIdx: column?.providerIdx ?? 0,
     columnIdx: columnIndex,
   };
 }
@@ -334,8 +337,8 @@ function indent(value: unknown, spaces: number): string {
 export async function writeOutputs(store: Store, run: OutputRun, targets: readonly OutputTarget[]): Promise<void> {
   if (targets.length === 0) return;
   const { config } = run;
-  const promptCount = config.prompts.length;
-  const columnCount = promptCount * config.providers.length;
+  const layout = columnLayout(config);
+  const columnCount = layout.length;
   const vars = varColumns(config);
   const sinks = targets.map((target) => new Sink(target, run.redact));
   const json = sinks.filter((s) => s.target.format === 'json');
@@ -351,7 +354,7 @@ export async function writeOutputs(store: Store, run: OutputRun, targets: readon
   try {
     await each(json, `{\n  "evalId": ${JSON.stringify(run.runId)},\n  "results": {\n    "version": 3,\n    "timestamp": ${JSON.stringify(run.createdAt)},\n    "results": [`);
     if (csv.length > 0) {
-      const header = Object.keys(flatRow(run, emptyCell(run.runId), placeOf({ caseIndex: 0, repeat: 0, columnIndex: 0 }, 1), vars));
+      const header = Object.keys(flatRow(run, emptyCell(run.runId), placeOf({ caseIndex: 0, repeat: 0, columnIndex: 0 }, [{ providerIdx: 0, promptIdx: 0 }]), vars));
       await each(csv, toCsv([header], { newline: '\n' }));
     }
 
@@ -360,7 +363,7 @@ export async function writeOutputs(store: Store, run: OutputRun, targets: readon
       const page = store.cellsOf(run.runId, PAGE_SIZE, position);
       if (page.length === 0) break;
       for (const cell of page) {
-        const place = placeOf(cell, promptCount);
+        const place = placeOf(cell, layout);
         if (json.length > 0) {
           await each(json, `${position === 0 ? '' : ','}\n      ${indent(promptfooResult(run, cell, place), 6)}`);
         }
@@ -394,15 +397,14 @@ export async function writeOutputs(store: Store, run: OutputRun, targets: readon
     }
 
     if (json.length > 0) {
-      const prompts = config.providers.flatMap((provider, providerIdx) =>
-        config.prompts.map((prompt, promptIdx) => ({
-          raw: prompt.raw,
-          label: prompt.label,
-          id: sha256(prompt.label),
-          provider: providerKey(provider),
-          metrics: metrics[providerIdx * promptCount + promptIdx] ?? emptyMetrics(),
-        })),
-      );
+      // One entry per column, as promptfoo lists them: each provider × the prompts it runs.
+      const prompts = layout.flatMap(({ providerIdx, promptIdx }, columnIdx) => {
+        const prompt = config.prompts[promptIdx];
+        const provider = config.providers[providerIdx];
+        return prompt && provider
+          ? [{ raw: prompt.raw, label: prompt.label, id: sha256(prompt.label), provider: providerKey(provider), metrics: metrics[columnIdx] ?? emptyMetrics() }]
+          : [];
+      });
       const metadata = {
         parallaxVersion: run.version,
         nodeVersion: process.version,

@@ -4,10 +4,10 @@
  * Everything is checked up front, and every problem names the file, the field, the line and
  * what to do, so a config error never surfaces halfway through a paid run.
  *
- * Keys promptfoo knows but Parallax does not act on yet are warnings; keys promptfoo does not
- * know are errors (usually a typo, which would otherwise silently change the run).
+ * Keys promptfoo knows but Parallax does not act on yet are warnings, and so are keys promptfoo
+ * does not know (promptfoo ignores them): one line each, naming the key it may be a typo of.
  */
-import { LineCounter, isMap, isNode, isPair, isScalar, parseDocument, type Document } from 'yaml';
+import { LineCounter, isMap, isNode, isPair, isScalar, parse as parseYaml, parseDocument, type Document } from 'yaml';
 import { z } from 'zod';
 import { MAX_REPEATS, messageSchema, type Message, type Params, type VariableValue, type Variables } from '../schemas';
 import { parseAssertion, type Assertion } from '../assertions/types';
@@ -24,7 +24,9 @@ import {
   toolsFromConfig,
 } from './vendor-config';
 import { messageVariables } from '../template';
+import { isGlob, looksLikePromptPath, promptRefMatches, promptsOfFile, providerRefMatches, type PromptFile } from './prompts';
 import { OPENAI_BODY_KEYS, extraProblem, readExtra, readResponseFormat } from './passthrough';
+import { MAX_EXPANDED_TESTS, expands, varCombinations } from './vars';
 import { parseDuration, timeoutProblem, type ProviderTimeouts, type TimeoutKind } from '../timeouts';
 
 /** One problem (or warning) in a config file, with where it is. */
@@ -55,6 +57,8 @@ export interface ConfigPrompt {
   chat: boolean;
   /** The template as messages; a plain string prompt is one user message. */
   messages: Message[];
+  /** The `id` a prompt written as {id, raw} carries: `prompts` filters name a prompt by it or by its label. */
+  id?: string;
 }
 
 export type ProviderKind = 'echo' | 'openai' | 'anthropic' | 'google';
@@ -74,6 +78,10 @@ export interface ConfigProvider {
   params: Params;
   /** `config.timeout` (total, in ms as promptfoo writes it) and `config.timeouts` (each kind). */
   timeouts?: ProviderTimeouts;
+  /** The provider's `prompts`: the prompts it runs, by label or id (src/shared/promptfoo/prompts.ts); all when absent. */
+  prompts?: string[];
+  /** The id promptfoo gives the provider when it differs from the one written (`openai:chat:x` as a string is `openai:x`). */
+  promptfooId?: string;
 }
 
 export interface ConfigTest {
@@ -87,6 +95,10 @@ export interface ConfigTest {
   transform?: string;
   /** threshold (the test's, else defaultTest's): the test passes when its checks' weighted mean score reaches it. */
   threshold?: number;
+  /** tests[].prompts (else defaultTest's): the prompts this test runs with, by label or id; all when absent. */
+  prompts?: string[];
+  /** tests[].providers (else defaultTest's): the providers this test runs on, by label or id; all when absent. */
+  providers?: string[];
 }
 
 export interface EvalConfig {
@@ -99,6 +111,8 @@ export interface EvalConfig {
   defaultAssert?: Assertion[];
   /** defaultTest.options.provider: the model that grades llm-rubric. */
   grader?: ConfigProvider;
+  /** defaultTest.options.provider.embedding / .moderation: the models asked on the grader's server for similar, answer-relevance and moderation. */
+  graderModels?: GraderModels;
   /** defaultTest.options.rubricPrompt: the judge's messages ({{ output }} and {{ rubric }} filled in). */
   rubricPrompt?: Message[];
   /** evaluateOptions.repeat: how many times each cell is asked. */
@@ -111,13 +125,16 @@ export interface EvalConfig {
  * Reading what a config names with `file://` (relative to the config's folder). The parser is
  * pure; the CLI gives it a reader. Both throw an Error whose message says what went wrong.
  */
-  /** defaultTest.options.provider.embedding / .moderation: the models asked on the grader's server for similar, answer-relevance and moderation. */
-  graderModels?: GraderModels;
 export interface ConfigFiles {
   /** A prompt file's text. */
   readText(ref: string): string;
   /** A CSV, JSONL or JSON file of test cases; bad rows come back as problems ("line 14: …"). */
   readTests(ref: string): { tests: ConfigTest[]; problems: string[]; /** How the file was read, when that needs saying (not UTF-8). */ notes?: string[] };
+  /**
+   * The files a prompt reference names (a glob may name several, in path order), each with its
+   * text as written and its path as promptfoo shows it in labels. Without it, readText serves.
+   */
+  readPrompts?(ref: string): PromptFile[];
 }
 
 export type ParseResult =
@@ -127,14 +144,13 @@ export type ParseResult =
 export const SUPPORTED_PROVIDERS = 'echo, openai:chat:<model>, openai:<model>, openai:responses:<model>, anthropic:messages:<model>, anthropic:<model>, google:<model>';
 
 /** Top-level keys of promptfoo's config that Parallax reads. */
-const READ_KEYS = new Set(['description', 'prompts', 'providers', 'targets', 'tests', 'defaultTest', 'evaluateOptions']);
+const READ_KEYS = new Set(['description', 'prompts', 'providers', 'targets', 'tests', 'scenarios', 'defaultTest', 'evaluateOptions']);
 
 /** Top-level keys promptfoo knows that Parallax does not act on, with what to do instead. */
 const IGNORED_KEYS: Readonly<Record<string, string>> = {
   outputPath: 'ignored; Parallax writes the files given with -o/--output',
   commandLineOptions: 'ignored; pass options on the command line',
   env: 'ignored; set environment variables in the shell that runs Parallax',
-  scenarios: 'ignored; scenarios are not supported yet, so their tests do not run',
   tags: 'ignored',
   sharing: 'ignored; Parallax never uploads results',
   nunjucksFilters: 'ignored; custom Nunjucks filters are not loaded (the built-in ones work)',
@@ -386,23 +402,8 @@ function looksLikeChatJson(text: string): unknown[] | undefined {
   return parsed.every((item) => isRecord(item) && 'role' in item) ? parsed : undefined;
 }
 
-function parsePromptText(raw: string, label: string | undefined, path: Path, check: Checker, fromFile = false): ConfigPrompt | undefined {
-  // A file's text is the prompt, never another reference (which could loop, or lead elsewhere).
-  if (raw.startsWith('file://') && !fromFile) {
-    if (!check.files) {
-      check.error(path, `a prompt from a file (${quote(raw)}) can only be read by parallax eval; write the prompt inline here`);
-      return undefined;
-    }
-    let text: string;
-    try {
-      text = check.files.readText(raw);
-    } catch (error) {
-      check.error(path, `cannot read ${quote(raw)}: ${error instanceof Error ? error.message : String(error)}`);
-      return undefined;
-    }
-    const read = parsePromptText(text, label ?? raw, path, check, true);
-    return read ? { ...read, label: label ?? raw } : undefined;
-  }
+/** A prompt's text as Parallax sends it: a JSON list of {role, content} is a chat, anything else one user message. */
+function promptOfText(raw: string, label: string, path: Path, check: Checker): ConfigPrompt | undefined {
   if (raw.trim() === '') {
     check.error(path, 'the prompt is empty');
     return undefined;
@@ -410,43 +411,89 @@ function parsePromptText(raw: string, label: string | undefined, path: Path, che
   const chat = looksLikeChatJson(raw);
   if (chat) {
     const messages = parseChatArray(chat, path, check);
-    return messages ? { raw, label: label ?? raw, chat: true, messages } : undefined;
+    return messages ? { raw, label, chat: true, messages } : undefined;
   }
-  return { raw, label: label ?? raw, chat: false, messages: [{ role: 'user', content: raw }] };
+  return { raw, label, chat: false, messages: [{ role: 'user', content: raw }] };
 }
 
-function parsePrompt(value: unknown, path: Path, check: Checker): ConfigPrompt | undefined {
-  if (typeof value === 'string') return parsePromptText(value, undefined, path, check);
+/**
+ * The prompts a `file://` reference gives (a glob: every file it matches), by promptfoo's
+ * processors (./prompts.ts). A file's text is the prompt, never another reference.
+ */
+function promptsFromFiles(ref: string, label: string | undefined, path: Path, check: Checker): ConfigPrompt[] {
+  const files = check.files;
+  if (!files) {
+    check.error(path, `a prompt from a file (${quote(ref)}) can only be read by parallax eval; write the prompt inline here`);
+    return [];
+  }
+  let read: PromptFile[];
+  try {
+    read = files.readPrompts ? files.readPrompts(ref) : [{ shown: ref.replace(/^file:\/\//, ''), text: files.readText(ref) }];
+  } catch (error) {
+    check.error(path, `cannot read ${quote(ref)}: ${error instanceof Error ? error.message : String(error)}`);
+    return [];
+  }
+  if (read.length === 0) {
+    check.error(path, `no file matches ${quote(ref)}`);
+    return [];
+  }
+  const out: ConfigPrompt[] = [];
+  // promptfoo 0.121 labels the files a glob matches by their own paths, not by the reference's label.
+  const fileLabel = isGlob(ref) ? undefined : label;
+  for (const file of read) {
+    const prompts = promptsOfFile(file, fileLabel);
+    if ('problem' in prompts) {
+      check.error(path, `${file.shown}: ${prompts.problem}`);
+      continue;
+    }
+    if (prompts.length === 0) check.error(path, `there are no prompts in ${file.shown}`);
+    for (const prompt of prompts) {
+      const parsed = promptOfText(prompt.raw, prompt.label, path, check);
+      if (parsed) out.push(parsed);
+    }
+  }
+  return out;
+}
+
+function parsePromptText(raw: string, label: string | undefined, path: Path, check: Checker, id?: string): ConfigPrompt[] {
+  if (raw.startsWith('file://') || looksLikePromptPath(raw)) return promptsFromFiles(raw.startsWith('file://') ? raw : `file://${raw}`, label, path, check);
+  const prompt = promptOfText(raw, label ?? raw, path, check);
+  return prompt ? [{ ...prompt, ...(id !== undefined ? { id } : {}) }] : [];
+}
+
+function parsePrompt(value: unknown, path: Path, check: Checker, mapLabel?: string): ConfigPrompt[] {
+  if (typeof value === 'string') return parsePromptText(value, mapLabel, path, check);
   if (Array.isArray(value)) {
     const messages = parseChatArray(value, path, check);
-    return messages ? { raw: JSON.stringify(messages), label: JSON.stringify(messages), chat: true, messages } : undefined;
+    return messages ? [{ raw: JSON.stringify(messages), label: JSON.stringify(messages), chat: true, messages }] : [];
   }
   if (isRecord(value)) {
     const label = value['label'];
     if (label !== undefined && typeof label !== 'string') {
       check.error([...path, 'label'], `label must be text, not ${describeType(label)}`);
-      return undefined;
+      return [];
     }
     for (const key of Object.keys(value)) {
       if (!['raw', 'label', 'id', 'config'].includes(key)) check.warn([...path, key], `"${key}" is ignored`, true);
     }
     if (value['config'] !== undefined) check.warn([...path, 'config'], 'per-prompt provider config is ignored', true);
-    const raw = value['raw'];
-    if (typeof raw === 'string') return parsePromptText(raw, label, [...path, 'raw'], check);
+    const id = typeof value['id'] === 'string' && value['id'] !== '' ? value['id'] : undefined;
+    if (value['id'] !== undefined && id === undefined) {
+      check.error([...path, 'id'], `id must be text, not ${describeType(value['id'])}`);
+      return [];
+    }
+    // As promptfoo: the prompt is raw, else the id (a file:// id reads that file).
+    const raw = value['raw'] ?? id;
+    if (typeof raw === 'string') return parsePromptText(raw, label, value['raw'] !== undefined ? [...path, 'raw'] : [...path, 'id'], check, id);
     if (Array.isArray(raw)) {
       const messages = parseChatArray(raw, [...path, 'raw'], check);
-      return messages ? { raw: JSON.stringify(messages), label: label ?? JSON.stringify(messages), chat: true, messages } : undefined;
+      return messages ? [{ raw: JSON.stringify(messages), label: label ?? JSON.stringify(messages), chat: true, messages, ...(id !== undefined ? { id } : {}) }] : [];
     }
-    const id = value['id'];
-    if (typeof id === 'string') {
-      check.error(path, `loading prompts by id or from files (${quote(id)}) is not supported yet; give the prompt text as raw`);
-      return undefined;
-    }
-    check.error(path, raw === undefined ? 'a prompt written as a map needs raw: <the prompt text>' : `raw must be text, not ${describeType(raw)}`);
-    return undefined;
+    check.error(path, raw === undefined ? 'a prompt written as a map needs raw: <the prompt text> (or id: file://<prompt file>)' : `raw must be text, not ${describeType(raw)}`);
+    return [];
   }
   check.error(path, `a prompt must be text, a chat list or a map with raw and label, not ${describeType(value)}`);
-  return undefined;
+  return [];
 }
 
 function parsePrompts(value: unknown, check: Checker): ConfigPrompt[] {
@@ -454,13 +501,18 @@ function parsePrompts(value: unknown, check: Checker): ConfigPrompt[] {
     check.error(['prompts'], 'missing; add at least one prompt, e.g. prompts: ["Summarise: {{text}}"]');
     return [];
   }
-  if (typeof value === 'string') {
-    const prompt = parsePrompt(value, ['prompts'], check);
-    return prompt ? [prompt] : [];
-  }
+  if (typeof value === 'string') return parsePrompt(value, ['prompts'], check);
   if (isRecord(value)) {
-    check.error(['prompts'], 'a map of prompt files to labels is not supported yet; list the prompts inline');
-    return [];
+    // promptfoo's older form: a map of prompt (or file) to its label.
+    const entries = Object.entries(value);
+    if (entries.length === 0) check.error(['prompts'], 'is empty; add at least one prompt');
+    return entries.flatMap(([raw, label]) => {
+      if (typeof label !== 'string') {
+        check.error(['prompts', raw], `a label must be text, not ${describeType(label)}`);
+        return [];
+      }
+      return parsePrompt(raw, ['prompts', raw], check, label);
+    });
   }
   if (!Array.isArray(value)) {
     check.error(['prompts'], `must be a list of prompts, not ${describeType(value)}`);
@@ -470,12 +522,7 @@ function parsePrompts(value: unknown, check: Checker): ConfigPrompt[] {
     check.error(['prompts'], 'is empty; add at least one prompt');
     return [];
   }
-  const prompts: ConfigPrompt[] = [];
-  value.forEach((item, index) => {
-    const prompt = parsePrompt(item, ['prompts', index], check);
-    if (prompt) prompts.push(prompt);
-  });
-  return prompts;
+  return value.flatMap((item, index) => parsePrompt(item, ['prompts', index], check));
 }
 
 type ProviderIdentity = { kind: ProviderKind; model: string; api?: 'responses' };
@@ -643,7 +690,9 @@ function mergeParams(base: Params, more: Params): Params {
 function parseProvider(value: unknown, path: Path, check: Checker): ConfigProvider | undefined {
   if (typeof value === 'string') {
     const parsed = parseProviderId(value, path, check);
-    return parsed ? { id: value, ...parsed, params: {} } : undefined;
+    // promptfoo names a provider written as a plain string by its provider's id(), which drops `chat:`.
+    const promptfooId = value.startsWith('openai:chat:') ? `openai:${value.slice('openai:chat:'.length)}` : undefined;
+    return parsed ? { id: value, ...parsed, params: {}, ...(promptfooId !== undefined ? { promptfooId } : {}) } : undefined;
   }
   if (!isRecord(value)) {
     check.error(path, `a provider must be an id such as openai:chat:gpt-4o-mini or a map with id, label and config, not ${describeType(value)}`);
@@ -670,12 +719,32 @@ function parseProvider(value: unknown, path: Path, check: Checker): ConfigProvid
     return undefined;
   }
   for (const key of Object.keys(options)) {
-    if (!['id', 'label', 'config'].includes(key)) check.warn([...path, key], `"${key}" is ignored`, true);
+    if (!['id', 'label', 'config', 'prompts'].includes(key)) check.warn([...path, key], `"${key}" is ignored`, true);
   }
+  const prompts = parseRefList(options['prompts'], [...path, 'prompts'], check, 'prompts');
   if (!parsed) return undefined;
   const config = parseProviderConfig(options['config'], parsed.kind, [...path, 'config'], check);
   if (!config) return undefined;
-  return { id, ...(label !== undefined ? { label } : {}), ...parsed, ...config };
+  return { id, ...(label !== undefined ? { label } : {}), ...parsed, ...config, ...(prompts !== undefined ? { prompts } : {}) };
+}
+
+/**
+ * A `prompts` or `providers` filter: a list of labels, ids or `prefix*` patterns. promptfoo
+ * filters only by a list (anything else lets every prompt or provider through), so anything
+ * else is ignored with a warning.
+ */
+function parseRefList(value: unknown, path: Path, check: Checker, what: 'prompts' | 'providers'): string[] | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!Array.isArray(value)) {
+    check.warn(path, `is ignored: ${what} must be a list of ${what === 'prompts' ? 'prompt labels or ids' : 'provider labels or ids'} (as promptfoo reads it), not ${describeType(value)}`, true);
+    return undefined;
+  }
+  const refs: string[] = [];
+  value.forEach((item, index) => {
+    if (typeof item === 'string' && item !== '') refs.push(item);
+    else check.error([...path, index], `must be a ${what === 'prompts' ? 'prompt' : 'provider'}'s label or id, not ${describeType(item)}`);
+  });
+  return refs;
 }
 
 function parseProviders(value: unknown, key: 'providers' | 'targets', check: Checker): ConfigProvider[] {
@@ -727,7 +796,7 @@ function parseVars(value: unknown, path: Path, check: Checker): Variables | unde
     } else if (typeof item === 'number' || typeof item === 'boolean') {
       vars[name] = String(item);
     } else if (Array.isArray(item)) {
-      check.warn(at, 'a list is passed to the template as a list (for {% for %} loops); promptfoo would instead run one test per value', true);
+      // A list of texts runs one test per value (expandTests); any other list is one value, for {% for %} loops.
       vars[name] = item as VariableValue[];
     } else if (isRecord(item)) {
       // Objects stay objects: `{{ name.field }}` reads into them.
@@ -765,7 +834,7 @@ function parseAsserts(value: unknown, path: Path, check: Checker): Assertion[] |
   return ok ? out : undefined;
 }
 
-const TEST_KEYS_IGNORED = new Set(['metadata', 'provider', 'providers', 'prompts', 'providerOutput']);
+const TEST_KEYS_IGNORED = new Set(['metadata', 'provider', 'providerOutput']);
 
 /** A test's threshold, as promptfoo uses it: only a number counts (an empty `threshold:` is none). */
 function parseThreshold(value: unknown, path: Path, check: Checker): number | undefined {
@@ -786,7 +855,7 @@ function parseTest(value: unknown, path: Path, defaults: Variables, check: Check
     return undefined;
   }
   for (const key of Object.keys(value)) {
-    if (key === 'vars' || key === 'description' || key === 'assert' || key === 'options' || key === 'threshold') continue;
+    if (key === 'vars' || key === 'description' || key === 'assert' || key === 'options' || key === 'threshold' || key === 'prompts' || key === 'providers') continue;
     if (TEST_KEYS_IGNORED.has(key)) check.warn([...path, key], `"${key}" is ignored`, true);
     else check.warn([...path, key], `"${key}" is ignored${suggestion(key, ['vars', 'description', 'assert'])}`, true);
   }
@@ -794,6 +863,8 @@ function parseTest(value: unknown, path: Path, defaults: Variables, check: Check
   const assert = parseAsserts(value['assert'], [...path, 'assert'], check);
   const options = parseTestOptions(value['options'], [...path, 'options'], check, false);
   const threshold = parseThreshold(value['threshold'], [...path, 'threshold'], check);
+  const prompts = parseRefList(value['prompts'], [...path, 'prompts'], check, 'prompts');
+  const providers = parseRefList(value['providers'], [...path, 'providers'], check, 'providers');
   if (!vars || !assert) return undefined;
   return {
     ...(description !== undefined ? { description } : {}),
@@ -801,16 +872,57 @@ function parseTest(value: unknown, path: Path, defaults: Variables, check: Check
     ...(assert.length > 0 ? { assert } : {}),
     ...(options.transform !== undefined ? { transform: options.transform } : {}),
     ...(threshold !== undefined ? { threshold } : {}),
+    ...(prompts !== undefined ? { prompts } : {}),
+    ...(providers !== undefined ? { providers } : {}),
   };
+}
+
+/**
+ * tests[].prompts and tests[].providers, each test's own else defaultTest's, checked as
+ * promptfoo checks them before anything runs: a name that matches no prompt (or provider) is
+ * an error, with the names there are.
+ */
+function applyTestFilters(
+  tests: readonly ConfigTest[],
+  defaults: { prompts?: string[]; providers?: string[] },
+  prompts: readonly ConfigPrompt[],
+  providers: readonly ConfigProvider[],
+  check: Checker,
+): ConfigTest[] {
+  const checkRefs = (refs: readonly string[] | undefined, where: Path, what: 'prompts' | 'providers'): void => {
+    for (const ref of refs ?? []) {
+      if (what === 'prompts' ? prompts.some((p) => promptRefMatches(ref, p)) : providers.some((p) => providerRefMatches(ref, p))) continue;
+      const names =
+        what === 'prompts'
+          ? [...new Set(prompts.flatMap((p) => [p.label, ...(p.id !== undefined ? [p.id] : [])]))].sort()
+          : providers.map((p) => (p.label ? `${p.label} (${p.id})` : (p.promptfooId ?? p.id)));
+      check.error(where, `names ${what === 'prompts' ? 'prompt' : 'provider'} ${quote(ref, 80)}, which the config does not have; its ${what}: ${names.map((n) => quote(n, 60)).join(', ')}`);
+    }
+  };
+  checkRefs(defaults.prompts, ['defaultTest', 'prompts'], 'prompts');
+  checkRefs(defaults.providers, ['defaultTest', 'providers'], 'providers');
+  return tests.map((test, index) => {
+    checkRefs(test.prompts, ['tests', index, 'prompts'], 'prompts');
+    checkRefs(test.providers, ['tests', index, 'providers'], 'providers');
+    const merged = { prompts: test.prompts ?? defaults.prompts, providers: test.providers ?? defaults.providers };
+    return {
+      ...test,
+      ...(merged.prompts !== undefined ? { prompts: merged.prompts } : {}),
+      ...(merged.providers !== undefined ? { providers: merged.providers } : {}),
+    };
+  });
 }
 
 interface DefaultTest {
   vars: Variables;
   assert: Assertion[];
   grader?: ConfigProvider;
+  graderModels?: GraderModels;
   rubricPrompt?: Message[];
   transform?: string;
   threshold?: number;
+  prompts?: string[];
+  providers?: string[];
 }
 
 /** promptfoo's rubricPrompt: a JSON chat list (as text or as a list) is the judge's messages, other text one user message. */
@@ -913,19 +1025,68 @@ function parseDefaultTest(value: unknown, check: Checker): DefaultTest {
     return { vars: {}, assert: [] };
   }
   for (const key of Object.keys(value)) {
-    if (key === 'vars' || key === 'assert' || key === 'options' || key === 'threshold') continue;
+    if (key === 'vars' || key === 'assert' || key === 'options' || key === 'threshold' || key === 'prompts' || key === 'providers') continue;
     check.warn(['defaultTest', key], `"${key}" is ignored`, true);
   }
+  const prompts = parseRefList(value['prompts'], ['defaultTest', 'prompts'], check, 'prompts');
+  const providers = parseRefList(value['providers'], ['defaultTest', 'providers'], check, 'providers');
   const { grader, graderModels, rubricPrompt, transform } = parseTestOptions(value['options'], ['defaultTest', 'options'], check, true);
   const threshold = parseThreshold(value['threshold'], ['defaultTest', 'threshold'], check);
   return {
     vars: parseVars(value['vars'], ['defaultTest', 'vars'], check) ?? {},
     assert: parseAsserts(value['assert'], ['defaultTest', 'assert'], check) ?? [],
     ...(grader ? { grader } : {}),
+    ...(graderModels ? { graderModels } : {}),
     ...(rubricPrompt ? { rubricPrompt } : {}),
     ...(transform !== undefined ? { transform } : {}),
     ...(threshold !== undefined ? { threshold } : {}),
+    ...(prompts !== undefined ? { prompts } : {}),
+    ...(providers !== undefined ? { providers } : {}),
   };
+}
+
+/**
+ * Tests from YAML files, or from every file a glob names (`file://tests/*.yaml`; YAML, JSON or
+ * JSONL): each a list of tests (or one), read as the config's own tests are, in path order.
+ */
+function testsFromDataFiles(ref: string, path: Path, defaults: Variables, check: Checker, files: ConfigFiles): ConfigTest[] {
+  let read: PromptFile[];
+  try {
+    read = files.readPrompts ? files.readPrompts(ref) : [{ shown: ref.slice('file://'.length), text: files.readText(ref) }];
+  } catch (error) {
+    check.error(path, `cannot read ${quote(ref)}: ${error instanceof Error ? error.message : String(error)}`);
+    return [];
+  }
+  if (read.length === 0) {
+    check.error(path, `${quote(ref)} matches no file`);
+    return [];
+  }
+  const out: ConfigTest[] = [];
+  for (const file of read) {
+    if (!/\.(ya?ml|json|jsonl)$/i.test(file.shown)) {
+      check.error(path, `${file.shown}: a glob of test files reads YAML, JSON and JSONL files; name a CSV file on its own`);
+      continue;
+    }
+    let items: unknown;
+    try {
+      items = /\.jsonl$/i.test(file.shown)
+        ? file.text.split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line) as unknown)
+        : parseYaml(file.text, { maxAliasCount: 1000, uniqueKeys: true });
+    } catch (error) {
+      check.error(path, `${file.shown} cannot be read: ${error instanceof Error ? (error.message.split('\n')[0] ?? error.message) : String(error)}`);
+      continue;
+    }
+    const list = Array.isArray(items) ? items : isRecord(items) ? [items] : undefined;
+    if (!list) {
+      check.error(path, `${file.shown} must hold a list of tests, each with vars, not ${describeType(items)}`);
+      continue;
+    }
+    list.forEach((item, index) => {
+      const test = parseTest(item, [...path, file.shown, index], defaults, check);
+      if (test) out.push(test);
+    });
+  }
+  return out;
 }
 
 function testsFromFile(ref: string, path: Path, defaults: Variables, check: Checker): ConfigTest[] {
@@ -937,6 +1098,8 @@ function testsFromFile(ref: string, path: Path, defaults: Variables, check: Chec
     check.error(path, `tests from a file (${quote(ref)}) can only be read by parallax eval; in the app, import the file into the test-case table`);
     return [];
   }
+  const written = ref.slice('file://'.length);
+  if (/\.ya?ml$/i.test(written) || isGlob(written)) return testsFromDataFiles(ref, path, defaults, check, check.files);
   try {
     const { tests, problems, notes } = check.files.readTests(ref);
     for (const note of notes ?? []) check.warn(path, `${ref.slice('file://'.length)}: ${note}`, true);
@@ -958,7 +1121,6 @@ function parseTests(value: unknown, defaults: Variables, check: Checker): Config
   if (value.length === 0) return [{ vars: { ...defaults } }];
   const tests: ConfigTest[] = [];
   value.forEach((item, index) => {
-  graderModels?: GraderModels;
     if (typeof item === 'string') {
       tests.push(...testsFromFile(item, ['tests', index], defaults, check));
       return;
@@ -967,6 +1129,75 @@ function parseTests(value: unknown, defaults: Variables, check: Checker): Config
     if (test) tests.push(test);
   });
   return tests;
+}
+
+/** A scenario's config entry over one of its tests, as promptfoo merges them (the test's own fields win; checks add up). */
+function mergeScenarioTest(data: ConfigTest, test: ConfigTest): ConfigTest {
+  const assert = [...(data.assert ?? []), ...(test.assert ?? [])];
+  return {
+    ...data,
+    ...test,
+    vars: { ...data.vars, ...test.vars },
+    ...(assert.length > 0 ? { assert } : {}),
+  };
+}
+
+/**
+ * promptfoo's `scenarios`: each entry's `config` list (vars and checks shared by a group)
+ * crossed with its `tests`, in order, after the config's own tests; defaultTest's vars first.
+ */
+function parseScenarios(value: unknown, defaults: Variables, check: Checker): ConfigTest[] {
+  if (value === undefined || value === null) return [];
+  if (!Array.isArray(value)) {
+    check.error(['scenarios'], `must be a list of scenarios, each with config and tests, not ${describeType(value)}`);
+    return [];
+  }
+  const out: ConfigTest[] = [];
+  value.forEach((scenario, index) => {
+    const path: Path = ['scenarios', index];
+    if (!isRecord(scenario)) {
+      check.error(path, typeof scenario === 'string' && scenario.startsWith('file://') ? 'loading a scenario from a file is not supported yet; write it inline' : `a scenario must be a map with config and tests, not ${describeType(scenario)}`);
+      return;
+    }
+    for (const key of Object.keys(scenario)) {
+      if (key !== 'config' && key !== 'tests' && key !== 'description') check.warn([...path, key], `"${key}" is ignored`, true);
+    }
+    const configs = scenario['config'];
+    if (!Array.isArray(configs)) {
+      check.error([...path, 'config'], `must be a list of maps with vars (one group of tests each), not ${describeType(configs)}`);
+      return;
+    }
+    const rawTests = scenario['tests'] ?? [{}];
+    if (!Array.isArray(rawTests)) {
+      check.error([...path, 'tests'], typeof rawTests === 'string' ? "a scenario's tests from a file are not supported yet; list them inline" : `must be a list of tests, not ${describeType(rawTests)}`);
+      return;
+    }
+    const tests = rawTests.map((test, t) => parseTest(test, [...path, 'tests', t], {}, check));
+    configs.forEach((data, c) => {
+      const group = parseTest(data, [...path, 'config', c], defaults, check);
+      if (!group) return;
+      for (const test of tests) if (test) out.push(mergeScenarioTest(group, test));
+    });
+  });
+  return out;
+}
+
+/** Each test as the tests its lists of values stand for (./vars varCombinations); too many is an error. */
+function expandTests(tests: readonly ConfigTest[], check: Checker): ConfigTest[] {
+  const out: ConfigTest[] = [];
+  for (const [index, test] of tests.entries()) {
+    if (!expands(test.vars)) {
+      out.push(test);
+      continue;
+    }
+    const combinations = varCombinations(test.vars, Math.max(1, MAX_EXPANDED_TESTS - out.length));
+    if (combinations === undefined) {
+      check.error(['tests', index, 'vars'], `its lists of values expand into more than ${MAX_EXPANDED_TESTS.toLocaleString('en-US')} tests (promptfoo runs one test per combination of values); shorten the lists`);
+      return [];
+    }
+    for (const vars of combinations) out.push({ ...test, vars });
+  }
+  return out;
 }
 
 /** Variables a prompt uses that no test fills. */
@@ -1036,7 +1267,6 @@ export function parseConfig(text: string, fileName: string, files?: ConfigFiles)
     return { ok: false, errors: [{ file: fileName, path: '', message: 'the file is empty; it needs prompts, providers and tests' }], warnings: [] };
   }
   if (!isRecord(root)) {
-    ...(graderModels ? { graderModels } : {}),
     check.error([], `the file must be a map with prompts, providers and tests, not ${describeType(root)}`);
     return { ok: false, errors: check.errors, warnings: [] };
   }
@@ -1045,7 +1275,8 @@ export function parseConfig(text: string, fileName: string, files?: ConfigFiles)
     if (READ_KEYS.has(key)) continue;
     const ignored = IGNORED_KEYS[key];
     if (ignored !== undefined) check.warn([key], ignored, true);
-    else check.error([key], `unknown key${suggestion(key, [...READ_KEYS, ...Object.keys(IGNORED_KEYS)])}`, true);
+    // promptfoo runs a config with keys it does not know (a newer version's, or a typo), so Parallax does too, and says so.
+    else check.warn([key], `unknown key, ignored${suggestion(key, [...READ_KEYS, ...Object.keys(IGNORED_KEYS)])}`, true);
   }
 
   const description = root['description'];
@@ -1061,7 +1292,10 @@ export function parseConfig(text: string, fileName: string, files?: ConfigFiles)
     providers = parseProviders(root['targets'] !== undefined ? root['targets'] : root['providers'], root['targets'] !== undefined ? 'targets' : 'providers', check);
   }
   const defaultTest = parseDefaultTest(root['defaultTest'], check);
-  const tests = parseTests(root['tests'], defaultTest.vars, check);
+  // With scenarios and no tests, only the scenarios' tests run (promptfoo adds no empty test then).
+  const ownTests = root['scenarios'] !== undefined && (root['tests'] === undefined || root['tests'] === null || (Array.isArray(root['tests']) && root['tests'].length === 0)) ? [] : parseTests(root['tests'], defaultTest.vars, check);
+  const scenarioTests = parseScenarios(root['scenarios'], defaultTest.vars, check);
+  const tests = expandTests(applyTestFilters([...ownTests, ...scenarioTests], defaultTest, prompts, providers, check), check);
   const options = parseEvaluateOptions(root['evaluateOptions'], check);
 
   if (check.errors.length > 0) return { ok: false, errors: check.errors, warnings: check.warnings };
@@ -1081,9 +1315,9 @@ export function parseConfig(text: string, fileName: string, files?: ConfigFiles)
       ...options,
       ...(defaultTest.assert.length > 0 ? { defaultAssert: defaultTest.assert } : {}),
       ...(defaultTest.grader ? { grader: defaultTest.grader } : {}),
+      ...(defaultTest.graderModels ? { graderModels: defaultTest.graderModels } : {}),
       ...(defaultTest.rubricPrompt ? { rubricPrompt: defaultTest.rubricPrompt } : {}),
     },
     warnings: check.warnings,
   };
 }
-      ...(defaultTest.graderModels ? { graderModels: defaultTest.graderModels } : {}),
