@@ -3,6 +3,7 @@ import type { Cell, Grading, Rating } from '../../../../shared/schemas';
 import { api } from '../../bridge/current';
 import { messageOf } from '../../state/errors';
 import { Popover } from '../../components/Popover';
+import { gradingSummary } from './grading-summary';
 import './judge.css';
 
 interface Props {
@@ -240,28 +241,38 @@ export function CellRating({ cell, onChange, shortcuts }: Props): React.JSX.Elem
   );
 }
 
-/** "✓ 3/3 checks" or "✗ 1 of 3 failed: <first reason>", with every check in a popover. */
+function CheckResult({ result, children }: { result: Omit<Grading['componentResults'][number], 'members'>; children?: React.ReactNode }): React.JSX.Element {
+  return (
+    <li>
+      <span className={result.pass ? 'ok' : 'bad'}>{result.pass ? '✓' : '✗'}</span>
+      <span>
+        {result.type}
+        {result.metric ? ` (${result.metric})` : ''} · score {Number.isInteger(result.score) ? result.score : result.score.toFixed(3)}
+      </span>
+      <span className="reason">{result.reason}</span>
+      {children}
+    </li>
+  );
+}
+
+/** "✓ 3/3 checks" or "✗ 1 of 3 failed: <first reason>", with every check (an assert-set's under it) in a popover. */
 export function GradingBadge({ grading, tabIndex }: { grading: Grading | undefined; tabIndex?: number }): React.JSX.Element | null {
   if (!grading) return null;
-  const total = grading.componentResults.length;
-  const failed = grading.componentResults.filter((c) => !c.pass);
-  const firstReason = failed[0]?.reason ?? grading.reason;
-  const text = grading.pass
-    ? `✓ ${total}/${total} check${total === 1 ? '' : 's'}`
-    : `✗ ${failed.length || 1} of ${Math.max(total, 1)} failed: ${firstReason}`;
+  const text = gradingSummary(grading);
   return (
     <span className={`grading-badge ${grading.pass ? 'pass' : 'fail'}`}>
       <Popover text={text} label="Checks" buttonTitle={grading.reason} {...(tabIndex !== undefined ? { tabIndex } : {})}>
         <ul className="grading-list" aria-label="Checks">
           {grading.componentResults.map((c, i) => (
-            <li key={i}>
-              <span className={c.pass ? 'ok' : 'bad'}>{c.pass ? '✓' : '✗'}</span>
-              <span>
-                {c.type}
-                {c.metric ? ` (${c.metric})` : ''} · score {Number.isInteger(c.score) ? c.score : c.score.toFixed(3)}
-              </span>
-              <span className="reason">{c.reason}</span>
-            </li>
+            <CheckResult key={i} result={c}>
+              {c.members && (
+                <ul className="grading-list members" aria-label={`Checks in ${c.type}`}>
+                  {c.members.map((m, j) => (
+                    <CheckResult key={j} result={m} />
+                  ))}
+                </ul>
+              )}
+            </CheckResult>
           ))}
         </ul>
       </Popover>
