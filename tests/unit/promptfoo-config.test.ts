@@ -134,7 +134,7 @@ tests:
     ]);
   });
 
-  it('passes a list to the template as a list, with a warning that promptfoo would expand it', () => {
+  it('passes a list of objects to the template as one list, as promptfoo does (only lists of texts expand)', () => {
     const { config, warnings } = good(`prompts: ["{% for i in items %}{{ i.name }} {% endfor %}"]
 providers: [echo]
 tests:
@@ -142,9 +142,7 @@ tests:
       items: [{ name: a, n: 1 }, { name: b }]
 `);
     expect(config.tests).toEqual([{ vars: { items: [{ name: 'a', n: 1 }, { name: 'b' }] } }]);
-    expect(warnings).toEqual([
-      `${FILE}: tests[0].vars.items (line 5): a list is passed to the template as a list (for {% for %} loops); promptfoo would instead run one test per value`,
-    ]);
+    expect(warnings).toEqual([]);
   });
 
   it('reads evaluateOptions.repeat and maxConcurrency, and ignores the rest with a warning', () => {
@@ -159,7 +157,7 @@ tests:
       { 'file://prompt.txt': 'Hello {{name}}', 'file://chat.json': '[{"role": "system", "content": "Be brief."}, {"role": "user", "content": "{{q}}"}]' },
       {
         'file://tests.csv': { tests: [{ vars: { name: 'Ada', q: '1' } }, { vars: { name: 'Bo', q: '2' }, expected: 'Hi Bo' }], problems: ['line 4: 3 fields, the header has 2'] },
-        'file://more.jsonl': { tests: [{ description: 'from jsonl', vars: { name: 'Cy' } }], problems: [] },
+        'file://more.json': { tests: [{ description: 'from jsonl', vars: { name: 'Cy' } }], problems: [] },
       },
     );
     const { config, warnings } = good(
@@ -171,11 +169,11 @@ defaultTest: { vars: { q: none } }
 tests:
   - file://tests.csv
   - vars: { name: Inline }
-  - file://more.jsonl
+  - file://more.json
 `,
       files,
     );
-    expect(files.asked).toEqual(['file://prompt.txt', 'file://chat.json', 'file://tests.csv', 'file://more.jsonl']);
+    expect(files.asked).toEqual(['file://prompt.txt', 'file://chat.json', 'file://tests.csv', 'file://more.json']);
     expect(config.prompts.map((p) => [p.label, p.messages])).toEqual([
       // promptfoo's label for a text file's prompt: its path, then the prompt.
       ['prompt.txt: Hello {{name}}', [{ role: 'user', content: 'Hello {{name}}' }]],
@@ -196,7 +194,7 @@ tests:
     ]);
     expect(warnings).toEqual([`${FILE}: tests[0] (line 7): tests.csv: line 4: 3 fields, the header has 2 (row skipped)`]);
 
-    const whole = good('prompts: [file://prompt.txt]\nproviders: [echo]\ntests: file://more.jsonl\n', files);
+    const whole = good('prompts: [file://prompt.txt]\nproviders: [echo]\ntests: file://more.json\n', files);
     expect(whole.config.tests).toEqual([{ description: 'from jsonl', vars: { name: 'Cy' } }]);
   });
 

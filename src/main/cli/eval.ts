@@ -19,6 +19,7 @@ import { loadKeyHostApprovals } from '../secrets/key-hosts';
 import { isModelGraded } from '../runner/grading';
 import { matrixCells } from '../runner/matrix';
 import { promptfooVars } from '../template/promptfoo-vars';
+import { envNamesUsed, safeTemplateEnv } from '../../shared/promptfoo/vars';
 import { ECHO_PROVIDER_ID } from '../providers/echo';
 import { createProvider, defaultKeyEnvarOf, DEFAULT_BASE_URLS, endpointOf, envBaseUrlOf } from '../providers/factory';
 import { SecretRedactor } from '../../shared/redact';
@@ -142,6 +143,8 @@ export interface PlanOptions {
   judge?: JudgeConfig;
   /** The grader's binding, recorded with the providers so a resume can reach it. */
   grader?: ProviderBinding;
+  /** What promptfoo's `env` global holds for the templates: the safe variables they name (safeTemplateEnv). */
+  templateEnv?: Record<string, string>;
 }
 
 /**
@@ -199,7 +202,7 @@ export function planRun(config: EvalConfig, bindings: readonly ProviderBinding[]
         providerName: (columnIndex) => bindings[layout[columnIndex]?.providerIdx ?? -1]?.name ?? columns[columnIndex]?.providerId ?? '',
         repeats,
         // Values that name other variables are filled in as promptfoo fills them in (a chat prompt gets no template pass).
-        prepareVars: (vars, template) => promptfooVars(vars, chatTemplates.has(template) ? 'chat' : 'text'),
+        prepareVars: (vars, template) => promptfooVars(vars, chatTemplates.has(template) ? 'chat' : 'text', options.templateEnv),
       }),
     ),
     total: perTest.reduce((sum, n) => sum + n, 0) * repeats,
@@ -213,6 +216,15 @@ export function planRun(config: EvalConfig, bindings: readonly ProviderBinding[]
 function* onlyWhere(keep: (cell: NewCell) => boolean, cells: Iterable<NewCell>): Generator<NewCell> {
   let position = 0;
   for (const cell of cells) if (keep(cell)) yield { ...cell, position: position++ };
+}
+
+/** promptfoo's `env` global for this config's templates: the variables they name that cannot be secrets (safeTemplateEnv). */
+function templateEnvOf(config: EvalConfig, bindings: readonly ProviderBinding[], env: Environment): Record<string, string> {
+  const names = new Set(config.prompts.flatMap((prompt) => prompt.messages.flatMap((m) => envNamesUsed(m.content))));
+  // Values are rendered as templates too (promptfoo-vars.ts), so the names they read count.
+  for (const test of config.tests) for (const value of Object.values(test.vars)) if (typeof value === 'string' && value.includes('env')) for (const name of envNamesUsed(value)) names.add(name);
+  const keyVariables = new Set(bindings.flatMap((binding) => (binding.keyEnvar !== undefined ? [binding.keyEnvar] : [])));
+  return safeTemplateEnv(names, env, keyVariables);
 }
 
 /** The providers (never keys) and the config's fingerprint, recorded in the run so any process can resume it. */
@@ -400,6 +412,7 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
     const plan = planRun(config, bindings, {
       repeats,
       useCache: options.cache,
+      templateEnv: templateEnvOf(config, bindings, options.env),
       ...(graderBinding
         ? {
             judge: {

@@ -13,10 +13,11 @@ import { sandbox } from '../sandbox';
 export type PromptKind = 'text' | 'chat';
 
 /** A row's variables for rendering one prompt; throws AppError('template') when a value does not render. */
-export function promptfooVars(vars: Variables, kind: PromptKind): Variables {
+export function promptfooVars(vars: Variables, kind: PromptKind, env: Readonly<Record<string, string>> = {}): Variables {
   let resolved: Variables;
   try {
-    resolved = resolveVarReferences(vars);
+    // promptfoo's `env` global (only the safe part of it: safeTemplateEnv); a variable named env wins, as a Nunjucks variable shadows a global.
+    resolved = resolveVarReferences(Object.hasOwn(vars, 'env') || Object.keys(env).length === 0 ? vars : { ...vars, env: { ...env } });
   } catch (error) {
     throw new AppError('template', `The test's variables cannot be prepared: ${error instanceof Error ? error.message : String(error)}.`);
   }

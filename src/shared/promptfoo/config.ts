@@ -24,7 +24,7 @@ import {
   toolsFromConfig,
 } from './vendor-config';
 import { messageVariables } from '../template';
-import { isGlob, looksLikePromptPath, promptRefMatches, promptsOfFile, providerRefMatches, type PromptFile } from './prompts';
+import { codePromptRefusal, isGlob, looksLikePromptPath, promptRefMatches, promptsOfFile, providerRefMatches, type PromptFile } from './prompts';
 import { OPENAI_BODY_KEYS, extraProblem, readExtra, readResponseFormat } from './passthrough';
 import { MAX_EXPANDED_TESTS, expands, varCombinations } from './vars';
 import { parseDuration, timeoutProblem, type ProviderTimeouts, type TimeoutKind } from '../timeouts';
@@ -456,6 +456,11 @@ function promptsFromFiles(ref: string, label: string | undefined, path: Path, ch
 }
 
 function parsePromptText(raw: string, label: string | undefined, path: Path, check: Checker, id?: string): ConfigPrompt[] {
+  const code = codePromptRefusal(raw);
+  if (code !== undefined) {
+    check.error(path, `${quote(raw)}: ${code}`);
+    return [];
+  }
   if (raw.startsWith('file://') || looksLikePromptPath(raw)) return promptsFromFiles(raw.startsWith('file://') ? raw : `file://${raw}`, label, path, check);
   const prompt = promptOfText(raw, label ?? raw, path, check);
   return prompt ? [{ ...prompt, ...(id !== undefined ? { id } : {}) }] : [];
@@ -1046,8 +1051,9 @@ function parseDefaultTest(value: unknown, check: Checker): DefaultTest {
 }
 
 /**
- * Tests from YAML files, or from every file a glob names (`file://tests/*.yaml`; YAML, JSON or
- * JSONL): each a list of tests (or one), read as the config's own tests are, in path order.
+ * Tests from YAML and JSONL files, or from every file a glob names (`file://tests/*.yaml`;
+ * YAML, JSON or JSONL): each a list of tests (or one, or one a line), read as the config's own
+ * tests are, in path order.
  */
 function testsFromDataFiles(ref: string, path: Path, defaults: Variables, check: Checker, files: ConfigFiles): ConfigTest[] {
   let read: PromptFile[];
@@ -1099,7 +1105,7 @@ function testsFromFile(ref: string, path: Path, defaults: Variables, check: Chec
     return [];
   }
   const written = ref.slice('file://'.length);
-  if (/\.ya?ml$/i.test(written) || isGlob(written)) return testsFromDataFiles(ref, path, defaults, check, check.files);
+  if (/\.(ya?ml|jsonl)$/i.test(written) || isGlob(written)) return testsFromDataFiles(ref, path, defaults, check, check.files);
   try {
     const { tests, problems, notes } = check.files.readTests(ref);
     for (const note of notes ?? []) check.warn(path, `${ref.slice('file://'.length)}: ${note}`, true);

@@ -124,3 +124,40 @@ export function wrapIfPartial(text: string): string {
   const wrapped = /{%\s*raw\s*%}/.test(text) && /{%\s*endraw\s*%}/.test(text);
   return partial && !wrapped ? `{% raw %}${text}{% endraw %}` : text;
 }
+
+/**
+ * The environment variables a template reads through promptfoo's `env` global
+ * (`{{ env.NAME }}`, `{{ env['NAME'] }}`).
+ */
+export function envNamesUsed(text: string): string[] {
+  const names = new Set<string>();
+  const use = /\benv\s*(?:\.\s*([A-Za-z_]\w*)|\[\s*['"]([^'"\]]{1,128})['"]\s*\])/g;
+  for (let match = use.exec(text); match !== null; match = use.exec(text)) {
+    const name = match[1] ?? match[2];
+    if (name !== undefined) names.add(name);
+  }
+  return [...names];
+}
+
+/** Names that may hold a secret, or a URL with one in it: never given to a template. */
+const SECRET_NAME = /KEY|TOKEN|SECRET|PASS|PWD|CRED|AUTH|COOKIE|SESSION|PRIVATE|CERT|SIGN|DSN|URL|URI|CONN|ACCOUNT|ROLE|VAULT/i;
+/** Values that look like a key whatever their variable's name. */
+const SECRET_VALUE = /^(sk-|sk_|pk_|rk_|ghp_|gho_|github_pat_|glpat-|xox[abpors]-|AKIA|ASIA|AIza|ya29\.|eyJ)|-----BEGIN/;
+
+/**
+ * promptfoo gives templates the whole process environment as `env`; a config is someone
+ * else's file and could send `{{ env.AWS_SECRET_ACCESS_KEY }}` to a server of its choosing, so
+ * Parallax gives a template only the variables it names whose name and value cannot be a
+ * secret: not a name with KEY, TOKEN, SECRET, PASS, AUTH, URL… in it, not a key variable a
+ * provider uses, not a value that looks like a key, at most 1,000 characters. Others render as
+ * empty text (as an unset variable does in promptfoo).
+ */
+export function safeTemplateEnv(names: Iterable<string>, env: Readonly<Record<string, string | undefined>>, keyVariables: ReadonlySet<string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of names) {
+    const value = Object.hasOwn(env, name) ? env[name] : undefined;
+    if (value === undefined || SECRET_NAME.test(name) || keyVariables.has(name) || SECRET_VALUE.test(value.trim()) || value.length > 1000) continue;
+    out[name] = value;
+  }
+  return out;
+}

@@ -1,0 +1,155 @@
+/**
+ * promptfoo's variable semantics (src/shared/promptfoo/vars.ts): lists expanded into tests in
+ * its order, values that name other values filled in as its renderPrompt does, and every
+ * hostile shape (a value naming itself, values doubling each other, huge cross products)
+ * bounded. The parity fixtures vars-nested and tests-scenarios hold the same against promptfoo.
+ */
+import { describe, expect, it } from 'vitest';
+import { formatIssue, parseConfig } from '../../src/shared/promptfoo/config';
+import { envNamesUsed, referencesUndefinedVariables, resolveVarReferences, safeTemplateEnv, templateVariables, varCombinations, wrapIfPartial } from '../../src/shared/promptfoo/vars';
+
+describe('varCombinations', () => {
+  it('crosses lists of texts, the first variable outermost; other lists stay one value', () => {
+    expect(varCombinations({ tone: ['calm', 'loud'], topic: ['cats', 'dogs'], nums: [1, 2], rows: [{ a: 1 }], one: ['only'] })).toEqual([
+      { tone: 'calm', topic: 'cats', nums: [1, 2], rows: [{ a: 1 }], one: 'only' },
+      { tone: 'calm', topic: 'dogs', nums: [1, 2], rows: [{ a: 1 }], one: 'only' },
+      { tone: 'loud', topic: 'cats', nums: [1, 2], rows: [{ a: 1 }], one: 'only' },
+      { tone: 'loud', topic: 'dogs', nums: [1, 2], rows: [{ a: 1 }], one: 'only' },
+    ]);
+    expect(varCombinations({ empty: [] })).toEqual([{ empty: [] }]);
+  });
+
+  it('gives up past the limit instead of building a huge product', () => {
+    const ten = Array.from({ length: 10 }, (_, i) => `v${i}`);
+    const vars = Object.fromEntries(Array.from({ length: 12 }, (_, i) => [`k${i}`, ten]));
+    const started = Date.now();
+    expect(varCombinations(vars)).toBeUndefined();
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+});
+
+describe('resolveVarReferences', () => {
+  it('fills in the first reference of each value, over passes, and drops one trailing newline', () => {
+    expect(resolveVarReferences({ topic: 'bananas\n\n', request: 'Write about {{ topic }} and {{topic}}' })).toEqual({
+      topic: 'bananas\n',
+      request: 'Write about bananas\n and bananas\n',
+    });
+    expect(resolveVarReferences({ a: '{{b}}!', b: '{{c}}?', c: 'x' })).toEqual({ a: 'x?!', b: 'x?', c: 'x' });
+  });
+
+  it('stops at a name no variable has, even when a later reference could be filled', () => {
+    expect(resolveVarReferences({ a: 'Ask {{missing}} and {{b}}', b: 'y' })).toEqual({ a: 'Ask {{missing}} and {{b}}', b: 'y' });
+  });
+
+  it('writes non-text values as the built-in replace would, and keeps $ patterns as it does', () => {
+    const out = resolveVarReferences({ a: 'n={{n}} l={{l}} o={{o}}', n: '3', l: ['x', 'y'], o: { k: 1 } });
+    expect(out['a']).toBe('n=3 l=x,y o=[object Object]');
+    // `$&` puts the placeholder back, so the value names p again on each of the five passes.
+    expect(resolveVarReferences({ a: 'price: {{p}}', p: '$& and $$' })['a']).toBe(`price: {{p}}${' and $'.repeat(5)}`);
+  });
+
+  it('lets a value that names itself double five times and stop, like promptfoo', () => {
+    const out = resolveVarReferences({ request: 'again {{request}}' });
+    expect(out['request']).toBe(`${'again '.repeat(32)}{{request}}`);
+  });
+
+  it('refuses values that would grow past the limit (names that double each other) instead of eating memory', () => {
+    const vars: Record<string, string> = { v0: 'x'.repeat(100_000) };
+    for (let i = 1; i < 40; i++) vars[`v${i}`] = `{{v${i - 1}}}{{v${i - 1}}}`;
+    expect(() => resolveVarReferences(vars)).toThrow(/more than 4,000,000 characters/);
+  });
+});
+
+describe('template pass helpers', () => {
+  it('finds the names a value uses as promptfoo does, and which are not set', () => {
+    expect(templateVariables('{{ a }} {{ b | upper }} {% if c %}{% endif %} {% for x in d %}{{ x }}{% endfor %} {# {{ e }} #}').sort()).toEqual(['a', 'b', 'c', 'd']);
+    expect(referencesUndefinedVariables('{{ a.b }} {{ env.HOME }}', { a: { b: 1 } })).toBe(false);
+    expect(referencesUndefinedVariables('{{ missing }}', { a: '1' })).toBe(true);
+    expect(referencesUndefinedVariables('{{ constructor }}', {})).toBe(true);
+  });
+
+  it('sends a value with an unclosed tag as written', () => {
+    expect(wrapIfPartial('costs {{ 5')).toBe('{% raw %}costs {{ 5{% endraw %}');
+    expect(wrapIfPartial('fine {{ a }}')).toBe('fine {{ a }}');
+  });
+});
+
+describe('configs: lists, scenarios, defaultTest', () => {
+  function tests(yaml: string) {
+    const result = parseConfig(yaml, 'promptfooconfig.yaml');
+    if (!result.ok) throw new Error(result.errors.map(formatIssue).join('\n'));
+    return result.config.tests;
+  }
+
+  it('expands a test with lists, defaultTest vars first in the order', () => {
+    const out = tests(`prompts: ["{{tone}} {{topic}}"]
+providers: [echo]
+defaultTest: { vars: { tone: [calm, loud] } }
+tests:
+  - description: listed
+    vars: { topic: [cats, dogs] }
+    assert: [{ type: contains, value: a }]
+`);
+    expect(out.map((t) => t.vars)).toEqual([
+      { tone: 'calm', topic: 'cats' },
+      { tone: 'calm', topic: 'dogs' },
+      { tone: 'loud', topic: 'cats' },
+      { tone: 'loud', topic: 'dogs' },
+    ]);
+    expect(out.every((t) => t.description === 'listed' && t.assert?.length === 1)).toBe(true);
+  });
+
+  it("crosses each scenario's config with its tests after the config's tests; with no tests only scenarios run", () => {
+    const out = tests(`prompts: ["{{lang}} {{input}}"]
+providers: [echo]
+defaultTest: { vars: { lang: Latin, extra: d } }
+scenarios:
+  - config:
+      - { vars: { lang: French }, assert: [{ type: contains, value: French }] }
+      - { vars: { lang: German }, description: german group }
+    tests:
+      - { vars: { input: hi }, assert: [{ type: contains, value: hi }], description: greeting }
+      - { vars: { input: bye, lang: Dutch } }
+`);
+    expect(out.map((t) => t.vars)).toEqual([
+      { lang: 'French', extra: 'd', input: 'hi' },
+      { lang: 'Dutch', extra: 'd', input: 'bye' },
+      { lang: 'German', extra: 'd', input: 'hi' },
+      { lang: 'Dutch', extra: 'd', input: 'bye' },
+    ]);
+    expect(out.map((t) => t.assert?.map((a) => ('value' in a ? a.value : undefined)) ?? [])).toEqual([['French', 'hi'], ['French'], ['hi'], []]);
+    expect(out.map((t) => t.description)).toEqual(['greeting', undefined, 'greeting', 'german group']);
+  });
+
+  it('refuses a cross product past 10,000 tests, and a scenario without config', () => {
+    const list = `[${Array.from({ length: 30 }, (_, i) => `v${i}`).join(', ')}]`;
+    const result = parseConfig(`prompts: ["{{a}}{{b}}{{c}}"]\nproviders: [echo]\ntests:\n  - vars: { a: ${list}, b: ${list}, c: ${list} }\n`, 'promptfooconfig.yaml');
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(formatIssue(result.errors[0]!)).toContain('expand into more than 10,000 tests');
+    const bad = parseConfig('prompts: [hi]\nproviders: [echo]\nscenarios:\n  - tests: [{ vars: { a: 1 } }]\n', 'promptfooconfig.yaml');
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(formatIssue(bad.errors[0]!)).toContain('scenarios[0].config');
+  });
+});
+
+describe("promptfoo's env global", () => {
+  it('finds the names a template reads', () => {
+    expect(envNamesUsed('{{ env.HOME }} {{ env["MY-VAR"] }} {{ env[\'X\'] | upper }} {{ environment }}').sort()).toEqual(['HOME', 'MY-VAR', 'X']);
+  });
+
+  it('gives a template only variables whose name and value cannot be secrets, and never a key variable', () => {
+    const env = {
+      REGION: 'eu-west-1',
+      OPENAI_API_KEY: 'sk-live',
+      AWS_SECRET_ACCESS_KEY: 'abc',
+      GITHUB_TOKEN: 'x',
+      DATABASE_URL: 'postgres://u:p@h/db',
+      MY_KEY_VAR_NAME_IS_FINE: 'y',
+      CUSTOM: 'sk-proj-looks-like-a-key',
+      CORP_LLM: 'plain',
+      BIG: 'z'.repeat(2000),
+    };
+    const names = Object.keys(env).concat(['UNSET', 'constructor', '__proto__']);
+    expect(safeTemplateEnv(names, env, new Set(['CORP_LLM']))).toEqual({ REGION: 'eu-west-1' });
+  });
+});
