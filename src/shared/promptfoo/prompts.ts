@@ -71,6 +71,18 @@ export function promptFileRefusal(path: string): string | undefined {
   return undefined;
 }
 
+/**
+ * Why promptfoo would run this prompt as code (`exec:script`, `file://p.py:fn`, a bare
+ * `prompts.js`), or undefined when it would not. Parallax never runs it, nor sends it as text.
+ */
+export function codePromptRefusal(text: string): string | undefined {
+  if (/[\r\n]/.test(text)) return undefined;
+  if (text.startsWith('exec:')) return 'prompts from a program (exec:) are not run by Parallax; write the prompt as text, or as a chat list in .json or .yaml';
+  const written = text.replace(/^file:\/\//, '');
+  if (/\s/.test(written) && !text.startsWith('file://')) return undefined;
+  return promptFileRefusal(written);
+}
+
 /** Text blocks between `---` lines, each trimmed; empty ones dropped (promptfoo's processTxtFile). */
 function textPrompts(file: PromptFile, label: string | undefined): FilePrompt[] {
   const out: FilePrompt[] = [];
