@@ -30,6 +30,26 @@ export function expectedCheck(expected: string): Assertion {
   return { type: 'equals', value: expected };
 }
 
+/**
+ * A CSV row's promptfoo columns, as its testCaseFromCsvRow reads them: every column whose name
+ * starts with `__expected` is a check (in column order, its text trimmed; an empty cell none),
+ * `__metric` names them all, `__threshold` is the test's threshold when it is a number.
+ */
+export function csvSpecials(values: Readonly<Record<string, unknown>>): { assert: Assertion[]; threshold?: number } {
+  const assert: Assertion[] = [];
+  let metric: string | undefined;
+  let threshold: number | undefined;
+  for (const [rawKey, raw] of Object.entries(values)) {
+    const key = rawKey.trim();
+    const text = typeof raw === 'string' ? raw : raw === null || raw === undefined ? '' : JSON.stringify(raw);
+    if (key.startsWith(EXPECTED_COLUMN)) {
+      if (text.trim() !== '') assert.push(expectedCheck(text.trim()));
+    } else if (key === '__metric') metric = text;
+    else if (key === '__threshold' && text.trim() !== '' && Number.isFinite(Number(text))) threshold = Number(text);
+  }
+  return { assert: metric === undefined ? assert : assert.map((check) => ({ ...check, metric })), ...(threshold !== undefined ? { threshold } : {}) };
+}
+
 /** The flag that lets a config read files in another folder, for messages. */
 export const ALLOW_FILES_FLAG = '--allow-files';
 
@@ -143,14 +163,19 @@ export function configFiles(baseDir: string, allowedDirs: readonly string[] = []
       if (parsed.rows.length === 0) throw new Error(noTestsReason(parsed, text));
       const cases = applyMapping(parsed, defaultMapping(parsed.columns, []));
       const expectedIsCheck = parsed.columns.includes(EXPECTED_COLUMN);
-      const tests = cases.map(
-        (testCase): ConfigTest => ({
+      const tests = cases.map((testCase, index): ConfigTest => {
+        // A CSV's promptfoo columns (__expected, __expected2…, __metric, __threshold); a JSON file's own checks.
+        const row = parsed.rows[index];
+        const specials = parsed.format === 'csv' && row ? csvSpecials(row.values) : undefined;
+        const assert = specials ? specials.assert : [...(expectedIsCheck && testCase.expected !== undefined ? [expectedCheck(testCase.expected)] : []), ...((testCase.assert ?? []) as Assertion[])];
+        return {
           vars: testCase.vars,
           ...(testCase.expected !== undefined ? { expected: testCase.expected } : {}),
           ...(testCase.description !== undefined ? { description: testCase.description } : {}),
-          ...(expectedIsCheck && testCase.expected !== undefined ? { assert: [expectedCheck(testCase.expected)] } : {}),
-        }),
-      );
+          ...(assert.length > 0 ? { assert } : {}),
+          ...(specials?.threshold !== undefined ? { threshold: specials.threshold } : {}),
+        };
+      });
       return { tests, problems: parsed.problems.map((p) => `line ${p.line}: ${p.reason}`), ...(note !== undefined ? { notes: [note] } : {}) };
     },
   };
