@@ -198,3 +198,16 @@ tests:
     ]);
   });
 });
+
+describe('the app import of a config with prompts/providers lists', () => {
+  it('says the workspace runs every row on every variant', async () => {
+    const { parseExperimentYaml } = await import('../../src/shared/promptfoo/experiment');
+    const result = parseExperimentYaml(
+      `prompts: [{ raw: A, label: a }, { raw: B, label: b }]\nproviders: [{ id: echo, prompts: [a] }]\ntests:\n  - { vars: {}, prompts: [b] }\n  - vars: {}\n`,
+      FILE,
+    );
+    expect(result.ok && result.warnings).toEqual([
+      `${FILE}: 1 provider and 1 test name the prompts or providers to run with; the workspace runs every row on every variant (parallax eval keeps the lists)`,
+    ]);
+  });
+});

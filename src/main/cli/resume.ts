@@ -43,6 +43,10 @@ export function configFingerprint(config: EvalConfig, providers: readonly Record
     providers: providers.map(({ timeouts: _timeouts, ...provider }) => provider),
     tests: testCases,
     assertions: config.defaultAssert ?? [],
+    // Which cells run (provider and test prompts/providers lists); absent when no list is given, so older fingerprints still match.
+    ...(config.providers.some((p) => p.prompts !== undefined) || config.tests.some((t) => t.prompts !== undefined || t.providers !== undefined)
+      ? { filters: { providers: config.providers.map((p) => p.prompts ?? null), tests: config.tests.map((t) => [t.prompts ?? null, t.providers ?? null]) } }
+      : {}),
   });
   return createHash('sha256').update(text).digest('hex');
 }

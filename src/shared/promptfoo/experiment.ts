@@ -20,7 +20,7 @@ import type { Message, Params, Variables } from '../schemas';
 import type { Assertion } from '../assertions/types';
 import { paramsToApi } from '../formats/common';
 import { asImageValue, imageReference, imageVarNames, splitAtImages } from '../formats/image-parts';
-import { formatIssue, parseConfig, type ConfigProvider, type ProviderKind } from './config';
+import { formatIssue, parseConfig, type ConfigProvider, type EvalConfig, type ProviderKind } from './config';
 import { vendorConfig } from './vendor-config';
 import { portableAsserts, restoredAsserts } from './portable-checks';
 import type { ProviderTimeouts } from '../timeouts';
@@ -267,6 +267,15 @@ export function parseExperimentYaml(text: string, fileName: string): ExperimentP
       ...(config.rubricPrompt !== undefined ? { rubricPrompt: config.rubricPrompt.map((m) => ({ role: m.role, content: m.content })) } : {}),
       ...(config.repeat !== undefined ? { repeat: config.repeat } : {}),
     },
-    warnings: parsed.warnings.map(formatIssue),
+    warnings: [...parsed.warnings.map(formatIssue), ...filterWarnings(config, fileName)],
   };
+}
+
+/** A workspace runs every row on every variant: the config's prompts/providers lists (which cells run) are not kept, and say so. */
+function filterWarnings(config: EvalConfig, fileName: string): string[] {
+  const providers = config.providers.filter((p) => p.prompts !== undefined).length;
+  const tests = config.tests.filter((t) => t.prompts !== undefined || t.providers !== undefined).length;
+  if (providers === 0 && tests === 0) return [];
+  const what = [providers > 0 ? `${providers} provider${providers === 1 ? '' : 's'}` : '', tests > 0 ? `${tests} test${tests === 1 ? '' : 's'}` : ''].filter(Boolean).join(' and ');
+  return [`${fileName}: ${what} name${providers + tests === 1 ? 's' : ''} the prompts or providers to run with; the workspace runs every row on every variant (parallax eval keeps the lists)`];
 }
