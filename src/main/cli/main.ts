@@ -94,7 +94,8 @@ tests (inline vars and assert, or file://tests.csv|.jsonl|.json), defaultTest.va
 defaultTest.assert, evaluateOptions.repeat. Checks: equals, contains, icontains,
 contains-any/-all, regex, starts-with, is-json, contains-json, is-valid-json-schema,
 levenshtein, bleu, rouge-n, rouge-l, latency, cost, llm-rubric, javascript,
-is-valid-openai-tools-call, tool-call (each also not-…); the
+is-valid-openai-tools-call, tool-call, word-count, finish-reason (each also not-…),
+assert-set; weight, metric, a test's threshold and options.transform/postprocess; the
 llm-rubric grader is defaultTest.options.provider. Templates are Nunjucks, as in promptfoo. Keys come from
 OPENAI_API_KEY, ANTHROPIC_API_KEY, GEMINI_API_KEY (or GOOGLE_API_KEY), or the variable named by apiKeyEnvar, and go only where --allow-key-host
 says; a config that would send one elsewhere, or read a file outside its folder, is
