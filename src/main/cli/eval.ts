@@ -443,8 +443,9 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
     let lastDecile = 0;
     let cached = 0;
     let checksFailed = 0;
+    const layout = columnLayout(config);
     const describeCell = (cell: Cell): string => {
-      const place = placeOf(cell, columnLayout(config));
+      const place = placeOf(cell, layout);
       const name = bindings[place.providerIdx]?.name ?? '?';
       return `${name} · prompt ${place.promptIdx + 1} · test ${place.testIdx + 1}${(resuming?.repeats ?? repeats) > 1 ? ` · repeat ${place.repeatIdx + 1}` : ''}`;
     };
