@@ -237,6 +237,23 @@ describe('the run store', () => {
     expect(cells[cellOf('run-3', 4990, 1).id]).toBeDefined();
   });
 
+  it('shows a pair a finished run never asked (a config filter skipped it) as an empty slot, not loading', async () => {
+    const main = new FakeMain('run-filtered', cases(120));
+    // Variant B was asked for even rows only, as a promptfoo config's tests[].providers can say.
+    main.cells = main.cells.filter((c) => c.columnIndex === 0 || c.caseIndex % 2 === 0).map((c) => ({ ...c, status: 'done' as const }));
+    main.status = 'done';
+    main.install();
+    useRun.getState().show(main.detail());
+    useRun.getState().showRows(0, 10);
+    await settle();
+    const { slots } = useRun.getState();
+    expect(slots[slotKey(1, 1)]).toEqual([]);
+    expect(slots[slotKey(2, 1)]).toEqual([cellOf('run-filtered', 2, 1).id]);
+    expect(slots[slotKey(1, 0)]).toEqual([cellOf('run-filtered', 1, 0).id]);
+    // Rows not loaded yet stay unknown (loading), not "not run".
+    expect(slots[slotKey(119, 1)]).toBeUndefined();
+  });
+
   it('reads the final counts from main when a run finishes (cells stopped while waiting send no event)', async () => {
     const main = new FakeMain('run-4', cases(3));
     main.install();

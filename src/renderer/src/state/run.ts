@@ -447,6 +447,10 @@ async function loadCases(runId: string, cases: readonly number[]): Promise<void>
           nextSlots[key] = [...(nextSlots[key] ?? [])];
           place(nextCells, nextSlots, cell);
         }
+        // A pair a finished run never asked (a promptfoo config's tests[].prompts or providers
+        // filter skipped it): an empty slot, shown as not run rather than loading for ever. While
+        // a run goes on its cells may still be being planned, so a missing one is only loading.
+        if (s.status !== 'running') for (const k of kept) for (let c = 0; c < s.columns.length; c++) nextSlots[slotKey(k, c)] ??= [];
         for (const cell of cells) {
           const held = heldUpdates.get(cell.id);
           if (!held) continue;

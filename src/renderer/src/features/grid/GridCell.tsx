@@ -24,7 +24,8 @@ export function useSlotCells(caseIndex: number, columnIndex: number): readonly (
   return ids ? cells : undefined;
 }
 
-export function statusWord(cell: Cell | undefined): string {
+export function statusWord(cell: Cell | undefined, notRun = false): string {
+  if (notRun) return 'Not run';
   if (!cell) return 'Loading…';
   switch (cell.status) {
     case 'pending':
@@ -80,7 +81,9 @@ export const GridCell = memo(function GridCell({ caseIndex, columnIndex, repeats
   const where = `row ${caseIndex + 1}, variant ${columnIndex + 1}`;
   const cell = cells?.[Math.min(shown, (cells?.length ?? 1) - 1)];
   const spread = cells ? spreadOf(cells) : undefined;
-  const status = cell?.status ?? 'loading';
+  // The run has no cell here: its config's filters skipped this row for this variant.
+  const notRun = cells !== undefined && cells.length === 0;
+  const status = cell?.status ?? (notRun ? 'not-run' : 'loading');
 
   return (
     // The grid is one tab stop: its cells' controls are reached by click, or through Enter (the dialog).
@@ -111,7 +114,9 @@ export const GridCell = memo(function GridCell({ caseIndex, columnIndex, repeats
           onChange={() => undefined}
           onClick={(event) => toggle(caseIndex, columnIndex, event.shiftKey)}
         />
-        <span className="result-status">{statusWord(cell)}</span>
+        <span className="result-status" {...(notRun ? { title: "The run's config does not ask this variant for this row (its tests' prompts or providers filter)." } : {})}>
+          {statusWord(cell, notRun)}
+        </span>
         {cell?.cached && <span className="badge">cached</span>}
         {cell?.attempts !== undefined && cell.attempts > 1 && <span className="badge warn">{cell.attempts} attempts</span>}
         <GradingBadge grading={cell?.grading} tabIndex={-1} />
