@@ -869,7 +869,9 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     }
     if (record.method === 'POST' && (record.path === '/v1/embeddings' || record.path === '/v1/moderations')) {
       const input = isRecord(body) ? body.input : undefined;
-      const texts = typeof input === 'string' ? [input] : Array.isArray(input) && input.every((t) => typeof t === 'string') ? input : undefined;
+      // Text, a list of texts, or (moderation of omni models) a list of {type: text, text} parts, read as one text.
+      const parts = Array.isArray(input) && input.length > 0 && input.every((t) => isRecord(t) && t.type === 'text' && typeof t.text === 'string') ? [input.map((t) => (isRecord(t) ? String(t.text) : '')).join(' ')] : undefined;
+      const texts = typeof input === 'string' ? [input] : Array.isArray(input) && input.every((t) => typeof t === 'string') ? input : parts;
       if (!isRecord(body) || typeof body.model !== 'string' || texts === undefined) {
         sendError(res, record, 400, 'model and input (text or a list of texts) are required.', 'invalid_request_error');
         return;

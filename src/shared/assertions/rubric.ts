@@ -7,14 +7,14 @@ import type { Message } from '../schemas';
 import { extractJsonObjects } from './json-values';
 
 /**
- * The default judge prompt (promptfoo's, with its two examples). `{{ output }}` and
+ * The default judge prompt (promptfoo 0.121's, word for word, with its two examples). `{{ output }}` and
  * `{{ rubric }}` are filled in by `rubricPrompt`; a user may edit the messages.
  */
 export const DEFAULT_RUBRIC_PROMPT: readonly Message[] = [
   {
     role: 'system',
     content: [
-      'You are grading output according to a user-specified rubric. If the statement in the rubric is true, then the output passes the test. You respond with a JSON object with this structure: {"reason": string, "pass": boolean, "score": number}',
+      'You are grading output according to a user-specified rubric. If the statement in the rubric is true, then the output passes the test. You respond with a JSON object with this structure: {reason: string, pass: boolean, score: number}',
       '',
       'Examples:',
       '',
