@@ -153,3 +153,34 @@ describe("promptfoo's env global", () => {
     expect(safeTemplateEnv(names, env, new Set(['CORP_LLM']))).toEqual({ REGION: 'eu-west-1' });
   });
 });
+
+describe('nunjucksFilters in a config', () => {
+  const files = (map: Record<string, string>) => ({
+    readText: (ref: string) => {
+      const text = map[ref.replace(/^file:\/\//, '')];
+      if (text === undefined) throw new Error(`no such file (${ref})`);
+      return text;
+    },
+    readTests: () => ({ tests: [], problems: [] }),
+  });
+
+  it('reads each filter file for parallax eval, and refuses a bad name, a file that is not JavaScript or is missing', () => {
+    const good = parseConfig('prompts: ["{{ a | shout }}"]\nproviders: [echo]\nnunjucksFilters:\n  shout: file://f/shout.cjs\n', 'c.yaml', files({ 'f/shout.cjs': 'module.exports = (s) => s + "!"' }));
+    expect(good.ok && good.config.nunjucksFilters).toEqual([{ name: 'shout', source: 'module.exports = (s) => s + "!"' }]);
+    const bad = parseConfig('prompts: [hi]\nproviders: [echo]\nnunjucksFilters:\n  "bad name": file://a.js\n  py: file://f.py\n  gone: file://gone.js\n', 'c.yaml', files({}));
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) {
+      expect(bad.errors.map(formatIssue)).toEqual([
+        expect.stringContaining('a filter name is letters, digits'),
+        expect.stringContaining('must be the path of a JavaScript file'),
+        expect.stringContaining('cannot read "file://gone.js": no such file'),
+      ]);
+    }
+  });
+
+  it('is ignored with a warning where files are not read (the app)', () => {
+    const result = parseConfig('prompts: [hi]\nproviders: [echo]\nnunjucksFilters: { shout: file://shout.js }\n', 'c.yaml');
+    expect(result.ok).toBe(true);
+    expect(result.warnings.map(formatIssue)).toEqual([expect.stringContaining('ignored: filters are read from files')]);
+  });
+});

@@ -19,6 +19,7 @@ import { loadKeyHostApprovals } from '../secrets/key-hosts';
 import { isModelGraded } from '../runner/grading';
 import { matrixCells } from '../runner/matrix';
 import { promptfooVars } from '../template/promptfoo-vars';
+import { sandbox } from '../sandbox';
 import { envNamesUsed, safeTemplateEnv } from '../../shared/promptfoo/vars';
 import { ECHO_PROVIDER_ID } from '../providers/echo';
 import { createProvider, defaultKeyEnvarOf, DEFAULT_BASE_URLS, endpointOf, envBaseUrlOf } from '../providers/factory';
@@ -242,10 +243,12 @@ function recordedRun(config: EvalConfig, bindings: readonly ProviderBinding[], g
 }
 
 /** Each prompt's template errors (syntax, unknown filters), one line each with the message, line and column. */
-export function templateProblems(prompts: readonly ConfigPrompt[], configPath: string): string[] {
+export function templateProblems(prompts: readonly ConfigPrompt[], configPath: string, customFilters: ReadonlySet<string> = new Set()): string[] {
+  // A filter the config defines (nunjucksFilters) is not unknown.
+  const known = (message: string): boolean => customFilters.has(/^Unknown filter "(.+)"\.$/.exec(message)?.[1] ?? '');
   return prompts.flatMap((prompt, promptIndex) =>
     prompt.messages.flatMap((message, messageIndex) =>
-      checkTemplate(message.content).errors.map(
+      checkTemplate(message.content).errors.filter((problem) => !known(problem.message)).map(
         (problem) =>
           `${configPath}: prompts[${promptIndex}]${prompt.label !== '' && prompt.label !== prompt.raw ? ` (${oneLine(prompt.label, 60)})` : ''}: ` +
           `template error in message ${messageIndex + 1} (${message.role}), line ${problem.line}, column ${problem.column}: ${problem.message}`,
@@ -298,7 +301,7 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
   const { config } = parsed;
   // A template that does not parse (or uses a filter Parallax does not have) fails every row:
   // that is the config's error, found before anything is recorded.
-  const templateErrors = templateProblems(config.prompts, options.configPath);
+  const templateErrors = templateProblems(config.prompts, options.configPath, new Set(config.nunjucksFilters?.map((f) => f.name)));
   if (templateErrors.length > 0) return usage(templateErrors);
 
   // 2. The outputs, checked before anything runs.
@@ -373,6 +376,11 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
   }
 
   try {
+    // promptfoo's nunjucksFilters, loaded into the sandbox for this run (filters are code: they run there, under its budget).
+    if (config.nunjucksFilters !== undefined) {
+      const loaded = sandbox.setFilters(config.nunjucksFilters);
+      if (!loaded.ok) return usage([`${options.configPath}: nunjucksFilters: a filter file cannot be loaded: ${loaded.message} (filters run in the sandbox: no require, no files, no network)`]);
+    }
     // …and what Settings allowed is in the database, so the last word is said once it is open.
     if (cliRefusals.length > 0) {
       const refusals = keyRefusals(keyed, [...(options.allowKeyHosts ?? []), ...loadKeyHostApprovals(services.store)]);
@@ -536,6 +544,8 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
     }
     return { exitCode, runId, cells: total, failed, cancelled, checksFailed };
   } finally {
+    // The config's own filters go with it (the process's sandbox may render for another config next).
+    if (config.nunjucksFilters !== undefined) sandbox.setFilters([]);
     services.close();
   }
 }

@@ -55,6 +55,15 @@ export const PRELUDE = String.raw`
   env.addFilter('load', function (text) {
     return JSON.parse(text);
   });
+  // promptfoo's nunjucksFilters: functions a config's own files define, loaded by the host
+  // (setFilters) for the one config it runs, and looked up before Nunjucks' filters. The map
+  // lives in this closure: no template can reach it, only the host replaces what it holds.
+  var customFilters = new Map();
+  var builtinGetFilter = env.getFilter;
+  env.getFilter = function getFilter(name) {
+    var custom = customFilters.get(name);
+    return custom !== undefined ? custom : builtinGetFilter.call(this, name);
+  };
   var templates = new Map();
   var MAX_TEMPLATES = 300;
   var compiles = 0;
@@ -191,6 +200,27 @@ export const PRELUDE = String.raw`
     return 0;
   }
 
+  // Loads filter files ([{ name, source }], CommonJS or \`export default\`) as promptfoo would
+  // require them; every one must give a function, or none is kept.
+  function setFilters(filtersJson) {
+    var list = JSON.parse(filtersJson);
+    var next = new Map();
+    for (var i = 0; i < list.length; i++) {
+      var source = String(list[i].source).replace(/^\s*export\s+default\s+/m, 'module.exports = ');
+      var module = { exports: {} };
+      Function('module', 'exports', source)(module, module.exports);
+      var fn = module.exports;
+      if (typeof fn !== 'function' && fn !== null && typeof fn === 'object' && typeof fn.default === 'function') fn = fn.default;
+      if (typeof fn !== 'function') throw new TypeError('the file exports ' + (fn === null ? 'null' : typeof fn) + ', not a function');
+      next.set(String(list[i].name), fn);
+    }
+    customFilters.clear();
+    next.forEach(function (fn, name) {
+      customFilters.set(name, fn);
+    });
+    return next.size;
+  }
+
   function countCompiles() {
     return compiles;
   }
@@ -200,7 +230,7 @@ export const PRELUDE = String.raw`
     return 0;
   }
 
-  var api = Object.freeze({ render: render, renderAll: renderAll, renderRows: renderRows, compileAll: compileAll, regexTest: regexTest, runCode: runCode, compiles: countCompiles, clear: clearTemplates });
+  var api = Object.freeze({ render: render, renderAll: renderAll, renderRows: renderRows, compileAll: compileAll, regexTest: regexTest, runCode: runCode, setFilters: setFilters, compiles: countCompiles, clear: clearTemplates });
 
   // Freeze everything reachable from the global object and the environment.
   var seen = new Set();

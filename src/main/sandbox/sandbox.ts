@@ -121,6 +121,9 @@ export class Sandbox {
   private readonly compiled = new Set<string>();
   /** Times the worker was stopped and replaced (tests read it). */
   restarts = 0;
+  /** promptfoo's nunjucksFilters for the config being run (setFilters), loaded again into a new worker. */
+  private filters: readonly { name: string; source: string }[] = [];
+  private filtersLoaded = true;
 
   private constructor(readonly limits: SandboxLimits) {
     this.handle = this.spawn();
@@ -166,6 +169,7 @@ export class Sandbox {
   private restart(): void {
     this.restarts++;
     this.compiled.clear();
+    this.filtersLoaded = this.filters.length === 0;
     void this.handle.worker.terminate();
     this.handle.port.close();
     this.handle = this.spawn();
@@ -187,6 +191,26 @@ export class Sandbox {
     return result.ok ? Number(result.value) : 0;
   }
 
+  /**
+   * Filters every template may use besides Nunjucks' own (promptfoo's `nunjucksFilters`: the
+   * source of each file, run here in the sandbox under the code budget). An empty list removes
+   * them. A file that throws or exports no function fails the call, and none is kept.
+   */
+  setFilters(filters: readonly { name: string; source: string }[]): SandboxResult<number> {
+    this.filters = filters;
+    const result = this.call('setFilters', [JSON.stringify(filters)], this.limits.codeMs);
+    this.filtersLoaded = result.ok;
+    if (!result.ok) this.filters = [];
+    return result.ok ? { ok: true, value: Number(result.value) } : result;
+  }
+
+  /** A worker started after a budget ran out has none of the filters: load them again first. */
+  private reloadFilters(): void {
+    if (this.filtersLoaded) return;
+    this.filtersLoaded = true;
+    this.call('setFilters', [JSON.stringify(this.filters)], this.limits.codeMs);
+  }
+
   /** Forgets compiled templates (tests). */
   clearTemplates(): void {
     this.compiled.clear();
@@ -199,6 +223,7 @@ export class Sandbox {
    * render budget: QuickJS compiles about a kilobyte in a few milliseconds.
    */
   private warm(texts: readonly string[], engines?: readonly SandboxEngine[]): void {
+    this.reloadFilters();
     const keyOf = (text: string, i: number): string => (engines?.[i] === 'mustache' ? `m\u0000${text}` : text);
     const fresh = texts.map((text, i) => ({ text, engine: engines?.[i] ?? 'nunjucks', key: keyOf(text, i) })).filter((t) => t.text.includes('{') && !this.compiled.has(t.key));
     if (fresh.length === 0) return;

@@ -38,7 +38,7 @@ function signal(index, value) {
   vm.unwrapResult(vm.evalCode(mustacheSource, 'mustache.js')).dispose();
   const api = vm.unwrapResult(vm.evalCode(prelude, 'prelude.js'));
   const fns = {};
-  for (const name of ['render', 'renderAll', 'renderRows', 'compileAll', 'regexTest', 'runCode', 'compiles', 'clear']) fns[name] = vm.getProp(api, name);
+  for (const name of ['render', 'renderAll', 'renderRows', 'compileAll', 'regexTest', 'runCode', 'setFilters', 'compiles', 'clear']) fns[name] = vm.getProp(api, name);
   api.dispose();
 
   port.on('message', (message) => {

@@ -119,6 +119,8 @@ export interface EvalConfig {
   repeat?: number;
   /** evaluateOptions.maxConcurrency. */
   maxConcurrency?: number;
+  /** nunjucksFilters: each filter's name and its file's JavaScript, run in the sandbox (parallax eval only). */
+  nunjucksFilters?: { name: string; source: string }[];
 }
 
 /**
@@ -144,7 +146,7 @@ export type ParseResult =
 export const SUPPORTED_PROVIDERS = 'echo, openai:chat:<model>, openai:<model>, openai:responses:<model>, anthropic:messages:<model>, anthropic:<model>, google:<model>';
 
 /** Top-level keys of promptfoo's config that Parallax reads. */
-const READ_KEYS = new Set(['description', 'prompts', 'providers', 'targets', 'tests', 'scenarios', 'defaultTest', 'evaluateOptions']);
+const READ_KEYS = new Set(['description', 'prompts', 'providers', 'targets', 'tests', 'scenarios', 'nunjucksFilters', 'defaultTest', 'evaluateOptions']);
 
 /** Top-level keys promptfoo knows that Parallax does not act on, with what to do instead. */
 const IGNORED_KEYS: Readonly<Record<string, string>> = {
@@ -153,7 +155,6 @@ const IGNORED_KEYS: Readonly<Record<string, string>> = {
   env: 'ignored; set environment variables in the shell that runs Parallax',
   tags: 'ignored',
   sharing: 'ignored; Parallax never uploads results',
-  nunjucksFilters: 'ignored; custom Nunjucks filters are not loaded (the built-in ones work)',
   derivedMetrics: 'ignored; metrics are not supported yet',
   extensions: 'ignored; extensions are not supported',
   metadata: 'ignored',
@@ -1206,6 +1207,48 @@ function expandTests(tests: readonly ConfigTest[], check: Checker): ConfigTest[]
   return out;
 }
 
+const MAX_FILTERS = 50;
+const MAX_FILTER_CHARS = 200_000;
+
+/**
+ * promptfoo's `nunjucksFilters: { name: file://filter.js }`: each file's JavaScript, to run in
+ * the sandbox (no require, no files, no network). Only parallax eval reads files; the app
+ * ignores the key with a warning.
+ */
+function parseNunjucksFilters(value: unknown, check: Checker): { name: string; source: string }[] {
+  if (value === undefined || value === null) return [];
+  if (!isRecord(value)) {
+    check.error(['nunjucksFilters'], `must be a map of filter name: file://filter.js, not ${describeType(value)}`);
+    return [];
+  }
+  const files = check.files;
+  if (!files) {
+    check.warn(['nunjucksFilters'], 'ignored: filters are read from files, which only parallax eval reads', true);
+    return [];
+  }
+  const entries = Object.entries(value);
+  if (entries.length > MAX_FILTERS) {
+    check.error(['nunjucksFilters'], `names ${entries.length} filters; at most ${MAX_FILTERS}`);
+    return [];
+  }
+  const out: { name: string; source: string }[] = [];
+  for (const [name, ref] of entries) {
+    const at = ['nunjucksFilters', name];
+    if (!/^[A-Za-z_$][\w$]*$/.test(name)) check.error(at, 'a filter name is letters, digits, _ and $, not starting with a digit', true);
+    else if (typeof ref !== 'string' || !/\.(c|m)?js$/i.test(ref)) check.error(at, `must be the path of a JavaScript file (file://filters/${name}.js)${typeof ref === 'string' ? `, not ${quote(ref)}` : ''}`);
+    else {
+      try {
+        const source = files.readText(ref.startsWith('file://') ? ref : `file://${ref}`);
+        if (source.length > MAX_FILTER_CHARS) check.error(at, `${ref} is ${source.length} characters; a filter file may have ${MAX_FILTER_CHARS}`);
+        else out.push({ name, source });
+      } catch (error) {
+        check.error(at, `cannot read ${quote(ref)}: ${error instanceof Error ? error.message : String(error)}`);
+      }
+    }
+  }
+  return out;
+}
+
 /** Variables a prompt uses that no test fills. */
 function checkTemplates(prompts: readonly ConfigPrompt[], tests: readonly ConfigTest[], check: Checker): void {
   prompts.forEach((prompt, index) => {
@@ -1303,6 +1346,7 @@ export function parseConfig(text: string, fileName: string, files?: ConfigFiles)
   const scenarioTests = parseScenarios(root['scenarios'], defaultTest.vars, check);
   const tests = expandTests(applyTestFilters([...ownTests, ...scenarioTests], defaultTest, prompts, providers, check), check);
   const options = parseEvaluateOptions(root['evaluateOptions'], check);
+  const nunjucksFilters = parseNunjucksFilters(root['nunjucksFilters'], check);
 
   if (check.errors.length > 0) return { ok: false, errors: check.errors, warnings: check.warnings };
   checkTemplates(prompts, tests, check);
@@ -1319,6 +1363,7 @@ export function parseConfig(text: string, fileName: string, files?: ConfigFiles)
         ...(test.threshold === undefined && defaultTest.threshold !== undefined ? { threshold: defaultTest.threshold } : {}),
       })),
       ...options,
+      ...(nunjucksFilters.length > 0 ? { nunjucksFilters } : {}),
       ...(defaultTest.assert.length > 0 ? { defaultAssert: defaultTest.assert } : {}),
       ...(defaultTest.grader ? { grader: defaultTest.grader } : {}),
       ...(defaultTest.graderModels ? { graderModels: defaultTest.graderModels } : {}),
