@@ -184,3 +184,39 @@ describe('nunjucksFilters in a config', () => {
     expect(result.warnings.map(formatIssue)).toEqual([expect.stringContaining('ignored: filters are read from files')]);
   });
 });
+
+describe('hostile configs', () => {
+  const files = (map: Record<string, string>) => ({
+    readText: (ref: string) => {
+      const text = map[ref.replace(/^file:\/\//, '')];
+      if (text === undefined) throw new Error(`no such file (${ref})`);
+      return text;
+    },
+    readTests: () => ({ tests: [], problems: [] }),
+  });
+  const nested = (depth: number): string => `${'{ a: '.repeat(depth)}x${' }'.repeat(depth)}`;
+
+  it('refuses vars nested 10,000 deep inline, in a test file and in a defaultTest file, as config errors', () => {
+    const inline = parseConfig(`prompts: [hi]\nproviders: [echo]\ntests:\n  - vars: { deep: ${nested(10_000)} }\n`, 'c.yaml');
+    expect(inline.ok).toBe(false);
+    const fromFile = parseConfig('prompts: [hi]\nproviders: [echo]\ntests: file://t.yaml\n', 'c.yaml', files({ 't.yaml': `- vars: { deep: ${nested(10_000)} }\n` }));
+    expect(fromFile.ok).toBe(false);
+    if (!fromFile.ok) expect(formatIssue(fromFile.errors[0]!)).toContain('t.yaml cannot be read');
+    const defaults = parseConfig('prompts: [hi]\nproviders: [echo]\ndefaultTest: file://d.yaml\n', 'c.yaml', files({ 'd.yaml': `vars: { deep: ${nested(10_000)} }\n` }));
+    expect(defaults.ok).toBe(false);
+  });
+
+  it('reads defaultTest from a YAML file', () => {
+    const result = parseConfig('prompts: ["{{a}} {{b}}"]\nproviders: [echo]\ndefaultTest: file://d.yaml\ntests: [{ vars: { b: own } }]\n', 'c.yaml', files({ 'd.yaml': 'vars: { a: shared, b: default }\nassert: [{ type: contains, value: shared }]\n' }));
+    if (!result.ok) throw new Error(result.errors.map(formatIssue).join('\n'));
+    expect(result.config.tests.map((t) => t.vars)).toEqual([{ a: 'shared', b: 'own' }]);
+    expect(result.config.defaultAssert).toEqual([expect.objectContaining({ type: 'contains', value: 'shared' })]);
+  });
+
+  it('caps lists across tests, not the rows a file holds', () => {
+    const rows = Array.from({ length: 12_000 }, (_, i) => `  - vars: { q: "${i}" }`).join('\n');
+    const result = parseConfig(`prompts: ["{{q}}{{c}}"]\nproviders: [echo]\ntests:\n${rows}\n  - vars: { q: x, c: [a, b] }\n`, 'c.yaml');
+    if (!result.ok) throw new Error(result.errors.map(formatIssue).join('\n'));
+    expect(result.config.tests).toHaveLength(12_002);
+  });
+});

@@ -1020,11 +1020,28 @@ function parseTestOptions(value: unknown, path: Path, check: Checker, readsGrade
   return out;
 }
 
+/** promptfoo's `defaultTest: file://defaults.yaml`: the map the YAML (or JSON) file holds. */
+function defaultTestFromFile(ref: string, check: Checker): unknown {
+  if (!ref.startsWith('file://') || !check.files) {
+    check.error(['defaultTest'], ref.startsWith('file://') ? 'defaultTest from a file can only be read by parallax eval; write it inline' : `must be a map or a file:// path to a YAML file, not ${quote(ref)}`);
+    return undefined;
+  }
+  try {
+    const loaded: unknown = parseYaml(check.files.readText(ref), { maxAliasCount: 1000, uniqueKeys: true });
+    if (isRecord(loaded)) return loaded;
+    check.error(['defaultTest'], `${ref.slice('file://'.length)} must hold a map (vars, assert, options…), not ${describeType(loaded)}`);
+  } catch (error) {
+    check.error(['defaultTest'], `cannot read ${quote(ref)}: ${error instanceof Error ? (error.message.split('\n')[0] ?? error.message) : String(error)}`);
+  }
+  return undefined;
+}
+
 function parseDefaultTest(value: unknown, check: Checker): DefaultTest {
   if (value === undefined || value === null) return { vars: {}, assert: [] };
   if (typeof value === 'string') {
-    check.error(['defaultTest'], 'loading defaultTest from a file is not supported yet; write it inline');
-    return { vars: {}, assert: [] };
+    const loaded = defaultTestFromFile(value, check);
+    if (loaded === undefined) return { vars: {}, assert: [] };
+    value = loaded;
   }
   if (!isRecord(value)) {
     check.error(['defaultTest'], `must be a map, not ${describeType(value)}`);
@@ -1192,16 +1209,19 @@ function parseScenarios(value: unknown, defaults: Variables, check: Checker): Co
 /** Each test as the tests its lists of values stand for (./vars varCombinations); too many is an error. */
 function expandTests(tests: readonly ConfigTest[], check: Checker): ConfigTest[] {
   const out: ConfigTest[] = [];
+  let expanded = 0;
   for (const [index, test] of tests.entries()) {
     if (!expands(test.vars)) {
       out.push(test);
       continue;
     }
-    const combinations = varCombinations(test.vars, Math.max(1, MAX_EXPANDED_TESTS - out.length));
+    // Each test's lists may make MAX_EXPANDED_TESTS tests, and all lists together ten times that (a test file's own rows are not counted).
+    const combinations = varCombinations(test.vars, Math.min(MAX_EXPANDED_TESTS, MAX_EXPANDED_TESTS * 10 - expanded));
     if (combinations === undefined) {
-      check.error(['tests', index, 'vars'], `its lists of values expand into more than ${MAX_EXPANDED_TESTS.toLocaleString('en-US')} tests (promptfoo runs one test per combination of values); shorten the lists`);
+      check.error(['tests', index, 'vars'], `its lists of values expand into more than ${MAX_EXPANDED_TESTS.toLocaleString('en-US')} tests (${expanded > 0 ? `${expanded.toLocaleString('en-US')} already from lists before it; ` : ''}promptfoo runs one test per combination of values); shorten the lists`);
       return [];
     }
+    expanded += combinations.length;
     for (const vars of combinations) out.push({ ...test, vars });
   }
   return out;
