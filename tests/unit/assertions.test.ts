@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createJsonSchemaValidator } from '../../src/main/assertions/json-schema';
+import { sqlParser } from '../../src/main/assertions/sql-parser';
 import { sandboxCodeRunner, sandboxRegexTester } from '../../src/main/sandbox/checks';
 import { COMPARISON_TYPES, MODEL_GRADED_TYPES } from '../../src/shared/assertions/model-graded';
 import {
@@ -71,6 +72,10 @@ const rows: Row[] = [
   { assertion: { type: 'word-count', value: 3 }, passes: ctx(' one  two\nthree '), fails: ctx('one two') },
   { assertion: { type: 'word-count', value: { min: 2, max: 3 } }, passes: ctx('one two'), fails: ctx('one two three four') },
   { assertion: { type: 'finish-reason', value: 'STOP' }, passes: ctx('x', { finishReason: 'stop' }), fails: ctx('x', { finishReason: 'length' }) },
+  { assertion: { type: 'is-xml', value: 'a.b' }, passes: ctx('<a><b>1</b></a>'), fails: ctx('<a><b>1</a>') },
+  { assertion: { type: 'contains-xml', value: 'a.b' }, passes: ctx('See <a><b>1</b></a>.'), fails: ctx('See <a><c>1</c></a>.') },
+  { assertion: { type: 'is-sql' }, passes: ctx('SELECT 1', { sqlParser }), fails: ctx('SELEKT 1', { sqlParser }) },
+  { assertion: { type: 'contains-sql' }, passes: ctx('```sql\nSELECT a FROM t\n```', { sqlParser }), fails: ctx('no query', { sqlParser }) },
   { assertion: { type: 'tool-call', value: { name: 'f', arguments: { name: 'x' } } }, passes: ctx('', { toolCalls: [{ id: '1', name: 'f', arguments: '{"name":"x","n":1}' }] }), fails: ctx('', { toolCalls: [{ id: '1', name: 'g', arguments: '{"name":"x"}' }] }) },
 ];
 

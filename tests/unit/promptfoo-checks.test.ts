@@ -188,10 +188,6 @@ describe('javascript results, read as promptfoo reads them', () => {
 
 describe('promptfoo checks Parallax refuses, each with its reason', () => {
   it.each([
-    ['is-sql', /node-sql-parser/],
-    ['not-contains-sql', /node-sql-parser/],
-    ['is-xml', /fast-xml-parser/],
-    ['contains-xml', /fast-xml-parser/],
     ['perplexity', /log-probabilities/],
     ['perplexity-score', /log-probabilities/],
     ['is-valid-openai-function-call', /is-valid-openai-tools-call/],

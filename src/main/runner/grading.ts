@@ -9,6 +9,7 @@ import type { Assertion, AssertionResult } from '../../shared/assertions/types';
 import { isModelGradedType, moderationFlags, promptText, type Embedder, type Moderator } from '../../shared/assertions/model-graded';
 import { MAX_TRANSFORMED_OUTPUT, type Cell, type Grading, type JudgeConfig, type Message, type Variables } from '../../shared/schemas';
 import { createJsonSchemaValidator } from '../assertions/json-schema';
+import { sqlParser } from '../assertions/sql-parser';
 import { sandboxCodeRunner, sandboxRegexTester } from '../sandbox/checks';
 import type { ProviderRegistry } from '../providers/registry';
 import type { GradingSpec } from '../store/store';
@@ -186,6 +187,7 @@ export async function gradeCell(cell: Cell, spec: GradingSpec, judge: Judge | un
     renderValue: (text: string) => renderValue(text, vars),
     validateJsonSchema,
     testRegex: sandboxRegexTester,
+    sqlParser,
     runCode: sandboxCodeRunner,
     ...(cell.toolCalls ? { toolCalls: cell.toolCalls } : {}),
     ...(cell.params.tools ? { tools: cell.params.tools } : {}),

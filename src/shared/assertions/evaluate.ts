@@ -15,6 +15,8 @@ import { parseRubricVerdict, rubricPrompt } from './rubric';
 import { applyTransform, checkFunctionBody, readCheckValue } from './script';
 import { bleu, levenshtein, rougeL, rougeN } from './text-metrics';
 import { toolCallMatches, validToolsCall, type ToolCheckOutcome } from './tool-calls';
+import { checkSql, containsSql, readSqlValue } from './sql';
+import { containsXml, requiredXmlElements, validateXml } from './xml';
 import { splitAssertionType } from './types';
 import type { Assertion, AssertionContext, AssertionResult, BaseAssertionType } from './types';
 
@@ -282,6 +284,25 @@ function finishReasonCheck(check: Check): AssertionResult {
   return decide(check, value.toLowerCase() === actual.toLowerCase(), `Expected finish reason "${value}" but got "${actual}"`, `Expected finish reason not "${value}" but got "${actual}"`);
 }
 
+/** promptfoo's is-xml / contains-xml: `value` names required element paths (`root.child`). */
+function xmlCheck(check: Check, base: 'is-xml' | 'contains-xml'): AssertionResult {
+  const required = requiredXmlElements(check.value);
+  if (!required.ok) return invalid(check, required.error);
+  const result = (base === 'is-xml' ? validateXml : containsXml)(check.context.output, required.elements);
+  const pass = result.isValid !== check.inverse;
+  return { pass, score: pass ? 1 : 0, reason: pass ? PASSED : result.reason, assertion: check.assertion };
+}
+
+/** promptfoo's is-sql / contains-sql: `value` is `{ databaseType, allowedTables, allowedColumns }` or nothing. */
+function sqlCheck(check: Check, base: 'is-sql' | 'contains-sql'): AssertionResult {
+  const parser = check.context.sqlParser;
+  if (!parser) return invalid(check, 'SQL checks run in the main process, with node-sql-parser; none was given here');
+  const value = readSqlValue(check.value);
+  if (!value.ok) return invalid(check, value.error);
+  const result = (base === 'is-sql' ? checkSql : containsSql)(parser, check.context.output, value.value, check.inverse);
+  return { pass: result.pass, score: result.pass ? 1 : 0, reason: result.reason, assertion: check.assertion };
+}
+
 function toolCheck(check: Check, outcome: ToolCheckOutcome): AssertionResult {
   if (!outcome.ok) return invalid(check, outcome.reason);
   return decide(check, outcome.holds, outcome.failure, outcome.inverseFailure);
@@ -339,6 +360,12 @@ function run(base: BaseAssertionType, check: Check): AssertionResult {
       return wordCountCheck(check);
     case 'finish-reason':
       return finishReasonCheck(check);
+    case 'is-xml':
+    case 'contains-xml':
+      return xmlCheck(check, base);
+    case 'is-sql':
+    case 'contains-sql':
+      return sqlCheck(check, base);
     case 'assert-set':
       // Sets are graded member by member before a check runs (see evaluateAssertion).
       return invalid(check, 'an assert-set cannot hold another assert-set');

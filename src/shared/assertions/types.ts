@@ -5,6 +5,7 @@
  */
 import { z } from 'zod';
 import type { ToolCall, ToolDefinition } from '../tools';
+import type { SqlParser } from './sql';
 
 /** The assertion types Parallax checks, as written in promptfoo YAML (without `not-`). */
 export const BASE_ASSERTION_TYPES = [
@@ -38,6 +39,11 @@ export const BASE_ASSERTION_TYPES = [
   'word-count',
   // Why the model stopped (stop, length, tool_calls, ...), compared without case.
   'finish-reason',
+  // XML (saxes, fast-xml-parser) and SQL (node-sql-parser, injected) as promptfoo checks them: xml.ts, sql.ts.
+  'is-xml',
+  'contains-xml',
+  'is-sql',
+  'contains-sql',
   // A group of checks scored as one, with its own threshold, weight and metric.
   'assert-set',
   // Graded by a model, embeddings or moderation (src/shared/assertions/model-graded.ts), as promptfoo grades them.
@@ -76,10 +82,6 @@ const REFUSED: Readonly<Record<string, string>> = {
   python: 'python checks are not supported: Parallax runs check code only in its sandbox, which has no Python and no access to this machine; write the check as a javascript check',
   ruby: 'ruby checks are not supported: Parallax runs check code only in its sandbox; write the check as a javascript check',
   webhook: 'webhook checks are not supported: a check never sends an answer to another server',
-  'is-sql': 'is-sql checks are not supported: promptfoo checks SQL with node-sql-parser, which Parallax does not ship, and a hand-made SQL grammar would pass and fail other answers than promptfoo',
-  'contains-sql': 'contains-sql checks are not supported: promptfoo checks SQL with node-sql-parser, which Parallax does not ship',
-  'is-xml': 'is-xml checks are not supported yet: promptfoo reads XML with saxes and fast-xml-parser, which Parallax does not ship yet',
-  'contains-xml': 'contains-xml checks are not supported yet: promptfoo reads XML with saxes and fast-xml-parser, which Parallax does not ship yet',
   perplexity: 'perplexity checks are not supported: they need the log-probabilities of the answer\'s tokens, and no Parallax provider asks for them',
   'perplexity-score': 'perplexity-score checks are not supported: they need the log-probabilities of the answer\'s tokens, and no Parallax provider asks for them',
   'is-valid-openai-function-call': 'is-valid-openai-function-call checks are not supported: it checks the legacy `functions`/`function_call` API, and Parallax sends tools and reads tool calls; use is-valid-openai-tools-call',
@@ -158,6 +160,8 @@ export interface AssertionContext {
   validateJsonSchema?: JsonSchemaValidator;
   /** Tests a regex under a time budget (main's sandbox); regex checks fail without it. */
   testRegex?: RegexTester;
+  /** node-sql-parser, from main: is-sql and contains-sql fail without it. */
+  sqlParser?: SqlParser;
   /** Runs check code and transforms in the sandbox; javascript checks fail without it. */
   runCode?: CodeRunner;
   /** The tool calls the answer made (its `output` is then their JSON when it has no text). */

@@ -18,6 +18,8 @@ const VALUE_LABEL: Record<string, string> = {
   list: 'Values, one per line',
   json: 'JSON schema',
   rubric: 'Rubric',
+  elements: 'Value: required elements (blank: none)',
+  'sql-options': 'Value: options as JSON (blank: MySQL)',
 };
 
 const THRESHOLD_HINT: Partial<Record<BaseAssertionType, string>> = {

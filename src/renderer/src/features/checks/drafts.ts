@@ -6,7 +6,7 @@ import { parseCommaList } from '../../../../shared/assertions/comma-list';
 import { BASE_ASSERTION_TYPES, parseAssertion, splitAssertionType, type AssertionDefinition, type AssertionType, type BaseAssertionType } from '../../../../shared/assertions/types';
 
 /** How a type's value is typed. */
-export type ValueKind = 'text' | 'optional-text' | 'reference' | 'list' | 'json' | 'rubric' | 'code' | 'none';
+export type ValueKind = 'text' | 'optional-text' | 'reference' | 'list' | 'json' | 'rubric' | 'code' | 'elements' | 'sql-options' | 'none';
 
 export const VALUE_KIND: Record<BaseAssertionType, ValueKind> = {
   equals: 'optional-text',
@@ -33,6 +33,10 @@ export const VALUE_KIND: Record<BaseAssertionType, ValueKind> = {
   'tool-call': 'json',
   'word-count': 'text',
   'finish-reason': 'text',
+  'is-xml': 'elements',
+  'contains-xml': 'elements',
+  'is-sql': 'sql-options',
+  'contains-sql': 'sql-options',
   'assert-set': 'none',
 };
 
@@ -62,6 +66,10 @@ export const DESCRIPTION: Record<BaseAssertionType, string> = {
   'tool-call': 'The answer calls a tool matching {"name", "arguments" (a subset), "paths" ({"$.city": "Paris"}), "schema"}; blank: any tool call.',
   'word-count': 'The answer has exactly this many words, or {"min": 10, "max": 50} (either end may be left out).',
   'finish-reason': 'The model stopped for this reason (stop, length, tool_calls, content_filter…), ignoring case.',
+  'is-xml': 'The answer is a well-formed XML document holding the required element paths (root.child, comma-separated), if you name any.',
+  'contains-xml': 'The answer contains well-formed XML holding the required element paths (root.child, comma-separated), if you name any.',
+  'is-sql': 'The answer is SQL ({"databaseType": "PostgresQL"}; MySQL if blank), using only "allowedTables" / "allowedColumns" if you list them.',
+  'contains-sql': 'A ```sql block (else the whole answer) is SQL, as is-sql checks it.',
   'assert-set': 'A group of checks scored together, with its own threshold: it passes when all its checks pass, or its weighted score reaches the threshold.',
 };
 
@@ -149,6 +157,19 @@ function readValue(draft: CheckDraft): { ok: true; value: unknown } | { ok: fals
     case 'optional-text':
     case 'reference':
       return { ok: true, value: text === '' ? undefined : text };
+    case 'elements':
+      return { ok: true, value: blank ? undefined : text };
+    case 'sql-options': {
+      if (blank) return { ok: true, value: undefined };
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(text);
+      } catch (error) {
+        return { ok: false, error: `The options are not valid JSON: ${error instanceof Error ? error.message : String(error)}` };
+      }
+      if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) return { ok: false, error: 'Write the options as an object, such as {"databaseType": "PostgresQL", "allowedTables": ["select::null::users"]}.' };
+      return { ok: true, value: parsed };
+    }
     case 'rubric':
       if (blank) return { ok: false, error: 'Write the rubric: what a good answer does, e.g. "Answers politely and names a next step".' };
       return { ok: true, value: text };
