@@ -32,7 +32,7 @@ afterAll(async () => {
 
 describe('promptfoo grader prompts', () => {
   it('has graded fixtures', () => {
-    expect(features).toEqual(expect.arrayContaining(['graded-text', 'graded-embeddings', 'graded-moderation']));
+    expect(features).toEqual(expect.arrayContaining(['graded-text', 'graded-embeddings', 'graded-moderation', 'graded-compare']));
   });
 
   it.each(features)('%s: the graders are asked what promptfoo asks them', async (feature) => {

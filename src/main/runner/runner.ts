@@ -19,6 +19,7 @@ import type { ImageLoader } from '../providers/content';
 import type { ToolCall } from '../../shared/tools';
 import type { ProviderRegistry, ResolvedProvider } from '../providers/registry';
 import { HEARTBEAT_MS, type GradingSpec, type NewCell, type NewRun, type RecordedProvider, type RerunSelection, type Store } from '../store/store';
+import { compareRow, hasComparison } from './compare';
 import { gradeCell, graderServicesOf, hasChecks, judgeOf } from './grading';
 import { DEFAULT_BACKOFF, backoffDelay, sleep, type BackoffPolicy } from './backoff';
 import { FairLimiter, type Lane } from './fair-limit';
@@ -132,6 +133,8 @@ interface ActiveRun {
   grading: GradingSpec | undefined;
   /** Aborts judge calls when the run stops. */
   judgeAbort: AbortController;
+  /** Graded cells of rows with select-best or max-score, held back until their row is done (compare.ts), by cell id. */
+  held?: Map<string, Cell>;
   /** Cells whose end was reported (even if the database refused it), so the final sweep does not report them again. */
   reported: Set<string>;
   /** The providers the run recorded when it started (how a resumed CLI run reaches them). */
@@ -474,6 +477,8 @@ export class Runner {
         await Promise.all(lanes.map(worker));
       }),
     );
+    // Rows a stop left incomplete: their held answers are kept, without the comparison.
+    await this.releaseRows(active, true);
     this.active.delete(runId);
     this.endLease(active);
     if (this.closed) return 'interrupted';
@@ -734,7 +739,43 @@ export class Runner {
     }
     // Stopped while the judge was asked: the answer is kept, ungraded, rather than failed by a check that never ran.
     if (active.judgeAbort.signal.aborted) grading = undefined;
-    await this.finish(grading ? { ...cell, grading } : cell);
+    const graded = grading ? { ...cell, grading } : cell;
+    if (!active.judgeAbort.signal.aborted && hasComparison(active.grading, cell.caseIndex)) {
+      // select-best / max-score compare the row's answers: this one waits for the rest of its row.
+      (active.held ??= new Map()).set(cell.id, graded);
+      await this.releaseRows(active, false);
+      return;
+    }
+    await this.finish(graded);
+  }
+
+  /**
+   * Finishes the held cells of every row that is done (no cell of it pending or running but the
+   * held ones), with the row's comparisons graded and merged in; `force` (the run is over)
+   * finishes the rest too, without them.
+   */
+  private async releaseRows(active: ActiveRun, force: boolean): Promise<void> {
+    const held = active.held;
+    if (!held || held.size === 0 || !active.grading) return;
+    const rows = new Set([...held.values()].map((cell) => cell.caseIndex));
+    for (const caseIndex of rows) {
+      const waiting = this.store.cellsOfCaseList(active.runId, [caseIndex]).some((c) => (c.status === 'pending' || c.status === 'running') && !held.has(c.id));
+      if (waiting && !force) continue;
+      // Taken out before any await, so a row is released once.
+      const cells = [...held.values()].filter((cell) => cell.caseIndex === caseIndex);
+      for (const cell of cells) held.delete(cell.id);
+      let finished: Cell[] = cells;
+      if (!waiting && !active.stopped && !active.judgeAbort.signal.aborted) {
+        try {
+          const registry = { resolve: (id: string) => this.registry.resolve(id, active.recorded) };
+          finished = await compareRow(cells, active.grading, judgeOf(active.grading, registry, active.judgeAbort.signal));
+        } catch (error) {
+          const reason = `The comparison checks could not run: ${error instanceof Error ? error.message : String(error)}`;
+          finished = cells.map((cell) => ({ ...cell, grading: { ...(cell.grading ?? { score: 0, componentResults: [] }), pass: false, reason } }));
+        }
+      }
+      for (const cell of finished) await this.finish(cell);
+    }
   }
 
   /** Fails a cell that is still pending or running (cancels it when `reason` is absent). Never throws. */
@@ -804,5 +845,7 @@ export class Runner {
     }
     if (shown.status !== 'pending' && shown.status !== 'running') this.active.get(cell.runId)?.reported.add(cell.id);
     this.emit({ type: 'cell.update', runId: cell.runId, cell: shown });
+    // A row whose last cell failed may now be done: its held answers go on.
+    if (active?.held?.size && shown.status !== 'pending' && shown.status !== 'running') await this.releaseRows(active, false);
   }
 }
