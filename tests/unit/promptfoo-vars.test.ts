@@ -220,3 +220,30 @@ describe('hostile configs', () => {
     expect(result.config.tests).toHaveLength(12_002);
   });
 });
+
+describe('values from files', () => {
+  const files = (map: Record<string, string>) => ({
+    readText: (ref: string) => {
+      const text = map[ref.replace(/^file:\/\//, '')];
+      if (text === undefined) throw new Error(`no such file (${ref})`);
+      return text;
+    },
+    readTests: () => ({ tests: [], problems: [] }),
+  });
+  const parse = (vars: string, map: Record<string, string> = {}) => parseConfig(`prompts: ["{{v}}"]\nproviders: [echo]\ntests:\n  - vars: ${vars}\n`, 'c.yaml', files(map));
+  const errors = (result: ReturnType<typeof parse>): string[] => (result.ok ? [] : result.errors.map(formatIssue));
+
+  it('keeps a file:// value as written (it is read when the prompt renders), once the file is found', () => {
+    const result = parse('{ v: file://a.txt }', { 'a.txt': 'text' });
+    expect(result.ok && result.config.tests[0]?.vars).toEqual({ v: 'file://a.txt' });
+    expect(errors(parse('{ v: file://missing.txt }'))[0]).toContain('cannot read "file://missing.txt": no such file');
+  });
+
+  it('refuses code, media and globs as values, and vars from a file', () => {
+    expect(errors(parse('{ v: file://make.js }'))[0]).toContain('a value computed by code');
+    expect(errors(parse('{ v: file://get_var.py }'))[0]).toContain('a value computed by code');
+    expect(errors(parse('{ v: file://cat.png }'))[0]).toContain('images, audio, video and PDF');
+    expect(errors(parse('{ v: "file://docs/*.txt" }'))[0]).toContain('a glob as a value');
+    expect(errors(parse('file://vars.yaml', { 'vars.yaml': 'v: 1' }))[0]).toContain("a test's vars from a file are not read");
+  });
+});

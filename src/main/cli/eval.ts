@@ -146,6 +146,21 @@ export interface PlanOptions {
   grader?: ProviderBinding;
   /** What promptfoo's `env` global holds for the templates: the safe variables they name (safeTemplateEnv). */
   templateEnv?: Record<string, string>;
+  /** Reads a `file://` value's file (confined as every file the config names). */
+  readVarFile?: (ref: string) => string;
+}
+
+/** A file reader that reads each file once per run (a value file is named by many rows). */
+function cachedReader(read: (ref: string) => string): (ref: string) => string {
+  const texts = new Map<string, string>();
+  return (ref) => {
+    let text = texts.get(ref);
+    if (text === undefined) {
+      text = read(ref);
+      if (texts.size < 1000) texts.set(ref, text);
+    }
+    return text;
+  };
 }
 
 /**
@@ -203,7 +218,7 @@ export function planRun(config: EvalConfig, bindings: readonly ProviderBinding[]
         providerName: (columnIndex) => bindings[layout[columnIndex]?.providerIdx ?? -1]?.name ?? columns[columnIndex]?.providerId ?? '',
         repeats,
         // Values that name other variables are filled in as promptfoo fills them in (a chat prompt gets no template pass).
-        prepareVars: (vars, template) => promptfooVars(vars, chatTemplates.has(template) ? 'chat' : 'text', options.templateEnv),
+        prepareVars: (vars, template) => promptfooVars(vars, chatTemplates.has(template) ? 'chat' : 'text', options.templateEnv, options.readVarFile),
       }),
     ),
     total: perTest.reduce((sum, n) => sum + n, 0) * repeats,
@@ -295,7 +310,8 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
   if (decoded.note !== undefined) options.log(`warning: ${options.configPath}: ${decoded.note}.\n`);
   const allowFiles = (options.allowFiles ?? []).map((dir) => resolve(options.cwd, dir));
   // Prompt files are labelled by their path joined to the config's folder as written, as promptfoo labels them.
-  const parsed = parseConfig(text, options.configPath, configFiles(dirname(resolve(options.cwd, options.configPath)), allowFiles, dirname(options.configPath)));
+  const files = configFiles(dirname(resolve(options.cwd, options.configPath)), allowFiles, dirname(options.configPath));
+  const parsed = parseConfig(text, options.configPath, files);
   for (const warning of parsed.warnings) options.log(`warning: ${formatIssue(warning)}\n`);
   if (!parsed.ok) return usage(parsed.errors.map((e) => formatIssue(e)));
   const { config } = parsed;
@@ -421,6 +437,7 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
       repeats,
       useCache: options.cache,
       templateEnv: templateEnvOf(config, bindings, options.env),
+      readVarFile: cachedReader((ref) => files.readText(ref)),
       ...(graderBinding
         ? {
             judge: {

@@ -8,12 +8,14 @@
 import { AppError } from '../../shared/errors';
 import { referencesUndefinedVariables, resolveVarReferences, wrapIfPartial } from '../../shared/promptfoo/vars';
 import type { Variables } from '../../shared/schemas';
+import { parse as parseYaml } from 'yaml';
 import { sandbox } from '../sandbox';
 
 export type PromptKind = 'text' | 'chat';
 
 /** A row's variables for rendering one prompt; throws AppError('template') when a value does not render. */
-export function promptfooVars(vars: Variables, kind: PromptKind, env: Readonly<Record<string, string>> = {}): Variables {
+export function promptfooVars(vars: Variables, kind: PromptKind, env: Readonly<Record<string, string>> = {}, readFile?: (ref: string) => string): Variables {
+  if (readFile) vars = withFileValues(vars, readFile);
   let resolved: Variables;
   try {
     // promptfoo's `env` global (only the safe part of it: safeTemplateEnv); a variable named env wins, as a Nunjucks variable shadows a global.
@@ -38,4 +40,23 @@ export function promptfooVars(vars: Variables, kind: PromptKind, env: Readonly<R
     else throw new AppError('template', `The variable ${name} does not render as a template: ${result.message}`);
   });
   return rendered;
+}
+
+/**
+ * promptfoo's `file://` values, read as its renderPrompt reads them: a YAML file as its value
+ * in JSON, any other file as its text, trimmed. (The config checked which files may be named.)
+ */
+function withFileValues(vars: Variables, readFile: (ref: string) => string): Variables {
+  if (!Object.values(vars).some((value) => typeof value === 'string' && value.startsWith('file://'))) return vars;
+  const out: Variables = { ...vars };
+  for (const [name, value] of Object.entries(vars)) {
+    if (typeof value !== 'string' || !value.startsWith('file://')) continue;
+    try {
+      const text = readFile(value);
+      out[name] = /\.ya?ml$/i.test(value) ? (JSON.stringify(parseYaml(text, { maxAliasCount: 1000 })) ?? '') : text.trim();
+    } catch (error) {
+      throw new AppError('template', `The variable ${name} names ${value}, which cannot be read: ${error instanceof Error ? error.message : String(error)}.`);
+    }
+  }
+  return out;
 }

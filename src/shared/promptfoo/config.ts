@@ -778,10 +778,38 @@ function parseProviders(value: unknown, key: 'providers' | 'targets', check: Che
   return providers;
 }
 
+/** Files a value may name: text, read as it is, and YAML, read as JSON (as promptfoo reads them); not code, media or PDF. */
+const VAR_FILE_REFUSED = /\.(m?[jt]sx?|cjs|py|pdf|png|jpe?g|gif|webp|bmp|tiff?|ico|avif|heic|svg|mp3|wav|ogg|flac|m4a|mp4|webm|mov|avi|mkv)$/i;
+const checkedVarFiles = new WeakMap<Checker, Map<string, string | undefined>>();
+
+/** Why a `file://` value cannot be used, or undefined; each file is opened once per config to say so early. */
+function varFileProblem(ref: string, check: Checker): string | undefined {
+  if (!check.files) return 'a value from a file can only be read by parallax eval; write the value inline';
+  const written = ref.slice('file://'.length);
+  if (VAR_FILE_REFUSED.test(written)) {
+    return /\.(m?[jt]sx?|cjs|py)$/i.test(written)
+      ? 'a value computed by code (JavaScript, Python) is not supported: Parallax never runs a config\'s code outside the sandbox; write the value, or put it in a text file'
+      : 'images, audio, video and PDF files as values are not supported in a promptfoo config; use the app\'s image cells, or a text file';
+  }
+  if (isGlob(written)) return 'a glob as a value (one test per file) is not supported yet; list the files in separate tests';
+  let seen = checkedVarFiles.get(check);
+  if (!seen) checkedVarFiles.set(check, (seen = new Map()));
+  if (!seen.has(ref)) {
+    try {
+      check.files.readText(ref);
+      seen.set(ref, undefined);
+    } catch (error) {
+      seen.set(ref, `cannot read ${quote(ref)}: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  return seen.get(ref);
+}
+
 function parseVars(value: unknown, path: Path, check: Checker): Variables | undefined {
   if (value === undefined || value === null) return {};
   if (typeof value === 'string' && value.startsWith('file://')) {
-    check.error(path, 'loading vars from a file is not supported yet; write them inline as name: value');
+    // promptfoo 0.121 does not read a test's vars from a file (it runs the test with none): say so rather than run it empty.
+    check.error(path, 'a test\'s vars from a file are not read (promptfoo 0.121 runs such a test with no vars of its own); write them inline as name: value, or give the file as tests: file://…');
     return undefined;
   }
   if (!isRecord(value)) {
@@ -793,10 +821,12 @@ function parseVars(value: unknown, path: Path, check: Checker): Variables | unde
   for (const [name, item] of Object.entries(value)) {
     const at = [...path, name];
     if (typeof item === 'string') {
-      if (item.startsWith('file://')) {
-        check.error(at, 'loading a value from a file is not supported yet; write the value inline');
+      const problem = item.startsWith('file://') ? varFileProblem(item, check) : undefined;
+      if (problem !== undefined) {
+        check.error(at, problem);
         ok = false;
       } else {
+        // A file:// value stays as written (results record it so); it is read when the prompt renders (src/main/template/promptfoo-vars.ts).
         vars[name] = item;
       }
     } else if (typeof item === 'number' || typeof item === 'boolean') {
