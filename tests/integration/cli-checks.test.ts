@@ -131,10 +131,17 @@ tests:
   });
 
   it('refuses an unknown check type with the types it knows', async () => {
-    const config = write('c.yaml', 'prompts: [hi]\nproviders: [echo]\ntests:\n  - assert: [{ type: similar, value: x }]\n');
+    const config = write('c.yaml', 'prompts: [hi]\nproviders: [echo]\ntests:\n  - assert: [{ type: classifier, value: x }]\n');
     const { code, stderr } = await cli(['eval', '-c', config, '--data-dir', join(dir, 'data')]);
     expect(code).toBe(2);
-    expect(stderr).toContain('"similar" is not an assertion type Parallax checks');
+    expect(stderr).toContain('"classifier" is not an assertion type Parallax checks');
+  });
+
+  it('refuses a model-graded check without a grader, naming it', async () => {
+    const config = write('g.yaml', 'prompts: [hi]\nproviders: [echo]\ntests:\n  - assert: [{ type: not-similar, value: x }]\n');
+    const { code, stderr } = await cli(['eval', '-c', config, '--data-dir', join(dir, 'data')]);
+    expect(code).toBe(2);
+    expect(stderr).toContain('similar needs a grader: set defaultTest.options.provider');
   });
 });
 
