@@ -1,5 +1,6 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import type { AssertionDefinition, BaseAssertionType } from '../../../../shared/assertions/types';
+import { isModelGradedType } from '../../../../shared/assertions/model-graded';
 import { DEFAULT_RUBRIC_PROMPT } from '../../../../shared/assertions/rubric';
 import type { JudgeConfig, Message } from '../../../../shared/schemas';
 import { useProviders } from '../../state/providers';
@@ -32,6 +33,12 @@ const THRESHOLD_HINT: Partial<Record<BaseAssertionType, string>> = {
   'llm-rubric': 'score, 0–1',
   javascript: 'score',
 };
+
+/** Checks graded by the judge model (or embeddings and moderation on its server). */
+function usesJudge(type: string): boolean {
+  const base = type.replace(/^not-/, '');
+  return base === 'llm-rubric' || base === 'select-best' || isModelGradedType(base);
+}
 
 /** An error message as a sentence, so another can follow it. */
 function sentence(text: string): string {
@@ -401,7 +408,7 @@ function RowChecks(): React.JSX.Element {
 export function ChecksEditor(): React.JSX.Element {
   const assertions = useWorkspace((s) => s.assertions);
   const setAssertions = useWorkspace((s) => s.setAssertions);
-  const needsJudge = useWorkspace((s) => [...s.assertions, ...s.testCases.flatMap((t) => t.assert ?? [])].some((a) => a.type.endsWith('llm-rubric')));
+  const needsJudge = useWorkspace((s) => [...s.assertions, ...s.testCases.flatMap((t) => t.assert ?? [])].some((a) => usesJudge(a.type)));
   return (
     <>
       <RegradeBanner />

@@ -38,6 +38,17 @@ export const VALUE_KIND: Record<BaseAssertionType, ValueKind> = {
   'is-sql': 'sql-options',
   'contains-sql': 'sql-options',
   'assert-set': 'none',
+  factuality: 'text',
+  'model-graded-closedqa': 'text',
+  'g-eval': 'text',
+  'answer-relevance': 'none',
+  similar: 'text',
+  'similar:cosine': 'text',
+  'similar:dot': 'text',
+  'similar:euclidean': 'text',
+  moderation: 'json',
+  'select-best': 'text',
+  'max-score': 'json',
 };
 
 /** What each check does, in a line. */
@@ -71,10 +82,37 @@ export const DESCRIPTION: Record<BaseAssertionType, string> = {
   'is-sql': 'The answer is SQL ({"databaseType": "PostgresQL"}; MySQL if blank), using only "allowedTables" / "allowedColumns" if you list them.',
   'contains-sql': 'A ```sql block (else the whole answer) is SQL, as is-sql checks it.',
   'assert-set': 'A group of checks scored together, with its own threshold: it passes when all its checks pass, or its weighted score reaches the threshold.',
+  factuality: 'The judge compares the answer with this expert answer: it fails only when they disagree.',
+  'model-graded-closedqa': 'The judge says whether the answer meets this criterion (Y or N).',
+  'g-eval': 'The judge writes evaluation steps for these criteria and scores the answer 0–10 (passes at the threshold, default 0.7).',
+  'answer-relevance': 'The judge asks which question the answer answers; its embedding is compared with the row’s query (or the prompt).',
+  similar: 'The answer’s embedding is close to this text’s (cosine, at least the threshold, default 0.75).',
+  'similar:cosine': 'The answer’s embedding is close to this text’s (cosine, at least the threshold, default 0.75).',
+  'similar:dot': 'The dot product of the answer’s embedding and this text’s is at least the threshold.',
+  'similar:euclidean': 'The distance between the answer’s embedding and this text’s is at most the threshold.',
+  moderation: 'The moderation endpoint flags nothing in the answer; a JSON list such as ["harassment"] limits it to those categories.',
+  'select-best': 'The judge reads every answer of the row and picks the one that best fits this; the others fail.',
+  'max-score': 'The row’s answer with the highest score from its other checks passes; options as JSON: {"method": "sum", "weights": {…}, "threshold": 0.5}.',
 };
 
 /** Types whose threshold means something. */
-export const HAS_THRESHOLD: ReadonlySet<BaseAssertionType> = new Set(['levenshtein', 'bleu', 'rouge-n', 'rouge-l', 'latency', 'cost', 'llm-rubric', 'javascript', 'assert-set']);
+export const HAS_THRESHOLD: ReadonlySet<BaseAssertionType> = new Set([
+  'levenshtein',
+  'bleu',
+  'rouge-n',
+  'rouge-l',
+  'latency',
+  'cost',
+  'llm-rubric',
+  'javascript',
+  'assert-set',
+  'g-eval',
+  'answer-relevance',
+  'similar',
+  'similar:cosine',
+  'similar:dot',
+  'similar:euclidean',
+]);
 
 export interface CheckDraft {
   base: BaseAssertionType;
