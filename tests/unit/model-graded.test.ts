@@ -156,3 +156,15 @@ describe('grading with a model', () => {
     expect(templateValue('plain')).toBe('plain');
   });
 });
+
+describe('a re-grade keeps the comparison a row was graded with', () => {
+  it('merges the select-best / max-score results again, and drops those no longer in the run', async () => {
+    const { carryComparisons } = await import('../../src/main/runner/compare');
+    const lost = { type: 'select-best', pass: false, score: 0, reason: 'Output not selected: kind' };
+    const previous = { pass: false, score: 0, reason: lost.reason, componentResults: [{ type: 'contains', pass: true, score: 1, reason: 'ok' }, lost] };
+    const regraded = { pass: true, score: 1, reason: 'All assertions passed', componentResults: [{ type: 'contains', pass: true, score: 1, reason: 'ok' }] };
+    const spec = { assertions: [{ type: 'select-best' as const, value: 'kind' }], testCases: [{ id: 't', vars: {} }] };
+    expect(carryComparisons(regraded, previous, spec, 0)).toEqual({ pass: false, score: 0, reason: lost.reason, componentResults: [...regraded.componentResults, lost] });
+    expect(carryComparisons(regraded, previous, { ...spec, assertions: [] }, 0)).toEqual(regraded);
+  });
+});

@@ -54,6 +54,19 @@ function mergeMaxScore(grading: Grading, added: Component): Grading {
 const UNCHECKED: Grading = { pass: true, score: 0, reason: 'No assertions', componentResults: [] };
 
 /**
+ * A re-grade grades cells one at a time, so it cannot compare a row: the comparison results a
+ * cell held are merged into its new grading again (checks that are no longer in the run drop out).
+ */
+export function carryComparisons(grading: Grading | undefined, previous: Grading | undefined, spec: GradingSpec, caseIndex: number): Grading | undefined {
+  const still = new Set<string>(checksFor(spec, caseIndex).filter((check) => isComparison(check)).map((check) => check.type));
+  const carried = (previous?.componentResults ?? []).filter((c) => still.has(c.type));
+  if (carried.length === 0) return grading;
+  let next = grading ?? UNCHECKED;
+  for (const c of carried) next = c.type === 'select-best' ? mergeSelectBest(next, c) : mergeMaxScore(next, c);
+  return next;
+}
+
+/**
  * Grades a row's comparisons over its finished cells and returns them with the merged grading.
  * `judge` asks the run's judge (select-best); without one, select-best fails with the reason.
  */

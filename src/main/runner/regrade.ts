@@ -22,6 +22,7 @@ import type { ProviderRegistry } from '../providers/registry';
 import { TokenCounter } from '../providers/tokens';
 import { BusyGaveUp } from '../store/busy';
 import { VIEW_OUTPUT_CHARS, type GradingSpec, type Store } from '../store/store';
+import { carryComparisons } from './compare';
 import { checksFor, gradeCell, graderServicesOf, isModelGraded, judgeCallsFor, judgeOf, keptResults, renderValue } from './grading';
 
 /** Answers read from the database at a time. */
@@ -200,7 +201,7 @@ export class Regrader {
       : undefined;
     const one = async (cell: Cell): Promise<void> => {
       if (signal.aborted || failure !== undefined) return;
-      const grading = await gradeCell(cell, spec, counted, keptResults(cell, previous), services);
+      const grading = carryComparisons(await gradeCell(cell, spec, counted, keptResults(cell, previous), services), cell.grading, spec, cell.caseIndex);
       // Stopped while the judge was asked: the cell keeps its old results whole.
       if (signal.aborted) return;
       const next = this.redactCell(grading ? { ...cell, grading } : (({ grading: _old, ...rest }) => rest)(cell));
