@@ -144,6 +144,12 @@ describe('grading with a model', () => {
     await expect(gradeSelectBest('kindest', ['only one'], {}, {})).resolves.toMatchObject([{ pass: false, reason: 'select-best assertion must have at least two outputs to compare between' }]);
   });
 
+  it('marks a check with no grader to ask as not graded (a re-grade asks again), not as a verdict', async () => {
+    const none = await evaluateAssertionAsync({ type: 'factuality', value: 'Paris' }, { output: 'Paris', vars: {}, prompt: 'Capital?' });
+    expect(none).toMatchObject({ pass: false, needsJudge: true, reason: '"factuality" needs a grader model (defaultTest.options.provider, or the judge in the run); it has not been graded' });
+    expect((await evaluateAssertionAsync({ type: 'not-moderation' }, { output: 'x', vars: {} })).needsJudge).toBe(true);
+  });
+
   it('reaches these checks through evaluateAssertionAsync, with promptfoo\'s type names', async () => {
     const result = await evaluateAssertionAsync({ type: 'similar:dot', value: 'x', threshold: 1 }, { output: 'y', vars: {} }, { embed: async () => [1, 1] });
     expect(result).toMatchObject({ pass: true, score: 2 });
@@ -163,7 +169,7 @@ describe('a re-grade keeps the comparison a row was graded with', () => {
     const lost = { type: 'select-best', pass: false, score: 0, reason: 'Output not selected: kind' };
     const previous = { pass: false, score: 0, reason: lost.reason, componentResults: [{ type: 'contains', pass: true, score: 1, reason: 'ok' }, lost] };
     const regraded = { pass: true, score: 1, reason: 'All assertions passed', componentResults: [{ type: 'contains', pass: true, score: 1, reason: 'ok' }] };
-    const spec = { assertions: [{ type: 'select-best' as const, value: 'kind' }], testCases: [{ id: 't', vars: {} }] };
+    const spec = { assertions: [{ type: 'select-best' as const, value: 'kind' }], testCases: [{ id: 't', vars: {} }], judge: undefined };
     expect(carryComparisons(regraded, previous, spec, 0)).toEqual({ pass: false, score: 0, reason: lost.reason, componentResults: [...regraded.componentResults, lost] });
     expect(carryComparisons(regraded, previous, { ...spec, assertions: [] }, 0)).toEqual(regraded);
   });

@@ -414,6 +414,15 @@ export function evaluateAssertion(assertion: Assertion, context: AssertionContex
   return weighed(run(prepared.base, prepared.check));
 }
 
+/** What a model-graded check lacks to be graded, if anything. */
+function graderMissing(base: string, options: JudgeOptions): string | undefined {
+  const embeds = base.startsWith('similar') || base === 'answer-relevance';
+  if (base !== 'moderation' && !base.startsWith('similar') && !options.judge) return 'needs a grader model (defaultTest.options.provider, or the judge in the run)';
+  if (embeds && !options.embed) return 'needs embeddings from the grader provider (an OpenAI-compatible /embeddings endpoint)';
+  if (base === 'moderation' && !options.moderate) return 'needs a moderation endpoint (the grader provider\'s OpenAI-compatible /moderations)';
+  return undefined;
+}
+
 /** Sends the judge's messages to a model and resolves with its text answer. */
 export type Judge = (messages: Message[]) => Promise<string>;
 
@@ -449,6 +458,9 @@ async function evaluateOneAsync(assertion: Assertion, context: AssertionContext,
   if ('failed' in prepared) return prepared.failed;
   const { base, check } = prepared;
   if (isModelGradedType(base)) {
+    // Not graded for want of a grader: marked so, so a re-grade with one asks it (never kept as a verdict).
+    const missing = graderMissing(base, options);
+    if (missing !== undefined) return { pass: false, score: 0, reason: `"${base}" ${missing}; it has not been graded`, assertion, needsJudge: true };
     const verdict = await gradeWithModel(
       { type: base, inverse: check.inverse, value: check.value, threshold: thresholdOf(check), output: check.context.output, prompt: check.context.prompt, vars: check.context.vars },
       options,
