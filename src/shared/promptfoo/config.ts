@@ -87,6 +87,8 @@ export interface ConfigProvider {
 export interface ConfigTest {
   description?: string;
   vars: Variables;
+  /** options.disableVarExpansion: lists of values passed whole, not one test per value. */
+  disableVarExpansion?: boolean;
   /** From a test file's `__expected` column, or an `expected` var. */
   expected?: string;
   /** This test's own checks (tests[].assert). */
@@ -907,6 +909,7 @@ function parseTest(value: unknown, path: Path, defaults: Variables, check: Check
     vars: { ...defaults, ...vars },
     ...(assert.length > 0 ? { assert } : {}),
     ...(options.transform !== undefined ? { transform: options.transform } : {}),
+    ...(options.disableVarExpansion !== undefined ? { disableVarExpansion: options.disableVarExpansion } : {}),
     ...(threshold !== undefined ? { threshold } : {}),
     ...(prompts !== undefined ? { prompts } : {}),
     ...(providers !== undefined ? { providers } : {}),
@@ -959,6 +962,7 @@ interface DefaultTest {
   threshold?: number;
   prompts?: string[];
   providers?: string[];
+  disableVarExpansion?: boolean;
 }
 
 /** promptfoo's rubricPrompt: a JSON chat list (as text or as a list) is the judge's messages, other text one user message. */
@@ -1022,17 +1026,21 @@ function parseGrader(value: unknown, path: Path, check: Checker): { grader?: Con
   return { ...(grader ? { grader } : {}), ...(models.embedding !== undefined || models.moderation !== undefined ? { graderModels: models } : {}) };
 }
 
-function parseTestOptions(value: unknown, path: Path, check: Checker, readsGrader: boolean): { grader?: ConfigProvider; graderModels?: GraderModels; rubricPrompt?: Message[]; transform?: string } {
+function parseTestOptions(value: unknown, path: Path, check: Checker, readsGrader: boolean): { grader?: ConfigProvider; graderModels?: GraderModels; rubricPrompt?: Message[]; transform?: string; disableVarExpansion?: boolean } {
   if (value === undefined || value === null) return {};
   if (!isRecord(value)) {
     check.error(path, `options must be a map, not ${describeType(value)}`);
     return {};
   }
   for (const key of Object.keys(value)) {
-    if (key === 'transform' || key === 'postprocess' || (readsGrader && (key === 'provider' || key === 'rubricPrompt'))) continue;
+    if (key === 'transform' || key === 'postprocess' || key === 'disableVarExpansion' || (readsGrader && (key === 'provider' || key === 'rubricPrompt'))) continue;
     check.warn([...path, key], `"${key}" is ignored`, true);
   }
-  const out: { grader?: ConfigProvider; graderModels?: GraderModels; rubricPrompt?: Message[]; transform?: string } = {};
+  const out: { grader?: ConfigProvider; graderModels?: GraderModels; rubricPrompt?: Message[]; transform?: string; disableVarExpansion?: boolean } = {};
+  // promptfoo's switch for lists of values: passed whole instead of one test per value.
+  const noExpansion = value['disableVarExpansion'];
+  if (typeof noExpansion === 'boolean') out.disableVarExpansion = noExpansion;
+  else if (noExpansion !== undefined && noExpansion !== null) check.warn([...path, 'disableVarExpansion'], `must be true or false, not ${describeType(noExpansion)}; it is ignored`, true);
   // postprocess is promptfoo's older name for transform, read when transform is not set.
   const transform = value['transform'] || value['postprocess'];
   if (typeof transform === 'string' && transform.trim() !== '') {
@@ -1083,7 +1091,7 @@ function parseDefaultTest(value: unknown, check: Checker): DefaultTest {
   }
   const prompts = parseRefList(value['prompts'], ['defaultTest', 'prompts'], check, 'prompts');
   const providers = parseRefList(value['providers'], ['defaultTest', 'providers'], check, 'providers');
-  const { grader, graderModels, rubricPrompt, transform } = parseTestOptions(value['options'], ['defaultTest', 'options'], check, true);
+  const { grader, graderModels, rubricPrompt, transform, disableVarExpansion } = parseTestOptions(value['options'], ['defaultTest', 'options'], check, true);
   const threshold = parseThreshold(value['threshold'], ['defaultTest', 'threshold'], check);
   return {
     vars: parseVars(value['vars'], ['defaultTest', 'vars'], check) ?? {},
@@ -1095,6 +1103,7 @@ function parseDefaultTest(value: unknown, check: Checker): DefaultTest {
     ...(threshold !== undefined ? { threshold } : {}),
     ...(prompts !== undefined ? { prompts } : {}),
     ...(providers !== undefined ? { providers } : {}),
+    ...(disableVarExpansion !== undefined ? { disableVarExpansion } : {}),
   };
 }
 
@@ -1237,11 +1246,12 @@ function parseScenarios(value: unknown, defaults: Variables, check: Checker): Co
 }
 
 /** Each test as the tests its lists of values stand for (./vars varCombinations); too many is an error. */
-function expandTests(tests: readonly ConfigTest[], check: Checker): ConfigTest[] {
+function expandTests(tests: readonly ConfigTest[], check: Checker, noExpansionByDefault = false): ConfigTest[] {
   const out: ConfigTest[] = [];
   let expanded = 0;
   for (const [index, test] of tests.entries()) {
-    if (!expands(test.vars)) {
+    // options.disableVarExpansion: the test's own, else defaultTest's (promptfoo merges options so).
+    if (!expands(test.vars) || (test.disableVarExpansion ?? noExpansionByDefault)) {
       out.push(test);
       continue;
     }
@@ -1394,7 +1404,7 @@ export function parseConfig(text: string, fileName: string, files?: ConfigFiles)
   // With scenarios and no tests, only the scenarios' tests run (promptfoo adds no empty test then).
   const ownTests = root['scenarios'] !== undefined && (root['tests'] === undefined || root['tests'] === null || (Array.isArray(root['tests']) && root['tests'].length === 0)) ? [] : parseTests(root['tests'], defaultTest.vars, check);
   const scenarioTests = parseScenarios(root['scenarios'], defaultTest.vars, check);
-  const tests = expandTests(applyTestFilters([...ownTests, ...scenarioTests], defaultTest, prompts, providers, check), check);
+  const tests = expandTests(applyTestFilters([...ownTests, ...scenarioTests], defaultTest, prompts, providers, check), check, defaultTest.disableVarExpansion);
   const options = parseEvaluateOptions(root['evaluateOptions'], check);
   const nunjucksFilters = parseNunjucksFilters(root['nunjucksFilters'], check);
 
