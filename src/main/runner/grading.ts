@@ -152,7 +152,19 @@ export function keptResults(cell: Pick<Cell, 'caseIndex' | 'grading'>, previous:
 /** The model-graded checks of a row that need a judge call: not kept, and with a judge and a rubric to ask. */
 export function judgeCallsFor(checks: readonly Assertion[], judge: JudgeConfig | undefined, kept: ReadonlyMap<string, GradingComponent>): Assertion[] {
   if (!judge) return [];
-  return checks.flatMap((check) => (check.type === 'assert-set' ? (check.assert ?? []) : [check])).filter((check) => isModelGraded(check) && check.value !== undefined && check.value !== '' && !kept.has(checkKey(check, judge)));
+  return checks
+    .flatMap((check) => (check.type === 'assert-set' ? (check.assert ?? []) : [check]))
+    .filter((check) => isModelGraded(check) && (check.value !== undefined || /answer-relevance$/.test(check.type)) && check.value !== '' && !kept.has(checkKey(check, judge)))
+    .flatMap((check) => Array.from({ length: judgeCallsOf(check) }, () => check));
+}
+
+/** How many times a check asks the judge: G-Eval twice a criterion, answer-relevance three times; similar and moderation never (they ask the judge's server). */
+function judgeCallsOf(check: Assertion): number {
+  const base = check.type.replace(/^not-/, '');
+  if (base.startsWith('similar') || base === 'moderation') return 0;
+  if (base === 'answer-relevance') return 3;
+  if (base === 'g-eval') return 2 * (Array.isArray(check.value) ? check.value.length : 1);
+  return 1;
 }
 
 /**
