@@ -84,24 +84,24 @@ describe('splitSentences', () => {
   });
 });
 
-describe('rougeN (js-rouge semantics)', () => {
-  // promptfoo/js-rouge test/tests.ts, "ROUGE-N": bigram recall 1/3 against ref 1, 0 against ref 2.
-  const cand = 'pulses may ease schizophrenic voices';
-  const refs = [
-    'magnetic pulse series sent through brain may ease schizophrenic voices',
-    'yale finds magnetic stimulation some relief to schizophrenics imaginary voices',
-  ];
-  it('matches js-rouge on its published cases', () => {
-    expect(rougeN(cand, refs[0] ?? '', 2)).toBe(1 / 3); // 3 of the reference's 9 bigrams
-    expect(rougeN(cand, refs[1] ?? '', 2)).toBe(0);
-    expect(rougeN('Hello World', 'hello world')).toBe(0); // case-sensitive by default
-    expect(rougeN('Hello World', 'hello world', 1, { caseSensitive: false })).toBe(1);
+describe('rougeN (promptfoo 0.121: F1 of clipped counts)', () => {
+  it('scores as promptfoo recorded it', () => {
+    // tests/fixtures/promptfoo/checks-basic: 7 shared tokens of 10 (candidate) and 7 (reference): 2·0.7·1/1.7.
+    expect(rougeN('you said: paris is the capital of france.', 'paris is the capital of france.')).toBeCloseTo(0.8235294, 6);
+    expect(1 - rougeN('you said: paris is the capital of france.', 'berlin is the capital of germany.')).toBeCloseTo(0.4117647, 6);
   });
 
-  it('is unigram recall by default', () => {
-    // Reference tokens: the cat sat on the mat (6); distinct candidate words found: the, cat, sat = 3.
-    expect(rougeN('the cat sat', 'the cat sat on the mat')).toBe(3 / 6);
+  it('gives a perfect match 1 even with repeated words, and counts a repeat only as often as both have it', () => {
+    expect(rougeN('the cat sat on the mat', 'the cat sat on the mat')).toBe(1);
+    // Candidate "the the the" against "the cat": overlap min(3, 1) = 1; P = 1/3, R = 1/2.
+    expect(rougeN('the the the', 'the cat')).toBeCloseTo((2 * (1 / 3) * (1 / 2)) / (1 / 3 + 1 / 2), 12);
+  });
+
+  it('is case-sensitive unless told, and 0 for nothing in common or too little text', () => {
+    expect(rougeN('Hello World', 'hello world')).toBe(0);
+    expect(rougeN('Hello World', 'hello world', 1, { caseSensitive: false })).toBe(1);
     expect(rougeN('', 'x')).toBe(0);
+    expect(rougeN('one', 'one two', 2)).toBe(0);
   });
 });
 

@@ -234,8 +234,9 @@ function similarityCheck(check: Check, base: 'levenshtein' | 'bleu' | 'rouge-n' 
     }
     case 'bleu':
       return scored(check, 'BLEU', bleu(output, refs), threshold);
+    // promptfoo lowercases both texts for ROUGE-N. ROUGE-L is Parallax's own (promptfoo 0.121 has none) and keeps case.
     case 'rouge-n':
-      return scored(check, 'ROUGE-N', Math.max(...refs.map((r) => rougeN(output, r))), threshold);
+      return scored(check, 'ROUGE-N', Math.max(...refs.map((r) => rougeN(output, r, 1, { caseSensitive: false }))), threshold);
     case 'rouge-l':
       return scored(check, 'ROUGE-L', Math.max(...refs.map((r) => rougeL(output, r))), threshold);
   }

@@ -144,19 +144,26 @@ export interface RougeOptions {
 }
 
 /**
- * ROUGE-N recall as js-rouge computes it: the number of distinct candidate n-grams that occur in
- * the reference, over the number of n-grams in the reference. 0 when either side is too short.
+ * ROUGE-N as promptfoo 0.121 scores it: the F1 of clipped n-gram counts (Lin 2004; each n-gram
+ * counts as often as it occurs in both, at most), so a perfect match scores 1 whatever repeats.
+ * Tokens are js-rouge's Penn Treebank ones. 0 when either side is too short or nothing overlaps.
  */
 export function rougeN(candidate: string, reference: string, n = 1, options: RougeOptions = {}): number {
   const { caseSensitive = true } = options;
   const fold = (s: string) => (caseSensitive ? s : s.toLowerCase());
-  const candidateGrams = new Set(nGrams(treebankTokenize(fold(candidate)), n));
+  const candidateGrams = nGrams(treebankTokenize(fold(candidate)), n);
   const referenceGrams = nGrams(treebankTokenize(fold(reference)), n);
-  if (candidateGrams.size === 0 || referenceGrams.length === 0) return 0;
-  const referenceSet = new Set(referenceGrams);
-  let matches = 0;
-  for (const gram of candidateGrams) if (referenceSet.has(gram)) matches++;
-  return matches / referenceGrams.length;
+  if (candidateGrams.length === 0 || referenceGrams.length === 0) return 0;
+  const referenceCounts = new Map<string, number>();
+  for (const gram of referenceGrams) referenceCounts.set(gram, (referenceCounts.get(gram) ?? 0) + 1);
+  const candidateCounts = new Map<string, number>();
+  for (const gram of candidateGrams) candidateCounts.set(gram, (candidateCounts.get(gram) ?? 0) + 1);
+  let overlap = 0;
+  for (const [gram, count] of candidateCounts) overlap += Math.min(count, referenceCounts.get(gram) ?? 0);
+  if (overlap === 0) return 0;
+  const precision = overlap / candidateGrams.length;
+  const recall = overlap / referenceGrams.length;
+  return (2 * precision * recall) / (precision + recall);
 }
 
 /** Positions in `b` that one longest common subsequence of a and b uses. */
