@@ -68,6 +68,11 @@ export default tseslint.config(
     languageOptions: { globals: globals.node },
   },
   {
+    // CommonJS files: promptfoo's nunjucksFilters fixtures (module.exports = function …).
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { ...globals.node, ...globals.commonjs } },
+  },
+  {
     // The domain: pure TypeScript that runs in main and in the page alike.
     files: ['src/shared/**/*.ts'],
     rules: {
