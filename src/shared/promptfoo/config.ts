@@ -1132,9 +1132,8 @@ function testsFromDataFiles(ref: string, path: Path, defaults: Variables, check:
     }
     let items: unknown;
     try {
-      items = /\.jsonl$/i.test(file.shown)
-        ? file.text.split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line) as unknown)
-        : parseYaml(file.text, { maxAliasCount: 1000, uniqueKeys: true });
+      items = /\.jsonl$/i.test(file.shown) ? jsonlTests(file, path, check) : parseYaml(file.text, { maxAliasCount: 1000, uniqueKeys: true });
+      if (items === undefined) continue;
     } catch (error) {
       check.error(path, `${file.shown} cannot be read: ${error instanceof Error ? (error.message.split('\n')[0] ?? error.message) : String(error)}`);
       continue;
@@ -1150,6 +1149,32 @@ function testsFromDataFiles(ref: string, path: Path, defaults: Variables, check:
     });
   }
   return out;
+}
+
+/**
+ * A JSONL file's tests, one a line. A line that is not JSON is skipped with a warning naming it,
+ * so one bad line does not throw away the rest; a file with no readable line is an error that
+ * names the first few. Undefined when nothing could be read.
+ */
+function jsonlTests(file: PromptFile, path: Path, check: Checker): unknown[] | undefined {
+  const items: unknown[] = [];
+  const problems: string[] = [];
+  file.text.split('\n').forEach((line, index) => {
+    if (line.trim() === '') return;
+    try {
+      const item = JSON.parse(line) as unknown;
+      if (isRecord(item)) items.push(item);
+      else problems.push(`line ${index + 1}: a test is a JSON object with vars, not ${describeType(item)}`);
+    } catch (error) {
+      problems.push(`line ${index + 1}: ${error instanceof Error ? (error.message.split('\n')[0] ?? error.message) : String(error)}`);
+    }
+  });
+  if (items.length === 0 && problems.length > 0) {
+    check.error(path, `${file.shown}: not one test case could be read from it (${problems.slice(0, 5).join('; ')}${problems.length > 5 ? `; and ${problems.length - 5} more` : ''})`);
+    return undefined;
+  }
+  for (const problem of problems.slice(0, 20)) check.warn(path, `${file.shown}: ${problem} (row skipped)`, true);
+  return items;
 }
 
 function testsFromFile(ref: string, path: Path, defaults: Variables, check: Checker): ConfigTest[] {
