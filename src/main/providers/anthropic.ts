@@ -19,6 +19,7 @@ import { parseRetryAfter } from '../runner/backoff';
 import { piecesOf, textOf, type ContentPiece, type ImageLoader } from './content';
 import type { OpenAIProviderOptions } from './openai';
 import { Watch, connectingFetch, isConnectTimeout, timeoutError } from './timed';
+import { Outflow } from './outflow';
 import type { ChatProvider, ChatRequest, StreamPart } from './types';
 import { MAX_OUTPUT_CHARS, MAX_TOKENS, boundedFetch, capServerText, parseModelIds } from './wire';
 
@@ -183,7 +184,6 @@ export class AnthropicProvider implements ChatProvider {
     const watch = new Watch(this.timeouts, controller, request.deadline ?? now + this.timeouts.total, now);
     const client = this.client.withOptions({ fetch: watch.wrap(this.fetch) });
     // Answer and thinking are masked apart: a key split across two pieces of either is still found.
-    const shown = this.redactor.stream();
     const thought = this.redactor.stream();
     const blocks = new Map<number, OpenBlock>();
     let startUsage: UsageWire = {};
@@ -191,41 +191,24 @@ export class AnthropicProvider implements ChatProvider {
     let stopReason: string | undefined;
     let stopped = false;
     let streaming = false;
-    const state = { chars: 0, passed: 0, masking: true };
     const max = this.maxOutputChars;
+    // The answer's cap counts thinking and tool arguments too (`count`).
+    const out = new Outflow(this.redactor, max, request.keepChars);
     const tooLong = (): AppError =>
       new AppError('provider_error', `The answer passed ${max.toLocaleString('en-US')} characters, so Parallax stopped reading it (a runaway or misbehaving server). Its first part is kept.`);
     /** Thinking and tool arguments count toward maxOutputChars too. */
     const count = (length: number): void => {
-      if (state.chars + length > max) throw tooLong();
-      state.chars += length;
+      if (out.charge(length)) throw tooLong();
     };
     /** Answer text, masked until the caller has what it keeps (see ChatRequest.keepChars). */
     function* answer(text: string): Generator<StreamPart> {
-      if (state.chars + text.length > max) {
-        const last = shown.push(text.slice(0, max - state.chars)) + shown.end();
-        if (last !== '') yield { type: 'delta', text: last };
-        throw tooLong();
-      }
-      state.chars += text.length;
-      if (!state.masking) {
-        // Past what the caller keeps: counted there and dropped, never stored or shown.
-        yield { type: 'delta', text };
-        return;
-      }
-      // An empty delta still marks the first token's time when the text is held back.
-      const out = shown.push(text);
-      state.passed += out.length;
-      yield { type: 'delta', text: out };
-      if (request.keepChars !== undefined && state.passed >= request.keepChars) {
-        const held = shown.end();
-        if (held !== '') yield { type: 'delta', text: held };
-        state.masking = false;
-      }
+      const { texts, over } = out.push(text);
+      for (const piece of texts) yield { type: 'delta', text: piece };
+      if (over) throw tooLong();
     }
     /** What is held back of the answer and the thinking, once nothing more of either comes. */
     function* flush(): Generator<StreamPart> {
-      const text = shown.end();
+      const text = out.end();
       if (text !== '') yield { type: 'delta', text };
       const reasoning = thought.end();
       if (reasoning !== '') yield { type: 'reasoning', text: reasoning };

@@ -23,6 +23,7 @@ import type { ToolCall } from '../../shared/tools';
 import { parseRetryAfter } from '../runner/backoff';
 import { piecesOf, type ImageLoader } from './content';
 import { Watch, connectingFetch, isConnectTimeout, timeoutError } from './timed';
+import { Outflow } from './outflow';
 import type { ChatProvider, ChatRequest, StreamPart } from './types';
 import { MAX_OUTPUT_CHARS, MAX_TOKENS, boundedFetch, capServerText } from './wire';
 
@@ -186,50 +187,6 @@ function blockedCategories(ratings: readonly SafetyRating[] | null | undefined):
   const named = (blocked.length > 0 ? blocked : all.filter((r) => r.probability === 'HIGH' || r.probability === 'MEDIUM'))
     .map((r) => `${r.category ?? 'an unnamed category'}${r.probability ? ` (${r.probability})` : ''}`);
   return named.join(', ');
-}
-
-/** Masks and caps one stream of text (the answer, or the thinking) on its way out. */
-class Outflow {
-  private readonly shown;
-  private chars = 0;
-  /** Masked characters passed on; past `keep` the rest is not masked (see ChatRequest.keepChars). */
-  private passed = 0;
-  private masking = true;
-
-  constructor(
-    redactor: SecretRedactor,
-    private readonly max: number,
-    private readonly keep: number | undefined,
-  ) {
-    this.shown = redactor.stream();
-  }
-
-  /** The texts to pass on for this piece; `over` once the piece went past the cap (what fits is in `texts`). */
-  push(text: string): { texts: string[]; over: boolean } {
-    if (this.chars + text.length > this.max) {
-      const last = this.shown.push(text.slice(0, this.max - this.chars)) + this.shown.end();
-      this.chars = this.max;
-      return { texts: last !== '' ? [last] : [], over: true };
-    }
-    this.chars += text.length;
-    // Past what the caller keeps: counted there and dropped, never stored or shown.
-    if (!this.masking) return { texts: [text], over: false };
-    // An empty text still marks the first token's time when the text is held back.
-    const shown = this.shown.push(text);
-    this.passed += shown.length;
-    const texts = [shown];
-    if (this.keep !== undefined && this.passed >= this.keep) {
-      const held = this.shown.end();
-      if (held !== '') texts.push(held);
-      this.masking = false;
-    }
-    return { texts, over: false };
-  }
-
-  /** What was held back (a possible start of a key), now that nothing more comes. */
-  end(): string {
-    return this.masking ? this.shown.end() : '';
-  }
 }
 
 export class GoogleProvider implements ChatProvider {

@@ -15,6 +15,7 @@ import { resolveTimeouts, type ProviderTimeouts, type Timeouts } from '../../sha
 import type { ToolCall } from '../../shared/tools';
 import { parseRetryAfter } from '../runner/backoff';
 import { Watch, connectingFetch, isConnectTimeout, timeoutError } from './timed';
+import { Outflow } from './outflow';
 import type { ChatProvider, ChatRequest, StreamPart } from './types';
 import { MAX_EVENT_BYTES, MAX_OUTPUT_CHARS, boundedFetch, capServerText, parseModelIds } from './wire';
 
@@ -53,61 +54,32 @@ const ignore = (): void => undefined;
 /** The SDK's logger, silenced (see the constructor). */
 const SILENT_LOGGER = { error: ignore, warn: ignore, info: ignore, debug: ignore };
 
-/**
- * Answer and reasoning text on their way out: masked for keys (held back while it may be the
- * start of a key split across two events), and cut once a runaway server passes the cap.
- */
-class Outflow {
-  private readonly answer;
-  private readonly thought;
-  private chars = 0;
-  private thoughtChars = 0;
-  /** Masked answer characters passed on; past keepChars the rest is not masked (see ChatRequest). */
-  private passed = 0;
-  private masking = true;
+/** Answer and reasoning text on their way out, each masked and capped (outflow.ts). */
+class Outflows {
+  private readonly answer: Outflow;
+  private readonly thought: Outflow;
 
   constructor(
     redactor: SecretRedactor,
     private readonly maxChars: number,
-    private readonly keepChars: number | undefined,
+    keepChars: number | undefined,
   ) {
-    this.answer = redactor.stream();
-    this.thought = redactor.stream();
+    this.answer = new Outflow(redactor, maxChars, keepChars);
+    this.thought = new Outflow(redactor, maxChars, undefined);
   }
 
   *text(text: string): Generator<StreamPart> {
     if (text === '') return;
-    if (this.chars + text.length > this.maxChars) {
-      const last = this.answer.push(text.slice(0, this.maxChars - this.chars)) + this.answer.end();
-      if (last !== '') yield { type: 'delta', text: last };
-      throw overflow(this.maxChars, 'answer');
-    }
-    this.chars += text.length;
-    if (!this.masking) {
-      // Past what the caller keeps: counted there and dropped, never stored or shown.
-      yield { type: 'delta', text };
-      return;
-    }
-    // An empty delta still marks the first token's time when the text is held back.
-    const shown = this.answer.push(text);
-    this.passed += shown.length;
-    yield { type: 'delta', text: shown };
-    if (this.keepChars !== undefined && this.passed >= this.keepChars) {
-      const held = this.answer.end();
-      if (held !== '') yield { type: 'delta', text: held };
-      this.masking = false;
-    }
+    const { texts, over } = this.answer.push(text);
+    for (const piece of texts) yield { type: 'delta', text: piece };
+    if (over) throw overflow(this.maxChars, 'answer');
   }
 
   *reasoning(text: string): Generator<StreamPart> {
     if (text === '') return;
-    if (this.thoughtChars + text.length > this.maxChars) {
-      const last = this.thought.push(text.slice(0, this.maxChars - this.thoughtChars)) + this.thought.end();
-      if (last !== '') yield { type: 'reasoning', text: last };
-      throw overflow(this.maxChars, 'reasoning');
-    }
-    this.thoughtChars += text.length;
-    yield { type: 'reasoning', text: this.thought.push(text) };
+    const { texts, over } = this.thought.push(text);
+    for (const piece of texts) yield { type: 'reasoning', text: piece };
+    if (over) throw overflow(this.maxChars, 'reasoning');
   }
 
   /** What was held back (it is part of a partial answer too). */
@@ -191,7 +163,7 @@ export abstract class OpenAIBase implements ChatProvider {
     const now = performance.now();
     const watch = new Watch(this.timeouts, controller, request.deadline ?? now + this.timeouts.total, now);
     const client = this.client.withOptions({ fetch: watch.wrap(this.fetch) });
-    const out = new Outflow(this.redactor, this.maxOutputChars, request.keepChars);
+    const out = new Outflows(this.redactor, this.maxOutputChars, request.keepChars);
     const apply = function* (this: OpenAIBase, step: Step): Generator<StreamPart> {
       if (step.reasoning !== undefined) yield* out.reasoning(step.reasoning);
       if (step.text !== undefined) yield* out.text(step.text);
