@@ -9,3 +9,5 @@ export { mean, percentile, percentileOfSorted, shareIdentical, stddev } from './
 export { normalCdf, normalQuantile } from './normal';
 export { formatP, pairVerdict, votesNeeded } from './pair-verdict';
 export type { PairVerdict, PairVerdictOptions, PairVotes, VotesNeeded, VotesNeededOptions } from './pair-verdict';
+export { bootstrapInterval, cohenKappa, cohenKappaTable, fleissKappa, fleissKappaOfCounts, krippendorffAlpha, krippendorffAlphaOf, seededRandom } from './agreement';
+export type { Agreement, BootstrapOptions, CohenKappa, Degenerate, Ratings } from './agreement';
