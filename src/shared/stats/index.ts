@@ -11,3 +11,5 @@ export { formatP, pairVerdict, votesNeeded } from './pair-verdict';
 export type { PairVerdict, PairVerdictOptions, PairVotes, VotesNeeded, VotesNeededOptions } from './pair-verdict';
 export { bootstrapInterval, cohenKappa, cohenKappaTable, fleissKappa, fleissKappaOfCounts, krippendorffAlpha, krippendorffAlphaOf, seededRandom } from './agreement';
 export type { Agreement, BootstrapOptions, CohenKappa, Degenerate, Ratings } from './agreement';
+export { groupDistanceTest, jaccardDistance, wordSet } from './permutation';
+export type { PermutationOptions, PermutationResult } from './permutation';
