@@ -27,6 +27,7 @@ import { PRICES_KEY, priceTable } from './prices';
 import { costOfUsage } from '../shared/prices';
 import { libraryHandlers, modelOfColumns } from './handlers/library';
 import { toolCallHandlers } from './handlers/tool-calls';
+import { authorHandlers } from './handlers/author';
 import type { Assertion } from '../shared/assertions/types';
 import { loadWorkspace, saveWorkspace } from './workspace';
 import { keyHostVerdict, normaliseApprovalHost, refusalReason } from '../shared/key-hosts';
@@ -358,6 +359,7 @@ export function createServices(options: ServicesOptions): Services {
     ...fileHandlers(store, registry, options.dialogs, images),
     ...regradeHandlers(store, regrader),
     ...imageHandlers(images),
+    ...authorHandlers({ store, runner, registry, handlers: () => handlers }),
   };
 
   return {

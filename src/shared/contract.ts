@@ -38,6 +38,7 @@ import { rowsQuerySchema, rowsResultSchema } from './row-view';
 import { toolChoiceSchema, toolsSchema } from './tools';
 import { MAX_IMAGE_BASE64_CHARS, MAX_IMAGE_BYTES, STORED_IMAGE, imageValueSchema } from './images';
 import { MAX_MAX_ANSWER_BYTES, MIN_MAX_ANSWER_BYTES } from './answer-limit';
+import { authorCallSchema, authorEstimateSchema, authorResultSchema, authorSettingsSchema, tryRevisionSchema } from './author';
 
 export { EVENT_CHANNEL, bridgeFunctionName, ipcChannel, methodNames, type MethodName } from './methods';
 
@@ -403,6 +404,18 @@ export const contract = {
   'images.read': method(
     z.object({ name: z.string().regex(STORED_IMAGE, 'Not the name of a stored image.') }).strict(),
     z.object({ dataUri: z.string(), mime: z.string(), bytes: z.number().int() }),
+  ),
+  /** Writing help (src/shared/author.ts): the author model per action, and its prompts as edited. */
+  'author.settings': method(empty, authorSettingsSchema),
+  'author.saveSettings': method(authorSettingsSchema, authorSettingsSchema),
+  /** What an author call will cost, before it is made. */
+  'author.estimate': method(authorCallSchema, authorEstimateSchema),
+  /** Asks the author model (a logged run of one cell) and reads its answer: a prompt draft, rows or a revision. */
+  'author.generate': method(authorCallSchema, authorResultSchema),
+  /** Saves a revision as a library version and starts a run of the old version against it on the run's rows. */
+  'author.tryRevision': method(
+    tryRevisionSchema,
+    z.object({ runId: z.string(), promptId: z.string(), beforeVersionId: z.string(), afterVersionId: z.string() }),
   ),
 } as const;
 

@@ -59,6 +59,11 @@ export const methodNames = [
   'files.saveAs',
   'images.save',
   'images.read',
+  'author.settings',
+  'author.saveSettings',
+  'author.estimate',
+  'author.generate',
+  'author.tryRevision',
 ] as const;
 
 export type MethodName = (typeof methodNames)[number];

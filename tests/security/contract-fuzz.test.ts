@@ -279,6 +279,11 @@ function validInputs(f: Fixture): Record<MethodName, Json> {
     'files.saveAs': { fileName: 'out.csv', text: 'a,b\n1,2\n', mimeType: 'text/csv' },
     'images.save': { base64: TINY_PNG, alt: 'dot.png' },
     'images.read': { name: TINY_PNG_NAME },
+    'author.settings': {},
+    'author.saveSettings': { models: { 'generate-prompt': { providerId: 'echo', model: 'echo' } }, prompts: {} },
+    'author.estimate': { request: { action: 'generate-prompt', task: 'Summarise a support ticket' }, author: { providerId: 'echo', model: 'echo' } },
+    'author.generate': { request: { action: 'generate-prompt', task: 'Summarise a support ticket' }, author: { providerId: 'echo', model: 'echo' } },
+    'author.tryRevision': { runId: f.runId, messages: [{ role: 'user', content: 'Say {{word}}, briefly.' }] },
   };
 }
 
