@@ -356,7 +356,7 @@ export function createServices(options: ServicesOptions): Services {
     ...toolCallHandlers(),
     ...historyHandlers(store),
     ...templateHandlers({ store }),
-    ...fileHandlers(store, registry, options.dialogs, images),
+    ...fileHandlers(store, registry, options.dialogs, images, options.env),
     ...regradeHandlers(store, regrader),
     ...imageHandlers(images),
     ...authorHandlers({ store, runner, registry, handlers: () => handlers }),

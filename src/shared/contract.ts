@@ -385,7 +385,12 @@ export const contract = {
   ),
   'files.exportExperiment': method(workspaceSchema, exportedFileSchema),
   'files.importExperiment': method(
-    fileSchema.strict(),
+    fileSchema
+      .extend({
+        /** Files picked or dropped with it, by name relative to it (its nunjucksFilters, `file://` values and prompts). */
+        siblings: z.array(z.object({ name: z.string().min(1).max(500), text: z.string().max(1_000_000) }).strict()).max(50).optional(),
+      })
+      .strict(),
     z.object({ workspace: workspaceSchema, warnings: z.array(z.string()), providersAdded: z.array(z.string()) }),
   ),
   /** Desktop only: the native save dialog. Browser mode downloads instead. */

@@ -11,7 +11,16 @@ describe('files picked or dropped together', () => {
     expect(splitPicked([schema, main, base]).siblings).toEqual([schema, base]);
   });
 
-  it('sends nothing beside a file that is not a .prompty', () => {
+  it('imports the promptfoo config and sends its filter and value files beside it', () => {
+    const filter = new File(['module.exports = (s) => s'], 'shout.js');
+    const tests = new File(['- vars: {}'], 'tests.yaml');
+    const config = new File(['prompts: [x]'], 'promptfooconfig.yaml');
+    expect(splitPicked([filter, tests, config])).toEqual({ main: config, siblings: [filter, tests] });
+    // No file called promptfooconfig: the first YAML file is the config.
+    expect(splitPicked([filter, tests])).toEqual({ main: tests, siblings: [filter] });
+  });
+
+  it('sends nothing beside a file that is neither a .prompty nor a config', () => {
     const chat = new File(['[]'], 'chat.json');
     const other = new File(['x'], 'notes.txt');
     expect(splitPicked([chat, other])).toEqual({ main: chat, siblings: [] });

@@ -18,10 +18,13 @@ import {
   type Experiment,
   type ExperimentProvider,
 } from '../../shared/promptfoo/experiment';
+import { readSiblings } from '../../shared/formats/prompty-files';
 import { ECHO_MODEL, ECHO_PROVIDER_ID } from '../../shared/providers';
 import { workspaceSchema, type Column, type JudgeConfig, type Params, type ProviderInfo, type TestCase, type Workspace } from '../../shared/schemas';
 import type { ProviderTimeouts } from '../../shared/timeouts';
 import { withPromptTools } from '../../shared/tools';
+import type { Environment } from '../secrets/secrets';
+import { preparedTests, siblingConfigFiles } from './experiment-vars';
 
 /** What identifies a provider in a file; the caller turns it into a provider id. */
 export interface ProviderSpec {
@@ -301,11 +304,16 @@ export function importExperimentFile(
   fileName: string,
   text: string,
   resolveProvider: ResolveProvider,
+  options: { env?: Environment; siblings?: ReadonlyArray<{ name: string; text: string }> } = {},
 ): { ok: true; workspace: Workspace; warnings: string[] } | { ok: false; errors: string[] } {
-  const parsed = parseExperimentYaml(text, fileName);
+  // Only the files handed over with it, by relative name, are ever read.
+  const beside = options.siblings !== undefined && options.siblings.length > 0 ? readSiblings(options.siblings) : undefined;
+  const files = beside ? siblingConfigFiles(beside.files) : undefined;
+  // Values are opened as parallax eval renders them, so the app sends the same prompts.
+  const parsed = parseExperimentYaml(text, fileName, { ...(files ? { files } : {}), prepareTests: (config) => preparedTests(config, fileName, options.env ?? {}, files) });
   if (!parsed.ok) return { ok: false, errors: parsed.errors };
   const { workspace, warnings } = experimentToWorkspace(parsed.experiment, resolveProvider);
-  return { ok: true, workspace, warnings: [...parsed.warnings, ...warnings] };
+  return { ok: true, workspace, warnings: [...(beside?.problems ?? []), ...parsed.warnings, ...warnings] };
 }
 
 /** The draft as the file a promptfoo user runs: prompts, providers without keys, tests. */

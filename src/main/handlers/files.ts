@@ -13,6 +13,7 @@ import { renderMessages } from '../template/render';
 import type { ImageStore } from '../images';
 import { DEFAULT_BASE_URLS } from '../providers/factory';
 import { DEFAULT_CONCURRENCY, type ProviderRegistry } from '../providers/registry';
+import type { Environment } from '../secrets/secrets';
 import type { Store } from '../store/store';
 import { randomUUID } from 'node:crypto';
 
@@ -30,7 +31,8 @@ function normaliseUrl(url: string): string {
 /** Formats whose files carry a prompt's sample images (as data URIs). */
 const IMAGE_FORMATS: ReadonlySet<string> = new Set(['prompty', 'openai-chat']);
 
-export function fileHandlers(store: Store, registry: ProviderRegistry, dialogs: FileDialogs | undefined, images?: ImageStore): FileHandlers {
+/** `env`: the process environment, whose safe part promptfoo's `env` template global reads when a config is opened. */
+export function fileHandlers(store: Store, registry: ProviderRegistry, dialogs: FileDialogs | undefined, images?: ImageStore, env: Environment = {}): FileHandlers {
   const { library } = store;
   const noDialogs = (): Promise<never> =>
     Promise.reject(new AppError('bad_input', 'Native file dialogs exist only in the desktop app; browser mode downloads and uploads instead.'));
@@ -69,7 +71,7 @@ export function fileHandlers(store: Store, registry: ProviderRegistry, dialogs: 
       const testCases = inliner ? await Promise.all(workspace.testCases.map(async (c) => ({ ...c, vars: await inliner.vars(c.vars) }))) : workspace.testCases;
       return exportExperimentFile({ ...workspace, testCases }, await registry.list());
     },
-    'files.importExperiment': async ({ fileName, text }) => {
+    'files.importExperiment': async ({ fileName, text, siblings }) => {
       const known = await registry.list();
       const added: string[] = [];
       // The file is read whole before any provider is created: a bad file adds nothing.
@@ -96,7 +98,7 @@ export function fileHandlers(store: Store, registry: ProviderRegistry, dialogs: 
         known.push({ id, name, kind: spec.kind, ...api, baseUrl, key: { configured: false, source: 'none' }, builtIn: false, needsReview: true, concurrency: DEFAULT_CONCURRENCY });
         added.push(name);
         return { id, name };
-      });
+      }, { env, ...(siblings ? { siblings } : {}) });
       if (!result.ok) throw new AppError('bad_input', `Nothing was imported. ${result.errors.join(' ')}`);
       const testCases = images ? await Promise.all(result.workspace.testCases.map(async (c) => ({ ...c, vars: await storeDataImages(images, c.vars) }))) : result.workspace.testCases;
       return { workspace: { ...result.workspace, testCases }, warnings: result.warnings, providersAdded: added };

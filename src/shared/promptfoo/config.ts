@@ -1297,8 +1297,8 @@ const MAX_FILTER_CHARS = 200_000;
 
 /**
  * promptfoo's `nunjucksFilters: { name: file://filter.js }`: each file's JavaScript, to run in
- * the sandbox (no require, no files, no network). Only parallax eval reads files; the app
- * ignores the key with a warning.
+ * the sandbox (no require, no files, no network). The app reads them from the files picked or
+ * dropped with the config, and ignores the key with a warning when none are.
  */
 function parseNunjucksFilters(value: unknown, check: Checker): { name: string; source: string }[] {
   if (value === undefined || value === null) return [];
@@ -1308,7 +1308,7 @@ function parseNunjucksFilters(value: unknown, check: Checker): { name: string; s
   }
   const files = check.files;
   if (!files) {
-    check.warn(['nunjucksFilters'], 'ignored: filters are read from files, which only parallax eval reads', true);
+    check.warn(['nunjucksFilters'], 'ignored: the filters\' files were not given; pick or drop them together with the config (parallax eval reads them from its folder)', true);
     return [];
   }
   const entries = Object.entries(value);

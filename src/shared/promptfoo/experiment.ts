@@ -20,7 +20,7 @@ import type { Message, Params, Variables } from '../schemas';
 import type { Assertion } from '../assertions/types';
 import { paramsToApi } from '../formats/common';
 import { asImageValue, imageReference, imageVarNames, splitAtImages } from '../formats/image-parts';
-import { formatIssue, parseConfig, type ConfigProvider, type EvalConfig, type ProviderKind } from './config';
+import { formatIssue, parseConfig, type ConfigFiles, type ConfigProvider, type EvalConfig, type ProviderKind } from './config';
 import { vendorConfig } from './vendor-config';
 import { portableAsserts, restoredAsserts } from './portable-checks';
 import type { ProviderTimeouts } from '../timeouts';
@@ -240,24 +240,36 @@ function toExperimentProvider(provider: ConfigProvider): ExperimentProvider {
   };
 }
 
+export interface ExperimentParseOptions {
+  /** The files given with the config (its nunjucksFilters, `file://` values and prompts); without it, none is read. */
+  files?: ConfigFiles;
+  /**
+   * Each test's variables as the first prompt renders with them in `parallax eval` (values
+   * that name other variables filled in, rendered with filters and `env`): a draft has no
+   * such second pass, so it keeps the rendered values. Absent: the values as written.
+   */
+  prepareTests?: (config: EvalConfig) => { vars: Variables[]; warnings: string[] };
+}
+
 /**
  * Reads a promptfooconfig (Parallax's or one written by hand) into an experiment. Errors and
  * warnings are sentences that name the file, the field and the line, as `parallax eval` prints
  * them; on any error nothing is returned, so a caller never acts on half a file.
  */
-export function parseExperimentYaml(text: string, fileName: string): ExperimentParseResult {
-  const parsed = parseConfig(text, fileName);
+export function parseExperimentYaml(text: string, fileName: string, options: ExperimentParseOptions = {}): ExperimentParseResult {
+  const parsed = parseConfig(text, fileName, options.files);
   if (!parsed.ok) return { ok: false, errors: parsed.errors.map(formatIssue) };
   const { config } = parsed;
+  const prepared = options.prepareTests?.(config);
   return {
     ok: true,
     experiment: {
       ...(config.description !== undefined ? { description: config.description } : {}),
       prompts: config.prompts.map((prompt) => prompt.messages.map((m) => ({ role: m.role, content: m.content }))),
       providers: config.providers.map(toExperimentProvider),
-      tests: config.tests.map((test) => ({
+      tests: config.tests.map((test, index) => ({
         ...(test.description !== undefined ? { description: test.description } : {}),
-        vars: Object.fromEntries(Object.entries(test.vars).map(([name, value]) => [name, asImageValue(value)])),
+        vars: Object.fromEntries(Object.entries(prepared?.vars[index] ?? test.vars).map(([name, value]) => [name, asImageValue(value)])),
         ...(test.assert !== undefined ? { assert: restoredAsserts(test.assert) } : {}),
         ...(test.transform !== undefined ? { transform: test.transform } : {}),
         ...(test.threshold !== undefined ? { threshold: test.threshold } : {}),
@@ -267,7 +279,7 @@ export function parseExperimentYaml(text: string, fileName: string): ExperimentP
       ...(config.rubricPrompt !== undefined ? { rubricPrompt: config.rubricPrompt.map((m) => ({ role: m.role, content: m.content })) } : {}),
       ...(config.repeat !== undefined ? { repeat: config.repeat } : {}),
     },
-    warnings: [...parsed.warnings.map(formatIssue), ...filterWarnings(config, fileName)],
+    warnings: [...parsed.warnings.map(formatIssue), ...filterWarnings(config, fileName), ...(prepared?.warnings ?? [])],
   };
 }
 

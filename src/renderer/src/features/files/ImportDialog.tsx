@@ -37,7 +37,7 @@ export function ImportDialog({ initialFile, initialError, onClose, onDone }: Pro
         }}
       >
         <p className="muted hint">
-          A prompt file (.prompty, .json, .txt, .j2, .md) is added to the library. A promptfooconfig.yaml opens in the editor. You can also drop files on the window. With a .prompty, pick the files it names too (its base, ${'${file:…}'}, includes).
+          A prompt file (.prompty, .json, .txt, .j2, .md) is added to the library. A promptfooconfig.yaml opens in the editor. You can also drop files on the window. With a .prompty, pick the files it names too (its base, ${'${file:…}'}, includes); with a promptfooconfig.yaml, its nunjucksFilters and file:// values.
         </p>
         <label>
           <span>File</span>
