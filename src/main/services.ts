@@ -22,6 +22,7 @@ import { fileHandlers, type FileDialogs } from './handlers/files';
 import { historyHandlers } from './handlers/history';
 import { imageHandlers } from './handlers/images';
 import { judgingHandlers } from './handlers/judging';
+import { biasHandlers } from './handlers/bias';
 import { templateHandlers } from './handlers/templates';
 import { PRICES_KEY, priceTable } from './prices';
 import { costOfUsage } from '../shared/prices';
@@ -353,6 +354,7 @@ export function createServices(options: ServicesOptions): Services {
     },
     ...libraryHandlers(store, registry),
     ...judgingHandlers(store, emit),
+    ...biasHandlers(store),
     ...toolCallHandlers(),
     ...historyHandlers(store),
     ...templateHandlers({ store }),

@@ -32,6 +32,7 @@ import {
 } from './library';
 import type { MethodName } from './methods';
 import { assertionSchema } from './assertions/types';
+import { biasReportInputSchema, biasReportSchema } from './bias/report';
 import { runsCompareInputSchema, runsCompareOutputSchema, runsListInputSchema, runsListOutputSchema } from './history';
 import { regradeEstimateSchema, regradeInputSchema, runChecksSchema } from './regrade';
 import { rowsQuerySchema, rowsResultSchema } from './row-view';
@@ -352,6 +353,8 @@ export const contract = {
     ratingSchema,
   ),
   'judge.verdict': method(z.object({ runId: z.string().min(1) }).strict(), verdictSchema),
+  /** A bias probe's report: answers of rows that differ only in a protected attribute, against repeats (src/shared/bias/report.ts). */
+  'bias.report': method(biasReportInputSchema, biasReportSchema),
   /** The whole run as a file: cells with checks and ratings, and the votes. */
   'runs.export': method(z.object({ runId: z.string().min(1), format: z.enum(['json', 'csv']) }).strict(), exportedFileSchema),
   /** Runs newest first, with a search over prompts, test cases and answers and filters (src/shared/history.ts). */

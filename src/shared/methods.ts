@@ -44,6 +44,7 @@ export const methodNames = [
   'judge.votes',
   'judge.rate',
   'judge.verdict',
+  'bias.report',
   'runs.export',
   'library.list',
   'library.get',

@@ -259,6 +259,7 @@ function validInputs(f: Fixture): Record<MethodName, Json> {
     'judge.votes': { runId: f.runId },
     'judge.rate': { cellId: f.cellIds[0] ?? 'x', score: 4, thumb: 'up', tags: ['good'], note: 'ok' },
     'judge.verdict': { runId: f.runId },
+    'bias.report': { runId: f.runId, kind: 'names', values: [{ label: 'Emily', terms: ['Emily'] }, { label: 'Aisha', terms: ['Aisha'] }], caseValues: ['Emily', 'Aisha'] },
     'runs.export': { runId: f.runId, format: 'csv' },
     'runs.list': { limit: 10, offset: 0, query: '"NEAR( -x: *', statuses: ['done'] },
     'runs.compare': { baseRunId: f.runId, otherRunId: f.runId, rows: 'all' },

@@ -53,7 +53,7 @@ interface Entry {
   marked: boolean;
 }
 
-interface Matcher {
+export interface Matcher {
   pattern: RegExp;
   /** Lower-cased term (case-sensitive kinds: as written) → what it is. */
   entries: Map<string, Entry>;
