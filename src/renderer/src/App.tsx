@@ -13,6 +13,7 @@ import { ChecksEditor } from './features/checks/ChecksEditor';
 import { StaleTokenBanner } from './features/connection/StaleTokenBanner';
 import { PairwiseView } from './features/judge/PairwiseView';
 import { VerdictPanel } from './features/verdict/VerdictPanel';
+import { WritingHelp } from './features/author/WritingHelp';
 import { RunProgress } from './features/grid/RunProgress';
 import { HistoryView } from './features/history/HistoryView';
 import { LibraryView } from './features/library/LibraryView';
@@ -115,6 +116,7 @@ const EDITOR_TABS: { id: EditorTab; label: string }[] = [
   { id: 'results', label: 'Results' },
   { id: 'judge', label: 'Judge' },
   { id: 'verdict', label: 'Verdict' },
+  { id: 'author', label: 'Writing help' },
 ];
 
 /** Judging needs a run: the one in the Results tab. */
@@ -137,6 +139,7 @@ function MatrixPanel(): React.JSX.Element {
         {tab === 'results' && <ResultsGrid />}
         {tab === 'judge' && <ForRun what="judge its answers side by side">{(runId) => <PairwiseView key={runId} runId={runId} />}</ForRun>}
         {tab === 'verdict' && <ForRun what="see its verdict">{(runId) => <VerdictPanel key={runId} runId={runId} />}</ForRun>}
+        {tab === 'author' && <WritingHelp />}
       </div>
     </section>
   );

@@ -1,0 +1,128 @@
+import { useState } from 'react';
+import type { AuthorResult } from '../../../../shared/author';
+import type { AssertionDefinition } from '../../../../shared/assertions/types';
+import type { Message } from '../../../../shared/schemas';
+import { useWorkspace } from '../../state/workspace';
+import { AuthorCall } from './AuthorCall';
+
+type Draft = Extract<AuthorResult['result'], { action: 'generate-prompt' }>['draft'];
+
+function checkText(check: AssertionDefinition): string {
+  const value = check.value === undefined ? '' : `: ${typeof check.value === 'string' ? check.value : JSON.stringify(check.value)}`;
+  return `${check.type}${value}`;
+}
+
+/** Puts a draft into the editor: its messages, its variables as the table's header, its checks. Undone with the draft's Undo. */
+function acceptDraft(draft: { messages: Message[]; variables: string[]; checks: AssertionDefinition[] }): void {
+  const s = useWorkspace.getState();
+  const testCases = s.testCases.map((row) => ({ ...row, vars: { ...Object.fromEntries(draft.variables.map((v) => [v, ''])), ...row.vars } }));
+  s.replace({
+    messages: draft.messages,
+    testCases,
+    selectedCase: s.selectedCase,
+    columns: s.columns,
+    repeats: s.repeats,
+    useCache: s.useCache,
+    assertions: draft.checks,
+    ...(s.judge ? { judge: s.judge } : {}),
+  });
+}
+
+/** Generate a prompt from a task description: a draft to accept, edit or discard. */
+export function GeneratePrompt(): React.JSX.Element {
+  const [task, setTask] = useState('');
+  const [examples, setExamples] = useState('');
+  const [draft, setDraft] = useState<Draft | undefined>();
+  const [accepted, setAccepted] = useState(false);
+  const undo = useWorkspace((s) => s.undoReplace);
+
+  return (
+    <section className="author-action" aria-labelledby="author-generate-prompt">
+      <h3 id="author-generate-prompt">Generate a prompt</h3>
+      <label className="check-field">
+        <span>Task description</span>
+        <textarea rows={4} value={task} placeholder="What should the prompt make the model do? Who reads the answer?" onChange={(e) => setTask(e.target.value)} />
+      </label>
+      <label className="check-field">
+        <span>Example inputs and outputs (optional)</span>
+        <textarea rows={3} value={examples} onChange={(e) => setExamples(e.target.value)} />
+      </label>
+      <AuthorCall
+        action="generate-prompt"
+        request={task.trim() !== '' ? { action: 'generate-prompt', task, examples } : undefined}
+        missing="Describe the task first."
+        label="Generate a prompt"
+        onResult={(result) => {
+          if (result.result.action !== 'generate-prompt') return;
+          setDraft(result.result.draft);
+          setAccepted(false);
+        }}
+      />
+      {accepted && (
+        <p className="row" role="status">
+          The draft is in the editor.
+          <button
+            type="button"
+            onClick={() => {
+              undo();
+              setAccepted(false);
+            }}
+          >
+            Undo accepting the prompt
+          </button>
+        </p>
+      )}
+      {draft && (
+        <div className="author-draft" role="region" aria-label="Generated prompt draft">
+          <h4>Draft</h4>
+          {draft.messages.map((message, i) => (
+            <label key={i} className="check-field">
+              <span>Draft {message.role} message</span>
+              <textarea
+                rows={message.role === 'system' ? 5 : 4}
+                value={message.content}
+                onChange={(e) => setDraft({ ...draft, messages: draft.messages.map((m, j) => (j === i ? { ...m, content: e.target.value } : m)) })}
+              />
+            </label>
+          ))}
+          <p>
+            <strong>Test-case columns:</strong> {draft.variables.length > 0 ? draft.variables.join(', ') : 'none'}
+          </p>
+          <p>
+            <strong>Suggested checks:</strong>
+          </p>
+          {draft.checks.length > 0 ? (
+            <ul>
+              {draft.checks.map((check, i) => (
+                <li key={i}>{checkText(check)}</li>
+              ))}
+            </ul>
+          ) : (
+            <p className="muted">none</p>
+          )}
+          {draft.notes.map((note) => (
+            <p key={note} className="muted hint">
+              {note}
+            </p>
+          ))}
+          <div className="row">
+            <button
+              type="button"
+              className="primary"
+              onClick={() => {
+                acceptDraft(draft);
+                setDraft(undefined);
+                setAccepted(true);
+              }}
+            >
+              Accept into the editor
+            </button>
+            <button type="button" onClick={() => setDraft(undefined)}>
+              Discard draft
+            </button>
+          </div>
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,127 @@
+import { useEffect, useState } from 'react';
+import type { AuthorResult } from '../../../../shared/author';
+import type { Message, RunSummary } from '../../../../shared/schemas';
+import { api } from '../../bridge/current';
+import { messageOf } from '../../state/errors';
+import { useRun } from '../../state/run';
+import { DiffView } from '../library/DiffView';
+import { useEditorTab } from '../grid/editorTab';
+import { AuthorCall } from './AuthorCall';
+
+type Revision = Extract<AuthorResult['result'], { action: 'improve' }>;
+
+function promptText(messages: readonly Message[]): string {
+  return messages.map((m) => `[${m.role}]\n${m.content}`).join('\n\n');
+}
+
+/** Runs a person would improve from: not Writing help's own calls. */
+function isAuthorRun(run: RunSummary): boolean {
+  return run.variants?.some((v) => v.label?.startsWith('author:') === true) ?? false;
+}
+
+/**
+ * Improve from evidence: the improver reads a run's failing rows, votes, checks and verdict and
+ * proposes a revision, shown as a diff with its reasons. One click saves it as a library
+ * version and runs the old version against the new one on the same rows.
+ */
+export function ImprovePrompt(): React.JSX.Element {
+  const openRunId = useRun((s) => s.runId);
+  const openRun = useRun((s) => s.open);
+  const setTab = useEditorTab((s) => s.setTab);
+  const [runs, setRuns] = useState<RunSummary[]>([]);
+  const [runId, setRunId] = useState(openRunId ?? '');
+  const [revision, setRevision] = useState<Revision | undefined>();
+  const [repeats, setRepeats] = useState(1);
+  const [trying, setTrying] = useState(false);
+  const [error, setError] = useState<string | undefined>();
+
+  useEffect(() => {
+    let live = true;
+    const list = api()['runs.list'];
+    void list({ limit: 50 })
+      .then((found) => {
+        if (!live) return;
+        const mine = found.runs.filter((r) => !isAuthorRun(r));
+        setRuns(mine);
+        setRunId((current) => (current !== '' && mine.some((r) => r.id === current) ? current : (mine[0]?.id ?? '')));
+      })
+      .catch(() => undefined);
+    return () => {
+      live = false;
+    };
+  }, []);
+
+  const tryIt = async (): Promise<void> => {
+    if (!revision) return;
+    setTrying(true);
+    setError(undefined);
+    try {
+      const started = await api()['author.tryRevision']({ runId: revision.runId, messages: revision.after, repeats });
+      await openRun(started.runId);
+      setTab('verdict');
+    } catch (e) {
+      setError(messageOf(e));
+    } finally {
+      setTrying(false);
+    }
+  };
+
+  return (
+    <section className="author-action" aria-labelledby="author-improve">
+      <h3 id="author-improve">Improve from a run</h3>
+      <label className="check-field">
+        <span>Run to learn from</span>
+        <select value={runId} onChange={(e) => setRunId(e.target.value)}>
+          {runs.length === 0 && <option value="">No runs yet</option>}
+          {runs.map((r) => (
+            <option key={r.id} value={r.id}>
+              {new Date(r.createdAt).toLocaleString()} · {r.title || '(untitled)'}
+              {r.graded !== undefined && r.passed !== undefined ? ` · ${r.graded - r.passed} failing` : ''}
+            </option>
+          ))}
+        </select>
+      </label>
+      <AuthorCall
+        action="improve"
+        request={runId !== '' ? { action: 'improve', runId } : undefined}
+        missing="Run the prompt first: the improver reads a run’s failures and votes."
+        label="Propose a revision"
+        onResult={(result) => {
+          if (result.result.action === 'improve') setRevision(result.result);
+        }}
+      />
+      {revision && (
+        <div className="author-draft" role="region" aria-label="Proposed revision">
+          <div className="author-revision">
+            <DiffView label="Proposed revision of the prompt" original={promptText(revision.before)} modified={promptText(revision.after)} />
+            <div className="author-reasons">
+              <h4>Why</h4>
+              <ul>
+                {revision.reasons.map((reason, i) => (
+                  <li key={i}>{reason}</li>
+                ))}
+              </ul>
+            </div>
+          </div>
+          <div className="row">
+            <label className="check-inline">
+              Repeats
+              <input type="number" min={1} max={50} value={repeats} onChange={(e) => setRepeats(Math.max(1, Math.min(50, Math.round(Number(e.target.value) || 1))))} />
+            </label>
+            <button type="button" className="primary" disabled={trying} onClick={() => void tryIt()}>
+              {trying ? 'Starting…' : 'Save as a new version and run old vs new'}
+            </button>
+            <button type="button" onClick={() => setRevision(undefined)}>
+              Discard revision
+            </button>
+          </div>
+          {error && (
+            <p className="error-text" role="alert">
+              {error}
+            </p>
+          )}
+        </div>
+      )}
+    </section>
+  );
+}
