@@ -22,6 +22,7 @@ import { fileHandlers, type FileDialogs } from './handlers/files';
 import { historyHandlers } from './handlers/history';
 import { imageHandlers } from './handlers/images';
 import { judgingHandlers } from './handlers/judging';
+import { raterHandlers } from './handlers/raters';
 import { biasHandlers } from './handlers/bias';
 import { templateHandlers } from './handlers/templates';
 import { PRICES_KEY, priceTable } from './prices';
@@ -354,6 +355,7 @@ export function createServices(options: ServicesOptions): Services {
     },
     ...libraryHandlers(store, registry),
     ...judgingHandlers(store, emit),
+    ...raterHandlers(store, registry, emit),
     ...biasHandlers(store),
     ...toolCallHandlers(),
     ...historyHandlers(store),

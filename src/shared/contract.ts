@@ -39,6 +39,8 @@ import { rowsQuerySchema, rowsResultSchema } from './row-view';
 import { toolChoiceSchema, toolsSchema } from './tools';
 import { MAX_IMAGE_BASE64_CHARS, MAX_IMAGE_BYTES, STORED_IMAGE, imageValueSchema } from './images';
 import { MAX_MAX_ANSWER_BYTES, MIN_MAX_ANSWER_BYTES } from './answer-limit';
+import { agreementSchema } from './judging/agreement';
+import { MAX_VOTES_FILE_CHARS, raterNameSchema } from './judging/raters';
 import { authorCallSchema, authorEstimateSchema, authorResultSchema, authorSettingsSchema, tryRevisionSchema } from './author';
 
 export { EVENT_CHANNEL, bridgeFunctionName, ipcChannel, methodNames, type MethodName } from './methods';
@@ -118,6 +120,17 @@ export const judgePairSchema = z.object({
 });
 export type JudgePair = z.infer<typeof judgePairSchema>;
 
+/**
+ * An LLM judge's pairwise decision in each order, both told from the stored sides: `forward`
+ * with the answers as stored, `reversed` with them swapped. They differ when position decided.
+ */
+export const voteDetailSchema = z.object({
+  kind: z.literal('llm-pairwise'),
+  forward: z.enum(['left', 'right', 'tie']),
+  reversed: z.enum(['left', 'right', 'tie']),
+});
+export type VoteDetail = z.infer<typeof voteDetailSchema>;
+
 export const voteSchema = z.object({
   id: z.string(),
   runId: z.string(),
@@ -129,8 +142,12 @@ export const voteSchema = z.object({
   outcome: voteOutcomeSchema,
   note: z.string().optional(),
   createdAt: z.string(),
+  /** Who gave it: the person's name from Settings, a colleague's from a votes file, or "judge:<model>". */
+  rater: z.string(),
+  detail: voteDetailSchema.optional(),
 });
 export type Vote = z.infer<typeof voteSchema>;
+
 
 const intervalSchema = z.object({ estimate: z.number().nullable(), low: z.number(), high: z.number() });
 
@@ -352,7 +369,25 @@ export const contract = {
       .strict(),
     ratingSchema,
   ),
-  'judge.verdict': method(z.object({ runId: z.string().min(1) }).strict(), verdictSchema),
+  /** The verdict; with `rater`, from that rater's votes only (rankings by one person or judge). */
+  'judge.verdict': method(z.object({ runId: z.string().min(1), rater: z.string().min(1).max(200).optional() }).strict(), verdictSchema),
+  /** The name the local person's votes and ratings carry (Settings › Your name). */
+  'raters.me': method(empty, z.object({ name: z.string() })),
+  'raters.setMe': method(z.object({ name: raterNameSchema }).strict(), z.object({ name: z.string() })),
+  /** The run's blind pairs as a ballot file for colleagues (src/shared/judging/ballot.ts). */
+  'judge.exportBallot': method(z.object({ runId: z.string().min(1) }).strict(), exportedFileSchema),
+  /** Merges a colleague's votes file into the run, by rater; importing the same file again changes nothing. */
+  'judge.importVotes': method(
+    z.object({ runId: z.string().min(1), text: z.string().max(MAX_VOTES_FILE_CHARS, 'The votes file is larger than 5 MB.') }).strict(),
+    z.object({ rater: z.string(), added: z.number().int(), changed: z.number().int(), unchanged: z.number().int() }),
+  ),
+  /** Agreement between raters, and each LLM judge against the people. */
+  'judge.agreement': method(z.object({ runId: z.string().min(1) }).strict(), agreementSchema),
+  /** Asks the run's judge (or the provider and model given) to vote on every pair, in both orders. */
+  'judge.pairwise': method(
+    z.object({ runId: z.string().min(1), providerId: z.string().min(1).optional(), model: z.string().min(1).max(200).optional(), rubric: z.string().max(10_000).optional() }).strict(),
+    z.object({ rater: z.string(), voted: z.number().int(), flips: z.number().int(), failed: z.number().int() }),
+  ),
   /** A bias probe's report: answers of rows that differ only in a protected attribute, against repeats (src/shared/bias/report.ts). */
   'bias.report': method(biasReportInputSchema, biasReportSchema),
   /** The whole run as a file: cells with checks and ratings, and the votes. */

@@ -9,6 +9,7 @@
  * `PRAGMA integrity_check` and the app still answers. Runs are bounded (PARALLAX_FUZZ_RUNS
  * per property, 20 by default) so the file takes seconds; raise it for a deeper local run.
  */
+import { ballotToken } from '../../src/main/handlers/raters';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -259,6 +260,12 @@ function validInputs(f: Fixture): Record<MethodName, Json> {
     'judge.votes': { runId: f.runId },
     'judge.rate': { cellId: f.cellIds[0] ?? 'x', score: 4, thumb: 'up', tags: ['good'], note: 'ok' },
     'judge.verdict': { runId: f.runId },
+    'raters.me': {},
+    'raters.setMe': { name: 'Ada' },
+    'judge.exportBallot': { runId: f.runId },
+    'judge.importVotes': { runId: f.runId, text: JSON.stringify({ format: 'parallax-votes', version: 1, ballot: ballotToken(f.runId), rater: 'Bob', createdAt: '', votes: [] }) },
+    'judge.agreement': { runId: f.runId },
+    'judge.pairwise': { runId: f.runId, providerId: 'echo', model: 'echo' },
     'bias.report': { runId: f.runId, kind: 'names', values: [{ label: 'Emily', terms: ['Emily'] }, { label: 'Aisha', terms: ['Aisha'] }], caseValues: ['Emily', 'Aisha'] },
     'runs.export': { runId: f.runId, format: 'csv' },
     'runs.list': { limit: 10, offset: 0, query: '"NEAR( -x: *', statuses: ['done'] },

@@ -31,6 +31,7 @@ function vote(caseIndex: number, leftColumn: number, rightColumn: number, outcom
   return {
     id: `v${voteSeq}`,
     runId: 'run-1',
+    rater: 'me',
     caseIndex,
     leftCellId: `c${caseIndex}-${leftColumn}`,
     rightCellId: `c${caseIndex}-${rightColumn}`,

@@ -7,6 +7,7 @@ import type { AppEvent, Handlers, JudgePair } from '../../shared/contract';
 import { toCsv } from '../../shared/csv';
 import { AppError } from '../../shared/errors';
 import { checkSpec, type CheckSpec } from '../../shared/judging/checks';
+import { DEFAULT_RATER } from '../../shared/judging/raters';
 import { computeVerdict } from '../../shared/judging/verdict';
 import { variantLabel } from '../../shared/variants';
 import { checksFor } from '../runner/grading';
@@ -21,6 +22,43 @@ const MAX_PAIRS = 5000;
 export function leftIsFirst(runId: string, caseIndex: number, a: number, b: number): boolean {
   const digest = createHash('sha256').update(`${runId}:${caseIndex}:${a}:${b}`).digest();
   return ((digest[0] ?? 0) & 1) === 0;
+}
+
+/** The name the local person's votes and ratings carry (Settings › Your name). */
+export function localRater(store: Store): string {
+  return store.getValue(RATER_KEY) ?? DEFAULT_RATER;
+}
+export const RATER_KEY = 'rater.name';
+
+/** A pair to judge before any vote is attached: the same pairs, sides and order every time. */
+export type BlindPair = Omit<JudgePair, 'vote' | 'note'>;
+
+/** A run's blind pairs (first repeat of each variant per row), at most MAX_PAIRS. */
+export function blindPairs(store: Store, runId: string, variants: number, columns?: readonly [number, number]): BlindPair[] {
+  if (variants < 2) throw new AppError('bad_input', 'Pairwise judging needs a run with two or more variants.');
+  const wanted = columns ? [Math.min(...columns), Math.max(...columns)] : undefined;
+  const byCase = new Map<number, Map<number, { id: string; output: string }>>();
+  for (const answer of store.judging.firstAnswers(runId)) {
+    let row = byCase.get(answer.caseIndex);
+    if (!row) byCase.set(answer.caseIndex, (row = new Map()));
+    row.set(answer.columnIndex, { id: answer.id, output: answer.output });
+  }
+  const pairs: BlindPair[] = [];
+  for (const [caseIndex, row] of [...byCase].sort((x, y) => x[0] - y[0])) {
+    for (let a = 0; a < variants; a++) {
+      for (let b = a + 1; b < variants; b++) {
+        if (wanted && (wanted[0] !== a || wanted[1] !== b)) continue;
+        const first = row.get(a);
+        const second = row.get(b);
+        if (!first || !second) continue;
+        const swap = !leftIsFirst(runId, caseIndex, a, b);
+        const [left, right, leftColumn, rightColumn] = swap ? [second, first, b, a] : [first, second, a, b];
+        pairs.push({ caseIndex, leftCellId: left.id, rightCellId: right.id, leftColumn, rightColumn, leftOutput: left.output, rightOutput: right.output });
+        if (pairs.length >= MAX_PAIRS) return pairs;
+      }
+    }
+  }
+  return pairs;
 }
 
 export function judgingHandlers(store: Store, emit: (event: AppEvent) => void): JudgingHandlers {
@@ -49,59 +87,29 @@ export function judgingHandlers(store: Store, emit: (event: AppEvent) => void): 
   return {
     'judge.pairs': ({ runId, columns }) => {
       const detail = detailOf(runId);
-      if (detail.columns.length < 2) throw new AppError('bad_input', 'Pairwise judging needs a run with two or more variants.');
-      const wanted = columns ? [Math.min(...columns), Math.max(...columns)] : undefined;
-      const answers = store.judging.firstAnswers(runId);
-      const votes = new Map(store.judging.votes(runId).map((v) => [`${v.leftCellId}|${v.rightCellId}`, v]));
-      const byCase = new Map<number, Map<number, { id: string; output: string }>>();
-      for (const answer of answers) {
-        let row = byCase.get(answer.caseIndex);
-        if (!row) byCase.set(answer.caseIndex, (row = new Map()));
-        row.set(answer.columnIndex, { id: answer.id, output: answer.output });
-      }
-      const pairs: JudgePair[] = [];
-      rows: for (const [caseIndex, row] of [...byCase].sort((x, y) => x[0] - y[0])) {
-        for (let a = 0; a < detail.columns.length; a++) {
-          for (let b = a + 1; b < detail.columns.length; b++) {
-            if (wanted && (wanted[0] !== a || wanted[1] !== b)) continue;
-            const first = row.get(a);
-            const second = row.get(b);
-            if (!first || !second) continue;
-            const swap = !leftIsFirst(runId, caseIndex, a, b);
-            const [left, right, leftColumn, rightColumn] = swap ? [second, first, b, a] : [first, second, a, b];
-            const vote = votes.get(`${left.id}|${right.id}`);
-            pairs.push({
-              caseIndex,
-              leftCellId: left.id,
-              rightCellId: right.id,
-              leftColumn,
-              rightColumn,
-              leftOutput: left.output,
-              rightOutput: right.output,
-              ...(vote ? { vote: vote.outcome, ...(vote.note !== undefined ? { note: vote.note } : {}) } : {}),
-            });
-            if (pairs.length >= MAX_PAIRS) break rows;
-          }
-        }
-      }
+      const votes = new Map(store.judging.votes(runId, localRater(store)).map((v) => [`${v.leftCellId}|${v.rightCellId}`, v]));
+      const pairs: JudgePair[] = blindPairs(store, runId, detail.columns.length, columns).map((pair) => {
+        const vote = votes.get(`${pair.leftCellId}|${pair.rightCellId}`);
+        return { ...pair, ...(vote ? { vote: vote.outcome, ...(vote.note !== undefined ? { note: vote.note } : {}) } : {}) };
+      });
       return Promise.resolve({ pairs, voted: pairs.filter((p) => p.vote !== undefined).length });
     },
     'judge.vote': (input) => {
-      const vote = store.judging.vote(input);
+      const vote = store.judging.vote({ ...input, rater: localRater(store) });
       emit({ type: 'judge.changed', runId: input.runId });
       return Promise.resolve(vote);
     },
     'judge.votes': ({ runId }) => Promise.resolve({ votes: store.judging.votes(runId) }),
     'judge.rate': ({ cellId, ...patch }) => {
-      const { runId, rating } = store.judging.rate(cellId, patch);
+      const { runId, rating } = store.judging.rate(cellId, patch, localRater(store));
       emit({ type: 'judge.changed', runId });
       return Promise.resolve(rating);
     },
-    'judge.verdict': ({ runId }) => {
+    'judge.verdict': ({ runId, rater }) => {
       const detail = detailOf(runId);
       const labels = labelsOf(runId);
       const cells = store.judging.cellFacts(runId, detail.run.repeats > 1);
-      return Promise.resolve(computeVerdict({ labels, cells, votes: store.judging.votes(runId), repeats: detail.run.repeats, checksOf: checksOf(runId) }));
+      return Promise.resolve(computeVerdict({ labels, cells, votes: store.judging.votes(runId, rater), repeats: detail.run.repeats, checksOf: checksOf(runId) }));
     },
     'runs.export': ({ runId, format }) => {
       const detail = detailOf(runId);

@@ -5,11 +5,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { DatabaseSync } from 'node:sqlite';
-import type { Vote, VoteOutcome } from '../../shared/contract';
+import type { Vote, VoteDetail, VoteOutcome } from '../../shared/contract';
 import { AppError } from '../../shared/errors';
 import type { VerdictCell } from '../../shared/judging/verdict';
-import type { Grading, Rating } from '../../shared/schemas';
-import { json, num, optNum, optStr, str, type Row } from './rows';
+import type { Grading, Message, Rating } from '../../shared/schemas';
+import { inTransaction, json, num, optNum, optStr, str, type Row } from './rows';
 
 export interface RatingPatch {
   score?: number | null;
@@ -24,7 +24,7 @@ export type CellFacts = VerdictCell & { id: string; cached: boolean };
 export class Judging {
   constructor(private readonly db: DatabaseSync) {}
 
-  rate(cellId: string, patch: RatingPatch): { runId: string; rating: Rating } {
+  rate(cellId: string, patch: RatingPatch, rater: string): { runId: string; rating: Rating } {
     const cell = this.db.prepare('SELECT run_id FROM cells WHERE id = ?').get(cellId) as Row | undefined;
     if (!cell) throw new AppError('not_found', 'That answer is no longer there (its run was deleted or re-run).');
     const runId = str(cell, 'run_id');
@@ -39,17 +39,21 @@ export class Judging {
     const updatedAt = new Date().toISOString();
     this.db
       .prepare(
-        `INSERT INTO ratings (cell_id, run_id, score, thumb, tags, note, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (cell_id) DO UPDATE SET score = excluded.score, thumb = excluded.thumb, tags = excluded.tags, note = excluded.note, updated_at = excluded.updated_at`,
+        `INSERT INTO ratings (cell_id, run_id, score, thumb, tags, note, updated_at, rater) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (cell_id) DO UPDATE SET score = excluded.score, thumb = excluded.thumb, tags = excluded.tags, note = excluded.note, updated_at = excluded.updated_at, rater = excluded.rater`,
       )
-      .run(cellId, runId, score ?? null, thumb ?? null, JSON.stringify(tags), note ?? null, updatedAt);
+      .run(cellId, runId, score ?? null, thumb ?? null, JSON.stringify(tags), note ?? null, updatedAt, rater);
     return {
       runId,
       rating: { ...(score !== undefined ? { score } : {}), ...(thumb !== undefined ? { thumb } : {}), tags, ...(note !== undefined ? { note } : {}), updatedAt },
     };
   }
 
-  vote(input: { runId: string; leftCellId: string; rightCellId: string; outcome: VoteOutcome; note?: string }): Vote {
+  /**
+   * Records (or replaces) one rater's vote on a pair. `detail` is JSON kept with it (an LLM
+   * judge's decision in each order).
+   */
+  vote(input: { runId: string; leftCellId: string; rightCellId: string; outcome: VoteOutcome; note?: string; rater: string; detail?: string }): Vote {
     const cells = this.db.prepare('SELECT id, run_id, case_index, column_index FROM cells WHERE id IN (?, ?)').all(input.leftCellId, input.rightCellId) as Row[];
     const left = cells.find((c) => str(c, 'id') === input.leftCellId);
     const right = cells.find((c) => str(c, 'id') === input.rightCellId);
@@ -70,20 +74,79 @@ export class Judging {
       outcome: input.outcome,
       ...(input.note !== undefined && input.note.trim() !== '' ? { note: input.note } : {}),
       createdAt: new Date().toISOString(),
+      rater: input.rater,
     };
     this.db
       .prepare(
-        `INSERT INTO votes (id, run_id, case_index, left_cell_id, right_cell_id, left_column, right_column, outcome, note, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT (run_id, left_cell_id, right_cell_id) DO UPDATE SET outcome = excluded.outcome, note = excluded.note, created_at = excluded.created_at`,
+        `INSERT INTO votes (id, run_id, case_index, left_cell_id, right_cell_id, left_column, right_column, outcome, note, created_at, rater, detail)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         ON CONFLICT (run_id, rater, left_cell_id, right_cell_id) DO UPDATE SET outcome = excluded.outcome, note = excluded.note, created_at = excluded.created_at, detail = excluded.detail`,
       )
-      .run(vote.id, vote.runId, vote.caseIndex, vote.leftCellId, vote.rightCellId, vote.leftColumn, vote.rightColumn, vote.outcome, vote.note ?? null, vote.createdAt);
-    const stored = this.db.prepare('SELECT * FROM votes WHERE run_id = ? AND left_cell_id = ? AND right_cell_id = ?').get(vote.runId, vote.leftCellId, vote.rightCellId) as Row;
+      .run(vote.id, vote.runId, vote.caseIndex, vote.leftCellId, vote.rightCellId, vote.leftColumn, vote.rightColumn, vote.outcome, vote.note ?? null, vote.createdAt, vote.rater, input.detail ?? null);
+    const stored = this.db
+      .prepare('SELECT * FROM votes WHERE run_id = ? AND rater = ? AND left_cell_id = ? AND right_cell_id = ?')
+      .get(vote.runId, vote.rater, vote.leftCellId, vote.rightCellId) as Row;
     return voteOf(stored);
   }
 
-  votes(runId: string): Vote[] {
-    return (this.db.prepare('SELECT * FROM votes WHERE run_id = ? ORDER BY case_index, created_at').all(runId) as Row[]).map(voteOf);
+  /** A run's votes, every rater's, or one rater's. */
+  votes(runId: string, rater?: string): Vote[] {
+    const rows =
+      rater === undefined
+        ? this.db.prepare('SELECT * FROM votes WHERE run_id = ? ORDER BY case_index, created_at').all(runId)
+        : this.db.prepare('SELECT * FROM votes WHERE run_id = ? AND rater = ? ORDER BY case_index, created_at').all(runId, rater);
+    return (rows as Row[]).map(voteOf);
+  }
+
+  /**
+   * Merges one rater's votes, in one transaction: a pair they voted on before is replaced, so
+   * importing the same file twice changes nothing the second time.
+   */
+  importVotes(
+    runId: string,
+    rater: string,
+    votes: readonly { leftCellId: string; rightCellId: string; outcome: VoteOutcome; note?: string }[],
+  ): { added: number; changed: number; unchanged: number } {
+    return inTransaction(this.db, () => {
+      const before = new Map(this.votes(runId, rater).map((v) => [`${v.leftCellId}|${v.rightCellId}`, v]));
+      let added = 0;
+      let changed = 0;
+      let unchanged = 0;
+      for (const vote of votes) {
+        const old = before.get(`${vote.leftCellId}|${vote.rightCellId}`);
+        const note = vote.note !== undefined && vote.note.trim() !== '' ? vote.note : undefined;
+        if (!old) added++;
+        else if (old.outcome === vote.outcome && old.note === note) {
+          unchanged++;
+          continue;
+        } else changed++;
+        this.vote({ runId, ...vote, rater });
+      }
+      return { added, changed, unchanged };
+    });
+  }
+
+  /** The messages a cell sent (what a ballot shows as the prompt). */
+  messagesOf(cellId: string): Message[] {
+    const row = this.db.prepare('SELECT messages FROM cells WHERE id = ?').get(cellId) as Row | undefined;
+    return row ? json<Message[]>(row, 'messages') : [];
+  }
+
+  /** Votes and ratings given under one name now carry another (the local person renamed themself). */
+  renameRater(from: string, to: string): void {
+    if (from === to) return;
+    const taken = this.db.prepare('SELECT 1 FROM votes WHERE rater = ? LIMIT 1').get(to);
+    if (taken) throw new AppError('bad_input', `Votes from a rater named "${to}" are already here (imported from a votes file). Choose another name.`);
+    this.db.prepare('UPDATE votes SET rater = ? WHERE rater = ?').run(to, from);
+    this.db.prepare('UPDATE ratings SET rater = ? WHERE rater = ?').run(to, from);
+  }
+
+  /** Each rater of a run and how many votes they gave. */
+  raters(runId: string): { rater: string; votes: number }[] {
+    return (this.db.prepare('SELECT rater, COUNT(*) AS n FROM votes WHERE run_id = ? GROUP BY rater ORDER BY rater').all(runId) as Row[]).map((row) => ({
+      rater: str(row, 'rater'),
+      votes: num(row, 'n'),
+    }));
   }
 
   /** Every cell of a run, its measurements, checks and rating: what the verdict is computed from. */
@@ -139,6 +202,7 @@ export const JUDGE_OUTPUT_CHARS = 65_536;
 
 function voteOf(row: Row): Vote {
   const note = optStr(row, 'note');
+  const detail = optStr(row, 'detail');
   return {
     id: str(row, 'id'),
     runId: str(row, 'run_id'),
@@ -150,5 +214,7 @@ function voteOf(row: Row): Vote {
     outcome: str(row, 'outcome') as VoteOutcome,
     ...(note !== undefined ? { note } : {}),
     createdAt: str(row, 'created_at'),
+    rater: str(row, 'rater'),
+    ...(detail !== undefined ? { detail: json<VoteDetail>(row, 'detail') } : {}),
   };
 }

@@ -226,4 +226,31 @@ export const MIGRATIONS: readonly string[] = [
   DROP TABLE providers;
   ALTER TABLE providers_new RENAME TO providers;
   `,
+  // Several raters: every vote and rating says who gave it (the person's name from Settings,
+  // a colleague's from an imported votes file, or "judge:<model>"), and a pair holds one vote
+  // per rater. A vote's detail is JSON (an LLM judge's decision in each order). Nothing refers
+  // to votes, so the table is made again with the wider unique key.
+  `
+  CREATE TABLE votes_new (
+    id TEXT PRIMARY KEY,
+    run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    case_index INTEGER NOT NULL,
+    left_cell_id TEXT NOT NULL,
+    right_cell_id TEXT NOT NULL,
+    left_column INTEGER NOT NULL,
+    right_column INTEGER NOT NULL,
+    outcome TEXT NOT NULL,
+    note TEXT,
+    created_at TEXT NOT NULL,
+    rater TEXT NOT NULL DEFAULT 'me',
+    detail TEXT,
+    UNIQUE (run_id, rater, left_cell_id, right_cell_id)
+  );
+  INSERT INTO votes_new (id, run_id, case_index, left_cell_id, right_cell_id, left_column, right_column, outcome, note, created_at)
+    SELECT id, run_id, case_index, left_cell_id, right_cell_id, left_column, right_column, outcome, note, created_at FROM votes;
+  DROP TABLE votes;
+  ALTER TABLE votes_new RENAME TO votes;
+  CREATE INDEX votes_by_run ON votes (run_id, rater);
+  ALTER TABLE ratings ADD COLUMN rater TEXT NOT NULL DEFAULT 'me';
+  `,
 ];

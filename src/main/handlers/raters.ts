@@ -1,0 +1,169 @@
+/**
+ * Several raters and a calibrated judge: the local person's name, ballots out and votes files
+ * in, agreement between raters, and the `llm-pairwise` judge that votes on every pair in both
+ * orders (src/shared/judging/ballot.ts, agreement.ts, pairwise.ts).
+ */
+import { createHash } from 'node:crypto';
+import type { AppEvent, Handlers, VoteDetail } from '../../shared/contract';
+import { AppError } from '../../shared/errors';
+import { computeAgreement, JUDGE_RATER_PREFIX } from '../../shared/judging/agreement';
+import { BALLOT_FORMAT, BALLOT_VERSION, parseVotesFile, type Ballot, type BallotPair } from '../../shared/judging/ballot';
+import { combineOrders, pairwiseMessages, parsePairwiseVerdict, requestText } from '../../shared/judging/pairwise';
+import type { Message } from '../../shared/schemas';
+import type { ProviderRegistry } from '../providers/registry';
+import type { Store } from '../store/store';
+import { blindPairs, localRater, RATER_KEY, type BlindPair } from './judging';
+
+type RaterHandlers = Pick<Handlers, 'raters.me' | 'raters.setMe' | 'judge.exportBallot' | 'judge.importVotes' | 'judge.agreement' | 'judge.pairwise'>;
+
+/** An opaque token per run: a votes file names the ballot it answers without naming the run. */
+export function ballotToken(runId: string): string {
+  return createHash('sha256').update(`parallax-ballot:${runId}`).digest('hex').slice(0, 24);
+}
+
+/** An opaque id per pair, stable for the run's cells. */
+export function pairId(runId: string, pair: Pick<BlindPair, 'leftCellId' | 'rightCellId'>): string {
+  return createHash('sha256').update(`parallax-pair:${runId}:${pair.leftCellId}:${pair.rightCellId}`).digest('hex').slice(0, 24);
+}
+
+/** Calls to the judge model at once. */
+const PAIRWISE_CONCURRENCY = 4;
+
+function stringVars(vars: Record<string, unknown> | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(vars ?? {})) out[name] = typeof value === 'string' ? value : JSON.stringify(value) ?? '';
+  return out;
+}
+
+/** The prompt a ballot shows: the messages as sent, when both answers were sent the same ones (else they would tell the variants apart). */
+function sharedPrompt(store: Store, pair: BlindPair): Message[] | undefined {
+  const left = store.judging.messagesOf(pair.leftCellId);
+  const right = store.judging.messagesOf(pair.rightCellId);
+  const plain = (messages: Message[]): { role: string; content: string }[] => messages.map((m) => ({ role: m.role, content: m.content }));
+  return JSON.stringify(plain(left)) === JSON.stringify(plain(right)) ? left : undefined;
+}
+
+export function raterHandlers(store: Store, registry: Pick<ProviderRegistry, 'resolve'>, emit: (event: AppEvent) => void): RaterHandlers {
+  const detailOf = (runId: string) => {
+    const detail = store.getRun(runId);
+    if (!detail) throw new AppError('not_found', `No run with id "${runId}".`);
+    return detail;
+  };
+
+  return {
+    'raters.me': () => Promise.resolve({ name: localRater(store) }),
+    'raters.setMe': ({ name }) => {
+      const before = localRater(store);
+      store.judging.renameRater(before, name);
+      store.setValue(RATER_KEY, name);
+      return Promise.resolve({ name });
+    },
+
+    'judge.exportBallot': ({ runId }) => {
+      const detail = detailOf(runId);
+      const pairs = blindPairs(store, runId, detail.columns.length);
+      if (pairs.length === 0) throw new AppError('bad_input', 'This run has no pair of finished answers to put on a ballot.');
+      const ballotPairs: BallotPair[] = pairs.map((pair) => {
+        const prompt = sharedPrompt(store, pair);
+        return {
+          id: pairId(runId, pair),
+          row: pair.caseIndex + 1,
+          vars: stringVars(detail.testCases[pair.caseIndex]?.vars),
+          ...(prompt ? { prompt: prompt.map((m) => ({ role: m.role, content: m.content })) } : {}),
+          left: pair.leftOutput,
+          right: pair.rightOutput,
+        };
+      });
+      const when = detail.run.createdAt.slice(0, 16).replace('T', ' ');
+      const ballot: Ballot = {
+        format: BALLOT_FORMAT,
+        version: BALLOT_VERSION,
+        ballot: ballotToken(runId),
+        title: `Ballot of a run from ${when}`,
+        createdAt: new Date().toISOString(),
+        pairs: ballotPairs,
+      };
+      return Promise.resolve({ fileName: `parallax-ballot-${detail.run.createdAt.slice(0, 19).replace(/[:T]/g, '-')}.json`, text: `${JSON.stringify(ballot, null, 2)}\n`, mimeType: 'application/json' });
+    },
+
+    'judge.importVotes': ({ runId, text }) => {
+      const detail = detailOf(runId);
+      const parsed = parseVotesFile(text);
+      if (!parsed.ok) throw new AppError('bad_input', parsed.message);
+      const file = parsed.value;
+      if (file.ballot !== ballotToken(runId)) {
+        throw new AppError('bad_input', `These votes answer the ballot of another run, not this one. Open the run the ballot was exported from, then import them there.`);
+      }
+      const me = localRater(store);
+      if (file.rater.toLowerCase() === me.toLowerCase()) {
+        throw new AppError('bad_input', `These votes are signed "${file.rater}", which is your own name here (Settings › Your name). Ask the rater to export them under their own name.`);
+      }
+      const byId = new Map(blindPairs(store, runId, detail.columns.length).map((pair) => [pairId(runId, pair), pair]));
+      const unknown = file.votes.filter((v) => !byId.has(v.pair)).length;
+      if (unknown > 0) {
+        throw new AppError('bad_input', `${unknown} of the ${file.votes.length} votes name pairs this run does not have (was it re-run since the ballot was exported?). Nothing was imported.`);
+      }
+      const result = store.judging.importVotes(
+        runId,
+        file.rater,
+        file.votes.map((v) => {
+          const pair = byId.get(v.pair) as BlindPair;
+          return { leftCellId: pair.leftCellId, rightCellId: pair.rightCellId, outcome: v.outcome, ...(v.note !== undefined ? { note: v.note } : {}) };
+        }),
+      );
+      if (result.added + result.changed > 0) emit({ type: 'judge.changed', runId });
+      return Promise.resolve({ rater: file.rater, ...result });
+    },
+
+    'judge.agreement': ({ runId }) => {
+      const detail = detailOf(runId);
+      return Promise.resolve(computeAgreement({ votes: store.judging.votes(runId), variantModels: detail.columns.map((c) => c.model) }));
+    },
+
+    'judge.pairwise': async ({ runId, providerId, model, rubric }) => {
+      const detail = detailOf(runId);
+      const judge = providerId !== undefined && model !== undefined ? { providerId, model } : store.gradingSpec(runId).judge;
+      if (!judge) throw new AppError('bad_input', 'Choose a judge model (Checks › Judge) or name a provider and model for the pairwise judge.');
+      const rater = `${JUDGE_RATER_PREFIX}${judge.model}`;
+      const { provider } = await registry.resolve(judge.providerId);
+      const ask = async (messages: Message[]): Promise<'A' | 'B' | 'C' | undefined> => {
+        let text = '';
+        for await (const part of provider.stream({ model: judge.model, messages, params: { temperature: 0 }, signal: new AbortController().signal })) {
+          if (part.type === 'delta') text += part.text;
+        }
+        return parsePairwiseVerdict(text);
+      };
+      const pairs = blindPairs(store, runId, detail.columns.length);
+      let voted = 0;
+      let flips = 0;
+      let failed = 0;
+      let next = 0;
+      const work = async (): Promise<void> => {
+        while (next < pairs.length) {
+          const pair = pairs[next++] as BlindPair;
+          const request = requestText(store.judging.messagesOf(pair.leftCellId), stringVars(detail.testCases[pair.caseIndex]?.vars));
+          try {
+            const [forward, reversed] = await Promise.all([
+              ask(pairwiseMessages({ request, first: pair.leftOutput, second: pair.rightOutput, ...(rubric !== undefined ? { rubric } : {}) })),
+              ask(pairwiseMessages({ request, first: pair.rightOutput, second: pair.leftOutput, ...(rubric !== undefined ? { rubric } : {}) })),
+            ]);
+            if (forward === undefined || reversed === undefined) {
+              failed++;
+              continue;
+            }
+            const decided = combineOrders(forward, reversed);
+            const detailJson: VoteDetail = { kind: 'llm-pairwise', forward: decided.forward, reversed: decided.reversed };
+            if (decided.forward !== decided.reversed) flips++;
+            store.judging.vote({ runId, leftCellId: pair.leftCellId, rightCellId: pair.rightCellId, outcome: decided.outcome, rater, detail: JSON.stringify(detailJson) });
+            voted++;
+          } catch {
+            failed++;
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: Math.min(PAIRWISE_CONCURRENCY, pairs.length) }, work));
+      if (voted > 0) emit({ type: 'judge.changed', runId });
+      return { rater, voted, flips, failed };
+    },
+  };
+}
