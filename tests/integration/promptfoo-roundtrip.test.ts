@@ -28,6 +28,7 @@ interface Recorded {
   results: Array<{ testIdx: number; provider: { id: string; label?: string }; vars: Record<string, unknown>; output: unknown; failureReason: number }>;
   checks: Array<{ testIdx: number; provider: string; error: string | null; components: Array<{ type: string; pass: boolean; score: number; reason: string }> }>;
   unknownAssertionLines: string[];
+  graderEndpointRequests: string[];
 }
 const recorded = JSON.parse(readFileSync(join(folder, 'expected.json'), 'utf8')) as Recorded;
 
@@ -73,6 +74,25 @@ describe('Parallax → promptfoo 0.121.20 → Parallax', () => {
     expect(rubric).toHaveLength(12);
     expect(rubric.every((r) => r?.pass === true && r.reason === 'graded with the edited judge prompt')).toBe(true);
     expect(recordedConfig).toContain(JSON.stringify(EDITED_JUDGE_PROMPT[1]?.content));
+  });
+
+  it('asked the judge\'s server for embeddings and moderation with the draft\'s models, not promptfoo\'s default OpenAI ones', () => {
+    // OPENAI_BASE_URL was a closed port: a check promptfoo sent to its default providers would have errored.
+    expect(recorded.graderEndpointRequests).toEqual(['/v1/embeddings fake-embed', '/v1/moderations fake-moderation']);
+    const graded = recorded.checks.flatMap((c) => c.components.filter((x) => x.type === 'similar' || x.type === 'moderation'));
+    expect(graded).toHaveLength(2 * recorded.count);
+    expect(graded.every((x) => x.pass && /^(Similarity 0\.\d+ is greater than or equal to threshold 0\.1|No moderation flags detected)$/.test(x.reason))).toBe(true);
+  });
+
+  it('names promptfoo\'s default embedding and moderation models on the judge\'s server when the draft names none', () => {
+    const judge = { providerId: 'prov-local', model: 'judge-model' };
+    const text = exportExperimentFile({ ...roundtripWorkspace, judge }, roundtripProviders).text;
+    expect(text).toMatch(/embedding:\n {8}id: openai:embedding:text-embedding-3-large\n {8}config:\n {10}apiBaseUrl: http:\/\/127\.0\.0\.1:\d+\/v1/);
+    expect(text).toContain('id: openai:moderation:omni-moderation-latest');
+    // Without such checks, the judge is written as one provider, as before.
+    const plain = exportExperimentFile({ ...roundtripWorkspace, judge, assertions: roundtripWorkspace.assertions.filter((a) => a.type !== 'similar' && a.type !== 'moderation') }, roundtripProviders).text;
+    expect(plain).not.toMatch(/embedding|moderation/);
+    expect(plain).toMatch(/provider:\n {6}id: openai:chat:judge-model/);
   });
 
   it('scored the checks written as JavaScript as Parallax scores the originals', () => {

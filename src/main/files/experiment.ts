@@ -139,6 +139,14 @@ export function workspaceToExperiment(workspace: Workspace, providers: readonly 
     ...(workspace.assertions.length > 0 ? { defaultAssert: workspace.assertions as Assertion[] } : {}),
     ...(judge ? { grader: judge } : {}),
     ...(workspace.judge?.prompt ? { rubricPrompt: workspace.judge.prompt.map((m) => ({ role: m.role, content: m.content })) } : {}),
+    ...(judge && (workspace.judge?.embeddingModel !== undefined || workspace.judge?.moderationModel !== undefined)
+      ? {
+          graderModels: {
+            ...(workspace.judge.embeddingModel !== undefined ? { embedding: workspace.judge.embeddingModel } : {}),
+            ...(workspace.judge.moderationModel !== undefined ? { moderation: workspace.judge.moderationModel } : {}),
+          },
+        }
+      : {}),
     ...(workspace.repeats > 1 ? { repeat: workspace.repeats } : {}),
   };
 }
@@ -294,6 +302,8 @@ export function experimentToWorkspace(experiment: Experiment, resolveProvider: R
           providerId: resolve(specOf(grader)).id,
           model: grader.kind === 'echo' ? ECHO_MODEL : grader.model.trim(),
           ...(experiment.rubricPrompt && experiment.rubricPrompt.length > 0 ? { prompt: experiment.rubricPrompt.map((m) => ({ role: m.role, content: m.content })) } : {}),
+          ...(experiment.graderModels?.embedding !== undefined ? { embeddingModel: experiment.graderModels.embedding } : {}),
+          ...(experiment.graderModels?.moderation !== undefined ? { moderationModel: experiment.graderModels.moderation } : {}),
         }
       : undefined;
   return { workspace: { ...draft, columns, ...(judge ? { judge } : {}) }, warnings };

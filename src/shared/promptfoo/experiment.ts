@@ -64,6 +64,8 @@ export interface Experiment {
   grader?: ExperimentProvider;
   /** defaultTest.options.rubricPrompt: the judge's prompt, when it is not the default. */
   rubricPrompt?: Message[];
+  /** The models asked on the grader's server for embeddings (similar, answer-relevance) and moderation. */
+  graderModels?: { embedding?: string; moderation?: string };
   /** evaluateOptions.repeat: how many times each cell is asked (absent: once). */
   repeat?: number;
 }
@@ -176,6 +178,44 @@ function providerValue(provider: ExperimentProvider): string | Record<string, un
   return { id: providerId(provider), ...label, ...(Object.keys(config).length > 0 ? { config } : {}) };
 }
 
+/** promptfoo's own embedding and moderation models, which Parallax asks the grader's server for when none is named. */
+export const DEFAULT_EMBEDDING_MODEL = 'text-embedding-3-large';
+export const DEFAULT_MODERATION_MODEL = 'omni-moderation-latest';
+
+/** Checks that ask for embeddings or moderation rather than the grader's chat model. */
+const ENDPOINT_CHECK = /^(not-)?(similar(:.+)?|answer-relevance|moderation)$/;
+
+function usesGraderEndpoints(assertions: readonly Assertion[]): boolean {
+  return assertions.some((a) => ENDPOINT_CHECK.test(a.type) || (a.assert !== undefined && usesGraderEndpoints(a.assert)));
+}
+
+/**
+ * defaultTest.options.provider. Parallax asks the grader's own OpenAI-compatible server for
+ * embeddings and moderation; promptfoo asks its default OpenAI providers unless the grader is
+ * a map naming them (and refuses a chat grader for `similar`). So an OpenAI-kind grader whose
+ * draft uses those checks, or names their models, is written as promptfoo's map: `text` the
+ * grader, `embedding` and `moderation` on the same server and key variable.
+ */
+function graderValue(experiment: Experiment): string | Record<string, unknown> | undefined {
+  const grader = experiment.grader;
+  if (grader === undefined) return undefined;
+  const text = providerValue(grader);
+  const models = experiment.graderModels ?? {};
+  const checks = [...(experiment.defaultAssert ?? []), ...experiment.tests.flatMap((t) => t.assert ?? [])];
+  if (grader.kind !== 'openai' || (models.embedding === undefined && models.moderation === undefined && !usesGraderEndpoints(checks))) return text;
+  const server = {
+    ...(grader.baseUrl !== undefined && grader.baseUrl !== '' ? { apiBaseUrl: grader.baseUrl.replace(/\/+$/, '') } : {}),
+    ...(grader.apiKeyEnvar !== undefined && grader.apiKeyEnvar !== '' ? { apiKeyEnvar: grader.apiKeyEnvar } : {}),
+  };
+  const endpoint = (role: 'embedding' | 'moderation', model: string): string | Record<string, unknown> =>
+    Object.keys(server).length > 0 ? { id: `openai:${role}:${model}`, config: { ...server } } : `openai:${role}:${model}`;
+  return {
+    text,
+    embedding: endpoint('embedding', models.embedding ?? DEFAULT_EMBEDDING_MODEL),
+    moderation: endpoint('moderation', models.moderation ?? DEFAULT_MODERATION_MODEL),
+  };
+}
+
 function testValue(test: ExperimentTest, index: number, notes: string[]): Record<string, unknown> {
   const assert = test.assert !== undefined && test.assert.length > 0 ? portableAsserts(test.assert, `tests[${index}].assert`, notes) : [];
   return {
@@ -200,7 +240,7 @@ export function exportExperimentYaml(experiment: Experiment): string {
   });
   const defaultAssert = experiment.defaultAssert !== undefined && experiment.defaultAssert.length > 0 ? portableAsserts(experiment.defaultAssert, 'defaultTest.assert', notes) : [];
   const options = {
-    ...(experiment.grader !== undefined ? { provider: providerValue(experiment.grader) } : {}),
+    ...(experiment.grader !== undefined ? { provider: graderValue(experiment) } : {}),
     // promptfoo reads a JSON chat list as the judge's messages and fills {{ output }} and {{ rubric }}.
     ...(experiment.rubricPrompt !== undefined && experiment.rubricPrompt.length > 0 ? { rubricPrompt: chatJson(experiment.rubricPrompt) } : {}),
   };
@@ -277,6 +317,7 @@ export function parseExperimentYaml(text: string, fileName: string, options: Exp
       ...(config.defaultAssert !== undefined ? { defaultAssert: restoredAsserts(config.defaultAssert) } : {}),
       ...(config.grader !== undefined ? { grader: toExperimentProvider(config.grader) } : {}),
       ...(config.rubricPrompt !== undefined ? { rubricPrompt: config.rubricPrompt.map((m) => ({ role: m.role, content: m.content })) } : {}),
+      ...(config.graderModels !== undefined ? { graderModels: { ...config.graderModels } } : {}),
       ...(config.repeat !== undefined ? { repeat: config.repeat } : {}),
     },
     warnings: [...parsed.warnings.map(formatIssue), ...filterWarnings(config, fileName), ...(prepared?.warnings ?? [])],
