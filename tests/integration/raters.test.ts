@@ -1,0 +1,240 @@
+/**
+ * Several raters through the services: a ballot goes out with the blind pairs only, two
+ * colleagues' votes files come back and merge by rater (idempotently), the agreement and the
+ * per-rater verdict follow from them, hostile votes files are refused, and the llm-pairwise
+ * judge votes in both orders through the fake OpenAI server.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { AppEvent, MethodInput, MethodName, MethodOutput } from '../../src/shared/contract';
+import { parseBallot, votesFileText, type Ballot, type BallotVote } from '../../src/shared/judging/ballot';
+import type { Column, RunStatus, TestCase } from '../../src/shared/schemas';
+import { dispatch } from '../../src/main/api/dispatch';
+import { MemorySecretStore } from '../../src/main/secrets/secrets';
+import { createServices, type Services } from '../../src/main/services';
+import { startFakeOpenAI, type FakeOpenAI } from '../support/fake-openai';
+
+async function call<M extends MethodName>(services: Services, method: M, input: MethodInput<M>): Promise<MethodOutput<M>> {
+  const envelope = await dispatch(services.handlers, method, input);
+  if (!envelope.ok) throw new Error(`${envelope.error.code}: ${envelope.error.message}`);
+  return envelope.data as MethodOutput<M>;
+}
+
+function finished(services: Services, runId: string): Promise<RunStatus> {
+  return new Promise((resolve) => {
+    const off = services.onEvent((event: AppEvent) => {
+      if (event.type === 'run.finished' && event.runId === runId) {
+        off();
+        resolve(event.status);
+      }
+    });
+  });
+}
+
+const dirs: string[] = [];
+const opened: Services[] = [];
+let fake: FakeOpenAI;
+beforeAll(async () => {
+  fake = await startFakeOpenAI();
+});
+async function open(): Promise<Services> {
+  const dir = await mkdtemp(join(tmpdir(), 'parallax-raters-'));
+  dirs.push(dir);
+  const services = createServices({ dataDir: dir, door: 'web', version: 'test', secrets: new MemorySecretStore(), env: {}, echo: { chunkDelayMs: 0, chunkSize: 64 } });
+  opened.push(services);
+  return services;
+}
+afterEach(() => {
+  for (const s of opened.splice(0)) s.close();
+});
+afterAll(async () => {
+  await fake.close();
+  await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
+});
+
+const CITIES = ['Paris', 'Rome', 'Oslo', 'Lima', 'Kyiv', 'Quito'];
+const CASES: TestCase[] = CITIES.map((city, i) => ({ id: `c${i}`, vars: { city } }));
+const MESSAGES = [{ role: 'user' as const, content: 'Name the capital city {{ city }} is in.' }];
+const FULL: Column = { id: 'full-secret-column', providerId: 'echo', model: 'echo', params: {}, label: 'SecretLabelA' };
+const SHORT: Column = { id: 'short-secret-column', providerId: 'echo', model: 'echo', params: { maxTokens: 3 }, label: 'SecretLabelB' };
+
+async function twoVariantRun(services: Services): Promise<string> {
+  const { runId } = await call(services, 'runs.start', { messages: MESSAGES, testCases: CASES, columns: [FULL, SHORT] });
+  await finished(services, runId);
+  return runId;
+}
+
+/** A vote for variant "a" (the first) or "b" or a tie, told as the ballot's Left/Right. */
+function votesFor(ballot: Ballot, sides: { leftColumn: number }[], labels: readonly ('a' | 'b' | 'tie')[]): BallotVote[] {
+  return ballot.pairs.map((pair, i) => {
+    const label = labels[i] ?? 'tie';
+    const leftIsA = sides[i]?.leftColumn === 0;
+    return { pair: pair.id, outcome: label === 'tie' ? 'tie' : (label === 'a') === leftIsA ? 'left' : 'right' };
+  });
+}
+
+describe('several raters', () => {
+  it('exports a blind ballot, merges two raters’ votes by rater, and shows their agreement', async () => {
+    const services = await open();
+    const runId = await twoVariantRun(services);
+    const file = await call(services, 'judge.exportBallot', { runId });
+    // Blind: no model, provider, variant label, column id or cost anywhere in the file.
+    for (const secret of ['SecretLabel', 'secret-column', '"echo"', 'Echo', 'providerId', 'model', 'cost']) expect(file.text).not.toContain(secret);
+    const parsed = parseBallot(file.text);
+    if (!parsed.ok) throw new Error(parsed.message);
+    const ballot = parsed.value;
+    const { pairs } = await call(services, 'judge.pairs', { runId });
+    expect(ballot.pairs).toHaveLength(6);
+    // The same blind sides the local judge sees.
+    expect(ballot.pairs.map((p) => [p.left, p.right])).toEqual(pairs.map((p) => [p.leftOutput, p.rightOutput]));
+    expect(ballot.pairs[1]?.vars).toEqual({ city: 'Rome' });
+    // Both variants sent the same messages, so the prompt as sent is on the ballot.
+    expect(ballot.pairs[1]?.prompt).toEqual([{ role: 'user', content: 'Name the capital city Rome is in.' }]);
+
+    // Alice and Bob, in canonical labels (a: the first variant is better). By hand: 5 of 6 agree,
+    // Alice's margins a 3, b 2, tie 1; Bob's a 2, b 3, tie 1; chance 13/36, so kappa = 17/23.
+    const alice = votesFileText(ballot, 'Alice', votesFor(ballot, pairs, ['a', 'a', 'b', 'b', 'a', 'tie']));
+    const bob = votesFileText(ballot, 'Bob', votesFor(ballot, pairs, ['a', 'b', 'b', 'b', 'a', 'tie']));
+    expect(await call(services, 'judge.importVotes', { runId, text: alice })).toEqual({ rater: 'Alice', added: 6, changed: 0, unchanged: 0 });
+    expect(await call(services, 'judge.importVotes', { runId, text: bob })).toEqual({ rater: 'Bob', added: 6, changed: 0, unchanged: 0 });
+    // Idempotent: the same file again adds nothing.
+    expect(await call(services, 'judge.importVotes', { runId, text: alice })).toEqual({ rater: 'Alice', added: 0, changed: 0, unchanged: 6 });
+    expect((await call(services, 'judge.votes', { runId })).votes).toHaveLength(12);
+
+    const report = await call(services, 'judge.agreement', { runId });
+    expect(report.raters.map((r) => [r.rater, r.votes])).toEqual([
+      ['Alice', 6],
+      ['Bob', 6],
+    ]);
+    expect(report.overall.items).toBe(6);
+    expect(report.overall.cohen?.estimate).toBeCloseTo(17 / 23, 12);
+    expect(report.overall.percentAgree).toBeCloseTo(5 / 6, 12);
+    expect(report.pairs).toHaveLength(1);
+    expect(report.pairs[0]?.measures.cohen?.estimate).toBeCloseTo(17 / 23, 12);
+    expect(report.overall.alpha.estimate).not.toBeNull();
+    // The one row they disagree on (Rome), with each one's label.
+    expect(report.disagreements).toEqual([
+      {
+        caseIndex: 1,
+        a: 0,
+        b: 1,
+        disagreement: 1,
+        labels: [
+          { rater: 'Alice', label: 'a' },
+          { rater: 'Bob', label: 'b' },
+        ],
+      },
+    ]);
+
+    // Rankings from one rater or all.
+    const all = await call(services, 'judge.verdict', { runId });
+    const onlyAlice = await call(services, 'judge.verdict', { runId, rater: 'Alice' });
+    expect([all.pairs[0]?.wins, all.pairs[0]?.losses, all.votes]).toEqual([5, 5, 12]);
+    expect([onlyAlice.pairs[0]?.wins, onlyAlice.pairs[0]?.losses, onlyAlice.votes]).toEqual([3, 2, 6]);
+
+    // A changed vote replaces Alice's old one.
+    const changed = votesFileText(ballot, 'Alice', votesFor(ballot, pairs, ['a', 'b', 'b', 'b', 'a', 'tie']));
+    expect(await call(services, 'judge.importVotes', { runId, text: changed })).toEqual({ rater: 'Alice', added: 0, changed: 1, unchanged: 5 });
+    expect((await call(services, 'judge.agreement', { runId })).overall.cohen?.estimate).toBeCloseTo(1, 12);
+  });
+
+  it('refuses votes for another run, from the local name, for unknown pairs, and hostile files', async () => {
+    const services = await open();
+    const runId = await twoVariantRun(services);
+    const other = await twoVariantRun(services);
+    const parsed = parseBallot((await call(services, 'judge.exportBallot', { runId: other })).text);
+    if (!parsed.ok) throw new Error(parsed.message);
+    const otherBallot = parsed.value;
+    const votes = otherBallot.pairs.map((p) => ({ pair: p.id, outcome: 'left' as const }));
+    await expect(call(services, 'judge.importVotes', { runId, text: votesFileText(otherBallot, 'Carol', votes) })).rejects.toThrow(/ballot of another run/);
+
+    const own = parseBallot((await call(services, 'judge.exportBallot', { runId })).text);
+    if (!own.ok) throw new Error(own.message);
+    const ballot = own.value;
+    const good = ballot.pairs.map((p) => ({ pair: p.id, outcome: 'left' as const }));
+    await expect(call(services, 'judge.importVotes', { runId, text: votesFileText(ballot, 'me', good) })).rejects.toThrow(/your own name/);
+    await call(services, 'raters.setMe', { name: 'Dana' });
+    await expect(call(services, 'judge.importVotes', { runId, text: votesFileText(ballot, 'dana', good) })).rejects.toThrow(/your own name/);
+    await expect(call(services, 'judge.importVotes', { runId, text: votesFileText(ballot, 'judge:gpt', good) })).rejects.toThrow(/kept for LLM judges/);
+    const unknown = [...good, { pair: 'abcdef0123456789', outcome: 'right' as const }];
+    await expect(call(services, 'judge.importVotes', { runId, text: votesFileText(ballot, 'Carol', unknown) })).rejects.toThrow(/1 of the 7 votes name pairs this run does not have/);
+
+    const base = JSON.parse(votesFileText(ballot, 'Carol', good)) as Record<string, unknown>;
+    const hostile: [string, RegExp][] = [
+      ['not json {', /not JSON/],
+      ['[]', /not a votes file/],
+      [JSON.stringify({ ...base, version: 2 }), /version 2/],
+      [JSON.stringify({ ...base, rater: 'Eve\u0000' }), /control characters/],
+      [JSON.stringify({ ...base, rater: 42 }), /damaged/],
+      [JSON.stringify({ ...base, votes: [{ pair: '=HYPERLINK("x")', outcome: 'left' }] }), /hex/],
+      [JSON.stringify({ ...base, votes: [{ pair: good[0]?.pair, outcome: '<script>' }] }), /damaged/],
+      [JSON.stringify({ ...base, votes: [...good, good[0]] }), /twice/],
+      [JSON.stringify({ ...base, extra: { deep: true } }), /damaged/],
+      [`${'['.repeat(5000)}${']'.repeat(5000)}`, /nested too deeply/],
+      [`{"format":"parallax-votes","a":${'{"b":'.repeat(100)}1${'}'.repeat(100)}}`, /nested too deeply/],
+    ];
+    for (const [text, message] of hostile) await expect(call(services, 'judge.importVotes', { runId, text }), text.slice(0, 60)).rejects.toThrow(message);
+    // Over the cap: refused by the contract before any parsing.
+    await expect(call(services, 'judge.importVotes', { runId, text: `{"x":"${'a'.repeat(5 * 1024 * 1024)}"}` })).rejects.toThrow(/larger than 5 MB/);
+    expect((await call(services, 'judge.votes', { runId })).votes).toHaveLength(0);
+    // The local person's own votes carry their name.
+    const { pairs } = await call(services, 'judge.pairs', { runId });
+    const first = pairs[0];
+    if (!first) throw new Error('no pair');
+    const vote = await call(services, 'judge.vote', { runId, leftCellId: first.leftCellId, rightCellId: first.rightCellId, outcome: 'left' });
+    expect(vote.rater).toBe('Dana');
+  });
+});
+
+describe('the llm-pairwise judge', () => {
+  it('asks in both orders, stores its votes as judge:<model>, and is measured against the people', async () => {
+    const services = await open();
+    const runId = await twoVariantRun(services);
+    const providerId = (await call(services, 'providers.save', { name: 'Fake', baseUrl: fake.baseUrl, apiKey: 'sk-raters-test-key-0123456789' })).id;
+    const { pairs } = await call(services, 'judge.pairs', { runId });
+    // Two calls per pair, forward (left as A) then reversed (right as A), in pair order with 4 at
+    // once: script every reply the same, then vary by pair through the answers' order below.
+    fake.resetStats();
+    fake.script(...Array.from({ length: 12 }, () => ({ kind: 'chat-script' as const, text: ['Assistant A explains more. [[A]]'] })));
+    const result = await call(services, 'judge.pairwise', { runId, providerId, model: 'fake-judge-model' });
+    // "A" in both orders means a different side each time: position decided every pair.
+    expect(result).toEqual({ rater: 'judge:fake-judge-model', voted: 6, flips: 6, failed: 0 });
+    const chats = fake.requests.filter((r) => r.path === '/v1/chat/completions');
+    expect(chats).toHaveLength(12);
+    // Blind: the judge sees no variant label, column id or provider.
+    for (const r of chats) for (const secret of ['SecretLabel', 'secret-column', 'echo']) expect(r.rawBody).not.toContain(secret);
+    const judgeVotes = (await call(services, 'judge.votes', { runId })).votes.filter((v) => v.rater === 'judge:fake-judge-model');
+    expect(judgeVotes.every((v) => v.outcome === 'tie' && v.detail?.forward === 'left' && v.detail.reversed === 'right')).toBe(true);
+
+    // A person votes: the first variant better everywhere. The judge called every pair a tie.
+    for (const p of pairs) await call(services, 'judge.vote', { runId, leftCellId: p.leftCellId, rightCellId: p.rightCellId, outcome: p.leftColumn === 0 ? 'left' : 'right' });
+    const report = await call(services, 'judge.agreement', { runId });
+    const judge = report.judges[0];
+    expect(judge?.judge).toBe('judge:fake-judge-model');
+    expect(judge?.items).toBe(6);
+    expect(judge?.accuracy).toMatchObject({ k: 0, n: 6, estimate: 0 });
+    expect(judge?.confusion).toEqual([
+      [0, 0, 6],
+      [0, 0, 0],
+      [0, 0, 0],
+    ]);
+    expect(judge?.positionBias).toMatchObject({ k: 6, n: 6, estimate: 1 });
+    expect(judge?.selfPreference).toBeNull();
+    // The judge is a rater the verdict can rank by, but not one of the people whose agreement is measured.
+    expect(report.raters.find((r) => r.rater === 'judge:fake-judge-model')?.judge).toBe(true);
+    expect(report.overall.raters).toBe(1);
+
+    // Asked again (a judge that now calls every pair a tie in both orders): its votes are replaced, not doubled.
+    fake.script(...Array.from({ length: 12 }, () => ({ kind: 'chat-script' as const, text: ['Equally good. [[C]]'] })));
+    expect(await call(services, 'judge.pairwise', { runId, providerId, model: 'fake-judge-model' })).toEqual({ rater: 'judge:fake-judge-model', voted: 6, flips: 0, failed: 0 });
+    const after = await call(services, 'judge.agreement', { runId });
+    expect(after.raters.find((r) => r.rater === 'judge:fake-judge-model')?.votes).toBe(6);
+    expect(after.judges[0]?.positionBias).toMatchObject({ k: 0, n: 6 });
+
+    // A reply with no verdict is no vote.
+    fake.script(...Array.from({ length: 12 }, () => ({ kind: 'chat-script' as const, text: ['I cannot decide.'] })));
+    expect(await call(services, 'judge.pairwise', { runId, providerId, model: 'other-judge' })).toMatchObject({ voted: 0, failed: 6 });
+  });
+});
