@@ -1,4 +1,5 @@
 import { memo } from 'react';
+import { useBias } from '../../state/bias';
 import { useWorkspace } from '../../state/workspace';
 import { ExpectedCell, VariableCell } from './CellEditor';
 
@@ -56,6 +57,9 @@ export const CaseRow = memo(function CaseRow({ row, count, columns, showExpected
         </button>
         <button type="button" className="ghost" aria-label={`Duplicate row ${n}`} title="Duplicate (Ctrl/Cmd+D)" onClick={() => duplicateCase(row)}>
           ❐
+        </button>
+        <button type="button" className="ghost" aria-label={`Bias probe of row ${n}…`} title="Bias probe: copies of this row that change only a name, pronoun, gender, age or origin" onClick={() => useBias.getState().openFor(row)}>
+          ⚖
         </button>
         <button type="button" className="ghost" aria-label={`Delete row ${n}`} title="Delete (Delete on the row)" onClick={() => removeCases([row])}>
           ✕
