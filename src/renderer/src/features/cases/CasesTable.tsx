@@ -57,8 +57,8 @@ export function CasesTable(): React.JSX.Element {
   });
 
   const editable = columns.length + (showExpected ? 1 : 0);
-  const template = `64px repeat(${columns.length}, minmax(180px, 1fr))${showExpected ? ' minmax(200px, 1fr)' : ''} 128px`;
-  const minWidth = 64 + columns.length * 180 + (showExpected ? 200 : 0) + 128;
+  const template = `64px repeat(${columns.length}, minmax(180px, 1fr))${showExpected ? ' minmax(200px, 1fr)' : ''} 160px`;
+  const minWidth = 64 + columns.length * 180 + (showExpected ? 200 : 0) + 160;
 
   /** Focuses a cell (col -1 is the row's preview radio), scrolling it into view first if it is not rendered. */
   const focusCell = useCallback(
