@@ -27,6 +27,9 @@ const MAIN_ONLY = anyOf([
   'quickjs-emscripten-core',
   '@jitl/quickjs-wasmfile-release-sync',
   '@jitl/quickjs-ng-wasmfile-release-sync',
+  // secretlint's preset needs node:path; personal-data scanning of secrets is main's (src/main/pii).
+  '@secretlint/core',
+  '@secretlint/secretlint-rule-preset-recommend',
 ]);
 // Packages only the renderer uses (React and the DOM-bound libraries).
 const RENDERER_ONLY = anyOf(['react', 'react-dom', 'zustand', 'monaco-editor', '@monaco-editor/react', 'recharts', '@tanstack/react-virtual']);

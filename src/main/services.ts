@@ -23,6 +23,8 @@ import { historyHandlers } from './handlers/history';
 import { imageHandlers } from './handlers/images';
 import { judgingHandlers } from './handlers/judging';
 import { raterHandlers } from './handlers/raters';
+import { piiHandlers } from './handlers/pii';
+import { PiiGuard } from './pii/guard';
 import { biasHandlers } from './handlers/bias';
 import { templateHandlers } from './handlers/templates';
 import { PRICES_KEY, priceTable } from './prices';
@@ -168,7 +170,9 @@ export function createServices(options: ServicesOptions): Services {
     }
   };
   const images = new ImageStore(options.dataDir);
-  const runner = new Runner(store, registry, emit, { cost, redact: (text) => registry.known.redact(text), maxAnswerBytes, loadImage: images.load, ...options.runner });
+  // Each provider's personal-data policy applies to every request a run sends (src/main/pii/guard.ts).
+  const pii = new PiiGuard(store);
+  const runner = new Runner(store, registry, emit, { cost, redact: (text) => registry.known.redact(text), maxAnswerBytes, loadImage: images.load, pii, ...options.runner });
   const regrader = new Regrader(store, registry, emit, { redact: (text) => registry.known.redact(text), prices: () => priceTable(store) });
   const { secrets } = options;
 
@@ -357,6 +361,7 @@ export function createServices(options: ServicesOptions): Services {
     ...judgingHandlers(store, emit),
     ...raterHandlers(store, registry, emit),
     ...biasHandlers(store),
+    ...piiHandlers(store, pii),
     ...toolCallHandlers(),
     ...historyHandlers(store),
     ...templateHandlers({ store }),

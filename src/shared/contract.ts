@@ -42,6 +42,7 @@ import { MAX_MAX_ANSWER_BYTES, MIN_MAX_ANSWER_BYTES } from './answer-limit';
 import { agreementSchema } from './judging/agreement';
 import { MAX_VOTES_FILE_CHARS, raterNameSchema } from './judging/raters';
 import { authorCallSchema, authorEstimateSchema, authorResultSchema, authorSettingsSchema, tryRevisionSchema } from './author';
+import { effectivePiiSchema, piiPreviewSchema, piiSettingsSchema } from './pii/kinds';
 
 export { EVENT_CHANNEL, bridgeFunctionName, ipcChannel, methodNames, type MethodName } from './methods';
 
@@ -270,6 +271,10 @@ export const contract = {
   'keyHosts.list': method(empty, keyHostListSchema),
   'keyHosts.add': method(keyHostApprovalSchema, keyHostListSchema),
   'keyHosts.remove': method(keyHostApprovalSchema, keyHostListSchema),
+  // Personal data (src/shared/pii): each provider's policy, and what a request would have masked.
+  'pii.settings': method(empty, z.record(z.string(), effectivePiiSchema)),
+  'pii.save': method(z.object({ providerId: z.string().min(1).max(200), settings: piiSettingsSchema.strict() }).strict(), effectivePiiSchema),
+  'pii.preview': method(z.object({ providerId: z.string().min(1).max(200), messages: z.array(messageSchema).max(200) }).strict(), piiPreviewSchema),
   'runs.start': method(
     runRequestSchema,
     /** promptVersionId: the library version the run was recorded against, if any. */

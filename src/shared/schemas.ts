@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { assertionSchema } from './assertions/types';
 import { providerTimeoutsSchema } from './timeouts';
 import { toolCallSchema, toolChoiceSchema, toolsSchema } from './tools';
+import { cellPiiSchema } from './pii/kinds';
 
 /** `tool` carries a tool's result back to the model (a few-shot turn after an assistant's tool call). */
 export const roleSchema = z.enum(['system', 'user', 'assistant', 'tool']);
@@ -368,6 +369,11 @@ export const cellSchema = z.object({
   error: errorInfoSchema.optional(),
   /** Served from the response cache: no request was made. */
   cached: z.boolean().optional(),
+  /**
+   * Personal data the provider's policy found in the request (src/shared/pii): `mask` sent
+   * placeholders (and `messages` holds them), `warn` sent it as it was. Counts only, never values.
+   */
+  pii: cellPiiSchema.optional(),
   /** Requests made for this cell, counting retries after 429 or 5xx. */
   attempts: z.number().int().nonnegative().optional(),
   /** The automatic checks, when the run has any. */

@@ -29,6 +29,9 @@ import { DeltaCoalescer } from './coalescer';
 import { AnswerCap, DEFAULT_MAX_ANSWER_BYTES } from './answer-cap';
 import { BusyGaveUp } from '../store/busy';
 import { MAX_TOKENS } from '../providers/wire';
+import type { PiiGuard } from '../pii/guard';
+import { StreamUnmasker, unmask, type PiiMapping } from '../../shared/pii/mask';
+import { describeCounts } from '../../shared/pii/kinds';
 
 export interface RunPlan {
   run: NewRun;
@@ -89,6 +92,8 @@ export interface RunnerOptions {
   maxAnswerBytes?: () => number;
   /** Reads stored images for requests that carry them (src/main/images.ts). */
   loadImage?: ImageLoader;
+  /** Applies each provider's personal-data policy to a request before it is sent (src/main/pii/guard.ts). */
+  pii?: PiiGuard;
 }
 
 /** Thinking kept per cell (characters); the rest is dropped, its tokens still counted. */
@@ -161,6 +166,7 @@ export class Runner {
   private readonly redact: (text: string) => string;
   private readonly heartbeatMs: number;
   private readonly maxAnswerBytes: () => number;
+  private readonly pii: PiiGuard | undefined;
   private closed = false;
   /** When the current slice of work on the thread began, and the turn of the event loop it waits for (pause()). */
   private sliceStart = 0;
@@ -181,6 +187,7 @@ export class Runner {
     this.redact = options.redact ?? ((text) => text);
     this.heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS;
     this.maxAnswerBytes = options.maxAnswerBytes ?? (() => DEFAULT_MAX_ANSWER_BYTES);
+    this.pii = options.pii;
   }
 
   /**
@@ -544,8 +551,12 @@ export class Runner {
     const stored = this.store.getCell(cellId);
     // Marked interrupted by another process while this one was held up (a busy database kept its
     // lease from being renewed) yet still this process's run: asked all the same, not skipped.
-    const pending = stored?.status === 'error' && stored.error?.code === 'interrupted' && this.store.ownsRun(stored.runId) ? resumable(stored) : stored;
-    if (pending?.status !== 'pending') return;
+    const taken = stored?.status === 'error' && stored.error?.code === 'interrupted' && this.store.ownsRun(stored.runId) ? resumable(stored) : stored;
+    if (taken?.status !== 'pending') return;
+    // What is sent (and stored, and cached under) is the request after the provider's personal-data policy.
+    const guarded = await this.guardPii(taken, resolved);
+    if (guarded === undefined) return;
+    const { cell: pending, mapping } = guarded;
 
     const key = cacheKey({ endpoint: resolved.endpoint, model: pending.model, messages: pending.messages, params: pending.params });
     // Only a cell's first repeat may come from the cache: repeats exist to ask again.
@@ -555,7 +566,7 @@ export class Runner {
         await this.finishGraded(active, {
           ...pending,
           status: 'done',
-          output: hit.output,
+          output: unmask(hit.output, mapping),
           usage: hit.usage,
           ...(hit.finishReason !== undefined ? { finishReason: hit.finishReason } : {}),
           ...(hit.reasoning !== undefined ? { reasoning: hit.reasoning } : {}),
@@ -604,6 +615,8 @@ export class Runner {
     let output = '';
     // Only the first maxAnswerBytes are kept (and shown); the rest is counted, not held.
     const answer = new AnswerCap(this.maxAnswerBytes());
+    // The page sees the answer with the placeholders put back as it streams.
+    const shown = new StreamUnmasker(mapping);
     try {
       for (let attempt = 1; ; attempt++) {
         cell.attempts = attempt;
@@ -620,7 +633,8 @@ export class Runner {
               if (cell.ttftMs === undefined) cell.ttftMs = performance.now() - attemptStarted;
               const kept = answer.push(part.text);
               output += kept;
-              if (kept !== '') this.coalescer.push(cell.runId, cell.id, kept);
+              const restored = shown.push(kept);
+              if (restored !== '') this.coalescer.push(cell.runId, cell.id, restored);
             } else if (part.type === 'reasoning') {
               // Thinking is the first thing a reasoning model sends: it is the first token too.
               if (cell.ttftMs === undefined) cell.ttftMs = performance.now() - attemptStarted;
@@ -693,19 +707,22 @@ export class Runner {
         ...cell,
         ...(counted.estimated ? { costEstimated: true } : {}),
         status: 'done',
-        output: this.redact(output) + answer.mark(),
+        output: unmask(this.redact(output), mapping) + answer.mark(),
+        ...(cell.reasoning !== undefined ? { reasoning: unmask(cell.reasoning, mapping) } : {}),
+        ...(cell.toolCalls ? { toolCalls: cell.toolCalls.map((c) => ({ ...c, arguments: unmask(c.arguments, mapping) })) } : {}),
         ...(answer.cut ? { cut: { answerBytes: answer.answerBytes } } : {}),
         ...(sane !== undefined ? { costUsd: sane } : {}),
       };
       // A cut answer is not cached: asked again, it is read again (and cut by the cap of the day).
       if (active.useCache && !this.closed && !answer.cut) {
         try {
+          // Kept as it came back (placeholders, not the values): the key is of the masked request too.
           this.store.cachePut(key, {
-            output: finished.output,
+            output: this.redact(output) + answer.mark(),
             usage: cell.usage,
             finishReason: finished.finishReason,
-            ...(finished.reasoning !== undefined ? { reasoning: this.redact(finished.reasoning) } : {}),
-            ...(finished.toolCalls ? { toolCalls: finished.toolCalls.map((c) => boundedCall({ id: this.redact(c.id), name: this.redact(c.name), arguments: this.redact(c.arguments) })) } : {}),
+            ...(cell.reasoning !== undefined ? { reasoning: this.redact(cell.reasoning) } : {}),
+            ...(cell.toolCalls ? { toolCalls: cell.toolCalls.map((c) => boundedCall({ id: this.redact(c.id), name: this.redact(c.name), arguments: this.redact(c.arguments) })) } : {}),
           });
         } catch {
           // A cache that cannot be written only costs a later request.
@@ -717,10 +734,40 @@ export class Runner {
       const info = cancelled ? { code: 'cancelled', message: 'Stopped.' } : toErrorInfo(error);
       if (!cancelled && info.code === 'network' && output === '') active.unreachable.set(resolved.id, (active.unreachable.get(resolved.id) ?? 0) + 1);
       const cut = answer.cut ? { cut: { answerBytes: answer.answerBytes } } : {};
-      await this.finish({ ...cell, output: output + answer.mark(false), ...cut, totalMs: performance.now() - started, status: cancelled ? 'cancelled' : 'error', error: info });
+      await this.finish({ ...cell, output: unmask(output, mapping) + answer.mark(false), ...cut, totalMs: performance.now() - started, status: cancelled ? 'cancelled' : 'error', error: info });
     } finally {
       active.controllers.delete(cellId);
     }
+  }
+
+  /**
+   * The cell as its provider's personal-data policy lets it go (src/main/pii/guard.ts): masked
+   * messages and the placeholders' mapping, with what was found recorded; undefined when the
+   * policy stopped it (the cell is then finished as failed, naming the kinds, never the values).
+   */
+  private async guardPii(cell: Cell, resolved: ResolvedProvider): Promise<{ cell: Cell; mapping: PiiMapping } | undefined> {
+    if (!this.pii) return { cell, mapping: {} };
+    let prepared: Awaited<ReturnType<PiiGuard['prepare']>>;
+    try {
+      prepared = await this.pii.prepare(resolved.id, resolved.endpoint, cell.messages);
+    } catch (error) {
+      const message = `Not sent: the request could not be scanned for personal data (${error instanceof Error ? error.message : String(error)}).`;
+      await this.finish({ ...cell, status: 'error', attempts: 0, error: { code: 'pii_blocked', message } });
+      return undefined;
+    }
+    const { pii, outcome } = prepared;
+    if (outcome.action === 'refuse') {
+      const message = `Not sent: ${outcome.why}, and ${resolved.name}'s personal-data policy is ${pii.policy}. Shorten the request, or set the policy to warn or off in Settings → Providers.`;
+      await this.finish({ ...cell, status: 'error', attempts: 0, error: { code: 'pii_blocked', message } });
+      return undefined;
+    }
+    if (outcome.action === 'block') {
+      const message = `Not sent: the request holds personal data (${describeCounts(outcome.counts)}) and ${resolved.name}'s personal-data policy is block. Remove it, or set the policy to mask in Settings → Providers.`;
+      await this.finish({ ...cell, status: 'error', attempts: 0, error: { code: 'pii_blocked', message } });
+      return undefined;
+    }
+    if (outcome.found === 0 || (pii.policy !== 'mask' && pii.policy !== 'warn')) return { cell, mapping: {} };
+    return { cell: { ...cell, messages: outcome.messages, pii: { policy: pii.policy, counts: outcome.counts } }, mapping: outcome.mapping };
   }
 
   /** Grades a finished answer with the run's checks (if any), then records it. */

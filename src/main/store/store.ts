@@ -35,6 +35,7 @@ import { MIGRATIONS } from './migrations';
 import { inTransaction, json, num, optNum, optStr, str, type Row } from './rows';
 import { BUSY_TIMEOUT_MS, BusyGaveUp, isBusy, retryWhileBusy, type BusyRetryOptions } from './busy';
 import { providerTimeoutsSchema, type ProviderTimeouts } from '../../shared/timeouts';
+import { cellPiiSchema, type CellPii } from '../../shared/pii/kinds';
 import { z } from 'zod';
 import type { OpenAIApi } from '../../shared/schemas';
 import { toolCallSchema, type ToolCall } from '../../shared/tools';
@@ -165,21 +166,23 @@ interface Extra {
   cacheReadTokens?: number;
   cacheWriteTokens?: number;
   reasoningTokens?: number;
+  pii?: CellPii;
 }
 
-function extraOf(source: { reasoning?: string | undefined; toolCalls?: ToolCall[] | undefined; usage: Usage }): string | null {
+function extraOf(source: { reasoning?: string | undefined; toolCalls?: ToolCall[] | undefined; usage: Usage; pii?: CellPii | undefined }): string | null {
   const extra: Extra = {
     ...(source.reasoning !== undefined ? { reasoning: source.reasoning } : {}),
     ...(source.toolCalls && source.toolCalls.length > 0 ? { toolCalls: source.toolCalls } : {}),
     ...(source.usage.cacheReadTokens !== undefined ? { cacheReadTokens: source.usage.cacheReadTokens } : {}),
     ...(source.usage.cacheWriteTokens !== undefined ? { cacheWriteTokens: source.usage.cacheWriteTokens } : {}),
     ...(source.usage.reasoningTokens !== undefined ? { reasoningTokens: source.usage.reasoningTokens } : {}),
+    ...(source.pii !== undefined ? { pii: source.pii } : {}),
   };
   return Object.keys(extra).length > 0 ? JSON.stringify(extra) : null;
 }
 
 /** The extra column read back; anything unreadable (a hand-edited database) counts as nothing. */
-function readExtra(row: Row): { fields: Pick<Cell, 'reasoning' | 'toolCalls' | 'extrasCut'>; usage: Usage } {
+function readExtra(row: Row): { fields: Pick<Cell, 'reasoning' | 'toolCalls' | 'extrasCut' | 'pii'>; usage: Usage } {
   const text = optStr(row, 'extra');
   if (text === undefined) return { fields: {}, usage: {} };
   // A page's cut copy (PREVIEW_EXTRA) writes null where a cell had no thinking and [] where it made no calls.
@@ -187,9 +190,14 @@ function readExtra(row: Row): { fields: Pick<Cell, 'reasoning' | 'toolCalls' | '
   const present = value !== null && typeof value === 'object' && !Array.isArray(value) ? Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null)) : value;
   const parsed = extraSchema.safeParse(present);
   if (!parsed.success) return { fields: {}, usage: {} };
-  const { reasoning, toolCalls, ...usage } = parsed.data;
+  const { reasoning, toolCalls, pii, ...usage } = parsed.data;
   return {
-    fields: { ...(reasoning !== undefined ? { reasoning } : {}), ...(toolCalls && toolCalls.length > 0 ? { toolCalls } : {}), ...(optNum(row, 'extras_cut') === 1 ? { extrasCut: true } : {}) },
+    fields: {
+      ...(reasoning !== undefined ? { reasoning } : {}),
+      ...(toolCalls && toolCalls.length > 0 ? { toolCalls } : {}),
+      ...(optNum(row, 'extras_cut') === 1 ? { extrasCut: true } : {}),
+      ...(pii !== undefined ? { pii } : {}),
+    },
     usage: stripUndefined(usage),
   };
 }
@@ -200,6 +208,7 @@ const extraSchema = z.object({
   cacheReadTokens: z.number().int().nonnegative().optional(),
   cacheWriteTokens: z.number().int().nonnegative().optional(),
   reasoningTokens: z.number().int().nonnegative().optional(),
+  pii: cellPiiSchema.optional(),
 });
 
 function safeJson(text: string): unknown {
@@ -862,6 +871,8 @@ export class Store {
         cell.id,
         this.owner,
       );
+    // A masked request is stored as it was sent: placeholders, never the values (src/shared/pii).
+    if (Number(result.changes) > 0 && cell.pii?.policy === 'mask') this.statement('UPDATE cells SET messages = ? WHERE id = ?').run(JSON.stringify(cell.messages), cell.id);
     return Number(result.changes) > 0;
   }
 
