@@ -23,6 +23,7 @@ import { parseArgs } from 'node:util';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SERVER = join(root, 'bench/fake-server.js');
+const BARE = join(root, 'bench/bare-client.js');
 const TMP_BASE = join(root, 'bench/.tmp');
 const KEY_ENVAR = 'PARALLAX_BENCH_API_KEY';
 const SAMPLE_MS = 50;
@@ -37,6 +38,14 @@ const TARGET_RSS_MB = 150;
 const TARGET_RSS_AT = 10_000;
 const TARGET_GROWTH_MB = 30;
 const PROMPTFOO = { cells: 1000, concurrency: 16, wallS: 4.6, rssMb: 300 };
+// Issue 14's: against the bare client (bench/bare-client.js) on the same requests, and a re-run
+// served wholly from the cache.
+const TARGET_BARE_RATIO = 1.25;
+const TARGET_CPU_MS_PER_CELL = 1.5;
+const TARGET_CACHED_S = 2;
+const TARGET_CACHED_AT = 10_000;
+const TARGET_RSS_MB_14 = 120;
+const PROMPTFOO_VERSION = '0.121.20';
 
 const USAGE = `Usage: npm run bench -- [options]
 
@@ -54,6 +63,8 @@ const USAGE = `Usage: npm run bench -- [options]
   --node-arg <arg>          pass an option to the CLI's node, e.g. --node-arg=--optimize-for-size
                             (repeatable; for experiments)
   --keep                    keep the temporary configs, outputs and databases
+  --promptfoo               also time promptfoo 0.121.20's cached re-run of the largest openai
+                            matrix (from npx's cache; installs it there once)
   --skip-contention         leave out issue 10's big-start and locked-database figures
                             (npm run bench:contention runs only those)
   --verbose                 show the CLI's progress lines, with the time since it started
@@ -76,6 +87,7 @@ try {
       'node-arg': { type: 'string', multiple: true, default: [] },
       keep: { type: 'boolean', default: false },
       'skip-contention': { type: 'boolean', default: false },
+      promptfoo: { type: 'boolean', default: false },
       verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -325,16 +337,24 @@ function runTimeoutMs(cells) {
   return (120 + 10 * idealS + cells * 0.02) * 1000;
 }
 
-/** Runs the CLI once; resolves with its exit, wall time, resource figures and stderr tail. */
-function runCli(args, env, timeoutMs) {
+/**
+ * Runs the CLI once (or another program: `command` with its own arguments, such as the bare
+ * client or promptfoo); resolves with its exit, wall time, resource figures and stderr tail.
+ */
+function runCli(args, env, timeoutMs, command) {
   const nodeArgs = [...options['node-arg'], ...(cpuProfDir ? ['--cpu-prof', `--cpu-prof-dir=${cpuProfDir}`] : [])];
   const started = performance.now();
-  const child = spawn(process.execPath, [...nodeArgs, BIN, ...args], { cwd: dirname(dirname(BIN)), env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const [file, argv] = command ?? [process.execPath, [...nodeArgs, BIN, ...args]];
+  const child = spawn(file, argv, { cwd: dirname(dirname(BIN)), env, stdio: ['ignore', 'pipe', 'pipe'] });
   state.child = child;
   const sampler = sampleTree(child.pid);
   const stderrLines = [];
   let partial = '';
-  child.stdout.resume();
+  let stdout = '';
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (text) => {
+    if (stdout.length < 10_000) stdout += text;
+  });
   child.stderr.setEncoding('utf8');
   child.stderr.on('data', (text) => {
     const parts = (partial + text).split('\n');
@@ -356,7 +376,7 @@ function runCli(args, env, timeoutMs) {
       const figures = sampler.stop();
       state.child = undefined;
       if (partial) stderrLines.push(partial);
-      resolve({ code, signal, timedOut, wallMs, ...figures, stderr: stderrLines });
+      resolve({ code, signal, timedOut, wallMs, ...figures, stderr: stderrLines, stdout });
     });
   });
 }
@@ -397,7 +417,7 @@ const mb = (kb) => kb / 1024;
 const fmt = (n, digits) => (n === undefined || !Number.isFinite(n) ? '—' : n.toFixed(digits));
 
 function table(rows) {
-  const header = ['cells', 'provider', '-j', 'wall (s)', 'run (s)', 'req/s', 'CPU (s)', 'peak RSS (MB)', 'ideal (s)', 'wall/ideal', 'target'];
+  const header = ['cells', 'provider', '-j', 'wall (s)', 'run (s)', 'req/s', 'CPU (s)', 'CPU/cell (ms)', 'peak RSS (MB)', 'ideal (s)', 'wall/ideal', 'target'];
   const body = rows.map((r) => [
     r.cells.toLocaleString('en-US'),
     r.provider,
@@ -406,13 +426,14 @@ function table(rows) {
     fmt(r.runMs / 1000, 2),
     fmt(r.cells / (r.wallMs / 1000), 0),
     fmt(r.cpuS, 1),
+    fmt((r.cpuS * 1000) / r.cells, 2),
     `${fmt(mb(r.peakKb), 0)}${r.processes > 1 ? '*' : ''}`,
     fmt(r.idealMs / 1000, 2),
     r.idealMs ? `${fmt(r.wallMs / r.idealMs, 2)}×` : '—',
     r.target,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
-  const left = new Set([1, 10]);
+  const left = new Set([1, 11]);
   const line = (cells) => cells.map((c, i) => (left.has(i) ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)].join('\n');
 }
@@ -433,6 +454,18 @@ function verdicts(rows) {
   const out = [];
   const mark = (ok) => (ok ? 'met   ' : 'MISSED');
   for (const r of rows) {
+    const bare = rows.find((b) => b.provider === 'bare client' && b.cells === r.cells && b.concurrency === r.concurrency);
+    if (r.provider === 'openai' && bare) {
+      const ratio = r.wallMs / bare.wallMs;
+      out.push(`${mark(ratio <= TARGET_BARE_RATIO)} openai, ${count(r.cells)} cells: wall ${ratio.toFixed(2)}× the bare client's (target ≤${TARGET_BARE_RATIO}×)`);
+      const cpuMs = (r.cpuS * 1000) / r.cells;
+      out.push(`${mark(cpuMs <= TARGET_CPU_MS_PER_CELL)} openai, ${count(r.cells)} cells: ${cpuMs.toFixed(2)} ms of CPU per cell (target ≤${TARGET_CPU_MS_PER_CELL} ms; the bare client ${((bare.cpuS * 1000) / bare.cells).toFixed(2)} ms)`);
+    }
+    if (r.provider === 'openai, cached' && r.cells === TARGET_CACHED_AT) {
+      const peer = rows.find((p) => p.provider === 'promptfoo, cached' && p.cells === r.cells);
+      const vs = peer && Number.isFinite(peer.wallMs) ? `; promptfoo ${PROMPTFOO_VERSION} from its cache: ${(peer.wallMs / 1000).toFixed(2)} s` : '';
+      out.push(`${mark(r.wallMs / 1000 <= TARGET_CACHED_S)} ${count(r.cells)} cells re-run from the cache: ${(r.wallMs / 1000).toFixed(2)} s (target ≤${TARGET_CACHED_S} s${vs})`);
+    }
     if (r.provider === 'openai' && r.idealMs) {
       const ratio = r.wallMs / r.idealMs;
       const note = r.concurrency === TARGET_CONCURRENCY ? '' : `; the target is for -j${TARGET_CONCURRENCY}`;
@@ -442,7 +475,7 @@ function verdicts(rows) {
   for (const provider of providers) {
     const at = (cells) => rows.find((r) => r.provider === provider && r.cells === cells);
     const big = at(TARGET_RSS_AT);
-    if (big) out.push(`${mark(mb(big.peakKb) < TARGET_RSS_MB)} ${provider}, ${count(TARGET_RSS_AT)} cells: peak RSS ${mb(big.peakKb).toFixed(0)} MB (target <${TARGET_RSS_MB} MB)`);
+    if (big) out.push(`${mark(mb(big.peakKb) <= TARGET_RSS_MB_14)} ${provider}, ${count(TARGET_RSS_AT)} cells: peak RSS ${mb(big.peakKb).toFixed(0)} MB${big.processes > 1 ? ' (two processes)' : ''} (target ≤${TARGET_RSS_MB_14} MB; issue 3's was <${TARGET_RSS_MB} MB)`);
     const small = at(1000);
     if (big && small) {
       const growth = mb(big.peakKb) - mb(small.peakKb);
@@ -458,6 +491,102 @@ function verdicts(rows) {
     out.push(`${mark(rssMb <= PROMPTFOO.rssMb / 2)} echo, ${count(PROMPTFOO.cells)} cells: peak RSS ${rssMb.toFixed(0)} MB (aim ≤${PROMPTFOO.rssMb / 2} MB, half of promptfoo's ~${PROMPTFOO.rssMb} MB)`);
   }
   return out;
+}
+
+// ── the floor, the cache, the peer ─────────────────────────────────────────
+
+/** The bare client (fetch, SSE, nothing kept) on the same requests: the floor for wall and CPU. */
+async function bareRow(cells, baseUrl, env) {
+  await askServer('reset');
+  process.stderr.write(`bench: ${cells} cells with the bare client at -j${concurrency}…`);
+  const result = await runCli([], env, runTimeoutMs(cells), [process.execPath, [BARE, '--url', baseUrl, '--cells', String(cells), '-j', String(concurrency)]]);
+  const problems = [];
+  let summary;
+  try {
+    summary = JSON.parse(result.stdout.trim());
+  } catch {
+    problems.push(`the bare client printed no summary (exit ${result.code ?? result.signal})`);
+  }
+  if (summary && summary.ok !== cells) problems.push(`the bare client got ${summary.ok} answers, expected ${cells}`);
+  process.stderr.write(` ${(result.wallMs / 1000).toFixed(2)} s, ${mb(result.peakKb).toFixed(0)} MB${problems.length ? ' — FAILED' : ''}\n`);
+  const row = { cells, provider: 'bare client', concurrency, wallMs: result.wallMs, cpuS: result.cpuS, peakKb: result.peakKb, processes: result.processes, idealMs: Math.ceil(cells / concurrency) * requestMs, target: 'the floor' };
+  return { row, problems, label: `${cells} cells with the bare client` };
+}
+
+/** The same eval again on the same data folder: every answer comes from the cache. */
+async function cachedRow(cells, args, output, env) {
+  await askServer('reset');
+  process.stderr.write(`bench: ${cells} openai cells again, from the cache…`);
+  const result = await runCli(args, env, runTimeoutMs(cells));
+  const problems = [];
+  if (result.code !== 0) problems.push(`exit status ${result.code ?? result.signal}`);
+  problems.push(...checkOutput(output, cells, 'openai', state.answer));
+  const stats = await askServer('stats').then((m) => m.stats, () => undefined);
+  if (stats && stats.requests !== 0) problems.push(`the re-run sent ${stats.requests} requests; all ${cells} should come from the cache`);
+  const fromCache = result.stderr.map((l) => /\((\d+) from the cache/.exec(l)).find(Boolean);
+  if (!fromCache || Number(fromCache[1]) !== cells) problems.push(`the CLI reported ${fromCache ? fromCache[1] : 'no'} answers from the cache, expected ${cells}`);
+  process.stderr.write(` ${(result.wallMs / 1000).toFixed(2)} s, ${mb(result.peakKb).toFixed(0)} MB${problems.length ? ' — FAILED' : ''}\n`);
+  const target = cells === TARGET_CACHED_AT ? `≤${TARGET_CACHED_S} s` : '—';
+  const row = { cells, provider: 'openai, cached', concurrency, wallMs: result.wallMs, cpuS: result.cpuS, peakKb: result.peakKb, processes: result.processes, target };
+  return { row, problems, label: `${cells} openai cells from the cache` };
+}
+
+/** promptfoo's entry point in npx's cache (installed there once through the registry). */
+function promptfooEntry(env) {
+  const cache = process.env.npm_config_cache ?? join(process.env.HOME ?? '', '.npm');
+  const find = () => {
+    const npx = join(cache, '_npx');
+    if (!existsSync(npx)) return undefined;
+    for (const hash of readdirSync(npx)) {
+      const pkg = join(npx, hash, 'node_modules/promptfoo/package.json');
+      if (existsSync(pkg) && JSON.parse(readFileSync(pkg, 'utf8')).version === PROMPTFOO_VERSION) return join(dirname(pkg), 'dist/src/entrypoint.js');
+    }
+    return undefined;
+  };
+  if (!find()) spawnSync('npx', ['-y', `promptfoo@${PROMPTFOO_VERSION}`, '--version'], { env: { ...env, PATH: `${dirname(process.execPath)}:${env.PATH ?? ''}` }, stdio: 'ignore', timeout: 600_000 });
+  return find();
+}
+
+/**
+ * promptfoo 0.121.20 on the same config: one run to fill its cache, then the timed re-run. Its
+ * telemetry and update checks go to a closed loopback port; all traffic stays on 127.0.0.1.
+ */
+async function promptfooCachedRow(cells, dir, config, baseUrl) {
+  const closed = 'http://127.0.0.1:9';
+  const env = {
+    PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}`,
+    HOME: process.env.HOME,
+    PROMPTFOO_CONFIG_DIR: join(dir, 'promptfoo-home'),
+    PROMPTFOO_CACHE_PATH: join(dir, 'promptfoo-cache'),
+    PROMPTFOO_DISABLE_TELEMETRY: '1',
+    PROMPTFOO_DISABLE_UPDATE: '1',
+    PROMPTFOO_DISABLE_SHARING: '1',
+    HTTP_PROXY: closed,
+    HTTPS_PROXY: closed,
+    http_proxy: closed,
+    https_proxy: closed,
+    NO_PROXY: '127.0.0.1,localhost',
+    no_proxy: '127.0.0.1,localhost',
+    [KEY_ENVAR]: 'bench-dummy-key-not-a-secret',
+  };
+  const label = `promptfoo ${PROMPTFOO_VERSION}, ${cells} cells from its cache`;
+  const row = { cells, provider: `promptfoo, cached`, concurrency, wallMs: NaN, cpuS: NaN, peakKb: 0, processes: 1, target: 'the peer' };
+  const entry = promptfooEntry(env);
+  if (!entry) return { row, problems: [`promptfoo@${PROMPTFOO_VERSION} could not be installed with npx`], label };
+  const out = join(dir, 'promptfoo-out.json');
+  const argv = [entry, 'eval', '-c', config, '--no-write', '--no-table', '--no-progress-bar', '-j', String(concurrency), '-o', out];
+  process.stderr.write(`bench: promptfoo ${PROMPTFOO_VERSION}, ${cells} cells to fill its cache…`);
+  const first = await runCli([], env, runTimeoutMs(cells) * 3, [process.execPath, argv]);
+  process.stderr.write(` ${(first.wallMs / 1000).toFixed(2)} s; again, from its cache…`);
+  await askServer('reset');
+  const second = await runCli([], env, runTimeoutMs(cells) * 3, [process.execPath, argv]);
+  const stats = await askServer('stats').then((m) => m.stats, () => undefined);
+  const problems = [];
+  if (!existsSync(out)) problems.push(`promptfoo wrote no results (exit ${second.code ?? second.signal})`);
+  if (stats && stats.requests !== 0) problems.push(`promptfoo's re-run sent ${stats.requests} requests; its cache did not serve them all`);
+  process.stderr.write(` ${(second.wallMs / 1000).toFixed(2)} s, ${mb(second.peakKb).toFixed(0)} MB${problems.length ? ' — FAILED' : ''}\n`);
+  Object.assign(row, { wallMs: second.wallMs, cpuS: second.cpuS, peakKb: second.peakKb, processes: second.processes });
+  return { row, problems, label };
 }
 
 // ── main ───────────────────────────────────────────────────────────────────
@@ -480,6 +609,7 @@ async function main() {
   let server;
   if (providers.includes('openai')) {
     server = await startServer();
+    state.answer = server.answer;
     process.stderr.write(
       `bench: fake server on 127.0.0.1:${server.port} (pid ${state.server.pid}): first token after ${ttftMs} ms, ` +
         `${chunks} chunks ${intervalMs} ms apart, so ${requestMs} ms per request\n`,
@@ -500,8 +630,9 @@ async function main() {
       if (provider === 'openai') await askServer('reset');
       const label = `${cells} ${provider} cells at -j${concurrency}`;
       process.stderr.write(`bench: ${label}…`);
-      // --no-cache: every cell is a real request (a fresh data folder has an empty cache anyway).
-      const args = ['eval', '-c', config, '-o', output, '-j', String(concurrency), '--no-cache', '--data-dir', join(dir, 'data')];
+      // A fresh data folder has an empty cache, so every cell is a real request; the answers go
+      // into the cache as they would for a user, and the re-run below is served from it.
+      const args = ['eval', '-c', config, '-o', output, '-j', String(concurrency), '--data-dir', join(dir, 'data')];
       const result = await runCli(args, env, runTimeoutMs(cells));
       if (state.stopping) return 130;
       const problems = [];
@@ -553,6 +684,15 @@ async function main() {
         failures.push({ label, problems, stderr: result.stderr.slice(-20) });
         for (const p of problems) process.stderr.write(`  - ${p}\n`);
       }
+      if (provider === 'openai' && !state.serverDied && !state.stopping) {
+        const baseUrl = `http://127.0.0.1:${server.port}/v1`;
+        const extra = [await bareRow(cells, baseUrl, env), await cachedRow(cells, args, output, env)];
+        if (options.promptfoo && cells === Math.max(...sizes)) extra.push(await promptfooCachedRow(cells, dir, config, baseUrl));
+        for (const { row, problems: more, label: what } of extra) {
+          rows.push(row);
+          if (more.length > 0) failures.push({ label: what, problems: more, stderr: [] });
+        }
+      }
       if (!options.keep) rmSync(dir, { recursive: true, force: true });
     }
   }
@@ -569,7 +709,7 @@ async function main() {
       `${served.length ? ` (the server took ${served.map((r) => fmt(r.serverMs, 1)).join(', ')} ms per request, measured)` : ''}.`,
     ...(rows.some((r) => r.processes > 1) ? ['* the launcher re-ran Parallax on the pinned Node (this Node is too old): RSS of both processes, summed.'] : []),
     '',
-    'Targets (issue 3):',
+    'Targets (issues 3 and 14):',
     ...verdicts(rows).map((v) => `  ${v}`),
     '',
   ];

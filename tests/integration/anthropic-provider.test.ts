@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AnthropicProvider, REDACTED_THINKING_NOTE, rateLimitResetMs } from '../../src/main/providers/anthropic';
 import { createProvider } from '../../src/main/providers/factory';
+import { LazyProvider } from '../../src/main/providers/lazy';
 import type { ImageLoader } from '../../src/main/providers/content';
 import type { ChatRequest, StreamPart } from '../../src/main/providers/types';
 import { AppError } from '../../src/shared/errors';
@@ -512,7 +513,11 @@ describe('models', () => {
     expect(pages.map((r) => new URLSearchParams(r.query).get('after_id'))).toEqual([null, FAKE_ANTHROPIC_MODELS[1], FAKE_ANTHROPIC_MODELS[3]]);
   });
 
-  it('is what the factory makes for kind anthropic', () => {
-    expect(createProvider({ kind: 'anthropic', baseUrl: server.baseUrl, apiKey: KEY })).toBeInstanceOf(AnthropicProvider);
+  it('is what the factory makes for kind anthropic, its SDK imported on first use', async () => {
+    const made = createProvider({ kind: 'anthropic', baseUrl: server.baseUrl, apiKey: KEY, otherSecrets: ['sk-other-key-123456'] });
+    expect(made).toBeInstanceOf(LazyProvider);
+    expect(made.secrets?.()).toEqual(provider.secrets().concat('sk-other-key-123456'));
+    expect(made.totalTimeoutMs).toBe(provider.totalTimeoutMs);
+    expect(await made.listModels()).toEqual([...FAKE_ANTHROPIC_MODELS].sort());
   });
 });

@@ -7,8 +7,7 @@
 import type { OpenAIApi } from '../../shared/schemas';
 import type { ProviderTimeouts } from '../../shared/timeouts';
 import type { SavedProviderKind } from '../store/store';
-import { AnthropicProvider } from './anthropic';
-import { GoogleProvider } from './google';
+import { LazyProvider } from './lazy';
 import { OpenAIProvider } from './openai';
 import { OpenAIResponsesProvider } from './openai-responses';
 import type { ChatProvider } from './types';
@@ -33,9 +32,9 @@ export function createProvider(spec: ProviderSpec): ChatProvider {
   };
   switch (spec.kind) {
     case 'anthropic':
-      return new AnthropicProvider(options);
+      return new LazyProvider(async () => new (await import('./anthropic')).AnthropicProvider(options), options);
     case 'google':
-      return new GoogleProvider(options);
+      return new LazyProvider(async () => new (await import('./google')).GoogleProvider(options), options);
     case 'openai':
       if (spec.api === 'responses') return new OpenAIResponsesProvider(options);
       return new OpenAIProvider(options);

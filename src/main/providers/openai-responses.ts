@@ -277,6 +277,6 @@ export class OpenAIResponsesProvider extends OpenAIBase {
       stream: true,
       ...responsesParams(request.params),
     };
-    yield* this.run(request, (client, signal) => client.responses.create(body, { signal }), new ResponsesDecoder(this.options.baseUrl, (text) => this.redactor.redact(text)));
+    yield* this.run(request, (client, options) => client.responses.create(body, options), new ResponsesDecoder(this.options.baseUrl, (text) => this.redactor.redact(text)));
   }
 }

@@ -72,7 +72,7 @@ export class OpenAIProvider extends OpenAIBase {
       stream_options: { include_usage: true },
       ...requestParams(request.params, this.openaiHost),
     };
-    yield* this.run(request, (client, signal) => client.chat.completions.create(body, { signal }), new ChatDecoder(this.options.baseUrl));
+    yield* this.run(request, (client, options) => client.chat.completions.create(body, options), new ChatDecoder(this.options.baseUrl));
   }
 }
 

@@ -376,12 +376,13 @@ export class Store {
   // ── key/value ─────────────────────────────────────────────────────────────
 
   getValue(key: string): string | undefined {
-    const row = this.db.prepare('SELECT value FROM kv WHERE key = ?').get(key) as Row | undefined;
+    // Read once per cell (prices, answer cap): a cached statement, not a new one each time.
+    const row = this.statement('SELECT value FROM kv WHERE key = ?').get(key) as Row | undefined;
     return row ? str(row, 'value') : undefined;
   }
 
   setValue(key: string, value: string): void {
-    this.db.prepare('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
+    this.statement('INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value').run(key, value);
   }
 
   // ── providers (never their keys) ─────────────────────────────────────────
