@@ -551,7 +551,7 @@ function promptfooEntry(env) {
  * promptfoo 0.121.20 on the same config: one run to fill its cache, then the timed re-run. Its
  * telemetry and update checks go to a closed loopback port; all traffic stays on 127.0.0.1.
  */
-async function promptfooCachedRow(cells, dir, config, baseUrl) {
+async function promptfooCachedRow(cells, dir, config) {
   const closed = 'http://127.0.0.1:9';
   const env = {
     PATH: `${dirname(process.execPath)}:${process.env.PATH ?? ''}`,
@@ -687,7 +687,7 @@ async function main() {
       if (provider === 'openai' && !state.serverDied && !state.stopping) {
         const baseUrl = `http://127.0.0.1:${server.port}/v1`;
         const extra = [await bareRow(cells, baseUrl, env), await cachedRow(cells, args, output, env)];
-        if (options.promptfoo && cells === Math.max(...sizes)) extra.push(await promptfooCachedRow(cells, dir, config, baseUrl));
+        if (options.promptfoo && cells === Math.max(...sizes)) extra.push(await promptfooCachedRow(cells, dir, config));
         for (const { row, problems: more, label: what } of extra) {
           rows.push(row);
           if (more.length > 0) failures.push({ label: what, problems: more, stderr: [] });
