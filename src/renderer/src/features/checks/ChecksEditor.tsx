@@ -7,6 +7,7 @@ import { useProviders } from '../../state/providers';
 import { useKeptState } from '../../state/kept';
 import { useWorkspace } from '../../state/workspace';
 import { buildAssertion, CHECK_TYPES, DESCRIPTION, draftOf, HAS_THRESHOLD, newDraft, VALUE_KIND, type CheckDraft } from './drafts';
+import { ModerationCategories } from './ModerationCategories';
 import { RegradeBanner } from './RegradeBanner';
 import './checks.css';
 
@@ -64,7 +65,7 @@ function CheckRow({
   const multiline = kind === 'list' || kind === 'json' || kind === 'rubric' || kind === 'code';
   const valueProps = {
     id: `${id}-value`,
-    'aria-label': `${draft.base === 'tool-call' ? 'Expected call' : kind === 'json' ? 'JSON schema' : kind === 'rubric' ? 'Rubric' : kind === 'code' ? 'Code' : 'Value'} of check ${index + 1}`,
+    'aria-label': `${draft.base === 'tool-call' ? 'Expected call' : draft.base === 'moderation' ? 'Categories as a JSON list' : kind === 'json' ? 'JSON schema' : kind === 'rubric' ? 'Rubric' : kind === 'code' ? 'Code' : 'Value'} of check ${index + 1}`,
     'aria-invalid': valueError ? true : undefined,
     'aria-describedby': valueError ? `${id}-value-error` : undefined,
     value: draft.valueText,
@@ -72,6 +73,8 @@ function CheckRow({
     placeholder:
       draft.base === 'tool-call'
         ? '{"name": "get_weather", "paths": {"$.city": "Paris"}}'
+        : draft.base === 'moderation'
+        ? '["harassment", "self-harm"] (blank: every category)'
         : kind === 'json'
         ? '{"type": "object", "required": ["answer"]}'
         : kind === 'list'
@@ -138,10 +141,11 @@ function CheckRow({
       </p>
       {kind !== 'none' && (
         <label className="check-field" htmlFor={valueProps.id}>
-          <span>{VALUE_LABEL[kind]}</span>
+          <span>{draft.base === 'moderation' ? 'Categories as a JSON list' : VALUE_LABEL[kind]}</span>
           {multiline ? <textarea rows={kind === 'json' ? 5 : 3} {...valueProps} /> : <input type="text" {...valueProps} />}
         </label>
       )}
+      {draft.base === 'moderation' && <ModerationCategories index={index} valueText={draft.valueText} onChange={(valueText) => onChange({ ...draft, valueText })} />}
       {valueError && (
         <p id={`${id}-value-error`} className="error-text check-error">
           {sentence(valueError)} This check is left out of runs until it is fixed.
@@ -190,7 +194,14 @@ function JudgeSettings({ needed }: { needed: boolean }): React.JSX.Element {
   const write = (next: { providerId: string; model: string; prompt: Message[] }): void => {
     const value: JudgeConfig | undefined =
       next.providerId !== '' && next.model.trim() !== ''
-        ? { providerId: next.providerId, model: next.model.trim(), ...(samePrompt(next.prompt, DEFAULT_RUBRIC_PROMPT) ? {} : { prompt: next.prompt }) }
+        ? {
+            providerId: next.providerId,
+            model: next.model.trim(),
+            ...(samePrompt(next.prompt, DEFAULT_RUBRIC_PROMPT) ? {} : { prompt: next.prompt }),
+            // The models asked on the judge's server stay when the judge is edited.
+            ...(judge?.embeddingModel ? { embeddingModel: judge.embeddingModel } : {}),
+            ...(judge?.moderationModel ? { moderationModel: judge.moderationModel } : {}),
+          }
         : undefined;
     written.current = value;
     setJudge(value);
@@ -248,6 +259,24 @@ function JudgeSettings({ needed }: { needed: boolean }): React.JSX.Element {
           <datalist id={listId}>{modelList?.state === 'ok' && modelList.models.map((m) => <option key={m} value={m} />)}</datalist>
         </label>
       </div>
+      <label className="check-field judge-model">
+        <span>Moderation model (moderation checks ask the judge provider’s /moderations)</span>
+        <input
+          type="text"
+          aria-label="Moderation model (moderation checks ask the judge provider’s /moderations)"
+          value={judge?.moderationModel ?? ''}
+          disabled={!judge}
+          placeholder={judge ? 'omni-moderation-latest' : 'pick a judge first'}
+          onChange={(e) => {
+            if (!judge) return;
+            const { moderationModel: _old, ...rest } = judge;
+            const text = e.target.value.trim();
+            const next: JudgeConfig = text === '' ? rest : { ...rest, moderationModel: text };
+            written.current = next;
+            setJudge(next);
+          }}
+        />
+      </label>
       {modelList?.state === 'error' && <p className="muted hint">Could not list models: {modelList.message} Type the model id instead.</p>}
       {providerId !== '' && model.trim() === '' && <p className="muted hint">Type the judge’s model id to use it.</p>}
       <div className="row spread">
