@@ -12,6 +12,8 @@ import { ResultsGrid } from './features/grid/ResultsGrid';
 import { ChecksEditor } from './features/checks/ChecksEditor';
 import { StaleTokenBanner } from './features/connection/StaleTokenBanner';
 import { PairwiseView } from './features/judge/PairwiseView';
+import { BallotTools } from './features/judge/BallotTools';
+import { JudgeTab } from './features/judge/JudgeTab';
 import { VerdictPanel } from './features/verdict/VerdictPanel';
 import { WritingHelp } from './features/author/WritingHelp';
 import { RunProgress } from './features/grid/RunProgress';
@@ -137,7 +139,18 @@ function MatrixPanel(): React.JSX.Element {
         {tab === 'variants' && <VariantsPanel />}
         {tab === 'checks' && <ChecksEditor />}
         {tab === 'results' && <ResultsGrid />}
-        {tab === 'judge' && <ForRun what="judge its answers side by side">{(runId) => <PairwiseView key={runId} runId={runId} />}</ForRun>}
+        {tab === 'judge' && (
+          <JudgeTab>
+            <ForRun what="judge its answers side by side">
+              {(runId) => (
+                <>
+                  <BallotTools runId={runId} />
+                  <PairwiseView key={runId} runId={runId} />
+                </>
+              )}
+            </ForRun>
+          </JudgeTab>
+        )}
         {tab === 'verdict' && <ForRun what="see its verdict">{(runId) => <VerdictPanel key={runId} runId={runId} />}</ForRun>}
         {tab === 'author' && <WritingHelp />}
       </div>

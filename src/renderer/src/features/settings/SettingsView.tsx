@@ -8,6 +8,7 @@ import { PricesSection } from './PricesSection';
 import { ConfirmImportedDialog, SendKeyDialog } from './KeyChoiceDialog';
 import { KeyHostsSection } from './KeyHostsSection';
 import { AnswersSection } from './AnswersSection';
+import { RaterSection } from './RaterSection';
 import { useKeyHosts } from '../../state/keyHosts';
 import { ENVAR_NAME, keyHostVerdict } from '../../../../shared/key-hosts';
 import { DEFAULT_TIMEOUTS, TIMEOUT_KINDS, TIMEOUT_NAMES, formatDuration, readTimeoutFields, writeDuration, type ProviderTimeouts, type TimeoutKind } from '../../../../shared/timeouts';
@@ -377,6 +378,7 @@ export function SettingsView(): React.JSX.Element {
         />
       )}
       <KeyHostsSection />
+      <RaterSection />
       <AnswersSection />
       <PricesSection />
     </section>

@@ -10,6 +10,7 @@ import { bridge } from '../../bridge/current';
 import { messageOf } from '../../state/errors';
 import { useRun } from '../../state/run';
 import { QualityChart, WinRateChart } from './VerdictCharts';
+import { AgreementSection, useAgreement } from './AgreementSection';
 import { ExportResults } from './ExportResults';
 import { formatMean, formatMs, formatPercent, formatPValue, formatRate, formatStrength, formatUsd, NONE } from './format';
 import './verdict.css';
@@ -21,7 +22,7 @@ const WHILE_RUNNING_MS = 1500;
 
 type Load = { kind: 'loading' } | { kind: 'error'; message: string } | { kind: 'ready'; verdict: Verdict };
 
-function useVerdict(runId: string): { load: Load; refresh: () => void } {
+function useVerdict(runId: string, rater: string): { load: Load; refresh: () => void } {
   // Keyed by run, so switching runs shows "loading" rather than the previous run's numbers.
   const [state, setState] = useState<{ runId: string; load: Load } | undefined>(undefined);
   const [attempt, setAttempt] = useState(0);
@@ -33,7 +34,7 @@ function useVerdict(runId: string): { load: Load; refresh: () => void } {
     const fetchNow = (): void => {
       const mine = ++inFlight;
       bridge()
-        .api['judge.verdict']({ runId })
+        .api['judge.verdict']({ runId, ...(rater !== '' ? { rater } : {}) })
         .then(
           (verdict) => {
             if (alive && inFlight === mine) setState({ runId, load: { kind: 'ready', verdict } });
@@ -67,7 +68,7 @@ function useVerdict(runId: string): { load: Load; refresh: () => void } {
       offReconnect?.();
       clearTimeout(timer);
     };
-  }, [runId, attempt]);
+  }, [runId, rater, attempt]);
 
   const load: Load = state?.runId === runId ? state.load : { kind: 'loading' };
   return { load, refresh: () => setAttempt((n) => n + 1) };
@@ -303,7 +304,11 @@ function VariantsSection({ verdict }: { verdict: Verdict }): React.JSX.Element {
 }
 
 export function VerdictPanel({ runId }: { runId: string }): React.JSX.Element {
-  const { load, refresh } = useVerdict(runId);
+  // Rankings and win rates from every rater's votes (''), or one rater's.
+  const [rater, setRater] = useState('');
+  const { load, refresh } = useVerdict(runId, rater);
+  const agreement = useAgreement(runId);
+  const raters = agreement.kind === 'ready' ? agreement.report.raters : [];
   const running = useRun((s) => s.runId === runId && s.running);
   return (
     <section className="verdict" aria-label="Verdict">
@@ -311,6 +316,19 @@ export function VerdictPanel({ runId }: { runId: string }): React.JSX.Element {
         <h2>Verdict</h2>
         {load.kind === 'ready' && <span className="muted">{load.verdict.votes === 1 ? '1 vote' : `${load.verdict.votes} votes`}</span>}
         <span className="spacer" />
+        {(raters.length >= 2 || rater !== '') && (
+          <label className="verdict-rater">
+            Votes from{' '}
+            <select value={rater} onChange={(e) => setRater(e.target.value)}>
+              <option value="">All raters</option>
+              {raters.map((r) => (
+                <option key={r.rater} value={r.rater}>
+                  {r.rater} ({r.votes})
+                </option>
+              ))}
+            </select>
+          </label>
+        )}
         <ExportResults runId={runId} />
       </div>
       {running && (
@@ -335,6 +353,7 @@ export function VerdictPanel({ runId }: { runId: string }): React.JSX.Element {
             <>
               <PairsSection verdict={load.verdict} />
               <RankingSection verdict={load.verdict} />
+              <AgreementSection runId={runId} load={agreement} labels={load.verdict.variants.map((v) => v.label)} />
             </>
           )}
           <ChecksSection verdict={load.verdict} />
