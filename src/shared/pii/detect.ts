@@ -126,6 +126,8 @@ function phones(text: string): PiiSpan[] {
         const end = from + number.endsAt;
         const value = text.slice(start, end);
         if (DATE_LIKE.test(value.trim())) continue;
+        // Part of a code ("INV-2024-000123"), not a number of its own.
+        if (/[\p{L}_-]/u.test(text[start - 1] ?? '') || /[\p{L}_]/u.test(text[end] ?? '')) continue;
         // A bare run of digits is an order number or a count far more often than a phone number.
         if (!/^\+|^\(|[ ./-]/.test(value) || value.replace(/\D/g, '').length < 7) continue;
         found.set(`${start}:${end}`, span('phone', text, start, end));
@@ -192,19 +194,23 @@ const ADDRESS_PATTERNS: readonly RegExp[] = [
 function addresses(text: string): PiiSpan[] {
   const out: PiiSpan[] = [];
   for (const pattern of ADDRESS_PATTERNS) {
-    for (const m of matches(pattern, text)) out.push(span('address', text, m.index, m.index + m[0].length));
+    for (const m of matches(pattern, text)) {
+      // "Avenue." ends a sentence; "Ave." is the word itself.
+      const end = /[\p{L}]{4,}\.$/u.test(m[0]) ? m[0].length - 1 : m[0].length;
+      out.push(span('address', text, m.index, m.index + end));
+    }
   }
   return out;
 }
 
 /** Titles and phrases that introduce a person's name in the six languages (compromise reads English only). */
 const NAME_CUES = new RegExp(
-  `(?:\\b(?:Mr|Mrs|Ms|Dr|Prof|Herr|Frau|Mme|Mlle|Sr|Sra|Srta|Sig|Sig\\.ra|Dott|Dott\\.ssa|Dhr|Mevr)\\.?|\\bM\\.|\\b(?:Signor|Signora|Don|Doña|Monsieur|Madame|Mevrouw|Meneer|Señor|Señora)|\\b(?:my name is|I am|I'm|ich heiße|ich bin|mein Name ist|je m'appelle|je suis|me llamo|soy|mi chiamo|sono|mijn naam is|ik heet|ik ben))\\s+(${NAME}(?:\\s+(?:van\\s+der\\s+|van\\s+|de\\s+|von\\s+|di\\s+|da\\s+|del\\s+|le\\s+)?${NAME}){0,2})`,
+  `(?:\\b(?:Mr|Mrs|Ms|Dr|Prof|Herr|Frau|Mme|Mlle|Sr|Sra|Srta|Sig|Sig\\.ra|Dott|Dott\\.ssa|Dhr|Mevr)\\.?|\\bM\\.|\\b(?:Signor|Signora|Don|Doña|Monsieur|Madame|Mevrouw|Meneer|Señor|Señora)|\\b(?:[Mm]y name is|I am|I'm|[Ii]ch heiße|[Ii]ch bin|[Mm]ein Name ist|[Jj]e m'appelle|[Jj]e suis|[Mm]e llamo|[Ss]oy|[Mm]i chiamo|[Ss]ono|[Mm]ijn naam is|[Ii]k heet|[Ii]k ben))\\s+(${NAME}(?:\\s+(?:van\\s+der\\s+|van\\s+|de\\s+|von\\s+|di\\s+|da\\s+|del\\s+|le\\s+)?${NAME}){0,2})`,
   'gu',
 );
 /** Words after a cue that are not names (sentence starts, months, places Parallax would mislabel). */
 const NOT_NAMES = new Set(['The', 'A', 'An', 'Not', 'In', 'At', 'Here', 'Happy', 'Sorry', 'Sure', 'Der', 'Die', 'Das', 'Le', 'La', 'Les', 'El', 'Il', 'De', 'Het', 'Een', 'Ein', 'Eine', 'Un', 'Une', 'Uno', 'Una']);
-const HONORIFIC = /^(?:(?:Mr|Mrs|Ms|Dr|Prof|Sir|Dame|Lord|Lady|Herr|Frau|Mme|Mlle|M|Sr|Sra|Srta|Sig|Dott|Dhr|Mevr|Signor|Signora|Monsieur|Madame)\.?\s+)+/;
+const HONORIFIC = /^(?:(?:Mr|Mrs|Ms|Dr|Prof|Sir|Dame|Lord|Lady|Herr|Frau|Mme|Mlle|M|Sr|Sra|Srta|Sig|Sig\.ra|Dott|Dott\.ssa|Dhr|Mevr|Signor|Signora|Monsieur|Madame|Don|Doña|Señor|Señora)\.?\s+)+/u;
 
 function cuedNames(text: string): PiiSpan[] {
   const out: PiiSpan[] = [];
