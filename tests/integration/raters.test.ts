@@ -237,4 +237,31 @@ describe('the llm-pairwise judge', () => {
     fake.script(...Array.from({ length: 12 }, () => ({ kind: 'chat-script' as const, text: ['I cannot decide.'] })));
     expect(await call(services, 'judge.pairwise', { runId, providerId, model: 'other-judge' })).toMatchObject({ voted: 0, failed: 6 });
   });
+
+  it('reads llm-rubric scores as a pairwise judge and measures it against the people', async () => {
+    const services = await open();
+    const providerId = (await call(services, 'providers.save', { name: 'Fake', baseUrl: fake.baseUrl, apiKey: 'sk-raters-test-key-0123456789' })).id;
+    // Echo repeats the prompt: the full answer holds "bad" (the fake judge fails it), the 3-token one does not.
+    const { runId } = await call(services, 'runs.start', {
+      messages: [{ role: 'user', content: 'Fine {{ city }} then bad' }],
+      testCases: CASES.slice(0, 4),
+      columns: [FULL, SHORT],
+      assertions: [{ type: 'llm-rubric', value: 'reads well' }],
+      judge: { providerId, model: 'fake-judge' },
+    });
+    await finished(services, runId);
+    const { pairs } = await call(services, 'judge.pairs', { runId });
+    // The person prefers the full answer everywhere; the rubric prefers the short one everywhere.
+    for (const p of pairs) await call(services, 'judge.vote', { runId, leftCellId: p.leftCellId, rightCellId: p.rightCellId, outcome: p.leftColumn === 0 ? 'left' : 'right' });
+    const report = await call(services, 'judge.agreement', { runId });
+    const rubric = report.judges.find((j) => j.judge === 'judge:llm-rubric');
+    expect(rubric).toMatchObject({ items: 4, accuracy: { k: 0, n: 4 }, positionBias: null, selfPreference: null });
+    expect(rubric?.confusion).toEqual([
+      [0, 4, 0],
+      [0, 0, 0],
+      [0, 0, 0],
+    ]);
+    // Not a rater with stored votes: the verdict's rater picker does not offer it.
+    expect(report.raters.map((r) => r.rater)).toEqual(['me']);
+  });
 });

@@ -6,7 +6,7 @@
 import { createHash } from 'node:crypto';
 import type { AppEvent, Handlers, VoteDetail } from '../../shared/contract';
 import { AppError } from '../../shared/errors';
-import { computeAgreement, JUDGE_RATER_PREFIX } from '../../shared/judging/agreement';
+import { computeAgreement, JUDGE_RATER_PREFIX, RUBRIC_RATER, rubricVotes } from '../../shared/judging/agreement';
 import { BALLOT_FORMAT, BALLOT_VERSION, parseVotesFile, type Ballot, type BallotPair } from '../../shared/judging/ballot';
 import { combineOrders, pairwiseMessages, parsePairwiseVerdict, requestText } from '../../shared/judging/pairwise';
 import type { Message } from '../../shared/schemas';
@@ -117,7 +117,16 @@ export function raterHandlers(store: Store, registry: Pick<ProviderRegistry, 're
 
     'judge.agreement': ({ runId }) => {
       const detail = detailOf(runId);
-      return Promise.resolve(computeAgreement({ votes: store.judging.votes(runId), variantModels: detail.columns.map((c) => c.model) }));
+      const votes = store.judging.votes(runId);
+      // llm-rubric's scores, where the run has them, read as a pairwise judge on the pairs people voted on.
+      const rubric = new Map<string, number>();
+      for (const cell of store.judging.cellFacts(runId, false)) {
+        const scores = (cell.grading?.componentResults ?? []).filter((c) => c.type === 'llm-rubric' && c.check !== undefined).map((c) => c.score);
+        if (scores.length > 0) rubric.set(cell.id, scores.reduce((a, b) => a + b, 0) / scores.length);
+      }
+      const judge = store.gradingSpec(runId).judge;
+      const derived = rubric.size > 0 ? [{ rater: RUBRIC_RATER, model: judge?.model ?? '', votes: rubricVotes(votes, (id) => rubric.get(id)) }] : [];
+      return Promise.resolve(computeAgreement({ votes, derived, variantModels: detail.columns.map((c) => c.model) }));
     },
 
     'judge.pairwise': async ({ runId, providerId, model, rubric }) => {

@@ -162,6 +162,11 @@ function majority(item: Item, humans: readonly string[]): Label | undefined {
 
 export interface AgreementInput {
   votes: readonly Vote[];
+  /**
+   * Judges whose decisions are not stored votes (llm-rubric's scores read as pairwise choices):
+   * measured against the people like the others, but not raters a verdict can rank by.
+   */
+  derived?: readonly { rater: string; model: string; votes: readonly Vote[] }[];
   /** The model each variant called, by column, to find a judge judging its own answers. */
   variantModels?: readonly string[];
   seed?: number;
@@ -169,7 +174,7 @@ export interface AgreementInput {
 
 const CALIBRATION_LABELS = ['a', 'b', 'tie'] as const;
 
-function calibrate(judge: string, items: readonly Item[], humans: readonly string[], votes: readonly Vote[], variantModels: readonly string[]): Calibration {
+function calibrate(judge: string, items: readonly Item[], humans: readonly string[], votes: readonly Vote[], variantModels: readonly string[], judgeModel?: string): Calibration {
   const paired: { human: Label; judge: Label }[] = [];
   for (const item of items) {
     const j = item.labels.get(judge);
@@ -187,7 +192,7 @@ function calibrate(judge: string, items: readonly Item[], humans: readonly strin
   const flips = checked.filter((v) => v.detail && v.detail.forward !== v.detail.reversed).length;
 
   // Self-preference: the judge's model is one of the variants.
-  const model = judge.slice(JUDGE_RATER_PREFIX.length);
+  const model = judgeModel ?? judge.slice(JUDGE_RATER_PREFIX.length);
   const own = variantModels.findIndex((m) => m !== '' && m === model);
   let selfPreference: Calibration['selfPreference'] = null;
   if (own >= 0) {
@@ -228,7 +233,8 @@ export function computeAgreement(input: AgreementInput): AgreementReport {
   const raters = [...counts].map(([rater, votes]) => ({ rater, votes, judge: isJudgeRater(rater) })).sort((x, y) => Number(x.judge) - Number(y.judge) || x.rater.localeCompare(y.rater));
   const humans = raters.filter((r) => !r.judge).map((r) => r.rater);
   const judges = raters.filter((r) => r.judge).map((r) => r.rater);
-  const items = itemsOf(input.votes);
+  const derived = input.derived ?? [];
+  const items = itemsOf([...input.votes, ...derived.flatMap((d) => d.votes)]);
 
   const pairKeys = [...new Set(items.map((i) => `${i.a}:${i.b}`))];
   const pairs = pairKeys.map((key) => {
@@ -254,6 +260,34 @@ export function computeAgreement(input: AgreementInput): AgreementReport {
     overall: measures(items, humans, seed),
     pairs,
     disagreements,
-    judges: judges.map((j) => calibrate(j, items, humans, input.votes, input.variantModels ?? [])),
+    judges: [
+      ...judges.map((j) => calibrate(j, items, humans, input.votes, input.variantModels ?? [])),
+      ...derived.filter((d) => d.votes.length > 0).map((d) => calibrate(d.rater, items, humans, d.votes, input.variantModels ?? [], d.model)),
+    ],
   };
+}
+
+/** The rater name llm-rubric's choices are measured under. */
+export const RUBRIC_RATER = `${JUDGE_RATER_PREFIX}llm-rubric`;
+
+/**
+ * llm-rubric read as a pairwise judge: on each pair the people voted on, the answer whose
+ * llm-rubric score is higher wins, equal scores tie, and a pair with an answer the rubric never
+ * graded is left out. `scoreOf` gives a cell's mean llm-rubric score.
+ */
+export function rubricVotes(votes: readonly Vote[], scoreOf: (cellId: string) => number | undefined): Vote[] {
+  const seen = new Set<string>();
+  const out: Vote[] = [];
+  for (const vote of votes) {
+    if (isJudgeRater(vote.rater)) continue;
+    const key = `${vote.leftCellId}|${vote.rightCellId}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const left = scoreOf(vote.leftCellId);
+    const right = scoreOf(vote.rightCellId);
+    if (left === undefined || right === undefined) continue;
+    const outcome: VoteOutcome = left > right ? 'left' : right > left ? 'right' : 'tie';
+    out.push({ ...vote, id: `rubric:${key}`, rater: RUBRIC_RATER, outcome, note: undefined, detail: undefined });
+  }
+  return out;
 }
