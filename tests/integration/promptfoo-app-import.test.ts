@@ -139,6 +139,18 @@ describe('the app opens a promptfoo config as parallax eval runs it', () => {
     expect(prompts[1]).toBe('Hello G.H.. Data: [1,2]. <script>alert(1)</script>');
   });
 
+  it('checks-test-options: disableDefaultAsserts keeps defaultTest\'s checks off that row; prefix and suffix are named as not kept', async () => {
+    const text = readFileSync(join(FIXTURES, 'checks-test-options/promptfooconfig.yaml'), 'utf8');
+    const imported = await call<Imported & { workspace: { assertions: unknown[]; testCases: { assert?: { type: string }[] }[] } }>('files.importExperiment', { fileName: 'promptfooconfig.yaml', text });
+    expect(imported.workspace.assertions).toEqual([]);
+    expect(imported.workspace.testCases.map((c) => (c.assert ?? []).map((a) => a.type))).toEqual([
+      ['icontains'],
+      ['not-icontains', 'icontains'],
+      ['icontains', 'model-graded-factuality', 'not-model-graded-factuality'],
+    ]);
+    expect(imported.warnings.join(' ')).toMatch(/3 tests put text around the prompt \(options\.prefix \/ suffix\)/);
+  });
+
   it('without the filter files, the import says what to do; a filter the prompt calls is named', async () => {
     const yaml = ['nunjucksFilters:', '  shout: ./filters/shout.cjs', 'prompts:', '  - "{{ name | shout }}"', 'providers: [echo]', 'tests:', '  - vars: { name: x }'].join('\n');
     const noFiles = await call<Imported>('files.importExperiment', { fileName: 'promptfooconfig.yaml', text: yaml });

@@ -33,12 +33,14 @@ export function expectedCheck(expected: string): Assertion {
 /**
  * A CSV row's promptfoo columns, as its testCaseFromCsvRow reads them: every column whose name
  * starts with `__expected` is a check (in column order, its text trimmed; an empty cell none),
- * `__metric` names them all, `__threshold` is the test's threshold when it is a number.
+ * `__metric` names them all, `__threshold` is the test's threshold when it is a number,
+ * `__prefix` and `__suffix` its options.prefix and suffix (an empty cell none).
  */
-export function csvSpecials(values: Readonly<Record<string, unknown>>): { assert: Assertion[]; threshold?: number } {
+export function csvSpecials(values: Readonly<Record<string, unknown>>): { assert: Assertion[]; threshold?: number; prefix?: string; suffix?: string } {
   const assert: Assertion[] = [];
   let metric: string | undefined;
   let threshold: number | undefined;
+  const around: { prefix?: string; suffix?: string } = {};
   for (const [rawKey, raw] of Object.entries(values)) {
     const key = rawKey.trim();
     const text = typeof raw === 'string' ? raw : raw === null || raw === undefined ? '' : JSON.stringify(raw);
@@ -46,8 +48,9 @@ export function csvSpecials(values: Readonly<Record<string, unknown>>): { assert
       if (text.trim() !== '') assert.push(expectedCheck(text.trim()));
     } else if (key === '__metric') metric = text;
     else if (key === '__threshold' && text.trim() !== '' && Number.isFinite(Number(text))) threshold = Number(text);
+    else if ((key === '__prefix' || key === '__suffix') && text !== '') around[key === '__prefix' ? 'prefix' : 'suffix'] = text;
   }
-  return { assert: metric === undefined ? assert : assert.map((check) => ({ ...check, metric })), ...(threshold !== undefined ? { threshold } : {}) };
+  return { assert: metric === undefined ? assert : assert.map((check) => ({ ...check, metric })), ...(threshold !== undefined ? { threshold } : {}), ...around };
 }
 
 /** The flag that lets a config read files in another folder, for messages. */
@@ -174,6 +177,8 @@ export function configFiles(baseDir: string, allowedDirs: readonly string[] = []
           ...(testCase.description !== undefined ? { description: testCase.description } : {}),
           ...(assert.length > 0 ? { assert } : {}),
           ...(specials?.threshold !== undefined ? { threshold: specials.threshold } : {}),
+          ...(specials?.prefix !== undefined ? { prefix: specials.prefix } : {}),
+          ...(specials?.suffix !== undefined ? { suffix: specials.suffix } : {}),
         };
       });
       return { tests, problems: parsed.problems.map((p) => `line ${p.line}: ${p.reason}`), ...(note !== undefined ? { notes: [note] } : {}) };

@@ -8,7 +8,7 @@ import { accessSync, constants, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { AppEvent } from '../../shared/contract';
-import { formatIssue, parseConfig, type ConfigPrompt, type ConfigProvider, type EvalConfig } from '../../shared/promptfoo/config';
+import { formatIssue, parseConfig, type ConfigPrompt, type ConfigProvider, type ConfigTest, type EvalConfig } from '../../shared/promptfoo/config';
 import { columnLayout, testRunsIn } from '../../shared/promptfoo/prompts';
 import { checkTemplate } from '../../shared/template';
 import { decodeTextFile } from '../../shared/text-file';
@@ -183,6 +183,7 @@ export function planRun(config: EvalConfig, bindings: readonly ProviderBinding[]
   };
   const perTest = config.tests.map((_test, caseIndex) => columns.filter((_column, columnIndex) => runsIn(caseIndex, columnIndex)).length);
   const chatTemplates = new Set<readonly Message[]>(config.prompts.filter((prompt) => prompt.chat).map((prompt) => prompt.messages));
+  const arounds = new Map<ConfigTest, Map<number, Message[]>>();
   const first = config.prompts[0];
   const lastUser = first ? ([...first.messages].reverse().find((m) => m.role === 'user') ?? first.messages[0]) : undefined;
   const titleText = (config.description ?? lastUser?.content ?? 'parallax eval').replace(/\s+/g, ' ').trim();
@@ -219,10 +220,29 @@ export function planRun(config: EvalConfig, bindings: readonly ProviderBinding[]
         repeats,
         // Values that name other variables are filled in as promptfoo fills them in (a chat prompt gets no template pass).
         prepareVars: (vars, template) => promptfooVars(vars, chatTemplates.has(template) ? 'chat' : 'text', options.templateEnv, options.readVarFile),
+        templateOf: (caseIndex, columnIndex, template) => {
+          const place = layout[columnIndex];
+          const prompt = place ? config.prompts[place.promptIdx] : undefined;
+          return prompt ? aroundPrompt(config.tests[caseIndex], prompt, place?.promptIdx ?? 0, arounds) : template;
+        },
       }),
     ),
     total: perTest.reduce((sum, n) => sum + n, 0) * repeats,
   };
+}
+
+/**
+ * promptfoo's options.prefix / suffix: the test's prompt is `prefix + prompt.raw + suffix`, one
+ * text template (a chat prompt's JSON with text around it is no longer a chat list, so
+ * promptfoo sends it as one user message, and so does this). One array per test and prompt.
+ */
+function aroundPrompt(test: ConfigTest | undefined, prompt: ConfigPrompt, promptIdx: number, memo: Map<ConfigTest, Map<number, Message[]>>): readonly Message[] {
+  if (test === undefined || (test.prefix === undefined && test.suffix === undefined)) return prompt.messages;
+  let byPrompt = memo.get(test);
+  if (!byPrompt) memo.set(test, (byPrompt = new Map()));
+  let template = byPrompt.get(promptIdx);
+  if (!template) byPrompt.set(promptIdx, (template = [{ role: 'user', content: `${test.prefix ?? ''}${prompt.raw}${test.suffix ?? ''}` }]));
+  return template;
 }
 
 /**

@@ -11,7 +11,7 @@ import { createWriteStream, renameSync, rmSync, type WriteStream } from 'node:fs
 import { extname } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { toCsv } from '../../shared/csv';
-import type { ConfigPrompt, ConfigProvider, EvalConfig } from '../../shared/promptfoo/config';
+import type { ConfigPrompt, ConfigProvider, ConfigTest, EvalConfig } from '../../shared/promptfoo/config';
 import { columnLayout, type ColumnPlace } from '../../shared/promptfoo/prompts';
 import type { Cell, Grading } from '../../shared/schemas';
 import type { Store } from '../store/store';
@@ -68,9 +68,12 @@ export function placeOf(cell: Pick<Cell, 'caseIndex' | 'repeat' | 'columnIndex'>
   };
 }
 
-/** What promptfoo puts in prompt.raw: the rendered text, or for a chat prompt the rendered messages as JSON. */
-export function renderedPromptText(prompt: ConfigPrompt, cell: Cell): string {
-  if (prompt.chat) return JSON.stringify(cell.messages);
+/**
+ * What promptfoo puts in prompt.raw: the rendered text, or for a chat prompt the rendered
+ * messages as JSON (not with a test's prefix or suffix around it: that is one text).
+ */
+export function renderedPromptText(prompt: ConfigPrompt, cell: Cell, test?: ConfigTest): string {
+  if (prompt.chat && test?.prefix === undefined && test?.suffix === undefined) return JSON.stringify(cell.messages);
   return cell.messages[0]?.content ?? '';
 }
 
@@ -209,7 +212,7 @@ export function flatRow(run: OutputRun, cell: Cell, place: CellPlace, vars: read
   }
   const usage = usageOf(cell);
   Object.assign(row, {
-    prompt: prompt ? renderedPromptText(prompt, cell) : JSON.stringify(cell.messages),
+    prompt: prompt ? renderedPromptText(prompt, cell, test) : JSON.stringify(cell.messages),
     output: cell.grading?.output ?? cell.output,
     // The calls as JSON (arguments as the model wrote them) and the thinking, for .jsonl and .csv alike.
     tool_calls: cell.toolCalls ? JSON.stringify(cell.toolCalls) : null,
@@ -252,7 +255,7 @@ export function promptfooResult(run: OutputRun, cell: Cell, place: CellPlace): R
     testCase: { ...(test?.description !== undefined ? { description: test.description } : {}), vars: cell.variables },
     promptId: sha256(label),
     provider: { id: provider?.id ?? cell.providerId, ...(provider?.label !== undefined ? { label: provider.label } : {}) },
-    prompt: { raw: prompt ? renderedPromptText(prompt, cell) : JSON.stringify(cell.messages), label },
+    prompt: { raw: prompt ? renderedPromptText(prompt, cell, test) : JSON.stringify(cell.messages), label },
     vars: cell.variables,
     response: {
       // promptfoo reports the answer after the test's transform.

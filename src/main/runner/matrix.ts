@@ -26,6 +26,12 @@ export interface MatrixInput {
    * row's cells for that template become error cells.
    */
   prepareVars?: (vars: Variables, template: readonly Message[]) => Variables;
+  /**
+   * The template a row sends on a column when it is not the column's own (a promptfoo test's
+   * options.prefix / suffix around the prompt). Return the same array for one template per
+   * row and column; such a row renders on its own rather than in a batch.
+   */
+  templateOf?: (caseIndex: number, columnIndex: number, template: readonly Message[]) => readonly Message[];
 }
 
 /** Rows rendered ahead, per template, in one batch (the sandbox answers a batch in one call). */
@@ -84,10 +90,11 @@ export function* matrixCells(input: MatrixInput): Generator<NewCell> {
     if (!testCase) continue;
     const rendered = new Map<readonly Message[], Outcome>();
     for (const [columnIndex, column] of input.columns.entries()) {
-      const template = input.templates[columnIndex] ?? [];
+      const shared = input.templates[columnIndex] ?? [];
+      const template = input.templateOf?.(caseIndex, columnIndex, shared) ?? shared;
       let outcome = rendered.get(template);
       if (!outcome) {
-        outcome = outcomeOf(template, at);
+        outcome = template === shared ? outcomeOf(template, at) : (renderRows(template, [testCase.vars], input.prepareVars)[0] ?? { error: toErrorInfo(new Error('The row was not rendered.')) });
         rendered.set(template, outcome);
       }
       for (let repeat = 0; repeat < input.repeats; repeat++) {

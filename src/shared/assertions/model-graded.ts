@@ -436,7 +436,7 @@ export function promptText(messages: readonly Message[]): string {
 }
 
 /** The check types graded here, as promptfoo names them (`similar` also as similar:cosine, similar:dot, similar:euclidean). */
-export const MODEL_GRADED_TYPES = ['factuality', 'model-graded-closedqa', 'g-eval', 'answer-relevance', 'similar', 'similar:cosine', 'similar:dot', 'similar:euclidean', 'moderation'] as const;
+export const MODEL_GRADED_TYPES = ['factuality', 'model-graded-factuality', 'model-graded-closedqa', 'g-eval', 'answer-relevance', 'similar', 'similar:cosine', 'similar:dot', 'similar:euclidean', 'moderation'] as const;
 export type ModelGradedType = (typeof MODEL_GRADED_TYPES)[number];
 /** Checks that compare all of a row's answers: graded once the row's cells are done (src/main/runner/compare.ts). */
 export const COMPARISON_TYPES = ['select-best', 'max-score'] as const;
@@ -628,6 +628,7 @@ export async function gradeWithModel(input: GraderInput, tools: GraderTools): Pr
   const vars = templateVars(input.vars);
   switch (type) {
     case 'factuality':
+    case 'model-graded-factuality':
     case 'model-graded-closedqa': {
       if (typeof value !== 'string') return failed(`${type} assertion type must have a string value`);
       if (!input.prompt) return failed(`${type} assertion type must have a prompt`);

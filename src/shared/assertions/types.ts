@@ -48,6 +48,8 @@ export const BASE_ASSERTION_TYPES = [
   'assert-set',
   // Graded by a model, embeddings or moderation (src/shared/assertions/model-graded.ts), as promptfoo grades them.
   'factuality',
+  // promptfoo's older name for factuality: the same handler there, the same check here.
+  'model-graded-factuality',
   'model-graded-closedqa',
   'g-eval',
   'answer-relevance',

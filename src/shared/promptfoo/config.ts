@@ -97,6 +97,11 @@ export interface ConfigTest {
   transform?: string;
   /** threshold (the test's, else defaultTest's): the test passes when its checks' weighted mean score reaches it. */
   threshold?: number;
+  /** options.prefix / options.suffix (the test's, else defaultTest's): text put before and after each prompt's template for this test, as promptfoo does. */
+  prefix?: string;
+  suffix?: string;
+  /** options.disableDefaultAsserts: defaultTest's checks do not apply to this test. */
+  disableDefaultAsserts?: boolean;
   /** tests[].prompts (else defaultTest's): the prompts this test runs with, by label or id; all when absent. */
   prompts?: string[];
   /** tests[].providers (else defaultTest's): the providers this test runs on, by label or id; all when absent. */
@@ -910,6 +915,9 @@ function parseTest(value: unknown, path: Path, defaults: Variables, check: Check
     ...(assert.length > 0 ? { assert } : {}),
     ...(options.transform !== undefined ? { transform: options.transform } : {}),
     ...(options.disableVarExpansion !== undefined ? { disableVarExpansion: options.disableVarExpansion } : {}),
+    ...(options.prefix !== undefined ? { prefix: options.prefix } : {}),
+    ...(options.suffix !== undefined ? { suffix: options.suffix } : {}),
+    ...(options.disableDefaultAsserts === true ? { disableDefaultAsserts: true } : {}),
     ...(threshold !== undefined ? { threshold } : {}),
     ...(prompts !== undefined ? { prompts } : {}),
     ...(providers !== undefined ? { providers } : {}),
@@ -963,6 +971,8 @@ interface DefaultTest {
   prompts?: string[];
   providers?: string[];
   disableVarExpansion?: boolean;
+  prefix?: string;
+  suffix?: string;
 }
 
 /** promptfoo's rubricPrompt: a JSON chat list (as text or as a list) is the judge's messages, other text one user message. */
@@ -1026,17 +1036,41 @@ function parseGrader(value: unknown, path: Path, check: Checker): { grader?: Con
   return { ...(grader ? { grader } : {}), ...(models.embedding !== undefined || models.moderation !== undefined ? { graderModels: models } : {}) };
 }
 
-function parseTestOptions(value: unknown, path: Path, check: Checker, readsGrader: boolean): { grader?: ConfigProvider; graderModels?: GraderModels; rubricPrompt?: Message[]; transform?: string; disableVarExpansion?: boolean } {
+interface TestOptions {
+  grader?: ConfigProvider;
+  graderModels?: GraderModels;
+  rubricPrompt?: Message[];
+  transform?: string;
+  disableVarExpansion?: boolean;
+  prefix?: string;
+  suffix?: string;
+  disableDefaultAsserts?: boolean;
+}
+
+function parseTestOptions(value: unknown, path: Path, check: Checker, readsGrader: boolean): TestOptions {
   if (value === undefined || value === null) return {};
   if (!isRecord(value)) {
     check.error(path, `options must be a map, not ${describeType(value)}`);
     return {};
   }
   for (const key of Object.keys(value)) {
-    if (key === 'transform' || key === 'postprocess' || key === 'disableVarExpansion' || (readsGrader && (key === 'provider' || key === 'rubricPrompt'))) continue;
+    if (key === 'transform' || key === 'postprocess' || key === 'disableVarExpansion' || key === 'prefix' || key === 'suffix' || (readsGrader && (key === 'provider' || key === 'rubricPrompt'))) continue;
+    if (key === 'disableDefaultAsserts' && !readsGrader) continue;
     check.warn([...path, key], `"${key}" is ignored`, true);
   }
-  const out: { grader?: ConfigProvider; graderModels?: GraderModels; rubricPrompt?: Message[]; transform?: string; disableVarExpansion?: boolean } = {};
+  const out: TestOptions = {};
+  // Text promptfoo puts around the prompt's template for this test (an empty one counts as none, as promptfoo's \`||\` has it).
+  for (const key of ['prefix', 'suffix'] as const) {
+    const text = value[key];
+    if (typeof text === 'string') {
+      if (text !== '') out[key] = text;
+    } else if (text !== undefined && text !== null) check.warn([...path, key], `must be text, not ${describeType(text)}; it is ignored`, true);
+  }
+  const noDefaults = value['disableDefaultAsserts'];
+  if (!readsGrader && noDefaults !== undefined && noDefaults !== null) {
+    if (typeof noDefaults === 'boolean') out.disableDefaultAsserts = noDefaults;
+    else check.warn([...path, 'disableDefaultAsserts'], `must be true or false, not ${describeType(noDefaults)}; it is ignored`, true);
+  }
   // promptfoo's switch for lists of values: passed whole instead of one test per value.
   const noExpansion = value['disableVarExpansion'];
   if (typeof noExpansion === 'boolean') out.disableVarExpansion = noExpansion;
@@ -1091,7 +1125,7 @@ function parseDefaultTest(value: unknown, check: Checker): DefaultTest {
   }
   const prompts = parseRefList(value['prompts'], ['defaultTest', 'prompts'], check, 'prompts');
   const providers = parseRefList(value['providers'], ['defaultTest', 'providers'], check, 'providers');
-  const { grader, graderModels, rubricPrompt, transform, disableVarExpansion } = parseTestOptions(value['options'], ['defaultTest', 'options'], check, true);
+  const { grader, graderModels, rubricPrompt, transform, disableVarExpansion, prefix, suffix } = parseTestOptions(value['options'], ['defaultTest', 'options'], check, true);
   const threshold = parseThreshold(value['threshold'], ['defaultTest', 'threshold'], check);
   return {
     vars: parseVars(value['vars'], ['defaultTest', 'vars'], check) ?? {},
@@ -1104,6 +1138,8 @@ function parseDefaultTest(value: unknown, check: Checker): DefaultTest {
     ...(prompts !== undefined ? { prompts } : {}),
     ...(providers !== undefined ? { providers } : {}),
     ...(disableVarExpansion !== undefined ? { disableVarExpansion } : {}),
+    ...(prefix !== undefined ? { prefix } : {}),
+    ...(suffix !== undefined ? { suffix } : {}),
   };
 }
 
@@ -1435,21 +1471,29 @@ export function parseConfig(text: string, fileName: string, files?: ConfigFiles)
 
   if (check.errors.length > 0) return { ok: false, errors: check.errors, warnings: check.warnings };
   checkTemplates(prompts, tests, check);
+  // A test with options.disableDefaultAsserts runs without defaultTest's checks: the others then carry them as their own, first, as promptfoo merges them.
+  const someOptOut = defaultTest.assert.length > 0 && tests.some((test) => test.disableDefaultAsserts === true);
   return {
     ok: true,
     config: {
       ...(typeof description === 'string' ? { description } : {}),
       prompts,
       providers,
-      // defaultTest.options.transform and defaultTest.threshold apply to every test that has none of its own, as promptfoo merges them.
-      tests: tests.map((test) => ({
-        ...test,
-        ...(test.transform === undefined && defaultTest.transform !== undefined ? { transform: defaultTest.transform } : {}),
-        ...(test.threshold === undefined && defaultTest.threshold !== undefined ? { threshold: defaultTest.threshold } : {}),
-      })),
+      // defaultTest.options.transform, prefix, suffix and defaultTest.threshold apply to every test that has none of its own, as promptfoo merges them.
+      tests: tests.map((test) => {
+        const assert = someOptOut && test.disableDefaultAsserts !== true ? [...defaultTest.assert, ...(test.assert ?? [])] : test.assert;
+        return {
+          ...test,
+          ...(assert !== undefined ? { assert } : {}),
+          ...(test.transform === undefined && defaultTest.transform !== undefined ? { transform: defaultTest.transform } : {}),
+          ...(test.threshold === undefined && defaultTest.threshold !== undefined ? { threshold: defaultTest.threshold } : {}),
+          ...(test.prefix === undefined && defaultTest.prefix !== undefined ? { prefix: defaultTest.prefix } : {}),
+          ...(test.suffix === undefined && defaultTest.suffix !== undefined ? { suffix: defaultTest.suffix } : {}),
+        };
+      }),
       ...options,
       ...(nunjucksFilters.length > 0 ? { nunjucksFilters } : {}),
-      ...(defaultTest.assert.length > 0 ? { defaultAssert: defaultTest.assert } : {}),
+      ...(defaultTest.assert.length > 0 && !someOptOut ? { defaultAssert: defaultTest.assert } : {}),
       ...(defaultTest.grader ? { grader: defaultTest.grader } : {}),
       ...(defaultTest.graderModels ? { graderModels: defaultTest.graderModels } : {}),
       ...(defaultTest.rubricPrompt ? { rubricPrompt: defaultTest.rubricPrompt } : {}),

@@ -320,8 +320,15 @@ export function parseExperimentYaml(text: string, fileName: string, options: Exp
       ...(config.graderModels !== undefined ? { graderModels: { ...config.graderModels } } : {}),
       ...(config.repeat !== undefined ? { repeat: config.repeat } : {}),
     },
-    warnings: [...parsed.warnings.map(formatIssue), ...filterWarnings(config, fileName), ...(prepared?.warnings ?? [])],
+    warnings: [...parsed.warnings.map(formatIssue), ...filterWarnings(config, fileName), ...aroundWarnings(config, fileName), ...(prepared?.warnings ?? [])],
   };
+}
+
+/** A draft has one template for every row: a test's options.prefix / suffix around it is not kept, and says so. */
+function aroundWarnings(config: EvalConfig, fileName: string): string[] {
+  const n = config.tests.filter((t) => t.prefix !== undefined || t.suffix !== undefined).length;
+  if (n === 0) return [];
+  return [`${fileName}: ${n === 1 ? '1 test puts' : `${n} tests put`} text around the prompt (options.prefix / suffix); the draft has one template for every row, so it leaves that text out (parallax eval keeps it)`];
 }
 
 /** A workspace runs every row on every variant: the config's prompts/providers lists (which cells run) are not kept, and say so. */

@@ -104,7 +104,7 @@ function CheckRow({
               onChange({ ...draft, base, original: sameKind ? draft.original : undefined, valueText: sameKind ? draft.valueText : '' });
             }}
           >
-            {CHECK_TYPES.map((t) => (
+            {(CHECK_TYPES.includes(draft.base) ? CHECK_TYPES : [...CHECK_TYPES, draft.base]).map((t) => (
               <option key={t} value={t}>
                 {t}
               </option>

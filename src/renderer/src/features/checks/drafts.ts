@@ -33,12 +33,14 @@ export const VALUE_KIND: Record<BaseAssertionType, ValueKind> = {
   'tool-call': 'json',
   'word-count': 'text',
   'finish-reason': 'text',
+  'contains-pii': 'list',
   'is-xml': 'elements',
   'contains-xml': 'elements',
   'is-sql': 'sql-options',
   'contains-sql': 'sql-options',
   'assert-set': 'none',
   factuality: 'text',
+  'model-graded-factuality': 'text',
   'model-graded-closedqa': 'text',
   'g-eval': 'text',
   'answer-relevance': 'none',
@@ -77,12 +79,14 @@ export const DESCRIPTION: Record<BaseAssertionType, string> = {
   'tool-call': 'The answer calls a tool matching {"name", "arguments" (a subset), "paths" ({"$.city": "Paris"}), "schema"}; blank: any tool call.',
   'word-count': 'The answer has exactly this many words, or {"min": 10, "max": 50} (either end may be left out).',
   'finish-reason': 'The model stopped for this reason (stop, length, tool_calls, content_filter…), ignoring case.',
+  'contains-pii': 'The answer holds personal data (e-mail, phone, card, iban, national_id, ip, address, person, secret); list kinds to look for only those. Use not-contains-pii to require none.',
   'is-xml': 'The answer is a well-formed XML document holding the required element paths (root.child, comma-separated), if you name any.',
   'contains-xml': 'The answer contains well-formed XML holding the required element paths (root.child, comma-separated), if you name any.',
   'is-sql': 'The answer is SQL ({"databaseType": "PostgresQL"}; MySQL if blank), using only "allowedTables" / "allowedColumns" if you list them.',
   'contains-sql': 'A ```sql block (else the whole answer) is SQL, as is-sql checks it.',
   'assert-set': 'A group of checks scored together, with its own threshold: it passes when all its checks pass, or its weighted score reaches the threshold.',
   factuality: 'The judge compares the answer with this expert answer: it fails only when they disagree.',
+  'model-graded-factuality': 'promptfoo’s older name for factuality: the same check.',
   'model-graded-closedqa': 'The judge says whether the answer meets this criterion (Y or N).',
   'g-eval': 'The judge writes evaluation steps for these criteria and scores the answer 0–10 (passes at the threshold, default 0.7).',
   'answer-relevance': 'The judge asks which question the answer answers; its embedding is compared with the row’s query (or the prompt).',
@@ -269,4 +273,5 @@ export function buildAssertion(draft: CheckDraft): Built {
   return { ok: true, assertion: parsed.assertion };
 }
 
-export const CHECK_TYPES: readonly BaseAssertionType[] = BASE_ASSERTION_TYPES;
+/** The types offered for a new check: promptfoo's older name for factuality only where a check already has it. */
+export const CHECK_TYPES: readonly BaseAssertionType[] = BASE_ASSERTION_TYPES.filter((t) => t !== 'model-graded-factuality');
