@@ -157,7 +157,7 @@ export function judgingHandlers(store: Store, emit: (event: AppEvent) => void): 
         c.rating?.note ?? '',
         c.error?.message ?? '',
       ]);
-      const voteRows = votes.map((v) => ['vote', v.caseIndex + 1, labels[v.leftColumn] ?? '', labels[v.rightColumn] ?? '', v.outcome, v.note ?? '', v.createdAt]);
+      const voteRows = votes.map((v) => ['vote', v.caseIndex + 1, labels[v.leftColumn] ?? '', labels[v.rightColumn] ?? '', v.outcome, v.note ?? '', v.createdAt, v.rater]);
       // Each check's pass rate per variant, then the mean over checks (what the charts use) and all-pass.
       const checkRows = verdict.variants.flatMap((v) => [
         ...v.checks.map((c) => ['check', v.label, c.check ?? c.type, c.weight ?? 1, c.passed, c.total, c.rate.estimate ?? '']),
@@ -166,7 +166,7 @@ export function judgingHandlers(store: Store, emit: (event: AppEvent) => void): 
       // Spreadsheet-safe: answers, row values and check names are hostile text (see shared/csv.ts).
       const text =
         toCsv([header, ...rows], { newline: '\n' }) +
-        (voteRows.length > 0 ? `\n${toCsv([['kind', 'row', 'left', 'right', 'outcome', 'note', 'at'], ...voteRows], { newline: '\n' })}` : '') +
+        (voteRows.length > 0 ? `\n${toCsv([['kind', 'row', 'left', 'right', 'outcome', 'note', 'at', 'rater'], ...voteRows], { newline: '\n' })}` : '') +
         (checkRows.length > 0 ? `\n${toCsv([['kind', 'variant', 'check', 'weight', 'passed', 'total', 'passRate'], ...checkRows], { newline: '\n' })}` : '');
       return Promise.resolve({ fileName: `${stem}.csv`, text, mimeType: 'text/csv' });
     },
