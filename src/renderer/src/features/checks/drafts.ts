@@ -236,7 +236,12 @@ function readValue(draft: CheckDraft): { ok: true; value: unknown } | { ok: fals
       try {
         parsed = JSON.parse(text);
       } catch (error) {
-        return { ok: false, error: `${draft.base === 'tool-call' ? 'The expected call' : 'The schema'} is not valid JSON: ${error instanceof Error ? error.message : String(error)}` };
+        return { ok: false, error: `${draft.base === 'tool-call' ? 'The expected call' : draft.base === 'moderation' ? 'The list of categories' : 'The schema'} is not valid JSON: ${error instanceof Error ? error.message : String(error)}` };
+      }
+      if (draft.base === 'moderation') {
+        // promptfoo's value: the categories that fail the check, a list of strings.
+        if (!Array.isArray(parsed) || !parsed.every((c) => typeof c === 'string')) return { ok: false, error: 'Write the categories as a JSON list of strings, such as ["harassment", "violence"], or leave it blank for every category.' };
+        return { ok: true, value: parsed.length === 0 ? undefined : parsed };
       }
       if (draft.base === 'tool-call' && (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed))) {
         return { ok: false, error: 'Write what the call must have, such as {"name": "get_weather", "arguments": {"city": "Paris"}}.' };
