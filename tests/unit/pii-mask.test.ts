@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { detectPii, scanPii } from '../../src/shared/pii/detect';
-import { effectivePii, isLoopbackUrl, kindsOf, MAX_SCAN_CHARS } from '../../src/shared/pii/kinds';
+import { effectivePii, isLoopbackUrl, kindsOf, MAX_SCAN_CHARS, type PiiKind } from '../../src/shared/pii/kinds';
+import { evaluateAssertionAsync } from '../../src/shared/assertions/evaluate';
+import { portableAsserts } from '../../src/shared/promptfoo/portable-checks';
 import { maskMessages, StreamUnmasker, unmask, type PiiScan } from '../../src/shared/pii/mask';
 import type { Message } from '../../src/shared/schemas';
 import { PiiScanner } from '../../src/main/pii/scanner';
@@ -125,5 +127,30 @@ describe('policy', () => {
     expect(kindsOf('email, card')).toEqual({ ok: true, kinds: ['email', 'card'] });
     expect(kindsOf(['emails']).ok).toBe(false);
     expect(kindsOf(undefined).ok && kindsOf(undefined)).toMatchObject({ ok: true });
+  });
+});
+
+describe('contains-pii check', () => {
+  const context = (output: string) => ({ output, vars: {}, findPii: (text: string, kinds: readonly PiiKind[]) => scanner.scan(text, kinds) });
+
+  it('not-contains-pii fails on an answer with personal data and names only the kinds', async () => {
+    const result = await evaluateAssertionAsync({ type: 'not-contains-pii' }, context('Sure, write to ada@example.com or call +44 20 7946 0958.'));
+    expect(result.pass).toBe(false);
+    expect(result.reason).toBe('Expected no personal data in the output; found 1 email, 1 phone');
+    expect(result.reason).not.toContain('ada@');
+    expect((await evaluateAssertionAsync({ type: 'not-contains-pii' }, context('Nothing personal here, version 1.2.3.'))).pass).toBe(true);
+  });
+
+  it('value limits the kinds; a bad kind is an error; no scanner fails rather than passes', async () => {
+    expect((await evaluateAssertionAsync({ type: 'not-contains-pii', value: ['phone'] }, context('mail ada@example.com'))).pass).toBe(true);
+    expect((await evaluateAssertionAsync({ type: 'contains-pii', value: ['email'] }, context('mail ada@example.com'))).pass).toBe(true);
+    expect((await evaluateAssertionAsync({ type: 'not-contains-pii', value: ['emails'] }, context('x'))).reason).toContain('"emails" is not a kind');
+    expect((await evaluateAssertionAsync({ type: 'not-contains-pii' }, { output: 'x', vars: {} })).pass).toBe(false);
+  });
+
+  it('is left out of a promptfoo export with a note saying why', () => {
+    const notes: string[] = [];
+    expect(portableAsserts([{ type: 'not-contains-pii', value: ['email'] }, { type: 'contains', value: 'x' }], 'tests[0].assert', notes)).toEqual([{ type: 'contains', value: 'x' }]);
+    expect(notes[0]).toContain('tests[0].assert[0] (not-contains-pii ["email"]) is left out: promptfoo has no personal-data check');
   });
 });

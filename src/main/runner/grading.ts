@@ -10,6 +10,11 @@ import { isModelGradedType, moderationFlags, promptText, type Embedder, type Mod
 import { MAX_TRANSFORMED_OUTPUT, type Cell, type Grading, type JudgeConfig, type Message, type Variables } from '../../shared/schemas';
 import { createJsonSchemaValidator } from '../assertions/json-schema';
 import { sqlParser } from '../assertions/sql-parser';
+import { PiiScanner } from '../pii/scanner';
+import type { PiiKind } from '../../shared/pii/kinds';
+
+/** The scanner contains-pii checks use: the same detectors that mask requests (src/main/pii). */
+const piiScanner = new PiiScanner();
 import { sandboxCodeRunner, sandboxRegexTester } from '../sandbox/checks';
 import type { ProviderRegistry } from '../providers/registry';
 import type { GradingSpec } from '../store/store';
@@ -200,6 +205,7 @@ export async function gradeCell(cell: Cell, spec: GradingSpec, judge: Judge | un
     validateJsonSchema,
     testRegex: sandboxRegexTester,
     sqlParser,
+    findPii: (text: string, kinds: readonly PiiKind[]) => piiScanner.scan(text, kinds),
     runCode: sandboxCodeRunner,
     ...(cell.toolCalls ? { toolCalls: cell.toolCalls } : {}),
     ...(cell.params.tools ? { tools: cell.params.tools } : {}),

@@ -19,6 +19,7 @@ import { checkSql, containsSql, readSqlValue } from './sql';
 import { containsXml, requiredXmlElements, validateXml } from './xml';
 import { splitAssertionType } from './types';
 import type { Assertion, AssertionContext, AssertionResult, BaseAssertionType } from './types';
+import { describeCounts, kindsOf, type PiiKind } from '../pii/kinds';
 
 /** Default thresholds, as promptfoo's. */
 export const DEFAULT_THRESHOLDS = { levenshtein: 5, bleu: 0.5, 'rouge-n': 0.75, 'rouge-l': 0.75 } as const;
@@ -361,6 +362,9 @@ function run(base: BaseAssertionType, check: Check): AssertionResult {
       return wordCountCheck(check);
     case 'finish-reason':
       return finishReasonCheck(check);
+    case 'contains-pii':
+      // Graded with main's scanner, which is asynchronous (evaluateAssertionAsync).
+      return invalid(check, '"contains-pii" is graded with the personal-data scanner in the main process; none was given here');
     case 'is-xml':
     case 'contains-xml':
       return xmlCheck(check, base);
@@ -377,6 +381,19 @@ function run(base: BaseAssertionType, check: Check): AssertionResult {
     default:
       return { pass: false, score: 0, reason: `"${base}" needs a grader model; it has not been graded`, assertion: check.assertion, needsJudge: true };
   }
+}
+
+/** contains-pii: the answer holds personal data of the kinds in `value` (every kind when absent). Reasons name kinds, never values. */
+async function piiCheck(check: Check): Promise<AssertionResult> {
+  const kinds = kindsOf(check.value);
+  if (!kinds.ok) return invalid(check, `"contains-pii": ${kinds.error}`);
+  const finder = check.context.findPii;
+  if (!finder) return invalid(check, '"contains-pii" is graded with the personal-data scanner in the main process; none was given here');
+  const { spans, complete } = await finder(check.context.output, kinds.kinds);
+  const counts: Partial<Record<PiiKind, number>> = {};
+  for (const span of spans) counts[span.kind] = (counts[span.kind] ?? 0) + 1;
+  const partly = complete ? '' : ' (only the start of the answer was read: it is too long to scan in full)';
+  return decide(check, spans.length > 0, `Expected personal data in the output; found none${partly}`, `Expected no personal data in the output; found ${describeCounts(counts)}`);
 }
 
 /** promptfoo passes a check of weight 0 whatever it found: it then only reports. */
@@ -468,6 +485,7 @@ async function evaluateOneAsync(assertion: Assertion, context: AssertionContext,
     );
     return { pass: verdict.pass, score: verdict.score, reason: verdict.reason, assertion };
   }
+  if (base === 'contains-pii') return piiCheck(check);
   if (base !== 'llm-rubric') return run(base, check);
   const rubric = textValue(check);
   if (rubric === undefined) return invalid(check, '"llm-rubric" needs the rubric as its value');

@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { ToolCall, ToolDefinition } from '../tools';
 import type { SqlParser } from './sql';
+import type { PiiKind, PiiSpan } from '../pii/kinds';
 
 /** The assertion types Parallax checks, as written in promptfoo YAML (without `not-`). */
 export const BASE_ASSERTION_TYPES = [
@@ -39,6 +40,8 @@ export const BASE_ASSERTION_TYPES = [
   'word-count',
   // Why the model stopped (stop, length, tool_calls, ...), compared without case.
   'finish-reason',
+  // Personal data in the answer, found by the detectors that mask requests (src/shared/pii); `value`: kinds. Parallax only.
+  'contains-pii',
   // XML (saxes, fast-xml-parser) and SQL (node-sql-parser, injected) as promptfoo checks them: xml.ts, sql.ts.
   'is-xml',
   'contains-xml',
@@ -170,7 +173,12 @@ export interface AssertionContext {
   toolCalls?: readonly ToolCall[];
   /** The tools the model was offered (the cell's params.tools). */
   tools?: readonly ToolDefinition[];
+  /** Main's personal-data scanner (src/main/pii): contains-pii checks fail without it. */
+  findPii?: PiiFinder;
 }
+
+/** Finds personal data of some kinds in a text; `complete`: all of it was read. */
+export type PiiFinder = (text: string, kinds: readonly PiiKind[]) => Promise<{ spans: PiiSpan[]; complete: boolean }>;
 
 /** Whether a pattern matches somewhere in a text, or why it could not be told. */
 export type RegexTester = (pattern: string, text: string) => { ok: true; match: boolean } | { ok: false; error: string };

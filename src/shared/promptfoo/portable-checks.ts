@@ -19,7 +19,7 @@
 import { splitAssertionType, type Assertion, type BaseAssertionType } from '../assertions/types';
 
 /** Types promptfoo 0.121.20 does not know ("Unknown assertion type"). */
-export const PARALLAX_ONLY_TYPES: ReadonlySet<BaseAssertionType> = new Set<BaseAssertionType>(['rouge-l', 'tool-call', 'is-valid-json-schema']);
+export const PARALLAX_ONLY_TYPES: ReadonlySet<BaseAssertionType> = new Set<BaseAssertionType>(['rouge-l', 'tool-call', 'is-valid-json-schema', 'contains-pii']);
 
 const MARK = '// Parallax check: ';
 
@@ -182,6 +182,9 @@ export function toPromptfoo(assertion: Assertion): PortableCheck {
   };
   if (base === 'is-valid-json-schema') {
     return { ok: true, assertion: { ...assertion, type: inverse ? 'not-is-json' : 'is-json' } };
+  }
+  if (base === 'contains-pii') {
+    return { ok: false, why: 'promptfoo has no personal-data check (Parallax grades it with its own detectors: validator, libphonenumber-js, compromise, secretlint)' };
   }
   const code = javascriptFor(assertion);
   if (code === undefined) {
