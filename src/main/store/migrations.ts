@@ -253,4 +253,27 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX votes_by_run ON votes (run_id, rater);
   ALTER TABLE ratings ADD COLUMN rater TEXT NOT NULL DEFAULT 'me';
   `,
+  // Batch runs: a variant's cells sent to a vendor's batch engine as one long-lived job. The job
+  // is kept so a restart polls it again instead of sending it twice; its cells are the ones it
+  // names (cell_ids, JSON), and results are written into them as they are read.
+  `
+  CREATE TABLE batch_jobs (
+    id TEXT PRIMARY KEY,
+    run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+    column_index INTEGER NOT NULL,
+    provider_id TEXT NOT NULL,
+    vendor TEXT NOT NULL,
+    remote_id TEXT,
+    status TEXT NOT NULL,
+    total INTEGER NOT NULL,
+    succeeded INTEGER NOT NULL DEFAULT 0,
+    failed INTEGER NOT NULL DEFAULT 0,
+    fetched INTEGER NOT NULL DEFAULT 0,
+    cell_ids TEXT NOT NULL,
+    problem TEXT,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  CREATE INDEX batch_jobs_by_run ON batch_jobs (run_id);
+  `,
 ];
