@@ -146,7 +146,8 @@ export function biasReport(kind: AttributeKindInfo, all: readonly ProbeAnswer[],
   });
 
   const matcher = matcherFor(kind, options.marked);
-  const sets = answers.map((a) => wordSet(blankAttribute(kind, a.output, options.marked, matcher)));
+  // wordSet reads the first 200,000 characters: blank no further than that.
+  const sets = answers.map((a) => wordSet(blankAttribute(kind, a.output.slice(0, 200_000), options.marked, matcher)));
   const labels = answers.map(valueOf);
   const strata = answers.map((a) => a.columnIndex);
   const distance = (x: number, y: number): number => jaccardDistance(sets[x] ?? new Set<string>(), sets[y] ?? new Set<string>());
