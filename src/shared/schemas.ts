@@ -156,6 +156,8 @@ export const judgeSchema = z.object({
   providerId: z.string().min(1),
   model: z.string().min(1),
   prompt: z.array(messageSchema).min(1).optional(),
+  /** G-Eval's own prompts (promptfoo's object rubricPrompt, `{steps, evaluate}`); its defaults where absent. */
+  gEvalPrompt: z.object({ steps: z.array(messageSchema).min(1).optional(), evaluate: z.array(messageSchema).min(1).optional() }).optional(),
   /** The model asked on the judge's server for embeddings (similar, answer-relevance); promptfoo's default when absent. */
   embeddingModel: z.string().min(1).optional(),
   /** The model asked on the judge's server for moderation; promptfoo's default when absent. */

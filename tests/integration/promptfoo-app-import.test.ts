@@ -151,6 +151,20 @@ describe('the app opens a promptfoo config as parallax eval runs it', () => {
     expect(imported.warnings.join(' ')).toMatch(/3 tests put text around the prompt \(options\.prefix \/ suffix\)/);
   });
 
+  it('graded-geval-prompts: G-Eval\'s own prompts come with the judge and are written back as promptfoo\'s object rubricPrompt', async () => {
+    const text = readFileSync(join(FIXTURES, 'graded-geval-prompts/promptfooconfig.yaml'), 'utf8');
+    type Judge = { prompt?: unknown; gEvalPrompt?: { steps?: { role: string; content: string }[]; evaluate?: { role: string; content: string }[] } };
+    const imported = await call<Imported & { workspace: Imported['workspace'] & { judge?: Judge } }>('files.importExperiment', { fileName: 'promptfooconfig.yaml', text });
+    expect(imported.workspace.judge?.prompt).toBeUndefined();
+    expect(imported.workspace.judge?.gEvalPrompt?.steps).toEqual([{ role: 'user', content: 'Plan first: generate 3-4 concise evaluation steps for this criterion: {{criteria}}' }]);
+    expect(imported.workspace.judge?.gEvalPrompt?.evaluate?.[0]?.content).toMatch(/^Your task is to rate the Reply on one metric, judged here by the criterion itself\./);
+    const exported = await call<{ text: string }>('files.exportExperiment', imported.workspace);
+    // Each as the JSON chat list promptfoo reads as messages.
+    expect(exported.text).toMatch(/rubricPrompt:\n {6}steps: \|-\n {8}\[\n {10}\{"role":"user","content":"Plan first/);
+    const again = await call<Imported & { workspace: Imported['workspace'] & { judge?: Judge } }>('files.importExperiment', { fileName: 'promptfooconfig.yaml', text: exported.text });
+    expect(again.workspace.judge?.gEvalPrompt).toEqual(imported.workspace.judge?.gEvalPrompt);
+  });
+
   it('without the filter files, the import says what to do; a filter the prompt calls is named', async () => {
     const yaml = ['nunjucksFilters:', '  shout: ./filters/shout.cjs', 'prompts:', '  - "{{ name | shout }}"', 'providers: [echo]', 'tests:', '  - vars: { name: x }'].join('\n');
     const noFiles = await call<Imported>('files.importExperiment', { fileName: 'promptfooconfig.yaml', text: yaml });

@@ -464,6 +464,7 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
               providerId: graderBinding.registryId,
               model: graderBinding.provider.model,
               ...(config.rubricPrompt ? { prompt: config.rubricPrompt } : {}),
+              ...(config.gEvalPrompt ? { gEvalPrompt: config.gEvalPrompt } : {}),
               ...(config.graderModels?.embedding !== undefined ? { embeddingModel: config.graderModels.embedding } : {}),
               ...(config.graderModels?.moderation !== undefined ? { moderationModel: config.graderModels.moderation } : {}),
             },

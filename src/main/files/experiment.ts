@@ -139,6 +139,7 @@ export function workspaceToExperiment(workspace: Workspace, providers: readonly 
     ...(workspace.assertions.length > 0 ? { defaultAssert: workspace.assertions as Assertion[] } : {}),
     ...(judge ? { grader: judge } : {}),
     ...(workspace.judge?.prompt ? { rubricPrompt: workspace.judge.prompt.map((m) => ({ role: m.role, content: m.content })) } : {}),
+    ...(judge && workspace.judge?.gEvalPrompt ? { gEvalPrompt: structuredClone(workspace.judge.gEvalPrompt) } : {}),
     ...(judge && (workspace.judge?.embeddingModel !== undefined || workspace.judge?.moderationModel !== undefined)
       ? {
           graderModels: {
@@ -302,6 +303,7 @@ export function experimentToWorkspace(experiment: Experiment, resolveProvider: R
           providerId: resolve(specOf(grader)).id,
           model: grader.kind === 'echo' ? ECHO_MODEL : grader.model.trim(),
           ...(experiment.rubricPrompt && experiment.rubricPrompt.length > 0 ? { prompt: experiment.rubricPrompt.map((m) => ({ role: m.role, content: m.content })) } : {}),
+          ...(experiment.gEvalPrompt !== undefined ? { gEvalPrompt: structuredClone(experiment.gEvalPrompt) } : {}),
           ...(experiment.graderModels?.embedding !== undefined ? { embeddingModel: experiment.graderModels.embedding } : {}),
           ...(experiment.graderModels?.moderation !== undefined ? { moderationModel: experiment.graderModels.moderation } : {}),
         }

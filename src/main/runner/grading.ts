@@ -248,6 +248,7 @@ export async function gradeCell(cell: Cell, spec: GradingSpec, judge: Judge | un
     const result = await evaluateAssertionAsync(assertion, context, {
       ...(watched ? { judge: watched } : {}),
       ...(spec.judge?.prompt ? { rubricTemplate: spec.judge.prompt } : {}),
+      ...(spec.judge?.gEvalPrompt ? { gEvalTemplates: spec.judge.gEvalPrompt } : {}),
       render: renderGraderPrompt,
       ...(embed ? { embed } : {}),
       ...(moderate ? { moderate } : {}),

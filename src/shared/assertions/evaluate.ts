@@ -10,7 +10,7 @@ import type { Message } from '../schemas';
 import { parseCommaList } from './comma-list';
 import { assertSetResult } from './grading';
 import { extractJsonObjects, jsonEqual, parseJson, readSchema } from './json-values';
-import { gradeWithModel, isModelGradedType, type Embedder, type GraderRender, type Moderator } from './model-graded';
+import { gradeWithModel, isModelGradedType, type Embedder, type GEvalTemplates, type GraderRender, type Moderator } from './model-graded';
 import { parseRubricVerdict, rubricPrompt } from './rubric';
 import { applyTransform, checkFunctionBody, readCheckValue } from './script';
 import { bleu, levenshtein, rougeL, rougeN } from './text-metrics';
@@ -448,6 +448,8 @@ export interface JudgeOptions {
   judge?: Judge;
   /** The judge prompt, if the user edited it (default: DEFAULT_RUBRIC_PROMPT). */
   rubricTemplate?: readonly Message[];
+  /** G-Eval's step and scoring prompts, where the config set them (promptfoo's object rubricPrompt). */
+  gEvalTemplates?: GEvalTemplates;
   /** Renders grader prompts (factuality, g-eval, ...): main renders them in the sandbox. */
   render?: GraderRender;
   /** Embeddings for similar and answer-relevance. */

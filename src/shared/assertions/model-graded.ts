@@ -447,11 +447,18 @@ export function isModelGradedType(base: string): base is ModelGradedType {
   return MODEL_GRADED.has(base);
 }
 
+export interface GEvalTemplates {
+  steps?: readonly Message[];
+  evaluate?: readonly Message[];
+}
+
 /** What a model-graded check needs from its caller: the grader model, embeddings, moderation, a renderer. */
 export interface GraderTools {
   judge?: (messages: Message[]) => Promise<string>;
   /** The judge prompt the config set (promptfoo's rubricPrompt replaces every grader's default prompt but G-Eval's). */
   rubricTemplate?: readonly Message[];
+  /** G-Eval's own prompts, from an object rubricPrompt (`{steps, evaluate}`); its defaults where absent. */
+  gEvalTemplates?: GEvalTemplates;
   render?: GraderRender;
   embed?: Embedder;
   moderate?: Moderator;
@@ -536,11 +543,11 @@ async function similarCheck(input: GraderInput, tools: GraderTools): Promise<Gra
 
 async function gEvalOne(criteria: string, input: GraderInput, tools: GraderTools, threshold: number): Promise<GraderVerdict> {
   if (!input.prompt) return failed('No source text to estimate reply');
-  const stepsAnswer = await ask(tools, GEVAL_STEPS_PROMPT, { criteria });
+  const stepsAnswer = await ask(tools, tools.gEvalTemplates?.steps ?? GEVAL_STEPS_PROMPT, { criteria });
   if (!stepsAnswer.ok) return failed(stepsAnswer.error);
   const steps = readGEvalSteps(stepsAnswer.text);
   if (!steps.ok) return failed(steps.error);
-  const evaluation = await ask(tools, GEVAL_EVALUATE_PROMPT, {
+  const evaluation = await ask(tools, tools.gEvalTemplates?.evaluate ?? GEVAL_EVALUATE_PROMPT, {
     criteria,
     steps: steps.steps.join('\n- '),
     maxScore: String(GEVAL_MAX_SCORE),

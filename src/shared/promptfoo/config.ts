@@ -122,6 +122,8 @@ export interface EvalConfig {
   graderModels?: GraderModels;
   /** defaultTest.options.rubricPrompt: the judge's messages ({{ output }} and {{ rubric }} filled in). */
   rubricPrompt?: Message[];
+  /** defaultTest.options.rubricPrompt as `{steps, evaluate}`: G-Eval's two prompts (the other graders keep their own). */
+  gEvalPrompt?: GEvalPrompt;
   /** evaluateOptions.repeat: how many times each cell is asked. */
   repeat?: number;
   /** evaluateOptions.maxConcurrency. */
@@ -966,6 +968,7 @@ interface DefaultTest {
   grader?: ConfigProvider;
   graderModels?: GraderModels;
   rubricPrompt?: Message[];
+  gEvalPrompt?: GEvalPrompt;
   transform?: string;
   threshold?: number;
   prompts?: string[];
@@ -973,6 +976,29 @@ interface DefaultTest {
   disableVarExpansion?: boolean;
   prefix?: string;
   suffix?: string;
+}
+
+/** G-Eval's own prompts: promptfoo reads an object rubricPrompt's `steps` and `evaluate` for G-Eval only. */
+export interface GEvalPrompt {
+  steps?: Message[];
+  evaluate?: Message[];
+}
+
+/**
+ * An object rubricPrompt, `{steps, evaluate}`, each a prompt as a rubricPrompt is written:
+ * G-Eval's step and scoring prompts. promptfoo's other graders do not read it.
+ */
+function parseGEvalPrompt(value: Record<string, unknown>, path: Path, check: Checker): GEvalPrompt | undefined {
+  const out: GEvalPrompt = {};
+  for (const key of Object.keys(value)) {
+    if (key !== 'steps' && key !== 'evaluate') check.warn([...path, key], `"${key}" is ignored; an object rubricPrompt holds G-Eval's steps and evaluate prompts`, true);
+  }
+  for (const key of ['steps', 'evaluate'] as const) {
+    if (value[key] === undefined || value[key] === null) continue;
+    const messages = parseRubricPrompt(value[key], [...path, key], check);
+    if (messages) out[key] = messages;
+  }
+  return out.steps !== undefined || out.evaluate !== undefined ? out : undefined;
 }
 
 /** promptfoo's rubricPrompt: a JSON chat list (as text or as a list) is the judge's messages, other text one user message. */
@@ -1040,6 +1066,7 @@ interface TestOptions {
   grader?: ConfigProvider;
   graderModels?: GraderModels;
   rubricPrompt?: Message[];
+  gEvalPrompt?: GEvalPrompt;
   transform?: string;
   disableVarExpansion?: boolean;
   prefix?: string;
@@ -1085,8 +1112,12 @@ function parseTestOptions(value: unknown, path: Path, check: Checker, readsGrade
   if (readsGrader && provider !== undefined) {
     Object.assign(out, parseGrader(provider, [...path, 'provider'], check));
   }
-  if (readsGrader && value['rubricPrompt'] !== undefined && value['rubricPrompt'] !== null) {
-    const rubricPrompt = parseRubricPrompt(value['rubricPrompt'], [...path, 'rubricPrompt'], check);
+  const rubricValue = value['rubricPrompt'];
+  if (readsGrader && isRecord(rubricValue)) {
+    const gEvalPrompt = parseGEvalPrompt(rubricValue, [...path, 'rubricPrompt'], check);
+    if (gEvalPrompt) out.gEvalPrompt = gEvalPrompt;
+  } else if (readsGrader && rubricValue !== undefined && rubricValue !== null) {
+    const rubricPrompt = parseRubricPrompt(rubricValue, [...path, 'rubricPrompt'], check);
     if (rubricPrompt) out.rubricPrompt = rubricPrompt;
   }
   return out;
@@ -1125,7 +1156,7 @@ function parseDefaultTest(value: unknown, check: Checker): DefaultTest {
   }
   const prompts = parseRefList(value['prompts'], ['defaultTest', 'prompts'], check, 'prompts');
   const providers = parseRefList(value['providers'], ['defaultTest', 'providers'], check, 'providers');
-  const { grader, graderModels, rubricPrompt, transform, disableVarExpansion, prefix, suffix } = parseTestOptions(value['options'], ['defaultTest', 'options'], check, true);
+  const { grader, graderModels, rubricPrompt, gEvalPrompt, transform, disableVarExpansion, prefix, suffix } = parseTestOptions(value['options'], ['defaultTest', 'options'], check, true);
   const threshold = parseThreshold(value['threshold'], ['defaultTest', 'threshold'], check);
   return {
     vars: parseVars(value['vars'], ['defaultTest', 'vars'], check) ?? {},
@@ -1133,6 +1164,7 @@ function parseDefaultTest(value: unknown, check: Checker): DefaultTest {
     ...(grader ? { grader } : {}),
     ...(graderModels ? { graderModels } : {}),
     ...(rubricPrompt ? { rubricPrompt } : {}),
+    ...(gEvalPrompt ? { gEvalPrompt } : {}),
     ...(transform !== undefined ? { transform } : {}),
     ...(threshold !== undefined ? { threshold } : {}),
     ...(prompts !== undefined ? { prompts } : {}),
@@ -1497,6 +1529,7 @@ export function parseConfig(text: string, fileName: string, files?: ConfigFiles)
       ...(defaultTest.grader ? { grader: defaultTest.grader } : {}),
       ...(defaultTest.graderModels ? { graderModels: defaultTest.graderModels } : {}),
       ...(defaultTest.rubricPrompt ? { rubricPrompt: defaultTest.rubricPrompt } : {}),
+      ...(defaultTest.gEvalPrompt ? { gEvalPrompt: defaultTest.gEvalPrompt } : {}),
     },
     warnings: check.warnings,
   };

@@ -64,6 +64,8 @@ export interface Experiment {
   grader?: ExperimentProvider;
   /** defaultTest.options.rubricPrompt: the judge's prompt, when it is not the default. */
   rubricPrompt?: Message[];
+  /** G-Eval's own prompts (an object rubricPrompt, `{steps, evaluate}`). */
+  gEvalPrompt?: { steps?: Message[]; evaluate?: Message[] };
   /** The models asked on the grader's server for embeddings (similar, answer-relevance) and moderation. */
   graderModels?: { embedding?: string; moderation?: string };
   /** evaluateOptions.repeat: how many times each cell is asked (absent: once). */
@@ -239,10 +241,18 @@ export function exportExperimentYaml(experiment: Experiment): string {
     }
   });
   const defaultAssert = experiment.defaultAssert !== undefined && experiment.defaultAssert.length > 0 ? portableAsserts(experiment.defaultAssert, 'defaultTest.assert', notes) : [];
+  if (experiment.gEvalPrompt !== undefined && experiment.rubricPrompt !== undefined && experiment.rubricPrompt.length > 0) {
+    notes.push("The judge's G-Eval prompts are left out: promptfoo's one rubricPrompt holds either the judge's prompt (written) or G-Eval's steps and evaluate prompts.");
+  }
   const options = {
     ...(experiment.grader !== undefined ? { provider: graderValue(experiment) } : {}),
-    // promptfoo reads a JSON chat list as the judge's messages and fills {{ output }} and {{ rubric }}.
-    ...(experiment.rubricPrompt !== undefined && experiment.rubricPrompt.length > 0 ? { rubricPrompt: chatJson(experiment.rubricPrompt) } : {}),
+    // promptfoo reads a JSON chat list as the judge's messages and fills {{ output }} and {{ rubric }};
+    // an object {steps, evaluate} is G-Eval's prompts. One key holds one or the other.
+    ...(experiment.rubricPrompt !== undefined && experiment.rubricPrompt.length > 0
+      ? { rubricPrompt: chatJson(experiment.rubricPrompt) }
+      : experiment.gEvalPrompt !== undefined
+        ? { rubricPrompt: Object.fromEntries(Object.entries(experiment.gEvalPrompt).map(([key, messages]) => [key, chatJson(messages)])) }
+        : {}),
   };
   const defaultTest = {
     ...(Object.keys(options).length > 0 ? { options } : {}),
@@ -318,6 +328,7 @@ export function parseExperimentYaml(text: string, fileName: string, options: Exp
       ...(config.grader !== undefined ? { grader: toExperimentProvider(config.grader) } : {}),
       ...(config.rubricPrompt !== undefined ? { rubricPrompt: config.rubricPrompt.map((m) => ({ role: m.role, content: m.content })) } : {}),
       ...(config.graderModels !== undefined ? { graderModels: { ...config.graderModels } } : {}),
+      ...(config.gEvalPrompt !== undefined ? { gEvalPrompt: structuredClone(config.gEvalPrompt) } : {}),
       ...(config.repeat !== undefined ? { repeat: config.repeat } : {}),
     },
     warnings: [...parsed.warnings.map(formatIssue), ...filterWarnings(config, fileName), ...aroundWarnings(config, fileName), ...(prepared?.warnings ?? [])],
