@@ -87,8 +87,8 @@ const REFUSED: Readonly<Record<string, string>> = {
   python: 'python checks are not supported: Parallax runs check code only in its sandbox, which has no Python and no access to this machine; write the check as a javascript check',
   ruby: 'ruby checks are not supported: Parallax runs check code only in its sandbox; write the check as a javascript check',
   webhook: 'webhook checks are not supported: a check never sends an answer to another server',
-  perplexity: 'perplexity checks are not supported: they need the log-probabilities of the answer\'s tokens, and no Parallax provider asks for them',
-  'perplexity-score': 'perplexity-score checks are not supported: they need the log-probabilities of the answer\'s tokens, and no Parallax provider asks for them',
+  perplexity: 'perplexity checks are not supported yet: they need the log-probabilities of the answer\'s tokens, which Parallax does not read from the provider\'s answer or keep',
+  'perplexity-score': 'perplexity-score checks are not supported yet: they need the log-probabilities of the answer\'s tokens, which Parallax does not read from the provider\'s answer or keep',
   'is-valid-openai-function-call': 'is-valid-openai-function-call checks are not supported: it checks the legacy `functions`/`function_call` API, and Parallax sends tools and reads tool calls; use is-valid-openai-tools-call',
 };
 
