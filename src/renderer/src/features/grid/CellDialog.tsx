@@ -1,6 +1,7 @@
 import { CellRating, GradingBadge } from '../judge/CellRating';
 import { useEffect, useRef, useState } from 'react';
 import { formatBytes } from '../../../../shared/answer-limit';
+import { piiBadgeText } from './pii-badge';
 import type { Cell, TestCase } from '../../../../shared/schemas';
 import { Modal } from '../../components/Modal';
 import { AnswerView } from '../answer/AnswerView';
@@ -101,6 +102,7 @@ function Repeat({ cell, n, of, shortcuts }: { cell: Cell | undefined; n: number;
         <h3>
           {title} · {statusWord(cell)}
           {cell?.cached ? ' · cached' : ''}
+          {piiBadgeText(cell) !== undefined ? ` · ${piiBadgeText(cell) ?? ''}` : ''}
           {cell?.attempts !== undefined && cell.attempts > 1 ? ` · ${cell.attempts} attempts` : ''}
         </h3>
         {cell && <CopyButton text={output} label={of > 1 ? `Copy repeat ${n}` : 'Copy answer'} />}

@@ -7,6 +7,7 @@ import { formatCost, formatMs } from '../columns/format';
 import { tokenWords } from './usage-words';
 import { spreadOf } from './summary';
 import { formatBytes } from '../../../../shared/answer-limit';
+import { piiBadgeText } from './pii-badge';
 import { Thinking } from '../answer/Thinking';
 import { ToolCallLines } from '../answer/ToolCalls';
 
@@ -118,6 +119,7 @@ export const GridCell = memo(function GridCell({ caseIndex, columnIndex, repeats
           {statusWord(cell, notRun)}
         </span>
         {cell?.cached && <span className="badge">cached</span>}
+        {piiBadgeText(cell) !== undefined && <span className="badge warn">{piiBadgeText(cell)}</span>}
         {cell?.attempts !== undefined && cell.attempts > 1 && <span className="badge warn">{cell.attempts} attempts</span>}
         <GradingBadge grading={cell?.grading} tabIndex={-1} />
         {cell?.rating?.score !== undefined && <span className="badge">{cell.rating.score}/5</span>}

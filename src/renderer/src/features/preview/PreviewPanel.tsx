@@ -6,6 +6,7 @@ import { messageOf } from '../../state/errors';
 import { useWorkspace } from '../../state/workspace';
 import { useDebounced } from '../editor/useDebounced';
 import { MessageParts } from '../images/MessageParts';
+import { PiiPreview } from './PiiPreview';
 import './preview.css';
 
 const ROLE_NAMES = { system: 'System', user: 'User', assistant: 'Assistant', tool: 'Tool result' } as const;
@@ -88,6 +89,7 @@ export function PreviewPanel(): React.JSX.Element {
               );
             })}
           </ol>
+          {preview.errors.length === 0 && <PiiPreview messages={preview.messages} />}
         </>
       )}
     </section>

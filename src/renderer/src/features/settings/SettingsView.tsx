@@ -9,6 +9,7 @@ import { ConfirmImportedDialog, SendKeyDialog } from './KeyChoiceDialog';
 import { KeyHostsSection } from './KeyHostsSection';
 import { AnswersSection } from './AnswersSection';
 import { RaterSection } from './RaterSection';
+import { PiiPolicyControls } from './PiiPolicy';
 import { useKeyHosts } from '../../state/keyHosts';
 import { ENVAR_NAME, keyHostVerdict } from '../../../../shared/key-hosts';
 import { DEFAULT_TIMEOUTS, TIMEOUT_KINDS, TIMEOUT_NAMES, formatDuration, readTimeoutFields, writeDuration, type ProviderTimeouts, type TimeoutKind } from '../../../../shared/timeouts';
@@ -160,6 +161,7 @@ export function SettingsView(): React.JSX.Element {
                   </div>
                 )}
                 {m?.state === 'ok' && <div className="muted">{m.models.length} models available</div>}
+                <PiiPolicyControls provider={p} />
                 {m?.state === 'error' && (
                   <div className="error-text" role="alert">
                     {m.message}
