@@ -1,6 +1,6 @@
-import { useState } from 'react';
 import { CASE_KINDS, MAX_GENERATED_ROWS, type AuthorResult, type CaseKind } from '../../../../shared/author';
 import { useTemplateVariables, useWorkspace } from '../../state/workspace';
+import { useKeptState } from '../../state/kept';
 import { AuthorCall } from './AuthorCall';
 
 type Row = Extract<AuthorResult['result'], { action: 'generate-cases' }>['rows'][number];
@@ -16,11 +16,11 @@ export function GenerateCases(): React.JSX.Element {
   const templateVars = useTemplateVariables();
   const replaceCases = useWorkspace((s) => s.replaceCases);
   const undo = useWorkspace((s) => s.undoReplace);
-  const [count, setCount] = useState(5);
-  const [mix, setMix] = useState<CaseKind[]>(['typical', 'edge', 'adversarial']);
-  const [wantExpected, setWantExpected] = useState(true);
-  const [batch, setBatch] = useState<{ rows: Row[]; keep: boolean[]; dropped: number } | undefined>();
-  const [added, setAdded] = useState<number | undefined>();
+  const [count, setCount] = useKeptState('author-cases:count', () => 5);
+  const [mix, setMix] = useKeptState<CaseKind[]>('author-cases:mix', () => ['typical', 'edge', 'adversarial']);
+  const [wantExpected, setWantExpected] = useKeptState('author-cases:wantExpected', () => true);
+  const [batch, setBatch] = useKeptState<{ rows: Row[]; keep: boolean[]; dropped: number } | undefined>('author-cases:batch', () => undefined);
+  const [added, setAdded] = useKeptState<number | undefined>('author-cases:added', () => undefined);
 
   const variables = [...new Set([...templateVars, ...caseVarNames])];
   const existing = testCases.map((t) => t.vars);

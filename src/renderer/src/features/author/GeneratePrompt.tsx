@@ -1,8 +1,8 @@
-import { useState } from 'react';
 import type { AuthorResult } from '../../../../shared/author';
 import type { AssertionDefinition } from '../../../../shared/assertions/types';
 import type { Message } from '../../../../shared/schemas';
 import { useWorkspace } from '../../state/workspace';
+import { useKeptState } from '../../state/kept';
 import { AuthorCall } from './AuthorCall';
 
 type Draft = Extract<AuthorResult['result'], { action: 'generate-prompt' }>['draft'];
@@ -30,10 +30,10 @@ function acceptDraft(draft: { messages: Message[]; variables: string[]; checks: 
 
 /** Generate a prompt from a task description: a draft to accept, edit or discard. */
 export function GeneratePrompt(): React.JSX.Element {
-  const [task, setTask] = useState('');
-  const [examples, setExamples] = useState('');
-  const [draft, setDraft] = useState<Draft | undefined>();
-  const [accepted, setAccepted] = useState(false);
+  const [task, setTask] = useKeptState('author-prompt:task', () => '');
+  const [examples, setExamples] = useKeptState('author-prompt:examples', () => '');
+  const [draft, setDraft] = useKeptState<Draft | undefined>('author-prompt:draft', () => undefined);
+  const [accepted, setAccepted] = useKeptState('author-prompt:accepted', () => false);
   const undo = useWorkspace((s) => s.undoReplace);
 
   return (

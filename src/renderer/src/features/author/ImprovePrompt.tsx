@@ -6,6 +6,7 @@ import { messageOf } from '../../state/errors';
 import { useRun } from '../../state/run';
 import { DiffView } from '../library/DiffView';
 import { useEditorTab } from '../grid/editorTab';
+import { useKeptState } from '../../state/kept';
 import { AuthorCall } from './AuthorCall';
 
 type Revision = Extract<AuthorResult['result'], { action: 'improve' }>;
@@ -29,9 +30,9 @@ export function ImprovePrompt(): React.JSX.Element {
   const openRun = useRun((s) => s.open);
   const setTab = useEditorTab((s) => s.setTab);
   const [runs, setRuns] = useState<RunSummary[]>([]);
-  const [runId, setRunId] = useState(openRunId ?? '');
-  const [revision, setRevision] = useState<Revision | undefined>();
-  const [repeats, setRepeats] = useState(1);
+  const [runId, setRunId] = useKeptState('author-improve:runId', () => openRunId ?? '');
+  const [revision, setRevision] = useKeptState<Revision | undefined>('author-improve:revision', () => undefined);
+  const [repeats, setRepeats] = useKeptState('author-improve:repeats', () => 1);
   const [trying, setTrying] = useState(false);
   const [error, setError] = useState<string | undefined>();
 
@@ -43,13 +44,15 @@ export function ImprovePrompt(): React.JSX.Element {
         if (!live) return;
         const mine = found.runs.filter((r) => !isAuthorRun(r));
         setRuns(mine);
-        setRunId((current) => (current !== '' && mine.some((r) => r.id === current) ? current : (mine[0]?.id ?? '')));
       })
       .catch(() => undefined);
     return () => {
       live = false;
     };
   }, []);
+
+  // The run picked, else the newest (the one just made, usually).
+  const chosen = runs.some((r) => r.id === runId) ? runId : (runs[0]?.id ?? '');
 
   const tryIt = async (): Promise<void> => {
     if (!revision) return;
@@ -71,7 +74,7 @@ export function ImprovePrompt(): React.JSX.Element {
       <h3 id="author-improve">Improve from a run</h3>
       <label className="check-field">
         <span>Run to learn from</span>
-        <select value={runId} onChange={(e) => setRunId(e.target.value)}>
+        <select value={chosen} onChange={(e) => setRunId(e.target.value)}>
           {runs.length === 0 && <option value="">No runs yet</option>}
           {runs.map((r) => (
             <option key={r.id} value={r.id}>
@@ -83,7 +86,7 @@ export function ImprovePrompt(): React.JSX.Element {
       </label>
       <AuthorCall
         action="improve"
-        request={runId !== '' ? { action: 'improve', runId } : undefined}
+        request={chosen !== '' ? { action: 'improve', runId: chosen } : undefined}
         missing="Run the prompt first: the improver reads a run’s failures and votes."
         label="Propose a revision"
         onResult={(result) => {

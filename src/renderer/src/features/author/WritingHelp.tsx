@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { useKeptState } from '../../state/kept';
 import { GenerateCases } from './GenerateCases';
 import { GeneratePrompt } from './GeneratePrompt';
 import { ImprovePrompt } from './ImprovePrompt';
@@ -14,7 +14,7 @@ type ActionId = (typeof ACTIONS)[number]['id'];
 
 /** Writing help: a model writes a prompt, test cases, or a revision proven by a blind run. */
 export function WritingHelp(): React.JSX.Element {
-  const [action, setAction] = useState<ActionId>('prompt');
+  const [action, setAction] = useKeptState<ActionId>('author:action', () => 'prompt');
   return (
     <div className="writing-help">
       <div className="row" role="group" aria-label="Writing help action">

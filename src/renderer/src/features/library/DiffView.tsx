@@ -32,6 +32,9 @@ export function DiffView({ label, original, modified }: Props): React.JSX.Elemen
       originalAriaLabel: `${label}: before`,
       modifiedAriaLabel: `${label}: after`,
     });
+    // The diff editor does not pass its side labels on to the inner editors' input (Monaco 0.55): name them here, so a screen reader (and axe) hears which side it is in.
+    instance.getOriginalEditor().updateOptions({ ariaLabel: `${label}: before` });
+    instance.getModifiedEditor().updateOptions({ ariaLabel: `${label}: after` });
     editor.current = instance;
     return () => {
       const models = instance.getModel();
