@@ -65,6 +65,9 @@ test('export a ballot, import two raters’ votes, and the verdict shows their k
       { ...echo, id: 'col-b', params: { maxTokens: 3 } },
     ],
     repeats: 1,
+    // The run's judge: the echo provider answers with the prompt, so its pairwise verdict is the
+    // prompt's last "[[C]]" (a tie) in both orders: no position bias, and it is every variant's model.
+    judge: { providerId: 'echo', model: 'echo' },
   });
   await page.goto(app.url);
   await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
@@ -115,6 +118,20 @@ test('export a ballot, import two raters’ votes, and the verdict shows their k
   await page.getByRole('heading', { name: 'Raters and agreement' }).scrollIntoViewIfNeeded();
   await page.screenshot({ path: '/tmp/shots/raters-verdict.png', fullPage: true });
 
+  // The pairwise judge, measured against the people.
+  await page.getByRole('button', { name: 'Ask the pairwise judge' }).click();
+  await expect(page.getByRole('status').filter({ hasText: 'judge:echo voted on 4 pairs' })).toContainText('changed with the order on 0');
+  const confusion = page.getByRole('table', { name: 'Confusion table of judge:echo against the people' });
+  // People's majority: Alice and Bob agree on rows 1, 3 and 4 (first better, second better, tie); the judge said tie each time.
+  await expect(confusion.getByRole('row', { name: /^first better/ }).getByRole('cell')).toHaveText(['0', '0', '1']);
+  await expect(confusion.getByRole('row', { name: /^tie/ }).getByRole('cell')).toHaveText(['0', '0', '1']);
+  await expect(page.getByText(/Agrees with the people on 1 of 3 pairs/)).toBeVisible();
+  await expect(page.getByText(/Position bias: its choice changed with the order on 0 of 4 pairs/)).toBeVisible();
+  await expect(page.getByText(/Self-preference/)).toBeVisible();
+  await expectAccessible(page, '.matrix-panel');
+  await confusion.scrollIntoViewIfNeeded();
+  await page.screenshot({ path: '/tmp/shots/raters-judge-calibration.png' });
+
   // The disagreement opens the pair in Judge.
   await page.getByRole('button', { name: 'Row 2, A vs B' }).click();
   await expect(page.getByRole('tab', { name: 'Judge' })).toHaveAttribute('aria-selected', 'true');
@@ -147,4 +164,15 @@ test('export a ballot, import two raters’ votes, and the verdict shows their k
   // Cohen's kappa is for two people only; Fleiss' and Krippendorff's take three.
   await expect(three.getByRole('cell').nth(3)).toHaveText('–');
   await expect(three.getByRole('cell').nth(4)).toHaveText(/^-?\d\.\d\d/);
+
+  // Settings › Your name signs the local person's votes.
+  await page.getByRole('tab', { name: 'Settings' }).click();
+  await page.getByRole('textbox', { name: 'Your name' }).fill('Dana');
+  await page.getByRole('button', { name: 'Save name' }).click();
+  await expect(page.getByText('Saved: your votes and scores are signed "Dana".')).toBeVisible();
+  await expectAccessible(page, '.rater-name');
+  // A name kept for judges is refused with a sentence.
+  await page.getByRole('textbox', { name: 'Your name' }).fill('judge:me');
+  await page.getByRole('button', { name: 'Save name' }).click();
+  await expect(page.getByRole('alert').filter({ hasText: 'kept for LLM judges' })).toBeVisible();
 });
