@@ -180,11 +180,13 @@ export function jaccard(a: ReadonlySet<string>, b: ReadonlySet<string>): number 
 /** Two rows at or above this similarity are the same test case. */
 export const NEAR_DUPLICATE = 0.9;
 
-function rowText(vars: Readonly<Record<string, unknown>>): string {
-  return Object.keys(vars)
-    .sort()
-    .map((k) => `${k} ${typeof vars[k] === 'string' ? (vars[k] as string) : JSON.stringify(vars[k])}`)
-    .join(' ');
+/** A row's words, each tagged with its variable: the same words in other variables are another test case. */
+function rowWords(vars: Readonly<Record<string, unknown>>): Set<string> {
+  const words = new Set<string>();
+  for (const [name, value] of Object.entries(vars)) {
+    for (const word of wordSet(typeof value === 'string' ? value : JSON.stringify(value))) words.add(`${name}:${word}`);
+  }
+  return words;
 }
 
 /**
@@ -195,10 +197,10 @@ export function dropNearDuplicates<R extends { vars: Readonly<Record<string, unk
   batch: readonly R[],
   existing: readonly { vars: Readonly<Record<string, unknown>> }[],
 ): { kept: R[]; dropped: number } {
-  const seen = existing.map((row) => wordSet(rowText(row.vars))).filter((s) => s.size > 0);
+  const seen = existing.map((row) => rowWords(row.vars)).filter((s) => s.size > 0);
   const kept: R[] = [];
   for (const row of batch) {
-    const words = wordSet(rowText(row.vars));
+    const words = rowWords(row.vars);
     if (seen.some((other) => jaccard(words, other) >= NEAR_DUPLICATE)) continue;
     seen.push(words);
     kept.push(row);

@@ -74,7 +74,7 @@ test('generate rows, a prompt, and an improvement proven by a run of old vs new'
   await pickAuthor(page);
   await page.getByRole('spinbutton', { name: 'Rows to generate' }).fill('4');
   // The cost is shown before the call.
-  await expect(page.getByText(/≈ [\d,]+ input tokens · ≈ (\$|< \$)/)).toBeVisible();
+  await expect(page.getByText(/≈ [\d,]+ input tokens · (≈ \$|< \$)[\d.]+, assuming 256 output tokens/)).toBeVisible();
   const rows = [
     { vars: { country: 'Italy' }, expected: 'Rome', kind: 'typical' },
     // Near-duplicate of the existing France row: dropped.

@@ -89,7 +89,7 @@ export function AuthorCall({ action, request, missing, label, onResult }: Props)
     estimateCall(JSON.parse(debounced) as MethodInput<'author.estimate'>)
       .then((e) => {
         if (!live) return;
-        const cost = e.costUsd === undefined ? 'no price for this model (Settings → Prices)' : `≈ ${formatUsd(e.costUsd)}, assuming ${count.format(e.assumedOutputTokens)} output tokens`;
+        const cost = e.costUsd === undefined ? 'no price for this model (Settings → Prices)' : `${e.costUsd >= 0.01 ? '≈ ' : ''}${formatUsd(e.costUsd)}, assuming ${count.format(e.assumedOutputTokens)} output tokens`;
         setEstimate({ key: debounced, text: `≈ ${count.format(e.inputTokens)} input tokens · ${cost}` });
       })
       .catch((e: unknown) => {
