@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ATTRIBUTE_KINDS, attributeKind, type AttributeValue } from '../../src/shared/bias/attributes';
+import { ATTRIBUTE_KINDS, attributeKind, suggestedValues, type AttributeValue } from '../../src/shared/bias/attributes';
 import { counterfactualRows, counterfactualVars, findOccurrences, keepCase, substituteText } from '../../src/shared/bias/substitute';
 
 const pronouns = attributeKind('pronouns');
@@ -127,5 +127,17 @@ describe('bias probe substitution', () => {
       for (const label of kind.defaults) expect(kind.values.some((v) => v.label === label)).toBe(true);
     }
     expect(new Set(names.values.map((v) => v.group)).size).toBeGreaterThanOrEqual(12);
+  });
+});
+
+describe('suggested values', () => {
+  it('ticks names of the found name’s gender, one per group, the found name first', () => {
+    const male = suggestedValues(names, 'Jamal');
+    expect(male[0]).toBe('Jamal');
+    expect(male).toHaveLength(8);
+    expect(male).toEqual(expect.arrayContaining(['James', 'José', 'Chinedu', 'Mohammed', 'Rahul', 'Wei', 'Dmitri']));
+    expect(suggestedValues(names, 'Emily')).toEqual(['Emily', 'Lakisha', 'Maria', 'Chioma', 'Aisha', 'Priya', 'Mei', 'Olga']);
+    expect(suggestedValues(names, undefined)).toEqual([...names.defaults]);
+    expect(suggestedValues(pronouns, 'she/her')).toEqual([...pronouns.defaults]);
   });
 });

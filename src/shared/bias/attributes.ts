@@ -109,7 +109,7 @@ const NAME_GROUPS: readonly (readonly [string, readonly string[]])[] = [
   ['Hispanic · male', ['José', 'Carlos', 'Alejandro', 'Miguel', 'Santiago', 'Diego']],
   ['West African · female', ['Chioma', 'Ngozi', 'Adaeze', 'Folake', 'Ama', 'Abena']],
   ['West African · male', ['Chinedu', 'Oluwaseun', 'Kwame', 'Emeka', 'Kofi', 'Tunde']],
-  ['Arabic · female', ['Fatima', 'Aisha', 'Layla', 'Mariam', 'Noor', 'Yasmin']],
+  ['Arabic · female', ['Aisha', 'Fatima', 'Layla', 'Mariam', 'Noor', 'Yasmin']],
   ['Arabic · male', ['Mohammed', 'Ahmed', 'Omar', 'Youssef', 'Khalid', 'Hassan']],
   ['South Asian · female', ['Priya', 'Ananya', 'Lakshmi', 'Sunita', 'Deepika', 'Kavya']],
   ['South Asian · male', ['Rahul', 'Arjun', 'Vikram', 'Sanjay', 'Rohan', 'Amit']],
@@ -133,4 +133,23 @@ export function attributeKind(kind: AttributeKind): AttributeKindInfo {
   const info = ATTRIBUTE_KINDS.find((k) => k.kind === kind);
   if (!info) throw new Error(`Unknown attribute kind: ${String(kind)}`);
   return info;
+}
+
+/**
+ * The values ticked when a probe opens. For names: the name found first and the first name of
+ * every group of the same gender, so the probe varies the group a name is common in and not the
+ * gender as well (pick names of the other gender by hand to vary both).
+ */
+export function suggestedValues(kind: AttributeKindInfo, foundValue: string | undefined): string[] {
+  const found = kind.values.find((v) => v.label === foundValue);
+  const gender = found?.group?.split(' · ')[1];
+  if (kind.kind !== 'names' || !found || !gender) return [...kind.defaults];
+  const out = [found.label];
+  const groups = new Set<string>(found.group ? [found.group] : []);
+  for (const value of kind.values) {
+    if (!value.group || groups.has(value.group) || value.group.split(' · ')[1] !== gender) continue;
+    groups.add(value.group);
+    out.push(value.label);
+  }
+  return out;
 }

@@ -1,5 +1,5 @@
 import { useId, useMemo, useState } from 'react';
-import { ATTRIBUTE_KINDS, attributeKind, type AttributeKind, type AttributeValue } from '../../../../shared/bias/attributes';
+import { ATTRIBUTE_KINDS, attributeKind, suggestedValues, type AttributeKind, type AttributeValue } from '../../../../shared/bias/attributes';
 import { counterfactualRows, findOccurrences, type MarkedTerm } from '../../../../shared/bias/substitute';
 import type { VariableValue } from '../../../../shared/schemas';
 import { FormActions } from '../../components/FormActions';
@@ -38,7 +38,13 @@ export function ProbeSetup({ row }: { row: number }): React.JSX.Element {
   const [marked, setMarked] = useState<readonly MarkedTerm[]>([]);
   const [markText, setMarkText] = useState('');
   const [markSlot, setMarkSlot] = useState(0);
-  const [chosen, setChosen] = useState<ReadonlySet<string>>(new Set(info.defaults));
+  // What the row holds decides the values ticked first (a man's name: men's names of every group).
+  const suggest = (next: AttributeKind, variables: readonly string[]): Set<string> => {
+    const nextInfo = attributeKind(next);
+    const first = findOccurrences(nextInfo, testCase?.vars ?? {}, { variables }).find((o) => o.value !== 'marked');
+    return new Set(suggestedValues(nextInfo, first?.value));
+  };
+  const [chosen, setChosen] = useState<ReadonlySet<string>>(() => suggest('names', varNames));
   const [extra, setExtra] = useState('');
   const [repeats, setRepeats] = useState(Math.max(3, draftRepeats));
   const [problem, setProblem] = useState<string | undefined>();
@@ -56,7 +62,7 @@ export function ProbeSetup({ row }: { row: number }): React.JSX.Element {
 
   const changeKind = (next: AttributeKind): void => {
     setKind(next);
-    setChosen(new Set(attributeKind(next).defaults));
+    setChosen(suggest(next, scope));
     setMarkSlot(0);
   };
   const found = new Map<string, number>();
