@@ -347,6 +347,13 @@ export function createServices(options: ServicesOptions): Services {
       }
       return { queued: runner.rerun(runId, { kind: 'unfinished' }) };
     },
+    'runs.batches': ({ runId }) => Promise.resolve({ jobs: store.batchJobs.ofRun(runId) }),
+    'runs.sendFailedLive': ({ runId }) => {
+      noticeLapsed();
+      if (store.runStatus(runId) === undefined) return Promise.reject(new AppError('not_found', `No run with id "${runId}".`));
+      const ids = store.batchJobs.failedCellIds(runId);
+      return Promise.resolve({ queued: ids.length === 0 ? 0 : runner.rerun(runId, { kind: 'ids', ids }, { live: true }) });
+    },
     'runs.list': (filter) => {
       noticeLapsed();
       return store.history.list(filter);

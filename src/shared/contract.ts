@@ -4,6 +4,7 @@
  * bridges are all derived from this one list.
  */
 import { z } from 'zod';
+import { batchJobSchema } from './batch';
 import { toolCallCheckSchema, toolCallsCheckInputSchema } from './tool-calls';
 import {
   cellSchema,
@@ -306,6 +307,10 @@ export const contract = {
     z.object({ runId: z.string().min(1), cellIds: z.array(z.string().min(1)).max(MAX_TEST_CASES).optional(), failed: z.boolean().optional() }).strict(),
     z.object({ queued: z.number().int() }),
   ),
+  /** The batch jobs of a run (its variants sent to a vendor's batch engine): status and counts. */
+  'runs.batches': method(z.object({ runId: z.string().min(1) }).strict(), z.object({ jobs: z.array(batchJobSchema) })),
+  /** Sends a finished run's cells a batch did not answer (expired, failed) again, live. */
+  'runs.sendFailedLive': method(z.object({ runId: z.string().min(1) }).strict(), z.object({ queued: z.number().int() })),
   /** Continues a run a crash interrupted: every cell that never finished. */
   'runs.resume': method(z.object({ runId: z.string().min(1) }).strict(), z.object({ queued: z.number().int() })),
   /** The checks a run's answers are graded with (what a re-grade compares the Checks tab to). */
@@ -494,6 +499,8 @@ export const eventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('judge.changed'), runId: z.string() }),
   /** A finished run started again (re-run or resume): its cells are coming back. */
   z.object({ type: z.literal('run.resumed'), runId: z.string(), queued: z.number().int() }),
+  /** A batch job of a run (runs sent to a vendor's batch engine) moved: its status and counts. */
+  z.object({ type: z.literal('batch.update'), runId: z.string(), job: batchJobSchema }),
   /** A re-grade's progress: answers graded so far of `total`, and judge calls made. */
   z.object({ type: z.literal('regrade.progress'), runId: z.string(), graded: z.number().int(), total: z.number().int(), judgeCalls: z.number().int() }),
   /** A re-grade ended: done (the run records the new checks), cancelled or failed (with why). */

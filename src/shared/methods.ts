@@ -32,6 +32,8 @@ export const methodNames = [
   'runs.progress',
   'runs.rerun',
   'runs.resume',
+  'runs.batches',
+  'runs.sendFailedLive',
   'runs.estimate',
   'runs.checks',
   'runs.regradeEstimate',

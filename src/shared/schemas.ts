@@ -126,6 +126,8 @@ export const columnSchema = z.object({
   promptVersionId: z.string().min(1).optional(),
   /** A short name shown after the variant's letter ("terse"; a typed "B: " of its own letter is dropped, src/shared/variants.ts). */
   label: z.string().max(80).optional(),
+  /** Send this variant's cells to the provider's batch engine (half price, within 24 hours) instead of live. */
+  batch: z.boolean().optional(),
 });
 export type Column = z.infer<typeof columnSchema>;
 

@@ -248,6 +248,8 @@ function validInputs(f: Fixture): Record<MethodName, Json> {
     'runs.progress': { runId: f.runId },
     'runs.rerun': { runId: f.runId, cellIds: f.cellIds.slice(0, 1) },
     'runs.resume': { runId: f.runId },
+    'runs.batches': { runId: f.runId },
+    'runs.sendFailedLive': { runId: f.runId },
     'runs.estimate': { messages, testCases, columns, repeats: 2 },
     'runs.checks': { runId: f.runId },
     'runs.regradeEstimate': { runId: f.runId, checks: { assertions: [{ type: 'contains', value: 'Say' }], rowChecks: { r2: [] } } },

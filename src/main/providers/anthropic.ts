@@ -21,6 +21,7 @@ import type { OpenAIProviderOptions } from './openai';
 import { Watch, connectingFetch, isConnectTimeout, timeoutError } from './timed';
 import { Outflow } from './outflow';
 import type { ChatProvider, ChatRequest, StreamPart } from './types';
+import type { BatchApi } from './batch';
 import { MAX_OUTPUT_CHARS, MAX_TOKENS, boundedFetch, capServerText, parseModelIds } from './wire';
 
 /** The same options as every provider (factory.ts): where, which key, which others to mask, timeouts. */
@@ -172,6 +173,12 @@ export class AnthropicProvider implements ChatProvider {
 
   secrets(): readonly string[] {
     return [...(this.options.apiKey !== undefined ? [this.options.apiKey] : []), ...(this.options.otherSecrets ?? [])];
+  }
+
+  /** Message Batches for the same requests, through this client (batch-anthropic.ts). */
+  async batchApi(loadImage?: ImageLoader): Promise<BatchApi> {
+    const { AnthropicBatch } = await import('./batch-anthropic');
+    return new AnthropicBatch(this.client, this.fetch, this.options.apiKey, { baseUrl: this.options.baseUrl, redact: (text) => this.redactor.redact(text), ...(loadImage ? { loadImage } : {}) });
   }
 
   async *stream(request: ChatRequest): AsyncIterable<StreamPart> {

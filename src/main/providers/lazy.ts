@@ -4,6 +4,9 @@
  * servers (most of them) never pays for them.
  */
 import { resolveTimeouts, type ProviderTimeouts } from '../../shared/timeouts';
+import type { BatchApi } from './batch';
+import type { ImageLoader } from './content';
+import { notBatchable } from './batch';
 import type { ChatProvider, ChatRequest, StreamPart } from './types';
 
 export interface LazyOptions {
@@ -40,5 +43,11 @@ export class LazyProvider implements ChatProvider {
 
   async listModels(signal?: AbortSignal): Promise<string[]> {
     return (await this.provider()).listModels(signal);
+  }
+
+  async batchApi(loadImage?: ImageLoader): Promise<BatchApi> {
+    const provider = await this.provider();
+    if (!provider.batchApi) throw notBatchable('This provider');
+    return provider.batchApi(loadImage);
   }
 }

@@ -9,6 +9,7 @@ import type { ChatRequest, StreamPart } from './types';
 import { hasImages, piecesOf, type ImageLoader } from './content';
 import { OpenAIBase, type Decoder, type OpenAIProviderOptions, type Step } from './openai-base';
 import { ToolCallAssembler, parseChunk } from './wire';
+import type { BatchApi } from './batch';
 
 export type { OpenAIProviderOptions } from './openai-base';
 
@@ -73,6 +74,12 @@ export class OpenAIProvider extends OpenAIBase {
       ...requestParams(request.params, this.openaiHost),
     };
     yield* this.run(request, (client, options) => client.chat.completions.create(body, options), new ChatDecoder(this.options.baseUrl));
+  }
+
+  /** OpenAI's Batch API for the same requests, through this client (batch-openai.ts). */
+  async batchApi(loadImage?: ImageLoader): Promise<BatchApi> {
+    const { OpenAIBatch } = await import('./batch-openai');
+    return new OpenAIBatch(this.client, this.openaiHost, { baseUrl: this.options.baseUrl, redact: (text) => this.redactor.redact(text), ...(loadImage ? { loadImage } : {}) });
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Message, Params, Usage } from '../../shared/schemas';
 import type { ToolCall } from '../../shared/tools';
+import type { BatchApi } from './batch';
 import type { ImageLoader } from './content';
 
 export interface ChatRequest {
@@ -39,4 +40,6 @@ export interface ChatProvider {
   embed?(text: string, model: string, signal: AbortSignal): Promise<number[]>;
   /** An OpenAI-compatible /moderations answer for a text, as the server sent it (read by shared/assertions/model-graded.ts). */
   moderate?(text: string, model: string, signal: AbortSignal): Promise<unknown>;
+  /** The vendor's batch engine for the same requests (providers/batch.ts); absent where there is none. */
+  batchApi?(loadImage?: ImageLoader): Promise<BatchApi>;
 }

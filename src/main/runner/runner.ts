@@ -32,6 +32,8 @@ import { MAX_TOKENS } from '../providers/wire';
 import type { PiiGuard } from '../pii/guard';
 import { StreamUnmasker, unmask, type PiiMapping } from '../../shared/pii/mask';
 import { describeCounts } from '../../shared/pii/kinds';
+import type { BatchApi } from '../providers/batch';
+import { BatchGroup, DEFAULT_POLL, type PollPolicy } from './batch';
 
 export interface RunPlan {
   run: NewRun;
@@ -94,6 +96,8 @@ export interface RunnerOptions {
   loadImage?: ImageLoader;
   /** Applies each provider's personal-data policy to a request before it is sent (src/main/pii/guard.ts). */
   pii?: PiiGuard;
+  /** How often batch jobs are polled (runner/batch.ts). */
+  batchPoll?: PollPolicy;
 }
 
 /** Thinking kept per cell (characters); the rest is dropped, its tokens still counted. */
@@ -150,6 +154,10 @@ interface ActiveRun {
   lost: boolean;
   /** A big run's cells still being written in chunks: true once all are in (or the run was stopped), false if planning failed. */
   planning?: Promise<boolean>;
+  /** Aborted on a stop: batch jobs are cancelled at the vendor (runner/batch.ts). */
+  batchAbort: AbortController;
+  /** Every cell goes live, batch variants too (sending a batch's failures again). */
+  live: boolean;
   done: Promise<RunStatus>;
 }
 
@@ -167,6 +175,7 @@ export class Runner {
   private readonly heartbeatMs: number;
   private readonly maxAnswerBytes: () => number;
   private readonly pii: PiiGuard | undefined;
+  private readonly batchPoll: PollPolicy;
   private closed = false;
   /** When the current slice of work on the thread began, and the turn of the event loop it waits for (pause()). */
   private sliceStart = 0;
@@ -188,6 +197,7 @@ export class Runner {
     this.heartbeatMs = options.heartbeatMs ?? HEARTBEAT_MS;
     this.maxAnswerBytes = options.maxAnswerBytes ?? (() => DEFAULT_MAX_ANSWER_BYTES);
     this.pii = options.pii;
+    this.batchPoll = options.batchPoll ?? DEFAULT_POLL;
   }
 
   /**
@@ -252,7 +262,7 @@ export class Runner {
    * Runs cells of a run that is not running again, in place: the failed ones, the ones named,
    * or (resume) the ones a crash left unfinished. Returns how many were queued.
    */
-  rerun(runId: string, selection: RerunSelection): number {
+  rerun(runId: string, selection: RerunSelection, options: { live?: boolean } = {}): number {
     if (this.active.has(runId)) throw new AppError('bad_input', 'This run is still running. Stop it or let it finish, then run cells again.');
     const status = this.store.runStatus(runId);
     if (status === undefined) throw new AppError('not_found', `No run with id "${runId}".`);
@@ -267,7 +277,7 @@ export class Runner {
     if (queued === 0) return 0;
     // A re-run asks the model again: answers from the cache would only repeat themselves.
     // A resume continues the run as it was started.
-    this.launch(runId, selection.kind === 'unfinished' ? this.store.runUsesCache(runId) : false);
+    this.launch(runId, selection.kind === 'unfinished' ? this.store.runUsesCache(runId) : false, undefined, options.live === true);
     this.emit({ type: 'run.resumed', runId, queued });
     return queued;
   }
@@ -287,6 +297,7 @@ export class Runner {
     if (!active) return 0;
     active.stopped = true;
     active.judgeAbort.abort();
+    active.batchAbort.abort();
     let count = 0;
     for (const controller of active.controllers.values()) {
       if (!controller.signal.aborted) {
@@ -364,7 +375,7 @@ export class Runner {
     }
   }
 
-  private launch(runId: string, useCache: boolean, plan?: (active: ActiveRun) => Promise<boolean>): void {
+  private launch(runId: string, useCache: boolean, plan?: (active: ActiveRun) => Promise<boolean>, live = false): void {
     const spec = this.store.gradingSpec(runId);
     const active: ActiveRun = {
       runId,
@@ -378,6 +389,8 @@ export class Runner {
       recorded: this.store.runProviders(runId),
       heartbeat: undefined,
       lost: false,
+      batchAbort: new AbortController(),
+      live,
       done: Promise.resolve('done'),
     };
     this.active.set(runId, active);
@@ -421,13 +434,22 @@ export class Runner {
     }
     // Read a page at a time, yielding in between, so a 400k-cell run does not hold up other calls.
     const byProvider = new Map<string, string[]>();
+    // Variants sent to a batch engine: their cells by column (runner/batch.ts).
+    const batchColumns = active.live ? new Set<number>() : new Set(this.store.runColumns(runId).flatMap((c, i) => (c.batch === true ? [i] : [])));
+    const byBatch = new Map<number, { providerId: string; ids: string[] }>();
     for (let after = -1; ; ) {
       const page = this.store.pendingCellsPage(runId, after, PENDING_PAGE);
-      for (const { id, providerId, position } of page) {
+      for (const { id, providerId, position, columnIndex } of page) {
+        after = position;
+        if (batchColumns.has(columnIndex)) {
+          let group = byBatch.get(columnIndex);
+          if (!group) byBatch.set(columnIndex, (group = { providerId, ids: [] }));
+          group.ids.push(id);
+          continue;
+        }
         let ids = byProvider.get(providerId);
         if (!ids) byProvider.set(providerId, (ids = []));
         ids.push(id);
-        after = position;
       }
       if (page.length < PENDING_PAGE) break;
       await yieldToEventLoop();
@@ -444,8 +466,10 @@ export class Runner {
       for (const lane of placeholders.get(providerId) ?? []) lane.leave();
       placeholders.delete(providerId);
     };
-    await Promise.all(
-      [...byProvider].map(async ([providerId, ids]) => {
+    const batches = [...byBatch].map(([columnIndex, group]) => this.runBatch(active, columnIndex, group.providerId, group.ids));
+    await Promise.all([
+      ...batches,
+      ...[...byProvider].map(async ([providerId, ids]) => {
         let provider: ResolvedProvider;
         try {
           provider = await this.registry.resolve(providerId, active.recorded);
@@ -483,7 +507,7 @@ export class Runner {
         dropPlaceholders(providerId);
         await Promise.all(lanes.map(worker));
       }),
-    );
+    ]);
     // Rows a stop left incomplete: their held answers are kept, without the comparison.
     await this.releaseRows(active, true);
     this.active.delete(runId);
@@ -509,7 +533,7 @@ export class Runner {
     }
     // Every cell of a finished run is finished: one left pending or running is failed, with why.
     if (this.store.unfinishedCount(runId) > 0) {
-      for (const ids of byProvider.values()) {
+      for (const ids of [...byProvider.values(), ...[...byBatch.values()].map((g) => g.ids)]) {
         for (const id of ids) await this.failUnfinished(active, id, active.stopped ? undefined : 'This cell never finished (no answer or error came back); the run ended without it.');
       }
     }
@@ -517,6 +541,58 @@ export class Runner {
     await this.store.write(() => this.store.finishRun(runId, status), untilClosed);
     this.emit({ type: 'run.finished', runId, status });
     return status;
+  }
+
+  /**
+   * Sends a batch variant's cells through its provider's batch engine (or polls the job a resume
+   * finds for them), writing each result through this runner's finish path. A provider without
+   * one fails the cells with why; they can be sent live.
+   */
+  private async runBatch(active: ActiveRun, columnIndex: number, providerId: string, ids: readonly string[]): Promise<void> {
+    const fail = async (message: string): Promise<void> => {
+      for (const id of ids) {
+        if (this.closed) return;
+        const cell = this.store.getCell(id);
+        if (cell?.status === 'pending') await this.finish({ ...cell, status: 'error', attempts: 0, error: { code: 'batch_failed', message } });
+      }
+    };
+    let resolved: ResolvedProvider;
+    try {
+      resolved = await this.registry.resolve(providerId, active.recorded);
+    } catch (error) {
+      await fail(toErrorInfo(error).message);
+      return;
+    }
+    let api: BatchApi;
+    try {
+      if (!resolved.provider.batchApi) throw new Error('none');
+      api = await resolved.provider.batchApi(this.loadImage);
+    } catch {
+      await fail(`${resolved.name} has no batch engine Parallax can use (OpenAI's Batch API for Chat Completions, or Anthropic's Message Batches). Send these cells live.`);
+      return;
+    }
+    const group = new BatchGroup(
+      {
+        store: this.store,
+        emit: this.emit,
+        finish: (cell) => this.finishGraded(active, cell),
+        cost: this.cost,
+        maxAnswerBytes: this.maxAnswerBytes(),
+        signal: active.batchAbort.signal,
+        closing: () => this.closed || active.lost,
+        poll: this.batchPoll,
+      },
+      active.runId,
+      columnIndex,
+      resolved,
+      api,
+    );
+    try {
+      await group.run(ids);
+    } catch (error) {
+      if (this.closed) return;
+      await fail(`The batch could not be sent: ${toErrorInfo(error).message}`);
+    }
   }
 
   /**

@@ -31,13 +31,14 @@ import { Library } from './library';
 import { RunHistory } from './run-history';
 import { Regrading } from './regrading';
 import { RowOrder } from './row-order';
+import { BatchJobs } from './batch-jobs';
 import { MIGRATIONS } from './migrations';
 import { inTransaction, json, num, optNum, optStr, str, type Row } from './rows';
 import { BUSY_TIMEOUT_MS, BusyGaveUp, isBusy, retryWhileBusy, type BusyRetryOptions } from './busy';
 import { providerTimeoutsSchema, type ProviderTimeouts } from '../../shared/timeouts';
 import { cellPiiSchema, type CellPii } from '../../shared/pii/kinds';
 import { z } from 'zod';
-import type { OpenAIApi } from '../../shared/schemas';
+import { columnSchema, type OpenAIApi } from '../../shared/schemas';
 import { toolCallSchema, type ToolCall } from '../../shared/tools';
 
 /** A provider's saved timeouts; anything unreadable is dropped (the defaults apply). */
@@ -317,6 +318,18 @@ export class Store {
     this.history = new RunHistory(this.db);
     this.regrading = new Regrading(this.db);
     this.rowOrder = new RowOrder(this.db);
+    this.batchJobs = new BatchJobs(this.db);
+  }
+
+  /** Jobs of runs sent to a vendor's batch engine. */
+  readonly batchJobs: BatchJobs;
+
+  /** The variants a run was started with (as recorded). */
+  runColumns(runId: string): Column[] {
+    const row = this.statement('SELECT columns FROM runs WHERE id = ?').get(runId) as Row | undefined;
+    if (!row) return [];
+    const parsed = z.array(columnSchema).safeParse(JSON.parse(str(row, 'columns')));
+    return parsed.success ? parsed.data : [];
   }
 
   /** Prompts and their versions, in the same database. */
@@ -600,13 +613,13 @@ export class Store {
   }
 
   /** Ids and providers of a run's cells still to run after `afterPosition`, a page at a time. */
-  pendingCellsPage(runId: string, afterPosition: number, limit: number): { id: string; providerId: string; position: number }[] {
-    const rows = this.statement(`SELECT id, provider_id, position FROM cells WHERE run_id = ? AND position > ? AND status = 'pending' ORDER BY position LIMIT ?`).all(
+  pendingCellsPage(runId: string, afterPosition: number, limit: number): { id: string; providerId: string; position: number; columnIndex: number }[] {
+    const rows = this.statement(`SELECT id, provider_id, position, column_index FROM cells WHERE run_id = ? AND position > ? AND status = 'pending' ORDER BY position LIMIT ?`).all(
       runId,
       afterPosition,
       limit,
     ) as Row[];
-    return rows.map((row) => ({ id: str(row, 'id'), providerId: str(row, 'provider_id'), position: num(row, 'position') }));
+    return rows.map((row) => ({ id: str(row, 'id'), providerId: str(row, 'provider_id'), position: num(row, 'position'), columnIndex: num(row, 'column_index') }));
   }
 
   /**

@@ -1,0 +1,262 @@
+/**
+ * A variant's cells sent through its provider's batch engine (providers/batch.ts) instead of
+ * live: the same request bodies, one job per MAX_BATCH_ITEMS cells (custom_id = cell id),
+ * recorded in the store before it is sent and polled with backoff until the vendor is done.
+ * Each result is written into its cell as a live answer is finished (the runner's finish path:
+ * checks run, the cell is masked and saved, the grid sees it), priced at the batch price.
+ *
+ * A job outlives the process: on a resume, the run's cells still pending that a recorded job
+ * holds are polled for, never sent again. A stop cancels the job at the vendor; a quit leaves it
+ * running there, recorded, for the next resume.
+ */
+import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { AppError } from '../../shared/errors';
+import { BATCH_PRICE_FACTOR, type BatchJob, type BatchJobStatus, type BatchVendor } from '../../shared/batch';
+import type { AppEvent } from '../../shared/contract';
+import type { Cell, Usage } from '../../shared/schemas';
+import { MAX_BATCH_ITEMS, batchError, type BatchApi, type BatchItem, type BatchResult, type BatchStatus } from '../providers/batch';
+import { AnswerCap } from './answer-cap';
+import type { ResolvedProvider } from '../providers/registry';
+import { completeUsage } from '../providers/tokens';
+import type { Store } from '../store/store';
+import { sleep } from './backoff';
+
+/** How often a job is asked where it stands: from `firstMs`, growing by half each time to `maxMs`. */
+export interface PollPolicy {
+  firstMs: number;
+  maxMs: number;
+}
+
+export const DEFAULT_POLL: PollPolicy = { firstMs: 5_000, maxMs: 60_000 };
+
+/** What the runner lends a batch: its store, its finish path, and how to know it should stop. */
+export interface BatchHost {
+  store: Store;
+  emit: (event: AppEvent) => void;
+  /** Grades and records a finished cell, as the runner does for a live answer. */
+  finish: (cell: Cell) => Promise<void>;
+  cost: (model: string, usage: Usage) => number | undefined;
+  /** UTF-8 bytes of an answer kept (answer-cap.ts). */
+  maxAnswerBytes: number;
+  /** Aborted when the run is stopped (the job is cancelled at the vendor) or the process closes (it is left running). */
+  signal: AbortSignal;
+  /** The process is closing: leave jobs as they are. */
+  closing: () => boolean;
+  poll: PollPolicy;
+}
+
+/** Answers and failures a job's results brought, for the job's record. */
+interface Tally {
+  written: number;
+  badLines: number;
+}
+
+export class BatchGroup {
+  private readonly vendor: BatchVendor;
+
+  constructor(
+    private readonly host: BatchHost,
+    private readonly runId: string,
+    private readonly columnIndex: number,
+    private readonly provider: ResolvedProvider,
+    private readonly api: BatchApi,
+  ) {
+    this.vendor = api.vendor;
+  }
+
+  /** Sends (or, for cells a recorded job holds, polls for) `cellIds`, writing each answer as it is read. */
+  async run(cellIds: readonly string[]): Promise<void> {
+    const { store } = this.host;
+    const api = this.api;
+    const wanted = new Set(cellIds);
+    const jobs: BatchJob[] = [];
+    for (const job of store.batchJobs.ofRun(this.runId)) {
+      if (job.columnIndex !== this.columnIndex || job.providerId !== this.provider.id) continue;
+      const held = store.batchJobs.cellIds(job.id).filter((id) => wanted.has(id));
+      if (held.length === 0) continue;
+      // Recorded but never known to the vendor (the process ended while sending): sent again below.
+      if (job.remoteId === undefined) {
+        store.batchJobs.remove(job.id);
+        continue;
+      }
+      for (const id of held) wanted.delete(id);
+      jobs.push(job);
+    }
+    const fresh = [...wanted];
+    for (let from = 0; from < fresh.length && !this.host.signal.aborted; from += MAX_BATCH_ITEMS) {
+      const job = await this.submit(api, fresh.slice(from, from + MAX_BATCH_ITEMS));
+      if (job) jobs.push(job);
+    }
+    await Promise.all(jobs.map((job) => this.follow(api, job)));
+  }
+
+  private changed(jobId: string): void {
+    const job = this.host.store.batchJobs.get(jobId);
+    if (job) this.host.emit({ type: 'batch.update', runId: this.runId, job });
+  }
+
+  /** Records a job for these cells, sends it, and records the vendor's id; undefined when sending failed (its cells then failed). */
+  private async submit(api: BatchApi, cellIds: readonly string[]): Promise<BatchJob | undefined> {
+    const { store } = this.host;
+    const items: BatchItem[] = [];
+    const cells: Cell[] = [];
+    for (const id of cellIds) {
+      const cell = store.getCell(id);
+      if (cell?.status !== 'pending') continue;
+      cells.push(cell);
+      items.push({ customId: cell.id, model: cell.model, messages: cell.messages, params: cell.params });
+    }
+    if (items.length === 0) return undefined;
+    const id = randomUUID();
+    await store.write(() => store.batchJobs.create({ id, runId: this.runId, columnIndex: this.columnIndex, providerId: this.provider.id, vendor: this.vendor, cellIds: items.map((i) => i.customId) }));
+    let remoteId: string;
+    try {
+      remoteId = await api.submit(items, this.host.signal);
+    } catch (error) {
+      const message = error instanceof AppError ? error.message : error instanceof Error ? error.message : String(error);
+      await store.write(() => store.batchJobs.update(id, { status: 'failed', problem: message.slice(0, 500), fetched: items.length }));
+      this.changed(id);
+      if (this.host.closing()) return undefined;
+      const info = this.host.signal.aborted ? { code: 'cancelled', message: 'Stopped.' } : batchError('failed', `Sending the batch failed: ${message}`);
+      for (const cell of cells) await this.host.finish({ ...cell, status: this.host.signal.aborted ? 'cancelled' : 'error', attempts: 1, error: info });
+      return undefined;
+    }
+    await store.write(() => store.batchJobs.update(id, { remoteId, status: 'validating' }));
+    for (const cell of cells) await store.write(() => store.markRunning(cell.id));
+    this.changed(id);
+    return store.batchJobs.get(id);
+  }
+
+  /** Polls a job until its results are in (writing them), it is cancelled (a stop), or the process closes. */
+  private async follow(api: BatchApi, job: BatchJob): Promise<void> {
+    const remoteId = job.remoteId;
+    if (remoteId === undefined) return;
+    const { store, signal } = this.host;
+    const began = performance.now();
+    let wait = this.host.poll.firstMs;
+    let failures = 0;
+    for (;;) {
+      if (this.host.closing()) return;
+      if (signal.aborted) {
+        await this.cancel(api, job.id, remoteId);
+        return;
+      }
+      let status: BatchStatus;
+      try {
+        status = await api.status(remoteId, signal);
+        failures = 0;
+      } catch (error) {
+        if (signal.aborted || this.host.closing()) continue;
+        // A vendor that cannot be reached now may be reachable later: the job is theirs, kept.
+        failures++;
+        if (failures >= 10) {
+          const reason = error instanceof Error ? error.message : String(error);
+          await store.write(() => store.batchJobs.update(job.id, { problem: `Could not ask ${this.provider.name} about the batch: ${reason}`.slice(0, 500) }));
+          await this.failRest(job.id, batchError('missing', `Parallax could not reach ${this.provider.name} to read it; resume the run to try again.`));
+          return;
+        }
+        await sleep(wait, signal).catch(() => undefined);
+        wait = Math.min(this.host.poll.maxMs, wait * 1.5);
+        continue;
+      }
+      const state: BatchJobStatus = status.state;
+      await store.write(() => store.batchJobs.update(job.id, { status: state, succeeded: status.succeeded, failed: status.failed, ...(status.problem ? { problem: status.problem } : {}) }));
+      this.changed(job.id);
+      if (status.resultsReady) {
+        await this.readResults(api, job.id, remoteId, performance.now() - began, status);
+        return;
+      }
+      await sleep(wait, signal).catch(() => undefined);
+      wait = Math.min(this.host.poll.maxMs, wait * 1.5);
+    }
+  }
+
+  /** Writes every result into its cell; the job's cells left without one fail with why. */
+  private async readResults(api: BatchApi, jobId: string, remoteId: string, waitedMs: number, status: BatchStatus): Promise<void> {
+    const { store } = this.host;
+    const mine = new Set(store.batchJobs.cellIds(jobId));
+    const tally: Tally = { written: 0, badLines: 0 };
+    const bad = (): void => {
+      tally.badLines++;
+    };
+    try {
+      for await (const result of api.results(remoteId, this.host.signal, bad)) {
+        if (this.host.closing()) return;
+        if (!mine.has(result.customId)) {
+          bad();
+          continue;
+        }
+        mine.delete(result.customId);
+        const cell = store.getCell(result.customId);
+        if (cell?.status !== 'pending' && cell?.status !== 'running') continue;
+        await this.host.finish(this.answered(cell, result, waitedMs));
+        tally.written++;
+        if (tally.written % 500 === 0) await store.write(() => store.batchJobs.update(jobId, { fetched: tally.written }));
+      }
+    } catch (error) {
+      if (this.host.closing()) return;
+      const reason = error instanceof Error ? error.message : String(error);
+      await store.write(() => store.batchJobs.update(jobId, { problem: `Reading the results failed: ${reason}`.slice(0, 500) }));
+    }
+    if (this.host.closing()) return;
+    const why = status.state === 'expired' ? batchError('expired') : status.state === 'cancelled' ? batchError('cancelled') : batchError(status.state === 'failed' ? 'failed' : 'missing', status.problem ?? (tally.badLines > 0 ? `${tally.badLines} line(s) of the result file could not be used.` : ''));
+    await this.failRest(jobId, why);
+    await store.write(() => store.batchJobs.update(jobId, { fetched: store.batchJobs.get(jobId)?.total ?? tally.written, ...(tally.badLines > 0 ? { problem: `${tally.badLines} line(s) of the result file could not be used.` } : {}) }));
+    this.changed(jobId);
+  }
+
+  /** The cell finished with its batch result, priced at the batch price. */
+  private answered(cell: Cell, result: BatchResult, waitedMs: number): Cell {
+    return batchResultCell(cell, result, waitedMs, this.host.cost, this.host.maxAnswerBytes);
+  }
+
+  /** Fails the job's cells still waiting (no result came for them). */
+  private async failRest(jobId: string, error: { code: string; message: string }): Promise<void> {
+    const { store } = this.host;
+    for (const id of store.batchJobs.cellIds(jobId)) {
+      const cell = store.getCell(id);
+      if (cell?.status !== 'pending' && cell?.status !== 'running') continue;
+      await this.host.finish({ ...cell, status: error.code === 'cancelled' ? 'cancelled' : 'error', error });
+    }
+  }
+
+  /** A stop: the vendor is told to cancel the job (answers it already has are lost with it). */
+  private async cancel(api: BatchApi, jobId: string, remoteId: string): Promise<void> {
+    const { store } = this.host;
+    try {
+      await api.cancel(remoteId, AbortSignal.timeout(30_000));
+      await store.write(() => store.batchJobs.update(jobId, { status: 'cancelling' }));
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      await store.write(() => store.batchJobs.update(jobId, { problem: `Cancelling at the vendor failed: ${reason}`.slice(0, 500) }));
+    }
+    this.changed(jobId);
+  }
+}
+
+/** A cell finished with one batch result, as the live path finishes it: usage completed, cost at the batch price. */
+export function batchResultCell(cell: Cell, result: BatchResult, waitedMs: number, cost: BatchHost['cost'], maxAnswerBytes: number): Cell {
+  if (!result.ok) return { ...cell, status: result.error.code === 'cancelled' ? 'cancelled' : 'error', attempts: 1, totalMs: waitedMs, error: result.error };
+  // Only the first maxAnswerBytes are kept, as for a live answer.
+  const cap = new AnswerCap(maxAnswerBytes);
+  const kept = cap.push(result.output);
+  const counted = completeUsage(result.usage, cell.messages, kept, cap.cut ? cap.answerBytes : undefined);
+  const price = cost(cell.model, counted.usage);
+  const sane = price !== undefined && Number.isFinite(price) && price >= 0 ? price * BATCH_PRICE_FACTOR : undefined;
+  const { error: _none, ...rest } = cell;
+  return {
+    ...rest,
+    status: 'done',
+    output: kept + cap.mark(),
+    ...(cap.cut ? { cut: { answerBytes: cap.answerBytes } } : {}),
+    ...(result.reasoning !== undefined ? { reasoning: result.reasoning } : {}),
+    ...(result.toolCalls ? { toolCalls: result.toolCalls } : {}),
+    usage: counted.usage,
+    ...(counted.estimated ? { costEstimated: true } : {}),
+    ...(sane !== undefined ? { costUsd: sane } : {}),
+    ...(result.finishReason !== undefined ? { finishReason: result.finishReason } : {}),
+    attempts: 1,
+    totalMs: waitedMs,
+  };
+}

@@ -1,0 +1,251 @@
+/**
+ * Batch runs through services against the fake batch engines (support/fake-batch.ts), for both
+ * vendors: the happy path at half price, partial failures, expiry and sending the rest live,
+ * cancel, a restart that polls the recorded job instead of sending it again, and hostile
+ * result files.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { dispatch } from '../../src/main/api/dispatch';
+import { MemorySecretStore } from '../../src/main/secrets/secrets';
+import { createServices, type Services } from '../../src/main/services';
+import { LEASE_MS } from '../../src/main/store/store';
+import type { AppEvent, MethodInput, MethodName, MethodOutput } from '../../src/shared/contract';
+import { costOfUsage, type Price } from '../../src/shared/prices';
+import { FakeBatchServer, type Vendor } from '../support/fake-batch';
+
+const KEYS: Record<Vendor, string> = { openai: 'sk-batchtest-7Kp2Wq9Xc4Vb6Nm8Lz3R', anthropic: 'sk-ant-api03-BatchTest7Kp2Wq9Xc4Vb6' };
+const MODEL = 'batch-fake-model';
+const PRICE: Price = { inputPerMTok: 3, outputPerMTok: 15 };
+const POLL = { firstMs: 5, maxMs: 20 };
+
+let dataDir: string;
+let server: FakeBatchServer;
+const open: Services[] = [];
+
+function boot(): Services {
+  const services = createServices({ dataDir, door: 'web', version: 'test', secrets: new MemorySecretStore(), env: {}, runner: { batchPoll: POLL } });
+  open.push(services);
+  return services;
+}
+
+async function call<M extends MethodName>(services: Services, method: M, input: MethodInput<M>): Promise<MethodOutput<M>> {
+  const envelope = await dispatch(services.handlers, method, input);
+  if (!envelope.ok) throw new Error(`${method}: ${envelope.error.code}: ${envelope.error.message}`);
+  return envelope.data as MethodOutput<M>;
+}
+
+async function provider(services: Services, vendor: Vendor): Promise<string> {
+  const baseUrl = vendor === 'openai' ? `${server.url}/v1` : server.url;
+  const saved = await call(services, 'providers.save', { name: `${vendor} batch (fake)`, kind: vendor, baseUrl, apiKey: KEYS[vendor] });
+  await call(services, 'prices.save', { overrides: { [MODEL]: PRICE } });
+  return saved.id;
+}
+
+async function startBatchRun(services: Services, providerId: string, rows: string[]): Promise<string> {
+  const { runId } = await call(services, 'runs.start', {
+    messages: [{ role: 'user', content: 'Say {{word}}' }],
+    testCases: rows.map((word, i) => ({ id: `r${i}`, vars: { word } })),
+    columns: [{ id: 'c1', providerId, model: MODEL, params: { temperature: 0 }, batch: true }],
+    repeats: 1,
+    useCache: false,
+  });
+  return runId;
+}
+
+async function cellsOf(services: Services, runId: string): Promise<MethodOutput<'runs.cell'>[]> {
+  const detail = await call(services, 'runs.get', { runId });
+  return Promise.all(detail.cells.sort((a, b) => a.caseIndex - b.caseIndex).map((c) => call(services, 'runs.cell', { cellId: c.id })));
+}
+
+async function until(check: () => boolean, ms = 10_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!check()) {
+    if (Date.now() > end) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+beforeAll(async () => {
+  dataDir = await mkdtemp(join(tmpdir(), 'parallax-batch-'));
+});
+
+afterEach(async () => {
+  for (const services of open.splice(0)) services.close();
+  await server.stop();
+});
+
+afterAll(async () => {
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+describe.each(['openai', 'anthropic'] as const)('a batch run through %s', (vendor) => {
+  it('sends one job with the live bodies, writes every answer at half the list price, and runs the checks', async () => {
+    server = new FakeBatchServer({ autoStep: true });
+    await server.start();
+    const services = boot();
+    const providerId = await provider(services, vendor);
+    const events: AppEvent[] = [];
+    services.onEvent((e) => events.push(e));
+    const { runId } = await call(services, 'runs.start', {
+      messages: [{ role: 'user', content: 'Say {{word}}' }],
+      testCases: [
+        { id: 'r0', vars: { word: 'alpha' } },
+        { id: 'r1', vars: { word: 'beta' } },
+      ],
+      columns: [{ id: 'c1', providerId, model: MODEL, params: { temperature: 0, maxTokens: 50 }, batch: true }],
+      assertions: [{ type: 'contains', value: 'alpha' }],
+      repeats: 1,
+      useCache: false,
+    });
+    expect(await services.runner.whenDone(runId)).toBe('done');
+    expect(server.created).toBe(1);
+    const batch = [...server.batches.values()][0];
+    const body = batch?.items[0]?.body ?? {};
+    expect(body['model']).toBe(MODEL);
+    expect(body['stream']).toBeUndefined();
+    if (vendor === 'openai') expect(body['max_tokens']).toBe(50);
+    else expect(body['max_tokens']).toBe(50);
+    // The key went only as the vendor's header, to the fake's own host.
+    const auth = server.requests.find((r) => r.method === 'POST')?.headers;
+    expect(vendor === 'openai' ? auth?.authorization : auth?.['x-api-key']).toContain(KEYS[vendor]);
+    const cells = await cellsOf(services, runId);
+    expect(cells.map((c) => c.output)).toEqual(['batch: Say alpha', 'batch: Say beta']);
+    expect(cells.map((c) => c.status)).toEqual(['done', 'done']);
+    const full = costOfUsage(MODEL, { inputTokens: 10, outputTokens: 5 }, { [MODEL]: PRICE }) ?? 0;
+    expect(cells[0]?.costUsd).toBeCloseTo(full / 2, 12);
+    expect(cells.map((c) => c.grading?.pass)).toEqual([true, false]);
+    const jobs = (await call(services, 'runs.batches', { runId })).jobs;
+    expect(jobs).toHaveLength(1);
+    expect(jobs[0]).toMatchObject({ vendor, total: 2, fetched: 2, status: vendor === 'openai' ? 'completed' : 'ended' });
+    expect(events.some((e) => e.type === 'batch.update' && e.job.status === 'in_progress')).toBe(true);
+  });
+
+  it('keeps a partial failure per cell, and expired requests are sent again live', async () => {
+    server = new FakeBatchServer({
+      autoStep: true,
+      stepMs: 6 * 3600_000,
+      answer: (_id, body) => {
+        const text = JSON.stringify(body['messages']);
+        if (text.includes('refuse')) return { kind: 'error', status: 400, message: `bad request ${KEYS[vendor]}` };
+        if (text.includes('slow')) return { kind: 'stall' };
+        return { kind: 'ok', text: 'fine' };
+      },
+    });
+    await server.start();
+    const services = boot();
+    const providerId = await provider(services, vendor);
+    const runId = await startBatchRun(services, providerId, ['ok', 'refuse', 'slow']);
+    await services.runner.whenDone(runId);
+    const cells = await cellsOf(services, runId);
+    expect(cells.map((c) => c.status)).toEqual(['done', 'error', 'error']);
+    expect(cells[1]?.error?.code).toBe('provider_error');
+    // A key the server echoes is masked.
+    expect(cells[1]?.error?.message).not.toContain(KEYS[vendor]);
+    expect(cells[2]?.error?.code).toBe('batch_expired');
+    // Sent live: the fake has no live endpoint, so the request fails there, but it went live, not in a new batch.
+    const { queued } = await call(services, 'runs.sendFailedLive', { runId });
+    expect(queued).toBe(1);
+    await services.runner.whenDone(runId);
+    expect(server.created).toBe(1);
+    const live = vendor === 'openai' ? '/v1/chat/completions' : '/v1/messages';
+    expect(server.requests.some((r) => r.method === 'POST' && r.path === live)).toBe(true);
+    const again = await cellsOf(services, runId);
+    expect(again[2]?.error?.code).not.toBe('batch_expired');
+    expect(again[0]?.output).toBe('fine');
+  });
+
+  it('cancels the job at the vendor when the run is stopped', async () => {
+    server = new FakeBatchServer({ autoStep: true, perStep: 0 });
+    await server.start();
+    const services = boot();
+    const providerId = await provider(services, vendor);
+    const runId = await startBatchRun(services, providerId, ['a', 'b']);
+    await until(() => [...server.batches.values()].some((b) => b.status === 'in_progress'));
+    await call(services, 'runs.stop', { runId });
+    expect(await services.runner.whenDone(runId)).toBe('cancelled');
+    expect(server.requests.some((r) => r.method === 'POST' && r.path.endsWith('/cancel'))).toBe(true);
+    expect([...server.batches.values()][0]?.status).toBe('cancelling');
+    const cells = await cellsOf(services, runId);
+    expect(cells.map((c) => c.status)).toEqual(['cancelled', 'cancelled']);
+    expect((await call(services, 'runs.batches', { runId })).jobs[0]?.status).toBe('cancelling');
+  });
+
+  it('polls the recorded job after a restart instead of sending it again', async () => {
+    server = new FakeBatchServer({ perStep: 1 });
+    await server.start();
+    const first = boot();
+    const providerId = await provider(first, vendor);
+    const runId = await startBatchRun(first, providerId, ['one', 'two']);
+    await until(() => first.store.batchJobs.ofRun(runId)[0]?.remoteId !== undefined);
+    server.step();
+    server.step();
+    // The app quits with the job at the vendor.
+    first.close();
+    open.splice(open.indexOf(first), 1);
+    const second = boot();
+    // The first process's lease lapses.
+    second.store.markInterrupted(Date.now() + LEASE_MS + 1000);
+    expect((await call(second, 'runs.progress', { runId })).status).toBe('interrupted');
+    server.options.autoStep = true;
+    const { queued } = await call(second, 'runs.resume', { runId });
+    expect(queued).toBe(2);
+    expect(await second.runner.whenDone(runId)).toBe('done');
+    expect(server.created).toBe(1);
+    expect((await cellsOf(second, runId)).map((c) => c.output)).toEqual(['batch: Say one', 'batch: Say two']);
+  });
+
+  it('reads a hostile result file line by line: huge lines, unknown ids, NUL bytes and bad JSON are skipped', async () => {
+    server = new FakeBatchServer({
+      autoStep: true,
+      answer: (_id, body) => ({ kind: 'ok', text: JSON.stringify(body['messages']).includes('formula') ? '=HYPERLINK("javascript:alert(1)")<script>' : 'plain' }),
+      rewriteResults: (jsonl) => {
+        const lines = jsonl.trim().split('\n');
+        // The last real line is dropped: its cell fails as having no result.
+        return [
+          `{"custom_id":"${'x'.repeat(9 * 1024 * 1024)}"}`,
+          '{"custom_id":"not-a-cell","result":{"type":"succeeded"}}',
+          '{"custom_id":"nul\u0000","result":{}}',
+          '{not json',
+          JSON.stringify({ custom_id: { nested: [[[[]]]] } }),
+          ...lines.slice(0, -1),
+        ].join('\n');
+      },
+    });
+    await server.start();
+    const services = boot();
+    const providerId = await provider(services, vendor);
+    const runId = await startBatchRun(services, providerId, ['formula', 'plain', 'lost']);
+    await services.runner.whenDone(runId);
+    const cells = await cellsOf(services, runId);
+    expect(cells[0]?.output).toBe('=HYPERLINK("javascript:alert(1)")<script>');
+    expect(cells[1]?.output).toBe('plain');
+    expect(cells[2]?.status).toBe('error');
+    expect(cells[2]?.error?.code).toBe('batch_failed');
+    expect(cells[2]?.error?.message).toMatch(/line\(s\) of the result file could not be used/);
+    const job = (await call(services, 'runs.batches', { runId })).jobs[0];
+    expect(job?.problem).toMatch(/5 line\(s\)/);
+  });
+});
+
+describe('batch results from another host', () => {
+  it('are not read when Anthropic names a results URL off its base URL', async () => {
+    server = new FakeBatchServer({ autoStep: true });
+    await server.start();
+    const services = boot();
+    const providerId = await provider(services, 'anthropic');
+    // The same fake under another name: a different origin for the same server.
+    const other = server.url.replace('127.0.0.1', 'localhost');
+    const original = server.url;
+    server.url = other;
+    const runId = await startBatchRun(services, providerId, ['x']);
+    await services.runner.whenDone(runId);
+    server.url = original;
+    const cells = await cellsOf(services, runId);
+    expect(cells[0]?.status).toBe('error');
+    expect((await call(services, 'runs.batches', { runId })).jobs[0]?.problem).toMatch(/another host/);
+    expect(server.requests.some((r) => r.path.endsWith('/results'))).toBe(false);
+  });
+});
