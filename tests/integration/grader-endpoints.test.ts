@@ -40,6 +40,11 @@ describe('grader endpoints', () => {
     expect(embedded?.body).toEqual({ model: 'fake-embed', input: 'the blue sea', encoding_format: 'float' });
     const flags = moderationFlags(await provider.moderate('I will attack', 'omni-moderation-latest', signal));
     expect(flags).toEqual([{ code: 'violence', confidence: 0.91 }]);
+    // promptfoo 0.121's request bodies: text parts for the omni models, plain text for the older ones.
+    const moderated = fake.requests.filter((r) => r.path === '/v1/moderations');
+    expect(moderated[0]?.body).toEqual({ model: 'omni-moderation-latest', input: [{ type: 'text', text: 'I will attack' }] });
+    expect(moderationFlags(await provider.moderate('you idiot', 'text-moderation-latest', signal))).toEqual([{ code: 'harassment', confidence: 0.91 }]);
+    expect(fake.requests.filter((r) => r.path === '/v1/moderations')[1]?.body).toEqual({ model: 'text-moderation-latest', input: 'you idiot' });
   });
 
   it('refuses a vector that is not numbers, and masks a key the server echoes', async () => {

@@ -112,6 +112,9 @@ type RequestOptions = NonNullable<Parameters<OpenAI['models']['retrieve']>[1]>;
 /** What `run` hands to `open`: pass it whole as the SDK call's request options. */
 export type OpenOptions = Pick<RequestOptions, 'signal' | 'fetchOptions'>;
 
+/** The moderation models promptfoo 0.121 sends text parts to (its OPENAI_MODERATION_MODELS with an image capability). */
+const OMNI_MODERATION_MODELS: ReadonlySet<string> = new Set(['omni-moderation-latest', 'omni-moderation-2024-09-26']);
+
 /** The SDK client and the stream loop both OpenAI providers share. */
 export abstract class OpenAIBase implements ChatProvider {
   protected readonly client: OpenAI;
@@ -253,7 +256,9 @@ export abstract class OpenAIBase implements ChatProvider {
   /** POST /moderations: the server's answer for one text, unread (the caller reads its flags). */
   async moderate(text: string, model: string, signal: AbortSignal): Promise<unknown> {
     try {
-      return await this.client.moderations.create({ model, input: text }, { signal, timeout: this.timeouts.total });
+      // As promptfoo 0.121 sends it: a list of text parts to the omni models (they take images too), plain text to the rest.
+      const input = OMNI_MODERATION_MODELS.has(model) ? [{ type: 'text' as const, text }] : text;
+      return await this.client.moderations.create({ model, input }, { signal, timeout: this.timeouts.total });
     } catch (error) {
       throw this.describe(error, signal);
     }
