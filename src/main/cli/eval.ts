@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { accessSync, constants, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { batchVendorOf } from '../../shared/batch';
 import type { AppEvent } from '../../shared/contract';
 import { formatIssue, parseConfig, type ConfigPrompt, type ConfigProvider, type ConfigTest, type EvalConfig } from '../../shared/promptfoo/config';
 import { columnLayout, testRunsIn } from '../../shared/promptfoo/prompts';
@@ -61,6 +62,8 @@ export interface EvalOptions {
   signal?: AbortSignal;
   /** --resume <run id>: finish that run (started from this config) instead of starting a new one. */
   resume?: string;
+  /** --batch: providers with a batch engine get their cells sent through it (runner/batch.ts). */
+  batch?: boolean;
 }
 
 /** promptfoo's exit code when every request worked but a check failed. */
@@ -74,6 +77,12 @@ export interface EvalOutcome {
   cells: number;
   failed: number;
   cancelled: number;
+}
+
+/** PARALLAX_BATCH_POLL_MS: how often a batch is first polled (ms, 10 ms to 10 minutes; it grows to 4 times that); the runner's default otherwise. */
+function batchPollOf(env: Environment): { batchPoll?: { firstMs: number; maxMs: number } } {
+  const ms = Number(env['PARALLAX_BATCH_POLL_MS'] ?? '');
+  return Number.isFinite(ms) && ms >= 10 && ms <= 600_000 ? { batchPoll: { firstMs: ms, maxMs: ms * 4 } } : {};
 }
 
 export const DEFAULT_OPENAI_BASE_URL = 'https://api.openai.com/v1';
@@ -148,6 +157,8 @@ export interface PlanOptions {
   templateEnv?: Record<string, string>;
   /** Reads a `file://` value's file (confined as every file the config names). */
   readVarFile?: (ref: string) => string;
+  /** Variants whose provider has a batch engine go through it (--batch). */
+  batch?: boolean;
 }
 
 /** A file reader that reads each file once per run (a value file is named by many rows). */
@@ -174,7 +185,9 @@ export function planRun(config: EvalConfig, bindings: readonly ProviderBinding[]
   const layout = columnLayout(config);
   const columns: Column[] = layout.flatMap(({ providerIdx, promptIdx }) => {
     const binding = bindings[providerIdx];
-    return binding ? [{ id: `p${providerIdx + 1}.${promptIdx + 1}`, providerId: binding.registryId, model: binding.provider.model, params: binding.provider.params }] : [];
+    if (!binding) return [];
+    const batch = options.batch === true && batchVendorOf(binding.provider.kind, binding.provider.kind === 'openai' ? binding.provider.api : undefined) !== undefined;
+    return [{ id: `p${providerIdx + 1}.${promptIdx + 1}`, providerId: binding.registryId, model: binding.provider.model, params: binding.provider.params, ...(batch ? { batch: true } : {}) }];
   });
   const runsIn = (caseIndex: number, columnIndex: number): boolean => {
     const place = layout[columnIndex];
@@ -404,7 +417,7 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
       secrets: new MemorySecretStore(),
       env: options.env,
       echo: { chunkDelayMs: 0, chunkSize: 4096 },
-      runner: { maxConcurrency, ...(maxAnswerBytes !== undefined ? { maxAnswerBytes: () => maxAnswerBytes } : {}) },
+      runner: { maxConcurrency, ...(maxAnswerBytes !== undefined ? { maxAnswerBytes: () => maxAnswerBytes } : {}), ...batchPollOf(options.env) },
     });
   } catch (error) {
     log(`parallax: cannot open the database in ${options.dataDir}: ${(error as Error).message}\n`);
@@ -456,6 +469,7 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
     const plan = planRun(config, bindings, {
       repeats,
       useCache: options.cache,
+      ...(options.batch === true ? { batch: true } : {}),
       templateEnv: templateEnvOf(config, bindings, options.env),
       readVarFile: cachedReader((ref) => files.readText(ref)),
       ...(graderBinding
@@ -495,7 +509,16 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
       const name = bindings[place.providerIdx]?.name ?? '?';
       return `${name} · prompt ${place.promptIdx + 1} · test ${place.testIdx + 1}${(resuming?.repeats ?? repeats) > 1 ? ` · repeat ${place.repeatIdx + 1}` : ''}`;
     };
+    const batchSeen = new Map<string, string>();
     const onEvent = (event: AppEvent): void => {
+      if (event.type === 'batch.update' && event.runId === runId) {
+        // A line per change of a job's status or counts: a batch can take hours.
+        const { job } = event;
+        const line = `batch ${job.remoteId ?? job.id} (${job.vendor}): ${job.status.replace('_', ' ')}, ${job.succeeded + job.failed}/${job.total} answered${job.failed ? `, ${job.failed} failed` : ''}${job.problem ? ` (${oneLine(job.problem)})` : ''}`;
+        if (batchSeen.get(job.id) !== line) log(`${line}\n`);
+        batchSeen.set(job.id, line);
+        return;
+      }
       if (event.type !== 'cell.update' || event.runId !== runId) return;
       const { cell } = event;
       if (cell.status === 'pending' || cell.status === 'running') return;
@@ -544,8 +567,14 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
     }
     const started = performance.now();
     if (!resuming) await services.runner.start(plan);
+    // A batch is not cancelled by Ctrl+C: the job keeps running at the vendor, recorded, for --resume.
+    const batched = services.store.runColumns(runId).some((column) => column.batch === true);
+    let detached = false;
     const stop = (): void => {
-      services.runner.stop(runId);
+      if (batched) {
+        detached = true;
+        services.runner.close();
+      } else services.runner.stop(runId);
     };
     if (options.signal?.aborted) stop();
     options.signal?.addEventListener('abort', stop, { once: true });
@@ -556,6 +585,10 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
       unsubscribe();
     }
     const wallMs = performance.now() - started;
+    if (detached) {
+      services.store.finishRun(runId, 'interrupted');
+      log(`The batch keeps running at the vendor and is recorded: parallax eval -c ${options.configPath} --resume ${runId} picks it up (without sending it again).\n`);
+    }
     // The database has the last word: cells whose template did not render, or that a stop
     // cancelled before they started, never sent an event.
     const counts = services.store.progress(runId);

@@ -38,7 +38,7 @@ const MAX_CONCURRENCY_LIMIT = 1000;
 const DEFAULT_CONFIGS = ['promptfooconfig.yaml', 'promptfooconfig.yml', 'promptfooconfig.json'];
 
 export const USAGE = `Usage: parallax eval [-c <config>] [-o <file>]... [--data-dir <dir>] [-j <n>] [--repeat <n>] [--no-cache]
-                     [--allow-key-host <VAR>=<host>]... [--allow-files <dir>]... [--resume <run id>]
+                     [--allow-key-host <VAR>=<host>]... [--allow-files <dir>]... [--resume <run id>] [--batch]
        parallax export --prompt <name> --format <format> [--version <n|label|latest>] [-o <file>] [--data-dir <dir>]
        parallax import <file> [--name <name>] [--data-dir <dir>]
 
@@ -82,6 +82,12 @@ Options of eval:
                                the run recorded and keys looked up again by the rules above.
                                Running a config that has an interrupted run prints its id
                                and this command, then starts a new run
+      --batch                  send the cells of OpenAI (Chat Completions) and Anthropic
+                               providers through their batch engines (OpenAI's Batch API,
+                               Anthropic's Message Batches): half the price, answered within
+                               24 hours; eval polls until they are done, printing progress.
+                               Ctrl+C leaves the job running at the vendor and recorded:
+                               --resume <run id> picks it up without sending it again
   -h, --help                   show this help
   -v, --version                show the version
 
@@ -173,6 +179,7 @@ export async function runCli(argv: readonly string[], io: CliIo, version: string
         'allow-key-host': { type: 'string', multiple: true },
         'allow-files': { type: 'string', multiple: true },
         resume: { type: 'string' },
+        batch: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -305,6 +312,7 @@ export async function runCli(argv: readonly string[], io: CliIo, version: string
     log: io.stderr,
     ...(io.signal ? { signal: io.signal } : {}),
     ...(values.resume !== undefined ? { resume: values.resume.trim() } : {}),
+    ...(values.batch === true ? { batch: true } : {}),
   });
   return outcome.exitCode;
 }
