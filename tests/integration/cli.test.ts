@@ -566,7 +566,8 @@ describe('parallax eval: repeats, the cache and files (echo, offline)', () => {
     expect(rows.find((r) => r['vars.word'] === 'hi')?.['testDescription']).toBe('greeting');
     expect(Object.keys(rows[0] ?? {}).some((key) => key.includes('__description'))).toBe(false);
     const json = JSON.parse(readFileSync(join(dir, 'r.json'), 'utf8')) as JsonOutput;
-    expect([...new Set(json.results.results.map((r) => r.description))]).toEqual(['greeting', 'farewell', undefined]);
+    // A row with no description is named by its place, as promptfoo names a CSV row.
+    expect([...new Set(json.results.results.map((r) => r.description))]).toEqual(['greeting', 'farewell', 'Row #3']);
   });
 
   it('reads a prompt from a file in the config\'s folder', async () => {

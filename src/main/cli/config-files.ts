@@ -174,7 +174,8 @@ export function configFiles(baseDir: string, allowedDirs: readonly string[] = []
         return {
           vars: testCase.vars,
           ...(testCase.expected !== undefined ? { expected: testCase.expected } : {}),
-          ...(testCase.description !== undefined ? { description: testCase.description } : {}),
+          // promptfoo names a CSV row that has no description by its place in the file.
+          ...(testCase.description !== undefined && testCase.description !== '' ? { description: testCase.description } : parsed.format === 'csv' ? { description: `Row #${index + 1}` } : {}),
           ...(assert.length > 0 ? { assert } : {}),
           ...(specials?.threshold !== undefined ? { threshold: specials.threshold } : {}),
           ...(specials?.prefix !== undefined ? { prefix: specials.prefix } : {}),
