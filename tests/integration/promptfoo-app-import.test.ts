@@ -172,6 +172,10 @@ describe('the app opens a promptfoo config as parallax eval runs it', () => {
     const shout = readFileSync(join(FIXTURES, 'nunjucks-filters/filters/shout.cjs'), 'utf8');
     const withFiles = await call<Imported>('files.importExperiment', { fileName: 'promptfooconfig.yaml', text: yaml, siblings: [{ name: 'shout.cjs', text: shout }] });
     expect(withFiles.warnings.join(' ')).toMatch(/the prompt calls "shout" from nunjucksFilters, which a draft cannot keep/);
+    // A name that climbs out of the config's folder is refused, even when a picked file has its last part.
+    const outside = await dispatch(services.handlers, 'files.importExperiment', { fileName: 'promptfooconfig.yaml', text: yaml.replace('./filters/shout.cjs', '../elsewhere/shout.cjs'), siblings: [{ name: 'shout.cjs', text: shout }] });
+    expect(outside.ok).toBe(false);
+    if (!outside.ok) expect(outside.error.message).toMatch(/leaves the imported file's folder/);
     // A filter file that throws stops the import with the reason, and no filter stays behind.
     const bad = await dispatch(services.handlers, 'files.importExperiment', { fileName: 'promptfooconfig.yaml', text: yaml, siblings: [{ name: 'shout.cjs', text: 'throw new Error("boom")' }] });
     expect(bad.ok).toBe(false);

@@ -10,7 +10,7 @@
  */
 import { AppError } from '../../shared/errors';
 import type { ConfigFiles, EvalConfig } from '../../shared/promptfoo/config';
-import { sibling, type SiblingFiles } from '../../shared/formats/prompty-files';
+import { sibling, unsafeName, type SiblingFiles } from '../../shared/formats/prompty-files';
 import { envNamesUsed, safeTemplateEnv } from '../../shared/promptfoo/vars';
 import type { Variables } from '../../shared/schemas';
 import { sandbox } from '../sandbox';
@@ -40,6 +40,8 @@ export function siblingConfigFiles(files: SiblingFiles): ConfigFiles {
     const name = ref.replace(/^file:\/\//, '');
     const found = sibling(files, name);
     if (found.ok) return found.text;
+    // A name that leaves the config's folder (or is absolute, or a URL) is refused, never matched by its last part.
+    if (unsafeName(name) !== undefined) throw new Error(found.message);
     const base = name.replace(/^.*[\\/]/, '');
     const same = [...files.keys()].filter((key) => key.replace(/^.*\//, '') === base);
     const only = same.length === 1 && same[0] !== undefined ? files.get(same[0]) : undefined;
