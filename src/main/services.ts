@@ -17,7 +17,7 @@ import { Runner, type RunnerOptions, type RunPlan } from './runner/runner';
 import { Regrader } from './runner/regrade';
 import { regradeHandlers } from './handlers/regrade';
 import type { Environment, SecretStore } from './secrets/secrets';
-import { Store } from './store/store';
+import { LEASE_MS, Store } from './store/store';
 import { fileHandlers, type FileDialogs } from './handlers/files';
 import { historyHandlers } from './handlers/history';
 import { imageHandlers } from './handlers/images';
@@ -62,6 +62,11 @@ export interface Services {
   handlers: Handlers;
   /** Subscribe to events; returns an unsubscribe function. */
   onEvent(listener: (event: AppEvent) => void): () => void;
+  /**
+   * Resumes runs a quit left with a batch at a vendor (runner/batch.ts polls the job, never
+   * sends it again): now, and once more when a lease the last process left has lapsed.
+   */
+  resumeBatches(): void;
   close(): void;
 }
 
@@ -135,6 +140,8 @@ export function planAppRun(request: RunRequest, context: PlanContext): RunPlan {
 export function createServices(options: ServicesOptions): Services {
   const store = new Store(options.dataDir);
   /** Runs whose lease lapsed (their process died or hung) become interrupted: checked on open and on every look at runs. */
+  let closed = false;
+  let batchTimer: ReturnType<typeof setTimeout> | undefined;
   const noticeLapsed = (): void => {
     try {
       store.markInterrupted();
@@ -389,7 +396,26 @@ export function createServices(options: ServicesOptions): Services {
       events.on('event', listener);
       return () => events.off('event', listener);
     },
+    resumeBatches() {
+      const resume = (): void => {
+        if (closed) return;
+        noticeLapsed();
+        for (const runId of store.batchJobs.openRuns()) {
+          if (store.runStatus(runId) !== 'interrupted') continue;
+          try {
+            runner.rerun(runId, { kind: 'unfinished' });
+          } catch {
+            // Taken by another process meanwhile, or its provider is gone: Resume in History says why.
+          }
+        }
+      };
+      resume();
+      batchTimer = setTimeout(resume, LEASE_MS + 1_000);
+      batchTimer.unref();
+    },
     close() {
+      closed = true;
+      if (batchTimer !== undefined) clearTimeout(batchTimer);
       runner.close();
       regrader.close();
       store.close();

@@ -89,6 +89,8 @@ export const runEstimateSchema = z.object({
       assumedOutputTokens: z.number().int().nonnegative(),
       costUsd: z.number().nonnegative().optional(),
       priced: z.boolean(),
+      /** The variant goes as a batch: its cost is the batch price (half the list price). */
+      batch: z.boolean().optional(),
     }),
   ),
   /** Rows whose template failed to render, with the reason. */

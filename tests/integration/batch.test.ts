@@ -230,6 +230,45 @@ describe.each(['openai', 'anthropic'] as const)('a batch run through %s', (vendo
   });
 });
 
+describe('the app on start, and the estimate', () => {
+  it('resumes a run a quit left with a batch at the vendor, polling the recorded job', async () => {
+    server = new FakeBatchServer();
+    await server.start();
+    const first = boot();
+    const providerId = await provider(first, 'openai');
+    const runId = await startBatchRun(first, providerId, ['kept']);
+    await until(() => first.store.batchJobs.ofRun(runId)[0]?.remoteId !== undefined);
+    first.close();
+    open.splice(open.indexOf(first), 1);
+    server.options.autoStep = true;
+    const second = boot();
+    second.store.markInterrupted(Date.now() + LEASE_MS + 1000);
+    second.resumeBatches();
+    expect(second.runner.isActive(runId)).toBe(true);
+    expect(await second.runner.whenDone(runId)).toBe('done');
+    expect(server.created).toBe(1);
+    expect((await cellsOf(second, runId))[0]?.output).toBe('batch: Say kept');
+  });
+
+  it('prices a batch variant at half the list price', async () => {
+    server = new FakeBatchServer();
+    await server.start();
+    const services = boot();
+    const providerId = await provider(services, 'openai');
+    const column = { id: 'c1', providerId, model: MODEL, params: { maxTokens: 100 } };
+    const estimate = await call(services, 'runs.estimate', {
+      messages: [{ role: 'user', content: 'Say {{word}}' }],
+      testCases: [{ id: 'r0', vars: { word: 'a' } }],
+      columns: [column, { ...column, id: 'c2', batch: true }],
+      repeats: 1,
+    });
+    const [live, batch] = estimate.columns;
+    expect(live?.costUsd).toBeGreaterThan(0);
+    expect(batch?.batch).toBe(true);
+    expect(batch?.costUsd).toBeCloseTo((live?.costUsd ?? 0) / 2, 12);
+  });
+});
+
 describe('batch results from another host', () => {
   it('are not read when Anthropic names a results URL off its base URL', async () => {
     server = new FakeBatchServer({ autoStep: true });

@@ -8,6 +8,7 @@ import { accessSync, constants, mkdirSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { batchVendorOf } from '../../shared/batch';
+import { batchPollOf } from '../runner/batch';
 import type { AppEvent } from '../../shared/contract';
 import { formatIssue, parseConfig, type ConfigPrompt, type ConfigProvider, type ConfigTest, type EvalConfig } from '../../shared/promptfoo/config';
 import { columnLayout, testRunsIn } from '../../shared/promptfoo/prompts';
@@ -77,12 +78,6 @@ export interface EvalOutcome {
   cells: number;
   failed: number;
   cancelled: number;
-}
-
-/** PARALLAX_BATCH_POLL_MS: how often a batch is first polled (ms, 10 ms to 10 minutes; it grows to 4 times that); the runner's default otherwise. */
-function batchPollOf(env: Environment): { batchPoll?: { firstMs: number; maxMs: number } } {
-  const ms = Number(env['PARALLAX_BATCH_POLL_MS'] ?? '');
-  return Number.isFinite(ms) && ms >= 10 && ms <= 600_000 ? { batchPoll: { firstMs: ms, maxMs: ms * 4 } } : {};
 }
 
 export const DEFAULT_OPENAI_BASE_URL = 'https://api.openai.com/v1';

@@ -66,6 +66,8 @@ async function start(): Promise<void> {
     dialogs: electronDialogs(dialog, () => mainWindow),
   });
   registerIpcHandlers(ipcMain, services.handlers, devUrl);
+  // A batch still at a vendor when the app last quit is polled again, not sent twice.
+  services.resumeBatches();
   services.onEvent((event) => {
     const contents = mainWindow?.webContents;
     if (contents && !contents.isDestroyed()) contents.send(EVENT_CHANNEL, event);

@@ -4,6 +4,7 @@
  */
 import type { Handlers, ParsedInput, RunEstimate } from '../../shared/contract';
 import { AppError } from '../../shared/errors';
+import { BATCH_PRICE_FACTOR } from '../../shared/batch';
 import { estimateCost, priceFor, type Price, type PriceTable } from '../../shared/prices';
 import type { Message } from '../../shared/schemas';
 import type { ToolDefinition } from '../../shared/tools';
@@ -87,10 +88,12 @@ export function estimateRun(input: EstimateInput, table: PriceTable, versionMess
     const columnInput = messageTokens + toolTokens;
     const assumedOutputTokens = column.params.maxTokens ?? DEFAULT_OUTPUT_TOKENS;
     const priced = priceFor(column.model, table) !== undefined;
-    const cost = priced ? estimateCost(column.model, columnInput, assumedOutputTokens * requests, table) : undefined;
+    const listed = priced ? estimateCost(column.model, columnInput, assumedOutputTokens * requests, table) : undefined;
+    // A batch is priced at the batch price (runner/batch.ts writes its cells' costs the same way).
+    const cost = listed !== undefined && column.batch === true ? listed * BATCH_PRICE_FACTOR : listed;
     inputTokens += columnInput;
     if (cost !== undefined) costUsd = (costUsd ?? 0) + cost;
-    return { columnIndex, inputTokens: columnInput, assumedOutputTokens, priced, ...(cost !== undefined ? { costUsd: cost } : {}) };
+    return { columnIndex, inputTokens: columnInput, assumedOutputTokens, priced, ...(cost !== undefined ? { costUsd: cost } : {}), ...(column.batch === true ? { batch: true } : {}) };
   });
   return {
     cells: caseIndexes.length * input.columns.length * repeats,

@@ -30,6 +30,12 @@ export interface PollPolicy {
 
 export const DEFAULT_POLL: PollPolicy = { firstMs: 5_000, maxMs: 60_000 };
 
+/** PARALLAX_BATCH_POLL_MS: how often a batch is first polled (10 ms to 10 minutes; it grows to 4 times that); the default otherwise. */
+export function batchPollOf(env: Readonly<Record<string, string | undefined>>): { batchPoll?: PollPolicy } {
+  const ms = Number(env['PARALLAX_BATCH_POLL_MS'] ?? '');
+  return Number.isFinite(ms) && ms >= 10 && ms <= 600_000 ? { batchPoll: { firstMs: ms, maxMs: ms * 4 } } : {};
+}
+
 /** What the runner lends a batch: its store, its finish path, and how to know it should stop. */
 export interface BatchHost {
   store: Store;

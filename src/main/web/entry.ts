@@ -9,6 +9,7 @@ import { MemorySecretStore } from '../secrets/secrets';
 import { createServices } from '../services';
 import { dataDirWarning, defaultDataDir } from '../data-dir';
 import { defaultStaticDir, startWebServer } from './server';
+import { batchPollOf } from '../runner/batch';
 import { APP_VERSION } from '../version';
 
 async function main(): Promise<void> {
@@ -41,7 +42,9 @@ async function main(): Promise<void> {
     secrets: new MemorySecretStore(),
     env: process.env,
     echo: { chunkDelayMs: 12, chunkSize: 12 },
+    runner: batchPollOf(process.env),
   });
+  services.resumeBatches();
   const web = await startWebServer({ services, staticDir: defaultStaticDir(import.meta.dirname), token: randomBytes(24).toString('base64url'), port });
   process.stdout.write(`Parallax is running in browser mode. Data folder: ${dataDir}\nOpen this URL (it carries this launch's access token):\n${web.url}\n`);
   let closing = false;
