@@ -69,6 +69,8 @@ describe('agreement report', () => {
     ]);
     expect(judge?.positionBias).toMatchObject({ k: 2, n: 6 });
     expect(judge?.selfPreference).toMatchObject({ columnIndex: 0, judge: { k: 6, n: 6 }, humans: { k: 4, n: 6 } });
+    // With every variant on the judge's model there is no "own" answer to prefer.
+    expect(computeAgreement({ votes, variantModels: ['m-0', 'm-0'] }).judges[0]?.selfPreference).toBeNull();
     // Always the same choice agrees with the people no better than chance: kappa 0 (4/6 observed, 4/6 expected).
     expect(judge?.kappa.estimate).toBeCloseTo(0, 12);
   });

@@ -131,6 +131,22 @@ describe("Krippendorff's alpha (nominal)", () => {
 });
 
 describe('bootstrap', () => {
+  it('the fast bootstrap of sums draws the same resamples as the plain one', () => {
+    const ratings = items('ab.abbta.a' + 'abba', 'abbab.tata' + 'bbaa', '.bbaabtaaa' + 'ab.a', 'a.babbt.ab' + 'aabb');
+    const alpha = krippendorffAlpha(ratings, { seed: 5, resamples: 300 });
+    const pairable = ratings.filter((r) => r.filter((l) => l !== undefined).length >= 2);
+    const plain = bootstrapInterval(pairable, krippendorffAlphaOf, { seed: 5, resamples: 300 });
+    expect(alpha.low).toBeCloseTo(plain.low ?? Number.NaN, 12);
+    expect(alpha.high).toBeCloseTo(plain.high ?? Number.NaN, 12);
+    const complete = items('aaabbbtaabab', 'aabbbbtabbab', 'aaabbttaabaa');
+    const fleiss = fleissKappa(complete, { seed: 9, resamples: 300 });
+    const cats = ['a', 'b', 't'];
+    const counts = complete.map((row) => cats.map((c) => row.filter((l) => l === c).length));
+    const plainFleiss = bootstrapInterval(counts, fleissKappaOfCounts, { seed: 9, resamples: 300 });
+    expect(fleiss.low).toBeCloseTo(plainFleiss.low ?? Number.NaN, 12);
+    expect(fleiss.high).toBeCloseTo(plainFleiss.high ?? Number.NaN, 12);
+  });
+
   it('is reproducible by seed and differs between seeds', () => {
     const r1 = seededRandom(42);
     const r2 = seededRandom(42);

@@ -193,9 +193,11 @@ function calibrate(judge: string, items: readonly Item[], humans: readonly strin
 
   // Self-preference: the judge's model is one of the variants.
   const model = judgeModel ?? judge.slice(JUDGE_RATER_PREFIX.length);
+  // Only when exactly one variant is the judge's model: with two, "its own answer" means nothing.
   const own = variantModels.findIndex((m) => m !== '' && m === model);
+  const owners = variantModels.filter((m) => m !== '' && m === model).length;
   let selfPreference: Calibration['selfPreference'] = null;
-  if (own >= 0) {
+  if (own >= 0 && owners === 1) {
     const tally = (raters: readonly string[]): { k: number; n: number } => {
       let k = 0;
       let n = 0;

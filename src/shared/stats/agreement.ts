@@ -114,12 +114,15 @@ export function fleissKappaOfCounts(counts: readonly (readonly number[])[]): num
   const totals = new Array<number>(categories).fill(0);
   let agreement = 0;
   for (const row of counts) {
-    if (row.reduce((a, b) => a + b, 0) !== raters) throw new RangeError("Fleiss' kappa needs the same number of ratings for every item.");
     let squares = 0;
-    row.forEach((c, j) => {
+    let sum = 0;
+    for (let j = 0; j < categories; j++) {
+      const c = row[j] ?? 0;
       totals[j] = (totals[j] ?? 0) + c;
       squares += c * c;
-    });
+      sum += c;
+    }
+    if (sum !== raters) throw new RangeError("Fleiss' kappa needs the same number of ratings for every item.");
     agreement += (squares - raters) / (raters * (raters - 1));
   }
   const observed = agreement / items;
@@ -204,28 +207,101 @@ function withInterval(items: number, estimate: number, interval: () => { low: nu
   return { estimate, ...interval(), items };
 }
 
+/** One item's ratings reduced to what the statistics sum: counts per category and rating total. */
+interface ItemCounts {
+  counts: number[];
+  m: number;
+}
+
+function countsOf(ratings: Ratings): { items: ItemCounts[]; categories: number } {
+  const categories = categoriesOf(ratings);
+  const index = new Map(categories.map((c, i) => [c, i]));
+  const items = ratings.map((item) => {
+    const counts = categories.map(() => 0);
+    let m = 0;
+    for (const label of item) {
+      const i = label === undefined ? undefined : index.get(label);
+      if (i === undefined) continue;
+      counts[i] = (counts[i] ?? 0) + 1;
+      m++;
+    }
+    return { counts, m };
+  });
+  return { items, categories: categories.length };
+}
+
+/**
+ * Percentile bootstrap for a statistic that sees the items only through sums of a vector per
+ * item: the resample loop is then additions over one flat array, fast enough for thousands of
+ * items on the main process. Same percentiles and rule for undefined resamples as `bootstrapInterval`.
+ */
+function bootstrapOfSums(rows: readonly (readonly number[])[], statistic: (sums: Float64Array, n: number) => number, options: BootstrapOptions): { low: number | null; high: number | null } {
+  const n = rows.length;
+  if (n < 2) return { low: null, high: null };
+  const width = rows[0]?.length ?? 0;
+  const flat = new Float64Array(n * width);
+  rows.forEach((row, i) => row.forEach((v, w) => (flat[i * width + w] = v)));
+  const resamples = options.resamples ?? 1000;
+  const random = seededRandom(options.seed ?? 1);
+  const sums = new Float64Array(width);
+  const values: number[] = [];
+  for (let r = 0; r < resamples; r++) {
+    sums.fill(0);
+    for (let i = 0; i < n; i++) {
+      const at = Math.floor(random() * n) * width;
+      for (let w = 0; w < width; w++) sums[w] = (sums[w] ?? 0) + (flat[at + w] ?? 0);
+    }
+    const value = statistic(sums, n);
+    if (Number.isFinite(value)) values.push(value);
+  }
+  if (values.length < resamples / 2) return { low: null, high: null };
+  values.sort((x, y) => x - y);
+  return { low: percentileOfSorted(values, 2.5), high: percentileOfSorted(values, 97.5) };
+}
+
+/** Per item, for alpha: [ratings, disagreeing pairs / (m - 1), count of each category…]. */
+function alphaRow({ counts, m }: ItemCounts): number[] {
+  let same = 0;
+  for (const c of counts) same += c * c;
+  return [m, (m * m - same) / (m - 1), ...counts];
+}
+
+/** Krippendorff's alpha (nominal) from the sums of `alphaRow`s. */
+function alphaOfSums(sums: ArrayLike<number>): number {
+  const pairable = sums[0] ?? 0;
+  if (pairable < 2) return Number.NaN;
+  let same = 0;
+  for (let j = 2; j < sums.length; j++) same += (sums[j] ?? 0) ** 2;
+  const expected = (pairable * pairable - same) / (pairable * (pairable - 1));
+  if (expected === 0) return Number.NaN;
+  return 1 - (sums[1] ?? 0) / pairable / expected;
+}
+
 /**
  * Fleiss' kappa over the items every rater rated (`ratings[item][rater]`), with a bootstrap
  * interval. Items someone skipped are left out, since the statistic needs equal counts.
  */
 export function fleissKappa(ratings: Ratings, options: BootstrapOptions = {}): Agreement {
   const complete = ratings.filter((item) => item.length >= 2 && item.every((l) => l !== undefined));
-  const categories = categoriesOf(complete);
-  const index = new Map(categories.map((c, i) => [c, i]));
-  const counts = complete.map((item) => {
-    const row = categories.map(() => 0);
-    for (const label of item) {
-      const i = label === undefined ? undefined : index.get(label);
-      if (i !== undefined) row[i] = (row[i] ?? 0) + 1;
-    }
-    return row;
-  });
-  const statistic = (sample: readonly (readonly number[])[]): number => fleissKappaOfCounts(sample);
-  return withInterval(complete.length, complete.length > 0 ? statistic(counts) : Number.NaN, () => bootstrapInterval(counts, statistic, options), complete.length > 0);
+  const { items } = countsOf(complete);
+  const counts = items.map((i) => i.counts);
+  const raters = complete[0]?.length ?? 0;
+  // Per item: its share of agreeing rater pairs, then its counts; kappa from their sums.
+  const rows = counts.map((row) => [row.reduce((sum, c) => sum + c * c, 0) - raters, ...row].map((v, i) => (i === 0 ? v / (raters * (raters - 1)) : v)));
+  const ofSums = (sums: Float64Array, n: number): number => {
+    const observed = (sums[0] ?? 0) / n;
+    let expected = 0;
+    for (let j = 1; j < sums.length; j++) expected += ((sums[j] ?? 0) / (n * raters)) ** 2;
+    return 1 - expected < 1e-12 ? Number.NaN : (observed - expected) / (1 - expected);
+  };
+  return withInterval(complete.length, complete.length > 0 ? fleissKappaOfCounts(counts) : Number.NaN, () => bootstrapOfSums(rows, ofSums, options), complete.length > 0);
 }
 
 /** Krippendorff's alpha (nominal, missing ratings allowed) with a bootstrap interval over items. */
 export function krippendorffAlpha(ratings: Ratings, options: BootstrapOptions = {}): Agreement {
-  const pairable = ratings.filter((item) => item.filter((l) => l !== undefined).length >= 2);
-  return withInterval(pairable.length, krippendorffAlphaOf(pairable), () => bootstrapInterval(pairable, krippendorffAlphaOf, options), pairable.length > 0);
+  const { items } = countsOf(ratings);
+  const rows = items.filter((i) => i.m >= 2).map(alphaRow);
+  const total = new Float64Array(rows[0]?.length ?? 0);
+  for (const row of rows) row.forEach((v, w) => (total[w] = (total[w] ?? 0) + v));
+  return withInterval(rows.length, alphaOfSums(total), () => bootstrapOfSums(rows, (sums) => alphaOfSums(sums), options), rows.length > 0);
 }

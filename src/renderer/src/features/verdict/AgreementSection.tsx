@@ -73,7 +73,11 @@ function CalibrationTable({ c, labels }: { c: Calibration; labels: readonly stri
         Agrees with the people on {c.accuracy.k} of {c.accuracy.n} pairs: accuracy {formatRate(c.accuracy)}, kappa {formatKappa(c.kappa)}.
         {c.positionBias && ` Position bias: its choice changed with the order on ${c.positionBias.k} of ${c.positionBias.n} pairs (${formatRate(c.positionBias)}).`}
         {c.selfPreference &&
-          ` Self-preference: it judges its own variant (${labels[c.selfPreference.columnIndex] ?? variantLetter(c.selfPreference.columnIndex)}) better in ${formatRate(c.selfPreference.judge)} of its decisive votes; the people, ${formatRate(c.selfPreference.humans)}.`}
+          ` Self-preference: ${
+            c.selfPreference.judge.n === 0
+              ? `it gave no decisive vote on the pairs of its own variant (${labels[c.selfPreference.columnIndex] ?? variantLetter(c.selfPreference.columnIndex)})`
+              : `it judges its own variant (${labels[c.selfPreference.columnIndex] ?? variantLetter(c.selfPreference.columnIndex)}) better in ${formatRate(c.selfPreference.judge)} of its decisive votes`
+          }; the people, ${formatRate(c.selfPreference.humans)}.`}
       </p>
       <table className="verdict-table" aria-label={`Confusion table of ${c.judge} against the people`}>
         <thead>
