@@ -185,6 +185,16 @@ describe('several raters', () => {
     if (!first) throw new Error('no pair');
     const vote = await call(services, 'judge.vote', { runId, leftCellId: first.leftCellId, rightCellId: first.rightCellId, outcome: 'left' });
     expect(vote.rater).toBe('Dana');
+    // Renaming carries the person's votes along, but never onto a colleague's name.
+    await call(services, 'judge.importVotes', { runId, text: votesFileText(ballot, 'Carol', good) });
+    await expect(call(services, 'raters.setMe', { name: 'carol' })).rejects.toThrow(/already here/);
+    await call(services, 'raters.setMe', { name: 'Dana K.' });
+    const raters = (await call(services, 'judge.agreement', { runId })).raters.map((r) => [r.rater, r.votes]);
+    expect(raters).toEqual([
+      ['Carol', 6],
+      ['Dana K.', 1],
+    ]);
+    expect(await call(services, 'raters.me', {})).toEqual({ name: 'Dana K.' });
   });
 });
 

@@ -135,7 +135,7 @@ export class Judging {
   /** Votes and ratings given under one name now carry another (the local person renamed themself). */
   renameRater(from: string, to: string): void {
     if (from === to) return;
-    const taken = this.db.prepare('SELECT 1 FROM votes WHERE rater = ? LIMIT 1').get(to);
+    const taken = this.db.prepare('SELECT 1 FROM votes WHERE lower(rater) = lower(?) AND rater != ? LIMIT 1').get(to, from);
     if (taken) throw new AppError('bad_input', `Votes from a rater named "${to}" are already here (imported from a votes file). Choose another name.`);
     this.db.prepare('UPDATE votes SET rater = ? WHERE rater = ?').run(to, from);
     this.db.prepare('UPDATE ratings SET rater = ? WHERE rater = ?').run(to, from);
