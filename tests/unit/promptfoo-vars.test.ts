@@ -178,10 +178,10 @@ describe('nunjucksFilters in a config', () => {
     }
   });
 
-  it('is ignored with a warning where files are not read (the app)', () => {
+  it('is ignored with a warning where no files were given (the app, without the filter files)', () => {
     const result = parseConfig('prompts: [hi]\nproviders: [echo]\nnunjucksFilters: { shout: file://shout.js }\n', 'c.yaml');
     expect(result.ok).toBe(true);
-    expect(result.warnings.map(formatIssue)).toEqual([expect.stringContaining('ignored: filters are read from files')]);
+    expect(result.warnings.map(formatIssue)).toEqual([expect.stringContaining("ignored: the filters' files were not given; pick or drop them together with the config")]);
   });
 });
 
