@@ -171,4 +171,12 @@ test('generate rows, a prompt, and an improvement proven by a run of old vs new'
   await expect(page.getByRole('list', { name: 'What the votes say' })).toContainText(/No difference shown yet; about \d+ more votes would show/);
   await expect(page.getByRole('table', { name: 'Pairs of variants' })).toContainText(/A vs B\s*0\s*2/);
   await page.screenshot({ path: '/tmp/shots/writing-help-verdict.png', fullPage: true });
+
+  // Every author call is in History like a run, with its cost.
+  await page.getByRole('tab', { name: 'History' }).click();
+  const history = page.getByRole('table', { name: 'Runs, newest first' });
+  await expect(history.getByRole('row').filter({ hasText: 'Writing help · generate test cases' })).toHaveCount(1);
+  await expect(history.getByRole('row').filter({ hasText: 'Writing help · generate a prompt: Name the capital city' })).toHaveCount(2);
+  await expect(history.getByRole('row').filter({ hasText: 'Writing help · improve a prompt' })).toHaveCount(1);
+  await page.screenshot({ path: '/tmp/shots/writing-help-history.png', fullPage: true });
 });
