@@ -92,3 +92,35 @@ test('a bias probe for names: preview, run with repeats, a report with a p-value
   const saved = await callApi<{ testCases: unknown[] }>(app, 'workspace.get', {});
   expect(saved.testCases).toHaveLength(2);
 });
+
+test('pronouns and a marked name: the preview shows each consistent copy before anything runs, and Esc closes', async ({ page }) => {
+  const draft = await callApi<Workspace>(app, 'workspace.get', {});
+  await callApi(app, 'workspace.save', {
+    ...draft,
+    messages: [{ role: 'user', content: 'Review: {{note}}' }],
+    testCases: [{ id: 'r', vars: { note: 'Bobbie said she is ready; her plan is good. Ask her.', n: 3 } }],
+    selectedCase: 0,
+    repeats: 1,
+  });
+  await openApp(page, app.url);
+  await page.getByRole('tab', { name: 'Test cases' }).click();
+  await page.getByRole('button', { name: 'Bias probe of row 1…' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Bias probe · row 1' });
+  await dialog.getByRole('combobox', { name: 'Attribute' }).selectOption('pronouns');
+  await expect(dialog.getByRole('region', { name: 'Found in the row' })).toContainText('her in note (she/her) ×2');
+  const preview = dialog.getByRole('region', { name: 'Rows the probe runs' });
+  await expect(preview.getByRole('row', { name: /^he\/him/ })).toContainText('Bobbie said he is ready; his plan is good. Ask him.');
+  await expect(preview.getByRole('row', { name: /^they\/them/ })).toContainText('Bobbie said they are ready; their plan is good. Ask them.');
+
+  // A name not in the lists, marked by hand, then compared across names.
+  await dialog.getByRole('combobox', { name: 'Attribute' }).selectOption('names');
+  await expect(dialog.getByRole('region', { name: 'Found in the row' })).toContainText('No names from the lists found');
+  await dialog.getByRole('textbox', { name: 'Mark a term' }).fill('Bobbie');
+  await dialog.getByRole('button', { name: 'Add term' }).click();
+  await expect(dialog.getByRole('region', { name: 'Found in the row' })).toContainText('Bobbie in note (marked)');
+  await expect(preview.getByRole('row', { name: /^Lakisha/ })).toContainText('Lakisha said she is ready');
+  await expectAccessible(page, 'dialog');
+  await page.screenshot({ path: '/tmp/shots/bias-pronouns-marked.png', fullPage: true });
+  await page.keyboard.press('Escape');
+  await expect(dialog).toBeHidden();
+});
