@@ -21,7 +21,7 @@
 //  4. opening the 10k-row run from History: click → its first page on screen (3 times);
 //  5. scrolling that grid programmatically (a fixed number of pixels each frame).
 import { fork, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join, resolve as resolvePath } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,7 +31,7 @@ import { chromium as findChromium } from '../scripts/chromium.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const SERVER = join(root, 'bench/fake-server.js');
-const WEB = join(root, 'out/main/web.js');
+let WEB = join(root, 'out/main/web.js');
 const TMP_BASE = join(root, 'bench/.tmp');
 const KEY_ENVAR = 'PARALLAX_BENCH_API_KEY';
 
@@ -52,6 +52,8 @@ const USAGE = `Usage: npm run bench:ui -- [options]
   --profile <dir>           write a CPU profile of the page while it streams (.cpuprofile; summarise
                             it with node bench/profile-summary.js <file>)
   --json <file>             also write the figures as JSON
+  --web <file>              the built web.js to measure (default out/main/web.js; e.g. a copy of an
+                            earlier build inside this checkout, to compare before and after)
   --headed                  show the browser
   --keep                    keep the data folder
   -h, --help                this help
@@ -72,6 +74,7 @@ try {
       'scroll-frames': { type: 'string', default: '300' },
       profile: { type: 'string' },
       json: { type: 'string' },
+      web: { type: 'string' },
       headed: { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -106,6 +109,7 @@ const GRID_ROWS = whole('grid-rows', 0, 100_000);
 const SCROLL_PX = whole('scroll-px', 1, 10_000);
 const SCROLL_FRAMES = whole('scroll-frames', 10, 100_000);
 const CELLS = ROWS * VARIANTS;
+if (options.web !== undefined) WEB = resolvePath(options.web);
 
 // ── processes, cleaned up on any exit ──────────────────────────────────────
 
@@ -274,6 +278,51 @@ function summarise({ tasks, gaps, seconds }) {
   };
 }
 
+/**
+ * CPU seconds (user + system) used so far by this bench's Chromium renderer processes, from
+ * /proc: unlike wall-clock figures, not inflated when other processes hold the CPU.
+ */
+function rendererCpuS() {
+  const parents = new Map();
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      parents.set(Number(name), { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const mine = (pid) => {
+    for (let p = pid, hops = 0; p > 1 && hops < 20; p = parents.get(p)?.ppid ?? 0, hops++) if (p === process.pid) return true;
+    return false;
+  };
+  let ticks = 0;
+  for (const [pid, info] of parents) {
+    if (!mine(pid)) continue;
+    try {
+      if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('--type=renderer')) ticks += info.ticks;
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return ticks / 100; // USER_HZ
+}
+
+/** The renderer's own counters (CDP Performance.getMetrics): seconds of tasks, script, layout and style, and layouts. */
+async function metrics(cdp) {
+  const { metrics: list } = await cdp.send('Performance.getMetrics');
+  const get = (name) => list.find((m) => m.name === name)?.value ?? 0;
+  return { cpuS: rendererCpuS(), taskS: get('TaskDuration'), scriptS: get('ScriptDuration'), layoutS: get('LayoutDuration'), styleS: get('RecalcStyleDuration'), layouts: get('LayoutCount'), styles: get('RecalcStyleCount') };
+}
+
+function metricsBetween(before, after) {
+  const out = {};
+  for (const key of Object.keys(before)) out[key] = after[key] - before[key];
+  return out;
+}
+
 async function waitForRunEnd(page, cells, timeoutMs) {
   await page
     .getByRole('progressbar', { name: 'Run progress', exact: true })
@@ -358,32 +407,40 @@ async function main() {
   const timeoutMs = 60_000 + Math.ceil(CELLS / CONCURRENCY) * requestMs * 10;
 
   // 2. Streaming.
-  let cdp;
-  if (options.profile) {
-    cdp = await context.newCDPSession(page);
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Performance.enable');
+  const startProfile = async () => {
+    if (!options.profile) return;
     await cdp.send('Profiler.enable');
     await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
     await cdp.send('Profiler.start');
-  }
+  };
+  const stopProfile = async (name) => {
+    if (!options.profile) return;
+    const { profile } = await cdp.send('Profiler.stop');
+    const dir = resolvePath(options.profile);
+    mkdirSync(dir, { recursive: true });
+    const file = join(dir, `ui-${name}-${Date.now()}.cpuprofile`);
+    writeFileSync(file, JSON.stringify(profile));
+    process.stderr.write(`bench:ui: CPU profile of the page (${name}): ${file}\n`);
+  };
+  await startProfile();
   await askServer('reset');
+  const streamMetrics = await metrics(cdp);
   const from = await page.evaluate(() => window.__bench.startFrames());
   await runButton.click();
   await waitForRunEnd(page, CELLS, timeoutMs);
   const to = await page.evaluate(() => window.__bench.stopFrames());
-  if (cdp) {
-    const { profile } = await cdp.send('Profiler.stop');
-    const dir = resolvePath(options.profile);
-    mkdirSync(dir, { recursive: true });
-    const file = join(dir, `ui-stream-${Date.now()}.cpuprofile`);
-    writeFileSync(file, JSON.stringify(profile));
-    process.stderr.write(`bench:ui: CPU profile of the page while streaming: ${file}\n`);
-  }
-  results.streaming = summarise(await windowFigures(page, from, to));
+  const streamWork = metricsBetween(streamMetrics, await metrics(cdp));
+  await stopProfile('streaming');
+  results.streaming = { ...summarise(await windowFigures(page, from, to)), work: streamWork };
   const { stats } = await askServer('stats');
   results.streaming.maxInFlight = stats.maxInFlight;
   if (stats.completed !== CELLS || stats.errors > 0) problems.push(`streaming run: the server completed ${stats.completed} of ${CELLS} requests, ${stats.errors} errors`);
   const firstAnswer = await page.getByRole('button', { name: 'Expand row 1, variant 1', exact: true }).textContent();
-  if (!firstAnswer?.startsWith(server.answer.trim())) problems.push(`streaming run: row 1, variant 1 shows ${JSON.stringify(firstAnswer?.slice(0, 80))}`);
+  // The grid shows an answer's first part (its first lines; the dialog shows the whole).
+  const shown = firstAnswer?.trim() ?? '';
+  if (shown.length < Math.min(1000, server.answer.trim().length) || !server.answer.startsWith(shown)) problems.push(`streaming run: row 1, variant 1 shows ${JSON.stringify(firstAnswer?.slice(0, 80))}`);
 
   // 3. Typing in the editor while the run streams again.
   await askServer('reset');
@@ -439,6 +496,7 @@ async function main() {
         };
         requestAnimationFrame(poll);
       });
+      if (i === 2) await startProfile();
       await open.click();
       await page.waitForFunction(() => window.__bench.openAt !== undefined, undefined, { timeout: 30_000 }).catch(async (error) => {
         if (process.env.BENCH_UI_SHOT) await page.screenshot({ path: process.env.BENCH_UI_SHOT });
@@ -446,10 +504,13 @@ async function main() {
       });
       opens.push(await page.evaluate(() => window.__bench.openAt - window.__bench.openFrom));
     }
+    await stopProfile('open');
     results.open = { median: quantile([...opens].sort((a, b) => a - b), 0.5), max: Math.max(...opens), all: opens };
 
     const grid = page.getByRole('grid', { name: 'Results grid' });
     await grid.waitFor();
+    const scrollMetrics = await metrics(cdp);
+    await startProfile();
     const scroll = await page.evaluate(
       ({ px, frames }) =>
         new Promise((resolve) => {
@@ -466,7 +527,8 @@ async function main() {
         }),
       { px: SCROLL_PX, frames: SCROLL_FRAMES },
     );
-    results.scroll = { ...summarise(await windowFigures(page, scroll.from, scroll.to)), px: scroll.top };
+    await stopProfile('scroll');
+    results.scroll = { ...summarise(await windowFigures(page, scroll.from, scroll.to)), px: scroll.top, work: metricsBetween(scrollMetrics, await metrics(cdp)) };
     // The rows scrolled to are fetched and shown (not left loading).
     const lastRow = Math.floor(scroll.top / 156);
     await page
@@ -484,6 +546,8 @@ async function main() {
 
 const f = (n, digits = 0) => (n === undefined || !Number.isFinite(n) ? '—' : n.toFixed(digits));
 const mark = (ok) => (ok ? 'met   ' : 'MISSED');
+const work = (w) =>
+  `${f(w.taskS * 1000)} ms, renderer CPU ${f(w.cpuS * 1000)} ms (script ${f(w.scriptS * 1000)} ms, layout ${f(w.layoutS * 1000)} ms in ${f(w.layouts)} layouts, style ${f(w.styleS * 1000)} ms in ${f(w.styles)} recalcs)`;
 
 function report({ results, problems }) {
   const s = results.streaming;
@@ -494,6 +558,7 @@ function report({ results, problems }) {
       `${VARIANTS} variants × ${ROWS} rows, ${CONCURRENCY} at once, answers of ${CHUNKS} chunks ${INTERVAL_MS} ms apart)`,
     '',
     `${mark(s.longTasks === 0)} streaming: ${s.longTasks} long tasks, max ${f(s.longTaskMaxMs)} ms, ${f(s.longTaskSumMs)} ms in all over ${f(s.seconds, 1)} s (goal: none over ${GOAL.longTaskMs} ms); ${s.maxInFlight} requests in flight at most`,
+    `       streaming: the page's main thread ran tasks for ${work(s.work)}`,
     `${mark(s.frameP95Ms <= GOAL.frameP95Ms)} streaming: frame gap p50 ${f(s.frameP50Ms, 1)} ms, p95 ${f(s.frameP95Ms, 1)} ms, max ${f(s.frameMaxMs)} ms (goal: p95 ≤ ${GOAL.frameP95Ms} ms)`,
     `${mark((t.keyP95Ms ?? Infinity) < GOAL.inputMs && t.eventMaxMs < GOAL.inputMs)} typing while streaming: keydown → next frame p50 ${f(t.keyP50Ms, 1)} ms, p95 ${f(t.keyP95Ms, 1)} ms, max ${f(t.keyMaxMs)} ms over ${t.keys} keys; ` +
       `Event Timing: ${t.eventsOver16} input events ≥ 16 ms, max ${f(t.eventMaxMs)} ms (goal: < ${GOAL.inputMs} ms); ${t.longTasks} long tasks meanwhile, max ${f(t.longTaskMaxMs)} ms`,
@@ -507,6 +572,7 @@ function report({ results, problems }) {
     lines.push(
       `${mark(r.frameP95Ms <= GOAL.scrollP95Ms)} scroll that grid (${SCROLL_PX} px a frame, ${SCROLL_FRAMES} frames, ${f(r.px)} px): frame gap p50 ${f(r.frameP50Ms, 1)} ms, p95 ${f(r.frameP95Ms, 1)} ms, max ${f(r.frameMaxMs)} ms; ` +
         `${r.longTasks} long tasks, max ${f(r.longTaskMaxMs)} ms (goal: p95 ≤ ${GOAL.scrollP95Ms} ms)`,
+      `       scroll: the page's main thread ran tasks for ${work(r.work)}`,
     );
   }
   lines.push('');

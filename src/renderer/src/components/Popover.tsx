@@ -49,19 +49,27 @@ export function Popover({ text, label, className, buttonTitle, tabIndex, childre
       if (isOpen) place(button, popover);
       else if (popover.contains(document.activeElement)) button.focus();
     };
+    popover.addEventListener('toggle', onToggle);
+    return () => popover.removeEventListener('toggle', onToggle);
+  }, []);
+
+  // Listens only while open: a grid holds a closed popover in every cell, and scrolling it
+  // would otherwise call each of them on every scroll event.
+  useEffect(() => {
+    const popover = popoverRef.current;
+    const button = buttonRef.current;
+    if (!open || !popover || !button) return;
     const reposition = (): void => {
       if (popover.matches(':popover-open')) place(button, popover);
     };
-    popover.addEventListener('toggle', onToggle);
     window.addEventListener('resize', reposition);
     // The grid scrolls under an open popover: it follows its button.
     window.addEventListener('scroll', reposition, true);
     return () => {
-      popover.removeEventListener('toggle', onToggle);
       window.removeEventListener('resize', reposition);
       window.removeEventListener('scroll', reposition, true);
     };
-  }, []);
+  }, [open]);
 
   // Esc closes only the popover: not the dialog around it, and it does not stop a run (App's Esc).
   const onKeyDown = (event: React.KeyboardEvent): void => {

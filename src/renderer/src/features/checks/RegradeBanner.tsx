@@ -37,7 +37,8 @@ export function RegradeBanner(): React.JSX.Element | null {
   }, [runId, load]);
 
   const checks = useMemo(() => (runChecks ? draftChecks(assertions, testCases, judge, runChecks) : undefined), [assertions, testCases, judge, runChecks]);
-  const differ = runChecks !== undefined && checks !== undefined && checksDiffer(runChecks, checks);
+  // Compares every row's checks: on a big run, not something to redo on each render.
+  const differ = useMemo(() => runChecks !== undefined && checks !== undefined && checksDiffer(runChecks, checks), [runChecks, checks]);
   // Checks edited after the estimate: it no longer says what a confirm would do.
   const stale = phase === 'confirm' && JSON.stringify(estimated) !== JSON.stringify(checks);
   useEffect(() => {

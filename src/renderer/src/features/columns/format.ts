@@ -10,6 +10,10 @@ export function formatCost(usd: number | undefined, estimated = false): string {
   return estimated ? `≈${figure} (estimated)` : figure;
 }
 
+// One formatter: toLocaleString builds a new one on every call, which the grid makes for each
+// cell it draws.
+const wholeNumbers = new Intl.NumberFormat('en-US');
+
 export function formatTokens(n: number | undefined): string {
-  return n === undefined ? '–' : n.toLocaleString('en-US');
+  return n === undefined ? '–' : wholeNumbers.format(n);
 }

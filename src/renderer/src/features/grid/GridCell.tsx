@@ -10,6 +10,7 @@ import { formatBytes } from '../../../../shared/answer-limit';
 import { piiBadgeText } from './pii-badge';
 import { Thinking } from '../answer/Thinking';
 import { ToolCallLines } from '../answer/ToolCalls';
+import { gridText } from './grid-text';
 
 const NONE: readonly string[] = [];
 
@@ -85,6 +86,7 @@ export const GridCell = memo(function GridCell({ caseIndex, columnIndex, repeats
   // The run has no cell here: its config's filters skipped this row for this variant.
   const notRun = cells !== undefined && cells.length === 0;
   const status = cell?.status ?? (notRun ? 'not-run' : 'loading');
+  const line = cell ? figures(cell) : undefined;
 
   return (
     // The grid is one tab stop: its cells' controls are reached by click, or through Enter (the dialog).
@@ -158,14 +160,14 @@ export const GridCell = memo(function GridCell({ caseIndex, columnIndex, repeats
           if (!event.shiftKey) onExpand(caseIndex, columnIndex);
         }}
       >
-        <span className="result-text">{cell?.output || (cell?.status === 'pending' || cell?.toolCalls ? '' : cell?.status === 'running' ? '…' : '')}</span>
+        <span className="result-text">{cell?.output ? gridText(cell.output) : cell?.status === 'pending' || cell?.toolCalls ? '' : cell?.status === 'running' ? '…' : ''}</span>
         {cell?.toolCalls && cell.toolCalls.length > 0 && <ToolCallLines calls={cell.toolCalls} tools={cell.params.tools} />}
       </button>
       {cell && <CellError cell={cell} />}
       {/* The line is cut to the cell's width: the whole of it (an estimated cost's "(estimated)" too) on hover. */}
-      {cell && (
-        <div className="result-figures" title={figures(cell)}>
-          {figures(cell)}
+      {line !== undefined && (
+        <div className="result-figures" title={line}>
+          {line}
         </div>
       )}
       {spread && <div className="result-spread">{spread}</div>}

@@ -15,6 +15,7 @@ import { cellId, GridCell } from './GridCell';
 import { RowImages } from '../images/RowImages';
 import { RowViewBar } from './RowViewBar';
 import { RunProgress } from './RunProgress';
+import { BatchStatus } from './BatchStatus';
 import { variantName } from '../../../../shared/variants';
 import './grid.css';
 
@@ -154,6 +155,25 @@ function NoRows(): React.JSX.Element {
 }
 
 /**
+ * Everything above the rows. Its own memoised component: the grid re-renders on every scrolled
+ * frame (the virtualiser), and these read the store themselves, so scrolling never redraws them.
+ */
+const GridHead = memo(function GridHead(): React.JSX.Element {
+  return (
+    <>
+      <div className="results-head">
+        <RunProgress label="Run progress" />
+        <GridActions />
+        <RowViewBar />
+      </div>
+      <InterruptedBanner />
+      <BatchStatus />
+      <RegradeBanner />
+    </>
+  );
+});
+
+/**
  * The run matrix: a row per test case (sorted and filtered by main's order), a column per
  * variant, virtualised by rows. The grid is one tab stop: arrows move its active cell
  * (aria-activedescendant), Enter opens it, Space selects it, shift+arrows select a rectangle.
@@ -267,13 +287,7 @@ export function ResultsGrid(): React.JSX.Element {
   const openRow = open ? displayRowOf(open.caseIndex) : undefined;
   return (
     <section className="results" aria-label="Results">
-      <div className="results-head">
-        <RunProgress label="Run progress" />
-        <GridActions />
-        <RowViewBar />
-      </div>
-      <InterruptedBanner />
-      <RegradeBanner />
+      <GridHead />
       {order && order.length === 0 && <NoRows />}
       <div
         className="results-scroll"
