@@ -67,6 +67,7 @@ const USAGE = `Usage: npm run bench -- [options]
                             matrix (from npx's cache; installs it there once)
   --skip-contention         leave out issue 10's big-start and locked-database figures
                             (npm run bench:contention runs only those)
+  --skip-ui                 leave out the UI figures (npm run bench:ui runs only those)
   --verbose                 show the CLI's progress lines, with the time since it started
   -h, --help                this help
 `;
@@ -87,6 +88,7 @@ try {
       'node-arg': { type: 'string', multiple: true, default: [] },
       keep: { type: 'boolean', default: false },
       'skip-contention': { type: 'boolean', default: false },
+      'skip-ui': { type: 'boolean', default: false },
       promptfoo: { type: 'boolean', default: false },
       verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -722,6 +724,11 @@ async function main() {
   if (!options['skip-contention']) {
     const result = spawnSync(process.execPath, [join(root, 'node_modules/jiti/lib/jiti-cli.mjs'), join(root, 'bench/contention.ts')], { stdio: 'inherit' });
     contention = result.status ?? 1;
+  }
+  // Issue 14: the app in browser mode while answers stream, typing, start, a 10k-row grid (bench/ui.js).
+  if (!options['skip-ui']) {
+    const result = spawnSync(process.execPath, [join(root, 'bench/ui.js')], { stdio: 'inherit' });
+    contention ||= result.status ?? 1;
   }
 
   if (failures.length > 0) {
