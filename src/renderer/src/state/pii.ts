@@ -14,7 +14,7 @@ interface PiiState {
   save(providerId: string, settings: PiiSettings): Promise<void>;
 }
 
-export const usePii = create<PiiState>()((set) => ({
+export const usePii = create<PiiState>()((set, get) => ({
   policies: {},
   error: undefined,
   async refresh() {
@@ -25,6 +25,14 @@ export const usePii = create<PiiState>()((set) => ({
     }
   },
   async save(providerId, settings) {
+    // Shown at once (a checkbox must not wait for main); main's answer then replaces it.
+    const current = get().policies[providerId];
+    if (current) {
+      const remote = settings.remote ?? current.remote;
+      set((s) => ({
+        policies: { ...s.policies, [providerId]: { remote, policy: settings.policy ?? (remote ? 'mask' : 'off'), remoteSet: settings.remote !== undefined, policySet: settings.policy !== undefined } },
+      }));
+    }
     try {
       const saved = await api()['pii.save']({ providerId, settings });
       set((s) => ({ policies: { ...s.policies, [providerId]: saved }, error: undefined }));
