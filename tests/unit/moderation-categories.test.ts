@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { MODERATION_CATEGORIES, moderationCategoriesOf, moderationValueText } from '../../src/shared/assertions/moderation';
 import { moderationFlags, moderationVerdict } from '../../src/shared/assertions/model-graded';
 import { parseAssertion } from '../../src/shared/assertions/types';
-import { buildAssertion, newDraft } from '../../src/renderer/src/features/checks/drafts';
 
 describe('moderation categories', () => {
   it('lists the 13 categories of OpenAI moderation that promptfoo 0.121 knows', () => {
@@ -36,17 +35,5 @@ describe('moderation categories', () => {
     expect(moderationVerdict(flags, [])).toEqual({ pass: false, score: 0, reason: 'Moderation flags detected: violence' });
     expect(moderationVerdict(flags, ['harassment'])).toEqual({ pass: true, score: 1, reason: 'No relevant moderation flags detected' });
     expect(moderationVerdict([], ['violence'])).toEqual({ pass: true, score: 1, reason: 'No moderation flags detected' });
-  });
-
-  it('builds a moderation check from the picker: a list of categories, blank for all, anything else refused', () => {
-    const draft = newDraft('moderation');
-    expect(buildAssertion({ ...draft, valueText: '["violence", "hate"]' })).toEqual({ ok: true, assertion: { type: 'moderation', value: ['violence', 'hate'] } });
-    expect(buildAssertion({ ...draft, valueText: '' })).toEqual({ ok: true, assertion: { type: 'moderation' } });
-    expect(buildAssertion({ ...draft, valueText: '[]' })).toEqual({ ok: true, assertion: { type: 'moderation' } });
-    expect(buildAssertion({ ...draft, inverse: true, valueText: '["violence"]' })).toEqual({ ok: true, assertion: { type: 'not-moderation', value: ['violence'] } });
-    const refused = buildAssertion({ ...draft, valueText: '{"type": "object"}' });
-    expect(refused.ok === false && refused.error).toMatch(/JSON list of strings/);
-    const broken = buildAssertion({ ...draft, valueText: '[violence' });
-    expect(broken.ok === false && broken.error).toMatch(/^The list of categories is not valid JSON/);
   });
 });
