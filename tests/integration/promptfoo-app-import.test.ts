@@ -165,6 +165,23 @@ describe('the app opens a promptfoo config as parallax eval runs it', () => {
     expect(again.workspace.judge?.gEvalPrompt).toEqual(imported.workspace.judge?.gEvalPrompt);
   });
 
+  it('file:// prompts and values are read from the files picked with the config, as eval reads them', async () => {
+    const yaml = ['prompts:', '  - file://prompts/ask.txt', 'providers: [echo]', 'tests:', '  - vars:', '      doc: file://docs/a.txt', '      data: file://docs/b.yaml'].join('\n');
+    const siblings = [
+      { name: 'prompts/ask.txt', text: 'Summarise {{ doc }} with {{ (data | load).n }}\n---\nSecond: {{ doc | upper }}\n' },
+      { name: 'docs/a.txt', text: '  the tides =HYPERLINK("x")  \n' },
+      { name: 'docs/b.yaml', text: 'n: 42\n' },
+    ];
+    const { prompts, imported } = await appPrompts(yaml, siblings);
+    expect(imported.workspace.testCases[0]?.vars).toEqual({ doc: 'the tides =HYPERLINK("x")', data: '{"n":42}' });
+    expect(prompts).toEqual(['Summarise the tides =HYPERLINK("x") with 42']);
+    // The file's second prompt is not opened (a draft has one), and the import says so.
+    expect(imported.warnings.join(' ')).toMatch(/2 prompts; only the first is opened/);
+    // Without the files, the config is refused with the reason.
+    const refused = await dispatch(services.handlers, 'files.importExperiment', { fileName: 'promptfooconfig.yaml', text: yaml });
+    expect(refused.ok).toBe(false);
+  });
+
   it('without the filter files, the import says what to do; a filter the prompt calls is named', async () => {
     const yaml = ['nunjucksFilters:', '  shout: ./filters/shout.cjs', 'prompts:', '  - "{{ name | shout }}"', 'providers: [echo]', 'tests:', '  - vars: { name: x }'].join('\n');
     const noFiles = await call<Imported>('files.importExperiment', { fileName: 'promptfooconfig.yaml', text: yaml });
