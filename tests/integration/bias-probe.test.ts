@@ -113,6 +113,9 @@ describe('bias probe', () => {
     expect(top && [top.a.value, top.b.value]).toContain('Jamal');
     expect(top?.distance).toBeGreaterThan(0.2);
     expect(top?.a.output.length).toBeGreaterThan(0);
+    // Reopened later with the run alone: its rows say what each stands for, and the report is the same.
+    const again = await call(services, 'bias.report', { runId, permutations: 4000, seed: 9 });
+    expect(again).toEqual({ ...report, kind: 'names' });
   });
 
   it('says why when a probe has no repeats, and refuses a run whose rows it does not name', async () => {
@@ -130,5 +133,8 @@ describe('bias probe', () => {
     expect(report.text).toBeUndefined();
     expect(report.note).toMatch(/2 or more repeats/);
     expect(await callError(services, 'bias.report', { runId, kind: 'names', values, caseValues: ['Emily', 'Jamal', 'Mei'] })).toMatch(/names a value for 3/);
+    const plain = await call(services, 'runs.start', { messages: [{ role: 'user', content: '{{ bio }}' }], testCases: [ROW, { ...ROW, id: 'b' }], columns: [{ id: 'a', providerId: 'echo', model: 'echo', params: {} }] });
+    await finished(services, plain.runId);
+    expect(await callError(services, 'bias.report', { runId: plain.runId })).toMatch(/not a bias probe/);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ATTRIBUTE_KINDS, attributeKind, suggestedValues, type AttributeValue } from '../../src/shared/bias/attributes';
-import { counterfactualRows, counterfactualVars, findOccurrences, keepCase, substituteText } from '../../src/shared/bias/substitute';
+import { counterfactualRows, counterfactualVars, findOccurrences, keepCase, readProbe, substituteText } from '../../src/shared/bias/substitute';
 
 const pronouns = attributeKind('pronouns');
 const gender = attributeKind('gender');
@@ -139,5 +139,16 @@ describe('suggested values', () => {
     expect(suggestedValues(names, 'Emily')).toEqual(['Emily', 'Lakisha', 'Maria', 'Chioma', 'Aisha', 'Priya', 'Mei', 'Olga']);
     expect(suggestedValues(names, undefined)).toEqual([...names.defaults]);
     expect(suggestedValues(pronouns, 'she/her')).toEqual([...pronouns.defaults]);
+  });
+});
+
+describe('readProbe', () => {
+  it('reads back the attribute and values a probe wrote into its rows, and nothing else', () => {
+    const rows = counterfactualRows(pronouns, { id: 'r', vars: { a: 'he' } }, [value(pronouns, 'he/him'), value(pronouns, 'she/her')]).map((r) => r.testCase);
+    expect(readProbe(rows)).toEqual({ kind: 'pronouns', caseValues: ['he/him', 'she/her'] });
+    expect(readProbe([...rows, { description: 'a row of mine' }])).toBeUndefined();
+    expect(readProbe([rows[0] ?? {}, { description: 'Bias probe · Names: Emily' }])).toBeUndefined();
+    expect(readProbe([rows[0] ?? {}, rows[0] ?? {}])).toBeUndefined();
+    expect(readProbe([{ description: 'Bias probe · Names: =HYPERLINK("x")' }, { description: 'Bias probe · Names: <script>' }])).toEqual({ kind: 'names', caseValues: ['=HYPERLINK("x")', '<script>'] });
   });
 });

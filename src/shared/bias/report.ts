@@ -24,11 +24,12 @@ export const markedTermSchema = z.object({ text: z.string().min(1).max(200), slo
 export const biasReportInputSchema = z
   .object({
     runId: z.string().min(1),
-    kind: attributeKindSchema,
+    /** Absent (with values and caseValues): read from the run's rows, which a probe describes (readProbe). */
+    kind: attributeKindSchema.optional(),
     /** The values the probe's rows stand for (their terms are blanked before answers are compared). */
-    values: z.array(attributeValueSchema).min(2).max(64),
+    values: z.array(attributeValueSchema).min(2).max(64).optional(),
     /** Each row's value (its label), by case index. */
-    caseValues: z.array(z.string().min(1).max(200)).min(2).max(1000),
+    caseValues: z.array(z.string().min(1).max(200)).min(2).max(1000).optional(),
     marked: z.array(markedTermSchema).max(50).optional(),
     permutations: z.number().int().min(100).max(100_000).optional(),
     seed: z.number().int().optional(),
@@ -80,6 +81,8 @@ export const biasReportSchema = z.object({
   pairs: z.array(z.object({ columnIndex: z.number().int(), distance: z.number(), a: answerRefSchema, b: answerRefSchema })),
   /** Why a test could not be made, in words. */
   note: z.string().optional(),
+  /** The attribute the probe varied. */
+  kind: attributeKindSchema.optional(),
 });
 export type BiasReport = z.infer<typeof biasReportSchema>;
 

@@ -7,7 +7,7 @@
  * again and a big value costs linear time.
  */
 import type { TestCase, VariableValue, Variables } from '../schemas';
-import type { AttributeKindInfo, AttributeValue } from './attributes';
+import { ATTRIBUTE_KINDS, type AttributeKind, type AttributeKindInfo, type AttributeValue } from './attributes';
 
 /** A term the user marked in the row, replaced by each value's term in `slot` (0: the kind's first slot). */
 export interface MarkedTerm {
@@ -239,6 +239,31 @@ export function counterfactualVars(kind: AttributeKindInfo, vars: Variables, tar
   return out;
 }
 
+const PROBE_PREFIX = 'Bias probe · ';
+
+/** A probe row's description: it says which attribute and value the row stands for (read back by readProbe). */
+export function probeDescription(kind: AttributeKindInfo, value: string): string {
+  return `${PROBE_PREFIX}${kind.label}: ${value}`.slice(0, 500);
+}
+
+/** The attribute and each row's value of a run whose rows a probe made (every row described by probeDescription); undefined otherwise. */
+export function readProbe(testCases: readonly { description?: string | undefined }[]): { kind: AttributeKind; caseValues: string[] } | undefined {
+  let kind: AttributeKindInfo | undefined;
+  const caseValues: string[] = [];
+  for (const row of testCases) {
+    const text = row.description ?? '';
+    if (!text.startsWith(PROBE_PREFIX)) return undefined;
+    const rest = text.slice(PROBE_PREFIX.length);
+    const rowKind = ATTRIBUTE_KINDS.find((k) => rest.startsWith(`${k.label}: `));
+    if (!rowKind || (kind && rowKind !== kind)) return undefined;
+    kind = rowKind;
+    const value = rest.slice(rowKind.label.length + 2);
+    if (value === '') return undefined;
+    caseValues.push(value);
+  }
+  return kind && new Set(caseValues).size >= 2 ? { kind: kind.kind, caseValues } : undefined;
+}
+
 /** One generated row of a probe and the attribute value it stands for. */
 export interface ProbeRow {
   value: string;
@@ -259,7 +284,7 @@ export function counterfactualRows(kind: AttributeKindInfo, row: TestCase, targe
       vars: counterfactualVars(kind, row.vars, target, scope),
       // The expected answer speaks of the same person: it changes with the row.
       ...(row.expected !== undefined ? { expected: substituteText(kind, row.expected, target, scope.marked) } : {}),
-      description: `Bias probe · ${kind.label}: ${target.label}`.slice(0, 500),
+      description: probeDescription(kind, target.label),
     },
   }));
 }
