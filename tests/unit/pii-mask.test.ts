@@ -3,6 +3,7 @@ import { detectPii, scanPii } from '../../src/shared/pii/detect';
 import { effectivePii, isLoopbackUrl, kindsOf, MAX_SCAN_CHARS, type PiiKind } from '../../src/shared/pii/kinds';
 import { evaluateAssertionAsync } from '../../src/shared/assertions/evaluate';
 import { portableAsserts } from '../../src/shared/promptfoo/portable-checks';
+import { exportExperimentYaml, parseExperimentYaml, type Experiment } from '../../src/shared/promptfoo/experiment';
 import { maskMessages, StreamUnmasker, unmask, type PiiScan } from '../../src/shared/pii/mask';
 import type { Message } from '../../src/shared/schemas';
 import { PiiScanner } from '../../src/main/pii/scanner';
@@ -152,5 +153,30 @@ describe('contains-pii check', () => {
     const notes: string[] = [];
     expect(portableAsserts([{ type: 'not-contains-pii', value: ['email'] }, { type: 'contains', value: 'x' }], 'tests[0].assert', notes)).toEqual([{ type: 'contains', value: 'x' }]);
     expect(notes[0]).toContain('tests[0].assert[0] (not-contains-pii ["email"]) is left out: promptfoo has no personal-data check');
+  });
+});
+
+describe('contains-pii in a promptfoo file', () => {
+  it('is written as a header note promptfoo ignores and read back where it stood', () => {
+    const experiment: Experiment = {
+      prompts: [[{ role: 'user', content: 'Hi {{name}}' }]],
+      providers: [{ kind: 'echo', model: 'echo', params: {} }],
+      tests: [{ vars: { name: 'Ada' }, assert: [{ type: 'contains', value: 'Ada' }, { type: 'not-contains-pii', value: ['email', 'phone'], weight: 2 }, { type: 'icontains', value: 'hi' }] }],
+      defaultAssert: [{ type: 'not-contains-pii' }],
+    };
+    const yaml = exportExperimentYaml(experiment);
+    expect(yaml).toContain('# tests[0].assert[1] (not-contains-pii ["email","phone"]) is left out: promptfoo has no personal-data check');
+    // promptfoo sees only the checks it knows.
+    expect(yaml).not.toMatch(/^\s*- type: not-contains-pii/m);
+    const read = parseExperimentYaml(yaml, 'promptfooconfig.yaml');
+    if (!read.ok) throw new Error(read.errors.join('\n'));
+    expect(read.experiment.tests[0]?.assert).toEqual(experiment.tests[0]?.assert);
+    expect(read.experiment.defaultAssert).toEqual([{ type: 'not-contains-pii' }]);
+  });
+
+  it('a hand-written note with something else in it is not read as a check', () => {
+    const yaml = '# tests[0].assert[0] (x) is left out: Parallax check: {"type":"javascript","value":"1"}.\nprompts: [hi]\nproviders: [echo]\ntests:\n  - vars: {}\n';
+    const read = parseExperimentYaml(yaml, 'promptfooconfig.yaml');
+    expect(read.ok && read.experiment.tests[0]?.assert).toBeFalsy();
   });
 });

@@ -22,7 +22,7 @@ import { paramsToApi } from '../formats/common';
 import { asImageValue, imageReference, imageVarNames, splitAtImages } from '../formats/image-parts';
 import { formatIssue, parseConfig, type ConfigFiles, type ConfigProvider, type EvalConfig, type ProviderKind } from './config';
 import { vendorConfig } from './vendor-config';
-import { portableAsserts, restoredAsserts } from './portable-checks';
+import { checksFromNotes, portableAsserts, readBackAsserts } from './portable-checks';
 import type { ProviderTimeouts } from '../timeouts';
 
 export interface ExperimentProvider {
@@ -311,6 +311,9 @@ export function parseExperimentYaml(text: string, fileName: string, options: Exp
   if (!parsed.ok) return { ok: false, errors: parsed.errors.map(formatIssue) };
   const { config } = parsed;
   const prepared = options.prepareTests?.(config);
+  // Checks promptfoo cannot run (contains-pii) travel as header notes: put back where they stood.
+  const noted = checksFromNotes(text);
+  const defaultAssert = readBackAsserts(config.defaultAssert, noted.filter((n) => n.test === 'default'));
   return {
     ok: true,
     experiment: {
@@ -320,11 +323,11 @@ export function parseExperimentYaml(text: string, fileName: string, options: Exp
       tests: config.tests.map((test, index) => ({
         ...(test.description !== undefined ? { description: test.description } : {}),
         vars: Object.fromEntries(Object.entries(prepared?.vars[index] ?? test.vars).map(([name, value]) => [name, asImageValue(value)])),
-        ...(test.assert !== undefined ? { assert: restoredAsserts(test.assert) } : {}),
+        ...((assert) => (assert !== undefined ? { assert } : {}))(readBackAsserts(test.assert, noted.filter((n) => n.test === index))),
         ...(test.transform !== undefined ? { transform: test.transform } : {}),
         ...(test.threshold !== undefined ? { threshold: test.threshold } : {}),
       })),
-      ...(config.defaultAssert !== undefined ? { defaultAssert: restoredAsserts(config.defaultAssert) } : {}),
+      ...(defaultAssert !== undefined ? { defaultAssert } : {}),
       ...(config.grader !== undefined ? { grader: toExperimentProvider(config.grader) } : {}),
       ...(config.rubricPrompt !== undefined ? { rubricPrompt: config.rubricPrompt.map((m) => ({ role: m.role, content: m.content })) } : {}),
       ...(config.graderModels !== undefined ? { graderModels: { ...config.graderModels } } : {}),

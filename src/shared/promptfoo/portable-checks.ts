@@ -16,7 +16,7 @@
  * does Parallax), so the generated code never holds `{{`, `{%` or `{#`: braces inside the JSON it
  * embeds are written as \u007b and \u007d, which JSON and JavaScript read as the same text.
  */
-import { splitAssertionType, type Assertion, type BaseAssertionType } from '../assertions/types';
+import { parseAssertion, splitAssertionType, type Assertion, type BaseAssertionType } from '../assertions/types';
 
 /** Types promptfoo 0.121.20 does not know ("Unknown assertion type"). */
 export const PARALLAX_ONLY_TYPES: ReadonlySet<BaseAssertionType> = new Set<BaseAssertionType>(['rouge-l', 'tool-call', 'is-valid-json-schema', 'contains-pii']);
@@ -184,7 +184,8 @@ export function toPromptfoo(assertion: Assertion): PortableCheck {
     return { ok: true, assertion: { ...assertion, type: inverse ? 'not-is-json' : 'is-json' } };
   }
   if (base === 'contains-pii') {
-    return { ok: false, why: 'promptfoo has no personal-data check (Parallax grades it with its own detectors: validator, libphonenumber-js, compromise, secretlint)' };
+    // A comment, not a check promptfoo would run: Parallax reads it back (checksFromNotes).
+    return { ok: false, why: `promptfoo has no personal-data check; Parallax reads it back from this note. ${NOTE_MARK}${bracelessJson(assertion)}` };
   }
   const code = javascriptFor(assertion);
   if (code === undefined) {
@@ -235,4 +236,53 @@ export function fromPromptfoo(assertion: Assertion): Assertion {
   const { type: _type, value: _value, threshold: _threshold, ...rest } = assertion;
   const restored = { ...rest, ...(record as Omit<Assertion, 'type'>), type: type as Assertion['type'] };
   return javascriptFor(restored) === assertion.value ? restored : assertion;
+}
+
+const NOTE_MARK = 'Parallax check: ';
+/** A header note (experiment.ts writes `# <where> (<type> <value>) is left out: <why>.`) that carries a Parallax-only check. */
+const NOTE_LINE = /^#\s*(tests\[(\d+)\]|defaultTest)\.assert\[(\d+)\] \(.*Parallax check: (\{.*\})\.\s*$/;
+
+/** A check a written file keeps only as a comment (contains-pii), and where it stood. */
+export interface NotedCheck {
+  test: number | 'default';
+  index: number;
+  assertion: Assertion;
+}
+
+/**
+ * The Parallax-only checks a file Parallax wrote keeps in its header comment (a `contains-pii`
+ * check promptfoo cannot run), read back so the file opens with them. Only the comment lines
+ * before the first YAML line are read, and only contains-pii checks are taken from them.
+ */
+export function checksFromNotes(text: string): NotedCheck[] {
+  const out: NotedCheck[] = [];
+  for (const line of text.slice(0, 200_000).split('\n')) {
+    if (line.trim() === '') continue;
+    if (!line.startsWith('#')) break;
+    const m = NOTE_LINE.exec(line);
+    if (!m) continue;
+    let json: unknown;
+    try {
+      json = JSON.parse(m[4] ?? '');
+    } catch {
+      continue;
+    }
+    const parsed = parseAssertion(json);
+    if (!parsed.ok || splitAssertionType(parsed.assertion.type).base !== 'contains-pii') continue;
+    out.push({ test: m[1] === 'defaultTest' ? 'default' : Number(m[2]), index: Number(m[3]), assertion: parsed.assertion });
+  }
+  return out;
+}
+
+/** `list` with the noted checks put back where they stood (in order, so each index is of the list as written). */
+export function withNotedChecks(list: readonly Assertion[] | undefined, noted: readonly NotedCheck[]): Assertion[] | undefined {
+  if (noted.length === 0) return list === undefined ? undefined : [...list];
+  const out = [...(list ?? [])];
+  for (const n of [...noted].sort((a, b) => a.index - b.index)) out.splice(Math.min(n.index, out.length), 0, n.assertion);
+  return out;
+}
+
+/** A test's (or defaultTest's) checks as read back: restoredAsserts, with its noted checks put back. */
+export function readBackAsserts(list: readonly Assertion[] | undefined, noted: readonly NotedCheck[]): Assertion[] | undefined {
+  return withNotedChecks(list === undefined ? undefined : restoredAsserts(list), noted);
 }
