@@ -255,6 +255,18 @@ describe('improve from evidence', () => {
     const verdict = await call('judge.verdict', { runId: tried.runId });
     expect(verdict.variants).toHaveLength(2);
     expect(verdict.pairs[0]?.moreVotesNeeded).toBeGreaterThan(0);
+
+    // Votes are evidence too: improving from this run shows the improver how each row was voted.
+    const { pairs } = await call('judge.pairs', { runId: tried.runId });
+    const [first, second] = pairs;
+    if (!first || !second) throw new Error('no pairs');
+    await call('judge.vote', { runId: tried.runId, leftCellId: first.leftCellId, rightCellId: first.rightCellId, outcome: 'both_bad', note: 'neither names the city' });
+    await call('judge.vote', { runId: tried.runId, leftCellId: second.leftCellId, rightCellId: second.rightCellId, outcome: second.leftColumn === 1 ? 'left' : 'right' });
+    say(JSON.stringify({ messages: after, reasons: ['Kept.'] }));
+    await call('author.generate', { request: { action: 'improve', runId: tried.runId }, author: author() });
+    const sent = (server.requests.at(-1)?.body as { messages: { content: string }[] }).messages.map((m) => m.content).join('\n');
+    expect(sent).toContain('vote: both A (before) and B (after) were voted bad ("neither names the city")');
+    expect(sent).toContain('vote: B (after) was preferred over A (before)');
   });
 
   it('refuses a revision that is malformed or a refusal', async () => {

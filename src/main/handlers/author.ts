@@ -21,7 +21,7 @@ import {
   type AuthorSettings,
   type ParsedAuthorRequest,
 } from '../../shared/author';
-import type { Message, RunDetail, Variables } from '../../shared/schemas';
+import type { Cell, Message, RunDetail, Variables } from '../../shared/schemas';
 import { planAppRun } from '../services';
 import type { ProviderRegistry } from '../providers/registry';
 import type { Runner } from '../runner/runner';
@@ -85,33 +85,32 @@ export async function evidenceOf(deps: Deps, detail: RunDetail): Promise<{ evide
       vote.outcome === 'both_bad' ? `both ${left} and ${right} were voted bad` : vote.outcome === 'left' ? `${left} was preferred over ${right}` : `${right} was preferred over ${left}`;
     votesByCase.set(vote.caseIndex, [...(votesByCase.get(vote.caseIndex) ?? []), `${said}${vote.note ? ` ("${cut(vote.note, 200)}")` : ''}`]);
   }
+  // The rows to show: failed checks or errors (one grouped query each, row-order.ts) and rows with votes, in table order.
+  const failingRows = [...(store.rowOrder.rows(runId, undefined, { failed: true })?.rows ?? []), ...(store.rowOrder.rows(runId, undefined, { errors: true })?.rows ?? [])];
+  const cases = [...new Set([...failingRows, ...votesByCase.keys()])].sort((a, b) => a - b).slice(0, EVIDENCE_ROWS);
+  const byCase = new Map<number, Cell[]>();
+  if (cases.length > 0) for (const cell of store.cellsOfCaseList(runId, cases)) byCase.set(cell.caseIndex, [...(byCase.get(cell.caseIndex) ?? []), cell]);
   const rows: string[] = [];
   let chars = 0;
-  const caseCount = detail.testCases.length;
-  for (let from = 0; from < caseCount && rows.length < EVIDENCE_ROWS && chars < EVIDENCE_CHARS; from += 200) {
-    const cells = store.cellsOfCases(runId, from, Math.min(caseCount, from + 200), true);
-    const byCase = new Map<number, typeof cells>();
-    for (const cell of cells) byCase.set(cell.caseIndex, [...(byCase.get(cell.caseIndex) ?? []), cell]);
-    for (const [caseIndex, caseCells] of byCase) {
-      if (rows.length >= EVIDENCE_ROWS || chars >= EVIDENCE_CHARS) break;
-      const failing = caseCells.filter((c) => c.error !== undefined || (c.grading !== undefined && !c.grading.pass));
-      const said = votesByCase.get(caseIndex) ?? [];
-      if (failing.length === 0 && said.length === 0) continue;
-      const testCase = detail.testCases[caseIndex];
-      const lines = [`Row ${caseIndex + 1}`];
-      for (const [name, value] of Object.entries(testCase?.vars ?? {})) lines.push(`  ${name}: ${cut(valueText(value), VALUE_CHARS)}`);
-      if (testCase?.expected !== undefined) lines.push(`  expected: ${cut(testCase.expected, VALUE_CHARS)}`);
-      for (const cell of failing.length > 0 ? failing : caseCells.slice(0, 2)) {
-        lines.push(`  Answer of ${labels[cell.columnIndex] ?? '?'}: ${cell.error ? `(error) ${cut(cell.error.message, VALUE_CHARS)}` : cut(cell.output, ANSWER_CHARS)}`);
-        for (const check of cell.grading?.componentResults ?? []) {
-          if (!check.pass) lines.push(`    failed check ${check.type}: ${cut(check.reason, VALUE_CHARS)}`);
-        }
+  for (const caseIndex of cases) {
+    if (chars >= EVIDENCE_CHARS) break;
+    const caseCells = byCase.get(caseIndex) ?? [];
+    const failing = caseCells.filter((c) => c.error !== undefined || (c.grading !== undefined && !c.grading.pass));
+    const said = votesByCase.get(caseIndex) ?? [];
+    const testCase = detail.testCases[caseIndex];
+    const lines = [`Row ${caseIndex + 1}`];
+    for (const [name, value] of Object.entries(testCase?.vars ?? {})) lines.push(`  ${name}: ${cut(valueText(value), VALUE_CHARS)}`);
+    if (testCase?.expected !== undefined) lines.push(`  expected: ${cut(testCase.expected, VALUE_CHARS)}`);
+    for (const cell of failing.length > 0 ? failing.slice(0, 4) : caseCells.slice(0, 2)) {
+      lines.push(`  Answer of ${labels[cell.columnIndex] ?? '?'}: ${cell.error ? `(error) ${cut(cell.error.message, VALUE_CHARS)}` : cut(cell.output, ANSWER_CHARS)}`);
+      for (const check of cell.grading?.componentResults ?? []) {
+        if (!check.pass) lines.push(`    failed check ${check.type}: ${cut(check.reason, VALUE_CHARS)}`);
       }
-      for (const vote of said) lines.push(`  vote: ${vote}`);
-      const text = lines.join('\n');
-      rows.push(text);
-      chars += text.length;
     }
+    for (const vote of said) lines.push(`  vote: ${vote}`);
+    const text = lines.join('\n');
+    rows.push(text);
+    chars += text.length;
   }
   const verdict = await handlers()['judge.verdict']({ runId });
   const verdictLines = verdict.variants.map(
