@@ -12,7 +12,7 @@
 import validator from 'validator';
 import { findPhoneNumbersInText, type CountryCode } from 'libphonenumber-js/max';
 import nlp from 'compromise';
-import { MAX_SCAN_CHARS, PII_KINDS, type PiiKind, type PiiSpan } from './kinds';
+import { MAX_SCAN_CHARS, PII_KINDS, SCAN_BUDGET_MS, type PiiKind, type PiiSpan } from './kinds';
 
 /** compromise reads a text in pieces this long, cut at a line break or a space, so it stays linear. */
 const NLP_CHUNK = 20_000;
@@ -27,8 +27,7 @@ function span(kind: PiiKind, text: string, start: number, end: number): PiiSpan 
   return { kind, start, end, text: text.slice(start, end) };
 }
 
-/** Default time a scan may take: past it the scan stops and says it is incomplete. */
-export const SCAN_BUDGET_MS = 5_000;
+export { SCAN_BUDGET_MS };
 
 class OverBudget extends Error {}
 

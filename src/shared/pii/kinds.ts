@@ -35,6 +35,9 @@ export const PII_LABELS: Readonly<Record<PiiKind, string>> = {
   secret: 'secret',
 };
 
+/** Default time a scan may take: past it the scan stops and says it is incomplete. */
+export const SCAN_BUDGET_MS = 5_000;
+
 /** Characters of a text that are scanned; past this nothing is read, so a request that long is never sent masked. */
 export const MAX_SCAN_CHARS = 1_000_000;
 
