@@ -91,6 +91,13 @@ test('a bias probe for names: preview, run with repeats, a report with a p-value
   await expect(dialog).toBeHidden();
   const saved = await callApi<{ testCases: unknown[] }>(app, 'workspace.get', {});
   expect(saved.testCases).toHaveLength(2);
+  // Its rows say what they stand for: Results offers the report again.
+  await expect(page.getByRole('tab', { name: 'Results' })).toHaveAttribute('aria-selected', 'true');
+  await page.getByRole('toolbar', { name: 'Cells' }).getByRole('button', { name: 'Bias report' }).click();
+  const reopened = page.getByRole('dialog', { name: 'Bias probe report' });
+  await expect(reopened.getByRole('region', { name: 'Bias probe report' })).toContainText('The answers differ across names more than repeats of one row differ');
+  await expect(reopened.getByRole('button', { name: 'Change the probe' })).toHaveCount(0);
+  await expectAccessible(page, 'dialog');
 });
 
 test('pronouns and a marked name: the preview shows each consistent copy before anything runs, and Esc closes', async ({ page }) => {

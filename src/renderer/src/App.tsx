@@ -5,6 +5,7 @@ import { VariantsPanel } from './features/columns/VariantsPanel';
 import { PromptPanel } from './features/editor/PromptPanel';
 import { ImportDialog } from './features/files/ImportDialog';
 import { ImportCasesDialog } from './features/cases/ImportCasesDialog';
+import { BiasProbeDialog } from './features/bias/BiasProbeDialog';
 import { importFile, splitPicked } from './features/files/import';
 import { readPicked } from './features/files/deliver';
 import { useEditorTab, type EditorTab } from './features/grid/editorTab';
@@ -381,6 +382,7 @@ export function App(): React.JSX.Element {
         />
       )}
       {droppedCases && <ImportCasesDialog variables={templateVariables} initialFile={droppedCases} onClose={() => setDroppedCases(undefined)} />}
+      <BiasProbeDialog />
       {dropped && (
         <ImportDialog
           initialFile={dropped.file}

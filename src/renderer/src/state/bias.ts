@@ -20,15 +20,23 @@ export interface ProbePlan {
   repeats: number;
 }
 
-type Phase = { kind: 'setup' } | { kind: 'running'; runId: string; done: number; total: number } | { kind: 'report'; runId: string; report: BiasReport };
+type Phase =
+  | { kind: 'setup' }
+  | { kind: 'running'; runId: string; done: number; total: number }
+  | { kind: 'loading'; runId: string }
+  | { kind: 'report'; runId: string; report: BiasReport };
 
 interface BiasState {
   /** The row (index in the draft's table) the open probe dialog is for. */
   row: number | undefined;
+  /** A probe run whose report was opened from Results (no row: the probe cannot be changed). */
+  reportOf: string | undefined;
   phase: Phase;
   plan: ProbePlan | undefined;
   error: string | undefined;
   openFor(row: number): void;
+  /** Opens the report of a probe run that already ran (its rows say what they stand for). */
+  openReport(runId: string): Promise<void>;
   close(): void;
   /** Runs the plan's rows on the draft's prompt and variants, then computes the report. */
   run(plan: ProbePlan): Promise<void>;
@@ -47,16 +55,27 @@ let generation = 0;
 
 export const useBias = create<BiasState>()((set, get) => ({
   row: undefined,
+  reportOf: undefined,
   phase: { kind: 'setup' },
   plan: undefined,
   error: undefined,
   openFor(row) {
     generation++;
-    set({ row, phase: { kind: 'setup' }, plan: undefined, error: undefined });
+    set({ row, reportOf: undefined, phase: { kind: 'setup' }, plan: undefined, error: undefined });
+  },
+  async openReport(runId) {
+    const mine = ++generation;
+    set({ row: undefined, reportOf: runId, phase: { kind: 'loading', runId }, plan: undefined, error: undefined });
+    try {
+      const report = await api()['bias.report']({ runId, permutations: PERMUTATIONS });
+      if (mine === generation) set({ phase: { kind: 'report', runId, report } });
+    } catch (error) {
+      if (mine === generation) set({ error: messageOf(error) });
+    }
   },
   close() {
     generation++;
-    set({ row: undefined, phase: { kind: 'setup' }, error: undefined });
+    set({ row: undefined, reportOf: undefined, phase: { kind: 'setup' }, error: undefined });
   },
   again() {
     generation++;

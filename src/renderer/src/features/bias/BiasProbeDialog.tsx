@@ -7,13 +7,15 @@ import './bias.css';
 /** The bias probe of one row: set it up, watch it run, read the report. */
 export function BiasProbeDialog(): React.JSX.Element | null {
   const row = useBias((s) => s.row);
+  const reportOf = useBias((s) => s.reportOf);
   const phase = useBias((s) => s.phase);
   const error = useBias((s) => s.error);
   const { close, stop } = useBias.getState();
-  if (row === undefined) return null;
+  if (row === undefined && reportOf === undefined) return null;
   return (
-    <Modal title={`Bias probe · row ${row + 1}`} onClose={close}>
-      {phase.kind === 'setup' && <ProbeSetup row={row} />}
+    <Modal title={row !== undefined ? `Bias probe · row ${row + 1}` : 'Bias probe report'} onClose={close}>
+      {phase.kind === 'setup' && row !== undefined && <ProbeSetup row={row} />}
+      {phase.kind === 'loading' && <p role="status">Computing the report…</p>}
       {phase.kind === 'running' && (
         <div className="bias-running">
           <p role="status">
@@ -27,7 +29,7 @@ export function BiasProbeDialog(): React.JSX.Element | null {
           </div>
         </div>
       )}
-      {phase.kind === 'report' && <ProbeReport runId={phase.runId} report={phase.report} />}
+      {phase.kind === 'report' && <ProbeReport runId={phase.runId} report={phase.report} canChange={row !== undefined} />}
       {error && phase.kind !== 'setup' && (
         <p className="error-text" role="alert">
           {error}

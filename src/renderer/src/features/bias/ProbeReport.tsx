@@ -38,11 +38,13 @@ function TestLine({ name, test }: { name: string; test: DistanceTest | undefined
 }
 
 /** The probe's report: the test, each value's answers, and the answers that differ most, side by side. */
-export function ProbeReport({ runId, report }: { runId: string; report: BiasReport }): React.JSX.Element {
-  const plan = useBias((s) => s.plan);
+export function ProbeReport({ runId, report, canChange }: { runId: string; report: BiasReport; canChange: boolean }): React.JSX.Element {
   const { again, close } = useBias.getState();
-  const columns = useWorkspace((s) => s.columns);
-  const attribute = (plan ? plan.kind : 'values').replace('gender', 'stated gender');
+  // The run's own variants when it is the one open in Results (a probe reopened later may differ from the draft).
+  const runColumns = useRun((s) => (s.runId === runId ? s.columns : undefined));
+  const draftColumns = useWorkspace((s) => s.columns);
+  const columns = runColumns ?? draftColumns;
+  const attribute = (report.kind ?? 'values').replace('gender', 'stated gender');
   const variantName = (index: number): string => `${variantLetter(index)}${columns[index]?.model ? ` (${columns[index]?.model})` : ''}`;
   return (
     <section className="bias-report" aria-label="Bias probe report">
@@ -122,9 +124,11 @@ export function ProbeReport({ runId, report }: { runId: string; report: BiasRepo
         ))}
       </ol>
       <div className="row">
-        <button type="button" onClick={again}>
-          Change the probe
-        </button>
+        {canChange && (
+          <button type="button" onClick={again}>
+            Change the probe
+          </button>
+        )}
         <button
           type="button"
           onClick={() => {

@@ -11,7 +11,6 @@ import { useUi } from '../../state/ui';
 import { useTemplateVariables, useWorkspace } from '../../state/workspace';
 import { deliverFile } from '../files/deliver';
 import { CaseRow } from './CaseRow';
-import { BiasProbeDialog } from '../bias/BiasProbeDialog';
 import { ImportCasesDialog } from './ImportCasesDialog';
 import './cases.css';
 
@@ -260,7 +259,6 @@ export function CasesTable(): React.JSX.Element {
         Enter moves down (Shift+Enter for a new line) · Alt+↑/↓ moves a row · Ctrl/Cmd+D duplicates · Delete on a row&apos;s radio removes it, Ctrl/Cmd+Z brings it back
       </p>
       {importing && <ImportCasesDialog variables={variables} onClose={() => setImporting(false)} />}
-      <BiasProbeDialog />
     </section>
   );
 }

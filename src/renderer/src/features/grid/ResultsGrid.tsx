@@ -5,6 +5,8 @@ import { imageLabel, isImageValue } from '../../../../shared/images';
 import type { Column, TestCase } from '../../../../shared/schemas';
 import { useProviders } from '../../state/providers';
 import { caseAtRow, displayRowOf, useRun } from '../../state/run';
+import { useBias } from '../../state/bias';
+import { readProbe } from '../../../../shared/bias/substitute';
 import { moveByKey, stepReading, type GridPos, type GridSize } from '../../state/grid-navigation';
 import { useRowView, watchRowView } from '../../state/row-view';
 import { useWorkspace } from '../../state/workspace';
@@ -98,6 +100,9 @@ function GridActions(): React.JSX.Element {
   const running = useRun((s) => s.running);
   const actionError = useRun((s) => s.actionError);
   const { selectFailed, clearSelection, rerunSelected, rerunFailed } = useRun.getState();
+  // A run a bias probe made (its rows say so) offers its report again.
+  const runId = useRun((s) => s.runId);
+  const probe = useRun((s) => readProbe(s.testCases) !== undefined);
   return (
     <div className="results-actions">
       <div role="toolbar" aria-label="Cells" className="row">
@@ -113,6 +118,11 @@ function GridActions(): React.JSX.Element {
         <button type="button" onClick={() => void rerunFailed()} disabled={failed === 0 || running}>
           Re-run failed{failed > 0 ? ` (${failed})` : ''}
         </button>
+        {probe && runId && (
+          <button type="button" onClick={() => void useBias.getState().openReport(runId)} disabled={running}>
+            Bias report
+          </button>
+        )}
       </div>
       {actionError && (
         <p className="error-text" role="alert">
