@@ -326,6 +326,9 @@ export const errorInfoSchema = z.object({
 export type ErrorInfo = z.infer<typeof errorInfoSchema>;
 
 /** One request in a run: a column applied to one test case's rendered messages, one repeat. */
+/** Token log-probabilities as their sum and count: all a perplexity check needs. */
+export const logprobTotalsSchema = z.object({ sum: z.number(), count: z.number().int().positive() });
+
 export const cellSchema = z.object({
   id: z.string(),
   runId: z.string(),
@@ -370,6 +373,8 @@ export const cellSchema = z.object({
    */
   costEstimated: z.boolean().optional(),
   finishReason: z.string().optional(),
+  /** The answer's token log-probabilities as their sum and count, when a perplexity check asked for them and the provider sent them. */
+  logprobs: logprobTotalsSchema.optional(),
   error: errorInfoSchema.optional(),
   /** Served from the response cache: no request was made. */
   cached: z.boolean().optional(),

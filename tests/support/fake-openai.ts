@@ -292,6 +292,16 @@ interface ChatBody {
   stream: boolean;
   includeUsage: boolean;
   maxTokens: number | undefined;
+  /** The request asked for token log-probabilities (`logprobs: true`). */
+  logprobs: boolean;
+}
+
+/**
+ * The fake's token log-probabilities: each character of the answer is a token whose logprob
+ * depends only on that character, so any split into streamed pieces sums to the same.
+ */
+export function fakeLogprobs(text: string): { token: string; logprob: number; bytes: number[]; top_logprobs: never[] }[] {
+  return Array.from(text, (ch) => ({ token: ch, logprob: -(((ch.codePointAt(0) ?? 0) % 13) + 1) / 20, bytes: [...Buffer.from(ch, 'utf8')], top_logprobs: [] }));
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
@@ -333,6 +343,7 @@ function readChatBody(body: unknown): ChatBody | string {
     stream: stream === true,
     includeUsage: isRecord(streamOptions) && streamOptions.include_usage === true,
     maxTokens: limit,
+    logprobs: body.logprobs === true,
   };
 }
 
@@ -466,13 +477,13 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     return behaviour;
   };
 
-  const chunkPayload = (id: string, model: string, delta: Record<string, string>, finishReason: string | null): string =>
+  const chunkPayload = (id: string, model: string, delta: Record<string, string>, finishReason: string | null, logprobs = false): string =>
     `data: ${JSON.stringify({
       id,
       object: 'chat.completion.chunk',
       created: Math.floor(Date.now() / 1000),
       model,
-      choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
+      choices: [{ index: 0, delta, logprobs: logprobs ? { content: fakeLogprobs(delta['content'] ?? ''), refusal: null } : null, finish_reason: finishReason }],
     })}\n\n`;
 
   const handleChat = async (res: ServerResponse, record: RecordedRequest, headers: IncomingHttpHeaders): Promise<void> => {
@@ -604,7 +615,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
         object: 'chat.completion',
         created: Math.floor(Date.now() / 1000),
         model: chat.model,
-        choices: [{ index: 0, message: { role: 'assistant', content: chunks.join(''), refusal: null }, logprobs: null, finish_reason: finishReason }],
+        choices: [{ index: 0, message: { role: 'assistant', content: chunks.join(''), refusal: null }, logprobs: chat.logprobs ? { content: fakeLogprobs(chunks.join('')), refusal: null } : null, finish_reason: finishReason }],
         usage,
       });
       return;
@@ -619,7 +630,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     for (let i = 0; i < stopAfter; i++) {
       if (i > 0 && delayBetween > 0) await sleep(delayBetween);
       const chunk = chunks[i] ?? '';
-      if (!(await write(res, chunkPayload(id, chat.model, { content: chunk }, null)))) return;
+      if (!(await write(res, chunkPayload(id, chat.model, { content: chunk }, null, chat.logprobs)))) return;
       record.contentChunks++;
     }
 

@@ -186,10 +186,48 @@ describe('javascript results, read as promptfoo reads them', () => {
   });
 });
 
+describe('perplexity and perplexity-score, as promptfoo 0.121 computes them', () => {
+  // Four tokens of log-probability −0.5, −0.25, −1, −0.25: mean −0.5, perplexity e^0.5 = 1.6487, score 1 / (1 + 1.6487) = 0.3775.
+  const logprobs = { sum: -2, count: 4 };
+  const perplexity = Math.exp(0.5);
+  const norm = 1 / (1 + perplexity);
+  const check = (type: string, threshold?: number, context: Partial<AssertionContext> = { logprobs }) =>
+    evaluateAssertion({ type, ...(threshold !== undefined ? { threshold } : {}) } as Assertion, ctx('Hello there', context));
+
+  it('perplexity passes at or under the threshold and scores 1 or 0; no threshold passes', () => {
+    expect(check('perplexity', 1.65)).toMatchObject({ pass: true, score: 1, reason: 'Assertion passed' });
+    expect(check('perplexity', 1.6)).toMatchObject({ pass: false, score: 0, reason: 'Perplexity 1.65 is greater than threshold 1.6' });
+    expect(check('perplexity')).toMatchObject({ pass: true, score: 1 });
+    // 0 is a threshold (promptfoo 0.121 compares with undefined), which nothing is under.
+    expect(check('perplexity', 0)).toMatchObject({ pass: false, reason: 'Perplexity 1.65 is greater than threshold 0' });
+    expect(check('not-perplexity', 1.65)).toMatchObject({ pass: false, score: 0, reason: 'Perplexity 1.65 is less than or equal to threshold 1.65' });
+    expect(check('not-perplexity', 1.6)).toMatchObject({ pass: true, score: 1 });
+  });
+
+  it('perplexity-score is 1 / (1 + perplexity), at or above the threshold; its not- form scores 1 − that', () => {
+    expect(check('perplexity-score', 0.37).score).toBeCloseTo(norm, 12);
+    expect(check('perplexity-score', 0.37).pass).toBe(true);
+    expect(check('perplexity-score', 0.4)).toMatchObject({ pass: false, reason: 'Perplexity score 0.38 is less than threshold 0.4' });
+    expect(check('not-perplexity-score', 0.37)).toMatchObject({ pass: false, reason: 'Perplexity score 0.38 is greater than or equal to threshold 0.37' });
+    expect(check('not-perplexity-score', 0.4).score).toBeCloseTo(1 - norm, 12);
+    expect(check('not-perplexity-score')).toMatchObject({ pass: true });
+  });
+
+  it('fails with promptfoo\'s message when the provider sent no log-probabilities, in either form', () => {
+    for (const context of [{}, { logprobs: { sum: 0, count: 0 } }]) {
+      expect(check('perplexity', 2, context)).toMatchObject({ pass: false, score: 0, reason: 'Perplexity assertion does not support providers that do not return logProbs' });
+      expect(check('not-perplexity-score', 0.1, context)).toMatchObject({ pass: false, reason: 'perplexity-score assertion does not support providers that do not return logProbs' });
+    }
+  });
+
+  it('reads as a known type, in a config and as not-', () => {
+    expect(parseAssertion({ type: 'perplexity', threshold: 2 }).ok).toBe(true);
+    expect(parseAssertion({ type: 'not-perplexity-score' }).ok).toBe(true);
+  });
+});
+
 describe('promptfoo checks Parallax refuses, each with its reason', () => {
   it.each([
-    ['perplexity', /log-probabilities/],
-    ['perplexity-score', /log-probabilities/],
     ['is-valid-openai-function-call', /is-valid-openai-tools-call/],
   ])('%s', (type, reason) => {
     const result = parseAssertion({ type, value: '<!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]><x>&b;</x>' });

@@ -46,6 +46,14 @@ const CHUNKS: unknown[] = [
   { choices: [], usage: { prompt_tokens: -1 } },
   { choices: [{ delta: { content: 'a\u0000b' } }] },
   { choices: [{ delta: { content: '{{ range.constructor("return 1")() }}' } }] },
+  // Log-probabilities: the schema reads them, so the shortcut must pass such chunks on.
+  { choices: [{ index: 0, delta: { content: 'Hi' }, finish_reason: null, logprobs: { content: [{ token: 'Hi', logprob: -0.25, bytes: [72, 105], top_logprobs: [] }] } }] },
+  { choices: [{ index: 0, delta: { content: '' }, finish_reason: 'stop', logprobs: { content: [] } }] },
+  { choices: [{ index: 0, delta: { content: 'a' }, logprobs: { content: null, refusal: null } }] },
+  { choices: [{ index: 0, delta: { content: 'a' }, logprobs: null }] },
+  { choices: [{ index: 0, delta: { content: 'a' }, logprobs: { content: [{ logprob: 'high' }] } }] },
+  { choices: [{ index: 0, delta: { content: 'a' }, logprobs: 'x' }] },
+  { choices: [{ index: 0, delta: { content: 'a' }, logprobs: { content: Array.from({ length: 4097 }, () => ({ logprob: -1 })) } }] },
   null,
   'text',
   42,
@@ -61,5 +69,13 @@ describe('a streamed chat chunk', () => {
     expect(parseChunk(choice({ content: 'tok0 ' }), BASE)).toEqual({ text: 'tok0 ', reasoning: '', toolCalls: [], finishReason: undefined, usage: undefined });
     expect(parseChunk(choice({}, 'stop'), BASE).finishReason).toBe('stop');
     expect(() => parseChunk(choice({ content: 42 }), BASE)).toThrow(/cannot use/);
+  });
+
+  it('log-probabilities come as their sum and count; none, an empty list or a wrong one adds nothing or is refused', () => {
+    const tokens = [{ token: 'a', logprob: -0.5 }, { token: 'b', logprob: -1.25 }];
+    expect(parseChunk({ choices: [{ delta: { content: 'ab' }, logprobs: { content: tokens } }] }, BASE)).toMatchObject({ text: 'ab', logprobs: { sum: -1.75, count: 2 } });
+    expect(parseChunk({ choices: [{ delta: { content: 'a' }, logprobs: { content: [] } }] }, BASE).logprobs).toBeUndefined();
+    expect(parseChunk({ choices: [{ delta: { content: 'a' }, logprobs: null }] }, BASE).logprobs).toBeUndefined();
+    expect(() => parseChunk({ choices: [{ delta: { content: 'a' }, logprobs: { content: [{ logprob: 'high' }] } }] }, BASE)).toThrow(/cannot use/);
   });
 });

@@ -16,7 +16,7 @@ import type { ToolCall } from '../../shared/tools';
 import { parseRetryAfter } from '../runner/backoff';
 import { Watch, connectingFetch, isConnectTimeout, timeoutError } from './timed';
 import { Outflow } from './outflow';
-import type { ChatProvider, ChatRequest, StreamPart } from './types';
+import type { ChatProvider, ChatRequest, LogprobTotals, StreamPart } from './types';
 import { MAX_EVENT_BYTES, MAX_OUTPUT_CHARS, boundedFetch, capServerText, parseModelIds } from './wire';
 
 export interface OpenAIProviderOptions {
@@ -41,6 +41,8 @@ export interface Step {
   calls?: readonly ToolCall[];
   finishReason?: string;
   usage?: Usage;
+  /** Log-probabilities of this event's tokens (sum and count). */
+  logprobs?: LogprobTotals;
 }
 
 /** Turns one API's stream events (unchecked JSON) into steps; throws an AppError for one it cannot use. */
@@ -176,6 +178,7 @@ export abstract class OpenAIBase implements ChatProvider {
   protected async *run(request: ChatRequest, open: (client: OpenAI, options: OpenOptions) => Promise<AsyncIterable<unknown>>, decoder: Decoder): AsyncIterable<StreamPart> {
     let finishReason: string | undefined;
     let usage: Usage = {};
+    let logprobs: LogprobTotals | undefined;
     let streaming = false;
     const controller = new AbortController();
     const forward = (): void => controller.abort();
@@ -195,6 +198,7 @@ export abstract class OpenAIBase implements ChatProvider {
       }
       if (step.finishReason !== undefined) finishReason = this.redactor.redact(step.finishReason);
       if (step.usage) usage = step.usage;
+      if (step.logprobs) logprobs = { sum: (logprobs?.sum ?? 0) + step.logprobs.sum, count: (logprobs?.count ?? 0) + step.logprobs.count };
     }.bind(this);
     try {
       try {
@@ -219,7 +223,7 @@ export abstract class OpenAIBase implements ChatProvider {
     if (finishReason === undefined) {
       throw new AppError('provider_error', 'The stream ended before the model finished (no finish reason). The partial answer is kept.');
     }
-    yield { type: 'done', usage, finishReason };
+    yield { type: 'done', usage, finishReason, ...(logprobs && Number.isFinite(logprobs.sum) ? { logprobs } : {}) };
   }
 
   /** The timeout that fired, in a sentence that names it. */

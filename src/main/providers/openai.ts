@@ -49,6 +49,7 @@ class ChatDecoder implements Decoder {
       ...(chunk.reasoning !== '' ? { reasoning: chunk.reasoning } : {}),
       ...(finished ? { calls: this.calls.take(), finishReason: chunk.finishReason } : {}),
       ...(chunk.usage ? { usage: chunk.usage } : {}),
+      ...(chunk.logprobs ? { logprobs: chunk.logprobs } : {}),
     };
   }
 
@@ -73,6 +74,8 @@ export class OpenAIProvider extends OpenAIBase {
       stream_options: { include_usage: true },
       ...requestParams(request.params, this.openaiHost),
     };
+    // A perplexity check needs them; a column that set `logprobs` itself keeps its own word.
+    if (request.logprobs === true && request.params.extra?.['logprobs'] === undefined) body.logprobs = true;
     yield* this.run(request, (client, options) => client.chat.completions.create(body, options), new ChatDecoder(this.options.baseUrl));
   }
 

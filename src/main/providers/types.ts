@@ -18,6 +18,17 @@ export interface ChatRequest {
   keepChars?: number;
   /** Reads a stored image a message part names (src/main/images.ts); without it stored images cannot be sent. */
   loadImage?: ImageLoader;
+  /**
+   * A check of the cell needs the answer's token log-probabilities (perplexity): an API that can
+   * send them is asked to (`logprobs: true` on Chat Completions), unless the column's own fields say otherwise.
+   */
+  logprobs?: boolean;
+}
+
+/** The answer's token log-probabilities as their sum and count: all perplexity needs. */
+export interface LogprobTotals {
+  sum: number;
+  count: number;
 }
 
 export type StreamPart =
@@ -26,7 +37,7 @@ export type StreamPart =
   | { type: 'reasoning'; text: string }
   /** A whole tool call, once its arguments are complete. */
   | { type: 'tool_call'; call: ToolCall }
-  | { type: 'done'; usage: Usage; finishReason: string | undefined };
+  | { type: 'done'; usage: Usage; finishReason: string | undefined; logprobs?: LogprobTotals };
 
 /** Something that answers chat requests: the offline echo, or an OpenAI-compatible endpoint. */
 export interface ChatProvider {

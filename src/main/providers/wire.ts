@@ -34,6 +34,8 @@ export const MAX_TOOL_CALLS = 128;
 export const MAX_TOOL_ARGUMENT_CHARS = 1_000_000;
 /** Characters of a call's id or name at most (as shared/tools.ts stores them). */
 const MAX_TOOL_ID_CHARS = 500;
+/** Tokens' log-probabilities one chunk may carry (a streamed piece holds a few). */
+const MAX_LOGPROB_TOKENS = 4096;
 
 const usageWire = z.looseObject({
   prompt_tokens: tokenCount.nullish(),
@@ -69,9 +71,15 @@ const deltaWire = z.looseObject({
   tool_calls: z.array(toolCallDeltaWire).max(MAX_TOOL_CALLS).nullish(),
 });
 
+/** The log-probabilities of a piece's tokens (sent when the request asked with `logprobs: true`). */
+const logprobsWire = z.looseObject({
+  content: z.array(z.looseObject({ logprob: z.number() })).max(MAX_LOGPROB_TOKENS).nullish(),
+});
+
 const choiceWire = z.looseObject({
   delta: deltaWire.nullish(),
   finish_reason: z.string().max(64).nullish(),
+  logprobs: logprobsWire.nullish(),
 });
 
 const chunkWire = z.looseObject({
@@ -95,6 +103,8 @@ export interface ParsedChunk {
   toolCalls: ToolCallDelta[];
   finishReason: string | undefined;
   usage: Usage | undefined;
+  /** The sum and count of this chunk's token log-probabilities, when it carried any. */
+  logprobs?: { sum: number; count: number };
 }
 
 /** A value as a person reads it in an error, short, without echoing a long hostile text. */
@@ -148,6 +158,7 @@ function plainChunk(raw: unknown): ParsedChunk | undefined {
   if (!isRecord(choice)) return undefined;
   const finish = choice['finish_reason'];
   if (finish != null && (typeof finish !== 'string' || finish.length > 64)) return undefined;
+  if (choice['logprobs'] != null) return undefined;
   const delta = choice['delta'];
   let text = '';
   if (delta != null) {
@@ -178,7 +189,9 @@ export function parseChunkBySchema(raw: unknown, baseUrl: string): ParsedChunk {
   const delta = choice?.delta;
   const cached = usage?.prompt_tokens_details?.cached_tokens;
   const reasoned = usage?.completion_tokens_details?.reasoning_tokens;
+  const tokens = choice?.logprobs?.content ?? [];
   return {
+    ...(tokens.length > 0 ? { logprobs: { sum: tokens.reduce((sum, t) => sum + t.logprob, 0), count: tokens.length } } : {}),
     text: delta?.content ?? '',
     // One of the two names, never both: a server that sends both sends the same text twice.
     reasoning: delta?.reasoning_content ?? delta?.reasoning ?? '',

@@ -12,6 +12,8 @@ export interface CacheKeyInput {
   model: string;
   messages: readonly Message[];
   params: Params;
+  /** The request asked for the answer's token log-probabilities (ChatRequest.logprobs). */
+  logprobs?: boolean;
 }
 
 /** JSON with object keys sorted at every depth, and undefined members left out. */
@@ -41,6 +43,8 @@ export function cacheKey(input: CacheKeyInput): string {
       cache: m.cache,
     })),
     params: input.params,
+    // Asked with log-probabilities (a perplexity check): an answer cached without them would not do.
+    ...(input.logprobs === true ? { logprobs: true } : {}),
   });
   return createHash('sha256').update(canonical).digest('hex');
 }

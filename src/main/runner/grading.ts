@@ -27,6 +27,12 @@ export function checksFor(spec: GradingSpec, caseIndex: number): Assertion[] {
   return [...spec.assertions, ...((spec.testCases[caseIndex]?.assert ?? []) as Assertion[])];
 }
 
+/** A check of this row (in a set too) reads the answer's token log-probabilities: perplexity, perplexity-score, or their not- forms. */
+export function needsLogprobs(spec: GradingSpec, caseIndex: number): boolean {
+  const reads = (check: Assertion): boolean => /^(not-)?perplexity(-score)?$/.test(check.type) || (check.assert ?? []).some(reads);
+  return checksFor(spec, caseIndex).some(reads);
+}
+
 export function hasChecks(spec: GradingSpec): boolean {
   return spec.assertions.length > 0 || spec.testCases.some((t) => (t.assert?.length ?? 0) > 0);
 }
@@ -200,6 +206,7 @@ export async function gradeCell(cell: Cell, spec: GradingSpec, judge: Judge | un
     ...(cell.totalMs !== undefined && cell.cached !== true ? { latencyMs: cell.totalMs } : {}),
     ...(cell.costUsd !== undefined ? { costUsd: cell.costUsd } : {}),
     ...(cell.finishReason !== undefined ? { finishReason: cell.finishReason } : {}),
+    ...(cell.logprobs !== undefined ? { logprobs: cell.logprobs } : {}),
     ...(cell.messages.length > 0 ? { prompt: promptText(cell.messages) } : {}),
     renderValue: (text: string) => renderValue(text, vars),
     validateJsonSchema,

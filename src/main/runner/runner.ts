@@ -20,7 +20,7 @@ import type { ToolCall } from '../../shared/tools';
 import type { ProviderRegistry, ResolvedProvider } from '../providers/registry';
 import { HEARTBEAT_MS, type GradingSpec, type NewCell, type NewRun, type RecordedProvider, type RerunSelection, type Store } from '../store/store';
 import { compareRow, hasComparison } from './compare';
-import { gradeCell, graderServicesOf, hasChecks, judgeOf } from './grading';
+import { gradeCell, graderServicesOf, hasChecks, judgeOf, needsLogprobs } from './grading';
 import { DEFAULT_BACKOFF, backoffDelay, sleep, type BackoffPolicy } from './backoff';
 import { FairLimiter, type Lane } from './fair-limit';
 import { formatDuration } from '../../shared/timeouts';
@@ -634,7 +634,9 @@ export class Runner {
     if (guarded === undefined) return;
     const { cell: pending, mapping } = guarded;
 
-    const key = cacheKey({ endpoint: resolved.endpoint, model: pending.model, messages: pending.messages, params: pending.params });
+    // A perplexity check of the row needs the answer's token log-probabilities: asked for, cached with them.
+    const logprobs = active.grading !== undefined && needsLogprobs(active.grading, pending.caseIndex);
+    const key = cacheKey({ endpoint: resolved.endpoint, model: pending.model, messages: pending.messages, params: pending.params, ...(logprobs ? { logprobs } : {}) });
     // Only a cell's first repeat may come from the cache: repeats exist to ask again.
     if (active.useCache && pending.repeat === 0) {
       const hit = this.store.cacheGet(key);
@@ -647,6 +649,7 @@ export class Runner {
           ...(hit.finishReason !== undefined ? { finishReason: hit.finishReason } : {}),
           ...(hit.reasoning !== undefined ? { reasoning: hit.reasoning } : {}),
           ...(hit.toolCalls ? { toolCalls: hit.toolCalls } : {}),
+          ...(hit.logprobs ? { logprobs: hit.logprobs } : {}),
           ttftMs: 0,
           totalMs: 0,
           costUsd: 0,
@@ -703,7 +706,7 @@ export class Runner {
         }
         const attemptStarted = performance.now();
         try {
-          const request = { model: cell.model, messages: cell.messages, params: cell.params, signal, keepChars: answer.maxBytes, ...(this.loadImage ? { loadImage: this.loadImage } : {}), ...(deadline !== undefined ? { deadline } : {}) };
+          const request = { model: cell.model, messages: cell.messages, params: cell.params, signal, keepChars: answer.maxBytes, ...(this.loadImage ? { loadImage: this.loadImage } : {}), ...(deadline !== undefined ? { deadline } : {}), ...(logprobs ? { logprobs } : {}) };
           for await (const part of resolved.provider.stream(request)) {
             if (part.type === 'delta') {
               if (cell.ttftMs === undefined) cell.ttftMs = performance.now() - attemptStarted;
@@ -724,6 +727,7 @@ export class Runner {
             } else {
               cell.usage = part.usage;
               if (part.finishReason !== undefined) cell.finishReason = part.finishReason;
+              if (part.logprobs !== undefined) cell.logprobs = part.logprobs;
             }
           }
           release();
@@ -797,6 +801,7 @@ export class Runner {
             output: this.redact(output) + answer.mark(),
             usage: cell.usage,
             finishReason: finished.finishReason,
+            ...(cell.logprobs !== undefined ? { logprobs: cell.logprobs } : {}),
             ...(cell.reasoning !== undefined ? { reasoning: this.redact(cell.reasoning) } : {}),
             ...(cell.toolCalls ? { toolCalls: cell.toolCalls.map((c) => boundedCall({ id: this.redact(c.id), name: this.redact(c.name), arguments: this.redact(c.arguments) })) } : {}),
           });

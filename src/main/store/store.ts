@@ -38,7 +38,7 @@ import { BUSY_TIMEOUT_MS, BusyGaveUp, isBusy, retryWhileBusy, type BusyRetryOpti
 import { providerTimeoutsSchema, type ProviderTimeouts } from '../../shared/timeouts';
 import { cellPiiSchema, type CellPii } from '../../shared/pii/kinds';
 import { z } from 'zod';
-import { columnSchema, type OpenAIApi } from '../../shared/schemas';
+import { columnSchema, logprobTotalsSchema, type OpenAIApi } from '../../shared/schemas';
 import { toolCallSchema, type ToolCall } from '../../shared/tools';
 
 /** A provider's saved timeouts; anything unreadable is dropped (the defaults apply). */
@@ -151,6 +151,7 @@ export interface CachedResponse {
   finishReason: string | undefined;
   reasoning?: string;
   toolCalls?: ToolCall[];
+  logprobs?: Cell['logprobs'];
 }
 
 /** The APIs a saved provider can speak (src/main/providers/factory.ts makes each). */
@@ -168,9 +169,10 @@ interface Extra {
   cacheWriteTokens?: number;
   reasoningTokens?: number;
   pii?: CellPii;
+  logprobs?: Cell['logprobs'];
 }
 
-function extraOf(source: { reasoning?: string | undefined; toolCalls?: ToolCall[] | undefined; usage: Usage; pii?: CellPii | undefined }): string | null {
+function extraOf(source: { reasoning?: string | undefined; toolCalls?: ToolCall[] | undefined; usage: Usage; pii?: CellPii | undefined; logprobs?: Cell['logprobs'] | undefined }): string | null {
   const extra: Extra = {
     ...(source.reasoning !== undefined ? { reasoning: source.reasoning } : {}),
     ...(source.toolCalls && source.toolCalls.length > 0 ? { toolCalls: source.toolCalls } : {}),
@@ -178,12 +180,13 @@ function extraOf(source: { reasoning?: string | undefined; toolCalls?: ToolCall[
     ...(source.usage.cacheWriteTokens !== undefined ? { cacheWriteTokens: source.usage.cacheWriteTokens } : {}),
     ...(source.usage.reasoningTokens !== undefined ? { reasoningTokens: source.usage.reasoningTokens } : {}),
     ...(source.pii !== undefined ? { pii: source.pii } : {}),
+    ...(source.logprobs !== undefined ? { logprobs: source.logprobs } : {}),
   };
   return Object.keys(extra).length > 0 ? JSON.stringify(extra) : null;
 }
 
 /** The extra column read back; anything unreadable (a hand-edited database) counts as nothing. */
-function readExtra(row: Row): { fields: Pick<Cell, 'reasoning' | 'toolCalls' | 'extrasCut' | 'pii'>; usage: Usage } {
+function readExtra(row: Row): { fields: Pick<Cell, 'reasoning' | 'toolCalls' | 'extrasCut' | 'pii' | 'logprobs'>; usage: Usage } {
   const text = optStr(row, 'extra');
   if (text === undefined) return { fields: {}, usage: {} };
   // A page's cut copy (PREVIEW_EXTRA) writes null where a cell had no thinking and [] where it made no calls.
@@ -191,13 +194,14 @@ function readExtra(row: Row): { fields: Pick<Cell, 'reasoning' | 'toolCalls' | '
   const present = value !== null && typeof value === 'object' && !Array.isArray(value) ? Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null)) : value;
   const parsed = extraSchema.safeParse(present);
   if (!parsed.success) return { fields: {}, usage: {} };
-  const { reasoning, toolCalls, pii, ...usage } = parsed.data;
+  const { reasoning, toolCalls, pii, logprobs, ...usage } = parsed.data;
   return {
     fields: {
       ...(reasoning !== undefined ? { reasoning } : {}),
       ...(toolCalls && toolCalls.length > 0 ? { toolCalls } : {}),
       ...(optNum(row, 'extras_cut') === 1 ? { extrasCut: true } : {}),
       ...(pii !== undefined ? { pii } : {}),
+      ...(logprobs !== undefined ? { logprobs } : {}),
     },
     usage: stripUndefined(usage),
   };
@@ -210,6 +214,7 @@ const extraSchema = z.object({
   cacheWriteTokens: z.number().int().nonnegative().optional(),
   reasoningTokens: z.number().int().nonnegative().optional(),
   pii: cellPiiSchema.optional(),
+  logprobs: logprobTotalsSchema.optional(),
 });
 
 function safeJson(text: string): unknown {

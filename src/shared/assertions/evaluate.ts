@@ -286,6 +286,30 @@ function finishReasonCheck(check: Check): AssertionResult {
   return decide(check, value.toLowerCase() === actual.toLowerCase(), `Expected finish reason "${value}" but got "${actual}"`, `Expected finish reason not "${value}" but got "${actual}"`);
 }
 
+/**
+ * promptfoo's perplexity and perplexity-score: exp(−mean log-probability of the answer's tokens),
+ * at or under `threshold`; the score form is 1 / (1 + perplexity), at or above it. No threshold
+ * passes, as in promptfoo. A provider that sent no log-probabilities fails it with promptfoo's words.
+ */
+function perplexityCheck(check: Check, base: 'perplexity' | 'perplexity-score'): AssertionResult {
+  const logprobs = check.context.logprobs;
+  if (logprobs === undefined || logprobs.count === 0) {
+    return invalid(check, base === 'perplexity' ? 'Perplexity assertion does not support providers that do not return logProbs' : 'perplexity-score assertion does not support providers that do not return logProbs');
+  }
+  const perplexity = Math.exp(-(logprobs.sum / logprobs.count));
+  const threshold = thresholdOf(check);
+  const { inverse } = check;
+  if (base === 'perplexity') {
+    const pass = threshold === undefined ? true : perplexity <= threshold !== inverse;
+    const reason = `Perplexity ${perplexity.toFixed(2)} is ${inverse ? 'less than or equal to' : 'greater than'} threshold ${threshold}`;
+    return { pass, score: pass ? 1 : 0, reason: pass ? PASSED : reason, assertion: check.assertion };
+  }
+  const norm = 1 / (1 + perplexity);
+  const pass = threshold === undefined ? true : norm >= threshold !== inverse;
+  const reason = `Perplexity score ${norm.toFixed(2)} is ${inverse ? 'greater than or equal to' : 'less than'} threshold ${threshold}`;
+  return { pass, score: inverse ? 1 - norm : norm, reason: pass ? PASSED : reason, assertion: check.assertion };
+}
+
 /** promptfoo's is-xml / contains-xml: `value` names required element paths (`root.child`). */
 function xmlCheck(check: Check, base: 'is-xml' | 'contains-xml'): AssertionResult {
   const required = requiredXmlElements(check.value);
@@ -362,6 +386,9 @@ function run(base: BaseAssertionType, check: Check): AssertionResult {
       return wordCountCheck(check);
     case 'finish-reason':
       return finishReasonCheck(check);
+    case 'perplexity':
+    case 'perplexity-score':
+      return perplexityCheck(check, base);
     case 'contains-pii':
       // Graded with main's scanner, which is asynchronous (evaluateAssertionAsync).
       return invalid(check, '"contains-pii" is graded with the personal-data scanner in the main process; none was given here');

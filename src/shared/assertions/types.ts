@@ -40,6 +40,9 @@ export const BASE_ASSERTION_TYPES = [
   'word-count',
   // Why the model stopped (stop, length, tool_calls, ...), compared without case.
   'finish-reason',
+  // promptfoo's perplexity of the answer, from the log-probabilities of its tokens (the provider's, when it sends them).
+  'perplexity',
+  'perplexity-score',
   // Personal data in the answer, found by the detectors that mask requests (src/shared/pii); `value`: kinds. Parallax only.
   'contains-pii',
   // XML (saxes, fast-xml-parser) and SQL (node-sql-parser, injected) as promptfoo checks them: xml.ts, sql.ts.
@@ -87,8 +90,6 @@ const REFUSED: Readonly<Record<string, string>> = {
   python: 'python checks are not supported: Parallax runs check code only in its sandbox, which has no Python and no access to this machine; write the check as a javascript check',
   ruby: 'ruby checks are not supported: Parallax runs check code only in its sandbox; write the check as a javascript check',
   webhook: 'webhook checks are not supported: a check never sends an answer to another server',
-  perplexity: 'perplexity checks are not supported yet: they need the log-probabilities of the answer\'s tokens, which Parallax does not read from the provider\'s answer or keep',
-  'perplexity-score': 'perplexity-score checks are not supported yet: they need the log-probabilities of the answer\'s tokens, which Parallax does not read from the provider\'s answer or keep',
   'is-valid-openai-function-call': 'is-valid-openai-function-call checks are not supported: it checks the legacy `functions`/`function_call` API, and Parallax sends tools and reads tool calls; use is-valid-openai-tools-call',
 };
 
@@ -157,6 +158,8 @@ export interface AssertionContext {
   costUsd?: number;
   /** Why the model stopped, as the provider said it (finish-reason checks). */
   finishReason?: string;
+  /** The log-probabilities of the answer's tokens, as their sum and count (all perplexity needs); absent when the provider sent none. */
+  logprobs?: { sum: number; count: number };
   /** The prompt sent, as promptfoo gives it to graders: one user message's text, else the messages as JSON. */
   prompt?: string;
   /** Renders `{{ var }}` in string values (the caller owns the template engine). */
