@@ -54,6 +54,7 @@ const USAGE = `Usage: npm run bench:ui -- [options]
   --json <file>             also write the figures as JSON
   --web <file>              the built web.js to measure (default out/main/web.js; e.g. a copy of an
                             earlier build inside this checkout, to compare before and after)
+  --shots <dir>             save screenshots (mid-stream, the scrolled grid) into <dir>
   --headed                  show the browser
   --keep                    keep the data folder
   -h, --help                this help
@@ -75,6 +76,7 @@ try {
       profile: { type: 'string' },
       json: { type: 'string' },
       web: { type: 'string' },
+      shots: { type: 'string' },
       headed: { type: 'boolean', default: false },
       keep: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -323,12 +325,20 @@ function metricsBetween(before, after) {
   return out;
 }
 
+/**
+ * Waits for the run's end with a cheap check four times a second: Playwright's role locators
+ * compute accessible names across the page on each poll, work that would be counted as the app's.
+ */
 async function waitForRunEnd(page, cells, timeoutMs) {
-  await page
-    .getByRole('progressbar', { name: 'Run progress', exact: true })
-    .and(page.locator(`[aria-valuenow="${cells}"]`))
-    .waitFor({ timeout: timeoutMs });
-  await page.getByRole('button', { name: 'Run', exact: true }).and(page.locator(':enabled')).waitFor({ timeout: timeoutMs });
+  await page.waitForFunction(
+    (cells) => {
+      const bar = document.querySelector('[role="progressbar"][aria-label="Run progress"]');
+      const stop = [...document.querySelectorAll('button')].find((b) => b.textContent === 'Stop');
+      return bar?.getAttribute('aria-valuenow') === String(cells) && (!stop || stop.disabled);
+    },
+    cells,
+    { polling: 250, timeout: timeoutMs },
+  );
 }
 
 // ── main ───────────────────────────────────────────────────────────────────
@@ -429,6 +439,11 @@ async function main() {
   const streamMetrics = await metrics(cdp);
   const from = await page.evaluate(() => window.__bench.startFrames());
   await runButton.click();
+  if (options.shots) {
+    mkdirSync(resolvePath(options.shots), { recursive: true });
+    await page.waitForTimeout(TTFT_MS + requestMs / 2);
+    await page.screenshot({ path: join(resolvePath(options.shots), 'ui-streaming.png') });
+  }
   await waitForRunEnd(page, CELLS, timeoutMs);
   const to = await page.evaluate(() => window.__bench.stopFrames());
   const streamWork = metricsBetween(streamMetrics, await metrics(cdp));
@@ -450,7 +465,7 @@ async function main() {
   });
   const typingFrom = await page.evaluate(() => window.__bench.startFrames());
   await runButton.click();
-  await page.getByRole('button', { name: 'Stop' }).and(page.locator(':enabled')).waitFor({ timeout: timeoutMs });
+  await page.waitForFunction(() => [...document.querySelectorAll('button')].some((b) => b.textContent === 'Stop' && !b.disabled), undefined, { polling: 100, timeout: timeoutMs });
   // Let the answers start streaming, then type at a brisk typist's pace.
   await page.waitForTimeout(TTFT_MS + 300);
   const editor = page.getByRole('textbox', { name: 'User message', exact: true });
@@ -528,6 +543,7 @@ async function main() {
       { px: SCROLL_PX, frames: SCROLL_FRAMES },
     );
     await stopProfile('scroll');
+    if (options.shots) await page.screenshot({ path: join(resolvePath(options.shots), 'ui-grid-10k-scrolled.png') });
     results.scroll = { ...summarise(await windowFigures(page, scroll.from, scroll.to)), px: scroll.top, work: metricsBetween(scrollMetrics, await metrics(cdp)) };
     // The rows scrolled to are fetched and shown (not left loading).
     const lastRow = Math.floor(scroll.top / 156);
