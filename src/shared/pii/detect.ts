@@ -172,22 +172,33 @@ function nationalIds(text: string): PiiSpan[] {
   return out;
 }
 
-/** Street addresses: a deliberately small set of patterns (a number and a street word), per language. */
+/**
+ * Street addresses: a deliberately small set of patterns (a number and a street word), per language.
+ * Written so no pattern can backtrack far, since one exec is never interrupted by the scan's time
+ * budget: each starts only where a word starts, every repeat is bounded, words are at most 40
+ * letters, alternatives never match the same text (a Roman numeral is not also a name), and none
+ * is case-insensitive (with `i`, `[\p{Lu}]` matches any letter and "dede…" splits every way).
+ */
 const NAME = "[\\p{Lu}][\\p{L}'’-]+";
+const STREET_NAME = "[\\p{Lu}][\\p{L}'’-]{1,40}";
+const WORD_START = "(?<![\\p{L}\\p{N}'’-])";
 const ADDRESS_PATTERNS: readonly RegExp[] = [
   // en: 221B Baker Street, 1600 Pennsylvania Ave
-  new RegExp(`\\b\\d{1,5}[A-Z]?\\s+(?:${NAME}\\s+){1,3}(?:Street|St|Avenue|Ave|Road|Rd|Lane|Ln|Boulevard|Blvd|Drive|Dr|Way|Court|Ct|Place|Pl|Square|Terrace|Close|Crescent)\\b\\.?`, 'gu'),
+  new RegExp(`\\b\\d{1,5}[A-Z]?\\s+(?:${STREET_NAME}\\s+){1,3}(?:Street|St|Avenue|Ave|Road|Rd|Lane|Ln|Boulevard|Blvd|Drive|Dr|Way|Court|Ct|Place|Pl|Square|Terrace|Close|Crescent)\\b\\.?`, 'gu'),
   // de, nl: Hauptstraße 5, Keizersgracht 123a, Lange Straße 12
   new RegExp(
-    `(?:${NAME}\\s)?(?:[\\p{Lu}][\\p{L}-]*(?:straße|strasse|str\\.|weg|allee|platz|gasse|ring|damm|ufer|straat|laan|gracht|plein|kade|dijk|singel|steeg)|Straße|Strasse|Weg|Allee|Platz)\\s+\\d{1,4}\\s?[a-zA-Z]?\\b`,
+    `${WORD_START}(?:${STREET_NAME}\\s)?(?:[\\p{Lu}][\\p{L}-]{0,40}?(?:straße|strasse|str\\.|weg|allee|platz|gasse|ring|damm|ufer|straat|laan|gracht|plein|kade|dijk|singel|steeg)|Straße|Strasse|Weg|Allee|Platz)\\s+\\d{1,4}\\s?[a-zA-Z]?\\b`,
     'gu',
   ),
-  // fr: 12 rue de la Paix, 5 bis avenue Victor Hugo
-  new RegExp(`\\b\\d{1,4}(?:\\s?(?:bis|ter))?,?\\s+(?:rue|avenue|av\\.|boulevard|bd|place|impasse|allée|chemin|quai|cours|route)\\s+(?:(?:de|du|des|la|le|l'|d')\\s*)*${NAME}(?:\\s+(?:de\\s+|du\\s+)?${NAME})*`, 'giu'),
+  // fr: 12 rue de la Paix, 5 bis avenue Victor Hugo, 3 Rue de l'Église
+  new RegExp(
+    `\\b\\d{1,4}(?:\\s?(?:bis|ter))?,?\\s+(?:[Rr]ue|[Aa]venue|[Aa]v\\.|[Bb]oulevard|[Bb]d|[Pp]lace|[Ii]mpasse|[Aa]llée|[Cc]hemin|[Qq]uai|[Cc]ours|[Rr]oute)\\s+(?:(?:de|du|des|la|le)\\s+|[ld]['’]){0,3}${STREET_NAME}(?:\\s+(?:de\\s+|du\\s+)?${STREET_NAME}){0,4}`,
+    'gu',
+  ),
   // es: Calle Mayor 10, Avenida de la Constitución, 3
-  new RegExp(`\\b(?:Calle|C/|Avenida|Avda\\.|Paseo|Plaza|Camino|Carrera|Ronda)\\s+(?:(?:de|del|la|los|las)\\s+)*${NAME}(?:\\s+${NAME})*,?\\s+(?:n\\.?º\\s*)?\\d{1,4}\\b`, 'gu'),
+  new RegExp(`${WORD_START}(?:Calle|C/|Avenida|Avda\\.|Paseo|Plaza|Camino|Carrera|Ronda)\\s+(?:(?:de|del|la|los|las)\\s+){0,3}${STREET_NAME}(?:\\s+${STREET_NAME}){0,4},?\\s+(?:n\\.?º\\s*)?\\d{1,4}\\b`, 'gu'),
   // it: Via Roma 1, Piazza della Signoria 5, Corso Vittorio Emanuele II, 12
-  new RegExp(`\\b(?:Via|Viale|Piazza|Corso|Vicolo|Largo)\\s+(?:(?:di|del|della|dei|degli|delle)\\s+)*${NAME}(?:\\s+(?:${NAME}|[IVX]+))*,?\\s+\\d{1,4}\\b`, 'gu'),
+  new RegExp(`${WORD_START}(?:Via|Viale|Piazza|Corso|Vicolo|Largo)\\s+(?:(?:di|del|della|dei|degli|delle)\\s+){0,3}${STREET_NAME}(?:\\s+(?:(?![IVX]+(?![\\p{L}'’-]))${STREET_NAME}|[IVX]{1,8}(?![\\p{L}'’-]))){0,4},?\\s+\\d{1,4}\\b`, 'gu'),
 ];
 
 function addresses(text: string): PiiSpan[] {
