@@ -310,7 +310,10 @@ export const contract = {
     z.object({ queued: z.number().int() }),
   ),
   /** The batch jobs of a run (its variants sent to a vendor's batch engine): status and counts. */
-  'runs.batches': method(z.object({ runId: z.string().min(1) }).strict(), z.object({ jobs: z.array(batchJobSchema) })),
+  'runs.batches': method(
+    z.object({ runId: z.string().min(1) }).strict(),
+    z.object({ jobs: z.array(batchJobSchema), /** Cells a batch did not answer (expired, failed): what runs.sendFailedLive sends. */ failedCells: z.number().int().nonnegative() }),
+  ),
   /** Sends a finished run's cells a batch did not answer (expired, failed) again, live. */
   'runs.sendFailedLive': method(z.object({ runId: z.string().min(1) }).strict(), z.object({ queued: z.number().int() })),
   /** Continues a run a crash interrupted: every cell that never finished. */

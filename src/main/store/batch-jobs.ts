@@ -77,6 +77,14 @@ export class BatchJobs {
     ).map((row) => str(row, 'id'));
   }
 
+  failedCount(runId: string): number {
+    const row = this.statement(`SELECT COUNT(*) AS n FROM cells WHERE run_id = ? AND status = 'error' AND error_code IN (SELECT value FROM json_each(?))`).get(
+      runId,
+      JSON.stringify(BATCH_FAILURE_CODES),
+    ) as Row | undefined;
+    return row ? num(row, 'n') : 0;
+  }
+
   /** Runs with a job the vendor may still be answering (for resuming them on start). */
   openRuns(): string[] {
     return (this.statement(`SELECT DISTINCT run_id FROM batch_jobs WHERE status NOT IN ('completed', 'failed', 'expired', 'cancelled', 'ended')`).all() as Row[]).map((row) =>

@@ -3,6 +3,7 @@ import { isGeneratedLabel, variantName } from '../../../../shared/variants';
 import type { Column } from '../../../../shared/schemas';
 import { useEffect, useId } from 'react';
 import { ECHO_PROVIDER_ID as ECHO } from '../../../../shared/providers';
+import { batchVendorOf } from '../../../../shared/batch';
 import { useProviders } from '../../state/providers';
 import { useWorkspace } from '../../state/workspace';
 import { ParamFields } from './ParamFields';
@@ -24,6 +25,7 @@ export function ColumnCard({ columnId, position, count }: Props): React.JSX.Elem
   const models = useProviders((s) => (column ? s.models[column.providerId] : undefined));
   const loadModels = useProviders((s) => s.loadModels);
   const listId = useId();
+  const batchHintId = useId();
   const n = position + 1;
   const of = `variant ${n}`;
 
@@ -133,6 +135,28 @@ export function ColumnCard({ columnId, position, count }: Props): React.JSX.Elem
             }
           }}
         />
+        {provider && batchVendorOf(provider.kind, provider.api) !== undefined && (
+          <label className="check">
+            <input
+              type="checkbox"
+              aria-label={`Send as batch: ${of}`}
+              aria-describedby={batchHintId}
+              checked={column.batch === true}
+              onChange={(e) => {
+                if (e.target.checked) updateColumn(columnId, { batch: true });
+                else {
+                  const { batch: _old, ...rest } = column;
+                  useWorkspace.setState((s) => ({ columns: s.columns.map((c) => (c.id === columnId ? rest : c)) }));
+                }
+              }}
+            />
+            <span>Send as batch</span>
+            <span className="muted" id={batchHintId}>
+              {' '}
+              (half price; the vendor answers within 24 hours)
+            </span>
+          </label>
+        )}
         <ParamFields params={column.params} model={column.model} of={of} kind={provider?.kind} api={provider?.api} onChange={(params) => updateColumn(columnId, { params })} />
       </div>
     </article>

@@ -18,6 +18,8 @@ export function describeEstimate(estimate: RunEstimate, models: readonly string[
   if (unpriced.length > 0) notes.push(`no price for model ${unpriced.join(', ')} (add one in Settings → Prices)`);
   const outputs = [...new Set(estimate.columns.map((c) => c.assumedOutputTokens))];
   if (estimate.costUsd !== undefined) notes.push(`assumes ${outputs.map((n) => count.format(n)).join('/')} output tokens a cell`);
+  const batched = estimate.columns.filter((c) => c.batch === true).length;
+  if (batched > 0) notes.push(`${batched === estimate.columns.length ? 'every variant goes' : `${batched} ${batched === 1 ? 'variant goes' : 'variants go'}`} as a batch: half the list price, answered within 24 hours`);
   const first = estimate.errors[0];
   if (first) notes.push(`${estimate.errors.length} ${estimate.errors.length === 1 ? 'row fails' : 'rows fail'} to render (row ${first.caseIndex + 1}: ${first.message})`);
   return { summary, notes };
