@@ -269,6 +269,24 @@ describe('the app on start, and the estimate', () => {
   });
 });
 
+describe('personal data in a batch', () => {
+  it.each(['block', 'mask'] as const)('a request the policy (%s) would change never goes into the batch', async (policy) => {
+    server = new FakeBatchServer({ autoStep: true });
+    await server.start();
+    const services = boot();
+    const providerId = await provider(services, 'openai');
+    await call(services, 'pii.save', { providerId, settings: { remote: true, policy } });
+    const runId = await startBatchRun(services, providerId, ['mail jane.doe@example.com now', 'plain words']);
+    await services.runner.whenDone(runId);
+    const sent = [...server.batches.values()].flatMap((b) => b.items.map((i) => JSON.stringify(i.body)));
+    expect(sent).toHaveLength(1);
+    expect(sent.join('')).not.toContain('jane.doe@example.com');
+    const cells = await cellsOf(services, runId);
+    expect(cells[0]?.error?.code).toBe(policy === 'block' ? 'pii_blocked' : 'batch_failed');
+    expect(cells[1]?.output).toBe('batch: Say plain words');
+  });
+});
+
 describe('batch results from another host', () => {
   it('are not read when Anthropic names a results URL off its base URL', async () => {
     server = new FakeBatchServer({ autoStep: true });

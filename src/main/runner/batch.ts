@@ -47,6 +47,11 @@ export interface BatchHost {
   maxAnswerBytes: number;
   /** Aborted when the run is stopped (the job is cancelled at the vendor) or the process closes (it is left running). */
   signal: AbortSignal;
+  /**
+   * The cell as its provider's personal-data policy lets it go (the runner's guard): undefined
+   * when the policy stopped it (the cell is then finished, failed).
+   */
+  prepare: (cell: Cell) => Promise<Cell | undefined>;
   /** The process is closing: leave jobs as they are. */
   closing: () => boolean;
   poll: PollPolicy;
@@ -108,8 +113,10 @@ export class BatchGroup {
     const items: BatchItem[] = [];
     const cells: Cell[] = [];
     for (const id of cellIds) {
-      const cell = store.getCell(id);
-      if (cell?.status !== 'pending') continue;
+      const stored = store.getCell(id);
+      if (stored?.status !== 'pending') continue;
+      const cell = await this.host.prepare(stored);
+      if (cell === undefined) continue;
       cells.push(cell);
       items.push({ customId: cell.id, model: cell.model, messages: cell.messages, params: cell.params });
     }

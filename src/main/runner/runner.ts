@@ -30,6 +30,7 @@ import { AnswerCap, DEFAULT_MAX_ANSWER_BYTES } from './answer-cap';
 import { BusyGaveUp } from '../store/busy';
 import { MAX_TOKENS } from '../providers/wire';
 import type { PiiGuard } from '../pii/guard';
+import { guardGraders } from '../pii/graders';
 import { StreamUnmasker, unmask, type PiiMapping } from '../../shared/pii/mask';
 import { describeCounts } from '../../shared/pii/kinds';
 import type { BatchApi } from '../providers/batch';
@@ -579,6 +580,22 @@ export class Runner {
         cost: this.cost,
         maxAnswerBytes: this.maxAnswerBytes(),
         signal: active.batchAbort.signal,
+        prepare: async (cell) => {
+          const guarded = await this.guardPii(cell, resolved);
+          if (guarded === undefined) return undefined;
+          // Masked values come back as placeholders and are put back from a mapping kept in memory only;
+          // a batch outlives the process, so such a request goes live instead.
+          if (Object.keys(guarded.mapping).length > 0) {
+            await this.finish({
+              ...cell,
+              status: 'error',
+              attempts: 0,
+              error: { code: 'batch_failed', message: `Not sent in the batch: it holds personal data that ${resolved.name}'s policy masks, and masked requests are sent live. Use "Send failed live".` },
+            });
+            return undefined;
+          }
+          return guarded.cell;
+        },
         closing: () => this.closed || active.lost,
         poll: this.batchPoll,
       },
@@ -859,7 +876,7 @@ export class Runner {
     }
     let grading: Cell['grading'];
     try {
-      const registry = { resolve: (id: string) => this.registry.resolve(id, active.recorded) };
+      const registry = guardGraders({ resolve: (id: string) => this.registry.resolve(id, active.recorded) }, this.pii);
       grading = await gradeCell(cell, active.grading, judgeOf(active.grading, registry, active.judgeAbort.signal), new Map(), graderServicesOf(active.grading, registry, active.judgeAbort.signal));
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
@@ -895,7 +912,7 @@ export class Runner {
       let finished: Cell[] = cells;
       if (!waiting && !active.stopped && !active.judgeAbort.signal.aborted) {
         try {
-          const registry = { resolve: (id: string) => this.registry.resolve(id, active.recorded) };
+          const registry = guardGraders({ resolve: (id: string) => this.registry.resolve(id, active.recorded) }, this.pii);
           finished = await compareRow(cells, active.grading, judgeOf(active.grading, registry, active.judgeAbort.signal));
         } catch (error) {
           const reason = `The comparison checks could not run: ${error instanceof Error ? error.message : String(error)}`;
