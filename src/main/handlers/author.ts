@@ -4,6 +4,7 @@
  * request path as any run (keys, retries, the answer cap, masking, prices) and is kept in
  * History with its prompt and answer; its variant is labelled `author:<action>`.
  */
+import { JUDGE_RATER_PREFIX } from '../../shared/judging/agreement';
 import { randomUUID } from 'node:crypto';
 import type { Handlers, ParsedInput } from '../../shared/contract';
 import { AppError } from '../../shared/errors';
@@ -83,7 +84,9 @@ export async function evidenceOf(deps: Deps, detail: RunDetail): Promise<{ evide
     const right = labels[vote.rightColumn] ?? '?';
     const said =
       vote.outcome === 'both_bad' ? `both ${left} and ${right} were voted bad` : vote.outcome === 'left' ? `${left} was preferred over ${right}` : `${right} was preferred over ${left}`;
-    votesByCase.set(vote.caseIndex, [...(votesByCase.get(vote.caseIndex) ?? []), `${said}${vote.note ? ` ("${cut(vote.note, 200)}")` : ''}`]);
+    // An LLM judge's vote is evidence too, but said to be the judge's, not a person's.
+    const by = vote.rater.startsWith(JUDGE_RATER_PREFIX) ? ` (by the LLM judge ${cut(vote.rater.slice(JUDGE_RATER_PREFIX.length), 80)})` : '';
+    votesByCase.set(vote.caseIndex, [...(votesByCase.get(vote.caseIndex) ?? []), `${said}${by}${vote.note ? ` ("${cut(vote.note, 200)}")` : ''}`]);
   }
   // The rows to show: failed checks or errors (one grouped query each, row-order.ts) and rows with votes, in table order.
   const failingRows = [...(store.rowOrder.rows(runId, undefined, { failed: true })?.rows ?? []), ...(store.rowOrder.rows(runId, undefined, { errors: true })?.rows ?? [])];

@@ -131,7 +131,7 @@ export class RunHistory {
       .prepare(
         `SELECT r.id, r.created_at, r.status, r.source, r.title, r.cell_count, r.case_count, r.repeats, r.columns,
            (SELECT COUNT(*) FROM cells c WHERE c.run_id = r.id AND c.status = 'error') AS error_count,
-           (SELECT COUNT(*) FROM votes v WHERE v.run_id = r.id) AS votes,
+           (SELECT COUNT(*) FROM votes v WHERE v.run_id = r.id AND v.rater NOT LIKE 'judge:%') AS votes,
            s.graded, s.passed, s.cost_usd, s.priced, s.estimated
          FROM runs r LEFT JOIN run_stats s ON s.run_id = r.id ${clause}
          ORDER BY r.created_at DESC, r.rowid DESC LIMIT ? OFFSET ?`,
