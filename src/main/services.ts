@@ -25,6 +25,7 @@ import { judgingHandlers } from './handlers/judging';
 import { raterHandlers } from './handlers/raters';
 import { piiHandlers } from './handlers/pii';
 import { PiiGuard } from './pii/guard';
+import { guardGraders } from './pii/graders';
 import { biasHandlers } from './handlers/bias';
 import { templateHandlers } from './handlers/templates';
 import { PRICES_KEY, priceTable } from './prices';
@@ -180,7 +181,7 @@ export function createServices(options: ServicesOptions): Services {
   // Each provider's personal-data policy applies to every request a run sends (src/main/pii/guard.ts).
   const pii = new PiiGuard(store);
   const runner = new Runner(store, registry, emit, { cost, redact: (text) => registry.known.redact(text), maxAnswerBytes, loadImage: images.load, pii, ...options.runner });
-  const regrader = new Regrader(store, registry, emit, { redact: (text) => registry.known.redact(text), prices: () => priceTable(store) });
+  const regrader = new Regrader(store, guardGraders(registry, pii), emit, { redact: (text) => registry.known.redact(text), prices: () => priceTable(store) });
   const { secrets } = options;
 
   const handlers: Handlers = {
@@ -373,7 +374,7 @@ export function createServices(options: ServicesOptions): Services {
     },
     ...libraryHandlers(store, registry),
     ...judgingHandlers(store, emit),
-    ...raterHandlers(store, registry, emit),
+    ...raterHandlers(store, guardGraders(registry, pii), emit),
     ...biasHandlers(store),
     ...piiHandlers(store, pii),
     ...toolCallHandlers(),

@@ -5,8 +5,8 @@
  */
 import { z } from 'zod';
 import type { Message } from '../../shared/schemas';
-import { effectivePii, piiSettingsSchema, type EffectivePii, type PiiSettings } from '../../shared/pii/kinds';
-import { maskMessages, type MaskOutcome } from '../../shared/pii/mask';
+import { describeCounts, effectivePii, piiSettingsSchema, type EffectivePii, type PiiSettings } from '../../shared/pii/kinds';
+import { maskMessages, type MaskOutcome, type PiiMapping } from '../../shared/pii/mask';
 import { PiiScanner } from './scanner';
 
 const SETTINGS_KEY = 'pii.providers';
@@ -65,5 +65,21 @@ export class PiiGuard {
     const pii = this.policyOf(providerId, baseUrlOfEndpoint(endpoint));
     const outcome = await maskMessages(messages, pii.policy, (text) => this.scanner.scan(text));
     return { pii, outcome };
+  }
+
+  /**
+   * A grader's request (a judge's prompt, a text to embed or to moderate) under the grader's own
+   * policy, as a cell's request is under its provider's: the messages to send and the mapping
+   * that restores its answer. It carries the row's values, the expected answer and the answer
+   * with its values restored, so it is never sent unguarded. Throws when the policy stops it, so
+   * the check fails and nothing is sent.
+   */
+  async forGrader(grader: { id: string; name: string; endpoint: string }, messages: readonly Message[]): Promise<{ messages: Message[]; mapping: PiiMapping }> {
+    const { pii, outcome } = await this.prepare(grader.id, grader.endpoint, messages);
+    if (outcome.action === 'refuse') throw new Error(`Not sent to the grader ${grader.name}: ${outcome.why}, and its personal-data policy is ${pii.policy}.`);
+    if (outcome.action === 'block') {
+      throw new Error(`Not sent to the grader ${grader.name}: the request holds personal data (${describeCounts(outcome.counts)}) and its personal-data policy is block.`);
+    }
+    return { messages: outcome.messages, mapping: outcome.mapping };
   }
 }
