@@ -380,9 +380,15 @@ export const cellSchema = z.object({
   cached: z.boolean().optional(),
   /**
    * Personal data the provider's policy found in the request (src/shared/pii): `mask` sent
-   * placeholders (and `messages` holds them), `warn` sent it as it was. Counts only, never values.
+   * placeholders (`sentMessages` holds them), `warn` sent it as it was. Counts only, never values.
    */
   pii: cellPiiSchema.optional(),
+  /**
+   * The request as it was sent when the policy masked it: placeholders, never the values.
+   * `messages` keeps the rendered request, so asking again masks it afresh rather than sending
+   * placeholders whose values are gone.
+   */
+  sentMessages: z.array(messageSchema).optional(),
   /** Requests made for this cell, counting retries after 429 or 5xx. */
   attempts: z.number().int().nonnegative().optional(),
   /** The automatic checks, when the run has any. */

@@ -51,10 +51,10 @@ beforeEach(() => {
   events.length = 0;
 });
 
-async function run(useCache = false): Promise<{ cell: Cell; status: RunStatus }> {
+async function run(useCache = false, ask = USER): Promise<{ cell: Cell; status: RunStatus }> {
   const { runId } = await call(services, 'runs.start', {
     messages: [{ role: 'user', content: '{{ask}}' }],
-    testCases: [{ id: 'c1', vars: { ask: USER } }],
+    testCases: [{ id: 'c1', vars: { ask } }],
     columns: [{ id: 'col', providerId, model: 'fake-large', params: {} }],
     repeats: 1,
     useCache,
@@ -85,11 +85,46 @@ describe('personal data and a remote provider', () => {
     expect(body).toContain('Reply to [EMAIL_1] or call [PHONE_1]; card [CARD_1]; again [EMAIL_1].');
     // The fake answers "You said: <the text it got>": the placeholders come back and are restored.
     expect(cell.output).toBe(`You said: ${USER}`);
-    expect(cell.messages[0]?.content).toBe('Reply to [EMAIL_1] or call [PHONE_1]; card [CARD_1]; again [EMAIL_1].');
+    // What went out is kept as sent; the rendered request stays the cell's, so it can be asked again.
+    expect(cell.sentMessages?.[0]?.content).toBe('Reply to [EMAIL_1] or call [PHONE_1]; card [CARD_1]; again [EMAIL_1].');
+    expect(cell.messages[0]?.content).toBe(USER);
     expect(cell.pii).toEqual({ policy: 'mask', counts: { email: 2, phone: 1, card: 1 } });
     // What streamed to the page had the values back too (a placeholder split across chunks included).
     const streamed = events.flatMap((e) => (e.type === 'cell.delta' ? [e.text] : [])).join('');
     expect(streamed).toBe(`You said: ${USER}`);
+  });
+
+  it('a masked cell run again is masked afresh: placeholders on the wire, the values in the answer', async () => {
+    const { cell: first } = await run();
+    server.resetStats();
+    events.length = 0;
+    expect(await call(services, 'runs.rerun', { runId: first.runId, cellIds: [first.id] })).toEqual({ queued: 1 });
+    for (let i = 0; i < 400 && !events.some((e) => e.type === 'run.finished' && e.runId === first.runId); i++) await new Promise((r) => setTimeout(r, 25));
+    const again = await call(services, 'runs.cell', { cellId: first.id });
+    const body = server.requests.find((r) => r.path.endsWith('/chat/completions'))?.rawBody ?? '';
+    expect(body).toContain('Reply to [EMAIL_1] or call [PHONE_1]; card [CARD_1]; again [EMAIL_1].');
+    expect(body).not.toContain(EMAIL);
+    expect(again.output).toBe(`You said: ${USER}`);
+    expect(again.sentMessages?.[0]?.content).toContain('[EMAIL_1]');
+  });
+
+  it('a cached answer has its reasoning and tool calls restored too', async () => {
+    server.script({
+      kind: 'chat-script',
+      reasoning: ['Write to [EMAIL_1]', ' now.'],
+      text: ['Done for [EMAIL_1].'],
+      calls: [{ name: 'send_mail', arguments: '{"to":"[EMAIL_1]"}' }],
+      usage: { prompt_tokens: 5, completion_tokens: 5, total_tokens: 10 },
+    });
+    // Its own request, so the cache test below starts empty.
+    const ask = `Mail ${EMAIL}.`;
+    const live = await run(true, ask);
+    expect(live.cell.reasoning).toBe(`Write to ${EMAIL} now.`);
+    const cached = await run(true, ask);
+    expect(cached.cell.cached).toBe(true);
+    expect(cached.cell.output).toBe(`Done for ${EMAIL}.`);
+    expect(cached.cell.reasoning).toBe(`Write to ${EMAIL} now.`);
+    expect(cached.cell.toolCalls?.[0]?.arguments).toBe(`{"to":"${EMAIL}"}`);
   });
 
   it('the cache is keyed on the masked request and its answer is restored when served', async () => {

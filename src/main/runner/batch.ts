@@ -118,7 +118,7 @@ export class BatchGroup {
       const cell = await this.host.prepare(stored);
       if (cell === undefined) continue;
       cells.push(cell);
-      items.push({ customId: cell.id, model: cell.model, messages: cell.messages, params: cell.params });
+      items.push({ customId: cell.id, model: cell.model, messages: cell.sentMessages ?? cell.messages, params: cell.params });
     }
     if (items.length === 0) return undefined;
     const id = randomUUID();

@@ -653,7 +653,7 @@ export class Runner {
 
     // A perplexity check of the row needs the answer's token log-probabilities: asked for, cached with them.
     const logprobs = active.grading !== undefined && needsLogprobs(active.grading, pending.caseIndex);
-    const key = cacheKey({ endpoint: resolved.endpoint, model: pending.model, messages: pending.messages, params: pending.params, ...(logprobs ? { logprobs } : {}) });
+    const key = cacheKey({ endpoint: resolved.endpoint, model: pending.model, messages: pending.sentMessages ?? pending.messages, params: pending.params, ...(logprobs ? { logprobs } : {}) });
     // Only a cell's first repeat may come from the cache: repeats exist to ask again.
     if (active.useCache && pending.repeat === 0) {
       const hit = this.store.cacheGet(key);
@@ -723,7 +723,7 @@ export class Runner {
         }
         const attemptStarted = performance.now();
         try {
-          const request = { model: cell.model, messages: cell.messages, params: cell.params, signal, keepChars: answer.maxBytes, ...(this.loadImage ? { loadImage: this.loadImage } : {}), ...(deadline !== undefined ? { deadline } : {}), ...(logprobs ? { logprobs } : {}) };
+          const request = { model: cell.model, messages: cell.sentMessages ?? cell.messages, params: cell.params, signal, keepChars: answer.maxBytes, ...(this.loadImage ? { loadImage: this.loadImage } : {}), ...(deadline !== undefined ? { deadline } : {}), ...(logprobs ? { logprobs } : {}) };
           for await (const part of resolved.provider.stream(request)) {
             if (part.type === 'delta') {
               if (cell.ttftMs === undefined) cell.ttftMs = performance.now() - attemptStarted;
@@ -796,7 +796,7 @@ export class Runner {
       }
       // A server that streams without usage (many OpenAI-compatible ones) still gets a price: its
       // tokens are counted here and the figure is marked as an estimate wherever it is shown.
-      const counted = completeUsage(cell.usage, cell.messages, output, answer.cut ? answer.answerBytes : undefined);
+      const counted = completeUsage(cell.usage, cell.sentMessages ?? cell.messages, output, answer.cut ? answer.answerBytes : undefined);
       cell.usage = counted.usage;
       const cost = this.cost(cell.model, cell.usage);
       const sane = cost !== undefined && Number.isFinite(cost) && cost >= 0 ? cost : undefined;
@@ -865,7 +865,9 @@ export class Runner {
       return undefined;
     }
     if (outcome.found === 0 || (pii.policy !== 'mask' && pii.policy !== 'warn')) return { cell, mapping: {} };
-    return { cell: { ...cell, messages: outcome.messages, pii: { policy: pii.policy, counts: outcome.counts } }, mapping: outcome.mapping };
+    // The rendered messages stay the cell's own (a re-run masks them afresh); what went out is kept beside them.
+    const sent = pii.policy === 'mask' ? { sentMessages: outcome.messages } : {};
+    return { cell: { ...cell, ...sent, pii: { policy: pii.policy, counts: outcome.counts } }, mapping: outcome.mapping };
   }
 
   /** Grades a finished answer with the run's checks (if any), then records it. */

@@ -38,7 +38,7 @@ import { BUSY_TIMEOUT_MS, BusyGaveUp, isBusy, retryWhileBusy, type BusyRetryOpti
 import { providerTimeoutsSchema, type ProviderTimeouts } from '../../shared/timeouts';
 import { cellPiiSchema, type CellPii } from '../../shared/pii/kinds';
 import { z } from 'zod';
-import { columnSchema, logprobTotalsSchema, type OpenAIApi } from '../../shared/schemas';
+import { columnSchema, logprobTotalsSchema, messageSchema, type OpenAIApi } from '../../shared/schemas';
 import { toolCallSchema, type ToolCall } from '../../shared/tools';
 
 /** A provider's saved timeouts; anything unreadable is dropped (the defaults apply). */
@@ -170,9 +170,17 @@ interface Extra {
   reasoningTokens?: number;
   pii?: CellPii;
   logprobs?: Cell['logprobs'];
+  sentMessages?: Message[];
 }
 
-function extraOf(source: { reasoning?: string | undefined; toolCalls?: ToolCall[] | undefined; usage: Usage; pii?: CellPii | undefined; logprobs?: Cell['logprobs'] | undefined }): string | null {
+function extraOf(source: {
+  reasoning?: string | undefined;
+  toolCalls?: ToolCall[] | undefined;
+  usage: Usage;
+  pii?: CellPii | undefined;
+  logprobs?: Cell['logprobs'] | undefined;
+  sentMessages?: Message[] | undefined;
+}): string | null {
   const extra: Extra = {
     ...(source.reasoning !== undefined ? { reasoning: source.reasoning } : {}),
     ...(source.toolCalls && source.toolCalls.length > 0 ? { toolCalls: source.toolCalls } : {}),
@@ -181,12 +189,13 @@ function extraOf(source: { reasoning?: string | undefined; toolCalls?: ToolCall[
     ...(source.usage.reasoningTokens !== undefined ? { reasoningTokens: source.usage.reasoningTokens } : {}),
     ...(source.pii !== undefined ? { pii: source.pii } : {}),
     ...(source.logprobs !== undefined ? { logprobs: source.logprobs } : {}),
+    ...(source.sentMessages !== undefined ? { sentMessages: source.sentMessages } : {}),
   };
   return Object.keys(extra).length > 0 ? JSON.stringify(extra) : null;
 }
 
 /** The extra column read back; anything unreadable (a hand-edited database) counts as nothing. */
-function readExtra(row: Row): { fields: Pick<Cell, 'reasoning' | 'toolCalls' | 'extrasCut' | 'pii' | 'logprobs'>; usage: Usage } {
+function readExtra(row: Row): { fields: Pick<Cell, 'reasoning' | 'toolCalls' | 'extrasCut' | 'pii' | 'logprobs' | 'sentMessages'>; usage: Usage } {
   const text = optStr(row, 'extra');
   if (text === undefined) return { fields: {}, usage: {} };
   // A page's cut copy (PREVIEW_EXTRA) writes null where a cell had no thinking and [] where it made no calls.
@@ -194,7 +203,7 @@ function readExtra(row: Row): { fields: Pick<Cell, 'reasoning' | 'toolCalls' | '
   const present = value !== null && typeof value === 'object' && !Array.isArray(value) ? Object.fromEntries(Object.entries(value).filter(([, v]) => v !== null)) : value;
   const parsed = extraSchema.safeParse(present);
   if (!parsed.success) return { fields: {}, usage: {} };
-  const { reasoning, toolCalls, pii, logprobs, ...usage } = parsed.data;
+  const { reasoning, toolCalls, pii, logprobs, sentMessages, ...usage } = parsed.data;
   return {
     fields: {
       ...(reasoning !== undefined ? { reasoning } : {}),
@@ -202,6 +211,7 @@ function readExtra(row: Row): { fields: Pick<Cell, 'reasoning' | 'toolCalls' | '
       ...(optNum(row, 'extras_cut') === 1 ? { extrasCut: true } : {}),
       ...(pii !== undefined ? { pii } : {}),
       ...(logprobs !== undefined ? { logprobs } : {}),
+      ...(sentMessages !== undefined ? { sentMessages } : {}),
     },
     usage: stripUndefined(usage),
   };
@@ -215,6 +225,7 @@ const extraSchema = z.object({
   reasoningTokens: z.number().int().nonnegative().optional(),
   pii: cellPiiSchema.optional(),
   logprobs: logprobTotalsSchema.optional(),
+  sentMessages: z.array(messageSchema).optional(),
 });
 
 function safeJson(text: string): unknown {
@@ -890,8 +901,6 @@ export class Store {
         cell.id,
         this.owner,
       );
-    // A masked request is stored as it was sent: placeholders, never the values (src/shared/pii).
-    if (Number(result.changes) > 0 && cell.pii?.policy === 'mask') this.statement('UPDATE cells SET messages = ? WHERE id = ?').run(JSON.stringify(cell.messages), cell.id);
     return Number(result.changes) > 0;
   }
 

@@ -164,7 +164,8 @@ export function CellDialog({ caseIndex, columnIndex, variant, testCase, position
           <details open>
             <summary>Messages sent</summary>
             <ol className="sent-messages">
-              {first.messages.map((m, i) => (
+              {/* A masked request shows as it went out: placeholders (the values are in Variables). */}
+              {(first.sentMessages ?? first.messages).map((m, i) => (
                 <li key={i}>
                   <strong>{m.role}</strong>
                   {m.parts ? <MessageParts parts={m.parts} textClass="output" /> : <pre className="output">{m.content}</pre>}
