@@ -664,8 +664,9 @@ export class Runner {
           output: unmask(hit.output, mapping),
           usage: hit.usage,
           ...(hit.finishReason !== undefined ? { finishReason: hit.finishReason } : {}),
-          ...(hit.reasoning !== undefined ? { reasoning: hit.reasoning } : {}),
-          ...(hit.toolCalls ? { toolCalls: hit.toolCalls } : {}),
+          // Cached as it came back: placeholders, put back as a live answer's are.
+          ...(hit.reasoning !== undefined ? { reasoning: unmask(hit.reasoning, mapping) } : {}),
+          ...(hit.toolCalls ? { toolCalls: hit.toolCalls.map((call) => ({ ...call, arguments: unmask(call.arguments, mapping) })) } : {}),
           ...(hit.logprobs ? { logprobs: hit.logprobs } : {}),
           ttftMs: 0,
           totalMs: 0,
