@@ -138,6 +138,18 @@ export const variablesSchema = z.record(z.string(), variableValueSchema);
 export type Variables = z.infer<typeof variablesSchema>;
 
 /** One row of the test-case table. */
+/**
+ * A grader other than the run's judge (promptfoo's per-test `options.provider` or a check's
+ * `provider`, in `parallax eval`): the registered provider and model it asks; the judge's prompts still apply.
+ */
+export const graderRefSchema = z.object({
+  providerId: z.string().min(1),
+  model: z.string().min(1),
+  embeddingModel: z.string().min(1).optional(),
+  moderationModel: z.string().min(1).optional(),
+});
+export type GraderRef = z.infer<typeof graderRefSchema>;
+
 export const testCaseSchema = z.object({
   id: z.string().min(1),
   vars: variablesSchema,
@@ -150,6 +162,13 @@ export const testCaseSchema = z.object({
   transform: z.string().max(100_000).optional(),
   /** promptfoo's test `threshold`: the row passes when its checks' weighted mean score reaches it, whatever each check said. */
   threshold: z.number().finite().optional(),
+  /** The grader of this row's model-graded checks (promptfoo's test `options.provider`); the run's judge when absent. */
+  grader: graderRefSchema.optional(),
+  /**
+   * Graders of single checks (promptfoo's `assert[].provider`), by the check's place: `d3` the run's
+   * fourth check, `t0` the row's first, `t2.1` the second check in the row's third (an assert-set).
+   */
+  graders: z.record(z.string().max(24), graderRefSchema).optional(),
 });
 export type TestCase = z.infer<typeof testCaseSchema>;
 

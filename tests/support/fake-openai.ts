@@ -208,8 +208,10 @@ export function fakeAnswer(text: string): string {
  * (the rubric, the criteria and the examples never do in the fixtures), else passes.
  */
 export const JUDGE_MODEL = 'fake-judge';
+/** A stricter grader (`fake-judge-strict`), so a fixture can tell which grader was asked: it fails "rain" too. */
+export const STRICT_JUDGE_MODEL = 'fake-judge-strict';
 
-export function judgeAnswer(messages: readonly { role: string; content: string }[]): string {
+export function judgeAnswer(messages: readonly { role: string; content: string }[], strict = false): string {
   const all = messages.map((m) => m.content).join('\n');
   const last = messages[messages.length - 1]?.content ?? '';
   const between = (text: string, open: string, close: string): string => {
@@ -218,7 +220,7 @@ export function judgeAnswer(messages: readonly { role: string; content: string }
     const end = text.indexOf(close, start + open.length);
     return text.slice(start + open.length, end < 0 ? undefined : end);
   };
-  const bad = (text: string): boolean => /\bbad\b/i.test(text);
+  const bad = (text: string): boolean => (strict ? /\b(bad|rain)\b/i : /\bbad\b/i).test(text);
   if (all.includes('Output the index of the text that best fits the criteria')) {
     // select-best: the first text without "bad", else the first.
     const texts = [...all.matchAll(/<Text index="(\d+)">\n([\s\S]*?)\n<\/Text>/g)];
@@ -500,7 +502,7 @@ export async function startFakeOpenAI(options: FakeOpenAIOptions = {}): Promise<
     if (refused(res, record, behaviour, headers)) return;
 
     const lastUser = [...chat.messages].reverse().find((m) => m.role === 'user') ?? chat.messages[chat.messages.length - 1];
-    let chunks = fakeChunks(chat.model === JUDGE_MODEL ? judgeAnswer(chat.messages) : fakeAnswer(lastUser?.content ?? ''), chunkSize);
+    let chunks = fakeChunks(chat.model === JUDGE_MODEL || chat.model === STRICT_JUDGE_MODEL ? judgeAnswer(chat.messages, chat.model === STRICT_JUDGE_MODEL) : fakeAnswer(lastUser?.content ?? ''), chunkSize);
     let finishReason = 'stop';
     if (chat.maxTokens !== undefined && chunks.length > chat.maxTokens) {
       // One chunk counts as one token here.

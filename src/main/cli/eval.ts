@@ -14,11 +14,11 @@ import { formatIssue, parseConfig, type ConfigPrompt, type ConfigProvider, type 
 import { columnLayout, testRunsIn } from '../../shared/promptfoo/prompts';
 import { checkTemplate } from '../../shared/template';
 import { decodeTextFile } from '../../shared/text-file';
-import type { Cell, Column, JudgeConfig, Message } from '../../shared/schemas';
+import type { Cell, Column, JudgeConfig, Message, TestCase } from '../../shared/schemas';
+import { ownGraders, ungradedCheck } from './graders';
 import { configFiles } from './config-files';
 import { keyHostVerdict, refusalReason, hostOf, type KeyHostApproval } from '../../shared/key-hosts';
 import { loadKeyHostApprovals } from '../secrets/key-hosts';
-import { isModelGraded } from '../runner/grading';
 import { matrixCells } from '../runner/matrix';
 import { promptfooVars } from '../template/promptfoo-vars';
 import { sandbox } from '../sandbox';
@@ -148,6 +148,8 @@ export interface PlanOptions {
   judge?: JudgeConfig;
   /** The grader's binding, recorded with the providers so a resume can reach it. */
   grader?: ProviderBinding;
+  /** Graders of single tests and checks (graders.ts): their bindings, recorded too, and each test's graders by index. */
+  ownGraders?: { bindings: readonly ProviderBinding[]; rows: readonly Pick<TestCase, 'grader' | 'graders'>[] };
   /** What promptfoo's `env` global holds for the templates: the safe variables they name (safeTemplateEnv). */
   templateEnv?: Record<string, string>;
   /** Reads a `file://` value's file (confined as every file the config names). */
@@ -210,13 +212,14 @@ export function planRun(config: EvalConfig, bindings: readonly ProviderBinding[]
         ...(test.assert !== undefined ? { assert: test.assert } : {}),
         ...(test.transform !== undefined ? { transform: test.transform } : {}),
         ...(test.threshold !== undefined ? { threshold: test.threshold } : {}),
+        ...options.ownGraders?.rows[index],
       })),
       columns,
       repeats,
       useCache: options.useCache ?? true,
       assertions: config.defaultAssert ?? [],
       ...(options.judge ? { judge: options.judge } : {}),
-      ...recordedRun(config, bindings, options.grader),
+      ...recordedRun(config, bindings, options.grader, options.ownGraders),
     },
     cells: onlyWhere(
       (cell) => runsIn(cell.caseIndex, cell.columnIndex),
@@ -272,8 +275,8 @@ function templateEnvOf(config: EvalConfig, bindings: readonly ProviderBinding[],
 }
 
 /** The providers (never keys) and the config's fingerprint, recorded in the run so any process can resume it. */
-function recordedRun(config: EvalConfig, bindings: readonly ProviderBinding[], grader: ProviderBinding | undefined): { providers: RecordedProvider[]; fingerprint: string } {
-  const providers = recordProviders(grader ? [...bindings, grader] : bindings);
+function recordedRun(config: EvalConfig, bindings: readonly ProviderBinding[], grader: ProviderBinding | undefined, own?: PlanOptions['ownGraders']): { providers: RecordedProvider[]; fingerprint: string } {
+  const providers = recordProviders([...bindings, ...(grader ? [grader] : []), ...(own?.bindings ?? [])]);
   const testCases = config.tests.map((test, index) => ({
     id: `test-${index + 1}`,
     vars: test.vars,
@@ -281,6 +284,7 @@ function recordedRun(config: EvalConfig, bindings: readonly ProviderBinding[], g
     ...(test.assert !== undefined ? { assert: test.assert } : {}),
     ...(test.transform !== undefined ? { transform: test.transform } : {}),
     ...(test.threshold !== undefined ? { threshold: test.threshold } : {}),
+    ...own?.rows[index],
   }));
   return { providers, fingerprint: configFingerprint(config, providers, testCases) };
 }
@@ -373,18 +377,24 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
   const bindings = bindProviders(config.providers, options.env);
   // The grader (defaultTest.options.provider) is bound like the others, after them.
   const graderBinding = config.grader ? bindProviders([...config.providers, config.grader], options.env).at(-1) : undefined;
-  // Every model-graded check (llm-rubric, factuality, similar, select-best, ...) asks the grader or its server.
-  const graded = [...(config.defaultAssert ?? []), ...config.tests.flatMap((t) => t.assert ?? [])].flatMap((a) => [a, ...(a.assert ?? [])]).find((c) => isModelGraded(c) || /^(not-)?select-best$/.test(c.type));
-  if (graded && !graderBinding) {
+  // Graders of single tests and checks (options.provider, assert.provider), each bound once after the others.
+  const leading = [...config.providers, ...(config.grader ? [config.grader] : [])];
+  const own = ownGraders(config, (extra) => bindProviders([...leading, ...extra], options.env).slice(leading.length), graderBinding);
+  if (!own.ok) return usage([`${options.configPath}: ${own.error}`]);
+  const ownBindings = own.graders.bindings.map((b) => b.binding);
+  // Every model-graded check (llm-rubric, factuality, similar, select-best, ...) asks a grader or its server.
+  const graded = ungradedCheck(config, graderBinding !== undefined);
+  if (graded) {
     return usage([`${options.configPath}: ${graded.type.replace(/^not-/, '')} needs a grader: set defaultTest.options.provider (e.g. openai:chat:gpt-4o-mini, or echo to try it)`]);
   }
   const keyed = [
     ...bindings.map((binding, index) => ({ binding, where: `${options.configPath}: providers[${index}] (${binding.name})` })),
     ...(graderBinding ? [{ binding: graderBinding, where: `${options.configPath}: defaultTest.options.provider (${graderBinding.name})` }] : []),
+    ...own.graders.bindings.map(({ binding, where }) => ({ binding, where: `${options.configPath}: ${where} (${binding.name})` })),
   ];
   // Refusals by the command line's word alone are known before the database is opened.
   const cliRefusals = keyRefusals(keyed, options.allowKeyHosts ?? []);
-  const allKeys = [...bindings, ...(graderBinding ? [graderBinding] : [])].flatMap((b) => (b.key !== undefined ? [b.key] : []));
+  const allKeys = [...bindings, ...(graderBinding ? [graderBinding] : []), ...ownBindings].flatMap((b) => (b.key !== undefined ? [b.key] : []));
   const redact = makeRedactor(allKeys);
   const log = (line: string): void => options.log(redact(line));
   bindings.forEach((binding, index) => {
@@ -430,7 +440,7 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
       const refusals = keyRefusals(keyed, [...(options.allowKeyHosts ?? []), ...loadKeyHostApprovals(services.store)]);
       if (refusals.length > 0) return usage(refusals);
     }
-    for (const binding of graderBinding ? [...bindings, graderBinding] : bindings) {
+    for (const binding of [...bindings, ...(graderBinding ? [graderBinding] : []), ...ownBindings]) {
       if (binding.provider.kind === 'echo' || binding.baseUrl === undefined) continue;
       let provider;
       try {
@@ -480,6 +490,7 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
             grader: graderBinding,
           }
         : {}),
+      ...(ownBindings.length > 0 || own.graders.rows.some((row) => row.grader || row.graders) ? { ownGraders: { bindings: ownBindings, rows: own.graders.rows } } : {}),
     });
     // --resume: the run recorded from this same config goes on instead (resume.ts).
     const resuming = options.resume !== undefined ? services.store.getRun(options.resume)?.run : undefined;

@@ -11,12 +11,11 @@
  * every other check's score (not select-best's).
  */
 import { gradeSelectBest, selectMaxScore, type GraderVerdict } from '../../shared/assertions/model-graded';
-import type { Judge } from '../../shared/assertions';
 import type { Assertion } from '../../shared/assertions/types';
 import type { Cell, Grading, Message, Variables } from '../../shared/schemas';
 import type { GradingSpec } from '../store/store';
 import { renderMessages } from '../template/render';
-import { checksFor, isComparison } from './grading';
+import { checksFor, gradersOfRow, isComparison, type RoutedJudge } from './grading';
 
 /** Whether a row has a check that compares its answers. */
 export function hasComparison(spec: GradingSpec, caseIndex: number): boolean {
@@ -70,7 +69,7 @@ export function carryComparisons(grading: Grading | undefined, previous: Grading
  * Grades a row's comparisons over its finished cells and returns them with the merged grading.
  * `judge` asks the run's judge (select-best); without one, select-best fails with the reason.
  */
-export async function compareRow(cells: readonly Cell[], spec: GradingSpec, judge: Judge | undefined): Promise<Cell[]> {
+export async function compareRow(cells: readonly Cell[], spec: GradingSpec, judge: RoutedJudge | undefined): Promise<Cell[]> {
   const first = cells[0];
   if (!first) return [];
   const checks = checksFor(spec, first.caseIndex);
@@ -80,11 +79,14 @@ export async function compareRow(cells: readonly Cell[], spec: GradingSpec, judg
   let out = [...cells].sort((a, b) => a.columnIndex - b.columnIndex || a.repeat - b.repeat).map((cell) => ({ ...cell, grading: cell.grading ?? UNCHECKED }));
   if (selectBest) {
     const render = (messages: readonly Message[], vars: Record<string, unknown>): Message[] => renderMessages(messages, vars as Variables);
+    // Its own grader (assert.provider, the row's options.provider), else the run's judge.
+    const grader = gradersOfRow(spec, first.caseIndex).get(selectBest) ?? spec.judge;
+    const routed = judge ? (messages: Message[]) => judge(messages, grader) : undefined;
     const verdicts = await gradeSelectBest(
       selectBest.value,
       out.map((cell) => cell.grading?.output ?? cell.output),
       first.variables,
-      { ...(judge ? { judge } : {}), render, ...(spec.judge?.prompt ? { rubricTemplate: spec.judge.prompt } : {}) },
+      { ...(routed ? { judge: routed } : {}), render, ...(spec.judge?.prompt ? { rubricTemplate: spec.judge.prompt } : {}) },
     );
     out = out.map((cell, i) => ({ ...cell, grading: mergeSelectBest(cell.grading ?? UNCHECKED, component(selectBest, verdicts[i] ?? verdicts[0] ?? { pass: false, score: 0, reason: 'No verdict' })) }));
   }

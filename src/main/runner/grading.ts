@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { applyTransform, assertSetResult, checkedOutput, evaluateAssertionAsync, gradingResult, weighed, type Judge } from '../../shared/assertions';
 import type { Assertion, AssertionResult } from '../../shared/assertions/types';
 import { isModelGradedType, moderationFlags, promptText, type Embedder, type Moderator } from '../../shared/assertions/model-graded';
-import { MAX_TRANSFORMED_OUTPUT, type Cell, type Grading, type JudgeConfig, type Message, type Variables } from '../../shared/schemas';
+import { MAX_TRANSFORMED_OUTPUT, type Cell, type GraderRef, type Grading, type JudgeConfig, type Message, type Variables } from '../../shared/schemas';
 import { createJsonSchemaValidator } from '../assertions/json-schema';
 import { sqlParser } from '../assertions/sql-parser';
 import { PiiScanner } from '../pii/scanner';
@@ -17,6 +17,7 @@ import type { PiiKind } from '../../shared/pii/kinds';
 const piiScanner = new PiiScanner();
 import { sandboxCodeRunner, sandboxRegexTester } from '../sandbox/checks';
 import type { ProviderRegistry } from '../providers/registry';
+import type { ChatProvider } from '../providers/types';
 import type { GradingSpec } from '../store/store';
 import { renderMessages } from '../template/render';
 
@@ -37,36 +38,69 @@ export function hasChecks(spec: GradingSpec): boolean {
   return spec.assertions.length > 0 || spec.testCases.some((t) => (t.assert?.length ?? 0) > 0);
 }
 
-/** A judge that sends the rubric prompt to the run's judge model and collects its answer. */
-export function judgeOf(spec: GradingSpec, registry: Pick<ProviderRegistry, 'resolve'>, signal: AbortSignal): Judge | undefined {
-  const config = spec.judge;
-  if (!config) return undefined;
-  return async (messages) => {
-    const { provider } = await registry.resolve(config.providerId);
+/** A judge asked through a grader: the check's own when given (GraderRef), else the run's judge. */
+export type RoutedJudge = (messages: Message[], grader?: JudgeConfig) => Promise<string>;
+
+/** Some row or check of the run names a grader of its own (`parallax eval`: options.provider, assert.provider). */
+function hasOwnGraders(spec: GradingSpec): boolean {
+  return spec.testCases.some((t) => t.grader !== undefined || (t.graders !== undefined && Object.keys(t.graders).length > 0));
+}
+
+/** The grader a check asks: its own, else its row's, else the run's judge; the judge's prompts apply to all. */
+export function graderFor(spec: GradingSpec, own: GraderRef | undefined): JudgeConfig | undefined {
+  if (own === undefined) return spec.judge;
+  return { ...(spec.judge?.prompt ? { prompt: spec.judge.prompt } : {}), ...(spec.judge?.gEvalPrompt ? { gEvalPrompt: spec.judge.gEvalPrompt } : {}), ...own };
+}
+
+/** Each check of a row (a set's members too) with the grader it asks, by identity. */
+export function gradersOfRow(spec: GradingSpec, caseIndex: number): Map<Assertion, JudgeConfig | undefined> {
+  const testCase = spec.testCases[caseIndex];
+  const out = new Map<Assertion, JudgeConfig | undefined>();
+  // A set's checks do not take the set's own grader (promptfoo runs each with its own provider, else the test's).
+  const place = (checks: readonly Assertion[], prefix: 'd' | 't'): void => {
+    checks.forEach((check, i) => {
+      const own = testCase?.graders?.[`${prefix}${i}`];
+      out.set(check, graderFor(spec, own ?? testCase?.grader));
+      (check.assert ?? []).forEach((member, j) => out.set(member, graderFor(spec, testCase?.graders?.[`${prefix}${i}.${j}`] ?? testCase?.grader)));
+    });
+  };
+  place(spec.assertions, 'd');
+  place((testCase?.assert ?? []) as Assertion[], 't');
+  return out;
+}
+
+/** A judge that sends the rubric prompt to the grader's model (the run's judge unless the check names another) and collects its answer. */
+export function judgeOf(spec: GradingSpec, registry: Pick<ProviderRegistry, 'resolve'>, signal: AbortSignal): RoutedJudge | undefined {
+  if (!spec.judge && !hasOwnGraders(spec)) return undefined;
+  return async (messages, grader = spec.judge) => {
+    if (!grader) throw new Error(NO_GRADER);
+    const { provider } = await registry.resolve(grader.providerId);
     let text = '';
-    for await (const part of provider.stream({ model: config.model, messages, params: { temperature: 0 }, signal })) {
+    for await (const part of provider.stream({ model: grader.model, messages, params: { temperature: 0 }, signal })) {
       if (part.type === 'delta') text += part.text;
     }
     return text;
   };
 }
 
-/** Embeddings and moderation on the judge's server (promptfoo's default models unless the config names others). */
+const NO_GRADER = "this check has no grader: set defaultTest.options.provider, the test's options.provider or the check's provider";
+
+/** Embeddings and moderation on the grader's server (the run's judge unless the check names another; promptfoo's default models unless the config names others). */
 export function graderServicesOf(spec: GradingSpec, registry: Pick<ProviderRegistry, 'resolve'>, signal: AbortSignal): GraderServices {
-  const config = spec.judge;
-  if (!config) return {};
-  const service = async () => {
-    const { provider } = await registry.resolve(config.providerId);
-    return provider;
+  if (!spec.judge && !hasOwnGraders(spec)) return {};
+  const service = async (grader: JudgeConfig | undefined): Promise<{ provider: ChatProvider; config: JudgeConfig }> => {
+    if (!grader) throw new Error(NO_GRADER);
+    const { provider } = await registry.resolve(grader.providerId);
+    return { provider, config: grader };
   };
   return {
-    embed: async (text) => {
-      const provider = await service();
+    embed: async (text, grader = spec.judge) => {
+      const { provider, config } = await service(grader);
       if (!provider.embed) throw new Error(`the grader ${config.providerId} has no OpenAI-compatible /embeddings endpoint`);
       return provider.embed(text, config.embeddingModel ?? DEFAULT_EMBEDDING_MODEL, signal);
     },
-    moderate: async (text) => {
-      const provider = await service();
+    moderate: async (text, grader = spec.judge) => {
+      const { provider, config } = await service(grader);
       if (!provider.moderate) throw new Error(`the grader ${config.providerId} has no OpenAI-compatible /moderations endpoint`);
       return moderationFlags(await provider.moderate(text, config.moderationModel ?? DEFAULT_MODERATION_MODEL, signal));
     },
@@ -78,8 +112,8 @@ export const DEFAULT_EMBEDDING_MODEL = 'text-embedding-3-large';
 export const DEFAULT_MODERATION_MODEL = 'omni-moderation-latest';
 
 export interface GraderServices {
-  embed?: Embedder;
-  moderate?: Moderator;
+  embed?: (text: string, grader?: JudgeConfig) => ReturnType<Embedder>;
+  moderate?: (text: string, grader?: JudgeConfig) => ReturnType<Moderator>;
 }
 
 /** Grader prompts are data: rendered in the sandbox like any template, the answer and variables passed as values. */
@@ -182,7 +216,7 @@ function judgeCallsOf(check: Assertion): number {
  * Grades one answer with the spec's checks. `kept` holds model-graded results from an earlier
  * grading, by check key: a check found there keeps its result and the judge is not asked.
  */
-export async function gradeCell(cell: Cell, spec: GradingSpec, judge: Judge | undefined, kept: ReadonlyMap<string, GradingComponent> = new Map(), services: GraderServices = {}): Promise<Grading | undefined> {
+export async function gradeCell(cell: Cell, spec: GradingSpec, judge: RoutedJudge | undefined, kept: ReadonlyMap<string, GradingComponent> = new Map(), services: GraderServices = {}): Promise<Grading | undefined> {
   // select-best and max-score compare the row's answers: graded when the row is done (compare.ts).
   const checks = checksFor(spec, cell.caseIndex).filter((check) => !isComparison(check));
   if (checks.length === 0) return undefined;
@@ -217,10 +251,11 @@ export async function gradeCell(cell: Cell, spec: GradingSpec, judge: Judge | un
     ...(cell.toolCalls ? { toolCalls: cell.toolCalls } : {}),
     ...(cell.params.tools ? { tools: cell.params.tools } : {}),
   };
-  // The echo "judge" answers with its prompt, whose examples hold a verdict: say so next to it.
-  const echoJudge = spec.judge?.providerId === 'echo';
+  // The echo "judge" answers with its prompt, whose examples hold a verdict: say so next to it (grader?.providerId below).
+  const graders = gradersOfRow(spec, cell.caseIndex);
   const gradeOne = async (assertion: Assertion): Promise<{ result: AssertionResult; component: GradingComponent }> => {
-    const key = checkKey(assertion, spec.judge);
+    const grader = graders.has(assertion) ? graders.get(assertion) : spec.judge;
+    const key = checkKey(assertion, grader);
     const metric = assertion.metric !== undefined ? { metric: assertion.metric } : {};
     const keep = isModelGraded(assertion) ? kept.get(key) : undefined;
     if (keep) {
@@ -232,7 +267,7 @@ export async function gradeCell(cell: Cell, spec: GradingSpec, judge: Judge | un
     const watched: Judge | undefined = judge
       ? async (messages) => {
           try {
-            return await judge(messages);
+            return await judge(messages, grader);
           } catch (error) {
             judgeFailed = true;
             throw error;
@@ -250,8 +285,9 @@ export async function gradeCell(cell: Cell, spec: GradingSpec, judge: Judge | un
             }
           }
         : undefined;
-    const embed = watch(services.embed);
-    const moderate = watch(services.moderate);
+    const { embed: embedVia, moderate: moderateVia } = services;
+    const embed = watch(embedVia ? (text: string) => embedVia(text, grader) : undefined);
+    const moderate = watch(moderateVia ? (text: string) => moderateVia(text, grader) : undefined);
     const result = await evaluateAssertionAsync(assertion, context, {
       ...(watched ? { judge: watched } : {}),
       ...(spec.judge?.prompt ? { rubricTemplate: spec.judge.prompt } : {}),
@@ -267,7 +303,7 @@ export async function gradeCell(cell: Cell, spec: GradingSpec, judge: Judge | un
         type: assertion.type,
         pass: result.pass,
         score: result.score,
-        reason: echoJudge && modelGraded ? `${result.reason} (echo judge: it repeats its prompt, so this verdict only tests the setup)` : result.reason,
+        reason: grader?.providerId === 'echo' && modelGraded ? `${result.reason} (echo judge: it repeats its prompt, so this verdict only tests the setup)` : result.reason,
         ...metric,
         ...(result.needsJudge === true || judgeFailed ? {} : { check: key }),
       },

@@ -194,9 +194,9 @@ export class Regrader {
       this.emit({ type: 'regrade.progress', runId, graded, total, judgeCalls });
     };
     const counted = judge
-      ? async (messages: Parameters<typeof judge>[0]): Promise<string> => {
+      ? async (...args: Parameters<typeof judge>): Promise<string> => {
           judgeCalls++;
-          return judge(messages);
+          return judge(...args);
         }
       : undefined;
     const one = async (cell: Cell): Promise<void> => {

@@ -106,6 +106,14 @@ export interface ConfigTest {
   prompts?: string[];
   /** tests[].providers (else defaultTest's): the providers this test runs on, by label or id; all when absent. */
   providers?: string[];
+  /** options.provider: the grader of this test's model-graded checks (defaultTest's when absent). */
+  grader?: GraderChoice;
+}
+
+/** A grader as promptfoo's options.provider / assert.provider names it: a chat model, and models on its server for embeddings and moderation. */
+export interface GraderChoice {
+  grader?: ConfigProvider;
+  graderModels?: GraderModels;
 }
 
 export interface EvalConfig {
@@ -118,6 +126,8 @@ export interface EvalConfig {
   defaultAssert?: Assertion[];
   /** defaultTest.options.provider: the model that grades llm-rubric. */
   grader?: ConfigProvider;
+  /** Checks with their own grader (promptfoo's assert.provider), by identity: defaultTest's and the tests'. */
+  checkGraders?: ReadonlyMap<Assertion, GraderChoice>;
   /** defaultTest.options.provider.embedding / .moderation: the models asked on the grader's server for similar, answer-relevance and moderation. */
   graderModels?: GraderModels;
   /** defaultTest.options.rubricPrompt: the judge's messages ({{ output }} and {{ rubric }} filled in). */
@@ -332,6 +342,8 @@ function suggestion(key: string, candidates: Iterable<string>): string {
 class Checker {
   readonly errors: ConfigIssue[] = [];
   readonly warnings: ConfigIssue[] = [];
+  /** Checks that name their own grader (`provider:`), by identity: a check keeps its object wherever tests carry it. */
+  readonly checkGraders = new Map<Assertion, GraderChoice>();
 
   constructor(
     private readonly file: string,
@@ -866,17 +878,34 @@ function parseAsserts(value: unknown, path: Path, check: Checker): Assertion[] |
   value.forEach((item, index) => {
     if (isRecord(item)) {
       for (const key of Object.keys(item)) {
-        if (!['type', 'value', 'threshold', 'weight', 'metric', 'transform', 'assert'].includes(key)) check.warn([...path, index, key], `"${key}" is ignored`, true);
+        if (!['type', 'value', 'threshold', 'weight', 'metric', 'transform', 'assert', 'provider'].includes(key)) check.warn([...path, index, key], `"${key}" is ignored`, true);
       }
     }
     const parsed = parseAssertion(item);
-    if (parsed.ok) out.push(parsed.assertion);
-    else {
+    if (parsed.ok) {
+      out.push(parsed.assertion);
+      if (isRecord(item)) readCheckGraders(parsed.assertion, item, [...path, index], check);
+    } else {
       check.error([...path, index], parsed.error);
       ok = false;
     }
   });
   return ok ? out : undefined;
+}
+
+/** A check's `provider` (and its set members'): its own grader, as promptfoo's getFinalTest gives it one. */
+function readCheckGraders(assertion: Assertion, item: Record<string, unknown>, path: Path, check: Checker): void {
+  const provider = item['provider'];
+  if (provider !== undefined && provider !== null) {
+    const choice = parseGrader(provider, [...path, 'provider'], check);
+    if (choice.grader || choice.graderModels) check.checkGraders.set(assertion, choice);
+  }
+  const members = item['assert'];
+  if (!Array.isArray(members)) return;
+  (assertion.assert ?? []).forEach((member, j) => {
+    const written: unknown = members[j];
+    if (isRecord(written)) readCheckGraders(member, written, [...path, 'assert', j], check);
+  });
 }
 
 const TEST_KEYS_IGNORED = new Set(['metadata', 'provider', 'providerOutput']);
@@ -920,6 +949,7 @@ function parseTest(value: unknown, path: Path, defaults: Variables, check: Check
     ...(options.prefix !== undefined ? { prefix: options.prefix } : {}),
     ...(options.suffix !== undefined ? { suffix: options.suffix } : {}),
     ...(options.disableDefaultAsserts === true ? { disableDefaultAsserts: true } : {}),
+    ...(options.grader || options.graderModels ? { grader: { ...(options.grader ? { grader: options.grader } : {}), ...(options.graderModels ? { graderModels: options.graderModels } : {}) } } : {}),
     ...(threshold !== undefined ? { threshold } : {}),
     ...(prompts !== undefined ? { prompts } : {}),
     ...(providers !== undefined ? { providers } : {}),
@@ -1081,7 +1111,7 @@ function parseTestOptions(value: unknown, path: Path, check: Checker, readsGrade
     return {};
   }
   for (const key of Object.keys(value)) {
-    if (key === 'transform' || key === 'postprocess' || key === 'disableVarExpansion' || key === 'prefix' || key === 'suffix' || (readsGrader && (key === 'provider' || key === 'rubricPrompt'))) continue;
+    if (key === 'transform' || key === 'postprocess' || key === 'disableVarExpansion' || key === 'prefix' || key === 'suffix' || key === 'provider' || (readsGrader && key === 'rubricPrompt')) continue;
     if (key === 'disableDefaultAsserts' && !readsGrader) continue;
     check.warn([...path, key], `"${key}" is ignored`, true);
   }
@@ -1109,7 +1139,8 @@ function parseTestOptions(value: unknown, path: Path, check: Checker, readsGrade
     else out.transform = transform;
   } else if (transform !== undefined) check.error([...path, 'transform'], `transform must be JavaScript text, not ${describeType(transform)}`);
   const provider = value['provider'];
-  if (readsGrader && provider !== undefined) {
+  // A test's own grader (promptfoo's test options.provider) is read as defaultTest's is.
+  if (provider !== undefined && provider !== null) {
     Object.assign(out, parseGrader(provider, [...path, 'provider'], check));
   }
   const rubricValue = value['rubricPrompt'];
@@ -1527,6 +1558,7 @@ export function parseConfig(text: string, fileName: string, files?: ConfigFiles)
       ...(nunjucksFilters.length > 0 ? { nunjucksFilters } : {}),
       ...(defaultTest.assert.length > 0 && !someOptOut ? { defaultAssert: defaultTest.assert } : {}),
       ...(defaultTest.grader ? { grader: defaultTest.grader } : {}),
+      ...(check.checkGraders.size > 0 ? { checkGraders: check.checkGraders } : {}),
       ...(defaultTest.graderModels ? { graderModels: defaultTest.graderModels } : {}),
       ...(defaultTest.rubricPrompt ? { rubricPrompt: defaultTest.rubricPrompt } : {}),
       ...(defaultTest.gEvalPrompt ? { gEvalPrompt: defaultTest.gEvalPrompt } : {}),
