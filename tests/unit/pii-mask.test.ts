@@ -47,6 +47,15 @@ describe('maskMessages', () => {
     expect(outcome.messages[1]?.toolCalls?.[0]?.arguments).toBe('{"to":"[EMAIL_1]"}');
   });
 
+  it("masks the speaker's name a message is sent with, and block counts it", async () => {
+    const messages: Message[] = [{ role: 'user', name: 'zoe@example.com', content: 'Hello' }];
+    const outcome = await maskMessages(messages, 'mask', scan);
+    if (outcome.action !== 'send') throw new Error('not sent');
+    expect(outcome.messages[0]?.name).toBe('[EMAIL_1]');
+    expect(outcome.counts).toEqual({ email: 1 });
+    expect(await maskMessages(messages, 'block', scan)).toMatchObject({ action: 'block', counts: { email: 1 } });
+  });
+
   it('warn sends as it is and counts; block sends nothing and names only kinds; off does not scan', async () => {
     const messages: Message[] = [{ role: 'user', content: 'Card 4111 1111 1111 1111, mail zed@example.com' }];
     const warned = await maskMessages(messages, 'warn', scan);

@@ -24,15 +24,24 @@ const PLACEHOLDER = /\[([A-Z]+(?:_[A-Z]+)*)_(\d{1,6})\]/g;
 /** The longest placeholder handed out: `[NATIONAL_ID_999999]`. */
 const MAX_PLACEHOLDER = 20;
 
-/** Every text of a message a provider receives: its content, its text parts and its tool calls' arguments. */
+/**
+ * Every text of a message a provider receives: its content, the speaker's name, its text parts
+ * and its tool calls' arguments. Images and a column's extra request fields are not read (README).
+ */
 function textsOf(message: Message): string[] {
-  return [message.content, ...(message.parts ?? []).flatMap((p) => (p.type === 'text' ? [p.text] : [])), ...(message.toolCalls ?? []).map((c) => c.arguments)];
+  return [
+    message.content,
+    ...(message.name !== undefined ? [message.name] : []),
+    ...(message.parts ?? []).flatMap((p) => (p.type === 'text' ? [p.text] : [])),
+    ...(message.toolCalls ?? []).map((c) => c.arguments),
+  ];
 }
 
 function mapTexts(message: Message, map: (text: string) => string): Message {
   return {
     ...message,
     content: map(message.content),
+    ...(message.name !== undefined ? { name: map(message.name) } : {}),
     ...(message.parts ? { parts: message.parts.map((p) => (p.type === 'text' ? { ...p, text: map(p.text) } : p)) } : {}),
     ...(message.toolCalls ? { toolCalls: message.toolCalls.map((c) => ({ ...c, arguments: map(c.arguments) })) } : {}),
   };
