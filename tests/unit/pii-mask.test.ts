@@ -124,6 +124,12 @@ describe('policy', () => {
     expect(isLoopbackUrl('http://[::1]:11434')).toBe(true);
     expect(isLoopbackUrl('http://localhost:1234/v1')).toBe(true);
     expect(isLoopbackUrl('http://127.0.0.1.evil.com/v1')).toBe(false);
+    // A *.localhost name resolves wherever the resolver says: only the names that are loopback count.
+    expect(isLoopbackUrl('http://evil.localhost:8080/v1')).toBe(false);
+    expect(isLoopbackUrl('http://a.b.localhost/v1')).toBe(false);
+    expect(isLoopbackUrl('http://127.1.2.3:8080/v1')).toBe(true);
+    expect(isLoopbackUrl('http://[0:0:0:0:0:0:0:1]/v1')).toBe(true);
+    expect(isLoopbackUrl('http://LOCALHOST/v1')).toBe(true);
     expect(isLoopbackUrl('https://api.openai.com/v1')).toBe(false);
     expect(effectivePii(undefined, 'https://api.openai.com/v1')).toMatchObject({ remote: true, policy: 'mask' });
     expect(effectivePii(undefined, 'http://localhost:11434/v1')).toMatchObject({ remote: false, policy: 'off' });

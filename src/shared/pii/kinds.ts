@@ -94,7 +94,8 @@ export function isLoopbackUrl(baseUrl: string): boolean {
     return false;
   }
   if (host.startsWith('[') && host.endsWith(']')) host = host.slice(1, -1);
-  return host === 'localhost' || host.endsWith('.localhost') || host === '::1' || /^127(?:\.\d{1,3}){3}$/.test(host);
+  // Not *.localhost: a resolver (or a proxy) may send such a name anywhere.
+  return host === 'localhost' || host === '::1' || /^127(?:\.\d{1,3}){3}$/.test(host);
 }
 
 /**
