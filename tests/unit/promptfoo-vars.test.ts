@@ -152,6 +152,23 @@ describe("promptfoo's env global", () => {
     const names = Object.keys(env).concat(['UNSET', 'constructor', '__proto__']);
     expect(safeTemplateEnv(names, env, new Set(['CORP_LLM']))).toEqual({ REGION: 'eu-west-1' });
   });
+
+  it('keeps out proxies, webhooks, personal access tokens and any value with a URL user part', () => {
+    const env = {
+      HTTPS_PROXY: 'http://me:hunter2@proxy.corp:3128',
+      all_proxy: 'socks5://proxy.corp:1080',
+      SLACK_HOOK: 'https://hooks.slack.com/services/T000/B000/XXXX',
+      DEPLOY_WEBHOOK: 'https://example.com/hook/abc',
+      GITLAB_PAT: 'glp-something',
+      PAT: 'abc',
+      MIRROR: 'https://user:pw@mirror.example.com/repo',
+      GIT_REMOTE: 'ssh://git@host/repo.git',
+      PATH: '/usr/bin',
+      PATTERN: 'a*b',
+      HOMEPAGE: 'https://example.com/a@b',
+    };
+    expect(safeTemplateEnv(Object.keys(env), env, new Set())).toEqual({ PATH: '/usr/bin', PATTERN: 'a*b', HOMEPAGE: 'https://example.com/a@b' });
+  });
 });
 
 describe('nunjucksFilters in a config', () => {

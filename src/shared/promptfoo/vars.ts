@@ -139,17 +139,22 @@ export function envNamesUsed(text: string): string[] {
   return [...names];
 }
 
-/** Names that may hold a secret, or a URL with one in it: never given to a template. */
-const SECRET_NAME = /KEY|TOKEN|SECRET|PASS|PWD|CRED|AUTH|COOKIE|SESSION|PRIVATE|CERT|SIGN|DSN|URL|URI|CONN|ACCOUNT|ROLE|VAULT/i;
-/** Values that look like a key whatever their variable's name. */
-const SECRET_VALUE = /^(sk-|sk_|pk_|rk_|ghp_|gho_|github_pat_|glpat-|xox[abpors]-|AKIA|ASIA|AIza|ya29\.|eyJ)|-----BEGIN/;
+/**
+ * Names that may hold a secret, or a URL with one in it: never given to a template. PROXY
+ * (HTTPS_PROXY=http://user:pass@…), HOOK (a webhook URL is its own credential) and PAT as a
+ * word (GITLAB_PAT; not PATH) included.
+ */
+const SECRET_NAME = /KEY|TOKEN|SECRET|PASS|PWD|CRED|AUTH|COOKIE|SESSION|PRIVATE|CERT|SIGN|DSN|URL|URI|CONN|ACCOUNT|ROLE|VAULT|PROXY|HOOK|(?:^|[^A-Z])PAT(?:[^A-Z]|$)/i;
+/** Values that look like a key whatever their variable's name, or carry one in a URL's user part (`scheme://user:pass@host`). */
+const SECRET_VALUE = /^(sk-|sk_|pk_|rk_|ghp_|gho_|github_pat_|glpat-|xox[abpors]-|AKIA|ASIA|AIza|ya29\.|eyJ)|-----BEGIN|[a-z][a-z\d+.-]*:\/\/[^\s/?#@]*@/i;
 
 /**
  * promptfoo gives templates the whole process environment as `env`; a config is someone
  * else's file and could send `{{ env.AWS_SECRET_ACCESS_KEY }}` to a server of its choosing, so
  * Parallax gives a template only the variables it names whose name and value cannot be a
- * secret: not a name with KEY, TOKEN, SECRET, PASS, AUTH, URL… in it, not a key variable a
- * provider uses, not a value that looks like a key, at most 1,000 characters. Others render as
+ * secret: not a name with KEY, TOKEN, SECRET, PASS, AUTH, URL, PROXY, HOOK… in it, not a key
+ * variable a provider uses, not a value that looks like a key or holds a URL with a user part,
+ * at most 1,000 characters. Others render as
  * empty text (as an unset variable does in promptfoo).
  */
 export function safeTemplateEnv(names: Iterable<string>, env: Readonly<Record<string, string | undefined>>, keyVariables: ReadonlySet<string>): Record<string, string> {
