@@ -334,8 +334,17 @@ export function parseExperimentYaml(text: string, fileName: string, options: Exp
       ...(config.gEvalPrompt !== undefined ? { gEvalPrompt: structuredClone(config.gEvalPrompt) } : {}),
       ...(config.repeat !== undefined ? { repeat: config.repeat } : {}),
     },
-    warnings: [...parsed.warnings.map(formatIssue), ...filterWarnings(config, fileName), ...aroundWarnings(config, fileName), ...(prepared?.warnings ?? [])],
+    warnings: [...parsed.warnings.map(formatIssue), ...filterWarnings(config, fileName), ...aroundWarnings(config, fileName), ...graderWarnings(config, fileName), ...(prepared?.warnings ?? [])],
   };
+}
+
+/** The app grades with one judge: a test's options.provider and a check's provider are not kept, and say so. */
+function graderWarnings(config: EvalConfig, fileName: string): string[] {
+  const tests = config.tests.filter((t) => t.grader !== undefined).length;
+  const checks = config.checkGraders?.size ?? 0;
+  if (tests === 0 && checks === 0) return [];
+  const named = [...(tests > 0 ? [`${tests === 1 ? '1 test names' : `${tests} tests name`} its own grader (options.provider)`] : []), ...(checks > 0 ? [`${checks === 1 ? '1 check names' : `${checks} checks name`} its own (provider)`] : [])];
+  return [`${fileName}: ${named.join(' and ')}; the draft grades every check with its one judge (defaultTest.options.provider), so ${tests + checks === 1 ? 'that grader is' : 'those graders are'} left out (parallax eval asks them)`];
 }
 
 /** A draft has one template for every row: a test's options.prefix / suffix around it is not kept, and says so. */
