@@ -21,6 +21,7 @@ import type { ResolvedProvider } from '../providers/registry';
 import { completeUsage } from '../providers/tokens';
 import type { Store } from '../store/store';
 import { sleep } from './backoff';
+import { unmask, type PiiMapping } from '../../shared/pii/mask';
 
 /** How often a job is asked where it stands: from `firstMs`, growing by half each time to `maxMs`. */
 export interface PollPolicy {
@@ -48,10 +49,12 @@ export interface BatchHost {
   /** Aborted when the run is stopped (the job is cancelled at the vendor) or the process closes (it is left running). */
   signal: AbortSignal;
   /**
-   * The cell as its provider's personal-data policy lets it go (the runner's guard): undefined
-   * when the policy stopped it (the cell is then finished, failed).
+   * The cell as its provider's personal-data policy lets it go (the runner's guard), with the
+   * mapping that puts the values back in its answer: undefined when the policy stopped it (the
+   * cell is then finished, failed). Deterministic, so a resumed job's mapping is rebuilt by
+   * asking again with the cell's rendered messages.
    */
-  prepare: (cell: Cell) => Promise<Cell | undefined>;
+  prepare: (cell: Cell) => Promise<{ cell: Cell; mapping: PiiMapping } | undefined>;
   /** The process is closing: leave jobs as they are. */
   closing: () => boolean;
   poll: PollPolicy;
@@ -65,6 +68,8 @@ interface Tally {
 
 export class BatchGroup {
   private readonly vendor: BatchVendor;
+  /** The cells sent from this process, as sent (masked), with their mappings; a resumed job's are rebuilt. */
+  private readonly sent = new Map<string, { cell: Cell; mapping: PiiMapping }>();
 
   constructor(
     private readonly host: BatchHost,
@@ -115,8 +120,10 @@ export class BatchGroup {
     for (const id of cellIds) {
       const stored = store.getCell(id);
       if (stored?.status !== 'pending') continue;
-      const cell = await this.host.prepare(stored);
-      if (cell === undefined) continue;
+      const guarded = await this.host.prepare(stored);
+      if (guarded === undefined) continue;
+      const { cell } = guarded;
+      this.sent.set(cell.id, guarded);
       cells.push(cell);
       items.push({ customId: cell.id, model: cell.model, messages: cell.sentMessages ?? cell.messages, params: cell.params });
     }
@@ -201,9 +208,13 @@ export class BatchGroup {
           continue;
         }
         mine.delete(result.customId);
-        const cell = store.getCell(result.customId);
-        if (cell?.status !== 'pending' && cell?.status !== 'running') continue;
-        await this.host.finish(this.answered(cell, result, waitedMs));
+        const stored = store.getCell(result.customId);
+        if (stored?.status !== 'pending' && stored?.status !== 'running') continue;
+        const guarded = this.sent.get(stored.id) ?? (await this.host.prepare(stored));
+        this.sent.delete(stored.id);
+        // The policy now stops it (changed since it was sent): the cell was finished, failed.
+        if (guarded === undefined) continue;
+        await this.host.finish(this.answered({ ...guarded.cell, status: stored.status }, restored(result, guarded.mapping), waitedMs));
         tally.written++;
         if (tally.written % 500 === 0) await store.write(() => store.batchJobs.update(jobId, { fetched: tally.written }));
       }
@@ -230,7 +241,9 @@ export class BatchGroup {
     for (const id of store.batchJobs.cellIds(jobId)) {
       const cell = store.getCell(id);
       if (cell?.status !== 'pending' && cell?.status !== 'running') continue;
-      await this.host.finish({ ...cell, status: error.code === 'cancelled' ? 'cancelled' : 'error', error });
+      // Sent from this process: recorded as sent (masked), with what the policy found.
+      const sent = this.sent.get(id)?.cell;
+      await this.host.finish({ ...(sent ?? cell), status: error.code === 'cancelled' ? 'cancelled' : 'error', error });
     }
   }
 
@@ -248,13 +261,24 @@ export class BatchGroup {
   }
 }
 
+/** A result with the values its request's placeholders stand for put back (answer, thinking, tool calls). */
+function restored(result: BatchResult, mapping: PiiMapping): BatchResult {
+  if (!result.ok || Object.keys(mapping).length === 0) return result;
+  return {
+    ...result,
+    output: unmask(result.output, mapping),
+    ...(result.reasoning !== undefined ? { reasoning: unmask(result.reasoning, mapping) } : {}),
+    ...(result.toolCalls ? { toolCalls: result.toolCalls.map((call) => ({ ...call, arguments: unmask(call.arguments, mapping) })) } : {}),
+  };
+}
+
 /** A cell finished with one batch result, as the live path finishes it: usage completed, cost at the batch price. */
 export function batchResultCell(cell: Cell, result: BatchResult, waitedMs: number, cost: BatchHost['cost'], maxAnswerBytes: number): Cell {
   if (!result.ok) return { ...cell, status: result.error.code === 'cancelled' ? 'cancelled' : 'error', attempts: 1, totalMs: waitedMs, error: result.error };
   // Only the first maxAnswerBytes are kept, as for a live answer.
   const cap = new AnswerCap(maxAnswerBytes);
   const kept = cap.push(result.output);
-  const counted = completeUsage(result.usage, cell.messages, kept, cap.cut ? cap.answerBytes : undefined);
+  const counted = completeUsage(result.usage, cell.sentMessages ?? cell.messages, kept, cap.cut ? cap.answerBytes : undefined);
   const price = cost(cell.model, counted.usage);
   const sane = price !== undefined && Number.isFinite(price) && price >= 0 ? price * BATCH_PRICE_FACTOR : undefined;
   const { error: _none, ...rest } = cell;

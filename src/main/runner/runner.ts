@@ -580,22 +580,8 @@ export class Runner {
         cost: this.cost,
         maxAnswerBytes: this.maxAnswerBytes(),
         signal: active.batchAbort.signal,
-        prepare: async (cell) => {
-          const guarded = await this.guardPii(cell, resolved);
-          if (guarded === undefined) return undefined;
-          // Masked values come back as placeholders and are put back from a mapping kept in memory only;
-          // a batch outlives the process, so such a request goes live instead.
-          if (Object.keys(guarded.mapping).length > 0) {
-            await this.finish({
-              ...cell,
-              status: 'error',
-              attempts: 0,
-              error: { code: 'batch_failed', message: `Not sent in the batch: it holds personal data that ${resolved.name}'s policy masks, and masked requests are sent live. Use "Send failed live".` },
-            });
-            return undefined;
-          }
-          return guarded.cell;
-        },
+        // Masked as a live request is; a resumed job's mapping is rebuilt by masking the cell's rendered messages again.
+        prepare: (cell) => this.guardPii(cell, resolved),
         closing: () => this.closed || active.lost,
         poll: this.batchPoll,
       },
