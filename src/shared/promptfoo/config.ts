@@ -344,6 +344,8 @@ class Checker {
   readonly warnings: ConfigIssue[] = [];
   /** Checks that name their own grader (`provider:`), by identity: a check keeps its object wherever tests carry it. */
   readonly checkGraders = new Map<Assertion, GraderChoice>();
+  /** The config's providers, once read: a grader named by one's id or label is that provider (promptfoo's providerMap). */
+  configProviders: readonly ConfigProvider[] = [];
 
   constructor(
     private readonly file: string,
@@ -1066,6 +1068,11 @@ const GRADER_ROLES = ['text', 'embedding', 'moderation'] as const;
  * that server is the one the embedding (or moderation) id names.
  */
 function parseGrader(value: unknown, path: Path, check: Checker): { grader?: ConfigProvider; graderModels?: GraderModels } {
+  // promptfoo looks a grader's text up among the configured providers first, by id, then by label.
+  if (typeof value === 'string') {
+    const configured = check.configProviders.find((p) => (p.promptfooId ?? p.id) === value) ?? check.configProviders.find((p) => p.label === value);
+    if (configured) return { grader: configured };
+  }
   if (!isRecord(value) || value['id'] !== undefined || !GRADER_ROLES.some((role) => value[role] !== undefined)) {
     const grader = parseProvider(value, path, check);
     return grader ? { grader } : {};
@@ -1524,6 +1531,7 @@ export function parseConfig(text: string, fileName: string, files?: ConfigFiles)
   } else {
     providers = parseProviders(root['targets'] !== undefined ? root['targets'] : root['providers'], root['targets'] !== undefined ? 'targets' : 'providers', check);
   }
+  check.configProviders = providers;
   const defaultTest = parseDefaultTest(root['defaultTest'], check);
   // With scenarios and no tests, only the scenarios' tests run (promptfoo adds no empty test then).
   const ownTests = root['scenarios'] !== undefined && (root['tests'] === undefined || root['tests'] === null || (Array.isArray(root['tests']) && root['tests'].length === 0)) ? [] : parseTests(root['tests'], defaultTest.vars, check);
