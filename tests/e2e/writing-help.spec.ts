@@ -106,6 +106,14 @@ test('generate rows, a prompt, and an improvement proven by a run of old vs new'
   await page.getByRole('tab', { name: 'Test cases', exact: true }).click();
   await expect(page.getByRole('textbox', { name: 'country, row 3', exact: true })).toHaveCount(0);
 
+  // One at a time: a single row to review.
+  await page.getByRole('tab', { name: 'Writing help' }).click();
+  say(JSON.stringify({ rows: [{ vars: { country: 'Kenya' }, expected: 'Nairobi', kind: 'typical' }] }));
+  await page.getByRole('button', { name: 'One at a time: generate 1 row' }).click();
+  await expect(batch.getByRole('heading', { name: '1 generated row' })).toBeVisible();
+  expect(JSON.stringify(server.requests.at(-1)?.body)).toContain('Write 1 new test case(s)');
+  await batch.getByRole('button', { name: 'Discard batch' }).click();
+
   // --- Generate a prompt: a refusal, then a draft accepted and undone --------------------------
   await page.getByRole('tab', { name: 'Writing help' }).click();
   await page.getByRole('button', { name: 'Prompt', exact: true }).click();
@@ -175,7 +183,7 @@ test('generate rows, a prompt, and an improvement proven by a run of old vs new'
   // Every author call is in History like a run, with its cost.
   await page.getByRole('tab', { name: 'History' }).click();
   const history = page.getByRole('table', { name: 'Runs, newest first' });
-  await expect(history.getByRole('row').filter({ hasText: 'Writing help · generate test cases' })).toHaveCount(1);
+  await expect(history.getByRole('row').filter({ hasText: 'Writing help · generate test cases' })).toHaveCount(2);
   await expect(history.getByRole('row').filter({ hasText: 'Writing help · generate a prompt: Name the capital city' })).toHaveCount(2);
   await expect(history.getByRole('row').filter({ hasText: 'Writing help · improve a prompt' })).toHaveCount(1);
   await page.screenshot({ path: '/tmp/shots/writing-help-history.png', fullPage: true });

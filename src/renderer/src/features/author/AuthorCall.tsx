@@ -35,6 +35,8 @@ interface Props {
   missing?: string;
   /** The button's words ("Generate a prompt"). */
   label: string;
+  /** A second, smaller call beside the first ("Generate one row"), with its own request. */
+  more?: { label: string; request: AuthorRequest | undefined };
   onResult(result: AuthorResult): void;
 }
 
@@ -42,7 +44,7 @@ interface Props {
  * Who writes (a provider and model, remembered per action), what it will cost, the author's own
  * prompt (visible and editable, as the judge's is), and the call with its error shown beside it.
  */
-export function AuthorCall({ action, request, missing, label, onResult }: Props): React.JSX.Element {
+export function AuthorCall({ action, request, missing, label, more, onResult }: Props): React.JSX.Element {
   const providers = useProviders((s) => s.providers);
   const models = useProviders((s) => s.models);
   const loadModels = useProviders((s) => s.loadModels);
@@ -111,12 +113,12 @@ export function AuthorCall({ action, request, missing, label, onResult }: Props)
     });
   };
 
-  const go = async (): Promise<void> => {
-    if (!call) return;
+  const go = async (which: AuthorRequest | undefined): Promise<void> => {
+    if (!which || !author) return;
     setBusy(true);
     setError(undefined);
     try {
-      const result = await api()['author.generate'](call);
+      const result = await api()['author.generate']({ request: which, author, ...(edited ? { prompt } : {}) });
       settingsLoad = undefined;
       onResult(result);
     } catch (e) {
@@ -174,9 +176,14 @@ export function AuthorCall({ action, request, missing, label, onResult }: Props)
         ))}
       </details>
       <div className="row author-go">
-        <button type="button" className="primary" disabled={!call || busy} onClick={() => void go()}>
+        <button type="button" className="primary" disabled={!call || busy} onClick={() => void go(request)}>
           {busy ? 'Asking the author model…' : label}
         </button>
+        {more && (
+          <button type="button" disabled={!author || !more.request || busy} onClick={() => void go(more.request)}>
+            {more.label}
+          </button>
+        )}
         <span className="muted" aria-live="polite">
           {!author ? 'Pick an author provider and model.' : !request ? (missing ?? '') : (estimateText ?? 'Estimating…')}
         </span>

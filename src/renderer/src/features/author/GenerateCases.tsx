@@ -64,7 +64,14 @@ export function GenerateCases(): React.JSX.Element {
           </label>
         ))}
       </fieldset>
-      <AuthorCall action="generate-cases" request={request(count)} missing={missing} label={`Generate ${count} ${count === 1 ? 'row' : 'rows'}`} onResult={onResult} />
+      <AuthorCall
+        action="generate-cases"
+        request={request(count)}
+        missing={missing}
+        label={`Generate ${count} ${count === 1 ? 'row' : 'rows'}`}
+        more={count > 1 ? { label: 'One at a time: generate 1 row', request: request(1) } : undefined}
+        onResult={onResult}
+      />
       {added !== undefined && (
         <p className="row" role="status">
           Added {added} {added === 1 ? 'row' : 'rows'} to the table.
