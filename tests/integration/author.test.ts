@@ -265,7 +265,8 @@ describe('improve from evidence', () => {
     say(JSON.stringify({ messages: after, reasons: ['Kept.'] }));
     await call('author.generate', { request: { action: 'improve', runId: tried.runId }, author: author() });
     const sent = (server.requests.at(-1)?.body as { messages: { content: string }[] }).messages.map((m) => m.content).join('\n');
-    expect(sent).toContain('vote: both A (before) and B (after) were voted bad ("neither names the city")');
+    // Sides are shuffled per pair, so "both" names them in the pair's order.
+    expect(sent).toMatch(/vote: both (A \(before\) and B \(after\)|B \(after\) and A \(before\)) were voted bad \("neither names the city"\)/);
     expect(sent).toContain('vote: B (after) was preferred over A (before)');
   });
 
