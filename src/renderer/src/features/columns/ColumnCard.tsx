@@ -136,7 +136,7 @@ export function ColumnCard({ columnId, position, count }: Props): React.JSX.Elem
           }}
         />
         {provider && batchVendorOf(provider.kind, provider.api) !== undefined && (
-          <label className="check">
+          <label className="batch-choice">
             <input
               type="checkbox"
               aria-label={`Send as batch: ${of}`}
@@ -152,7 +152,6 @@ export function ColumnCard({ columnId, position, count }: Props): React.JSX.Elem
             />
             <span>Send as batch</span>
             <span className="muted" id={batchHintId}>
-              {' '}
               (half price; the vendor answers within 24 hours)
             </span>
           </label>
