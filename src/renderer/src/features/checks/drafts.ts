@@ -111,6 +111,8 @@ export const HAS_THRESHOLD: ReadonlySet<BaseAssertionType> = new Set([
   'rouge-l',
   'latency',
   'cost',
+  'perplexity',
+  'perplexity-score',
   'llm-rubric',
   'javascript',
   'assert-set',
