@@ -141,7 +141,7 @@ describe('the app opens a promptfoo config as parallax eval runs it', () => {
 
   it('checks-test-options: disableDefaultAsserts keeps defaultTest\'s checks off that row; prefix and suffix are named as not kept', async () => {
     const text = readFileSync(join(FIXTURES, 'checks-test-options/promptfooconfig.yaml'), 'utf8');
-    const imported = await call<Imported & { workspace: { assertions: unknown[]; testCases: { assert?: { type: string }[] }[] } }>('files.importExperiment', { fileName: 'promptfooconfig.yaml', text });
+    const imported = await call<{ warnings: string[]; workspace: { assertions: unknown[]; testCases: { assert?: { type: string }[] }[] } }>('files.importExperiment', { fileName: 'promptfooconfig.yaml', text });
     expect(imported.workspace.assertions).toEqual([]);
     expect(imported.workspace.testCases.map((c) => (c.assert ?? []).map((a) => a.type))).toEqual([
       ['icontains'],
