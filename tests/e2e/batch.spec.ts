@@ -76,6 +76,7 @@ test('a batch variant: estimate at the batch price, the job while it runs, then 
   await expect(jobs).toContainText('OpenAI Batch API · in progress · 0 of 2 answered');
   await expect(jobs.getByRole('progressbar', { name: 'Batch 1' })).toHaveAttribute('aria-valuemax', '2');
   await expect(jobs.getByRole('button', { name: 'Cancel batch' })).toBeVisible();
+  await expect(resultCell(page, 1)).toContainText('In batch');
   await expectAccessible(page, 'section[aria-label="Batch jobs"]');
   await page.screenshot({ path: '/tmp/shots/batch-in-progress.png' });
   // The vendor gets to the requests.

@@ -143,7 +143,7 @@ export class BatchGroup {
       return undefined;
     }
     await store.write(() => store.batchJobs.update(id, { remoteId, status: 'validating' }));
-    for (const cell of cells) await store.write(() => store.markRunning(cell.id));
+    await store.write(() => store.batchJobs.markSent(cells.map((cell) => cell.id)));
     this.changed(id);
     return store.batchJobs.get(id);
   }

@@ -46,6 +46,17 @@ export class BatchJobs {
     ).run(change.remoteId ?? null, change.status ?? null, change.succeeded ?? null, change.failed ?? null, change.fetched ?? null, change.problem ?? null, new Date().toISOString(), id);
   }
 
+  /**
+   * The job's cells are at the vendor: running, with a note the grid shows ("In batch") until
+   * their results are written (an interruption or a result replaces it).
+   */
+  markSent(cellIds: readonly string[]): void {
+    this.statement(
+      `UPDATE cells SET status = 'running', error_code = 'batch', error_message = 'Sent in a batch; the vendor answers within 24 hours.'
+       WHERE id IN (SELECT value FROM json_each(?)) AND status = 'pending'`,
+    ).run(JSON.stringify(cellIds));
+  }
+
   remove(id: string): void {
     this.statement('DELETE FROM batch_jobs WHERE id = ?').run(id);
   }

@@ -33,7 +33,7 @@ export function statusWord(cell: Cell | undefined, notRun = false): string {
     case 'pending':
       return 'Waiting';
     case 'running':
-      return cell.error?.code === 'retrying' ? 'Retrying' : 'Streaming';
+      return cell.error?.code === 'retrying' ? 'Retrying' : cell.error?.code === 'batch' ? 'In batch' : 'Streaming';
     case 'done':
       return 'Done';
     case 'error':
