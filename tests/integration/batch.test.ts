@@ -157,6 +157,21 @@ describe.each(['openai', 'anthropic'] as const)('a batch run through %s', (vendo
     expect(again[0]?.output).toBe('fine');
   });
 
+  it('fails every cell with the vendor\'s reason when the whole batch is refused', async () => {
+    server = new FakeBatchServer({ autoStep: true, failValidation: true });
+    await server.start();
+    const services = boot();
+    const providerId = await provider(services, vendor);
+    const runId = await startBatchRun(services, providerId, ['a', 'b']);
+    expect(await services.runner.whenDone(runId)).toBe('done');
+    const cells = await cellsOf(services, runId);
+    expect(cells.map((c) => c.error?.code)).toEqual(['batch_failed', 'batch_failed']);
+    // OpenAI takes the job and fails it in validation; Anthropic refuses it when it is created.
+    expect(cells[0]?.error?.message).toContain(vendor === 'openai' ? 'The input file is not valid.' : 'Sending the batch failed');
+    expect((await call(services, 'runs.batches', { runId })).jobs[0]?.status).toBe('failed');
+    expect((await call(services, 'runs.batches', { runId })).failedCells).toBe(2);
+  });
+
   it('cancels the job at the vendor when the run is stopped', async () => {
     server = new FakeBatchServer({ autoStep: true, perStep: 0 });
     await server.start();
