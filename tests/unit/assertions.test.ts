@@ -94,10 +94,10 @@ describe('every assertion type passes, fails, and flips in its not- form', () =>
     expect(check(inverse, row.fails).pass).toBe(true);
   });
 
-  it('covers every listed type except llm-rubric (tested with a judge below), contains-pii (tests/unit/pii-mask.test.ts), assert-set (tests/unit/promptfoo-checks.test.ts) and the model-graded ones (tests/unit/model-graded.test.ts)', () => {
+  it('covers every listed type except llm-rubric (tested with a judge below), contains-pii (tests/unit/pii-mask.test.ts), assert-set and the perplexity ones (tests/unit/promptfoo-checks.test.ts) and the model-graded ones (tests/unit/model-graded.test.ts)', () => {
     const covered = new Set(rows.map((r) => r.assertion.type));
     const graded = new Set<string>([...MODEL_GRADED_TYPES, ...COMPARISON_TYPES]);
-    expect(BASE_ASSERTION_TYPES.filter((t) => !covered.has(t) && !graded.has(t))).toEqual(['llm-rubric', 'contains-pii', 'assert-set']);
+    expect(BASE_ASSERTION_TYPES.filter((t) => !covered.has(t) && !graded.has(t))).toEqual(['llm-rubric', 'perplexity', 'perplexity-score', 'contains-pii', 'assert-set']);
   });
 });
 
