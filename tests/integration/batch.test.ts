@@ -188,6 +188,24 @@ describe.each(['openai', 'anthropic'] as const)('a batch run through %s', (vendo
     expect((await call(services, 'runs.batches', { runId })).jobs[0]?.status).toBe('cancelling');
   });
 
+  it('sends stopped cells again in a new job when the failed ones are re-run', async () => {
+    server = new FakeBatchServer({ autoStep: true, perStep: 0 });
+    await server.start();
+    const services = boot();
+    const providerId = await provider(services, vendor);
+    const runId = await startBatchRun(services, providerId, ['a', 'b']);
+    await until(() => [...server.batches.values()].some((b) => b.status === 'in_progress'));
+    await call(services, 'runs.stop', { runId });
+    await services.runner.whenDone(runId);
+    expect((await cellsOf(services, runId)).map((c) => c.status)).toEqual(['cancelled', 'cancelled']);
+    delete server.options.perStep;
+    const { queued } = await call(services, 'runs.rerun', { runId, failed: true });
+    expect(queued).toBe(2);
+    expect(await services.runner.whenDone(runId)).toBe('done');
+    expect(server.created).toBe(2);
+    expect((await cellsOf(services, runId)).map((c) => c.output)).toEqual(['batch: Say a', 'batch: Say b']);
+  });
+
   it('polls the recorded job after a restart instead of sending it again', async () => {
     server = new FakeBatchServer({ perStep: 1 });
     await server.start();

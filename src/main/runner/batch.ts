@@ -91,6 +91,8 @@ export class BatchGroup {
       if (job.columnIndex !== this.columnIndex || job.providerId !== this.provider.id) continue;
       const held = store.batchJobs.cellIds(job.id).filter((id) => wanted.has(id));
       if (held.length === 0) continue;
+      // Its results were all read: a cell of it still wanted is asked again, in a new job.
+      if (job.fetched >= job.total) continue;
       // Recorded but never known to the vendor (the process ended while sending): sent again below.
       if (job.remoteId === undefined) {
         store.batchJobs.remove(job.id);

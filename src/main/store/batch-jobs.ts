@@ -57,6 +57,20 @@ export class BatchJobs {
     ).run(JSON.stringify(cellIds));
   }
 
+  /**
+   * The cells are to be asked afresh (a re-run of failed or chosen cells): no job holds them any
+   * more, so the next run sends them in a new one instead of reading the old job's results again.
+   */
+  detach(runId: string, cellIds: readonly string[]): void {
+    if (cellIds.length === 0) return;
+    const gone = new Set(cellIds);
+    for (const job of this.ofRun(runId)) {
+      const held = this.cellIds(job.id);
+      const kept = held.filter((id) => !gone.has(id));
+      if (kept.length !== held.length) this.statement('UPDATE batch_jobs SET cell_ids = ?, updated_at = ? WHERE id = ?').run(JSON.stringify(kept), new Date().toISOString(), job.id);
+    }
+  }
+
   remove(id: string): void {
     this.statement('DELETE FROM batch_jobs WHERE id = ?').run(id);
   }

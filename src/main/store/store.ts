@@ -690,6 +690,12 @@ export class Store {
       const matching = this.db.prepare(`SELECT COUNT(*) AS n FROM cells WHERE run_id = ? AND ${where}`).get(runId, ...args) as Row;
       // Nothing to run again: the run keeps its status (an interrupted run stays resumable).
       if (num(matching, 'n') === 0) return { queued: 0 };
+      // Failed or chosen cells are asked afresh: a batch job that held them is not read for them again.
+      // Only the unfinished resume keeps them with their job (still at the vendor).
+      if (selection.kind !== 'unfinished') {
+        const ids = (this.db.prepare(`SELECT id FROM cells WHERE run_id = ? AND ${where}`).all(runId, ...args) as Row[]).map((row) => str(row, 'id'));
+        this.batchJobs.detach(runId, ids);
+      }
       this.db.prepare(`DELETE FROM output_search WHERE run_id = ? AND cell_id IN (SELECT id FROM cells WHERE run_id = ? AND ${where})`).run(runId, runId, ...args);
       // A new answer voids what people said about the old one.
       this.db.prepare(`DELETE FROM ratings WHERE cell_id IN (SELECT id FROM cells WHERE run_id = ? AND ${where})`).run(runId, ...args);
