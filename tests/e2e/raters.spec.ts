@@ -112,8 +112,11 @@ test('export a ballot, import two raters’ votes, and the verdict shows their k
   // Rankings by one rater: Alice's four votes only.
   await page.getByLabel('Votes from').selectOption({ label: 'Alice (4)' });
   await expect(page.getByText('4 votes', { exact: true })).toBeVisible();
-  await page.getByLabel('Votes from').selectOption({ label: 'All raters' });
-  await expect(page.getByText('8 votes', { exact: true })).toBeVisible();
+  // All people: Alice's and Bob's votes on the same four pairs are four observations, not eight.
+  await page.getByLabel('Votes from').selectOption({ label: 'All people (one vote per pair)' });
+  await expect(page.getByLabel('Votes from')).toHaveValue('');
+  await expect(page.getByText('4 votes', { exact: true })).toBeVisible();
+  await expect(page.getByText('8 votes', { exact: true })).toHaveCount(0);
   await expectAccessible(page, '.matrix-panel');
   await page.getByRole('heading', { name: 'Raters and agreement' }).scrollIntoViewIfNeeded();
   await page.screenshot({ path: '/tmp/shots/raters-verdict.png', fullPage: true });

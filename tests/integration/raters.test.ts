@@ -131,7 +131,8 @@ describe('several raters', () => {
     // Rankings from one rater or all.
     const all = await call(services, 'judge.verdict', { runId });
     const onlyAlice = await call(services, 'judge.verdict', { runId, rater: 'Alice' });
-    expect([all.pairs[0]?.wins, all.pairs[0]?.losses, all.votes]).toEqual([5, 5, 12]);
+    // All raters: one observation per row, the people's majority (Rome split: a tie), not 12 votes.
+    expect([all.pairs[0]?.wins, all.pairs[0]?.losses, all.pairs[0]?.ties, all.votes]).toEqual([2, 2, 2, 6]);
     expect([onlyAlice.pairs[0]?.wins, onlyAlice.pairs[0]?.losses, onlyAlice.votes]).toEqual([3, 2, 6]);
 
     // A changed vote replaces Alice's old one.
@@ -235,6 +236,14 @@ describe('the llm-pairwise judge', () => {
     // The judge is a rater the verdict can rank by, but not one of the people whose agreement is measured.
     expect(report.raters.find((r) => r.rater === 'judge:fake-judge-model')?.judge).toBe(true);
     expect(report.overall.raters).toBe(1);
+    // The verdict of all raters is the people's: six judge ties do not dilute the person's six wins.
+    const all = await call(services, 'judge.verdict', { runId });
+    expect([all.pairs[0]?.wins, all.pairs[0]?.losses, all.pairs[0]?.ties, all.votes]).toEqual([6, 0, 0, 6]);
+    const exported = JSON.parse((await call(services, 'runs.export', { runId, format: 'json' })).text) as { votes: unknown[]; verdict: { votes: number } };
+    expect([exported.votes.length, exported.verdict.votes]).toEqual([12, 6]);
+    // Picked as the rater, the judge's own votes are the verdict.
+    const byJudge = await call(services, 'judge.verdict', { runId, rater: 'judge:fake-judge-model' });
+    expect([byJudge.pairs[0]?.wins, byJudge.pairs[0]?.ties, byJudge.votes]).toEqual([0, 6, 6]);
 
     // Asked again (a judge that now calls every pair a tie in both orders): its votes are replaced, not doubled.
     fake.script(...Array.from({ length: 12 }, () => ({ kind: 'chat-script' as const, text: ['Equally good. [[C]]'] })));

@@ -8,6 +8,7 @@ import { toCsv } from '../../shared/csv';
 import { AppError } from '../../shared/errors';
 import { checkSpec, type CheckSpec } from '../../shared/judging/checks';
 import { DEFAULT_RATER } from '../../shared/judging/raters';
+import { verdictVotes } from '../../shared/judging/people-votes';
 import { computeVerdict } from '../../shared/judging/verdict';
 import { variantLabel } from '../../shared/variants';
 import { checksFor } from '../runner/grading';
@@ -109,7 +110,8 @@ export function judgingHandlers(store: Store, emit: (event: AppEvent) => void): 
       const detail = detailOf(runId);
       const labels = labelsOf(runId);
       const cells = store.judging.cellFacts(runId, detail.run.repeats > 1);
-      return Promise.resolve(computeVerdict({ labels, cells, votes: store.judging.votes(runId, rater), repeats: detail.run.repeats, checksOf: checksOf(runId) }));
+      // All raters: one observation per pair of a row (the people's majority); judges only when picked.
+      return Promise.resolve(computeVerdict({ labels, cells, votes: verdictVotes(store.judging.votes(runId, rater), rater), repeats: detail.run.repeats, checksOf: checksOf(runId) }));
     },
     'runs.export': ({ runId, format }) => {
       const detail = detailOf(runId);
@@ -118,7 +120,7 @@ export function judgingHandlers(store: Store, emit: (event: AppEvent) => void): 
       const cells: ReturnType<Store['cellsOfCases']> = [];
       for (let from = 0; from < Math.max(1, detail.testCases.length); from += 500) cells.push(...store.cellsOfCases(runId, from, from + 500));
       const votes = store.judging.votes(runId);
-      const verdict = computeVerdict({ labels, cells: store.judging.cellFacts(runId, detail.run.repeats > 1), votes, repeats: detail.run.repeats, checksOf: checksOf(runId) });
+      const verdict = computeVerdict({ labels, cells: store.judging.cellFacts(runId, detail.run.repeats > 1), votes: verdictVotes(votes), repeats: detail.run.repeats, checksOf: checksOf(runId) });
       if (format === 'json') {
         // The run's total cost, and whether part of it was counted with the tokenizer (each cell says which).
         const cost = { costUsd: verdict.variants.reduce((sum, v) => sum + v.costUsd, 0), costEstimated: verdict.variants.some((v) => v.costEstimated === true) };

@@ -304,7 +304,7 @@ function VariantsSection({ verdict }: { verdict: Verdict }): React.JSX.Element {
 }
 
 export function VerdictPanel({ runId }: { runId: string }): React.JSX.Element {
-  // Rankings and win rates from every rater's votes (''), or one rater's.
+  // Rankings and win rates from the people's votes, one per pair of a row (''), or one rater's (a judge's too).
   const [rater, setRater] = useState('');
   const { load, refresh } = useVerdict(runId, rater);
   const agreement = useAgreement(runId);
@@ -320,7 +320,7 @@ export function VerdictPanel({ runId }: { runId: string }): React.JSX.Element {
           <label className="verdict-rater">
             Votes from{' '}
             <select value={rater} onChange={(e) => setRater(e.target.value)}>
-              <option value="">All raters</option>
+              <option value="">All people (one vote per pair)</option>
               {raters.map((r) => (
                 <option key={r.rater} value={r.rater}>
                   {r.rater} ({r.votes})
