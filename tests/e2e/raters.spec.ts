@@ -42,9 +42,10 @@ async function expectAccessible(page: Page, within?: string): Promise<void> {
 }
 
 function votesFile(ballot: Ballot, pairs: JudgePair[], rater: string, labels: ('a' | 'b' | 'tie')[]): string {
-  const votes = ballot.pairs.map((p, i) => {
-    const label = labels[i] ?? 'tie';
-    const leftIsA = pairs[i]?.leftColumn === 0;
+  // The ballot's pairs come in an opaque order: each is matched to its row (one pair per row here).
+  const votes = ballot.pairs.map((p) => {
+    const label = labels[p.row - 1] ?? 'tie';
+    const leftIsA = pairs.find((q) => q.caseIndex === p.row - 1)?.leftColumn === 0;
     return { pair: p.id, outcome: label === 'tie' ? 'tie' : (label === 'a') === leftIsA ? 'left' : 'right' };
   });
   return JSON.stringify({ format: 'parallax-votes', version: 1, ballot: ballot.ballot, rater, createdAt: new Date().toISOString(), votes });

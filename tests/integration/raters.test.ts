@@ -66,11 +66,11 @@ async function twoVariantRun(services: Services): Promise<string> {
   return runId;
 }
 
-/** A vote for variant "a" (the first) or "b" or a tie, told as the ballot's Left/Right. */
+/** A vote for variant "a" (the first) or "b" or a tie by row, told as the ballot's Left/Right (two variants: one pair a row). */
 function votesFor(ballot: Ballot, sides: { leftColumn: number }[], labels: readonly ('a' | 'b' | 'tie')[]): BallotVote[] {
-  return ballot.pairs.map((pair, i) => {
-    const label = labels[i] ?? 'tie';
-    const leftIsA = sides[i]?.leftColumn === 0;
+  return ballot.pairs.map((pair) => {
+    const label = labels[pair.row - 1] ?? 'tie';
+    const leftIsA = sides[pair.row - 1]?.leftColumn === 0;
     return { pair: pair.id, outcome: label === 'tie' ? 'tie' : (label === 'a') === leftIsA ? 'left' : 'right' };
   });
 }
@@ -88,10 +88,11 @@ describe('several raters', () => {
     const { pairs } = await call(services, 'judge.pairs', { runId });
     expect(ballot.pairs).toHaveLength(6);
     // The same blind sides the local judge sees.
-    expect(ballot.pairs.map((p) => [p.left, p.right])).toEqual(pairs.map((p) => [p.leftOutput, p.rightOutput]));
-    expect(ballot.pairs[1]?.vars).toEqual({ city: 'Rome' });
+    const byRow = [...ballot.pairs].sort((x, y) => x.row - y.row);
+    expect(byRow.map((p) => [p.left, p.right])).toEqual(pairs.map((p) => [p.leftOutput, p.rightOutput]));
+    expect(byRow[1]?.vars).toEqual({ city: 'Rome' });
     // Both variants sent the same messages, so the prompt as sent is on the ballot.
-    expect(ballot.pairs[1]?.prompt).toEqual([{ role: 'user', content: 'Name the capital city Rome is in.' }]);
+    expect(byRow[1]?.prompt).toEqual([{ role: 'user', content: 'Name the capital city Rome is in.' }]);
 
     // Alice and Bob, in canonical labels (a: the first variant is better). By hand: 5 of 6 agree,
     // Alice's margins a 3, b 2, tie 1; Bob's a 2, b 3, tie 1; chance 13/36, so kappa = 17/23.
@@ -139,6 +140,21 @@ describe('several raters', () => {
     const changed = votesFileText(ballot, 'Alice', votesFor(ballot, pairs, ['a', 'b', 'b', 'b', 'a', 'tie']));
     expect(await call(services, 'judge.importVotes', { runId, text: changed })).toEqual({ rater: 'Alice', added: 0, changed: 1, unchanged: 5 });
     expect((await call(services, 'judge.agreement', { runId })).overall.cohen?.estimate).toBeCloseTo(1, 12);
+  });
+
+  it('puts a ballot’s pairs in the opaque ids’ order, so a pair’s place does not tell its variants', async () => {
+    const services = await open();
+    const third: Column = { ...SHORT, id: 'third-secret-column', params: { maxTokens: 5 } };
+    const { runId } = await call(services, 'runs.start', { messages: MESSAGES, testCases: CASES, columns: [FULL, SHORT, third] });
+    await finished(services, runId);
+    const parsed = parseBallot((await call(services, 'judge.exportBallot', { runId })).text);
+    if (!parsed.ok) throw new Error(parsed.message);
+    const ids = parsed.value.pairs.map((p) => p.id);
+    expect(ids).toHaveLength(18);
+    expect(ids).toEqual([...ids].sort());
+    // Not row by row in column order (A–B, A–C, B–C of row 1, then row 2…).
+    const rows = parsed.value.pairs.map((p) => p.row);
+    expect(rows).not.toEqual([...rows].sort((x, y) => x - y));
   });
 
   it('refuses votes for another run, from the local name, for unknown pairs, and hostile files', async () => {

@@ -63,6 +63,8 @@ export function raterHandlers(store: Store, registry: Pick<ProviderRegistry, 're
       const detail = detailOf(runId);
       const pairs = blindPairs(store, runId, detail.columns.length);
       if (pairs.length === 0) throw new AppError('bad_input', 'This run has no pair of finished answers to put on a ballot.');
+      // In the opaque ids' order: in column order, with three or more variants the place of a
+      // pair in a row (A–B, A–C, B–C) would tell which variants it holds.
       const ballotPairs: BallotPair[] = pairs.map((pair) => {
         const prompt = sharedPrompt(store, pair);
         return {
@@ -73,7 +75,7 @@ export function raterHandlers(store: Store, registry: Pick<ProviderRegistry, 're
           left: pair.leftOutput,
           right: pair.rightOutput,
         };
-      });
+      }).sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
       const when = detail.run.createdAt.slice(0, 16).replace('T', ' ');
       const ballot: Ballot = {
         format: BALLOT_FORMAT,
