@@ -11,7 +11,7 @@ import { AppError } from '../../shared/errors';
 import type { ToolCall } from '../../shared/tools';
 import { messagesRequest, normaliseUsage, REDACTED_THINKING_NOTE } from './anthropic';
 import { batchError, customIdOf, jsonLines, vendorText, type BatchApi, type BatchContext, type BatchItem, type BatchResult, type BatchStatus } from './batch';
-import { MAX_TOKENS, type boundedFetch } from './wire';
+import { MAX_TOKENS, RESULTS_DOWNLOAD, type ResultsDownloadInit, type boundedFetch } from './wire';
 
 const count = z.number().int().nonnegative().max(MAX_TOKENS).nullish();
 const batchWire = z.looseObject({
@@ -88,10 +88,13 @@ export class AnthropicBatch implements BatchApi {
     const batch = await this.retrieve(remoteId, signal);
     if (!batch.results_url) return;
     const url = this.sameOrigin(batch.results_url);
-    const response = await this.fetch(url, {
+    // No whole-body limit: the file holds every answer; each line is bounded as it is read.
+    const init: ResultsDownloadInit = {
+      [RESULTS_DOWNLOAD]: true,
       signal,
       headers: { 'anthropic-version': '2023-06-01', ...(this.apiKey !== undefined ? { 'x-api-key': this.apiKey } : {}) },
-    });
+    };
+    const response = await this.fetch(url, init);
     if (!response.ok) {
       await response.body?.cancel().catch(() => undefined);
       throw new AppError('provider_error', `${this.context.baseUrl} refused to give the batch's results (${response.status}).`, { retryable: response.status >= 500 || response.status === 429 });

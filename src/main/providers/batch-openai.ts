@@ -7,7 +7,7 @@
 import type OpenAI from 'openai';
 import { toFile } from 'openai';
 import { z } from 'zod';
-import { MAX_TOKENS, parseChunkBySchema } from './wire';
+import { MAX_TOKENS, RESULTS_DOWNLOAD, parseChunkBySchema, type ResultsDownloadInit } from './wire';
 import { chatMessages, requestParams } from './openai';
 import { batchError, customIdOf, jsonLines, vendorText, type BatchApi, type BatchContext, type BatchItem, type BatchResult, type BatchState, type BatchStatus } from './batch';
 import type { ToolCall } from '../../shared/tools';
@@ -32,6 +32,10 @@ const completionWire = z.looseObject({
   choices: z.array(z.looseObject({ message: z.looseObject({}).nullish(), finish_reason: z.string().max(64).nullish() })).max(128),
   usage: z.unknown(),
 });
+
+type FetchOptions = NonNullable<NonNullable<Parameters<OpenAI['files']['content']>[1]>['fetchOptions']>;
+/** The bounded fetch (wire.ts) reads a result file with no whole-body limit. */
+const RESULTS_FETCH_OPTIONS = { [RESULTS_DOWNLOAD]: true } satisfies ResultsDownloadInit as FetchOptions;
 
 const errorBodyWire = z.looseObject({ error: z.looseObject({ message: z.string().nullish() }).nullish() });
 
@@ -81,7 +85,8 @@ export class OpenAIBatch implements BatchApi {
     const batch = batchWire.parse(await this.client.batches.retrieve(remoteId, { signal }));
     for (const fileId of [batch.output_file_id, batch.error_file_id]) {
       if (!fileId) continue;
-      const response = await this.client.files.content(fileId, { signal });
+      // No whole-body limit: the file holds every answer; each line is bounded as it is read.
+      const response = await this.client.files.content(fileId, { signal, fetchOptions: RESULTS_FETCH_OPTIONS });
       for await (const raw of jsonLines(response.body, onBadLine)) {
         const result = this.read(raw);
         if (typeof result === 'string') onBadLine(result);

@@ -424,8 +424,17 @@ function redirectHost(location: string, baseUrl: string): string {
   }
 }
 
+/**
+ * Set on a request's init (fetchOptions for an SDK call) to read its body with no whole-body
+ * limit: a batch's result file is as large as its answers (50,000 of them can pass any fixed
+ * size) and is read a line at a time, each line bounded (providers/batch.ts).
+ */
+export const RESULTS_DOWNLOAD: unique symbol = Symbol('parallax.resultsDownload');
+export type ResultsDownloadInit = RequestInit & { [RESULTS_DOWNLOAD]?: true };
+
 export function boundedFetch(baseUrl: string, inner: Fetch = fetch, eventBytes = MAX_EVENT_BYTES): Fetch {
   return async (input, init) => {
+    const total = (init as ResultsDownloadInit | undefined)?.[RESULTS_DOWNLOAD] === true ? Number.POSITIVE_INFINITY : MAX_RESPONSE_BYTES;
     // Redirects are not followed: fetch drops only `authorization` on the way to another host,
     // and the vendors' key headers (x-api-key, x-goog-api-key) would go with the request.
     const response = await inner(input, { ...init, redirect: 'manual' });
@@ -437,7 +446,7 @@ export function boundedFetch(baseUrl: string, inner: Fetch = fetch, eventBytes =
     if (!response.body) return response;
     const eventStream = (response.headers.get('content-type') ?? '').includes('text/event-stream');
     const body = response.ok
-      ? limited(response.body, { total: MAX_RESPONSE_BYTES, ...(eventStream ? { event: eventBytes } : {}), truncate: false }, baseUrl)
+      ? limited(response.body, { total, ...(eventStream ? { event: eventBytes } : {}), truncate: false }, baseUrl)
       : limited(response.body, { total: MAX_ERROR_BODY_BYTES, truncate: true }, baseUrl);
     const bounded = new Response(body, { status: response.status, statusText: response.statusText, headers: response.headers });
     Object.defineProperty(bounded, 'url', { value: response.url });
