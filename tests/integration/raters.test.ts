@@ -157,6 +157,37 @@ describe('several raters', () => {
     expect(rows).not.toEqual([...rows].sort((x, y) => x - y));
   });
 
+  it('refuses votes on answers a re-run has since replaced, naming the re-run', async () => {
+    const services = await open();
+    const providerId = (await call(services, 'providers.save', { name: 'Fake', baseUrl: fake.baseUrl, apiKey: 'sk-raters-test-key-0123456789' })).id;
+    fake.script(...['one', 'two', 'three', 'four'].map((word) => ({ kind: 'chat-script' as const, text: [`Answer ${word}.`] })));
+    const columns: Column[] = [
+      { id: 'ca', providerId, model: 'fake-a', params: {} },
+      { id: 'cb', providerId, model: 'fake-b', params: {} },
+    ];
+    const started = await call(services, 'runs.start', { messages: MESSAGES, testCases: CASES.slice(0, 2), columns });
+    await finished(services, started.runId);
+    const { runId } = started;
+    const parsed = parseBallot((await call(services, 'judge.exportBallot', { runId })).text);
+    if (!parsed.ok) throw new Error(parsed.message);
+    const ballot = parsed.value;
+    // Row 1's first answer is asked again and comes back different; the cell keeps its id.
+    const detail = await call(services, 'runs.get', { runId });
+    const cell = detail.cells.find((c) => c.caseIndex === 0 && c.columnIndex === 0);
+    if (!cell) throw new Error('no cell');
+    fake.script({ kind: 'chat-script', text: ['A new answer nobody voted on.'] });
+    const again = finished(services, runId);
+    await call(services, 'runs.rerun', { runId, cellIds: [cell.id] });
+    await again;
+    expect((await call(services, 'runs.get', { runId })).cells.find((c) => c.id === cell.id)?.output).toBe('A new answer nobody voted on.');
+    const votes = ballot.pairs.map((p) => ({ pair: p.id, outcome: 'left' as const }));
+    await expect(call(services, 'judge.importVotes', { runId, text: votesFileText(ballot, 'Carol', votes) })).rejects.toThrow(/1 of the 2 votes .*re-run/);
+    expect((await call(services, 'judge.votes', { runId })).votes).toHaveLength(0);
+    // Row 2's answers did not change: a vote on them still counts.
+    const kept = ballot.pairs.filter((p) => p.row === 2).map((p) => ({ pair: p.id, outcome: 'left' as const }));
+    expect(await call(services, 'judge.importVotes', { runId, text: votesFileText(ballot, 'Carol', kept) })).toMatchObject({ added: 1 });
+  });
+
   it('refuses votes for another run, from the local name, for unknown pairs, and hostile files', async () => {
     const services = await open();
     const runId = await twoVariantRun(services);

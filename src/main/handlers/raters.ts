@@ -21,9 +21,13 @@ export function ballotToken(runId: string): string {
   return createHash('sha256').update(`parallax-ballot:${runId}`).digest('hex').slice(0, 24);
 }
 
-/** An opaque id per pair, stable for the run's cells. */
-export function pairId(runId: string, pair: Pick<BlindPair, 'leftCellId' | 'rightCellId'>): string {
-  return createHash('sha256').update(`parallax-pair:${runId}:${pair.leftCellId}:${pair.rightCellId}`).digest('hex').slice(0, 24);
+/**
+ * An opaque id per pair, stable for the run's cells and their answers: a re-run keeps the cell
+ * ids, so without the answers a vote on the old answers would land on new ones nobody saw.
+ */
+export function pairId(runId: string, pair: Pick<BlindPair, 'leftCellId' | 'rightCellId' | 'leftOutput' | 'rightOutput'>): string {
+  const answers = createHash('sha256').update(JSON.stringify([pair.leftOutput, pair.rightOutput])).digest('hex');
+  return createHash('sha256').update(`parallax-pair:${runId}:${pair.leftCellId}:${pair.rightCellId}:${answers}`).digest('hex').slice(0, 24);
 }
 
 /** Calls to the judge model at once. */
@@ -103,7 +107,7 @@ export function raterHandlers(store: Store, registry: Pick<ProviderRegistry, 're
       const byId = new Map(blindPairs(store, runId, detail.columns.length).map((pair) => [pairId(runId, pair), pair]));
       const unknown = file.votes.filter((v) => !byId.has(v.pair)).length;
       if (unknown > 0) {
-        throw new AppError('bad_input', `${unknown} of the ${file.votes.length} votes name pairs this run does not have (was it re-run since the ballot was exported?). Nothing was imported.`);
+        throw new AppError('bad_input', `${unknown} of the ${file.votes.length} votes name pairs this run does not have, or answers that changed since: a re-run after the ballot was exported makes new answers, and votes on the old ones are not counted for them. Export a new ballot. Nothing was imported.`);
       }
       const result = store.judging.importVotes(
         runId,
