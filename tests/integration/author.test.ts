@@ -270,6 +270,47 @@ describe('improve from evidence', () => {
     expect(sent).toContain('vote: B (after) was preferred over A (before)');
   });
 
+  it('tries a revision of the same run twice: the second is a new version of the same prompt, not a name clash', async () => {
+    const first = await call('author.tryRevision', { runId, messages: [{ role: 'user', content: 'Try one: {{country}}?' }], repeats: 1 });
+    await whenFinished(first.runId);
+    const second = await call('author.tryRevision', { runId, messages: [{ role: 'user', content: 'Try two: {{country}}?' }], repeats: 1 });
+    await whenFinished(second.runId);
+    expect(second.promptId).toBe(first.promptId);
+    expect(second.afterVersionId).not.toBe(first.afterVersionId);
+    expect((await call('library.version', { versionId: second.beforeVersionId })).messages).toEqual(template);
+    expect((await call('library.version', { versionId: second.afterVersionId })).messages[0]?.content).toBe('Try two: {{country}}?');
+  });
+
+  it('compares against the saved version the run’s variant ran, and shows the improver that prompt', async () => {
+    const saved = await call('library.save', {
+      name: 'Capitals, saved',
+      description: '',
+      tags: [],
+      messages: [{ role: 'user', content: 'Saved wording: which city is the capital of {{country}}?' }],
+      variables: { country: 'France' },
+      columns: [],
+    });
+    // The draft's messages differ from what the variant ran (its saved version).
+    const started = await call('runs.start', {
+      messages: template,
+      testCases: [{ id: 'c1', vars: { country: 'France' } }],
+      columns: [{ id: 'v', providerId, model: 'fake-small', params: {}, promptVersionId: saved.version.id }],
+    });
+    await whenFinished(started.runId);
+    say(JSON.stringify({ messages: [{ role: 'user', content: 'Capital of {{country}}?' }], reasons: ['Shorter.'] }));
+    const answer = await call('author.generate', { request: { action: 'improve', runId: started.runId }, author: author() });
+    if (answer.result.action !== 'improve') throw new Error('wrong action');
+    expect(answer.result.before[0]?.content).toBe('Saved wording: which city is the capital of {{country}}?');
+    const sent = (server.requests.at(-1)?.body as { messages: { content: string }[] }).messages.map((m) => m.content).join('\n');
+    expect(sent).toContain('Saved wording: which city');
+    expect(sent).not.toContain('Name the capital of {{country}}.');
+    const tried = await call('author.tryRevision', { runId: started.runId, messages: [{ role: 'user', content: 'Capital of {{country}}?' }], repeats: 1 });
+    await whenFinished(tried.runId);
+    expect([tried.promptId, tried.beforeVersionId]).toEqual([saved.prompt.id, saved.version.id]);
+    const outputs = (await call('runs.get', { runId: tried.runId })).cells.map((c) => c.output);
+    expect(outputs).toContain('You said: Saved wording: which city is the capital of France?');
+  });
+
   it('refuses a revision that is malformed or a refusal', async () => {
     say('{"messages": [{"role": "user", "content": "x"}]}');
     const noReasons = await attempt('author.generate', { request: { action: 'improve', runId }, author: author() });

@@ -141,6 +141,17 @@ export function authorHandlers(deps: Deps): AuthorHandlers {
     return detail;
   };
 
+  /**
+   * The prompt the run's first variant ran: its saved library version when it ran one (the
+   * run's own messages are then the draft's, not what was sent), else the run's messages.
+   */
+  const baseOf = (detail: RunDetail): { messages: Message[]; promptId?: string; versionId?: string } => {
+    const id = detail.columns[0]?.promptVersionId;
+    const version = id !== undefined ? store.library.version(id) : undefined;
+    if (version) return { messages: version.messages, promptId: version.promptId, versionId: version.id };
+    return { messages: detail.messages, ...(detail.promptId !== undefined ? { promptId: detail.promptId } : {}), ...(detail.promptVersionId !== undefined ? { versionId: detail.promptVersionId } : {}) };
+  };
+
   /** The author prompt's variables for a request, and what the logged run is called. */
   const inputsOf = async (request: ParsedAuthorRequest): Promise<{ vars: Variables; subject: string }> => {
     switch (request.action) {
@@ -166,10 +177,11 @@ export function authorHandlers(deps: Deps): AuthorHandlers {
       case 'improve': {
         const detail = detailOf(request.runId);
         const found = await evidenceOf(deps, detail);
+        const { messages } = baseOf(detail);
         return {
           vars: {
-            prompt: promptText(detail.messages),
-            promptJson: JSON.stringify(detail.messages.map((m) => ({ role: m.role, content: m.content }))),
+            prompt: promptText(messages),
+            promptJson: JSON.stringify(messages.map((m) => ({ role: m.role, content: m.content }))),
             ...found,
           },
           subject: detail.run.title,
@@ -239,7 +251,7 @@ export function authorHandlers(deps: Deps): AuthorHandlers {
         } else {
           const detail = detailOf(input.request.action === 'improve' ? input.request.runId : '');
           const revision = readRevision(answer);
-          result = { action: 'improve', runId: detail.run.id, before: detail.messages, after: revision.messages, reasons: revision.reasons };
+          result = { action: 'improve', runId: detail.run.id, before: baseOf(detail).messages, after: revision.messages, reasons: revision.reasons };
         }
         return { runId, ...costUsd, result };
       } catch (error) {
@@ -253,19 +265,20 @@ export function authorHandlers(deps: Deps): AuthorHandlers {
       if (!base) throw new AppError('bad_input', 'The run has no variant to compare with.');
       const sample = detail.testCases[0]?.vars ?? {};
       const all = handlers();
-      // The old prompt is a library version (the one the run used, else saved now), and so is the new one.
-      let promptId = detail.promptId;
-      let beforeId = detail.promptVersionId;
+      // The old prompt is a library version (the one the first variant ran, else the run's, else
+      // saved now), and so is the new one.
+      const baseline = baseOf(detail);
+      let promptId = baseline.promptId;
+      let beforeId = baseline.versionId;
       if (promptId === undefined || beforeId === undefined) {
-        const name = `Improved: ${detail.run.title || 'a prompt'}`;
-        const saved = await all['library.save']({
-          name: name.length > 120 ? `${name.slice(0, 119)}…` : name,
-          description: 'Saved by Writing help from a run, to compare with its revision.',
-          tags: [],
-          messages: detail.messages,
-          variables: sample,
-          columns: detail.columns,
-        });
+        const full = `Improved: ${detail.run.title || 'a prompt'}`;
+        const name = full.length > 120 ? `${full.slice(0, 119)}…` : full;
+        const content = { messages: detail.messages, variables: sample, columns: detail.columns };
+        // Tried before (or a prompt of that name exists): a new version of it, not a second prompt of the same name.
+        const existing = store.library.byName(name);
+        const saved = existing
+          ? await all['library.save']({ promptId: existing.id, name: existing.name, description: existing.description, tags: existing.tags, ...content })
+          : await all['library.save']({ name, description: 'Saved by Writing help from a run, to compare with its revision.', tags: [], ...content });
         promptId = saved.prompt.id;
         beforeId = saved.version.id;
       }
@@ -280,8 +293,7 @@ export function authorHandlers(deps: Deps): AuthorHandlers {
         columns: detail.columns,
       });
       const spec = store.gradingSpec(runId);
-      const cells = store.cellsOfCases(runId, 0, detail.testCases.length);
-      const caseIndexes = [...new Set(cells.map((c) => c.caseIndex))].sort((a, b) => a - b);
+      const caseIndexes = store.caseIndexesOf(runId);
       const started = await all['runs.start']({
         messages,
         testCases: detail.testCases,

@@ -1045,6 +1045,12 @@ export class Store {
     return rows.map((row) => this.cell(row));
   }
 
+  /** The rows a run has cells in, ascending, without reading a cell. */
+  caseIndexesOf(runId: string): number[] {
+    const rows = this.statement('SELECT DISTINCT case_index FROM cells WHERE run_id = ? ORDER BY case_index').all(runId) as Row[];
+    return rows.map((row) => num(row, 'case_index'));
+  }
+
   private cell(row: Row): Cell {
     const errorCode = optStr(row, 'error_code');
     const inputTokens = optNum(row, 'input_tokens');
