@@ -25,8 +25,8 @@ let dataDir: string;
 let server: FakeBatchServer;
 const open: Services[] = [];
 
-function boot(): Services {
-  const services = createServices({ dataDir, door: 'web', version: 'test', secrets: new MemorySecretStore(), env: {}, runner: { batchPoll: POLL } });
+function boot(poll: typeof POLL & { windowMs?: number } = POLL): Services {
+  const services = createServices({ dataDir, door: 'web', version: 'test', secrets: new MemorySecretStore(), env: {}, runner: { batchPoll: poll } });
   open.push(services);
   return services;
 }
@@ -204,6 +204,76 @@ describe.each(['openai', 'anthropic'] as const)('a batch run through %s', (vendo
     expect(await services.runner.whenDone(runId)).toBe('done');
     expect(server.created).toBe(2);
     expect((await cellsOf(services, runId)).map((c) => c.output)).toEqual(['batch: Say a', 'batch: Say b']);
+  });
+
+  it('keeps asking a vendor that cannot be reached for a while, and reads results a broken download left', async () => {
+    let outages = 0;
+    const isResults = (path: string): boolean => path.endsWith('/content') || path.endsWith('/results');
+    let statusOut = 15;
+    let resultsOut = 3;
+    server = new FakeBatchServer({
+      autoStep: true,
+      unavailable: ({ method, path }) => {
+        if (method !== 'GET') return false;
+        if (isResults(path) && resultsOut > 0) {
+          resultsOut--;
+          outages++;
+          return true;
+        }
+        // More failed polls in a row than the old limit (10) that failed the whole job.
+        if (!isResults(path) && statusOut > 0 && server.batches.size > 0) {
+          statusOut--;
+          outages++;
+          return true;
+        }
+        return false;
+      },
+    });
+    await server.start();
+    const services = boot();
+    const providerId = await provider(services, vendor);
+    const runId = await startBatchRun(services, providerId, ['a', 'b']);
+    expect(await services.runner.whenDone(runId)).toBe('done');
+    expect(outages).toBe(18);
+    expect((await cellsOf(services, runId)).map((c) => c.output)).toEqual(['batch: Say a', 'batch: Say b']);
+    expect(server.created).toBe(1);
+  });
+
+  it('leaves the cells for a resume when the results cannot be read, and a resume reads them without sending again', async () => {
+    let down = true;
+    server = new FakeBatchServer({ autoStep: true, unavailable: ({ path }) => down && (path.endsWith('/content') || path.endsWith('/results')) });
+    await server.start();
+    const services = boot();
+    const providerId = await provider(services, vendor);
+    const runId = await startBatchRun(services, providerId, ['a', 'b']);
+    expect(await services.runner.whenDone(runId)).toBe('interrupted');
+    const left = await cellsOf(services, runId);
+    expect(left.map((c) => c.error?.code)).toEqual(['interrupted', 'interrupted']);
+    expect(left[0]?.error?.message).toMatch(/Resume the run to read them again/);
+    // Not graded, not failed as batch failures: nothing offers to send them live.
+    expect((await call(services, 'runs.batches', { runId })).failedCells).toBe(0);
+    down = false;
+    const { queued } = await call(services, 'runs.resume', { runId });
+    expect(queued).toBe(2);
+    expect(await services.runner.whenDone(runId)).toBe('done');
+    expect(server.created).toBe(1);
+    expect((await cellsOf(services, runId)).map((c) => c.output)).toEqual(['batch: Say a', 'batch: Say b']);
+  });
+
+  it('leaves the cells for a resume once the job\'s window passes with the vendor unreachable', async () => {
+    let down = false;
+    server = new FakeBatchServer({ autoStep: true, perStep: 0, unavailable: ({ method }) => down && method === 'GET' });
+    await server.start();
+    const services = boot({ ...POLL, windowMs: 300 });
+    const providerId = await provider(services, vendor);
+    const runId = await startBatchRun(services, providerId, ['a']);
+    await until(() => services.store.batchJobs.ofRun(runId)[0]?.remoteId !== undefined);
+    down = true;
+    expect(await services.runner.whenDone(runId)).toBe('interrupted');
+    const [cell] = await cellsOf(services, runId);
+    expect(cell?.error?.code).toBe('interrupted');
+    expect(cell?.error?.message).toMatch(/Resume the run to ask again/);
+    expect((await call(services, 'runs.batches', { runId })).jobs[0]?.problem).toMatch(/Could not ask/);
   });
 
   it('polls the recorded job after a restart instead of sending it again', async () => {

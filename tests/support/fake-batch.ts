@@ -43,6 +43,8 @@ export interface FakeBatchOptions {
   answer?: (customId: string, body: Record<string, unknown>, vendor: Vendor) => ItemOutcome;
   /** Replaces the result file's text (hostile files). */
   rewriteResults?: (jsonl: string, vendor: Vendor) => string;
+  /** The server is out for this request (503), as a network or vendor outage looks. */
+  unavailable?: (request: { method: string; path: string }) => boolean;
 }
 
 interface Item {
@@ -296,6 +298,7 @@ export class FakeBatchServer {
       res.end(typeof body === 'string' ? body : JSON.stringify(body));
     };
     const notFound = (): void => send(404, { error: { message: `No such thing: ${path}`, type: 'not_found_error' } });
+    if (this.options.unavailable?.({ method: req.method ?? '', path })) return send(503, { error: { message: 'Service unavailable', type: 'overloaded_error' } });
     let m: RegExpExecArray | null;
     if (req.method === 'POST' && path === '/v1/files') {
       const form = await new Request('http://fake/', { method: 'POST', headers: { 'content-type': req.headers['content-type'] ?? '' }, body: raw }).formData();

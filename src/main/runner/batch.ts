@@ -23,13 +23,22 @@ import type { Store } from '../store/store';
 import { sleep } from './backoff';
 import { unmask, type PiiMapping } from '../../shared/pii/mask';
 
-/** How often a job is asked where it stands: from `firstMs`, growing by half each time to `maxMs`. */
+/**
+ * How often a job is asked where it stands: from `firstMs`, growing by half each time to `maxMs`.
+ * A vendor that cannot be reached is asked again at `maxMs` until `windowMs` after the job was
+ * recorded (the vendor's 24 hours and some grace); only then are its cells left for a resume.
+ */
 export interface PollPolicy {
   firstMs: number;
   maxMs: number;
+  windowMs?: number;
 }
 
 export const DEFAULT_POLL: PollPolicy = { firstMs: 5_000, maxMs: 60_000 };
+/** The vendors' 24-hour window and 2 hours' grace. */
+export const BATCH_WINDOW_MS = 26 * 3600_000;
+/** Reads of a result file in a row that failed without writing an answer before its cells are left for a resume. */
+export const MAX_READ_FAILURES = 20;
 
 /** PARALLAX_BATCH_POLL_MS: how often a batch is first polled (10 ms to 10 minutes; it grows to 4 times that); the default otherwise. */
 export function batchPollOf(env: Readonly<Record<string, string | undefined>>): { batchPoll?: PollPolicy } {
@@ -55,10 +64,18 @@ export interface BatchHost {
    * asking again with the cell's rendered messages.
    */
   prepare: (cell: Cell) => Promise<{ cell: Cell; mapping: PiiMapping } | undefined>;
+  /**
+   * Leaves a cell for a resume (error `interrupted`, not graded): its job is still the vendor's
+   * and its answer can be read later. The run then ends interrupted, so Resume is offered.
+   */
+  interrupt: (cell: Cell, message: string) => Promise<void>;
   /** The process is closing: leave jobs as they are. */
   closing: () => boolean;
   poll: PollPolicy;
 }
+
+/** Never aborted: reading results paid for goes on through a stop (a close is checked between lines). */
+const NEVER = new AbortController().signal;
 
 /** Answers and failures a job's results brought, for the job's record. */
 interface Tally {
@@ -156,8 +173,9 @@ export class BatchGroup {
     if (remoteId === undefined) return;
     const { store, signal } = this.host;
     const began = performance.now();
+    const recorded = Date.parse(job.createdAt);
+    const deadline = (Number.isFinite(recorded) ? recorded : Date.now()) + (this.host.poll.windowMs ?? BATCH_WINDOW_MS);
     let wait = this.host.poll.firstMs;
-    let failures = 0;
     for (;;) {
       if (this.host.closing()) return;
       if (signal.aborted) {
@@ -167,19 +185,19 @@ export class BatchGroup {
       let status: BatchStatus;
       try {
         status = await api.status(remoteId, signal);
-        failures = 0;
       } catch (error) {
         if (signal.aborted || this.host.closing()) continue;
-        // A vendor that cannot be reached now may be reachable later: the job is theirs, kept.
-        failures++;
-        if (failures >= 10) {
+        // A vendor that cannot be reached now may be reachable later (the job is theirs, and
+        // answered for 24 hours): asked again at the longest interval until its window is past.
+        if (Date.now() > deadline) {
           const reason = error instanceof Error ? error.message : String(error);
           await store.write(() => store.batchJobs.update(job.id, { problem: `Could not ask ${this.provider.name} about the batch: ${reason}`.slice(0, 500) }));
-          await this.failRest(job.id, batchError('missing', `Parallax could not reach ${this.provider.name} to read it; resume the run to try again.`));
+          this.changed(job.id);
+          await this.leaveRest(job.id, `Parallax could not reach ${this.provider.name} to ask about the batch. Resume the run to ask again.`);
           return;
         }
+        wait = this.host.poll.maxMs;
         await sleep(wait, signal).catch(() => undefined);
-        wait = Math.min(this.host.poll.maxMs, wait * 1.5);
         continue;
       }
       const state: BatchJobStatus = status.state;
@@ -194,42 +212,90 @@ export class BatchGroup {
     }
   }
 
-  /** Writes every result into its cell; the job's cells left without one fail with why. */
+  /**
+   * Writes every result into its cell; the job's cells left without one fail with why. A read
+   * that breaks off (the network, a slow grader holding the download open) is started again with
+   * backoff, skipping the results already written; after MAX_READ_FAILURES in a row that wrote
+   * nothing, the cells still waiting are left for a resume. A stop does not end the read: the
+   * answers are paid for.
+   */
   private async readResults(api: BatchApi, jobId: string, remoteId: string, waitedMs: number, status: BatchStatus): Promise<void> {
     const { store } = this.host;
-    const mine = new Set(store.batchJobs.cellIds(jobId));
     const tally: Tally = { written: 0, badLines: 0 };
-    const bad = (): void => {
-      tally.badLines++;
-    };
-    try {
-      for await (const result of api.results(remoteId, this.host.signal, bad)) {
+    const seen = new Set<string>();
+    let wait = this.host.poll.firstMs;
+    for (let failures = 0; ; ) {
+      const before = tally.written;
+      try {
+        await this.readOnce(api, jobId, remoteId, waitedMs, tally, seen);
+        break;
+      } catch (error) {
         if (this.host.closing()) return;
-        if (!mine.has(result.customId)) {
-          bad();
-          continue;
+        failures = tally.written > before ? 1 : failures + 1;
+        // Parallax's own refusal (a results address on another host) is not cured by asking again.
+        const permanent = error instanceof AppError && !error.retryable;
+        if (permanent || failures >= MAX_READ_FAILURES) {
+          const reason = error instanceof Error ? error.message : String(error);
+          await store.write(() => store.batchJobs.update(jobId, { fetched: tally.written, problem: `Reading the results failed: ${reason}`.slice(0, 500) }));
+          this.changed(jobId);
+          await this.leaveRest(jobId, `Reading the batch's results from ${this.provider.name} failed. Resume the run to read them again.`);
+          return;
         }
-        mine.delete(result.customId);
-        const stored = store.getCell(result.customId);
-        if (stored?.status !== 'pending' && stored?.status !== 'running') continue;
-        const guarded = this.sent.get(stored.id) ?? (await this.host.prepare(stored));
-        this.sent.delete(stored.id);
-        // The policy now stops it (changed since it was sent): the cell was finished, failed.
-        if (guarded === undefined) continue;
-        await this.host.finish(this.answered({ ...guarded.cell, status: stored.status }, restored(result, guarded.mapping), waitedMs));
-        tally.written++;
-        if (tally.written % 500 === 0) await store.write(() => store.batchJobs.update(jobId, { fetched: tally.written }));
+        await sleep(wait, NEVER).catch(() => undefined);
+        wait = Math.min(this.host.poll.maxMs, wait * 1.5);
       }
-    } catch (error) {
-      if (this.host.closing()) return;
-      const reason = error instanceof Error ? error.message : String(error);
-      await store.write(() => store.batchJobs.update(jobId, { problem: `Reading the results failed: ${reason}`.slice(0, 500) }));
     }
     if (this.host.closing()) return;
     const why = status.state === 'expired' ? batchError('expired') : status.state === 'cancelled' ? batchError('cancelled') : batchError(status.state === 'failed' ? 'failed' : 'missing', status.problem ?? (tally.badLines > 0 ? `${tally.badLines} line(s) of the result file could not be used.` : ''));
     await this.failRest(jobId, why);
     await store.write(() => store.batchJobs.update(jobId, { fetched: store.batchJobs.get(jobId)?.total ?? tally.written, ...(tally.badLines > 0 ? { problem: `${tally.badLines} line(s) of the result file could not be used.` } : {}) }));
     this.changed(jobId);
+  }
+
+  /** One read of the result file from its start; results of cells already handled (`seen`) are passed over. */
+  private async readOnce(api: BatchApi, jobId: string, remoteId: string, waitedMs: number, tally: Tally, seen: Set<string>): Promise<void> {
+    const { store } = this.host;
+    const mine = new Set(store.batchJobs.cellIds(jobId));
+    // Each read counts the file's bad lines afresh (a retry reads it from the start).
+    tally.badLines = 0;
+    const bad = (): void => {
+      tally.badLines++;
+    };
+    const here = new Set<string>();
+    // Not the run's stop signal: a stop does not end a read of answers already paid for.
+    for await (const result of api.results(remoteId, NEVER, bad)) {
+      if (this.host.closing()) return;
+      if (!mine.has(result.customId) || here.has(result.customId)) {
+        bad();
+        continue;
+      }
+      here.add(result.customId);
+      // Written by an earlier read of the file.
+      if (seen.has(result.customId)) continue;
+      const stored = store.getCell(result.customId);
+      if (stored?.status !== 'pending' && stored?.status !== 'running') {
+        seen.add(result.customId);
+        continue;
+      }
+      const guarded = this.sent.get(stored.id) ?? (await this.host.prepare(stored));
+      this.sent.delete(stored.id);
+      seen.add(result.customId);
+      // The policy now stops it (changed since it was sent): the cell was finished, failed.
+      if (guarded === undefined) continue;
+      await this.host.finish(this.answered({ ...guarded.cell, status: stored.status }, restored(result, guarded.mapping), waitedMs));
+      tally.written++;
+      if (tally.written % 500 === 0) await store.write(() => store.batchJobs.update(jobId, { fetched: tally.written }));
+    }
+  }
+
+  /** Leaves the job's cells still waiting for a resume (the job is kept; its results can be read later). */
+  private async leaveRest(jobId: string, message: string): Promise<void> {
+    for (const id of this.host.store.batchJobs.cellIds(jobId)) {
+      if (this.host.closing()) return;
+      const cell = this.host.store.getCell(id);
+      if (cell?.status !== 'pending' && cell?.status !== 'running') continue;
+      await this.host.interrupt(cell, message);
+    }
   }
 
   /** The cell finished with its batch result, priced at the batch price. */

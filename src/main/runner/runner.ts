@@ -159,6 +159,8 @@ interface ActiveRun {
   batchAbort: AbortController;
   /** Every cell goes live, batch variants too (sending a batch's failures again). */
   live: boolean;
+  /** A batch left cells for a resume (its vendor unreachable, its results unread): the run ends interrupted. */
+  leftForResume?: boolean;
   done: Promise<RunStatus>;
 }
 
@@ -538,7 +540,7 @@ export class Runner {
         for (const id of ids) await this.failUnfinished(active, id, active.stopped ? undefined : 'This cell never finished (no answer or error came back); the run ended without it.');
       }
     }
-    const status: RunStatus = active.stopped ? 'cancelled' : 'done';
+    const status: RunStatus = active.stopped ? 'cancelled' : active.leftForResume === true ? 'interrupted' : 'done';
     await this.store.write(() => this.store.finishRun(runId, status), untilClosed);
     this.emit({ type: 'run.finished', runId, status });
     return status;
@@ -582,6 +584,11 @@ export class Runner {
         signal: active.batchAbort.signal,
         // Masked as a live request is; a resumed job's mapping is rebuilt by masking the cell's rendered messages again.
         prepare: (cell) => this.guardPii(cell, resolved),
+        interrupt: async (cell, message) => {
+          active.leftForResume = true;
+          // Not graded: the answer is still to come.
+          await this.finish({ ...cell, status: 'error', error: { code: 'interrupted', message } });
+        },
         closing: () => this.closed || active.lost,
         poll: this.batchPoll,
       },

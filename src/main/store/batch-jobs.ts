@@ -110,9 +110,11 @@ export class BatchJobs {
     return row ? num(row, 'n') : 0;
   }
 
-  /** Runs with a job the vendor may still be answering (for resuming them on start). */
+  /** Runs with a job at the vendor still answering, or whose results are not all read (for resuming them on start). */
   openRuns(): string[] {
-    return (this.statement(`SELECT DISTINCT run_id FROM batch_jobs WHERE status NOT IN ('completed', 'failed', 'expired', 'cancelled', 'ended')`).all() as Row[]).map((row) =>
+    return (
+      this.statement(`SELECT DISTINCT run_id FROM batch_jobs WHERE remote_id IS NOT NULL AND (status NOT IN ('completed', 'failed', 'expired', 'cancelled', 'ended') OR fetched < total)`).all() as Row[]
+    ).map((row) =>
       str(row, 'run_id'),
     );
   }
