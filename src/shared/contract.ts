@@ -401,8 +401,16 @@ export const contract = {
   /** Asks the run's judge (or the provider and model given) to vote on every pair, in both orders. */
   'judge.pairwise': method(
     z.object({ runId: z.string().min(1), providerId: z.string().min(1).optional(), model: z.string().min(1).max(200).optional(), rubric: z.string().max(10_000).optional() }).strict(),
-    z.object({ rater: z.string(), voted: z.number().int(), flips: z.number().int(), failed: z.number().int() }),
+    // notAsked: pairs left unasked, over the cap or after a stop.
+    z.object({ rater: z.string(), voted: z.number().int(), flips: z.number().int(), failed: z.number().int(), notAsked: z.number().int().optional(), stopped: z.boolean().optional() }),
   ),
+  /** What asking the pairwise judge would take: pairs (capped), calls (two per pair) and their estimated cost. */
+  'judge.pairwiseEstimate': method(
+    z.object({ runId: z.string().min(1), providerId: z.string().min(1).optional(), model: z.string().min(1).max(200).optional(), rubric: z.string().max(10_000).optional() }).strict(),
+    z.object({ rater: z.string(), pairs: z.number().int(), capped: z.number().int(), calls: z.number().int(), inputTokens: z.number().int(), costUsd: z.number().optional() }),
+  ),
+  /** Stops the pairwise judge of a run: no new calls; votes already given are kept. */
+  'judge.pairwiseStop': method(z.object({ runId: z.string().min(1) }).strict(), z.object({ stopped: z.boolean() })),
   /** A bias probe's report: answers of rows that differ only in a protected attribute, against repeats (src/shared/bias/report.ts). */
   'bias.report': method(biasReportInputSchema, biasReportSchema),
   /** The whole run as a file: cells with checks and ratings, and the votes. */
@@ -471,6 +479,8 @@ export const contract = {
   /** Asks the author model (a logged run of one cell) and reads its answer: a prompt draft, rows or a revision. */
   'author.generate': method(authorCallSchema, authorResultSchema),
   /** Saves a revision as a library version and starts a run of the old version against it on the run's rows. */
+  /** What "Try revision" would cost before it starts: both variants on the run's rows, the cache off. */
+  'author.estimateRevision': method(tryRevisionSchema, runEstimateSchema),
   'author.tryRevision': method(
     tryRevisionSchema,
     z.object({ runId: z.string(), promptId: z.string(), beforeVersionId: z.string(), afterVersionId: z.string() }),

@@ -55,6 +55,8 @@ export const methodNames = [
   'judge.importVotes',
   'judge.agreement',
   'judge.pairwise',
+  'judge.pairwiseEstimate',
+  'judge.pairwiseStop',
   'bias.report',
   'runs.export',
   'library.list',
@@ -75,6 +77,7 @@ export const methodNames = [
   'author.saveSettings',
   'author.estimate',
   'author.generate',
+  'author.estimateRevision',
   'author.tryRevision',
 ] as const;
 

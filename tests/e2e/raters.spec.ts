@@ -17,6 +17,7 @@ interface Workspace {
   columns: { id: string; providerId: string; model: string; params: Record<string, unknown> }[];
 }
 interface JudgePair {
+  caseIndex: number;
   leftColumn: number;
 }
 interface Ballot {
@@ -124,6 +125,11 @@ test('export a ballot, import two raters’ votes, and the verdict shows their k
 
   // The pairwise judge, measured against the people.
   await page.getByRole('button', { name: 'Ask the pairwise judge' }).click();
+  // The count and the bill first; nothing is asked until confirmed.
+  const confirmJudge = page.getByRole('group', { name: 'Confirm the pairwise judge' });
+  await expect(confirmJudge.getByRole('status')).toContainText('judge:echo would judge 4 pairs in 8 calls');
+  await expectAccessible(page, '.matrix-panel');
+  await confirmJudge.getByRole('button', { name: 'Start judging' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'judge:echo voted on 4 pairs' })).toContainText('changed with the order on 0');
   const confusion = page.getByRole('table', { name: 'Confusion table of judge:echo against the people' });
   // People's majority: Alice and Bob agree on rows 1, 3 and 4 (first better, second better, tie); the judge said tie each time.

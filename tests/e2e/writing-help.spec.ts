@@ -161,6 +161,11 @@ test('generate rows, a prompt, and an improvement proven by a run of old vs new'
   await page.screenshot({ path: '/tmp/shots/writing-help-improve.png', fullPage: true });
   await proposed.getByRole('spinbutton', { name: 'Repeats' }).fill('3');
   await proposed.getByRole('button', { name: 'Save as a new version and run old vs new' }).click();
+  // Nothing starts before the bill is shown: 2 rows × 2 variants × 3 repeats, the cache off.
+  const confirm = proposed.getByRole('group', { name: 'Confirm the comparison run' });
+  await expect(confirm.getByRole('status')).toContainText('This makes 12 calls with the cache off');
+  await expectAccessible(page, '.writing-help');
+  await confirm.getByRole('button', { name: 'Start the run' }).click();
 
   // The follow-up run opens on its Verdict: the new prompt passes its checks, the old does not.
   await expect(page.getByRole('tab', { name: 'Verdict' })).toHaveAttribute('aria-selected', 'true');

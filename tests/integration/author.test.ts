@@ -270,6 +270,15 @@ describe('improve from evidence', () => {
     expect(sent).toContain('vote: B (after) was preferred over A (before)');
   });
 
+  it('estimates the comparison run before starting it: both prompts on the run’s rows, repeats times', async () => {
+    const before = (await call('runs.list', { limit: 200 })).runs.length;
+    const estimate = await call('author.estimateRevision', { runId, messages: [{ role: 'user', content: 'Capital of {{country}}? City only.' }], repeats: 3 });
+    expect(estimate.cells).toBe(2 * 2 * 3);
+    expect(estimate.columns).toHaveLength(2);
+    expect(estimate.inputTokens).toBeGreaterThan(0);
+    expect((await call('runs.list', { limit: 200 })).runs.length).toBe(before);
+  });
+
   it('tries a revision of the same run twice: the second is a new version of the same prompt, not a name clash', async () => {
     const first = await call('author.tryRevision', { runId, messages: [{ role: 'user', content: 'Try one: {{country}}?' }], repeats: 1 });
     await whenFinished(first.runId);

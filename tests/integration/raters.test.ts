@@ -304,6 +304,27 @@ describe('the llm-pairwise judge', () => {
     expect(await call(services, 'judge.pairwise', { runId, providerId, model: 'other-judge' })).toMatchObject({ voted: 0, failed: 6 });
   });
 
+  it('says what asking would take before it asks, and stops when told, keeping no half-asked pair', async () => {
+    const services = await open();
+    const runId = await twoVariantRun(services);
+    const providerId = (await call(services, 'providers.save', { name: 'Fake', baseUrl: fake.baseUrl, apiKey: 'sk-raters-test-key-0123456789' })).id;
+    await call(services, 'prices.save', { overrides: { stall: { inputPerMTok: 1000, outputPerMTok: 1000 } } });
+    fake.resetStats();
+    const estimate = await call(services, 'judge.pairwiseEstimate', { runId, providerId, model: 'stall' });
+    expect(estimate).toMatchObject({ rater: 'judge:stall', pairs: 6, capped: 0, calls: 12 });
+    expect(estimate.inputTokens).toBeGreaterThan(6 * 2 * 20);
+    // 12 calls × 256 assumed output tokens at $1,000 per million, plus the input.
+    expect(estimate.costUsd).toBeGreaterThan((12 * 256 * 1000) / 1e6);
+    expect(fake.requests.filter((r) => r.path === '/v1/chat/completions')).toHaveLength(0);
+    // A judge whose answers never end: stopped, nothing counts as failed or voted.
+    const asked = call(services, 'judge.pairwise', { runId, providerId, model: 'stall' });
+    await expect.poll(() => fake.requests.filter((r) => r.path === '/v1/chat/completions').length).toBeGreaterThan(0);
+    await expect(call(services, 'judge.pairwise', { runId, providerId, model: 'stall' })).rejects.toThrow(/already asking/);
+    expect(await call(services, 'judge.pairwiseStop', { runId })).toEqual({ stopped: true });
+    expect(await asked).toEqual({ rater: 'judge:stall', voted: 0, flips: 0, failed: 0, notAsked: 6, stopped: true });
+    expect(await call(services, 'judge.pairwiseStop', { runId })).toEqual({ stopped: false });
+  });
+
   it('reads llm-rubric scores as a pairwise judge and measures it against the people', async () => {
     const services = await open();
     const providerId = (await call(services, 'providers.save', { name: 'Fake', baseUrl: fake.baseUrl, apiKey: 'sk-raters-test-key-0123456789' })).id;

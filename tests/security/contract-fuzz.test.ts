@@ -271,6 +271,8 @@ function validInputs(f: Fixture): Record<MethodName, Json> {
     'judge.importVotes': { runId: f.runId, text: JSON.stringify({ format: 'parallax-votes', version: 1, ballot: ballotToken(f.runId), rater: 'Bob', createdAt: '', votes: [] }) },
     'judge.agreement': { runId: f.runId },
     'judge.pairwise': { runId: f.runId, providerId: 'echo', model: 'echo' },
+    'judge.pairwiseEstimate': { runId: f.runId, providerId: 'echo', model: 'echo' },
+    'judge.pairwiseStop': { runId: f.runId },
     'bias.report': { runId: f.runId, kind: 'names', values: [{ label: 'Emily', terms: ['Emily'] }, { label: 'Aisha', terms: ['Aisha'] }], caseValues: ['Emily', 'Aisha'] },
     'runs.export': { runId: f.runId, format: 'csv' },
     'runs.list': { limit: 10, offset: 0, query: '"NEAR( -x: *', statuses: ['done'] },
@@ -296,6 +298,7 @@ function validInputs(f: Fixture): Record<MethodName, Json> {
     'author.saveSettings': { models: { 'generate-prompt': { providerId: 'echo', model: 'echo' } }, prompts: {} },
     'author.estimate': { request: { action: 'generate-prompt', task: 'Summarise a support ticket' }, author: { providerId: 'echo', model: 'echo' } },
     'author.generate': { request: { action: 'generate-prompt', task: 'Summarise a support ticket' }, author: { providerId: 'echo', model: 'echo' } },
+    'author.estimateRevision': { runId: f.runId, messages: [{ role: 'user', content: 'Say {{word}}, briefly.' }] },
     'author.tryRevision': { runId: f.runId, messages: [{ role: 'user', content: 'Say {{word}}, briefly.' }] },
   };
 }

@@ -28,7 +28,7 @@ import type { ProviderRegistry } from '../providers/registry';
 import type { Runner } from '../runner/runner';
 import type { Store } from '../store/store';
 
-type AuthorHandlers = Pick<Handlers, 'author.settings' | 'author.saveSettings' | 'author.estimate' | 'author.generate' | 'author.tryRevision'>;
+type AuthorHandlers = Pick<Handlers, 'author.settings' | 'author.saveSettings' | 'author.estimate' | 'author.generate' | 'author.estimateRevision' | 'author.tryRevision'>;
 
 export const AUTHOR_SETTINGS_KEY = 'author.settings';
 
@@ -258,6 +258,24 @@ export function authorHandlers(deps: Deps): AuthorHandlers {
         if (error instanceof AuthorAnswerError) throw new AppError('provider_error', error.message);
         throw error;
       }
+    },
+    'author.estimateRevision': async ({ runId, messages, repeats }) => {
+      const detail = detailOf(runId);
+      const base = detail.columns[0];
+      if (!base) throw new AppError('bad_input', 'The run has no variant to compare with.');
+      // The same calls tryRevision starts: the old prompt and the new, each on the run's rows, repeats times, the cache off.
+      const { promptVersionId: _version, ...column } = base;
+      const caseIndexes = store.caseIndexesOf(runId);
+      const estimate = (sent: Message[]) => handlers()['runs.estimate']({ messages: sent, testCases: detail.testCases, caseIndexes, columns: [column], repeats });
+      const [before, after] = await Promise.all([estimate(baseOf(detail).messages), estimate(messages)]);
+      const priced = before.costUsd !== undefined || after.costUsd !== undefined;
+      return {
+        cells: before.cells + after.cells,
+        inputTokens: before.inputTokens + after.inputTokens,
+        ...(priced ? { costUsd: (before.costUsd ?? 0) + (after.costUsd ?? 0) } : {}),
+        columns: [before.columns[0], after.columns[0]].flatMap((c, columnIndex) => (c ? [{ ...c, columnIndex }] : [])),
+        errors: [...before.errors, ...after.errors],
+      };
     },
     'author.tryRevision': async ({ runId, messages, repeats }) => {
       const detail = detailOf(runId);

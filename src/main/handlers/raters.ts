@@ -10,11 +10,17 @@ import { computeAgreement, JUDGE_RATER_PREFIX, RUBRIC_RATER, rubricVotes } from 
 import { BALLOT_FORMAT, BALLOT_VERSION, parseVotesFile, type Ballot, type BallotPair } from '../../shared/judging/ballot';
 import { combineOrders, pairwiseMessages, parsePairwiseVerdict, requestText } from '../../shared/judging/pairwise';
 import type { Message } from '../../shared/schemas';
+import { estimateCost } from '../../shared/prices';
+import { priceTable } from '../prices';
 import type { ProviderRegistry } from '../providers/registry';
+import { tokenCount } from '../providers/tokens';
 import type { Store } from '../store/store';
 import { blindPairs, localRater, RATER_KEY, type BlindPair } from './judging';
 
-type RaterHandlers = Pick<Handlers, 'raters.me' | 'raters.setMe' | 'judge.exportBallot' | 'judge.importVotes' | 'judge.agreement' | 'judge.pairwise'>;
+type RaterHandlers = Pick<
+  Handlers,
+  'raters.me' | 'raters.setMe' | 'judge.exportBallot' | 'judge.importVotes' | 'judge.agreement' | 'judge.pairwise' | 'judge.pairwiseEstimate' | 'judge.pairwiseStop'
+>;
 
 /** An opaque token per run: a votes file names the ballot it answers without naming the run. */
 export function ballotToken(runId: string): string {
@@ -32,6 +38,12 @@ export function pairId(runId: string, pair: Pick<BlindPair, 'leftCellId' | 'righ
 
 /** Calls to the judge model at once. */
 const PAIRWISE_CONCURRENCY = 4;
+/** Pairs one ask of the pairwise judge covers (two calls each): a bill someone agreed to, not 10,000 calls. */
+export const MAX_PAIRWISE_PAIRS = 1000;
+/** An ask stops starting calls after this long; what it has is kept. */
+const PAIRWISE_DEADLINE_MS = 30 * 60_000;
+/** Pairs whose prompts are counted for the estimate; the rest are taken to be like them. */
+const ESTIMATE_SAMPLE = 100;
 
 function stringVars(vars: Record<string, unknown> | undefined): Record<string, string> {
   const out: Record<string, string> = {};
@@ -52,6 +64,21 @@ export function raterHandlers(store: Store, registry: Pick<ProviderRegistry, 're
     const detail = store.getRun(runId);
     if (!detail) throw new AppError('not_found', `No run with id "${runId}".`);
     return detail;
+  };
+  /** One stop per run's pairwise ask, as one AbortController per stream. */
+  const asking = new Map<string, AbortController>();
+  const judgeOf = (runId: string, providerId: string | undefined, model: string | undefined) => {
+    const judge = providerId !== undefined && model !== undefined ? { providerId, model } : store.gradingSpec(runId).judge;
+    if (!judge) throw new AppError('bad_input', 'Choose a judge model (Checks › Judge) or name a provider and model for the pairwise judge.');
+    return judge;
+  };
+  /** The two requests (both orders) the judge gets for a pair. */
+  const pairRequests = (detail: ReturnType<typeof detailOf>, pair: BlindPair, rubric: string | undefined): [Message[], Message[]] => {
+    const request = requestText(store.judging.messagesOf(pair.leftCellId), stringVars(detail.testCases[pair.caseIndex]?.vars));
+    return [
+      pairwiseMessages({ request, first: pair.leftOutput, second: pair.rightOutput, ...(rubric !== undefined ? { rubric } : {}) }),
+      pairwiseMessages({ request, first: pair.rightOutput, second: pair.leftOutput, ...(rubric !== undefined ? { rubric } : {}) }),
+    ];
   };
 
   return {
@@ -135,33 +162,54 @@ export function raterHandlers(store: Store, registry: Pick<ProviderRegistry, 're
       return Promise.resolve(computeAgreement({ votes, derived, variantModels: detail.columns.map((c) => c.model) }));
     },
 
+    'judge.pairwiseEstimate': ({ runId, providerId, model, rubric }) => {
+      const detail = detailOf(runId);
+      const judge = judgeOf(runId, providerId, model);
+      const all = blindPairs(store, runId, detail.columns.length);
+      const pairs = all.slice(0, MAX_PAIRWISE_PAIRS);
+      const sample = pairs.slice(0, ESTIMATE_SAMPLE);
+      const sampled = sample.reduce((sum, pair) => sum + pairRequests(detail, pair, rubric).reduce((n, messages) => n + tokenCount(messages.map((m) => m.content).join('\n')), 0), 0);
+      const inputTokens = sample.length > 0 ? Math.round((sampled / sample.length) * pairs.length) : 0;
+      const calls = pairs.length * 2;
+      // The verdict is a few words of reasoning and a letter: 256 tokens a call, as runs.estimate assumes without max_tokens.
+      const costUsd = estimateCost(judge.model, inputTokens, calls * 256, priceTable(store));
+      return Promise.resolve({ rater: `${JUDGE_RATER_PREFIX}${judge.model}`, pairs: pairs.length, capped: all.length - pairs.length, calls, inputTokens, ...(costUsd !== undefined ? { costUsd } : {}) });
+    },
+    'judge.pairwiseStop': ({ runId }) => {
+      const controller = asking.get(runId);
+      controller?.abort();
+      return Promise.resolve({ stopped: controller !== undefined });
+    },
     'judge.pairwise': async ({ runId, providerId, model, rubric }) => {
       const detail = detailOf(runId);
-      const judge = providerId !== undefined && model !== undefined ? { providerId, model } : store.gradingSpec(runId).judge;
-      if (!judge) throw new AppError('bad_input', 'Choose a judge model (Checks › Judge) or name a provider and model for the pairwise judge.');
+      const judge = judgeOf(runId, providerId, model);
       const rater = `${JUDGE_RATER_PREFIX}${judge.model}`;
+      if (asking.has(runId)) throw new AppError('bad_input', 'The pairwise judge is already asking about this run. Stop it first, or wait for it.');
       const { provider } = await registry.resolve(judge.providerId);
+      const controller = new AbortController();
+      asking.set(runId, controller);
+      const deadline = setTimeout(() => controller.abort(), PAIRWISE_DEADLINE_MS);
       const ask = async (messages: Message[]): Promise<'A' | 'B' | 'C' | undefined> => {
         let text = '';
-        for await (const part of provider.stream({ model: judge.model, messages, params: { temperature: 0 }, signal: new AbortController().signal })) {
+        for await (const part of provider.stream({ model: judge.model, messages, params: { temperature: 0 }, signal: controller.signal })) {
           if (part.type === 'delta') text += part.text;
         }
         return parsePairwiseVerdict(text);
       };
-      const pairs = blindPairs(store, runId, detail.columns.length);
+      const all = blindPairs(store, runId, detail.columns.length);
+      const pairs = all.slice(0, MAX_PAIRWISE_PAIRS);
       let voted = 0;
       let flips = 0;
       let failed = 0;
       let next = 0;
       const work = async (): Promise<void> => {
-        while (next < pairs.length) {
+        while (next < pairs.length && !controller.signal.aborted) {
           const pair = pairs[next++] as BlindPair;
-          const request = requestText(store.judging.messagesOf(pair.leftCellId), stringVars(detail.testCases[pair.caseIndex]?.vars));
+          const [first, second] = pairRequests(detail, pair, rubric);
           try {
-            const [forward, reversed] = await Promise.all([
-              ask(pairwiseMessages({ request, first: pair.leftOutput, second: pair.rightOutput, ...(rubric !== undefined ? { rubric } : {}) })),
-              ask(pairwiseMessages({ request, first: pair.rightOutput, second: pair.leftOutput, ...(rubric !== undefined ? { rubric } : {}) })),
-            ]);
+            const [forward, reversed] = await Promise.all([ask(first), ask(second)]);
+            // A call cut by the stop is no verdict: the pair counts as not asked.
+            if (controller.signal.aborted) continue;
             if (forward === undefined || reversed === undefined) {
               failed++;
               continue;
@@ -172,13 +220,19 @@ export function raterHandlers(store: Store, registry: Pick<ProviderRegistry, 're
             store.judging.vote({ runId, leftCellId: pair.leftCellId, rightCellId: pair.rightCellId, outcome: decided.outcome, rater, detail: JSON.stringify(detailJson) });
             voted++;
           } catch {
-            failed++;
+            if (!controller.signal.aborted) failed++;
           }
         }
       };
-      await Promise.all(Array.from({ length: Math.min(PAIRWISE_CONCURRENCY, pairs.length) }, work));
+      try {
+        await Promise.all(Array.from({ length: Math.min(PAIRWISE_CONCURRENCY, pairs.length) }, work));
+      } finally {
+        clearTimeout(deadline);
+        asking.delete(runId);
+      }
       if (voted > 0) emit({ type: 'judge.changed', runId });
-      return { rater, voted, flips, failed };
+      const notAsked = all.length - voted - failed;
+      return { rater, voted, flips, failed, ...(notAsked > 0 ? { notAsked } : {}), ...(controller.signal.aborted ? { stopped: true } : {}) };
     },
   };
 }

@@ -7,6 +7,7 @@ import { useRun } from '../../state/run';
 import { DiffView } from '../library/DiffView';
 import { useEditorTab } from '../grid/editorTab';
 import { useKeptState } from '../../state/kept';
+import { formatUsd } from '../estimate/describe';
 import { AuthorCall } from './AuthorCall';
 
 type Revision = Extract<AuthorResult['result'], { action: 'improve' }>;
@@ -35,6 +36,8 @@ export function ImprovePrompt(): React.JSX.Element {
   const [repeats, setRepeats] = useKeptState('author-improve:repeats', () => 1);
   const [trying, setTrying] = useState(false);
   const [error, setError] = useState<string | undefined>();
+  // The calls and their cost, shown before anything starts (the cache is off for a fair comparison).
+  const [confirm, setConfirm] = useState<string | undefined>();
 
   useEffect(() => {
     let live = true;
@@ -54,8 +57,21 @@ export function ImprovePrompt(): React.JSX.Element {
   // The run picked, else the newest (the one just made, usually).
   const chosen = runs.some((r) => r.id === runId) ? runId : (runs[0]?.id ?? '');
 
+  const estimate = async (): Promise<void> => {
+    if (!revision) return;
+    setError(undefined);
+    try {
+      const e = await api()['author.estimateRevision']({ runId: revision.runId, messages: revision.after, repeats });
+      const cost = e.costUsd !== undefined ? `about ${formatUsd(e.costUsd)}` : 'cost unknown (no price for the model)';
+      setConfirm(`This makes ${e.cells} ${e.cells === 1 ? 'call' : 'calls'} with the cache off, ${cost}.`);
+    } catch (e) {
+      setError(messageOf(e));
+    }
+  };
+
   const tryIt = async (): Promise<void> => {
     if (!revision) return;
+    setConfirm(undefined);
     setTrying(true);
     setError(undefined);
     try {
@@ -109,15 +125,35 @@ export function ImprovePrompt(): React.JSX.Element {
           <div className="row">
             <label className="check-inline">
               Repeats
-              <input type="number" min={1} max={50} value={repeats} onChange={(e) => setRepeats(Math.max(1, Math.min(50, Math.round(Number(e.target.value) || 1))))} />
+              <input
+                type="number"
+                min={1}
+                max={50}
+                value={repeats}
+                onChange={(e) => {
+                  setConfirm(undefined);
+                  setRepeats(Math.max(1, Math.min(50, Math.round(Number(e.target.value) || 1))));
+                }}
+              />
             </label>
-            <button type="button" className="primary" disabled={trying} onClick={() => void tryIt()}>
+            <button type="button" className="primary" disabled={trying || confirm !== undefined} onClick={() => void estimate()}>
               {trying ? 'Starting…' : 'Save as a new version and run old vs new'}
             </button>
             <button type="button" onClick={() => setRevision(undefined)}>
               Discard revision
             </button>
           </div>
+          {confirm !== undefined && (
+            <div className="row" role="group" aria-label="Confirm the comparison run">
+              <span role="status">{confirm}</span>
+              <button type="button" className="primary" onClick={() => void tryIt()}>
+                Start the run
+              </button>
+              <button type="button" onClick={() => setConfirm(undefined)}>
+                Cancel
+              </button>
+            </div>
+          )}
           {error && (
             <p className="error-text" role="alert">
               {error}

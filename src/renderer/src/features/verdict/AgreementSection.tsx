@@ -12,6 +12,7 @@ import { messageOf } from '../../state/errors';
 import { useJudge } from '../../state/judge';
 import { useEditorTab } from '../grid/editorTab';
 import { formatPercent, formatRate, NONE } from './format';
+import { formatUsd } from '../estimate/describe';
 
 type Load = { kind: 'loading' } | { kind: 'error'; message: string } | { kind: 'ready'; report: AgreementReport };
 
@@ -106,21 +107,54 @@ function CalibrationTable({ c, labels }: { c: Calibration; labels: readonly stri
 }
 
 function PairwiseJudgeButton({ runId }: { runId: string }): React.JSX.Element {
-  const [state, setState] = useState<{ busy: boolean; message?: string; error?: boolean }>({ busy: false });
-  const run = async (): Promise<void> => {
-    setState({ busy: true, message: 'Asking the judge about every pair, in both orders…' });
+  const [state, setState] = useState<{ busy: boolean; message?: string; error?: boolean; confirm?: string }>({ busy: false });
+  // First the count and the bill; the calls start only when confirmed.
+  const estimate = async (): Promise<void> => {
+    setState({ busy: false });
     try {
-      const r = await api()['judge.pairwise']({ runId });
-      setState({ busy: false, message: `${r.rater} voted on ${r.voted} pairs; its choice changed with the order on ${r.flips}${r.failed > 0 ? `; ${r.failed} gave no verdict` : ''}.` });
+      const e = await api()['judge.pairwiseEstimate']({ runId });
+      const cost = e.costUsd !== undefined ? `about ${formatUsd(e.costUsd)}` : 'cost unknown (no price for the model)';
+      const capped = e.capped > 0 ? ` (the first ${e.pairs}; ${e.capped} more are left for another time)` : '';
+      setState({ busy: false, confirm: `${e.rater} would judge ${e.pairs} pairs${capped} in ${e.calls} calls, ${cost}.` });
     } catch (error) {
       setState({ busy: false, error: true, message: messageOf(error) });
     }
   };
+  const run = async (): Promise<void> => {
+    setState({ busy: true, message: 'Asking the judge about every pair, in both orders…' });
+    try {
+      const r = await api()['judge.pairwise']({ runId });
+      const rest = r.notAsked !== undefined ? `; ${r.notAsked} not asked${r.stopped === true ? ' (stopped)' : ''}` : '';
+      setState({ busy: false, message: `${r.rater} voted on ${r.voted} pairs; its choice changed with the order on ${r.flips}${r.failed > 0 ? `; ${r.failed} gave no verdict` : ''}${rest}.` });
+    } catch (error) {
+      setState({ busy: false, error: true, message: messageOf(error) });
+    }
+  };
+  const stop = (): void => {
+    void api()['judge.pairwiseStop']({ runId }).catch(() => undefined);
+  };
   return (
     <div className="row">
-      <button type="button" disabled={state.busy} onClick={() => void run()}>
-        Ask the pairwise judge
-      </button>
+      {state.busy ? (
+        <button type="button" onClick={stop}>
+          Stop the pairwise judge
+        </button>
+      ) : (
+        <button type="button" disabled={state.confirm !== undefined} onClick={() => void estimate()}>
+          Ask the pairwise judge
+        </button>
+      )}
+      {state.confirm !== undefined && (
+        <span role="group" aria-label="Confirm the pairwise judge" className="row">
+          <span role="status">{state.confirm}</span>
+          <button type="button" className="primary" onClick={() => void run()}>
+            Start judging
+          </button>
+          <button type="button" onClick={() => setState({ busy: false })}>
+            Cancel
+          </button>
+        </span>
+      )}
       {state.message && (
         <span className={state.error ? 'error-text' : 'muted'} role={state.error ? 'alert' : 'status'}>
           {state.message}
