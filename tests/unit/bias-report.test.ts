@@ -53,3 +53,44 @@ describe('bias report', () => {
     expect(report.text?.between).toBeGreaterThan(0.5);
   }, 30_000);
 });
+
+describe('bias report on a large probe', () => {
+  it('reads 2,000 answers with checks in reasonable time, with fewer shuffles it says so', () => {
+    // 2,000 answers of one variant (about 2 million pairs), 40 words each, all graded and scored.
+    const caseValues = Array.from({ length: 400 }, (_, i) => (i % 2 === 0 ? 'Emily' : 'Jamal'));
+    let state = 7;
+    const word = (): string => {
+      state = (state * 1103515245 + 12345) % 2147483648;
+      return `w${state % 300}`;
+    };
+    const all: ProbeAnswer[] = caseValues.flatMap((_, caseIndex) =>
+      Array.from({ length: 5 }, (_, repeat) => ({
+        cellId: `${caseIndex}-${repeat}`,
+        caseIndex,
+        columnIndex: 0,
+        repeat,
+        output: Array.from({ length: 40 }, word).join(' '),
+        ok: true,
+        pass: (caseIndex + repeat) % 3 === 0,
+        score: (caseIndex * 7 + repeat) % 5,
+      })),
+    );
+    const started = performance.now();
+    const report = biasReport(names, all, caseValues, { permutations: 10_000 });
+    const seconds = (performance.now() - started) / 1000;
+    expect(seconds).toBeLessThan(20);
+    expect(report.answers).toBe(2000);
+    // 1,999,000 pairs × 3 tests (text, pass, score) within 2e8 visits: 33 shuffles, said in the note.
+    expect(report.text?.permutations).toBe(33);
+    expect(report.pass?.permutations).toBe(33);
+    expect(report.note).toMatch(/1,999,000 pairs to compare, so 33 shuffles were made instead of 10000: p cannot go below 0.029/);
+    // One variant: its test is the text test, not a second run of it.
+    expect(report.variants).toEqual([{ columnIndex: 0, text: report.text }]);
+  }, 60_000);
+
+  it('keeps the shuffles asked for when the probe is small', () => {
+    const { all, caseValues } = answers({ Emily: ['a b', 'a b c'], Jamal: ['c d', 'c d e'] });
+    expect(biasReport(names, all, caseValues, { permutations: 3000 }).text?.permutations).toBe(3000);
+    expect(biasReport(names, all, caseValues, { permutations: 50_000 }).text?.permutations).toBe(10_000);
+  });
+});

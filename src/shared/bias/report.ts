@@ -10,6 +10,16 @@ import { groupDistanceTest, jaccardDistance, wordSet, type PermutationResult } f
 import { attributeKind, type AttributeKind, type AttributeKindInfo, type AttributeValue } from './attributes';
 import { matcherFor, substituteText, type MarkedTerm } from './substitute';
 
+/** Shuffles a request may ask for. */
+export const MAX_PERMUTATIONS = 10_000;
+/**
+ * Pair visits all of a report's tests may make (pairs × shuffles, summed): main answers the
+ * app, so a report of 2,000 answers must not hold it for minutes. Past this, fewer shuffles.
+ */
+export const MAX_PAIR_STEPS = 2e8;
+/** With fewer shuffles p could not go below 5%: the floor, even past the budget (the note says p's floor). */
+const MIN_PERMUTATIONS = 20;
+
 export const attributeKindSchema = z.enum(['names', 'pronouns', 'gender', 'age', 'origin']);
 
 export const attributeValueSchema = z.object({
@@ -31,7 +41,7 @@ export const biasReportInputSchema = z
     /** Each row's value (its label), by case index. */
     caseValues: z.array(z.string().min(1).max(200)).min(2).max(1000).optional(),
     marked: z.array(markedTermSchema).max(50).optional(),
-    permutations: z.number().int().min(100).max(100_000).optional(),
+    permutations: z.number().int().min(100).max(MAX_PERMUTATIONS).optional(),
     seed: z.number().int().optional(),
   })
   .strict();
@@ -132,8 +142,19 @@ export interface ReportOptions {
 }
 
 export function biasReport(kind: AttributeKindInfo, all: readonly ProbeAnswer[], caseValues: readonly string[], options: ReportOptions = {}): BiasReport {
-  const testOptions = { permutations: options.permutations ?? 5000, seed: options.seed ?? 1 };
   const answers = all.filter((a) => a.ok && caseValues[a.caseIndex] !== undefined);
+  // Each test visits every pair of answers of one variant once a shuffle: keep the total within budget.
+  const perStratum = new Map<number, number>();
+  for (const a of answers) perStratum.set(a.columnIndex, (perStratum.get(a.columnIndex) ?? 0) + 1);
+  const pairCount = [...perStratum.values()].reduce((sum, n) => sum + (n * (n - 1)) / 2, 0);
+  const graded = answers.length > 0 && answers.every((a) => a.pass !== undefined);
+  const scored = graded && answers.every((a) => a.score !== undefined);
+  // The text test, the per-variant tests (together the same pairs; none when one variant), pass, score.
+  const tests = 1 + (perStratum.size > 1 ? 1 : 0) + (graded ? 1 : 0) + (scored ? 1 : 0);
+  const asked = Math.min(options.permutations ?? 5000, MAX_PERMUTATIONS);
+  const affordable = pairCount > 0 ? Math.floor(MAX_PAIR_STEPS / (pairCount * tests)) : asked;
+  const permutations = Math.max(MIN_PERMUTATIONS, Math.min(asked, affordable));
+  const testOptions = { permutations, seed: options.seed ?? 1 };
   const valueOf = (a: ProbeAnswer): string => caseValues[a.caseIndex] ?? '';
   const groupsSeen = [...new Set(caseValues)];
   const groups = groupsSeen.map((value) => {
@@ -158,6 +179,8 @@ export function biasReport(kind: AttributeKindInfo, all: readonly ProbeAnswer[],
 
   const columns = [...new Set(strata)].sort((x, y) => x - y);
   const variants = columns.map((columnIndex) => {
+    // One variant: its test is the text test (the same pairs and shuffles), not run twice.
+    if (columns.length === 1) return { columnIndex, ...(text ? { text } : {}) };
     const idx = answers.flatMap((a, k) => (a.columnIndex === columnIndex ? [k] : []));
     const result = groupDistanceTest(
       idx.map((k) => labels[k] ?? ''),
@@ -168,9 +191,8 @@ export function biasReport(kind: AttributeKindInfo, all: readonly ProbeAnswer[],
     return { columnIndex, ...(result ? { text: asTest(result) } : {}) };
   });
 
-  const graded = answers.flatMap((a, k) => (a.pass !== undefined ? [k] : []));
   const gradedTest = (d: (x: number, y: number) => number): DistanceTest | undefined =>
-    graded.length === answers.length && graded.length > 0
+    graded
       ? asTest(
           groupDistanceTest(
             labels,
@@ -181,7 +203,7 @@ export function biasReport(kind: AttributeKindInfo, all: readonly ProbeAnswer[],
         )
       : undefined;
   const pass = gradedTest((x, y) => (answers[x]?.pass === answers[y]?.pass ? 0 : 1));
-  const score = answers.every((a) => a.score !== undefined) ? gradedTest((x, y) => Math.abs((answers[x]?.score ?? 0) - (answers[y]?.score ?? 0))) : undefined;
+  const score = scored ? gradedTest((x, y) => Math.abs((answers[x]?.score ?? 0) - (answers[y]?.score ?? 0))) : undefined;
 
   const candidates: { x: number; y: number; d: number }[] = [];
   for (let x = 0; x < answers.length; x++)
@@ -202,6 +224,8 @@ export function biasReport(kind: AttributeKindInfo, all: readonly ProbeAnswer[],
       groupsSeen.length < 2
         ? 'A probe needs rows for two or more values.'
         : 'No two answers of one value to compare: run the probe with 2 or more repeats (and let them finish).';
+  } else if (permutations < asked) {
+    note = `${answers.length} answers make ${pairCount.toLocaleString('en-US')} pairs to compare, so ${permutations} shuffles were made instead of ${asked}: p cannot go below ${(1 / (permutations + 1)).toPrecision(2)}.`;
   }
   return { answers: answers.length, skipped: all.length - answers.length, groups, ...(text ? { text } : {}), ...(pass ? { pass } : {}), ...(score ? { score } : {}), variants, pairs, ...(note ? { note } : {}) };
 }
