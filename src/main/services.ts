@@ -67,7 +67,7 @@ export interface Services {
    * Resumes runs a quit left with a batch at a vendor (runner/batch.ts polls the job, never
    * sends it again): now, and once more when a lease the last process left has lapsed.
    */
-  resumeBatches(): void;
+  resumeBatches(): Promise<void>;
   close(): void;
 }
 
@@ -183,6 +183,25 @@ export function createServices(options: ServicesOptions): Services {
   const runner = new Runner(store, registry, emit, { cost, redact: (text) => registry.known.redact(text), maxAnswerBytes, loadImage: images.load, pii, ...options.runner });
   const regrader = new Regrader(store, guardGraders(registry, pii), emit, { redact: (text) => registry.known.redact(text), prices: () => priceTable(store) });
   const { secrets } = options;
+  /** Every provider (and the judge) a resume needs resolves, with its key by today's rules, before a cell is touched. */
+  const resolveForResume = async (runId: string, providerIds: readonly string[]): Promise<void> => {
+    const recorded = store.runProviders(runId);
+    const judge = store.gradingSpec(runId).judge;
+    for (const providerId of new Set([...providerIds, ...(judge ? [judge.providerId] : [])])) {
+      try {
+        await registry.resolve(providerId, recorded);
+      } catch (error) {
+        // A run parallax eval started before runs recorded their providers: its providers lived in its config only.
+        if (error instanceof AppError && error.code === 'not_found' && recorded.length === 0 && store.getRun(runId)?.run.source === 'cli') {
+          throw new AppError(
+            'not_found',
+            `This run was started by parallax eval with providers from its config ("${providerId}"), and it is older than runs that record them, so it cannot be resumed. Run the config again with parallax eval.`,
+          );
+        }
+        throw error;
+      }
+    }
+  };
 
   const handlers: Handlers = {
     'app.info': () =>
@@ -336,23 +355,7 @@ export function createServices(options: ServicesOptions): Services {
         throw new AppError('bad_input', 'Another Parallax process is running this run right now (it renewed its lease seconds ago). Let it finish, or stop it there.');
       }
       if (status !== 'interrupted') throw new AppError('bad_input', `Only a run that was interrupted can be resumed; this one is ${status}. Re-run failed cells instead.`);
-      // Every provider the rest needs must be reachable, with its key by today's rules, before a cell is touched.
-      const recorded = store.runProviders(runId);
-      const judge = store.gradingSpec(runId).judge;
-      for (const providerId of new Set([...store.unfinishedProviders(runId), ...(judge ? [judge.providerId] : [])])) {
-        try {
-          await registry.resolve(providerId, recorded);
-        } catch (error) {
-          // A run parallax eval started before runs recorded their providers: its providers lived in its config only.
-          if (error instanceof AppError && error.code === 'not_found' && recorded.length === 0 && store.getRun(runId)?.run.source === 'cli') {
-            throw new AppError(
-              'not_found',
-              `This run was started by parallax eval with providers from its config ("${providerId}"), and it is older than runs that record them, so it cannot be resumed. Run the config again with parallax eval.`,
-            );
-          }
-          throw error;
-        }
-      }
+      await resolveForResume(runId, store.unfinishedProviders(runId));
       return { queued: runner.rerun(runId, { kind: 'unfinished' }) };
     },
     'runs.batches': ({ runId }) => Promise.resolve({ jobs: store.batchJobs.ofRun(runId), failedCells: store.batchJobs.failedCount(runId) }),
@@ -398,21 +401,31 @@ export function createServices(options: ServicesOptions): Services {
       return () => events.off('event', listener);
     },
     resumeBatches() {
-      const resume = (): void => {
+      // Only polling, never sending: the cells of jobs the vendor holds, once their providers
+      // resolve as Resume would check them. Anything else (a live column's cells, a job never
+      // sent) waits for Resume in History, asked for.
+      const resume = async (): Promise<void> => {
         if (closed) return;
         noticeLapsed();
         for (const runId of store.batchJobs.openRuns()) {
+          if (closed) return;
           if (store.runStatus(runId) !== 'interrupted') continue;
+          const held = store.batchJobs.heldAtVendor(runId);
+          if (held.cellIds.length === 0) continue;
           try {
-            runner.rerun(runId, { kind: 'unfinished' });
+            await resolveForResume(runId, held.providerIds);
+            if (closed || store.runStatus(runId) !== 'interrupted') continue;
+            runner.rerun(runId, { kind: 'unfinished', ids: held.cellIds });
           } catch {
-            // Taken by another process meanwhile, or its provider is gone: Resume in History says why.
+            // Its provider is gone or its key refused, or another process took it meanwhile: the
+            // cells stay interrupted, and Resume in History says why.
           }
         }
       };
-      resume();
-      batchTimer = setTimeout(resume, LEASE_MS + 1_000);
+      batchTimer = setTimeout(() => void resume(), LEASE_MS + 1_000);
       batchTimer.unref();
+      // The database busy on start: the second look (above) tries again.
+      return resume().catch(() => undefined);
     },
     close() {
       closed = true;

@@ -25,8 +25,16 @@ let dataDir: string;
 let server: FakeBatchServer;
 const open: Services[] = [];
 
-function boot(poll: typeof POLL & { windowMs?: number } = POLL): Services {
-  const services = createServices({ dataDir, door: 'web', version: 'test', secrets: new MemorySecretStore(), env: {}, runner: { batchPoll: poll } });
+function boot(poll: typeof POLL & { windowMs?: number } = POLL, slowEcho = false): Services {
+  const services = createServices({
+    dataDir,
+    door: 'web',
+    version: 'test',
+    secrets: new MemorySecretStore(),
+    env: {},
+    runner: { batchPoll: poll },
+    ...(slowEcho ? { echo: { chunkDelayMs: 60_000, chunkSize: 1 } } : {}),
+  });
   open.push(services);
   return services;
 }
@@ -346,11 +354,64 @@ describe('the app on start, and the estimate', () => {
     server.options.autoStep = true;
     const second = boot();
     second.store.markInterrupted(Date.now() + LEASE_MS + 1000);
-    second.resumeBatches();
+    await second.resumeBatches();
     expect(second.runner.isActive(runId)).toBe(true);
     expect(await second.runner.whenDone(runId)).toBe('done');
     expect(server.created).toBe(1);
     expect((await cellsOf(second, runId))[0]?.output).toBe('batch: Say kept');
+  });
+
+  it('on start polls only the cells a vendor holds: a live variant\'s interrupted cells wait for Resume', async () => {
+    server = new FakeBatchServer();
+    await server.start();
+    const first = boot(POLL, true);
+    const providerId = await provider(first, 'openai');
+    const { runId } = await call(first, 'runs.start', {
+      messages: [{ role: 'user', content: 'Say {{word}}' }],
+      testCases: [{ id: 'r0', vars: { word: 'kept' } }],
+      columns: [
+        { id: 'c1', providerId, model: MODEL, params: {}, batch: true },
+        { id: 'c2', providerId: 'echo', model: 'echo', params: {} },
+      ],
+      repeats: 1,
+      useCache: false,
+    });
+    await until(() => first.store.batchJobs.ofRun(runId)[0]?.remoteId !== undefined);
+    first.close();
+    open.splice(open.indexOf(first), 1);
+    server.options.autoStep = true;
+    const second = boot();
+    second.store.markInterrupted(Date.now() + LEASE_MS + 1000);
+    await second.resumeBatches();
+    expect(second.runner.isActive(runId)).toBe(true);
+    expect(await second.runner.whenDone(runId)).toBe('interrupted');
+    const cells = await cellsOf(second, runId);
+    const batch = cells.find((c) => c.providerId === providerId);
+    const live = cells.find((c) => c.providerId === 'echo');
+    expect(batch?.output).toBe('batch: Say kept');
+    expect(live?.error?.code).toBe('interrupted');
+    expect(server.created).toBe(1);
+  });
+
+  it('on start leaves a batch whose provider no longer resolves interrupted, not failed', async () => {
+    server = new FakeBatchServer();
+    await server.start();
+    const first = boot();
+    const providerId = await provider(first, 'openai');
+    const runId = await startBatchRun(first, providerId, ['kept']);
+    await until(() => first.store.batchJobs.ofRun(runId)[0]?.remoteId !== undefined);
+    first.close();
+    open.splice(open.indexOf(first), 1);
+    const asked = server.requests.length;
+    const second = boot();
+    await call(second, 'providers.remove', { id: providerId });
+    second.store.markInterrupted(Date.now() + LEASE_MS + 1000);
+    await second.resumeBatches();
+    expect(second.runner.isActive(runId)).toBe(false);
+    expect((await call(second, 'runs.progress', { runId })).status).toBe('interrupted');
+    const [cell] = await cellsOf(second, runId);
+    expect(cell?.error?.code).toBe('interrupted');
+    expect(server.requests.slice(asked)).toHaveLength(0);
   });
 
   it('prices a batch variant at half the list price', async () => {
@@ -421,7 +482,7 @@ describe('personal data in a batch', () => {
     server.options.autoStep = true;
     const second = boot();
     second.store.markInterrupted(Date.now() + LEASE_MS + 1000);
-    second.resumeBatches();
+    await second.resumeBatches();
     expect(await second.runner.whenDone(runId)).toBe('done');
     expect(server.created).toBe(1);
     const [cell] = await cellsOf(second, runId);

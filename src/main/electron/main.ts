@@ -67,7 +67,7 @@ async function start(): Promise<void> {
   });
   registerIpcHandlers(ipcMain, services.handlers, devUrl);
   // A batch still at a vendor when the app last quit is polled again, not sent twice.
-  services.resumeBatches();
+  void services.resumeBatches();
   services.onEvent((event) => {
     const contents = mainWindow?.webContents;
     if (contents && !contents.isDestroyed()) contents.send(EVENT_CHANNEL, event);

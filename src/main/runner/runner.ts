@@ -540,7 +540,9 @@ export class Runner {
         for (const id of ids) await this.failUnfinished(active, id, active.stopped ? undefined : 'This cell never finished (no answer or error came back); the run ended without it.');
       }
     }
-    const status: RunStatus = active.stopped ? 'cancelled' : active.leftForResume === true ? 'interrupted' : 'done';
+    // Cells left for a resume (a batch's, or a live column's a resume on start did not ask): the run stays resumable.
+    const left = active.leftForResume === true || this.store.interruptedCount(runId) > 0;
+    const status: RunStatus = active.stopped ? 'cancelled' : left ? 'interrupted' : 'done';
     await this.store.write(() => this.store.finishRun(runId, status), untilClosed);
     this.emit({ type: 'run.finished', runId, status });
     return status;

@@ -110,6 +110,15 @@ export class BatchJobs {
     return row ? num(row, 'n') : 0;
   }
 
+  /**
+   * The run's cells in jobs the vendor knows (a remote id) whose results are not all read: what a
+   * resume on start may poll for without sending anything.
+   */
+  heldAtVendor(runId: string): { cellIds: string[]; providerIds: string[] } {
+    const jobs = this.ofRun(runId).filter((job) => job.remoteId !== undefined && job.fetched < job.total);
+    return { cellIds: jobs.flatMap((job) => this.cellIds(job.id)), providerIds: [...new Set(jobs.map((job) => job.providerId))] };
+  }
+
   /** Runs with a job at the vendor still answering, or whose results are not all read (for resuming them on start). */
   openRuns(): string[] {
     return (

@@ -241,7 +241,8 @@ function stripUndefined(usage: Usage): Usage {
 }
 
 /** Which cells of a finished run to run again. */
-export type RerunSelection = { kind: 'failed' } | { kind: 'ids'; ids: readonly string[] } | { kind: 'unfinished' };
+/** `unfinished` with `ids`: only those of the unfinished cells (a batch job's, resumed on start). */
+export type RerunSelection = { kind: 'failed' } | { kind: 'ids'; ids: readonly string[] } | { kind: 'unfinished'; ids?: readonly string[] };
 
 const PROGRESS_SQL = `SELECT COUNT(*) AS total,
    COALESCE(SUM(status = 'pending'), 0) AS pending, COALESCE(SUM(status = 'running'), 0) AS running,
@@ -652,6 +653,11 @@ export class Store {
   }
 
   /** Cells of a run not finished yet (pending or running): read from the index alone. */
+  /** Cells of a run left for a resume (marked interrupted). */
+  interruptedCount(runId: string): number {
+    return num(this.statement(`SELECT COUNT(*) AS n FROM cells WHERE run_id = ? AND status = 'error' AND error_code = 'interrupted'`).get(runId) as Row, 'n');
+  }
+
   unfinishedCount(runId: string, statuses: readonly ('pending' | 'running')[] = ['pending', 'running']): number {
     const row = this.statement(`SELECT COUNT(*) AS n FROM cells WHERE run_id = ? AND status IN (SELECT value FROM json_each(?))`).get(runId, JSON.stringify(statuses)) as Row;
     return num(row, 'n');
@@ -681,9 +687,9 @@ export class Store {
       selection.kind === 'failed'
         ? `status IN ('error', 'cancelled') AND ${sendable}`
         : selection.kind === 'unfinished'
-          ? `(status IN ('pending', 'running') OR error_code = 'interrupted')`
+          ? `(status IN ('pending', 'running') OR error_code = 'interrupted')${selection.ids ? ' AND id IN (SELECT value FROM json_each(?))' : ''}`
           : `id IN (SELECT value FROM json_each(?)) AND ${sendable}`;
-    const args = selection.kind === 'ids' ? [JSON.stringify(selection.ids)] : [];
+    const args = selection.kind === 'failed' || selection.ids === undefined ? [] : [JSON.stringify(selection.ids)];
     return this.transaction((): ReopenResult => {
       const run = this.db.prepare('SELECT status, lease_until FROM runs WHERE id = ?').get(runId) as Row | undefined;
       if (run && str(run, 'status') === 'running' && (optNum(run, 'lease_until') ?? 0) >= Date.now()) return { busy: true };

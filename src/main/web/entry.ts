@@ -44,7 +44,7 @@ async function main(): Promise<void> {
     echo: { chunkDelayMs: 12, chunkSize: 12 },
     runner: batchPollOf(process.env),
   });
-  services.resumeBatches();
+  void services.resumeBatches();
   const web = await startWebServer({ services, staticDir: defaultStaticDir(import.meta.dirname), token: randomBytes(24).toString('base64url'), port });
   process.stdout.write(`Parallax is running in browser mode. Data folder: ${dataDir}\nOpen this URL (it carries this launch's access token):\n${web.url}\n`);
   let closing = false;
