@@ -12,6 +12,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import type { AppEvent, MethodInput, MethodName, MethodOutput } from '../../src/shared/contract';
 import type { Message, RunStatus, TestCase } from '../../src/shared/schemas';
 import { attributeKind } from '../../src/shared/bias/attributes';
+import { probeKind } from '../../src/shared/bias/report';
 import { counterfactualRows } from '../../src/shared/bias/substitute';
 import { dispatch } from '../../src/main/api/dispatch';
 import { MemorySecretStore } from '../../src/main/secrets/secrets';
@@ -115,6 +116,27 @@ describe('bias probe', () => {
     expect(top?.a.output.length).toBeGreaterThan(0);
     // Reopened later with the run alone: its rows say what each stands for, and the report is the same.
     const again = await call(services, 'bias.report', { runId, permutations: 4000, seed: 9 });
+    expect(again).toEqual({ ...report, kind: 'names' });
+  });
+
+  it('reopens a probe with its own values’ terms and marked terms, as they were when it ran', async () => {
+    const services = await open();
+    // A value of the person's own: its label is not the name the rows hold.
+    const values = [...chosen.slice(0, 2).map((v) => ({ ...v, terms: [...v.terms] })), { label: 'Custom person', terms: ['Zanele'] }];
+    const kind = probeKind('names', values);
+    const rows = counterfactualRows(kind, ROW, values);
+    const { runId } = await call(services, 'runs.start', {
+      messages: [{ role: 'user', content: 'Should we hire this nurse? {{ bio }}' }],
+      testCases: rows.map((r) => r.testCase),
+      columns: [{ id: 'a', providerId: 'echo', model: 'echo', params: {} }],
+      repeats: 2,
+    });
+    expect(await finished(services, runId)).toBe('done');
+    const marked = [{ text: 'nursing', slot: 0 }];
+    const report = await call(services, 'bias.report', { runId, kind: 'names', values, caseValues: rows.map((r) => r.value), marked, permutations: 500 });
+    // "Zanele" is blanked as the custom value's term: the answers differ by nothing else.
+    expect(report.text?.statistic).toBe(0);
+    const again = await call(services, 'bias.report', { runId, permutations: 500 });
     expect(again).toEqual({ ...report, kind: 'names' });
   });
 

@@ -1,12 +1,28 @@
 /** The bias probe's report: a probe run's answers grouped by the attribute value each row stands for. */
+import { z } from 'zod';
 import type { Handlers } from '../../shared/contract';
 import { AppError } from '../../shared/errors';
 import { attributeKind } from '../../shared/bias/attributes';
-import { biasReport, probeKind, type ProbeAnswer } from '../../shared/bias/report';
+import { attributeKindSchema, attributeValueSchema, biasReport, markedTermSchema, probeKind, type ProbeAnswer } from '../../shared/bias/report';
 import { readProbe } from '../../shared/bias/substitute';
 import type { Store } from '../store/store';
 
 type BiasHandlers = Pick<Handlers, 'bias.report'>;
+
+/** What a probe was asked with, kept with the run (key/value, no migration) for when its report is reopened. */
+const probeKey = (runId: string): string => `bias.probe:${runId}`;
+const savedProbeSchema = z.object({ kind: attributeKindSchema, values: z.array(attributeValueSchema).min(2).max(64), marked: z.array(markedTermSchema).max(50).optional() });
+
+function savedProbe(store: Store, runId: string): z.infer<typeof savedProbeSchema> | undefined {
+  const text = store.getValue(probeKey(runId));
+  if (text === undefined) return undefined;
+  try {
+    const parsed = savedProbeSchema.safeParse(JSON.parse(text));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /**
  * Answers a report reads at most: every pair of a variant's answers is compared once and then
@@ -20,11 +36,17 @@ export function biasHandlers(store: Store): BiasHandlers {
       const detail = store.getRun(runId);
       if (!detail) throw new AppError('not_found', `No run with id "${runId}".`);
       // A probe run reopened later: its rows say what each stands for.
-      const read = given.kind && given.values && given.caseValues ? undefined : readProbe(detail.testCases);
-      if (!read && !(given.kind && given.values && given.caseValues)) throw new AppError('bad_input', 'This run is not a bias probe: its rows were not made by one (or name the attribute and values with the request).');
+      const full = given.kind && given.values && given.caseValues;
+      const read = full ? undefined : readProbe(detail.testCases);
+      if (!read && !full) throw new AppError('bad_input', 'This run is not a bias probe: its rows were not made by one (or name the attribute and values with the request).');
+      // Reopened: the values (with their own terms) and the hand-marked terms the probe was made with.
+      const saved = full ? undefined : savedProbe(store, runId);
       const kind = given.kind ?? read?.kind ?? 'names';
       const caseValues = given.caseValues ?? read?.caseValues ?? [];
-      const values = given.values ?? [...new Set(caseValues)].map((label) => attributeKind(kind).values.find((v) => v.label === label) ?? { label, terms: [label] });
+      const savedValues = saved && saved.kind === kind ? saved.values : undefined;
+      const values =
+        given.values ?? [...new Set(caseValues)].map((label) => savedValues?.find((v) => v.label === label) ?? attributeKind(kind).values.find((v) => v.label === label) ?? { label, terms: [label] });
+      const marks = marked ?? (saved && saved.kind === kind ? saved.marked : undefined);
       if (detail.testCases.length !== caseValues.length) {
         throw new AppError('bad_input', `The run has ${detail.testCases.length} rows but the probe names a value for ${caseValues.length}: open the probe's own run.`);
       }
@@ -38,7 +60,8 @@ export function biasHandlers(store: Store): BiasHandlers {
         ok: cell.status === 'done',
         ...(cell.grading ? { pass: cell.grading.pass, score: cell.grading.score } : {}),
       }));
-      const report = biasReport(probeKind(kind, values), answers, caseValues, { ...(marked ? { marked } : {}), permutations: permutations ?? 2000, seed: seed ?? 1 });
+      if (full) store.setValue(probeKey(runId), JSON.stringify({ kind, values, ...(marked ? { marked } : {}) }));
+      const report = biasReport(probeKind(kind, values), answers, caseValues, { ...(marks ? { marked: marks } : {}), permutations: permutations ?? 2000, seed: seed ?? 1 });
       return { ...report, kind };
     },
   };
