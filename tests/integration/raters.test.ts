@@ -304,6 +304,25 @@ describe('the llm-pairwise judge', () => {
     expect(await call(services, 'judge.pairwise', { runId, providerId, model: 'other-judge' })).toMatchObject({ voted: 0, failed: 6 });
   });
 
+  it('gives the judge the row’s values, not one side’s prompt, when the variants were sent different prompts', async () => {
+    const services = await open();
+    const saved = await call(services, 'library.save', { name: 'Other wording', description: '', tags: [], messages: [{ role: 'user', content: 'LEFT-ONLY-WORDING for {{ city }}' }], variables: {}, columns: [] });
+    const { runId } = await call(services, 'runs.start', { messages: MESSAGES, testCases: CASES.slice(0, 2), columns: [{ ...FULL, promptVersionId: saved.version.id }, SHORT] });
+    await finished(services, runId);
+    const providerId = (await call(services, 'providers.save', { name: 'Fake', baseUrl: fake.baseUrl, apiKey: 'sk-raters-test-key-0123456789' })).id;
+    fake.resetStats();
+    fake.script(...Array.from({ length: 4 }, () => ({ kind: 'chat-script' as const, text: ['Same. [[C]]'] })));
+    expect(await call(services, 'judge.pairwise', { runId, providerId, model: 'fake-judge-model' })).toMatchObject({ voted: 2 });
+    const bodies = fake.requests.filter((r) => r.path === '/v1/chat/completions').map((r) => r.rawBody);
+    expect(bodies).toHaveLength(4);
+    // Echo's answers repeat their prompt; the request part (role: text) holds neither side's.
+    for (const body of bodies) {
+      expect(body).not.toContain('user: LEFT-ONLY-WORDING');
+      expect(body).not.toContain('user: Name the capital city');
+    }
+    expect(bodies.some((b) => b.includes('city: Paris'))).toBe(true);
+  });
+
   it('says what asking would take before it asks, and stops when told, keeping no half-asked pair', async () => {
     const services = await open();
     const runId = await twoVariantRun(services);

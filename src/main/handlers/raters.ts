@@ -74,7 +74,9 @@ export function raterHandlers(store: Store, registry: Pick<ProviderRegistry, 're
   };
   /** The two requests (both orders) the judge gets for a pair. */
   const pairRequests = (detail: ReturnType<typeof detailOf>, pair: BlindPair, rubric: string | undefined): [Message[], Message[]] => {
-    const request = requestText(store.judging.messagesOf(pair.leftCellId), stringVars(detail.testCases[pair.caseIndex]?.vars));
+    // The prompt both were sent; when the variants' prompts differ, the row's values instead
+    // (one side's prompt would judge the other against a request it never got, and name it).
+    const request = requestText(sharedPrompt(store, pair) ?? [], stringVars(detail.testCases[pair.caseIndex]?.vars));
     return [
       pairwiseMessages({ request, first: pair.leftOutput, second: pair.rightOutput, ...(rubric !== undefined ? { rubric } : {}) }),
       pairwiseMessages({ request, first: pair.rightOutput, second: pair.leftOutput, ...(rubric !== undefined ? { rubric } : {}) }),
