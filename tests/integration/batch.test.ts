@@ -341,6 +341,32 @@ describe.each(['openai', 'anthropic'] as const)('a batch run through %s', (vendo
   });
 });
 
+describe('perplexity checks on a batch variant', () => {
+  it('ask OpenAI for log-probabilities in the batch and grade from them', async () => {
+    server = new FakeBatchServer({ autoStep: true });
+    await server.start();
+    const services = boot();
+    const providerId = await provider(services, 'openai');
+    const { runId } = await call(services, 'runs.start', {
+      messages: [{ role: 'user', content: 'Say {{word}}' }],
+      testCases: [
+        { id: 'r0', vars: { word: 'a' }, assert: [{ type: 'perplexity', threshold: 1.5 }] },
+        { id: 'r1', vars: { word: 'b' }, assert: [{ type: 'perplexity', threshold: 1.1 }] },
+      ],
+      columns: [{ id: 'c1', providerId, model: MODEL, params: {}, batch: true }],
+      repeats: 1,
+      useCache: false,
+    });
+    expect(await services.runner.whenDone(runId)).toBe('done');
+    const bodies = [...server.batches.values()].flatMap((b) => b.items.map((i) => i.body));
+    expect(bodies.map((b) => b['logprobs'])).toEqual([true, true]);
+    const cells = await cellsOf(services, runId);
+    // 'batch: Say a' is three tokens at -0.25: perplexity e^0.25 ≈ 1.28.
+    expect(cells[0]?.logprobs).toEqual({ sum: -0.75, count: 3 });
+    expect(cells.map((c) => c.grading?.pass)).toEqual([true, false]);
+  });
+});
+
 describe('the app on start, and the estimate', () => {
   it('resumes a run a quit left with a batch at the vendor, polling the recorded job', async () => {
     server = new FakeBatchServer();

@@ -202,7 +202,15 @@ export class FakeBatchServer {
           id: 'chatcmpl-1',
           object: 'chat.completion',
           model: String(item.body['model'] ?? ''),
-          choices: [{ index: 0, message: { role: 'assistant', content: text }, finish_reason: 'stop' }],
+          choices: [
+            {
+              index: 0,
+              message: { role: 'assistant', content: text },
+              finish_reason: 'stop',
+              // As Chat Completions sends them when asked: one per token (a word here), -0.25 each.
+              ...(item.body['logprobs'] === true ? { logprobs: { content: text.split(' ').map((token) => ({ token, logprob: -0.25, bytes: null, top_logprobs: [] })) } } : {}),
+            },
+          ],
           usage: { ...usage, total_tokens: usage.prompt_tokens + usage.completion_tokens },
         },
       },

@@ -28,8 +28,11 @@ const lineWire = z.looseObject({
   error: z.looseObject({ code: z.string().max(200).nullish(), message: z.string().nullish() }).nullish(),
 });
 
+/** A whole answer's tokens' log-probabilities (asked for a perplexity check); one per token, as many as MAX_TOKENS. */
+const logprobsWire = z.looseObject({ content: z.array(z.looseObject({ logprob: z.number() })).max(MAX_TOKENS).nullish() });
+
 const completionWire = z.looseObject({
-  choices: z.array(z.looseObject({ message: z.looseObject({}).nullish(), finish_reason: z.string().max(64).nullish() })).max(128),
+  choices: z.array(z.looseObject({ message: z.looseObject({}).nullish(), finish_reason: z.string().max(64).nullish(), logprobs: logprobsWire.nullish() })).max(128),
   usage: z.unknown(),
 });
 
@@ -49,11 +52,13 @@ export class OpenAIBatch implements BatchApi {
 
   /** One line of the input file: the body the live path sends, without streaming. */
   private async line(item: BatchItem): Promise<string> {
-    const body = {
+    const body: Record<string, unknown> = {
       model: item.model,
       messages: await chatMessages(item.messages, this.context.loadImage),
       ...requestParams(item.params, this.openaiHost),
     };
+    // As the live path asks (openai.ts): a column that set `logprobs` itself keeps its own word.
+    if (item.logprobs === true && item.params.extra?.['logprobs'] === undefined) body['logprobs'] = true;
     return JSON.stringify({ custom_id: item.customId, method: 'POST', url: '/v1/chat/completions', body });
   }
 
@@ -124,6 +129,8 @@ export class OpenAIBatch implements BatchApi {
     } catch (cause) {
       return { customId, ok: false, error: batchError('missing', cause instanceof Error ? cause.message : '') };
     }
+    const tokens = choice?.logprobs?.content ?? [];
+    const sum = tokens.reduce((total, t) => total + t.logprob, 0);
     const calls: ToolCall[] = parsed.toolCalls.map((c, i) => ({ id: r(c.id ?? `call_${i}`), name: r(c.name ?? ''), arguments: this.context.redact(c.arguments ?? '') }));
     return {
       customId,
@@ -133,6 +140,8 @@ export class OpenAIBatch implements BatchApi {
       ...(calls.length > 0 ? { toolCalls: calls } : {}),
       usage: parsed.usage ?? {},
       finishReason: parsed.finishReason !== undefined ? r(parsed.finishReason) : undefined,
+      // An infinite or overflowing sum is no perplexity: left out, as live (openai-base.ts).
+      ...(tokens.length > 0 && Number.isFinite(sum) ? { logprobs: { sum, count: tokens.length } } : {}),
     };
   }
 

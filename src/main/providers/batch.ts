@@ -6,6 +6,7 @@
  */
 import { AppError } from '../../shared/errors';
 import type { ErrorInfo, Message, Params, Usage } from '../../shared/schemas';
+import type { LogprobTotals } from './types';
 import type { ToolCall } from '../../shared/tools';
 import type { ImageLoader } from './content';
 import type { BatchVendor } from '../../shared/batch';
@@ -16,6 +17,8 @@ export interface BatchItem {
   model: string;
   messages: Message[];
   params: Params;
+  /** A perplexity check grades the answer: its tokens' log-probabilities are asked for, as live (ChatRequest.logprobs). */
+  logprobs?: boolean;
 }
 
 /** Where a job stands, in one set of words for both vendors. */
@@ -37,7 +40,7 @@ export interface BatchStatus {
 
 /** One request's outcome, read from a result file. */
 export type BatchResult =
-  | { customId: string; ok: true; output: string; reasoning?: string; toolCalls?: ToolCall[]; usage: Usage; finishReason: string | undefined }
+  | { customId: string; ok: true; output: string; reasoning?: string; toolCalls?: ToolCall[]; usage: Usage; finishReason: string | undefined; logprobs?: LogprobTotals }
   | { customId: string; ok: false; error: ErrorInfo };
 
 export interface BatchApi {

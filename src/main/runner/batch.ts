@@ -69,6 +69,8 @@ export interface BatchHost {
    * and its answer can be read later. The run then ends interrupted, so Resume is offered.
    */
   interrupt: (cell: Cell, message: string) => Promise<void>;
+  /** A check of the cell's row needs its answer's log-probabilities (perplexity). */
+  wantsLogprobs: (cell: Cell) => boolean;
   /** The process is closing: leave jobs as they are. */
   closing: () => boolean;
   poll: PollPolicy;
@@ -144,7 +146,7 @@ export class BatchGroup {
       const { cell } = guarded;
       this.sent.set(cell.id, guarded);
       cells.push(cell);
-      items.push({ customId: cell.id, model: cell.model, messages: cell.sentMessages ?? cell.messages, params: cell.params });
+      items.push({ customId: cell.id, model: cell.model, messages: cell.sentMessages ?? cell.messages, params: cell.params, ...(this.host.wantsLogprobs(cell) ? { logprobs: true } : {}) });
     }
     if (items.length === 0) return undefined;
     const id = randomUUID();
@@ -361,6 +363,7 @@ export function batchResultCell(cell: Cell, result: BatchResult, waitedMs: numbe
     ...(counted.estimated ? { costEstimated: true } : {}),
     ...(sane !== undefined ? { costUsd: sane } : {}),
     ...(result.finishReason !== undefined ? { finishReason: result.finishReason } : {}),
+    ...(result.logprobs !== undefined ? { logprobs: result.logprobs } : {}),
     attempts: 1,
     totalMs: waitedMs,
   };

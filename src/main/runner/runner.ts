@@ -586,6 +586,7 @@ export class Runner {
         signal: active.batchAbort.signal,
         // Masked as a live request is; a resumed job's mapping is rebuilt by masking the cell's rendered messages again.
         prepare: (cell) => this.guardPii(cell, resolved),
+        wantsLogprobs: (cell) => active.grading !== undefined && needsLogprobs(active.grading, cell.caseIndex),
         interrupt: async (cell, message) => {
           active.leftForResume = true;
           // Not graded: the answer is still to come.
