@@ -215,6 +215,8 @@ describe('several raters', () => {
       ['[]', /not a votes file/],
       [JSON.stringify({ ...base, version: 2 }), /version 2/],
       [JSON.stringify({ ...base, rater: 'Eve\u0000' }), /control characters/],
+      [JSON.stringify({ ...base, rater: 'Al\u200bice' }), /invisible format characters/],
+      [JSON.stringify({ ...base, rater: '\u202eecilA' }), /invisible format characters/],
       [JSON.stringify({ ...base, rater: 42 }), /damaged/],
       [JSON.stringify({ ...base, votes: [{ pair: '=HYPERLINK("x")', outcome: 'left' }] }), /hex/],
       [JSON.stringify({ ...base, votes: [{ pair: good[0]?.pair, outcome: '<script>' }] }), /damaged/],
@@ -234,8 +236,13 @@ describe('several raters', () => {
     const vote = await call(services, 'judge.vote', { runId, leftCellId: first.leftCellId, rightCellId: first.rightCellId, outcome: 'left' });
     expect(vote.rater).toBe('Dana');
     // Renaming carries the person's votes along, but never onto a colleague's name.
-    await call(services, 'judge.importVotes', { runId, text: votesFileText(ballot, 'Carol', good) });
+    // Signed in full-width letters: the same name once normalised (NFKC).
+    expect(await call(services, 'judge.importVotes', { runId, text: votesFileText(ballot, 'Ｃａｒｏｌ', good) })).toMatchObject({ rater: 'Carol', added: 6 });
+    // The same name in other case is refused: one person or two cannot be told.
+    await expect(call(services, 'judge.importVotes', { runId, text: votesFileText(ballot, 'CAROL', good) })).rejects.toThrow(/votes from "Carol" are already here/);
     await expect(call(services, 'raters.setMe', { name: 'carol' })).rejects.toThrow(/already here/);
+    // A refused rename keeps the name as it was (votes and the setting change together or not at all).
+    expect(await call(services, 'raters.me', {})).toEqual({ name: 'Dana' });
     await call(services, 'raters.setMe', { name: 'Dana K.' });
     const raters = (await call(services, 'judge.agreement', { runId })).raters.map((r) => [r.rater, r.votes]);
     expect(raters).toEqual([

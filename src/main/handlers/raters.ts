@@ -87,8 +87,7 @@ export function raterHandlers(store: Store, registry: Pick<ProviderRegistry, 're
     'raters.me': () => Promise.resolve({ name: localRater(store) }),
     'raters.setMe': ({ name }) => {
       const before = localRater(store);
-      store.judging.renameRater(before, name);
-      store.setValue(RATER_KEY, name);
+      store.judging.renameRater(before, name, () => store.setValue(RATER_KEY, name));
       return Promise.resolve({ name });
     },
 
@@ -132,6 +131,10 @@ export function raterHandlers(store: Store, registry: Pick<ProviderRegistry, 're
       const me = localRater(store);
       if (file.rater.toLowerCase() === me.toLowerCase()) {
         throw new AppError('bad_input', `These votes are signed "${file.rater}", which is your own name here (Settings › Your name). Ask the rater to export them under their own name.`);
+      }
+      const like = store.judging.raterLike(file.rater);
+      if (like !== undefined) {
+        throw new AppError('bad_input', `These votes are signed "${file.rater}", but votes from "${like}" are already here: the same person, or two? Ask for the file again under a name that tells them apart, or signed exactly "${like}".`);
       }
       const byId = new Map(blindPairs(store, runId, detail.columns.length).map((pair) => [pairId(runId, pair), pair]));
       const unknown = file.votes.filter((v) => !byId.has(v.pair)).length;

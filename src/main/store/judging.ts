@@ -133,12 +133,23 @@ export class Judging {
   }
 
   /** Votes and ratings given under one name now carry another (the local person renamed themself). */
-  renameRater(from: string, to: string): void {
-    if (from === to) return;
-    const taken = this.db.prepare('SELECT 1 FROM votes WHERE lower(rater) = lower(?) AND rater != ? LIMIT 1').get(to, from);
-    if (taken) throw new AppError('bad_input', `Votes from a rater named "${to}" are already here (imported from a votes file). Choose another name.`);
-    this.db.prepare('UPDATE votes SET rater = ? WHERE rater = ?').run(to, from);
-    this.db.prepare('UPDATE ratings SET rater = ? WHERE rater = ?').run(to, from);
+  /** Renames a rater's votes and ratings, and runs `also` (saving the name) in the same transaction. */
+  renameRater(from: string, to: string, also: () => void = () => undefined): void {
+    inTransaction(this.db, () => {
+      if (from !== to) {
+        const taken = this.db.prepare('SELECT 1 FROM votes WHERE lower(rater) = lower(?) AND rater != ? LIMIT 1').get(to, from);
+        if (taken) throw new AppError('bad_input', `Votes from a rater named "${to}" are already here (imported from a votes file). Choose another name.`);
+        this.db.prepare('UPDATE votes SET rater = ? WHERE rater = ?').run(to, from);
+        this.db.prepare('UPDATE ratings SET rater = ? WHERE rater = ?').run(to, from);
+      }
+      also();
+    });
+  }
+
+  /** A rater already here whose name differs from `name` only by case (two people or one?), if any. */
+  raterLike(name: string): string | undefined {
+    const row = this.db.prepare('SELECT rater FROM votes WHERE lower(rater) = lower(?) AND rater != ? LIMIT 1').get(name, name) as Row | undefined;
+    return row ? str(row, 'rater') : undefined;
   }
 
   /** Each rater of a run and how many votes they gave. */
