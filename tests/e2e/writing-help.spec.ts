@@ -76,7 +76,8 @@ test('generate rows, a prompt, and an improvement proven by a run of old vs new'
   // The cost is shown before the call.
   await expect(page.getByText(/≈ [\d,]+ input tokens · (≈ \$|< \$)[\d.]+, assuming 256 output tokens/)).toBeVisible();
   const rows = [
-    { vars: { country: 'Italy' }, expected: 'Rome', kind: 'typical' },
+    // A value under a name the table does not have: left out, and said so.
+    { vars: { country: 'Italy', capital_hint: 'Rome' }, expected: 'Rome', kind: 'typical' },
     // Near-duplicate of the existing France row: dropped.
     { vars: { country: 'france' }, kind: 'typical' },
     { vars: { country: '<script>window.__pwned = 1</script> {{ 7 * 7 }} =HYPERLINK("http://x","y")' }, kind: 'adversarial' },
@@ -89,6 +90,7 @@ test('generate rows, a prompt, and an improvement proven by a run of old vs new'
   // A hostile value is text: shown as written, never run.
   await expect(batch.getByRole('cell', { name: /<script>window.__pwned = 1<\/script> \{\{ 7 \* 7 \}\}/ })).toBeVisible();
   expect(await page.evaluate(() => (window as unknown as { __pwned?: number }).__pwned)).toBeUndefined();
+  await expect(batch.getByRole('note')).toHaveText('Values under names the prompt and table do not have are left out: capital_hint.');
   await expectAccessible(page, '.writing-help');
   await page.screenshot({ path: '/tmp/shots/writing-help-cases.png', fullPage: true });
   // Reject the Greek row, add the others.
@@ -97,6 +99,7 @@ test('generate rows, a prompt, and an improvement proven by a run of old vs new'
   await expect(page.getByRole('status').filter({ hasText: 'Added 2 rows to the table.' })).toBeVisible();
   await page.getByRole('tab', { name: 'Test cases', exact: true }).click();
   await expect(page.getByRole('textbox', { name: 'country, row 3', exact: true })).toHaveValue('Italy');
+  await expect(page.getByRole('textbox', { name: 'capital_hint, row 3', exact: true })).toHaveCount(0);
   await expect(page.getByRole('textbox', { name: 'country, row 4', exact: true })).toHaveValue(/^<script>/);
   await expect(page.getByRole('textbox', { name: 'country, row 5', exact: true })).toHaveCount(0);
   // Undo takes the batch out again.
@@ -123,15 +126,25 @@ test('generate rows, a prompt, and an improvement proven by a run of old vs new'
   say("I'm sorry, I can't help with that.");
   await page.getByRole('button', { name: 'Generate a prompt' }).click();
   await expect(page.locator('.writing-help').getByRole('alert')).toHaveText("The model did not return a prompt: I'm sorry, I can't help with that.");
-  const generated = { messages: [{ role: 'system', content: 'Answer with one word.' }, { role: 'user', content: 'Capital of {{country}} in {{language}}?' }], variables: ['country', 'language'], checks: [{ type: 'not-icontains', value: 'sorry' }] };
+  const generated = { messages: [{ role: 'system', content: 'Answer with one word.' }, { role: 'user', content: 'Capital of {{country}} in {{language}}?' }], variables: ['country', 'language'], checks: [{ type: 'not-icontains', value: 'sorry' }, { type: 'javascript', value: 'output.length < 20', threshold: 0.5, weight: 2, metric: 'short' }] };
   say(JSON.stringify(generated));
   await page.getByRole('button', { name: 'Generate a prompt' }).click();
   const promptDraft = page.getByRole('region', { name: 'Generated prompt draft' });
   await expect(promptDraft.getByRole('textbox', { name: 'Draft user message' })).toHaveValue('Capital of {{country}} in {{language}}?');
-  await expect(promptDraft).toContainText('not-icontains: sorry');
+  // Each check in full, with a box to leave it out; Accept adds the ticked ones to the checks already there.
+  await expect(promptDraft.getByLabel('Check 2 in full')).toContainText('"threshold": 0.5');
+  await expect(promptDraft.getByLabel('Check 2 in full')).toContainText('"metric": "short"');
   await expectAccessible(page, '.writing-help');
   await page.screenshot({ path: '/tmp/shots/writing-help-prompt.png', fullPage: true });
+  const checksBefore = ((await callApi<{ assertions?: unknown[] }>(app, 'workspace.get', {})).assertions ?? []).length;
+  await promptDraft.getByRole('checkbox', { name: 'Add check 2: javascript' }).uncheck();
   await promptDraft.getByRole('button', { name: 'Accept into the editor' }).click();
+  await expect
+    .poll(async () => JSON.stringify((await callApi<{ assertions?: unknown[] }>(app, 'workspace.get', {})).assertions ?? []))
+    .toContain('"not-icontains"');
+  const checksAfter = (await callApi<{ assertions?: { type: string }[] }>(app, 'workspace.get', {})).assertions ?? [];
+  expect(checksAfter).toHaveLength(checksBefore + 1);
+  expect(checksAfter.map((c) => c.type)).not.toContain('javascript');
   await page.getByRole('tab', { name: 'Test cases', exact: true }).click();
   await expect(page.getByRole('textbox', { name: 'language, row 1', exact: true })).toBeVisible();
   await page.getByRole('tab', { name: 'Writing help' }).click();

@@ -30,7 +30,8 @@ export function GenerateCases(): React.JSX.Element {
 
   const add = (rows: Row[]): void => {
     replaceCases(
-      rows.map((r) => ({ id: rowId(), vars: r.vars, ...(r.expected !== undefined ? { expected: r.expected } : {}), ...(r.kind ? { description: r.kind } : {}) })),
+      // Only the table's names: a value under another name would be added unseen (the preview shows these columns only).
+      rows.map((r) => ({ id: rowId(), vars: Object.fromEntries(Object.entries(r.vars).filter(([name]) => variables.includes(name))), ...(r.expected !== undefined ? { expected: r.expected } : {}), ...(r.kind ? { description: r.kind } : {}) })),
       'append',
     );
     setAdded(rows.length);
@@ -92,6 +93,15 @@ export function GenerateCases(): React.JSX.Element {
             {batch.rows.length} generated {batch.rows.length === 1 ? 'row' : 'rows'}
             {batch.dropped > 0 ? ` (${batch.dropped} near-duplicate${batch.dropped === 1 ? '' : 's'} dropped)` : ''}
           </h4>
+          {(() => {
+            const unknown = [...new Set(batch.rows.flatMap((r) => Object.keys(r.vars)).filter((name) => !variables.includes(name)))];
+            return unknown.length > 0 ? (
+              <p className="muted hint" role="note">
+                Values under names the prompt and table do not have are left out: {unknown.slice(0, 10).join(', ')}
+                {unknown.length > 10 ? ` and ${unknown.length - 10} more` : ''}.
+              </p>
+            ) : null;
+          })()}
           <table className="author-rows">
             <thead>
               <tr>

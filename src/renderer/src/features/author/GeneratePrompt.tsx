@@ -7,12 +7,7 @@ import { AuthorCall } from './AuthorCall';
 
 type Draft = Extract<AuthorResult['result'], { action: 'generate-prompt' }>['draft'];
 
-function checkText(check: AssertionDefinition): string {
-  const value = check.value === undefined ? '' : `: ${typeof check.value === 'string' ? check.value : JSON.stringify(check.value)}`;
-  return `${check.type}${value}`;
-}
-
-/** Puts a draft into the editor: its messages, its variables as the table's header, its checks. Undone with the draft's Undo. */
+/** Puts a draft into the editor: its messages, its variables as the table's header, and the checks ticked added to the run's. Undone with the draft's Undo. */
 function acceptDraft(draft: { messages: Message[]; variables: string[]; checks: AssertionDefinition[] }): void {
   const s = useWorkspace.getState();
   const testCases = s.testCases.map((row) => ({ ...row, vars: { ...Object.fromEntries(draft.variables.map((v) => [v, ''])), ...row.vars } }));
@@ -23,7 +18,8 @@ function acceptDraft(draft: { messages: Message[]; variables: string[]; checks: 
     columns: s.columns,
     repeats: s.repeats,
     useCache: s.useCache,
-    assertions: draft.checks,
+    // Added to the checks already there: a draft must not silently drop checks someone wrote.
+    assertions: [...s.assertions, ...draft.checks],
     ...(s.judge ? { judge: s.judge } : {}),
   });
 }
@@ -34,6 +30,8 @@ export function GeneratePrompt(): React.JSX.Element {
   const [examples, setExamples] = useKeptState('author-prompt:examples', () => '');
   const [draft, setDraft] = useKeptState<Draft | undefined>('author-prompt:draft', () => undefined);
   const [accepted, setAccepted] = useKeptState('author-prompt:accepted', () => false);
+  // The suggested checks left unticked (by index): every check is added unless unticked.
+  const [skipped, setSkipped] = useKeptState<number[]>('author-prompt:skipped', () => []);
   const undo = useWorkspace((s) => s.undoReplace);
 
   return (
@@ -55,6 +53,7 @@ export function GeneratePrompt(): React.JSX.Element {
         onResult={(result) => {
           if (result.result.action !== 'generate-prompt') return;
           setDraft(result.result.draft);
+          setSkipped([]);
           setAccepted(false);
         }}
       />
@@ -92,9 +91,16 @@ export function GeneratePrompt(): React.JSX.Element {
             <strong>Suggested checks:</strong>
           </p>
           {draft.checks.length > 0 ? (
-            <ul>
+            <ul className="author-checks">
               {draft.checks.map((check, i) => (
-                <li key={i}>{checkText(check)}</li>
+                <li key={i}>
+                  <label className="check-inline">
+                    <input type="checkbox" checked={!skipped.includes(i)} onChange={(e) => setSkipped(e.target.checked ? skipped.filter((k) => k !== i) : [...skipped, i])} />
+                    Add check {i + 1}: {check.type}
+                  </label>
+                  {/* The whole check (value, transform, threshold, weight, metric): what Accept adds is what is read here. */}
+                  <pre aria-label={`Check ${i + 1} in full`}>{JSON.stringify(check, null, 2)}</pre>
+                </li>
               ))}
             </ul>
           ) : (
@@ -110,7 +116,7 @@ export function GeneratePrompt(): React.JSX.Element {
               type="button"
               className="primary"
               onClick={() => {
-                acceptDraft(draft);
+                acceptDraft({ ...draft, checks: draft.checks.filter((_, i) => !skipped.includes(i)) });
                 setDraft(undefined);
                 setAccepted(true);
               }}
