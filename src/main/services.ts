@@ -359,6 +359,7 @@ export function createServices(options: ServicesOptions): Services {
       return { queued: runner.rerun(runId, { kind: 'unfinished' }) };
     },
     'runs.batches': ({ runId }) => Promise.resolve({ jobs: store.batchJobs.ofRun(runId), failedCells: store.batchJobs.failedCount(runId) }),
+    'runs.cancelBatches': ({ runId }) => Promise.resolve({ cancelled: runner.cancelBatches(runId) }),
     'runs.sendFailedLive': ({ runId }) => {
       noticeLapsed();
       if (store.runStatus(runId) === undefined) return Promise.reject(new AppError('not_found', `No run with id "${runId}".`));

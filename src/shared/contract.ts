@@ -315,6 +315,8 @@ export const contract = {
     z.object({ jobs: z.array(batchJobSchema), /** Cells a batch did not answer (expired, failed): what runs.sendFailedLive sends. */ failedCells: z.number().int().nonnegative() }),
   ),
   /** Sends a finished run's cells a batch did not answer (expired, failed) again, live. */
+  /** Cancels a running run's batch jobs only (its live variants go on). */
+  'runs.cancelBatches': method(z.object({ runId: z.string().min(1) }).strict(), z.object({ cancelled: z.boolean() })),
   'runs.sendFailedLive': method(z.object({ runId: z.string().min(1) }).strict(), z.object({ queued: z.number().int() })),
   /** Continues a run a crash interrupted: every cell that never finished. */
   'runs.resume': method(z.object({ runId: z.string().min(1) }).strict(), z.object({ queued: z.number().int() })),

@@ -33,6 +33,7 @@ export const methodNames = [
   'runs.rerun',
   'runs.resume',
   'runs.batches',
+  'runs.cancelBatches',
   'runs.sendFailedLive',
   'runs.estimate',
   'runs.checks',

@@ -190,10 +190,53 @@ describe.each(['openai', 'anthropic'] as const)('a batch run through %s', (vendo
     await call(services, 'runs.stop', { runId });
     expect(await services.runner.whenDone(runId)).toBe('cancelled');
     expect(server.requests.some((r) => r.method === 'POST' && r.path.endsWith('/cancel'))).toBe(true);
-    expect([...server.batches.values()][0]?.status).toBe('cancelling');
+    // Polled until the vendor ended it, not left cancelling.
+    expect([...server.batches.values()][0]?.status).toBe('cancelled');
     const cells = await cellsOf(services, runId);
     expect(cells.map((c) => c.status)).toEqual(['cancelled', 'cancelled']);
-    expect((await call(services, 'runs.batches', { runId })).jobs[0]?.status).toBe('cancelling');
+    expect((await call(services, 'runs.batches', { runId })).jobs[0]?.status).toBe(vendor === 'openai' ? 'cancelled' : 'ended');
+  });
+
+  it('keeps the answers the vendor gave before a stop', async () => {
+    server = new FakeBatchServer({ autoStep: true, perStep: 1 });
+    await server.start();
+    const services = boot();
+    const providerId = await provider(services, vendor);
+    const runId = await startBatchRun(services, providerId, ['a', 'b', 'c']);
+    await until(() => [...server.batches.values()].some((b) => b.items.some((i) => i.result)));
+    server.options.perStep = 0;
+    await call(services, 'runs.stop', { runId });
+    expect(await services.runner.whenDone(runId)).toBe('cancelled');
+    const cells = await cellsOf(services, runId);
+    const done = cells.filter((c) => c.status === 'done');
+    expect(done.length).toBeGreaterThanOrEqual(1);
+    expect(done.every((c) => c.output.startsWith('batch: Say '))).toBe(true);
+    expect(cells.filter((c) => c.status === 'cancelled').length).toBe(3 - done.length);
+    expect(server.created).toBe(1);
+  });
+
+  it('Cancel batch cancels the batch jobs only: the live variant finishes and the run is done', async () => {
+    server = new FakeBatchServer({ autoStep: true, perStep: 0 });
+    await server.start();
+    const services = boot();
+    const providerId = await provider(services, vendor);
+    const { runId } = await call(services, 'runs.start', {
+      messages: [{ role: 'user', content: 'Say {{word}}' }],
+      testCases: [{ id: 'r0', vars: { word: 'a' } }],
+      columns: [
+        { id: 'c1', providerId, model: MODEL, params: {}, batch: true },
+        { id: 'c2', providerId: 'echo', model: 'echo', params: {} },
+      ],
+      repeats: 1,
+      useCache: false,
+    });
+    await until(() => [...server.batches.values()].some((b) => b.status === 'in_progress'));
+    expect(await call(services, 'runs.cancelBatches', { runId })).toEqual({ cancelled: true });
+    expect(await services.runner.whenDone(runId)).toBe('done');
+    const cells = await cellsOf(services, runId);
+    expect(cells.find((c) => c.providerId === providerId)?.status).toBe('cancelled');
+    expect(cells.find((c) => c.providerId === 'echo')?.status).toBe('done');
+    expect(await call(services, 'runs.cancelBatches', { runId })).toEqual({ cancelled: false });
   });
 
   it('sends stopped cells again in a new job when the failed ones are re-run', async () => {

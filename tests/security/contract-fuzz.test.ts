@@ -249,6 +249,7 @@ function validInputs(f: Fixture): Record<MethodName, Json> {
     'runs.rerun': { runId: f.runId, cellIds: f.cellIds.slice(0, 1) },
     'runs.resume': { runId: f.runId },
     'runs.batches': { runId: f.runId },
+    'runs.cancelBatches': { runId: f.runId },
     'runs.sendFailedLive': { runId: f.runId },
     'runs.estimate': { messages, testCases, columns, repeats: 2 },
     'runs.checks': { runId: f.runId },

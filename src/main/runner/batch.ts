@@ -6,8 +6,9 @@
  * checks run, the cell is masked and saved, the grid sees it), priced at the batch price.
  *
  * A job outlives the process: on a resume, the run's cells still pending that a recorded job
- * holds are polled for, never sent again. A stop cancels the job at the vendor; a quit leaves it
- * running there, recorded, for the next resume.
+ * holds are polled for, never sent again. A stop (or Cancel batch) cancels the job at the vendor
+ * and still writes the answers it gave before; a quit leaves it running there, recorded, for the
+ * next resume.
  */
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
@@ -169,7 +170,11 @@ export class BatchGroup {
     return store.batchJobs.get(id);
   }
 
-  /** Polls a job until its results are in (writing them), it is cancelled (a stop), or the process closes. */
+  /**
+   * Polls a job until its results are in (writing them) or the process closes. A stop (or Cancel
+   * batch) asks the vendor to cancel it and polls on until it has ended: what the vendor answered
+   * before is written (paid for), the rest is cancelled.
+   */
   private async follow(api: BatchApi, job: BatchJob): Promise<void> {
     const remoteId = job.remoteId;
     if (remoteId === undefined) return;
@@ -178,17 +183,19 @@ export class BatchGroup {
     const recorded = Date.parse(job.createdAt);
     const deadline = (Number.isFinite(recorded) ? recorded : Date.now()) + (this.host.poll.windowMs ?? BATCH_WINDOW_MS);
     let wait = this.host.poll.firstMs;
+    let cancelAsked = false;
     for (;;) {
       if (this.host.closing()) return;
-      if (signal.aborted) {
-        await this.cancel(api, job.id, remoteId);
-        return;
-      }
+      if (signal.aborted && !cancelAsked) cancelAsked = await this.cancel(api, job.id, remoteId);
+      // Once stopped, the stop signal no longer cuts a poll short (it would spin).
+      const pollSignal = signal.aborted ? NEVER : signal;
       let status: BatchStatus;
       try {
-        status = await api.status(remoteId, signal);
+        status = await api.status(remoteId, pollSignal);
       } catch (error) {
-        if (signal.aborted || this.host.closing()) continue;
+        if (this.host.closing()) return;
+        // Cut short by the stop: cancelled above, on the next turn.
+        if (signal.aborted && pollSignal !== NEVER) continue;
         // A vendor that cannot be reached now may be reachable later (the job is theirs, and
         // answered for 24 hours): asked again at the longest interval until its window is past.
         if (Date.now() > deadline) {
@@ -199,7 +206,7 @@ export class BatchGroup {
           return;
         }
         wait = this.host.poll.maxMs;
-        await sleep(wait, signal).catch(() => undefined);
+        await sleep(wait, pollSignal).catch(() => undefined);
         continue;
       }
       const state: BatchJobStatus = status.state;
@@ -209,7 +216,9 @@ export class BatchGroup {
         await this.readResults(api, job.id, remoteId, performance.now() - began, status);
         return;
       }
-      await sleep(wait, signal).catch(() => undefined);
+      // A cancel the vendor did not take is asked again at the longest interval.
+      if (signal.aborted && !cancelAsked) wait = this.host.poll.maxMs;
+      await sleep(wait, pollSignal).catch(() => undefined);
       wait = Math.min(this.host.poll.maxMs, wait * 1.5);
     }
   }
@@ -317,17 +326,20 @@ export class BatchGroup {
     }
   }
 
-  /** A stop: the vendor is told to cancel the job (answers it already has are lost with it). */
-  private async cancel(api: BatchApi, jobId: string, remoteId: string): Promise<void> {
+  /** A stop: the vendor is told to cancel the job (the answers it already has still come back). False when it could not be told. */
+  private async cancel(api: BatchApi, jobId: string, remoteId: string): Promise<boolean> {
     const { store } = this.host;
+    let asked = false;
     try {
       await api.cancel(remoteId, AbortSignal.timeout(30_000));
       await store.write(() => store.batchJobs.update(jobId, { status: 'cancelling' }));
+      asked = true;
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       await store.write(() => store.batchJobs.update(jobId, { problem: `Cancelling at the vendor failed: ${reason}`.slice(0, 500) }));
     }
     this.changed(jobId);
+    return asked;
   }
 }
 

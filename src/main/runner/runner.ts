@@ -311,6 +311,17 @@ export class Runner {
     return count + this.store.unfinishedCount(runId, ['pending']);
   }
 
+  /**
+   * Cancels the run's batch jobs at their vendors (what they answered already is still written),
+   * leaving its live variants running. Returns whether the run is running here.
+   */
+  cancelBatches(runId: string): boolean {
+    const active = this.active.get(runId);
+    if (!active) return false;
+    active.batchAbort.abort();
+    return true;
+  }
+
   stopAll(): void {
     for (const runId of this.active.keys()) this.stop(runId);
   }

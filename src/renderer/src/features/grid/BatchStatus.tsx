@@ -36,7 +36,6 @@ type Batches = Awaited<ReturnType<ReturnType<typeof api>['runs.batches']>> & { r
 export function BatchStatus(): React.JSX.Element | null {
   const runId = useRun((s) => s.runId);
   const running = useRun((s) => s.running);
-  const stop = useRun((s) => s.stop);
   const [batches, setBatches] = useState<Batches | undefined>();
   const [problem, setProblem] = useState<string | undefined>();
   const [sending, setSending] = useState(false);
@@ -62,6 +61,15 @@ export function BatchStatus(): React.JSX.Element | null {
 
   if (!runId || batches?.runId !== runId || (batches.jobs.length === 0 && batches.failedCells === 0)) return null;
   const open = batches.jobs.some((job) => !isBatchOver(job.status) && job.status !== 'cancelling');
+  // The batch jobs only: the run's live variants go on; what the vendor answered already is still written.
+  const cancel = async (): Promise<void> => {
+    setProblem(undefined);
+    try {
+      await api()['runs.cancelBatches']({ runId });
+    } catch (error) {
+      setProblem(messageOf(error));
+    }
+  };
   const sendLive = async (): Promise<void> => {
     setSending(true);
     setProblem(undefined);
@@ -96,7 +104,7 @@ export function BatchStatus(): React.JSX.Element | null {
       </ul>
       <div className="batch-actions">
         {running && open && (
-          <button type="button" onClick={() => void stop()}>
+          <button type="button" onClick={() => void cancel()}>
             Cancel batch
           </button>
         )}
