@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import type { AppEvent, Handlers, VoteDetail } from '../../shared/contract';
 import { AppError } from '../../shared/errors';
 import { computeAgreement, JUDGE_RATER_PREFIX, RUBRIC_RATER, rubricVotes } from '../../shared/judging/agreement';
-import { BALLOT_FORMAT, BALLOT_VERSION, parseVotesFile, type Ballot, type BallotPair } from '../../shared/judging/ballot';
+import { BALLOT_FORMAT, BALLOT_VERSION, ballotSchema, fitBallotPair, MAX_BALLOT_FILE_CHARS, parseVotesFile, type Ballot, type BallotPair } from '../../shared/judging/ballot';
 import { combineOrders, pairwiseMessages, parsePairwiseVerdict, requestText } from '../../shared/judging/pairwise';
 import type { Message } from '../../shared/schemas';
 import { estimateCost } from '../../shared/prices';
@@ -99,14 +99,14 @@ export function raterHandlers(store: Store, registry: Pick<ProviderRegistry, 're
       // pair in a row (A–B, A–C, B–C) would tell which variants it holds.
       const ballotPairs: BallotPair[] = pairs.map((pair) => {
         const prompt = sharedPrompt(store, pair);
-        return {
+        return fitBallotPair({
           id: pairId(runId, pair),
           row: pair.caseIndex + 1,
           vars: stringVars(detail.testCases[pair.caseIndex]?.vars),
           ...(prompt ? { prompt: prompt.map((m) => ({ role: m.role, content: m.content })) } : {}),
           left: pair.leftOutput,
           right: pair.rightOutput,
-        };
+        });
       }).sort((x, y) => (x.id < y.id ? -1 : x.id > y.id ? 1 : 0));
       const when = detail.run.createdAt.slice(0, 16).replace('T', ' ');
       const ballot: Ballot = {
@@ -117,7 +117,16 @@ export function raterHandlers(store: Store, registry: Pick<ProviderRegistry, 're
         createdAt: new Date().toISOString(),
         pairs: ballotPairs,
       };
-      return Promise.resolve({ fileName: `parallax-ballot-${detail.run.createdAt.slice(0, 19).replace(/[:T]/g, '-')}.json`, text: `${JSON.stringify(ballot, null, 2)}\n`, mimeType: 'application/json' });
+      // What goes out is what the app reads back: checked against the ballot's schema and size.
+      const checked = ballotSchema.safeParse(ballot);
+      if (!checked.success) throw new AppError('internal', `The ballot would not be readable: ${checked.error.issues[0]?.message ?? 'it does not match its format'}.`);
+      let text = `${JSON.stringify(ballot, null, 2)}\n`;
+      if (text.length > MAX_BALLOT_FILE_CHARS) {
+        // Too big with the prompts: without them (each pair still shows its row's values).
+        text = `${JSON.stringify({ ...ballot, pairs: ballot.pairs.map(({ prompt: _prompt, ...rest }) => rest) }, null, 2)}\n`;
+        if (text.length > MAX_BALLOT_FILE_CHARS) throw new AppError('bad_input', `This run's answers make a ballot over ${MAX_BALLOT_FILE_CHARS / 1024 / 1024} MB, too large to send. Cap the answers' length and run again, or judge it here.`);
+      }
+      return Promise.resolve({ fileName: `parallax-ballot-${detail.run.createdAt.slice(0, 19).replace(/[:T]/g, '-')}.json`, text, mimeType: 'application/json' });
     },
 
     'judge.importVotes': ({ runId, text }) => {

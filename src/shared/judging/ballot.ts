@@ -41,6 +41,26 @@ export const ballotPairSchema = z
   .strict();
 export type BallotPair = z.infer<typeof ballotPairSchema>;
 
+const MAX_TEXT = 1_000_000;
+
+function fitText(text: string, max: number): string {
+  if (text.length <= max) return text;
+  const note = `… (${text.length - max} more characters not shown)`;
+  return `${text.slice(0, max - note.length - 20)}${note}`;
+}
+
+/**
+ * A pair as the ballot's own schema allows it (a ballot the app cannot read back is no
+ * ballot): long answers and values cut with a note, names cut, and the prompt left out when it
+ * does not fit (a ballot without one shows the row's values instead).
+ */
+export function fitBallotPair(pair: BallotPair): BallotPair {
+  const vars = Object.fromEntries(Object.entries(pair.vars).map(([name, value]) => [name.slice(0, 200), fitText(value, MAX_TEXT)]));
+  const promptFits = pair.prompt !== undefined && pair.prompt.length <= 100 && pair.prompt.every((m) => m.role.length <= 40 && m.content.length <= MAX_TEXT);
+  const { prompt: _prompt, ...rest } = pair;
+  return { ...rest, vars, ...(promptFits ? { prompt: pair.prompt } : {}), left: fitText(pair.left, MAX_TEXT), right: fitText(pair.right, MAX_TEXT) };
+}
+
 export const ballotSchema = z
   .object({
     format: z.literal(BALLOT_FORMAT),
