@@ -327,6 +327,27 @@ describe.each(['openai', 'anthropic'] as const)('a batch run through %s', (vendo
     expect((await call(services, 'runs.batches', { runId })).jobs[0]?.problem).toMatch(/Could not ask/);
   });
 
+  it('sends the batch again when the vendor refuses the create for a moment (503)', async () => {
+    let refusals = 1;
+    const create = vendor === 'openai' ? '/v1/batches' : '/v1/messages/batches';
+    server = new FakeBatchServer({
+      autoStep: true,
+      unavailable: ({ method, path }) => {
+        if (method !== 'POST' || path !== create || refusals === 0) return false;
+        refusals--;
+        return true;
+      },
+    });
+    await server.start();
+    const services = boot();
+    const providerId = await provider(services, vendor);
+    const runId = await startBatchRun(services, providerId, ['a']);
+    expect(await services.runner.whenDone(runId)).toBe('done');
+    expect(refusals).toBe(0);
+    expect(server.created).toBe(1);
+    expect((await cellsOf(services, runId))[0]?.output).toBe('batch: Say a');
+  });
+
   it('polls the recorded job after a restart instead of sending it again', async () => {
     server = new FakeBatchServer({ perStep: 1 });
     await server.start();
@@ -381,6 +402,46 @@ describe.each(['openai', 'anthropic'] as const)('a batch run through %s', (vendo
     expect(cells[2]?.error?.message).toMatch(/line\(s\) of the result file could not be used/);
     const job = (await call(services, 'runs.batches', { runId })).jobs[0];
     expect(job?.problem).toMatch(/5 line\(s\)/);
+  });
+});
+
+describe('an OpenAI batch whose create answer was lost', () => {
+  it('is found by its tag before a retry, not sent twice', async () => {
+    server = new FakeBatchServer({ autoStep: true, afterCreate: () => (server.created === 1 ? 'lost' : undefined) });
+    await server.start();
+    const services = boot();
+    const providerId = await provider(services, 'openai');
+    const runId = await startBatchRun(services, providerId, ['a']);
+    expect(await services.runner.whenDone(runId)).toBe('done');
+    expect(server.created).toBe(1);
+    const [batch] = [...server.batches.values()];
+    expect(batch?.metadata).toEqual({ parallax_job: services.store.batchJobs.ofRun(runId)[0]?.id });
+    expect((await cellsOf(services, runId))[0]?.output).toBe('batch: Say a');
+  });
+
+  it('is found by its tag on a resume after a quit mid-send', async () => {
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    server = new FakeBatchServer({ afterCreate: () => held });
+    await server.start();
+    const first = boot();
+    const providerId = await provider(first, 'openai');
+    const runId = await startBatchRun(first, providerId, ['a']);
+    await until(() => server.created === 1);
+    // The app quits before the vendor's answer comes: the job is recorded without its id.
+    first.close();
+    open.splice(open.indexOf(first), 1);
+    release();
+    server.options.autoStep = true;
+    const second = boot();
+    second.store.markInterrupted(Date.now() + LEASE_MS + 1000);
+    expect(second.store.batchJobs.ofRun(runId)[0]?.remoteId).toBeUndefined();
+    await call(second, 'runs.resume', { runId });
+    expect(await second.runner.whenDone(runId)).toBe('done');
+    expect(server.created).toBe(1);
+    expect((await cellsOf(second, runId))[0]?.output).toBe('batch: Say a');
   });
 });
 

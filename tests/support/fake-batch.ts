@@ -43,6 +43,11 @@ export interface FakeBatchOptions {
   answer?: (customId: string, body: Record<string, unknown>, vendor: Vendor) => ItemOutcome;
   /** Replaces the result file's text (hostile files). */
   rewriteResults?: (jsonl: string, vendor: Vendor) => string;
+  /**
+   * After an OpenAI batch is created: `lost` answers 503 all the same (the answer lost on the
+   * way), a promise holds the answer until it settles (a quit mid-send).
+   */
+  afterCreate?: (batchId: string) => 'lost' | Promise<void> | undefined;
   /** The server is out for this request (503), as a network or vendor outage looks. */
   unavailable?: (request: { method: string; path: string }) => boolean;
 }
@@ -63,6 +68,7 @@ interface Batch {
   outputFileId?: string;
   errorFileId?: string;
   endedAt?: number;
+  metadata?: Record<string, unknown> | null;
 }
 
 export interface RecordedBatchRequest {
@@ -266,7 +272,7 @@ export class FakeBatchServer {
       expires_at: sec(batch.createdAt + DAY_MS),
       completed_at: batch.status === 'completed' ? sec(batch.endedAt) : null,
       request_counts: { total: batch.items.length, completed: done.length - failed, failed: batch.status === 'completed' || batch.status === 'expired' || batch.status === 'cancelled' ? batch.items.length - (done.length - failed) : failed },
-      metadata: null,
+      metadata: batch.metadata ?? null,
     };
   }
 
@@ -327,9 +333,17 @@ export class FakeBatchServer {
         .filter((line) => line.trim() !== '')
         .map((line) => JSON.parse(line) as { custom_id: string; method: string; url: string; body: Record<string, unknown> })
         .map((line) => ({ customId: line.custom_id, body: line.body }));
-      const batch: Batch = { id: this.id('batch'), vendor: 'openai', status: 'validating', createdAt: this.now, items, inputFileId: String(body['input_file_id']) };
+      const metadata = typeof body['metadata'] === 'object' && body['metadata'] !== null ? (body['metadata'] as Record<string, unknown>) : null;
+      const batch: Batch = { id: this.id('batch'), vendor: 'openai', status: 'validating', createdAt: this.now, items, inputFileId: String(body['input_file_id']), metadata };
       this.batches.set(batch.id, batch);
+      const after = this.options.afterCreate?.(batch.id);
+      if (after === 'lost') return send(503, { error: { message: 'Service unavailable', type: 'server_error' } });
+      if (after) await after;
       return send(200, this.openaiView(batch));
+    }
+    if (req.method === 'GET' && path === '/v1/batches') {
+      const data = [...this.batches.values()].filter((b) => b.vendor === 'openai').reverse().map((b) => this.openaiView(b));
+      return send(200, { object: 'list', data, first_id: null, last_id: null, has_more: false });
     }
     if ((m = /^\/v1\/batches\/([\w-]+)(\/cancel)?$/.exec(path))) {
       const batch = this.batches.get(m[1] ?? '');

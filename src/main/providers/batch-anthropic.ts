@@ -55,6 +55,7 @@ export class AnthropicBatch implements BatchApi {
     private readonly context: BatchContext,
   ) {}
 
+  /** Message Batches keep no tag of the caller's, so a create whose answer never came cannot be found again (`find` is absent). */
   async submit(items: readonly BatchItem[], signal: AbortSignal): Promise<string> {
     const requests: Anthropic.Messages.Batches.BatchCreateParams.Request[] = [];
     for (const item of items) {

@@ -40,6 +40,11 @@ type FetchOptions = NonNullable<NonNullable<Parameters<OpenAI['files']['content'
 /** The bounded fetch (wire.ts) reads a result file with no whole-body limit. */
 const RESULTS_FETCH_OPTIONS = { [RESULTS_DOWNLOAD]: true } satisfies ResultsDownloadInit as FetchOptions;
 
+/** The metadata key a batch carries Parallax's id for its job under (found again after a quit mid-send). */
+const PARALLAX_JOB_KEY = 'parallax_job';
+const FIND_LIMIT = 1000;
+const foundWire = z.looseObject({ id: z.string().max(200), metadata: z.record(z.string(), z.unknown()).nullish() });
+
 const errorBodyWire = z.looseObject({ error: z.looseObject({ message: z.string().nullish() }).nullish() });
 
 export class OpenAIBatch implements BatchApi {
@@ -62,12 +67,26 @@ export class OpenAIBatch implements BatchApi {
     return JSON.stringify({ custom_id: item.customId, method: 'POST', url: '/v1/chat/completions', body });
   }
 
-  async submit(items: readonly BatchItem[], signal: AbortSignal): Promise<string> {
+  async submit(items: readonly BatchItem[], signal: AbortSignal, tag: string): Promise<string> {
     const lines: string[] = [];
     for (const item of items) lines.push(await this.line(item));
     const file = await this.client.files.create({ file: await toFile(Buffer.from(`${lines.join('\n')}\n`, 'utf8'), 'parallax-batch.jsonl'), purpose: 'batch' }, { signal });
-    const batch = await this.client.batches.create({ input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h' }, { signal });
+    const batch = await this.client.batches.create(
+      { input_file_id: file.id, endpoint: '/v1/chat/completions', completion_window: '24h', metadata: { [PARALLAX_JOB_KEY]: tag } },
+      { signal },
+    );
     return batch.id;
+  }
+
+  /** The newest batches (up to FIND_LIMIT) are searched for the tag; a job older than those is taken as never created. */
+  async find(tag: string, signal: AbortSignal): Promise<string | undefined> {
+    let seen = 0;
+    for await (const raw of this.client.batches.list({ limit: 100 }, { signal })) {
+      const batch = foundWire.safeParse(raw);
+      if (batch.success && batch.data.metadata?.[PARALLAX_JOB_KEY] === tag) return batch.data.id;
+      if (++seen >= FIND_LIMIT) return undefined;
+    }
+    return undefined;
   }
 
   async status(remoteId: string, signal: AbortSignal): Promise<BatchStatus> {

@@ -45,8 +45,13 @@ export type BatchResult =
 
 export interface BatchApi {
   readonly vendor: BatchVendor;
-  /** Uploads and creates the job; returns the vendor's id for it. */
-  submit(items: readonly BatchItem[], signal: AbortSignal): Promise<string>;
+  /** Uploads and creates the job, tagged with Parallax's id for it (`tag`) where the vendor keeps one; returns the vendor's id for it. */
+  submit(items: readonly BatchItem[], signal: AbortSignal, tag: string): Promise<string>;
+  /**
+   * The vendor's id of a job created with `tag`, if it was (a create whose answer never came:
+   * a quit or a broken connection mid-send); absent when the vendor keeps no tag to look up.
+   */
+  find?(tag: string, signal: AbortSignal): Promise<string | undefined>;
   status(remoteId: string, signal: AbortSignal): Promise<BatchStatus>;
   /** The results as they are read, a line at a time; lines that cannot be used are skipped (`onBadLine`). */
   results(remoteId: string, signal: AbortSignal, onBadLine: (why: string) => void): AsyncIterable<BatchResult>;

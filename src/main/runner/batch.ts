@@ -107,17 +107,22 @@ export class BatchGroup {
     const api = this.api;
     const wanted = new Set(cellIds);
     const jobs: BatchJob[] = [];
-    for (const job of store.batchJobs.ofRun(this.runId)) {
-      if (job.columnIndex !== this.columnIndex || job.providerId !== this.provider.id) continue;
-      const held = store.batchJobs.cellIds(job.id).filter((id) => wanted.has(id));
+    for (const recorded of store.batchJobs.ofRun(this.runId)) {
+      if (recorded.columnIndex !== this.columnIndex || recorded.providerId !== this.provider.id) continue;
+      const held = store.batchJobs.cellIds(recorded.id).filter((id) => wanted.has(id));
       if (held.length === 0) continue;
-      // Its results were all read: a cell of it still wanted is asked again, in a new job.
-      if (job.fetched >= job.total) continue;
-      // Recorded but never known to the vendor (the process ended while sending): sent again below.
-      if (job.remoteId === undefined) {
-        store.batchJobs.remove(job.id);
+      // Recorded but its vendor id never came (the process ended while sending): looked up by its tag where the vendor keeps one.
+      const job = recorded.remoteId === undefined ? await this.adopt(api, recorded, held) : recorded;
+      if (job === 'unknown') {
+        for (const id of held) wanted.delete(id);
         continue;
       }
+      if (job === undefined) {
+        store.batchJobs.remove(recorded.id);
+        continue;
+      }
+      // Its results were all read: a cell of it still wanted is asked again, in a new job.
+      if (job.fetched >= job.total) continue;
       for (const id of held) wanted.delete(id);
       jobs.push(job);
     }
@@ -127,6 +132,31 @@ export class BatchGroup {
       if (job) jobs.push(job);
     }
     await Promise.all(jobs.map((job) => this.follow(api, job)));
+  }
+
+  /**
+   * A job recorded without a vendor id: the vendor's job created with its tag, now recorded (its
+   * cells marked sent); undefined when it was never created (sent again); `unknown` when the
+   * vendor could not be asked (its cells left for a resume, never sent twice).
+   */
+  private async adopt(api: BatchApi, job: BatchJob, held: readonly string[]): Promise<BatchJob | undefined | 'unknown'> {
+    if (!api.find) return undefined;
+    const { store } = this.host;
+    let remoteId: string | undefined;
+    try {
+      remoteId = await api.find(job.id, AbortSignal.timeout(60_000));
+    } catch {
+      for (const id of held) {
+        const cell = store.getCell(id);
+        if (cell?.status === 'pending' || cell?.status === 'running') await this.host.interrupt(cell, `Parallax could not ask ${this.provider.name} whether this batch was sent. Resume the run to ask again.`);
+      }
+      return 'unknown';
+    }
+    if (remoteId === undefined) return undefined;
+    await store.write(() => store.batchJobs.update(job.id, { remoteId, status: 'validating', fetched: 0 }));
+    await store.write(() => store.batchJobs.markSent(held));
+    this.changed(job.id);
+    return store.batchJobs.get(job.id);
   }
 
   private changed(jobId: string): void {
@@ -154,7 +184,7 @@ export class BatchGroup {
     await store.write(() => store.batchJobs.create({ id, runId: this.runId, columnIndex: this.columnIndex, providerId: this.provider.id, vendor: this.vendor, cellIds: items.map((i) => i.customId) }));
     let remoteId: string;
     try {
-      remoteId = await api.submit(items, this.host.signal);
+      remoteId = await this.send(api, items, id);
     } catch (error) {
       const message = error instanceof AppError ? error.message : error instanceof Error ? error.message : String(error);
       await store.write(() => store.batchJobs.update(id, { status: 'failed', problem: message.slice(0, 500), fetched: items.length }));
@@ -168,6 +198,28 @@ export class BatchGroup {
     await store.write(() => store.batchJobs.markSent(cells.map((cell) => cell.id)));
     this.changed(id);
     return store.batchJobs.get(id);
+  }
+
+  /**
+   * Creates the job. A create in flight is not cut short by a stop or a quit (the vendor may
+   * have it already; a stop cancels it once its id is known). Refusals a moment may cure (429,
+   * 5xx, a broken connection) are tried again with backoff, after looking the job up by its tag
+   * where the vendor keeps one, so a create that went through is not sent twice.
+   */
+  private async send(api: BatchApi, items: readonly BatchItem[], jobId: string): Promise<string> {
+    let wait = Math.max(1_000, this.host.poll.firstMs);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await api.submit(items, NEVER, jobId);
+      } catch (error) {
+        const again = attempt < SEND_ATTEMPTS && !this.host.closing() && !this.host.signal.aborted && retryableSend(error, api.find !== undefined);
+        if (!again) throw error;
+        const found = await api.find?.(jobId, AbortSignal.timeout(60_000)).catch(() => undefined);
+        if (found !== undefined) return found;
+        await sleep(wait, this.host.signal).catch(() => undefined);
+        wait = Math.min(this.host.poll.maxMs, wait * 2);
+      }
+    }
   }
 
   /**
@@ -341,6 +393,21 @@ export class BatchGroup {
     this.changed(jobId);
     return asked;
   }
+}
+
+/** Creates asked at most per job. */
+const SEND_ATTEMPTS = 4;
+
+/**
+ * A refusal worth asking again: Parallax's own retryable errors, the vendor's 429 and 5xx, and
+ * (only where the job can be looked up first, `findable`) a connection that broke.
+ */
+function retryableSend(error: unknown, findable: boolean): boolean {
+  if (error instanceof AppError) return error.retryable;
+  if (typeof error !== 'object' || error === null) return false;
+  const status = (error as { status?: unknown }).status;
+  if (typeof status === 'number') return status === 429 || status >= 500;
+  return findable && error instanceof Error && /connection|timed? ?out|ECONNRESET|socket/i.test(`${error.name} ${error.message}`);
 }
 
 /** A result with the values its request's placeholders stand for put back (answer, thinking, tool calls). */
