@@ -129,6 +129,7 @@ test('export a ballot, import two raters’ votes, and the verdict shows their k
   const confirmJudge = page.getByRole('group', { name: 'Confirm the pairwise judge' });
   await expect(confirmJudge.getByRole('status')).toContainText('judge:echo would judge 4 pairs in 8 calls');
   await expectAccessible(page, '.matrix-panel');
+  await page.screenshot({ path: '/tmp/shots/raters-pairwise-confirm.png', fullPage: true });
   await confirmJudge.getByRole('button', { name: 'Start judging' }).click();
   await expect(page.getByRole('status').filter({ hasText: 'judge:echo voted on 4 pairs' })).toContainText('changed with the order on 0');
   const confusion = page.getByRole('table', { name: 'Confusion table of judge:echo against the people' });

@@ -178,6 +178,7 @@ test('generate rows, a prompt, and an improvement proven by a run of old vs new'
   const confirm = proposed.getByRole('group', { name: 'Confirm the comparison run' });
   await expect(confirm.getByRole('status')).toContainText('This makes 12 calls with the cache off');
   await expectAccessible(page, '.writing-help');
+  await page.screenshot({ path: '/tmp/shots/writing-help-try-confirm.png', fullPage: true });
   await confirm.getByRole('button', { name: 'Start the run' }).click();
 
   // The follow-up run opens on its Verdict: the new prompt passes its checks, the old does not.
