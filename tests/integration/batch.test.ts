@@ -621,6 +621,30 @@ describe('personal data in a batch', () => {
   });
 });
 
+describe('a result line that cannot be read', () => {
+  it('(a tool input nested past the stack) is one bad line; the other answers are written', async () => {
+    const depth = 200_000;
+    server = new FakeBatchServer({
+      autoStep: true,
+      rewriteResults: (jsonl) => {
+        const [first, ...rest] = jsonl.trim().split('\n');
+        const id = (JSON.parse(first ?? '{}') as { custom_id: string }).custom_id;
+        const nested = `{"custom_id":"${id}","result":{"type":"succeeded","message":{"content":[{"type":"tool_use","id":"t","name":"f","input":${'['.repeat(depth)}${']'.repeat(depth)}}],"stop_reason":"tool_use"}}}`;
+        return [nested, ...rest].join('\n');
+      },
+    });
+    await server.start();
+    const services = boot();
+    const providerId = await provider(services, 'anthropic');
+    const runId = await startBatchRun(services, providerId, ['deep', 'fine']);
+    expect(await services.runner.whenDone(runId)).toBe('done');
+    const cells = await cellsOf(services, runId);
+    expect(cells[0]?.error?.code).toBe('batch_failed');
+    expect(cells[1]?.output).toBe('batch: Say fine');
+    expect((await call(services, 'runs.batches', { runId })).jobs[0]?.problem).toMatch(/1 line\(s\)/);
+  });
+});
+
 describe('batch results from another host', () => {
   it('are not read when Anthropic names a results URL off its base URL', async () => {
     server = new FakeBatchServer({ autoStep: true });

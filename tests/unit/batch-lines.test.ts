@@ -34,6 +34,20 @@ describe('jsonLines', () => {
     expect(bad).toEqual([expect.stringContaining('longer than'), 'a line holds NUL bytes', 'a line is not JSON']);
   });
 
+  it('gives up a file that stops coming mid-way, after the idle time, with a retryable error', async () => {
+    const stalled = new ReadableStream<Uint8Array>({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode('{"ok":1}\n{"ok":'));
+      },
+    });
+    const values: unknown[] = [];
+    const reading = (async () => {
+      for await (const value of jsonLines(stalled, () => undefined, 50)) values.push(value);
+    })();
+    await expect(reading).rejects.toMatchObject({ retryable: true, message: expect.stringMatching(/stopped coming/) });
+    expect(values).toEqual([{ ok: 1 }]);
+  });
+
   it('an empty body yields nothing', async () => {
     expect(await read([])).toEqual({ values: [], bad: [] });
   });

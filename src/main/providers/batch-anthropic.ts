@@ -10,7 +10,7 @@ import { z } from 'zod';
 import { AppError } from '../../shared/errors';
 import type { ToolCall } from '../../shared/tools';
 import { messagesRequest, normaliseUsage, REDACTED_THINKING_NOTE } from './anthropic';
-import { batchError, customIdOf, jsonLines, vendorText, type BatchApi, type BatchContext, type BatchItem, type BatchResult, type BatchStatus } from './batch';
+import { batchError, customIdOf, jsonLines, readSafely, vendorText, type BatchApi, type BatchContext, type BatchItem, type BatchResult, type BatchStatus } from './batch';
 import { MAX_TOKENS, RESULTS_DOWNLOAD, type ResultsDownloadInit, type boundedFetch } from './wire';
 
 const count = z.number().int().nonnegative().max(MAX_TOKENS).nullish();
@@ -101,7 +101,7 @@ export class AnthropicBatch implements BatchApi {
       throw new AppError('provider_error', `${this.context.baseUrl} refused to give the batch's results (${response.status}).`, { retryable: response.status >= 500 || response.status === 429 });
     }
     for await (const raw of jsonLines(response.body, onBadLine)) {
-      const result = this.read(raw);
+      const result = readSafely(() => this.read(raw));
       if (typeof result === 'string') onBadLine(result);
       else yield result;
     }

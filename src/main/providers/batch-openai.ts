@@ -9,7 +9,7 @@ import { toFile } from 'openai';
 import { z } from 'zod';
 import { MAX_TOKENS, RESULTS_DOWNLOAD, parseChunkBySchema, type ResultsDownloadInit } from './wire';
 import { chatMessages, requestParams } from './openai';
-import { batchError, customIdOf, jsonLines, vendorText, type BatchApi, type BatchContext, type BatchItem, type BatchResult, type BatchState, type BatchStatus } from './batch';
+import { batchError, customIdOf, jsonLines, readSafely, vendorText, type BatchApi, type BatchContext, type BatchItem, type BatchResult, type BatchState, type BatchStatus } from './batch';
 import type { ToolCall } from '../../shared/tools';
 
 const count = z.number().int().nonnegative().max(MAX_TOKENS).nullish();
@@ -112,7 +112,7 @@ export class OpenAIBatch implements BatchApi {
       // No whole-body limit: the file holds every answer; each line is bounded as it is read.
       const response = await this.client.files.content(fileId, { signal, fetchOptions: RESULTS_FETCH_OPTIONS });
       for await (const raw of jsonLines(response.body, onBadLine)) {
-        const result = this.read(raw);
+        const result = readSafely(() => this.read(raw));
         if (typeof result === 'string') onBadLine(result);
         else yield result;
       }

@@ -65,6 +65,8 @@ export interface BatchContext {
   loadImage?: ImageLoader;
 }
 
+/** A result file that sends nothing for this long is given up (its read is tried again, runner/batch.ts). */
+export const RESULTS_IDLE_MS = 120_000;
 /** A result line longer than this is skipped (its cell then fails as having no result). */
 export const MAX_RESULT_LINE_BYTES = 8 * 1024 * 1024;
 /** Requests in one job at most (both vendors take up to 50,000 in a batch, OpenAI 200 MB of input). */
@@ -89,7 +91,7 @@ export function batchError(kind: 'expired' | 'cancelled' | 'failed' | 'missing',
  * Reads a JSONL body a line at a time without holding it whole: a line past MAX_RESULT_LINE_BYTES
  * is skipped to its end (reported), NUL bytes and bad UTF-8 end up in a line JSON.parse refuses.
  */
-export async function* jsonLines(body: ReadableStream<Uint8Array> | null, onBadLine: (why: string) => void): AsyncIterable<unknown> {
+export async function* jsonLines(body: ReadableStream<Uint8Array> | null, onBadLine: (why: string) => void, idleMs = RESULTS_IDLE_MS): AsyncIterable<unknown> {
   if (!body) return;
   const decoder = new TextDecoder('utf-8', { fatal: false });
   let pending = '';
@@ -108,9 +110,25 @@ export async function* jsonLines(body: ReadableStream<Uint8Array> | null, onBadL
     }
   };
   const reader = body.getReader();
+  // A server that stops sending mid-file would hold the read forever: given up after idleMs without a byte.
+  const next = async (): Promise<ReadableStreamReadResult<Uint8Array>> => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const idle = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        // Rejected before the cancel ends the pending read as done (a cut file is not a whole one).
+        reject(new AppError('provider_error', `The batch's result file stopped coming (nothing for ${Math.round(idleMs / 1000)} s).`, { retryable: true }));
+        void reader.cancel().catch(() => undefined);
+      }, idleMs);
+    });
+    try {
+      return await Promise.race([reader.read(), idle]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
   try {
     for (;;) {
-      const { value, done } = await reader.read();
+      const { value, done } = await next();
       if (done) break;
       pending += decoder.decode(value, { stream: true });
       for (let at = pending.indexOf('\n'); at >= 0; at = pending.indexOf('\n')) {
@@ -129,6 +147,15 @@ export async function* jsonLines(body: ReadableStream<Uint8Array> | null, onBadL
     if (!skipping) yield* parse(pending);
   } finally {
     reader.releaseLock();
+  }
+}
+
+/** One line read into a result; a line that throws (a tool input nested past the stack) is a bad line, not the end of the file. */
+export function readSafely(read: () => BatchResult | string): BatchResult | string {
+  try {
+    return read();
+  } catch (error) {
+    return `a line could not be read (${error instanceof Error ? error.name : 'error'})`;
   }
 }
 
