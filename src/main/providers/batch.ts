@@ -111,7 +111,7 @@ export async function* jsonLines(body: ReadableStream<Uint8Array> | null, onBadL
   };
   const reader = body.getReader();
   // A server that stops sending mid-file would hold the read forever: given up after idleMs without a byte.
-  const next = async (): Promise<ReadableStreamReadResult<Uint8Array>> => {
+  const next = async (): Promise<Awaited<ReturnType<typeof reader.read>>> => {
     let timer: ReturnType<typeof setTimeout> | undefined;
     const idle = new Promise<never>((_, reject) => {
       timer = setTimeout(() => {
