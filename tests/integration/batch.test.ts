@@ -364,9 +364,17 @@ describe.each(['openai', 'anthropic'] as const)('a batch run through %s', (vendo
     // The first process's lease lapses.
     second.store.markInterrupted(Date.now() + LEASE_MS + 1000);
     expect((await call(second, 'runs.progress', { runId })).status).toBe('interrupted');
-    server.options.autoStep = true;
     const { queued } = await call(second, 'runs.resume', { runId });
     expect(queued).toBe(2);
+    // Polled again, its cells say In batch (not waiting to be sent).
+    const held = second.store.batchJobs.cellIds(second.store.batchJobs.ofRun(runId)[0]?.id ?? '');
+    await until(() => held.length === 2 && held.every((id) => second.store.getCell(id)?.error?.code === 'batch'));
+    const waiting = await cellsOf(second, runId);
+    expect(waiting.map((c) => [c.status, c.error?.code])).toEqual([
+      ['running', 'batch'],
+      ['running', 'batch'],
+    ]);
+    server.options.autoStep = true;
     expect(await second.runner.whenDone(runId)).toBe('done');
     expect(server.created).toBe(1);
     expect((await cellsOf(second, runId)).map((c) => c.output)).toEqual(['batch: Say one', 'batch: Say two']);

@@ -124,6 +124,9 @@ export class BatchGroup {
       // Its results were all read: a cell of it still wanted is asked again, in a new job.
       if (job.fetched >= job.total) continue;
       for (const id of held) wanted.delete(id);
+      // At the vendor still: shown "In batch", as when it was sent.
+      await store.write(() => store.batchJobs.markSent(held));
+      this.changed(job.id);
       jobs.push(job);
     }
     const fresh = [...wanted];
