@@ -4,6 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { EventEmitter } from 'node:events';
+import { batchVendorOf } from '../shared/batch';
 import type { AppEvent, AppInfo, Handlers, RunRequest } from '../shared/contract';
 import { AppError } from '../shared/errors';
 import { renderMessages } from './template/render';
@@ -383,7 +384,13 @@ export function createServices(options: ServicesOptions): Services {
     ...piiHandlers(store, pii),
     ...toolCallHandlers(),
     ...historyHandlers(store),
-    ...templateHandlers({ store }),
+    ...templateHandlers({
+      store,
+      batchable: (providerId) => {
+        const stored = store.getProvider(providerId);
+        return stored !== undefined && batchVendorOf(stored.kind, stored.api) !== undefined;
+      },
+    }),
     ...fileHandlers(store, registry, options.dialogs, images, options.env),
     ...regradeHandlers(store, regrader),
     ...imageHandlers(images),

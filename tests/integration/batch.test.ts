@@ -569,6 +569,28 @@ describe('the app on start, and the estimate', () => {
     expect(batch?.batch).toBe(true);
     expect(batch?.costUsd).toBeCloseTo((live?.costUsd ?? 0) / 2, 12);
   });
+
+  it('prices a batch variant at the list price when its provider cannot batch (Gemini), without loading its SDK to ask', async () => {
+    server = new FakeBatchServer();
+    await server.start();
+    const services = boot();
+    const saved = await call(services, 'providers.save', { name: 'gemini (fake)', kind: 'google', baseUrl: server.url, apiKey: 'AIzaBatchTest7Kp2Wq9Xc4Vb6Nm8Lz3R' });
+    await call(services, 'prices.save', { overrides: { [MODEL]: PRICE } });
+    const column = { id: 'c1', providerId: saved.id, model: MODEL, params: { maxTokens: 100 } };
+    const estimate = await call(services, 'runs.estimate', {
+      messages: [{ role: 'user', content: 'Say {{word}}' }],
+      testCases: [{ id: 'r0', vars: { word: 'a' } }],
+      columns: [column, { ...column, id: 'c2', batch: true }],
+      repeats: 1,
+    });
+    const [live, batch] = estimate.columns;
+    expect(batch?.batch).toBeUndefined();
+    expect(batch?.costUsd).toBeCloseTo(live?.costUsd ?? 0, 12);
+    const resolved = await services.registry.resolve(saved.id);
+    expect(resolved.provider.batchApi).toBeUndefined();
+    const anthropic = await services.registry.resolve(await provider(services, 'anthropic'));
+    expect(typeof anthropic.provider.batchApi).toBe('function');
+  });
 });
 
 describe('personal data in a batch', () => {

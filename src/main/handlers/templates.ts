@@ -17,6 +17,8 @@ type TemplateHandlers = Pick<Handlers, 'templates.preview' | 'runs.estimate' | '
 export interface TemplateHandlerDeps {
   /** The key-value table (prices) and the library (columns that run a saved version). */
   store: ValueStore & { library: { version(versionId: string): { messages: Message[] } | undefined } };
+  /** Whether a provider can send a batch (its kind); every one can when absent. */
+  batchable?: (providerId: string) => boolean;
 }
 
 /** The output tokens a cell is assumed to produce when its column sets no max_tokens. */
@@ -30,7 +32,16 @@ type EstimateInput = ParsedInput<'runs.estimate'>;
  * Token counts use the o200k encoding plus the chat format's framing (4 tokens a message,
  * 2 a request): exact for GPT-4o and later, an estimate for other models.
  */
-export function estimateRun(input: EstimateInput, table: PriceTable, versionMessages: (versionId: string) => Message[] | undefined): RunEstimate {
+/**
+ * `batchable`: whether a column's provider can send a batch; a column marked batch whose provider
+ * cannot is priced at the list price (no batch discount applies to it).
+ */
+export function estimateRun(
+  input: EstimateInput,
+  table: PriceTable,
+  versionMessages: (versionId: string) => Message[] | undefined,
+  batchable: (providerId: string) => boolean = () => true,
+): RunEstimate {
   const caseIndexes = input.caseIndexes ?? input.testCases.map((_, i) => i);
   const repeats = input.repeats;
   const counter = new TokenCounter();
@@ -90,10 +101,11 @@ export function estimateRun(input: EstimateInput, table: PriceTable, versionMess
     const priced = priceFor(column.model, table) !== undefined;
     const listed = priced ? estimateCost(column.model, columnInput, assumedOutputTokens * requests, table) : undefined;
     // A batch is priced at the batch price (runner/batch.ts writes its cells' costs the same way).
-    const cost = listed !== undefined && column.batch === true ? listed * BATCH_PRICE_FACTOR : listed;
+    const batch = column.batch === true && batchable(column.providerId);
+    const cost = listed !== undefined && batch ? listed * BATCH_PRICE_FACTOR : listed;
     inputTokens += columnInput;
     if (cost !== undefined) costUsd = (costUsd ?? 0) + cost;
-    return { columnIndex, inputTokens: columnInput, assumedOutputTokens, priced, ...(cost !== undefined ? { costUsd: cost } : {}), ...(column.batch === true ? { batch: true } : {}) };
+    return { columnIndex, inputTokens: columnInput, assumedOutputTokens, priced, ...(cost !== undefined ? { costUsd: cost } : {}), ...(batch ? { batch: true } : {}) };
   });
   return {
     cells: caseIndexes.length * input.columns.length * repeats,
@@ -104,7 +116,7 @@ export function estimateRun(input: EstimateInput, table: PriceTable, versionMess
   };
 }
 
-export function templateHandlers({ store }: TemplateHandlerDeps): TemplateHandlers {
+export function templateHandlers({ store, batchable }: TemplateHandlerDeps): TemplateHandlers {
   const pricesNow = (): { prices: Record<string, Price>; overrides: Record<string, Price> } => ({
     prices: priceTable(store),
     overrides: loadPriceOverrides(store),
@@ -112,7 +124,7 @@ export function templateHandlers({ store }: TemplateHandlerDeps): TemplateHandle
   return {
     'templates.preview': ({ messages, vars }) => Promise.resolve(renderMessagesSafe(messages, vars)),
     // async: an error becomes a rejected promise, as the front doors expect.
-    'runs.estimate': async (input) => estimateRun(input, priceTable(store), (id) => store.library.version(id)?.messages),
+    'runs.estimate': async (input) => estimateRun(input, priceTable(store), (id) => store.library.version(id)?.messages, batchable ?? (() => true)),
     'prices.get': () => Promise.resolve(pricesNow()),
     'prices.save': ({ overrides }) => {
       savePriceOverrides(store, overrides);

@@ -32,7 +32,7 @@ export function createProvider(spec: ProviderSpec): ChatProvider {
   };
   switch (spec.kind) {
     case 'anthropic':
-      return new LazyProvider(async () => new (await import('./anthropic')).AnthropicProvider(options), options);
+      return new LazyProvider(async () => new (await import('./anthropic')).AnthropicProvider(options), { ...options, batch: true });
     case 'google':
       return new LazyProvider(async () => new (await import('./google')).GoogleProvider(options), options);
     case 'openai':

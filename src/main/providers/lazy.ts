@@ -11,17 +11,22 @@ import type { ChatProvider, ChatRequest, StreamPart } from './types';
 
 export interface LazyOptions {
   apiKey: string | undefined;
+  /** The vendor has a batch engine Parallax uses (Anthropic): otherwise `batchApi` is absent, and asking never loads the SDK. */
+  batch?: boolean;
   otherSecrets?: readonly string[];
   timeouts?: ProviderTimeouts;
 }
 
 export class LazyProvider implements ChatProvider {
   private loading: Promise<ChatProvider> | undefined;
+  readonly batchApi?: (loadImage?: ImageLoader) => Promise<BatchApi>;
 
   constructor(
     private readonly load: () => Promise<ChatProvider>,
     private readonly options: LazyOptions,
-  ) {}
+  ) {
+    if (options.batch === true) this.batchApi = (loadImage) => this.loadBatchApi(loadImage);
+  }
 
   private provider(): Promise<ChatProvider> {
     this.loading ??= this.load();
@@ -45,7 +50,7 @@ export class LazyProvider implements ChatProvider {
     return (await this.provider()).listModels(signal);
   }
 
-  async batchApi(loadImage?: ImageLoader): Promise<BatchApi> {
+  private async loadBatchApi(loadImage?: ImageLoader): Promise<BatchApi> {
     const provider = await this.provider();
     if (!provider.batchApi) throw notBatchable('This provider');
     return provider.batchApi(loadImage);
