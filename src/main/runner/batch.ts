@@ -220,6 +220,8 @@ export class BatchGroup {
         const found = await api.find?.(jobId, AbortSignal.timeout(60_000)).catch(() => undefined);
         if (found !== undefined) return found;
         await sleep(wait, this.host.signal).catch(() => undefined);
+        // Stopped or closing while it waited: nothing more is sent.
+        if (this.host.signal.aborted || this.host.closing()) throw error;
         wait = Math.min(this.host.poll.maxMs, wait * 2);
       }
     }
