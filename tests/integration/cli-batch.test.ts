@@ -83,4 +83,20 @@ describe('parallax eval --batch', () => {
     const out = readFileSync(join(dir, 'out.json'), 'utf8');
     expect(out).toContain('batch: Say beta');
   });
+
+  it('says how to resume when the results cannot be read, and --resume reads them from the same jobs', async () => {
+    let down = true;
+    server = new FakeBatchServer({ autoStep: true, unavailable: ({ path }) => down && (path.endsWith('/content') || path.endsWith('/results')) });
+    await server.start();
+    writeFileSync(join(dir, 'promptfooconfig.yaml'), config());
+    const first = await runCliCaptured(['eval', '--batch', '--data-dir', join(dir, 'data'), '--no-cache'], { cwd: dir, env: ENV });
+    expect(first.code).toBe(1);
+    const runId = /--resume ([0-9a-f-]{36}) reads them from the same jobs/.exec(first.stderr)?.[1];
+    expect(runId).toBeDefined();
+    down = false;
+    const resumed = await runCliCaptured(['eval', '--resume', runId ?? '', '-o', 'out.json', '--data-dir', join(dir, 'data')], { cwd: dir, env: ENV });
+    expect(resumed.code).toBe(0);
+    expect(server.created).toBe(2);
+    expect(readFileSync(join(dir, 'out.json'), 'utf8')).toContain('batch: Say alpha');
+  });
 });

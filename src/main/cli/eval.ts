@@ -584,13 +584,19 @@ export async function runEval(options: EvalOptions): Promise<EvalOutcome> {
     };
     if (options.signal?.aborted) stop();
     options.signal?.addEventListener('abort', stop, { once: true });
+    let ended: Awaited<ReturnType<typeof services.runner.whenDone>>;
     try {
-      await services.runner.whenDone(runId);
+      ended = await services.runner.whenDone(runId);
     } finally {
       options.signal?.removeEventListener('abort', stop);
       unsubscribe();
     }
     const wallMs = performance.now() - started;
+    if (!detached && ended === 'interrupted') {
+      // A batch's vendor could not be reached, or its results read: the cells wait, resumable.
+      log(`Some batch results could not be read yet (the vendor or the network); parallax eval -c ${options.configPath} --resume ${runId} reads them from the same jobs.
+`);
+    }
     if (detached) {
       services.store.finishRun(runId, 'interrupted');
       log(`The batch keeps running at the vendor and is recorded: parallax eval -c ${options.configPath} --resume ${runId} picks it up (without sending it again).\n`);
