@@ -75,7 +75,7 @@ test('a variable named in Settings for another host is sent there only after a y
   await page.goto(app.url);
   await expect(page.locator('body')).toHaveAttribute('data-ready', 'true');
   await page.getByRole('tab', { name: 'Settings' }).click();
-  await page.getByRole('textbox', { name: 'Name' }).fill('Mine');
+  await page.getByRole('textbox', { name: 'Name', exact: true }).fill('Mine');
   await page.getByRole('textbox', { name: 'Base URL' }).fill('https://llm.example/v1');
   await page.getByRole('textbox', { name: 'Key environment variable' }).fill('EXFIL_TOKEN');
   await page.getByRole('button', { name: 'Save provider' }).click();

@@ -33,7 +33,7 @@ async function expectAccessible(page: Page, within?: string): Promise<void> {
 
 async function addFromPreset(page: Page, option: string, name: string): Promise<void> {
   await page.getByRole('combobox', { name: 'Start from a preset' }).selectOption({ label: option });
-  await expect(page.getByRole('textbox', { name: 'Name' })).toHaveValue(name);
+  await expect(page.getByRole('textbox', { name: 'Name', exact: true })).toHaveValue(name);
   await page.getByRole('button', { name: 'Save provider' }).click();
   await expect(page.getByRole('status')).toHaveText(`Saved ${name}.`);
 }

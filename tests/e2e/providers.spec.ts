@@ -25,7 +25,7 @@ test('add an OpenAI-compatible endpoint in Settings, pick its model, and run it 
   // The Ollama preset fills the form; point it at the local test server instead.
   await page.getByRole('combobox', { name: 'Start from a preset' }).selectOption({ label: 'Ollama (http://localhost:11434/v1)' });
   await expect(page.getByRole('textbox', { name: 'Base URL' })).toHaveValue('http://localhost:11434/v1');
-  await page.getByRole('textbox', { name: 'Name' }).fill('Local lab');
+  await page.getByRole('textbox', { name: 'Name', exact: true }).fill('Local lab');
   await page.getByRole('textbox', { name: 'Base URL' }).fill(server.baseUrl);
   await page.getByLabel('API key').fill(KEY);
   await page.getByRole('button', { name: 'Save provider' }).click();

@@ -44,7 +44,7 @@ test.afterEach(async () => {
 
 async function addProvider(page: Page, preset: string, name: string, baseUrl: string, key: string): Promise<void> {
   await page.getByRole('combobox', { name: 'Start from a preset' }).selectOption({ label: preset });
-  await page.getByRole('textbox', { name: 'Name' }).fill(name);
+  await page.getByRole('textbox', { name: 'Name', exact: true }).fill(name);
   await page.getByRole('textbox', { name: 'Base URL' }).fill(baseUrl);
   await page.getByLabel('API key').fill(key);
   // The key typed here is the one used: no environment variable is named.
