@@ -125,4 +125,7 @@ test('Cancel batch cancels the job at the vendor and the waiting cells', async (
   await expect(jobs).toContainText('cancelled');
   await expect.poll(() => [...server.batches.values()][0]?.status).toBe('cancelled');
   await expect(resultCell(page, 1)).toContainText(/Stopped|cancelled/i);
+  await expect(jobs.getByRole('button', { name: 'Cancel batch' })).toHaveCount(0);
+  await expectAccessible(page, 'section[aria-label="Batch jobs"]');
+  await page.screenshot({ path: '/tmp/shots/batch-cancelled.png' });
 });
